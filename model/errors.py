@@ -1,0 +1,66 @@
+"""The two kinds of bad input rolecall distinguishes.
+
+* :class:`InputError`: the *scenario* is not valid input (bad JSON, an unknown
+  field, a wrong type). This is not an AWS answer: commands report it with the
+  JSON path of the fault and exit 2 (scenario-format.md, "The result").
+* :class:`MalformedPolicyError`: a policy document that the IAM API would refuse
+  to store or STS would refuse to accept. This *is* an AWS answer: deciding a
+  scenario that contains one yields ``{"decision": "error", "error_code":
+  "MalformedPolicyDocument"}``.
+
+Both carry a JSON path (``$.caller.identity_policies[0].Statement[1].Effect``)
+so that a person can find the fault without reading the model.
+"""
+
+from __future__ import annotations
+
+import json
+
+__all__ = ["InputError", "MalformedPolicyError", "RolecallError", "child", "json_path"]
+
+
+def json_path(*parts: str | int) -> str:
+    """Render path components as a JSONPath string (``$.a[0].b``)."""
+    out = "$"
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part.isidentifier():
+            out += f".{part}"
+        else:
+            out += "[" + json.dumps(part) + "]"
+    return out
+
+
+class RolecallError(Exception):
+    """Base class of every error rolecall reports about its input."""
+
+    def __init__(self, message: str, path: str = "$") -> None:
+        super().__init__(message, path)
+        self.message = message
+        self.path = path
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+class InputError(RolecallError):
+    """The scenario (or another input file) is not valid rolecall input."""
+
+
+class MalformedPolicyError(RolecallError):
+    """A policy document AWS refuses (``MalformedPolicyDocument``).
+
+    ``path`` locates the fault inside the scenario (or inside the document when
+    it is parsed on its own); ``message`` is the text AWS would send, where
+    known, followed by the specific reason.
+    """
+
+    error_code = "MalformedPolicyDocument"
+
+
+def child(path: str, key: str | int) -> str:
+    """The JSON path of ``key`` inside the value at ``path``."""
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return path + (f".{key}" if key.isidentifier() else "[" + json.dumps(key) + "]")

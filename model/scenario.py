@@ -1,0 +1,598 @@
+"""Scenarios: load, validate and dump the format of ``scenario-format.md``.
+
+A scenario is one AssumeRole question, complete. Loading checks the *input*
+(types, unknown fields, impossible combinations) and raises
+:class:`~model.errors.InputError` with the JSON path of the fault. Policy
+documents inside the scenario are parsed into canonical :class:`~model.policy.Policy`
+values; a document that IAM would refuse to store is not an input error but an
+AWS answer, so it is kept as :attr:`Scenario.malformed` and deciding the
+scenario yields ``MalformedPolicyDocument`` (scenario-format.md, "The result").
+
+Fields the project adds to the v1 format (optional, documented in README):
+``caller.unique_id``, top-level ``nonexistent_principals`` and
+``disabled_regions``, and ``expect.denied_by`` / ``expect.action``.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, field, fields
+from typing import Any, Mapping
+
+from .arn import (
+    FederatedUser,
+    IamUser,
+    RoleArn,
+    RoleSession,
+    Root,
+    ServicePrincipal,
+    derive_unique_id,
+    is_account_id,
+    parse_caller_arn,
+    parse_role_arn,
+)
+from .arn import parse_service as _parse_service
+from .errors import InputError, MalformedPolicyError, child
+from .policy import Policy, PolicyKind, load_json, parse_policy
+
+__all__ = [
+    "CallerSpec",
+    "DECISIONS",
+    "Organization",
+    "Request",
+    "RoleSpec",
+    "Scenario",
+    "Semantics",
+    "canonical_document",
+    "dump_scenario",
+    "load_scenario",
+    "load_scenarios_text",
+]
+
+DECISIONS = ("allowed", "explicitDeny", "implicitDeny", "error")
+DENIED_BY = tuple(k.value for k in PolicyKind)
+ACTIONS = ("sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity")
+
+# Keys the model computes from the scenario (R4); giving them in `context` is an input error.
+_DERIVED_PREFIXES = ("aws:principaltag/", "aws:requesttag/", "aws:resourcetag/", "sts:")
+_DERIVED_KEYS = frozenset(
+    {
+        "aws:principalarn",
+        "aws:principalaccount",
+        "aws:principaltype",
+        "aws:userid",
+        "aws:username",
+        "aws:principalisawsservice",
+        "aws:principalservicename",
+        "aws:tagkeys",
+        "aws:multifactorauthpresent",
+        "aws:sourceidentity",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Semantics:
+    """The contested points of SPEC.md §5, one frozen options object (defaults per SPEC.md)."""
+
+    role_direct_needs_identity: bool = False
+    """R10b: same account, trust names the caller's role ARN: is an identity Allow still needed?"""
+    user_direct_bypasses_boundary: bool = False
+    """R10a: same account, trust names the user ARN: may the user's boundary be ignored?"""
+    wildcard_matches_services: bool = False
+    """R11: does ``"*"`` / ``{"AWS": "*"}`` in a trust policy match a service principal?"""
+    session_token_callers_are_chained: bool = True
+    """R13: do GetSessionToken credentials hit the 1-hour role-chaining cap?"""
+
+
+@dataclass(frozen=True, slots=True)
+class CallerSpec:
+    """The calling principal and its policies (``caller``)."""
+
+    principal: IamUser | RoleSession | Root | FederatedUser | ServicePrincipal
+    identity_policies: tuple[Policy, ...] = ()
+    permissions_boundary: Policy | None = None
+    session_policy: Policy | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+    transitive_tag_keys: tuple[str, ...] = ()
+    source_identity: str | None = None
+    mfa: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RoleSpec:
+    """The target role (``role``)."""
+
+    arn: RoleArn
+    trust_policy: Policy | None
+    role_id: str
+    max_session_duration: int = 3600
+    tags: Mapping[str, str] = field(default_factory=dict)
+    exists: bool = True
+    legacy_implicit_self_trust: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Organization:
+    """AWS Organizations facts: membership and the SCP / RCP chains (``organization``)."""
+
+    id: str
+    management_account: str
+    members: frozenset[str]
+    scps: Mapping[str, tuple[tuple[Policy, ...], ...]] = field(default_factory=dict)
+    rcps: Mapping[str, tuple[tuple[Policy, ...], ...]] = field(default_factory=dict)
+
+    def contains(self, account: str | None) -> bool:
+        return account is not None and (account == self.management_account or account in self.members)
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """The AssumeRole request parameters (``request``); ``None`` means not sent."""
+
+    role_session_name: str
+    duration_seconds: int | None = None
+    external_id: str | None = None
+    policy: str | None = None
+    policy_arns: tuple[str, ...] | None = None
+    tags: tuple[tuple[str, str], ...] | None = None
+    transitive_tag_keys: tuple[str, ...] | None = None
+    source_identity: str | None = None
+    serial_number: str | None = None
+    token_code: str | None = None
+    region: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """One AssumeRole question, validated and with every policy parsed."""
+
+    caller: CallerSpec
+    role: RoleSpec
+    request: Request
+    organization: Organization | None = None
+    context: Mapping[str, str | tuple[str, ...]] = field(default_factory=dict)
+    semantics: Semantics = Semantics()
+    expect: Mapping[str, str] | None = None
+    id: str | None = None
+    nonexistent_principals: frozenset[str] = frozenset()
+    disabled_regions: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    malformed: MalformedPolicyError | None = None
+    """The first policy IAM would refuse (decides to MalformedPolicyDocument)."""
+    source: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """The scenario JSON as given (validated), for :func:`dump_scenario`."""
+
+
+# ------------------------------------------------------------------ helpers
+
+
+class _Reader:
+    """Type-checked access to one JSON object at a JSON path; refuses unknown fields."""
+
+    def __init__(self, value: Any, where: str, allowed: tuple[str, ...], required: tuple[str, ...] = ()) -> None:
+        if not isinstance(value, dict):
+            raise InputError(f"expected an object, got {_type(value)}", where)
+        dups = getattr(value, "duplicates", ())
+        if dups:
+            raise InputError(f"field {dups[0]!r} appears more than once", child(where, dups[0]))
+        for key in value:
+            if key not in allowed:
+                raise InputError(f"unknown field {key!r} (allowed: {', '.join(allowed)})", child(where, key))
+        for key in required:
+            if key not in value:
+                raise InputError(f"missing required field {key!r}", where)
+        self.value = value
+        self.where = where
+
+    def path(self, key: str) -> str:
+        return child(self.where, key)
+
+    def get(self, key: str, types: type | tuple[type, ...], default: Any = None, *, nullable: bool = False) -> Any:
+        if key not in self.value:
+            return default
+        v = self.value[key]
+        if v is None and nullable:
+            return None
+        if isinstance(v, bool) and bool not in (types if isinstance(types, tuple) else (types,)):
+            raise InputError(f"expected {_names(types)}, got boolean", self.path(key))
+        if not isinstance(v, types):
+            raise InputError(f"expected {_names(types)}, got {_type(v)}", self.path(key))
+        return v
+
+
+def _type(v: Any) -> str:
+    return {dict: "object", list: "array", str: "string", bool: "boolean", int: "integer", float: "number",
+            type(None): "null"}.get(type(v), type(v).__name__) if not isinstance(v, dict) else "object"
+
+
+def _names(types: type | tuple[type, ...]) -> str:
+    ts = types if isinstance(types, tuple) else (types,)
+    return " or ".join({dict: "an object", list: "an array", str: "a string", bool: "a boolean",
+                        int: "an integer"}.get(t, t.__name__) for t in ts)
+
+
+def _str_list(value: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise InputError(f"expected an array of strings, got {_type(value)}", where)
+    for i, v in enumerate(value):
+        if not isinstance(v, str):
+            raise InputError(f"expected a string, got {_type(v)}", child(where, i))
+    return tuple(value)
+
+
+def _str_map(value: Any, where: str) -> dict[str, str]:
+    r = _Reader(value, where, tuple(value) if isinstance(value, dict) else ())
+    out: dict[str, str] = {}
+    lowered: set[str] = set()
+    for k, v in r.value.items():
+        if not isinstance(v, str):
+            raise InputError(f"tag values are strings, got {_type(v)}", child(where, k))
+        if k.lower() in lowered:
+            raise InputError(f"tag key {k!r} repeats (tag keys are case-insensitive, IAMTAGS)", child(where, k))
+        lowered.add(k.lower())
+        out[k] = v
+    return out
+
+
+def _account(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not is_account_id(value):
+        raise InputError(f"expected a 12-digit account id, got {value!r}", where)
+    return value
+
+
+class _PolicyLoader:
+    """Parses policies, remembering the first malformed one instead of raising."""
+
+    def __init__(self) -> None:
+        self.malformed: MalformedPolicyError | None = None
+
+    def __call__(self, doc: Any, kind: PolicyKind, where: str) -> Policy | None:
+        if not isinstance(doc, dict):
+            raise InputError(f"a policy is a JSON object, got {_type(doc)}", where)
+        try:
+            return parse_policy(doc, kind, where)
+        except MalformedPolicyError as exc:
+            if self.malformed is None:
+                self.malformed = exc
+            return None
+
+
+# ------------------------------------------------------------------ loading
+
+_SCENARIO_FIELDS = ("id", "caller", "role", "organization", "request", "context", "semantics", "expect",
+                    "nonexistent_principals", "disabled_regions")
+_CALLER_FIELDS = ("arn", "service", "role_path", "credentials", "unique_id", "identity_policies",
+                  "permissions_boundary", "session_policy", "tags", "transitive_tag_keys", "source_identity", "mfa")
+_ROLE_FIELDS = ("arn", "trust_policy", "role_id", "max_session_duration", "tags", "exists",
+                "legacy_implicit_self_trust")
+_REQUEST_FIELDS = tuple(f.name for f in fields(Request))
+_SEMANTICS_FIELDS = tuple(f.name for f in fields(Semantics))
+_CREDENTIALS = ("long-term", "session-token", "role-session", "federation")
+
+
+def load_scenario(value: Any, where: str = "$") -> Scenario:
+    """Validate a decoded scenario object and build a :class:`Scenario`."""
+    top = _Reader(value, where, _SCENARIO_FIELDS, ("caller", "role", "request"))
+    policies = _PolicyLoader()
+    caller = _load_caller(top.get("caller", dict), top.path("caller"), policies)
+    role = _load_role(top.get("role", dict), top.path("role"), policies)
+    request = _load_request(top.get("request", dict), top.path("request"))
+    organization = None
+    if top.value.get("organization") is not None:
+        organization = _load_organization(top.value["organization"], top.path("organization"), policies)
+    context = _load_context(top.get("context", dict, {}), top.path("context"), caller, request, organization)
+    semantics = _load_semantics(top.get("semantics", dict, {}), top.path("semantics"))
+    expect = _load_expect(top.value["expect"], top.path("expect")) if top.value.get("expect") is not None else None
+    sid = top.get("id", str, nullable=True)
+    nonexistent = frozenset(_str_list(top.value.get("nonexistent_principals", []), top.path("nonexistent_principals")))
+    disabled = _load_disabled_regions(top.get("disabled_regions", dict, {}), top.path("disabled_regions"))
+    return Scenario(
+        caller=caller,
+        role=role,
+        request=request,
+        organization=organization,
+        context=context,
+        semantics=semantics,
+        expect=expect,
+        id=sid,
+        nonexistent_principals=nonexistent,
+        disabled_regions=disabled,
+        malformed=policies.malformed or _principal_error(role, nonexistent, top.path("role")),
+        source=value,
+    )
+
+
+def _principal_error(role: RoleSpec, nonexistent: frozenset[str], where: str) -> MalformedPolicyError | None:
+    """IAM resolves user and role principals when the trust policy is saved (PRINC, TF-8905)."""
+    if role.trust_policy is None or not nonexistent:
+        return None
+    for i, st in enumerate(role.trust_policy.statements):
+        for entry in st.principal.aws if st.principal else ():
+            if entry in nonexistent:
+                return MalformedPolicyError(
+                    f"Invalid principal in policy: {entry!r} names no IAM user or role",
+                    f"{where}.trust_policy.Statement[{i}].Principal.AWS",
+                )
+    return None
+
+
+def _load_caller(value: Any, where: str, policies: _PolicyLoader) -> CallerSpec:
+    r = _Reader(value, where, _CALLER_FIELDS)
+    arn = r.get("arn", str)
+    service = r.get("service", str)
+    if (arn is None) == (service is None):
+        raise InputError("caller needs exactly one of 'arn' and 'service'", where)
+    credentials = r.get("credentials", str)
+    if credentials is not None and credentials not in _CREDENTIALS:
+        raise InputError(f"credentials must be one of {', '.join(_CREDENTIALS)}", r.path("credentials"))
+    role_path = r.get("role_path", str, "/")
+    unique_id = r.get("unique_id", str)
+    principal: IamUser | RoleSession | Root | FederatedUser | ServicePrincipal
+    if service is not None:
+        extras = [k for k in _CALLER_FIELDS if k in r.value and k not in ("service", "identity_policies", "tags")]
+        if extras:
+            raise InputError(f"a service caller has no {extras[0]!r}", r.path(extras[0]))
+        principal = _parse_service(service, r.path("service"))
+    else:
+        principal = parse_caller_arn(arn, r.path("arn"), role_path=role_path, unique_id=unique_id,
+                                     credentials=credentials)
+        if "role_path" in r.value and not isinstance(principal, RoleSession):
+            raise InputError("role_path is only for role-session callers", r.path("role_path"))
+        if unique_id is not None and isinstance(principal, (Root, FederatedUser)):
+            raise InputError("unique_id is only for IAM user and role-session callers", r.path("unique_id"))
+    if unique_id is not None and not (unique_id[:4] in ("AIDA", "AROA") and unique_id[4:].isalnum()):
+        raise InputError("unique_id looks like AIDA… (users) or AROA… (roles)", r.path("unique_id"))
+    ip_where = r.path("identity_policies")
+    raw_ip = r.get("identity_policies", list, [])
+    if isinstance(principal, ServicePrincipal) and raw_ip:
+        raise InputError("a service principal has no identity policies", ip_where)
+    identity = tuple(p for i, d in enumerate(raw_ip) if (p := policies(d, PolicyKind.IDENTITY, child(ip_where, i))))
+    boundary = r.get("permissions_boundary", dict, nullable=True)
+    session = r.get("session_policy", dict, nullable=True)
+    if session is not None and not isinstance(principal, RoleSession):
+        raise InputError("only role-session callers carry a session policy", r.path("session_policy"))
+    for name in ("transitive_tag_keys", "source_identity"):
+        if r.value.get(name) not in (None, []) and not isinstance(principal, RoleSession):
+            raise InputError(f"{name} is only for role-session callers", r.path(name))
+    tags = _str_map(r.get("tags", dict, {}), r.path("tags"))
+    transitive = _str_list(r.value.get("transitive_tag_keys", []), r.path("transitive_tag_keys"))
+    lowered = {k.lower() for k in tags}
+    for i, k in enumerate(transitive):
+        if k.lower() not in lowered:
+            raise InputError(f"transitive tag key {k!r} is not among the caller's tags", child(r.path("transitive_tag_keys"), i))
+    return CallerSpec(
+        principal=principal,
+        identity_policies=identity,
+        permissions_boundary=policies(boundary, PolicyKind.BOUNDARY, r.path("permissions_boundary"))
+        if boundary is not None else None,
+        session_policy=policies(session, PolicyKind.SESSION, r.path("session_policy")) if session is not None else None,
+        tags=tags,
+        transitive_tag_keys=transitive,
+        source_identity=r.get("source_identity", str, nullable=True),
+        mfa=r.get("mfa", bool, False),
+    )
+
+
+def _load_role(value: Any, where: str, policies: _PolicyLoader) -> RoleSpec:
+    r = _Reader(value, where, _ROLE_FIELDS, ("arn", "trust_policy"))
+    arn = parse_role_arn(r.get("arn", str), r.path("arn"))
+    trust = policies(r.get("trust_policy", dict), PolicyKind.TRUST, r.path("trust_policy"))
+    duration = r.get("max_session_duration", int, 3600)
+    if not 3600 <= duration <= 43200:
+        raise InputError("max_session_duration is 3600-43200 seconds (IAM)", r.path("max_session_duration"))
+    role_id = r.get("role_id", str) or derive_unique_id("AROA", arn.arn)
+    if not (role_id.startswith("AROA") and role_id[4:].isalnum()):
+        raise InputError("role_id looks like AROA followed by letters and digits", r.path("role_id"))
+    return RoleSpec(
+        arn=arn,
+        trust_policy=trust,
+        role_id=role_id,
+        max_session_duration=duration,
+        tags=_str_map(r.get("tags", dict, {}), r.path("tags")),
+        exists=r.get("exists", bool, True),
+        legacy_implicit_self_trust=r.get("legacy_implicit_self_trust", bool, False),
+    )
+
+
+def _load_request(value: Any, where: str) -> Request:
+    r = _Reader(value, where, _REQUEST_FIELDS, ("role_session_name",))
+    tags = None
+    if "tags" in r.value:
+        raw = r.get("tags", list)
+        items = []
+        for i, t in enumerate(raw):
+            tr = _Reader(t, child(r.path("tags"), i), ("Key", "Value"), ("Key", "Value"))
+            items.append((tr.get("Key", str), tr.get("Value", str)))
+        tags = tuple(items)
+    policy_arns = None
+    if "policy_arns" in r.value:
+        policy_arns = _str_list(r.value["policy_arns"], r.path("policy_arns"))
+    transitive = None
+    if "transitive_tag_keys" in r.value:
+        transitive = _str_list(r.value["transitive_tag_keys"], r.path("transitive_tag_keys"))
+    return Request(
+        role_session_name=r.get("role_session_name", str),
+        duration_seconds=r.get("duration_seconds", int),
+        external_id=r.get("external_id", str),
+        policy=r.get("policy", str),
+        policy_arns=policy_arns,
+        tags=tags,
+        transitive_tag_keys=transitive,
+        source_identity=r.get("source_identity", str),
+        serial_number=r.get("serial_number", str),
+        token_code=r.get("token_code", str),
+        region=r.get("region", str),
+    )
+
+
+def _load_chains(value: Any, where: str, kind: PolicyKind, policies: _PolicyLoader) -> dict[str, tuple[tuple[Policy, ...], ...]]:
+    r = _Reader(value, where, tuple(value) if isinstance(value, dict) else ())
+    out: dict[str, tuple[tuple[Policy, ...], ...]] = {}
+    for account, levels in r.value.items():
+        aw = child(where, account)
+        _account(account, aw)
+        if not isinstance(levels, list) or not levels:
+            raise InputError("a policy chain is a non-empty array of levels (root, OUs, account)", aw)
+        chain = []
+        for li, level in enumerate(levels):
+            lw = child(aw, li)
+            if not isinstance(level, list):
+                raise InputError(f"a level is an array of policies, got {_type(level)}", lw)
+            chain.append(tuple(p for pi, d in enumerate(level) if (p := policies(d, kind, child(lw, pi)))))
+        out[account] = tuple(chain)
+    return out
+
+
+def _load_organization(value: Any, where: str, policies: _PolicyLoader) -> Organization:
+    r = _Reader(value, where, ("id", "management_account", "members", "scps", "rcps"),
+                ("id", "management_account"))
+    oid = r.get("id", str)
+    if not re.fullmatch(r"o-[a-z0-9]{10,32}", oid):
+        raise InputError("organization ids look like o-a1b2c3d4e5", r.path("id"))
+    mgmt = _account(r.value["management_account"], r.path("management_account"))
+    members = _str_list(r.value.get("members", []), r.path("members"))
+    for i, m in enumerate(members):
+        _account(m, child(r.path("members"), i))
+    org = Organization(
+        id=oid,
+        management_account=mgmt,
+        members=frozenset(members),
+        scps=_load_chains(r.get("scps", dict, {}), r.path("scps"), PolicyKind.SCP, policies),
+        rcps=_load_chains(r.get("rcps", dict, {}), r.path("rcps"), PolicyKind.RCP, policies),
+    )
+    for name, chains in (("scps", org.scps), ("rcps", org.rcps)):
+        for account in chains:
+            if not org.contains(account):
+                raise InputError(f"account {account} is not in the organization", child(r.path(name), account))
+    return org
+
+
+def _load_context(
+    value: Any, where: str, caller: CallerSpec, request: Request, org: Organization | None
+) -> dict[str, str | tuple[str, ...]]:
+    r = _Reader(value, where, tuple(value) if isinstance(value, dict) else ())
+    out: dict[str, str | tuple[str, ...]] = {}
+    for key, v in r.value.items():
+        kw = child(where, key)
+        low = key.lower()
+        if low in out:
+            raise InputError(f"context key {key!r} repeats (key names are case-insensitive)", kw)
+        if low in _DERIVED_KEYS or low.startswith(_DERIVED_PREFIXES):
+            raise InputError(f"{key} is computed from the scenario; do not give it in context", kw)
+        if low == "aws:principalorgid" and org is not None and org.contains(caller.principal.account):
+            raise InputError("aws:PrincipalOrgID follows from the organization; do not give it here", kw)
+        if low == "aws:requestedregion" and request.region is not None:
+            raise InputError("aws:RequestedRegion follows from request.region; do not give both", kw)
+        if isinstance(v, str):
+            out[low] = v
+        elif isinstance(v, list) and all(isinstance(x, str) for x in v):
+            out[low] = tuple(v)
+        else:
+            raise InputError("context values are strings or arrays of strings", kw)
+    return out
+
+
+def _load_semantics(value: Any, where: str) -> Semantics:
+    r = _Reader(value, where, _SEMANTICS_FIELDS + ("legacy_implicit_self_trust",))
+    if "legacy_implicit_self_trust" in r.value:
+        raise InputError("legacy_implicit_self_trust is a property of the role: set role.legacy_implicit_self_trust",
+                         r.path("legacy_implicit_self_trust"))
+    return Semantics(**{name: r.get(name, bool, getattr(Semantics(), name)) for name in _SEMANTICS_FIELDS})
+
+
+def _load_expect(value: Any, where: str) -> dict[str, str]:
+    r = _Reader(value, where, ("decision", "error_code", "denied_by", "action"), ("decision",))
+    out: dict[str, str] = {}
+    for key, choices in (("decision", DECISIONS), ("error_code", None), ("denied_by", DENIED_BY), ("action", ACTIONS)):
+        v = r.get(key, str)
+        if v is None:
+            continue
+        if choices is not None and v not in choices:
+            raise InputError(f"{key} must be one of {', '.join(choices)}", r.path(key))
+        out[key] = v
+    if "error_code" in out and out["decision"] != "error":
+        raise InputError("error_code goes with decision 'error'", r.path("error_code"))
+    return out
+
+
+def _load_disabled_regions(value: Any, where: str) -> dict[str, frozenset[str]]:
+    r = _Reader(value, where, tuple(value) if isinstance(value, dict) else ())
+    out = {}
+    for account, regions in r.value.items():
+        _account(account, child(where, account))
+        out[account] = frozenset(_str_list(regions, child(where, account)))
+    return out
+
+
+# ------------------------------------------------------------------ text I/O
+
+
+def load_scenarios_text(text: str, source: str = "<input>") -> list[Scenario]:
+    """Load one JSON scenario, or JSON Lines (one scenario per line).
+
+    Errors name the source, the line (for JSON Lines) and the JSON path.
+    """
+    stripped = text.strip()
+    if not stripped:
+        raise InputError(f"{source}: no scenario in input", "$")
+    try:
+        doc = load_json(stripped)
+    except ValueError:
+        doc = None
+    except RecursionError:
+        raise InputError(f"{source}: JSON nested too deeply", "$") from None
+    if doc is not None:
+        return [_load_located(doc, source, None)]
+    out = []
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            item = load_json(line)
+        except ValueError as exc:
+            raise InputError(f"{source}:{lineno}: not JSON: {exc}", "$") from None
+        except RecursionError:
+            raise InputError(f"{source}:{lineno}: JSON nested too deeply", "$") from None
+        out.append(_load_located(item, source, lineno))
+    return out
+
+
+def _load_located(doc: Any, source: str, lineno: int | None) -> Scenario:
+    try:
+        return load_scenario(doc)
+    except InputError as exc:
+        where = f"{source}:{lineno}" if lineno else source
+        raise InputError(f"{where}: {exc.message}", exc.path) from None
+
+
+def dump_scenario(scenario: Scenario) -> dict[str, Any]:
+    """The scenario as JSON-ready data, exactly as it was given (a deep copy)."""
+    return copy.deepcopy(dict(scenario.source))
+
+
+def canonical_document(scenario: Scenario) -> dict[str, Any]:
+    """The scenario with every policy rewritten in its canonical spelling.
+
+    Deciding the result gives the same outcome as the original (a property the
+    test-suite checks); a scenario holding a malformed policy is returned as is.
+    """
+    doc = dump_scenario(scenario)
+    if scenario.malformed is not None:
+        return doc
+    c, ro = doc["caller"], doc["role"]
+    if c.get("identity_policies"):
+        c["identity_policies"] = [p.to_json() for p in scenario.caller.identity_policies]
+    if c.get("permissions_boundary") is not None and scenario.caller.permissions_boundary:
+        c["permissions_boundary"] = scenario.caller.permissions_boundary.to_json()
+    if c.get("session_policy") is not None and scenario.caller.session_policy:
+        c["session_policy"] = scenario.caller.session_policy.to_json()
+    assert scenario.role.trust_policy is not None
+    ro["trust_policy"] = scenario.role.trust_policy.to_json()
+    org = doc.get("organization")
+    if org and scenario.organization:
+        for name, chains in (("scps", scenario.organization.scps), ("rcps", scenario.organization.rcps)):
+            if name in org:
+                org[name] = {a: [[p.to_json() for p in level] for level in chain] for a, chain in chains.items()}
+    return doc
+
