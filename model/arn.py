@@ -17,7 +17,7 @@ import base64
 import hashlib
 import re
 from dataclasses import dataclass
-from typing import Literal, Union
+from typing import Literal
 
 from .errors import InputError
 
@@ -37,9 +37,7 @@ __all__ = [
 ]
 
 #: The AWS partitions (ARN field 2). A role is never assumable across partitions (R2).
-PARTITIONS = frozenset(
-    {"aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc"}
-)
+PARTITIONS = frozenset({"aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc"})
 
 _ACCOUNT = re.compile(r"\d{12}")
 # IAM user and role names: 1-64 of [\w+=,.@-] (IAM API CreateUser/CreateRole).
@@ -219,7 +217,7 @@ class ServicePrincipal:
         return None
 
 
-Caller = Union[IamUser, RoleSession, Root, FederatedUser, ServicePrincipal]
+Caller = IamUser | RoleSession | Root | FederatedUser | ServicePrincipal
 
 
 def parse_role_arn(arn: str, where: str = "$") -> RoleArn:
@@ -252,9 +250,7 @@ def parse_caller_arn(
         principal: IamUser | RoleSession | Root | FederatedUser = Root(partition, account)
     elif service == "iam" and (m := _USER_RES.fullmatch(resource)):
         user = IamUser(partition, account, m["path"], m["name"], "")
-        principal = IamUser(
-            partition, account, m["path"], m["name"], unique_id or derive_unique_id("AIDA", user.arn)
-        )
+        principal = IamUser(partition, account, m["path"], m["name"], unique_id or derive_unique_id("AIDA", user.arn))
     elif service == "sts" and (m := _SESSION_RES.fullmatch(resource)):
         if re.fullmatch(_PATH, role_path) is None or len(role_path) > 512:
             raise InputError(f"not an IAM path (/ or /a/b/): {role_path!r}", where.rsplit(".", 1)[0] + ".role_path")
@@ -266,7 +262,8 @@ def parse_caller_arn(
         principal = FederatedUser(partition, account, m["name"])
     else:
         raise InputError(
-            "caller.arn must be an IAM user, role session (assumed-role), root or federated-user ARN: " + repr(arn),
+            "caller.arn must be an IAM user, role session (assumed-role/ROLE/SESSION, a session name of 2-64 "
+            "characters), root or federated-user ARN: " + repr(arn),
             where,
         )
     if credentials is not None and credentials != principal.credentials:

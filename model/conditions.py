@@ -29,10 +29,11 @@ import base64
 import binascii
 import ipaddress
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, Callable, Mapping, Sequence, Union
+from typing import Any, Protocol
 
 from .errors import InputError, MalformedPolicyError, child
 from .match import QMARK, STAR, Glob, arn_glob_matches, string_glob_matches
@@ -48,8 +49,13 @@ __all__ = [
     "resolve",
 ]
 
-#: The request context: lower-cased key -> one value, or a tuple for multi-valued keys.
-Context = Mapping[str, Union[str, tuple[str, ...]]]
+class Context(Protocol):
+    """The request context: lower-cased key -> one value, or a tuple for multi-valued keys.
+
+    Anything with ``get`` will do: a dict, or the decision's lazily built context.
+    """
+
+    def get(self, key: str, /) -> str | tuple[str, ...] | None: ...
 
 
 class UndecidableError(InputError):
@@ -99,7 +105,7 @@ class Var:
 
 
 #: A template: literal text, STAR / QMARK wildcards and variables.
-Template = tuple[Union[str, Var], ...]
+Template = tuple[str | Var, ...]
 _VAR = re.compile(r"\$\{([^}]*)\}")
 _VAR_BODY = re.compile(r"\s*([^\s,'}]+)\s*(?:,\s*'([^']*)'\s*)?")
 
@@ -204,15 +210,15 @@ def _parse_date(text: str) -> datetime | None:
     t = text.strip()
     try:
         if _EPOCH.fullmatch(t) and not _YEAR.fullmatch(t):
-            return datetime.fromtimestamp(int(t), tz=timezone.utc)
+            return datetime.fromtimestamp(int(t), tz=UTC)
         if _YEAR.fullmatch(t):
-            return datetime(int(t), 1, 1, tzinfo=timezone.utc)
+            return datetime(int(t), 1, 1, tzinfo=UTC)
         if _YEAR_MONTH.fullmatch(t):
-            return datetime(int(t[:4]), int(t[5:7]), 1, tzinfo=timezone.utc)
+            return datetime(int(t[:4]), int(t[5:7]), 1, tzinfo=UTC)
         dt = datetime.fromisoformat(t.replace("z", "Z"))
     except (ValueError, OverflowError, OSError):
         return None
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
 def _parse_ip(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
@@ -262,8 +268,8 @@ class Condition:
         return self._test(ctx)
 
     def uses_variables(self) -> bool:
-        return self.variables and OPERATORS[self.operator][0] in _VARIABLE_FAMILIES and any(
-            "${" in v for v in self.values
+        return (
+            self.variables and OPERATORS[self.operator][0] in _VARIABLE_FAMILIES and any("${" in v for v in self.values)
         )
 
 
@@ -278,7 +284,7 @@ def _compile(cond: Condition, where: str) -> Callable[[Context], bool]:
         wanted: set[bool] = set()
         for v in cond.values:
             if v.lower() not in ("true", "false"):
-                raise MalformedPolicyError(f"Null takes \"true\" or \"false\", not {v!r}", where)
+                raise MalformedPolicyError(f'Null takes "true" or "false", not {v!r}', where)
             wanted.add(v.lower() == "true")
 
         def null_test(ctx: Context) -> bool:
@@ -374,7 +380,7 @@ def _value_test(family: str, op: str, v: str, *, variables: bool, where: str) ->
     if family == "bool":
         tpl = parse_template(v, wildcards=False, variables=variables, where=where)
         if not any(isinstance(p, Var) for p in tpl) and v.lower() not in ("true", "false"):
-            raise MalformedPolicyError(f"Bool takes \"true\" or \"false\", not {v!r}", where)
+            raise MalformedPolicyError(f'Bool takes "true" or "false", not {v!r}', where)
 
         def bool_test(value: str, ctx: Context) -> bool | None:
             g = resolve(tpl, ctx)

@@ -12,9 +12,10 @@ import math
 import re
 import unicodedata
 import zlib
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any
 
 from .arn import FederatedUser, IamUser, RoleSession, Root, ServicePrincipal
 from .conditions import Context, UndecidableError, _parse_date
@@ -141,8 +142,9 @@ def saved_policies_valid(s: Scenario) -> Result | None:
     """
     if s.malformed is None:
         return None
-    return Result("error", "R0", error_code="MalformedPolicyDocument",
-                  message=f"{s.malformed.message} (at {s.malformed.path})")
+    return Result(
+        "error", "R0", error_code="MalformedPolicyDocument", message=f"{s.malformed.message} (at {s.malformed.path})"
+    )
 
 
 _SESSION_NAME = re.compile(r"[\w+=,.@-]*", re.ASCII)
@@ -181,16 +183,25 @@ def validate_request(s: Scenario) -> Result | None:
 
     arn = s.role.arn.arn
     length("roleArn", arn, 20, 2048)
-    pattern("roleArn", arn, _ARN_CHARS, r"[\u0009\u000A\u000D\u0020-\u007E\u0085\u00A0-\uD7FF\uE000-\uFFFD\u10000-\u10FFFF]+")
+    pattern(
+        "roleArn",
+        arn,
+        _ARN_CHARS,
+        r"[\u0009\u000A\u000D\u0020-\u007E\u0085\u00A0-\uD7FF\uE000-\uFFFD\u10000-\u10FFFF]+",
+    )
     length("roleSessionName", r.role_session_name, 2, 64)
     pattern("roleSessionName", r.role_session_name, _SESSION_NAME, r"[\w+=,.@-]*")
     if r.duration_seconds is not None:
         if r.duration_seconds < 900:
-            errors.append(_constraint(r.duration_seconds, "durationSeconds",
-                                      "Member must have value greater than or equal to 900"))
+            errors.append(
+                _constraint(
+                    r.duration_seconds, "durationSeconds", "Member must have value greater than or equal to 900"
+                )
+            )
         elif r.duration_seconds > 43200:
-            errors.append(_constraint(r.duration_seconds, "durationSeconds",
-                                      "Member must have value less than or equal to 43200"))
+            errors.append(
+                _constraint(r.duration_seconds, "durationSeconds", "Member must have value less than or equal to 43200")
+            )
     if r.external_id is not None:
         length("externalId", r.external_id, 2, 1224)
         pattern("externalId", r.external_id, _EXTERNAL_ID, r"[\w+=,.@:\/-]*")
@@ -218,12 +229,22 @@ def validate_request(s: Scenario) -> Result | None:
         for i, (k, v) in enumerate(r.tags, 1):
             length(f"tags.{i}.member.key", k, 1, 128)
             if not _tag_text_ok(k):
-                errors.append(_constraint(k, f"tags.{i}.member.key",
-                                          r"Member must satisfy regular expression pattern: [\p{L}\p{Z}\p{N}_.:/=+\-@]+"))
+                errors.append(
+                    _constraint(
+                        k,
+                        f"tags.{i}.member.key",
+                        r"Member must satisfy regular expression pattern: [\p{L}\p{Z}\p{N}_.:/=+\-@]+",
+                    )
+                )
             length(f"tags.{i}.member.value", v, 0, 256)
             if not _tag_text_ok(v):
-                errors.append(_constraint(v, f"tags.{i}.member.value",
-                                          r"Member must satisfy regular expression pattern: [\p{L}\p{Z}\p{N}_.:/=+\-@]*"))
+                errors.append(
+                    _constraint(
+                        v,
+                        f"tags.{i}.member.value",
+                        r"Member must satisfy regular expression pattern: [\p{L}\p{Z}\p{N}_.:/=+\-@]*",
+                    )
+                )
     if r.transitive_tag_keys is not None:
         if len(r.transitive_tag_keys) > 50:
             errors.append(_constraint("[...]", "transitiveTagKeys", "Member must have length less than or equal to 50"))
@@ -248,17 +269,24 @@ def _tag_semantics(s: Scenario) -> Result | None:
     keys = [k for k, _ in r.tags or ()]
     lowered = [k.lower() for k in keys]
     if len(set(lowered)) != len(lowered):
-        return Result("error", "R0", error_code="ValidationError",
-                      message="Duplicate tag keys found. Please note that Tag keys are case insensitive.")
+        return Result(
+            "error",
+            "R0",
+            error_code="ValidationError",
+            message="Duplicate tag keys found. Please note that Tag keys are case insensitive.",
+        )
     if any(k.startswith("aws:") for k in lowered):
         return Result("error", "R0", error_code="ValidationError", message="Tag keys cannot start with 'aws:'.")
     if r.source_identity is not None and r.source_identity.lower().startswith("aws:"):
-        return Result("error", "R0", error_code="ValidationError",
-                      message="SourceIdentity cannot start with 'aws:'.")
+        return Result("error", "R0", error_code="ValidationError", message="SourceIdentity cannot start with 'aws:'.")
     missing = [k for k in r.transitive_tag_keys or () if k.lower() not in lowered]
     if missing:
-        return Result("error", "R0", error_code="ValidationError",
-                      message=f"Transitive tag key {missing[0]!r} is not among the session tags of the request.")
+        return Result(
+            "error",
+            "R0",
+            error_code="ValidationError",
+            message=f"Transitive tag key {missing[0]!r} is not among the session tags of the request.",
+        )
     return None
 
 
@@ -293,8 +321,13 @@ def role_exists(s: Scenario) -> Result | None:
     cross_partition = not isinstance(p, ServicePrincipal) and p.partition != s.role.arn.partition
     if s.role.exists and not cross_partition:
         return None
-    return Result("implicitDeny", "R2", message=_denied_message(s, ASSUME, PolicyKind.TRUST),
-                  denied_by=PolicyKind.TRUST.value, action=ASSUME)
+    return Result(
+        "implicitDeny",
+        "R2",
+        message=_denied_message(s, ASSUME, PolicyKind.TRUST),
+        denied_by=PolicyKind.TRUST.value,
+        action=ASSUME,
+    )
 
 
 def required_actions(s: Scenario) -> tuple[str, ...]:
@@ -377,10 +410,10 @@ def request_context(s: Scenario, now: datetime | None = None) -> dict[str, str |
     ctx["aws:requestedregion"] = r.region or "us-east-1"
     ctx.update(s.context)
     if "aws:currenttime" not in s.context:
-        moment = now or datetime.now(timezone.utc)
+        moment = now or datetime.now(UTC)
         ctx["aws:currenttime"] = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
     else:
-        moment = _parse_date(str(s.context["aws:currenttime"])) or datetime.now(timezone.utc)
+        moment = _parse_date(str(s.context["aws:currenttime"])) or datetime.now(UTC)
     if "aws:epochtime" not in s.context:
         ctx["aws:epochtime"] = str(int(moment.timestamp()))
     return ctx
@@ -389,16 +422,17 @@ def request_context(s: Scenario, now: datetime | None = None) -> dict[str, str |
 class _LazyContext:
     """The R4 context, built on first use: most statements test no condition."""
 
-    __slots__ = ("_s", "get")
+    __slots__ = ("_built", "_s")
 
     def __init__(self, s: Scenario) -> None:
         self._s = s
-        self.get: Callable[..., Any] = self._first_get
+        self._built: dict[str, str | tuple[str, ...]] | None = None
 
-    def _first_get(self, key: str, default: Any = None) -> Any:
-        built = request_context(self._s)
-        self.get = built.get
-        return built.get(key, default)
+    def get(self, key: str, /) -> str | tuple[str, ...] | None:
+        built = self._built
+        if built is None:
+            built = self._built = request_context(self._s)
+        return built.get(key)
 
 
 # =========================================================================== statement matching
@@ -447,17 +481,36 @@ def _trust_matches(s: Scenario, effect: str, action: str, ctx: Context) -> list[
             continue
         classes = _principal_classes(st, s)
         if classes and _applies(st, s, action, ctx):
-            out.append((Reason(PolicyKind.TRUST.value, si, effect, st.sid,
-                               principal_class=",".join(sorted(classes)) if effect == "Allow" else None), classes))
+            out.append(
+                (
+                    Reason(
+                        PolicyKind.TRUST.value,
+                        si,
+                        effect,
+                        st.sid,
+                        principal_class=",".join(sorted(classes)) if effect == "Allow" else None,
+                    ),
+                    classes,
+                )
+            )
     return out
 
 
-def _matching(policies: Sequence[Policy], kind: PolicyKind, effect: str, s: Scenario, action: str,
-              ctx: Context, level: int | None = None, principals: bool = False) -> list[Reason]:
+def _matching(
+    policies: Sequence[Policy],
+    kind: PolicyKind,
+    effect: str,
+    s: Scenario,
+    action: str,
+    ctx: Context,
+    level: int | None = None,
+    principals: bool = False,
+) -> list[Reason]:
     return [
         Reason(kind.value, si, effect, st.sid, policy_index=pi, level=level)
         for pi, si, st in _statements(policies)
-        if st.effect == effect and (not principals or _principal_classes(st, s, rcp=True))
+        if st.effect == effect
+        and (not principals or _principal_classes(st, s, rcp=True))
         and _applies(st, s, action, ctx)
     ]
 
@@ -511,12 +564,18 @@ def explicit_deny(s: Scenario, actions: Iterable[str], ctx: Context) -> Result |
         for level, policies in enumerate(_rcp_chain(s) or ()):
             found += _matching(policies, PolicyKind.RCP, "Deny", s, action, ctx, level, principals=True)
         found += [reason for reason, _ in _trust_matches(s, "Deny", action, ctx)]
-        for kind, policies in _caller_policies(s):
-            found += _matching(policies, kind, "Deny", s, action, ctx)
+        for kind, caller_policies in _caller_policies(s):
+            found += _matching(caller_policies, kind, "Deny", s, action, ctx)
         if found:
             kind = PolicyKind(found[0].policy)
-            return Result("explicitDeny", "R5", message=_denied_message(s, action, kind, explicit=True),
-                          denied_by=kind.value, action=action, reasons=tuple(found))
+            return Result(
+                "explicitDeny",
+                "R5",
+                message=_denied_message(s, action, kind, explicit=True),
+                denied_by=kind.value,
+                action=action,
+                reasons=tuple(found),
+            )
     return None
 
 
@@ -542,8 +601,13 @@ def scp_gate(s: Scenario, action: str, ctx: Context) -> Result | None:
     chain = _scp_chain(s)
     for level, policies in enumerate(chain or ()):
         if not _matching(policies, PolicyKind.SCP, "Allow", s, action, ctx, level):
-            return Result("implicitDeny", "R7", message=_denied_message(s, action, PolicyKind.SCP, explicit=True),
-                          denied_by=PolicyKind.SCP.value, action=action)
+            return Result(
+                "implicitDeny",
+                "R7",
+                message=_denied_message(s, action, PolicyKind.SCP, explicit=True),
+                denied_by=PolicyKind.SCP.value,
+                action=action,
+            )
     return None
 
 
@@ -573,9 +637,11 @@ def _caller_side(s: Scenario, action: str, ctx: Context) -> _CallerSide:
     c = s.caller
     return _CallerSide(
         identity=_matching(c.identity_policies, PolicyKind.IDENTITY, "Allow", s, action, ctx),
-        boundary=None if c.permissions_boundary is None
+        boundary=None
+        if c.permissions_boundary is None
         else _matching((c.permissions_boundary,), PolicyKind.BOUNDARY, "Allow", s, action, ctx),
-        session=None if c.session_policy is None
+        session=None
+        if c.session_policy is None
         else _matching((c.session_policy,), PolicyKind.SESSION, "Allow", s, action, ctx),
     )
 
@@ -601,9 +667,14 @@ def trust_and_caller(s: Scenario, action: str, ctx: Context) -> Result | None:
         failure = same_account(s, classes, side)
     if failure is None:
         return None
-    return Result("implicitDeny", failure[0], message=_denied_message(s, action, failure[1]),
-                  denied_by=failure[1].value, action=action,
-                  reasons=trust_reasons + tuple(side.reasons()) if failure[1] is not PolicyKind.TRUST else ())
+    return Result(
+        "implicitDeny",
+        failure[0],
+        message=_denied_message(s, action, failure[1]),
+        denied_by=failure[1].value,
+        action=action,
+        reasons=trust_reasons + tuple(side.reasons()) if failure[1] is not PolicyKind.TRUST else (),
+    )
 
 
 def service_principal(s: Scenario, action: str, classes: frozenset[str]) -> Result | None:
@@ -612,8 +683,13 @@ def service_principal(s: Scenario, action: str, classes: frozenset[str]) -> Resu
     No identity policy, SCP, boundary or session policy exists for a service."""
     if "service" in classes or "wildcard" in classes:
         return None
-    return Result("implicitDeny", "R11", message=_denied_message(s, action, PolicyKind.TRUST),
-                  denied_by=PolicyKind.TRUST.value, action=action)
+    return Result(
+        "implicitDeny",
+        "R11",
+        message=_denied_message(s, action, PolicyKind.TRUST),
+        denied_by=PolicyKind.TRUST.value,
+        action=action,
+    )
 
 
 def cross_account(s: Scenario, classes: frozenset[str], side: _CallerSide) -> tuple[str, PolicyKind] | None:
@@ -705,12 +781,17 @@ def post_authorization_checks(s: Scenario) -> Result | None:
     r, c, p = s.request, s.caller, s.caller.principal
     duration = r.duration_seconds or 3600
     if duration > s.role.max_session_duration:
-        return _error("ValidationError", "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
+        return _error(
+            "ValidationError", "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
+        )
     chained = p.credentials == "role-session" or (
-        p.credentials == "session-token" and s.semantics.session_token_callers_are_chained)
+        p.credentials == "session-token" and s.semantics.session_token_callers_are_chained
+    )
     if chained and duration > 3600:
-        return _error("ValidationError",
-                      "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.")
+        return _error(
+            "ValidationError",
+            "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.",
+        )
     if r.policy is not None:
         try:
             parse_policy_text(r.policy, PolicyKind.SESSION, "$.request.policy")
@@ -722,22 +803,30 @@ def post_authorization_checks(s: Scenario) -> Result | None:
         if lo <= percent < hi:
             raise UndecidableError(
                 f"the packed size of session policy and tags is about {percent}% of the limit; AWS does not "
-                "publish its packing, so the model will not decide a request this close to it", "$.request")
+                "publish its packing, so the model will not decide a request this close to it",
+                "$.request",
+            )
         if percent >= hi:
             what = "session tags" if not r.policy else "session policies and session tags"
             return _error("PackedPolicyTooLarge", f"Packed size of {what} consumes {percent}% of allotted space.")
     inherited = {k.lower() for k in c.transitive_tag_keys}
     clash = [k for k, _ in r.tags or () if k.lower() in inherited]
     if clash:
-        return _error("ValidationError", f"Tag key {clash[0]!r} is an inherited transitive tag and cannot be set again.")
+        return _error(
+            "ValidationError", f"Tag key {clash[0]!r} is an inherited transitive tag and cannot be set again."
+        )
     if c.source_identity is not None and r.source_identity is not None and r.source_identity != c.source_identity:
         return _error("ValidationError", "The source identity of a role chain cannot be changed.")
     region = r.region or "us-east-1"
     for account in (s.role.arn.account, getattr(p, "account", None)):
         if account is not None and region in s.disabled_regions.get(account, ()):
-            return Result("error", "R13", error_code="RegionDisabledException",
-                          message=f"STS is not activated in this region for account:{account}. Your account "
-                          "administrator can activate STS in this region using the IAM Console.")
+            return Result(
+                "error",
+                "R13",
+                error_code="RegionDisabledException",
+                message=f"STS is not activated in this region for account:{account}. Your account "
+                "administrator can activate STS in this region using the IAM Console.",
+            )
     return None
 
 
@@ -786,8 +875,17 @@ def _error(code: str, message: str) -> Result:
 
 
 def _with_id(result: Result, sid: str) -> Result:
-    return Result(result.decision, result.rule, result.message, result.error_code, result.denied_by, result.action,
-                  result.reasons, result.assumed_role, sid)
+    return Result(
+        result.decision,
+        result.rule,
+        result.message,
+        result.error_code,
+        result.denied_by,
+        result.action,
+        result.reasons,
+        result.assumed_role,
+        sid,
+    )
 
 
 def expectation_mismatch(s: Scenario, result: Result) -> list[str]:

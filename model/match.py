@@ -22,8 +22,9 @@ so an escaped ``*`` can never become a wildcard. Compiled patterns are cached.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
-from typing import Final, Iterable
+from typing import Final
 
 from .arn import FederatedUser, IamUser, RoleSession, Root, ServicePrincipal, is_account_id
 

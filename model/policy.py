@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import Enum
-from typing import Any, Callable
+from enum import StrEnum
+from typing import Any
 
 from .arn import PARTITIONS, is_account_id
 from .conditions import Condition, Context, Template, Var, parse_condition_block, parse_template, resolve
@@ -43,7 +44,7 @@ __all__ = [
 ]
 
 
-class PolicyKind(str, Enum):
+class PolicyKind(StrEnum):
     """The kinds of policy that take part in an AssumeRole decision (SPEC.md R5)."""
 
     IDENTITY = "identity-based policy"
@@ -125,8 +126,19 @@ class Statement:
         object.__setattr__(self, "_resource_test", _compile_resources(self))
 
     def __hash__(self) -> int:
-        return hash((self.effect, self.actions, self.not_actions, self.resources, self.not_resources,
-                     self.principal, self.conditions, self.sid, self.variables))
+        return hash(
+            (
+                self.effect,
+                self.actions,
+                self.not_actions,
+                self.resources,
+                self.not_resources,
+                self.principal,
+                self.conditions,
+                self.sid,
+                self.variables,
+            )
+        )
 
     def matches_action(self, action_lower: str) -> bool:
         """Action / NotAction against a lower-cased action (case-insensitive, ``*`` ``?``)."""
@@ -180,9 +192,7 @@ def _compile_resources(st: Statement) -> Callable[[str, Context], bool]:
     negate = bool(st.not_resources)
     if "*" in patterns:
         return (lambda arn, ctx: False) if negate else (lambda arn, ctx: True)
-    templates: list[Template] = [
-        parse_template(p, wildcards=True, variables=st.variables, where="$") for p in patterns
-    ]
+    templates: list[Template] = [parse_template(p, wildcards=True, variables=st.variables, where="$") for p in patterns]
     static: list[Glob] = [t for t in templates if not any(isinstance(x, Var) for x in t)]  # type: ignore[misc]
     dynamic = [t for t in templates if any(isinstance(x, Var) for x in t)]
 
@@ -369,8 +379,10 @@ def _parse_statement(raw: Any, kind: PolicyKind, variables: bool, where: str) ->
     actions = _strings(st[akey], child(where, akey), akey)
     for i, a in enumerate(actions):
         if _ACTION.fullmatch(a) is None:
-            raise _fail(f"Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc.: {a!r}",
-                        child(child(where, akey), i) if isinstance(st[akey], list) else child(where, akey))
+            raise _fail(
+                f"Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc.: {a!r}",
+                child(child(where, akey), i) if isinstance(st[akey], list) else child(where, akey),
+            )
     canon_actions = tuple(sorted({a.lower() for a in actions}))
 
     # Resource / NotResource
@@ -385,8 +397,10 @@ def _parse_statement(raw: Any, kind: PolicyKind, variables: bool, where: str) ->
         items = _strings(st[rkey], child(where, rkey), rkey)
         for i, r in enumerate(items):
             if r != "*" and not r.startswith("arn:"):
-                raise _fail(f"Resource {r!r} must be in ARN format or \"*\"",
-                            child(child(where, rkey), i) if isinstance(st[rkey], list) else child(where, rkey))
+                raise _fail(
+                    f'Resource {r!r} must be in ARN format or "*"',
+                    child(child(where, rkey), i) if isinstance(st[rkey], list) else child(where, rkey),
+                )
             parse_template(r, wildcards=True, variables=variables, where=child(where, rkey))
         resources = tuple(sorted(set(items)))
 
@@ -420,8 +434,10 @@ def parse_policy(document: Any, kind: PolicyKind, where: str = "$") -> Policy:
             raise _fail(f"Syntax errors in policy: unknown element {key!r}", child(where, key))
     version = doc.get("Version")
     if version is not None and version not in _VERSIONS:
-        raise _fail(f"The policy failed legacy parsing: Version {version!r} is not 2012-10-17 or 2008-10-17",
-                    child(where, "Version"))
+        raise _fail(
+            f"The policy failed legacy parsing: Version {version!r} is not 2012-10-17 or 2008-10-17",
+            child(where, "Version"),
+        )
     pid = doc.get("Id")
     if pid is not None and not isinstance(pid, str):
         raise _fail("Id must be a string", child(where, "Id"))
@@ -433,8 +449,12 @@ def parse_policy(document: Any, kind: PolicyKind, where: str = "$") -> Policy:
         raise _fail("Syntax errors in policy: Statement is empty", child(where, "Statement"))
     variables = version == "2012-10-17"
     statements = tuple(
-        _parse_statement(s, kind, variables, child(child(where, "Statement"), i) if isinstance(raw, list)
-                         else child(where, "Statement"))
+        _parse_statement(
+            s,
+            kind,
+            variables,
+            child(child(where, "Statement"), i) if isinstance(raw, list) else child(where, "Statement"),
+        )
         for i, s in enumerate(raw_list)
     )
     return Policy(kind=kind, statements=statements, version=version, id=pid)

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any, Mapping
+from typing import Any
 
 from .arn import (
     FederatedUser,
@@ -202,14 +203,27 @@ class _Reader:
 
 
 def _type(v: Any) -> str:
-    return {dict: "object", list: "array", str: "string", bool: "boolean", int: "integer", float: "number",
-            type(None): "null"}.get(type(v), type(v).__name__) if not isinstance(v, dict) else "object"
+    return (
+        {
+            dict: "object",
+            list: "array",
+            str: "string",
+            bool: "boolean",
+            int: "integer",
+            float: "number",
+            type(None): "null",
+        }.get(type(v), type(v).__name__)
+        if not isinstance(v, dict)
+        else "object"
+    )
 
 
 def _names(types: type | tuple[type, ...]) -> str:
     ts = types if isinstance(types, tuple) else (types,)
-    return " or ".join({dict: "an object", list: "an array", str: "a string", bool: "a boolean",
-                        int: "an integer"}.get(t, t.__name__) for t in ts)
+    return " or ".join(
+        {dict: "an object", list: "an array", str: "a string", bool: "a boolean", int: "an integer"}.get(t, t.__name__)
+        for t in ts
+    )
 
 
 def _str_list(value: Any, where: str) -> tuple[str, ...]:
@@ -260,12 +274,41 @@ class _PolicyLoader:
 
 # ------------------------------------------------------------------ loading
 
-_SCENARIO_FIELDS = ("id", "caller", "role", "organization", "request", "context", "semantics", "expect",
-                    "nonexistent_principals", "disabled_regions")
-_CALLER_FIELDS = ("arn", "service", "role_path", "credentials", "unique_id", "identity_policies",
-                  "permissions_boundary", "session_policy", "tags", "transitive_tag_keys", "source_identity", "mfa")
-_ROLE_FIELDS = ("arn", "trust_policy", "role_id", "max_session_duration", "tags", "exists",
-                "legacy_implicit_self_trust")
+_SCENARIO_FIELDS = (
+    "id",
+    "caller",
+    "role",
+    "organization",
+    "request",
+    "context",
+    "semantics",
+    "expect",
+    "nonexistent_principals",
+    "disabled_regions",
+)
+_CALLER_FIELDS = (
+    "arn",
+    "service",
+    "role_path",
+    "credentials",
+    "unique_id",
+    "identity_policies",
+    "permissions_boundary",
+    "session_policy",
+    "tags",
+    "transitive_tag_keys",
+    "source_identity",
+    "mfa",
+)
+_ROLE_FIELDS = (
+    "arn",
+    "trust_policy",
+    "role_id",
+    "max_session_duration",
+    "tags",
+    "exists",
+    "legacy_implicit_self_trust",
+)
 _REQUEST_FIELDS = tuple(f.name for f in fields(Request))
 _SEMANTICS_FIELDS = tuple(f.name for f in fields(Semantics))
 _CREDENTIALS = ("long-term", "session-token", "role-session", "federation")
@@ -335,8 +378,9 @@ def _load_caller(value: Any, where: str, policies: _PolicyLoader) -> CallerSpec:
             raise InputError(f"a service caller has no {extras[0]!r}", r.path(extras[0]))
         principal = _parse_service(service, r.path("service"))
     else:
-        principal = parse_caller_arn(arn, r.path("arn"), role_path=role_path, unique_id=unique_id,
-                                     credentials=credentials)
+        principal = parse_caller_arn(
+            arn, r.path("arn"), role_path=role_path, unique_id=unique_id, credentials=credentials
+        )
         if "role_path" in r.value and not isinstance(principal, RoleSession):
             raise InputError("role_path is only for role-session callers", r.path("role_path"))
         if unique_id is not None and isinstance(principal, (Root, FederatedUser)):
@@ -360,12 +404,15 @@ def _load_caller(value: Any, where: str, policies: _PolicyLoader) -> CallerSpec:
     lowered = {k.lower() for k in tags}
     for i, k in enumerate(transitive):
         if k.lower() not in lowered:
-            raise InputError(f"transitive tag key {k!r} is not among the caller's tags", child(r.path("transitive_tag_keys"), i))
+            raise InputError(
+                f"transitive tag key {k!r} is not among the caller's tags", child(r.path("transitive_tag_keys"), i)
+            )
     return CallerSpec(
         principal=principal,
         identity_policies=identity,
         permissions_boundary=policies(boundary, PolicyKind.BOUNDARY, r.path("permissions_boundary"))
-        if boundary is not None else None,
+        if boundary is not None
+        else None,
         session_policy=policies(session, PolicyKind.SESSION, r.path("session_policy")) if session is not None else None,
         tags=tags,
         transitive_tag_keys=transitive,
@@ -426,7 +473,9 @@ def _load_request(value: Any, where: str) -> Request:
     )
 
 
-def _load_chains(value: Any, where: str, kind: PolicyKind, policies: _PolicyLoader) -> dict[str, tuple[tuple[Policy, ...], ...]]:
+def _load_chains(
+    value: Any, where: str, kind: PolicyKind, policies: _PolicyLoader
+) -> dict[str, tuple[tuple[Policy, ...], ...]]:
     r = _Reader(value, where, tuple(value) if isinstance(value, dict) else ())
     out: dict[str, tuple[tuple[Policy, ...], ...]] = {}
     for account, levels in r.value.items():
@@ -445,8 +494,7 @@ def _load_chains(value: Any, where: str, kind: PolicyKind, policies: _PolicyLoad
 
 
 def _load_organization(value: Any, where: str, policies: _PolicyLoader) -> Organization:
-    r = _Reader(value, where, ("id", "management_account", "members", "scps", "rcps"),
-                ("id", "management_account"))
+    r = _Reader(value, where, ("id", "management_account", "members", "scps", "rcps"), ("id", "management_account"))
     oid = r.get("id", str)
     if not re.fullmatch(r"o-[a-z0-9]{10,32}", oid):
         raise InputError("organization ids look like o-a1b2c3d4e5", r.path("id"))
@@ -494,10 +542,12 @@ def _load_context(
 
 
 def _load_semantics(value: Any, where: str) -> Semantics:
-    r = _Reader(value, where, _SEMANTICS_FIELDS + ("legacy_implicit_self_trust",))
+    r = _Reader(value, where, (*_SEMANTICS_FIELDS, "legacy_implicit_self_trust"))
     if "legacy_implicit_self_trust" in r.value:
-        raise InputError("legacy_implicit_self_trust is a property of the role: set role.legacy_implicit_self_trust",
-                         r.path("legacy_implicit_self_trust"))
+        raise InputError(
+            "legacy_implicit_self_trust is a property of the role: set role.legacy_implicit_self_trust",
+            r.path("legacy_implicit_self_trust"),
+        )
     return Semantics(**{name: r.get(name, bool, getattr(Semantics(), name)) for name in _SEMANTICS_FIELDS})
 
 
@@ -595,4 +645,3 @@ def canonical_document(scenario: Scenario) -> dict[str, Any]:
             if name in org:
                 org[name] = {a: [[p.to_json() for p in level] for level in chain] for a, chain in chains.items()}
     return doc
-

@@ -1,0 +1,163 @@
+"""The ``rolecall`` command line.
+
+Exit codes (DESIGN.md, "The command line"): 0 success (every scenario decided
+and every ``expect`` met), 1 a finding (an ``expect`` mismatch), 2 bad usage or
+bad input, 3 internal error. No traceback ever reaches the user: an unexpected
+exception is reported in one line with exit 3.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from model import InputError, Result, Scenario, decide, expectation_mismatch, load_scenarios_text
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_FINDING, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+
+_RULES = {
+    "R0": "request and policy validation",
+    "R1": "the caller's kind",
+    "R2": "the role's existence",
+    "R5": "an explicit deny",
+    "R7": "the service control policy chain",
+    "R8": "the role trust policy",
+    "R9": "the cross-account caller side",
+    "R10": "the same-account caller side",
+    "R11": "the service-principal rule",
+    "R13": "the post-authorization checks",
+    "R14": "every rule passing",
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_INPUT, f"rolecall: error: {message}\n")
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        ver = version("rolecall")
+    except PackageNotFoundError:  # running from a checkout
+        ver = "unknown"
+    parser = _Parser(prog="rolecall", description="Reference model and conformance suite for AWS sts:AssumeRole.")
+    parser.add_argument("--version", action="version", version=f"rolecall {ver}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    d = sub.add_parser(
+        "decide",
+        help="decide AssumeRole scenarios with the reference model",
+        description="Decide scenarios (one JSON object, or JSON Lines, per input; '-' is stdin). "
+        "Prints one result per line. Exit 0 decided and every expect met, 1 an expect mismatch, "
+        "2 bad input, 3 internal error.",
+    )
+    d.add_argument("inputs", nargs="*", metavar="FILE|-", help="scenario files (file:// prefix allowed); default stdin")
+    d.add_argument("--explain", action="store_true", help="explain each decision in prose instead of JSON")
+    return parser
+
+
+def _read(name: str, stdin: TextIO) -> tuple[str, str]:
+    if name == "-":
+        return "<stdin>", stdin.read()
+    path = name.removeprefix("file://")
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return path, fh.read()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file", "$") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory", "$") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})", "$") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror})", "$") from None
+
+
+def explain(s: Scenario, r: Result) -> str:
+    """The decision for a person: which side decided, which statement, why."""
+    lines = [f"{s.id or '(scenario)'}", f"  decision: {r.decision}" + (f" ({r.error_code})" if r.error_code else "")]
+    lines.append(f"  decided by: {r.rule}, {_RULES.get(r.rule, r.rule)}")
+    if r.denied_by:
+        lines.append(f"  denied by: the {r.denied_by}, on {r.action}")
+    elif r.action and r.decision != "allowed":
+        lines.append(f"  refused action: {r.action}")
+    if r.message:
+        lines.append(f"  AWS says: {r.message}")
+    for reason in r.reasons:
+        where = f"statement {reason.statement}"
+        if reason.sid:
+            where += f" (Sid {reason.sid})"
+        if reason.policy_index is not None:
+            where = f"policy {reason.policy_index}, " + where
+        if reason.level is not None:
+            where = f"level {reason.level}, " + where
+        how = f", principal matched as {reason.principal_class}" if reason.principal_class else ""
+        lines.append(f"  - {reason.effect} in the {reason.policy}: {where}{how}")
+    if r.assumed_role:
+        a = r.assumed_role
+        lines.append(f"  session: {a.arn} ({a.assumed_role_id}), {a.duration_seconds} s")
+    mismatch = expectation_mismatch(s, r)
+    if s.expect:
+        lines.append("  expectation: " + ("met" if not mismatch else "NOT met: " + "; ".join(mismatch)))
+    return "\n".join(lines)
+
+
+def _decide(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+    status = EXIT_OK
+    for name in args.inputs or ["-"]:
+        try:
+            source, text = _read(name, stdin)
+            scenarios = load_scenarios_text(text, source)
+        except InputError as exc:
+            err.write(f"rolecall: bad input: {exc.message} (at {exc.path})\n")
+            status = max(status, EXIT_INPUT)
+            continue
+        for s in scenarios:
+            try:
+                result = decide(s)
+            except InputError as exc:  # UndecidableError included: fail closed, never an Allow
+                err.write(f"rolecall: cannot decide {s.id or source}: {exc.message} (at {exc.path})\n")
+                status = max(status, EXIT_INPUT)
+                continue
+            out.write((explain(s, result) if args.explain else json.dumps(result.to_json(), ensure_ascii=False)) + "\n")
+            mismatch = expectation_mismatch(s, result)
+            if mismatch:
+                err.write(f"rolecall: expectation not met for {s.id or source}: {'; '.join(mismatch)}\n")
+                status = max(status, EXIT_FINDING)
+    return status
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    """Run the command line; returns (and, as a console script, exits with) the exit code."""
+    out, err, inp = stdout or sys.stdout, stderr or sys.stderr, stdin or sys.stdin
+    try:
+        args = _build_parser().parse_args(argv)
+        if args.command == "decide":
+            return _decide(args, out, err, inp)
+        raise AssertionError(args.command)  # pragma: no cover - argparse rejects unknown commands
+    except SystemExit as exc:  # argparse: --help, --version, usage errors
+        return int(exc.code or 0) if isinstance(exc.code, int) or exc.code is None else EXIT_INPUT
+    except KeyboardInterrupt:
+        err.write("rolecall: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:
+        err.write(f"rolecall: internal error: {type(exc).__name__}: {exc} (please report it)\n")
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

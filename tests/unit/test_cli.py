@@ -1,0 +1,95 @@
+"""The ``rolecall decide`` command: output, exit codes, and no tracebacks (DESIGN.md)."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from conformance.cli import main
+from tests.conftest import EXAMPLES, SPEC_SCENARIOS
+
+
+def run(argv: list[str], stdin: str = "") -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(argv, stdin=io.StringIO(stdin), stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_decides_the_examples() -> None:
+    files = sorted(str(p) for p in EXAMPLES.glob("*.json"))
+    code, out, err = run(["decide", *files])
+    assert code == 0 and err == ""
+    results = [json.loads(line) for line in out.splitlines()]
+    assert len(results) == len(files) == 5
+    assert all(r["decision"] == "allowed" and r["assumed_role"]["arn"].startswith("arn:aws:sts::") for r in results)
+
+
+def test_json_lines_and_stdin() -> None:
+    docs = [json.loads(p.read_text()) for p in sorted(SPEC_SCENARIOS.glob("0*.json"))]
+    text = "\n".join(json.dumps(d) for d in docs) + "\n"
+    code, out, err = run(["decide", "-"], stdin=text)
+    assert code == 0, err
+    assert [json.loads(line)["id"] for line in out.splitlines()] == [d["id"] for d in docs]
+
+
+def test_file_url_prefix(tmp_path: Path) -> None:
+    src = next(EXAMPLES.glob("*.json"))
+    code, out, _ = run(["decide", f"file://{src}"])
+    assert code == 0 and json.loads(out)["decision"] == "allowed"
+
+
+def test_expect_mismatch_exits_1(tmp_path: Path) -> None:
+    doc = json.loads(next(EXAMPLES.glob("*.json")).read_text())
+    doc["expect"] = {"decision": "explicitDeny"}
+    f = tmp_path / "s.json"
+    f.write_text(json.dumps(doc))
+    code, out, err = run(["decide", str(f)])
+    assert code == 1
+    assert json.loads(out)["decision"] == "allowed"
+    assert "expectation not met" in err and "expected 'explicitDeny', got 'allowed'" in err
+
+
+def test_bad_input_exits_2_with_one_line(tmp_path: Path) -> None:
+    f = tmp_path / "bad.jsonl"
+    good = json.dumps(json.loads(next(EXAMPLES.glob("*.json")).read_text()))
+    f.write_text(good + "\n" + '{"caller": {}, "role": {}, "request": {}, "extra": 1}\n')
+    code, out, err = run(["decide", str(f)])
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and f"{f}:2" in err and "$.extra" in err and "Traceback" not in err
+
+
+def test_explain() -> None:
+    [path] = list(SPEC_SCENARIOS.glob("08-*.json"))
+    code, out, _ = run(["decide", "--explain", str(path)])
+    assert code == 0
+    assert "denied by: the role trust policy, on sts:AssumeRole" in out
+    assert "Deny in the role trust policy: statement 1" in out
+    assert "expectation: met" in out
+
+
+def test_undecidable_is_refused_with_exit_2() -> None:
+    doc = json.loads(next(EXAMPLES.glob("01-*.json")).read_text())
+    doc["context"] = {"aws:SourceIp": "not-an-ip"}
+    doc["role"]["trust_policy"]["Statement"][0]["Condition"] = {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}
+    code, out, err = run(["decide", "-"], stdin=json.dumps(doc))
+    assert code == 2 and out == "" and "cannot decide" in err
+
+
+def test_usage_errors_exit_2() -> None:
+    assert run(["frobnicate"])[0] == 2
+    assert run([])[0] == 2
+    assert run(["decide", "/nonexistent/file.json"])[0] == 2
+
+
+def test_console_script_runs() -> None:
+    exe = shutil.which("rolecall") or str(Path(sys.executable).parent / "rolecall")
+    files = sorted(str(p) for p in EXAMPLES.glob("*.json"))
+    proc = subprocess.run([exe, "decide", *files], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert len(proc.stdout.splitlines()) == 5
+    proc = subprocess.run([exe, "decide", "-"], input="{not json", capture_output=True, text=True, check=False)
+    assert proc.returncode == 2 and proc.stderr.startswith("rolecall: bad input:") and "Traceback" not in proc.stderr

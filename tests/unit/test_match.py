@@ -1,0 +1,104 @@
+"""model.match: actions, ARNs, strings and principals (SPEC.md §4.3, §4.4, §4.5)."""
+
+from __future__ import annotations
+
+import pytest
+
+from model.arn import parse_caller_arn
+from model.match import arn_glob_matches, glob_parts, principal_entry_matches, string_glob_matches
+
+
+def action(pattern: str, value: str) -> bool:
+    return string_glob_matches(glob_parts(pattern.lower()), value.lower())
+
+
+@pytest.mark.parametrize(
+    ("pattern", "value", "expected"),
+    [
+        ("sts:AssumeRole", "sts:assumerole", True),
+        ("STS:assumerole", "sts:AssumeRole", True),  # ACTION: case-insensitive
+        ("sts:*", "sts:TagSession", True),
+        ("sts:Assume*", "sts:AssumeRole", True),
+        ("sts:Assume*", "sts:TagSession", False),
+        ("*", "sts:AssumeRole", True),
+        ("sts:AssumeRol?", "sts:AssumeRole", True),
+        ("sts:AssumeRol?", "sts:AssumeRol", False),  # ? is exactly one character
+        ("sts:Assume?Role", "sts:AssumeRole", False),
+        ("sts:Assume.ole", "sts:AssumeRole", False),  # '.' is literal, never a regex
+        ("sts:Assume.*", "sts:AssumeRole", False),
+        ("sts:AssumeRole+", "sts:AssumeRolee", False),
+        ("sts:AssumeRole", "sts:AssumeRoleWithSAML", False),  # no prefix matching
+        ("s*:AssumeRole", "sts:AssumeRole", True),
+    ],
+)
+def test_actions(pattern: str, value: str, expected: bool) -> None:
+    assert action(pattern, value) is expected
+
+
+ROLE = "arn:aws:iam::222222222222:role/team/R"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "value", "expected"),
+    [
+        ("*", ROLE, True),
+        (ROLE, ROLE, True),
+        ("arn:aws:iam::222222222222:role/team/r", ROLE, False),  # case-sensitive
+        ("arn:aws:iam::*:role/team/R", ROLE, True),
+        ("arn:aws:iam::22222222222?:role/team/R", ROLE, True),
+        ("arn:aws:iam::?:role/team/R", ROLE, False),  # ? never crosses a field
+        ("arn:aws:iam::*:role/*", ROLE, True),
+        ("arn:aws:iam::*:role/R", ROLE, False),  # the path is part of the resource
+        ("arn:aws:iam::222222222222:*", ROLE, True),
+        ("arn:aws:iam::*", ROLE, True),  # a field-final * runs past the colon (RES)
+        ("arn:aws:iam:*:222222222222:role/team/R", ROLE, True),
+        ("arn:aws:i*m::222222222222:role/team/R", ROLE, True),
+        ("arn:aws:i*::222222222222:role/team/R", ROLE, True),
+        ("arn:aws:s3:::*", ROLE, False),
+        ("arn:aws:iam::222222222222:role/team.R", "arn:aws:iam::222222222222:role/teamXR", False),
+        ("arn:aws:iam::222222222222:role/team/R", "not-an-arn", False),
+        ("*", "not-an-arn", False),  # ARN operators never match non-ARNs
+    ],
+)
+def test_arns(pattern: str, value: str, expected: bool) -> None:
+    assert arn_glob_matches(glob_parts(pattern), value) is expected
+
+
+def test_string_like_is_case_sensitive_and_literal() -> None:
+    assert string_glob_matches(glob_parts("ab*"), "abc")
+    assert not string_glob_matches(glob_parts("AB*"), "abc")
+    assert string_glob_matches(glob_parts("AB*"), "abc", ignore_case=True)
+    assert not string_glob_matches(glob_parts("a.c"), "abc")
+    assert string_glob_matches(glob_parts("a?c"), "a\nc")
+
+
+ALICE = parse_caller_arn("arn:aws:iam::111111111111:user/alice")
+PATHED = parse_caller_arn("arn:aws:iam::111111111111:user/dev/alice")
+SESSION = parse_caller_arn("arn:aws:sts::111111111111:assumed-role/RA/s1", role_path="/team/")
+
+
+@pytest.mark.parametrize(
+    ("entry", "caller", "expected"),
+    [
+        ("*", ALICE, "wildcard"),
+        ("arn:aws:iam::111111111111:root", ALICE, "account"),
+        ("arn:aws:iam::222222222222:root", ALICE, None),
+        ("arn:aws:iam::111111111111:user/alice", ALICE, "user"),
+        ("arn:aws:iam::111111111111:user/Alice", ALICE, None),  # PRINC: case-sensitive
+        ("arn:aws:iam::111111111111:user/alic", ALICE, None),  # never a prefix
+        ("arn:aws:iam::111111111111:user/alicex", ALICE, None),
+        ("arn:aws:iam::111111111111:user/ali", ALICE, None),
+        ("arn:aws:iam::111111111111:user/alice", PATHED, None),  # path is part of the identity
+        ("arn:aws:iam::111111111111:user/dev/alice", PATHED, "user"),
+        ("arn:aws:iam::222222222222:user/alice", ALICE, None),
+        ("arn:aws:iam::111111111111:role/team/RA", SESSION, "role"),
+        ("arn:aws:iam::111111111111:role/RA", SESSION, None),  # path dropped: another role
+        ("arn:aws:sts::111111111111:assumed-role/RA/s1", SESSION, "session"),
+        ("arn:aws:sts::111111111111:assumed-role/RA/s2", SESSION, None),
+        ("arn:aws:iam::111111111111:root", SESSION, "account"),
+        (ALICE.unique_id, ALICE, "user"),
+        (SESSION.unique_id, SESSION, "role"),
+    ],
+)
+def test_principals(entry: str, caller, expected) -> None:  # type: ignore[no-untyped-def]
+    assert principal_entry_matches(entry, caller) == expected

@@ -1,0 +1,233 @@
+"""model.policy: canonical form, and refusing what IAM refuses, with the JSON path (SPEC.md §4.1-4.2)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from model import MalformedPolicyError, PolicyKind, parse_policy, parse_policy_text
+
+V = "2012-10-17"
+
+
+def trust(*statements: dict[str, Any]) -> dict[str, Any]:
+    return {"Version": V, "Statement": list(statements)}
+
+
+def allow(principal: Any, **extra: Any) -> dict[str, Any]:
+    return {"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole", **extra}
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        (allow("*"), allow({"AWS": "*"})),
+        (allow({"AWS": "111111111111"}), allow({"AWS": "arn:aws:iam::111111111111:root"})),
+        (allow({"AWS": ["111111111111", "arn:aws:iam::111111111111:root"]}), allow({"AWS": "111111111111"})),
+        (allow({"AWS": ["*", "*"]}), allow("*")),
+        ({**allow("*"), "Action": "STS:assumeROLE"}, allow("*")),
+        ({**allow("*"), "Action": ["sts:AssumeRole", "sts:assumerole"]}, allow("*")),
+        (
+            {**allow("*"), "Condition": {"StringEquals": {"AWS:SourceIp": ["b", "a", "a"]}}},
+            {**allow("*"), "Condition": {"StringEquals": {"aws:sourceip": ["a", "b"]}}},
+        ),
+    ],
+)
+def test_one_spelling_per_meaning(a: dict[str, Any], b: dict[str, Any]) -> None:
+    assert parse_policy(trust(a), PolicyKind.TRUST) == parse_policy(trust(b), PolicyKind.TRUST)
+
+
+def test_lone_statement_equals_list() -> None:
+    st = allow("*")
+    assert parse_policy({"Version": V, "Statement": st}, PolicyKind.TRUST) == parse_policy(trust(st), PolicyKind.TRUST)
+
+
+def test_canonical_json_round_trips() -> None:
+    doc = trust(
+        {
+            **allow({"AWS": ["111111111111", "arn:aws:iam::222222222222:user/p/bob"], "Service": "ec2.amazonaws.com"}),
+            "Sid": "A1",
+            "Condition": {
+                "StringLikeIfExists": {"sts:ExternalId": ["x*", "y"]},
+                "ForAnyValue:StringEquals": {"aws:TagKeys": "k"},
+            },
+        },
+        {"Effect": "Deny", "Principal": "*", "NotAction": "sts:TagSession"},
+    )
+    p = parse_policy(doc, PolicyKind.TRUST)
+    assert parse_policy(p.to_json(), PolicyKind.TRUST) == p
+    assert parse_policy_text(json.dumps(p.to_json()), PolicyKind.TRUST) == p
+
+
+def test_statement_order_is_kept() -> None:
+    p = parse_policy(trust(allow("*", Sid="B"), allow("*", Sid="A")), PolicyKind.TRUST)
+    assert [s.sid for s in p.statements] == ["B", "A"]
+
+
+IDENTITY_OK = {"Version": V, "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]}
+
+
+@pytest.mark.parametrize(
+    ("kind", "doc", "path", "fragment"),
+    [
+        (
+            PolicyKind.IDENTITY,
+            {"Version": V, "Statement": [{**IDENTITY_OK["Statement"][0], "Principal": "*"}]},
+            "$.Statement[0].Principal",
+            "Policy document should not specify a principal.",
+        ),
+        (PolicyKind.TRUST, trust(allow("*", Resource="*")), "$.Statement[0].Resource", "Has prohibited field Resource"),
+        (PolicyKind.TRUST, trust(allow("*", NotResource="*")), "$.Statement[0].NotResource", "prohibited"),
+        (
+            PolicyKind.TRUST,
+            trust({"Effect": "Allow", "NotPrincipal": {"AWS": "*"}, "Action": "sts:AssumeRole"}),
+            "$.Statement[0].NotPrincipal",
+            "NotPrincipal",
+        ),
+        (
+            PolicyKind.TRUST,
+            trust({"Effect": "Allow", "Action": "sts:AssumeRole"}),
+            "$.Statement[0]",
+            "Missing required field Principal",
+        ),
+        (
+            PolicyKind.TRUST,
+            trust(allow({"AWS": "arn:aws:iam::111111111111:user/*"})),
+            "$.Statement[0].Principal.AWS",
+            "Invalid principal in policy",
+        ),  # scenario 70
+        (
+            PolicyKind.TRUST,
+            trust(allow({"AWS": "arn:aws:iam::*:root"})),
+            "$.Statement[0].Principal.AWS",
+            "partial wildcards",
+        ),
+        (
+            PolicyKind.TRUST,
+            trust(allow({"AWS": "arn:aws:sts::111111111111:assumed-role/R/*"})),
+            "$.Statement[0].Principal.AWS",
+            "partial wildcards",
+        ),
+        (
+            PolicyKind.TRUST,
+            trust(allow({"AWS": ["*", "alice"]})),
+            "$.Statement[0].Principal.AWS[1]",
+            "Invalid principal",
+        ),
+        (PolicyKind.TRUST, trust(allow({"Service": "*"})), "$.Statement[0].Principal.Service", "wildcards"),
+        (
+            PolicyKind.TRUST,
+            trust(allow({"CanonicalUser": "abc"})),
+            "$.Statement[0].Principal.CanonicalUser",
+            "unsupported principal type",
+        ),
+        (PolicyKind.TRUST, trust(allow({})), "$.Statement[0].Principal", "at least one"),
+        (PolicyKind.TRUST, {"Version": "2012-10-18", "Statement": [allow("*")]}, "$.Version", "Version"),
+        (PolicyKind.TRUST, {"Version": V, "Statement": []}, "$.Statement", "empty"),
+        (PolicyKind.TRUST, {"Version": V}, "$", "missing Statement"),
+        (PolicyKind.TRUST, {"Version": V, "Statement": [allow("*")], "Extra": 1}, "$.Extra", "unknown element"),
+        (PolicyKind.TRUST, trust({**allow("*"), "Effect": "allow"}), "$.Statement[0].Effect", "Effect"),
+        (PolicyKind.TRUST, trust({**allow("*"), "Sid": "has space"}), "$.Statement[0].Sid", "alpha-numeric"),
+        (PolicyKind.TRUST, trust({**allow("*"), "Action": 5}), "$.Statement[0].Action", "strings"),
+        (PolicyKind.TRUST, trust({**allow("*"), "Action": []}), "$.Statement[0].Action", "empty"),
+        (PolicyKind.TRUST, trust({**allow("*"), "Action": "AssumeRole"}), "$.Statement[0].Action", "vendor"),
+        (PolicyKind.TRUST, trust({**allow("*"), "NotAction": "sts:TagSession"}), "$.Statement[0]", "exactly one"),
+        (
+            PolicyKind.TRUST,
+            trust({**allow("*"), "Condition": {"StringEqualz": {"a:b": "c"}}}),
+            "$.Statement[0].Condition.StringEqualz",
+            "Invalid Condition type",
+        ),
+        (PolicyKind.TRUST, trust({**allow("*"), "Bogus": 1}), "$.Statement[0].Bogus", "unknown statement element"),
+        (PolicyKind.TRUST, trust({**allow("*"), "Sid": "caf\u00e9\u0100"}), "$.Statement[0].Sid", "U+0100"),
+        (
+            PolicyKind.IDENTITY,
+            {"Version": V, "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole"}]},
+            "$.Statement[0]",
+            "Resource and NotResource",
+        ),
+        (
+            PolicyKind.IDENTITY,
+            {"Version": V, "Statement": [{**IDENTITY_OK["Statement"][0], "Resource": "role/R"}]},
+            "$.Statement[0].Resource",
+            "ARN format",
+        ),
+        (
+            PolicyKind.SCP,
+            {"Version": V, "Statement": [{**IDENTITY_OK["Statement"][0], "Principal": "*"}]},
+            "$.Statement[0].Principal",
+            "should not specify a principal",
+        ),
+        (
+            PolicyKind.RCP,
+            {"Version": V, "Statement": [{**IDENTITY_OK["Statement"][0], "Principal": "*"}]},
+            "$.Statement[0].Effect",
+            "may only Deny",
+        ),
+        (
+            PolicyKind.RCP,
+            {
+                "Version": V,
+                "Statement": [{"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "sts:*", "Resource": "*"}],
+            },
+            "$.Statement[0].Principal",
+            'only "Principal": "*"',
+        ),
+        (PolicyKind.SESSION, [], "$", "expected a JSON object"),
+    ],
+)
+def test_refused_documents(kind: PolicyKind, doc: Any, path: str, fragment: str) -> None:
+    with pytest.raises(MalformedPolicyError) as info:
+        parse_policy(doc, kind)
+    assert fragment in info.value.message
+    assert info.value.path == path
+    assert info.value.error_code == "MalformedPolicyDocument"
+
+
+def test_repeated_keys_are_refused_not_dropped() -> None:
+    text = (
+        '{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Effect": "Deny", "Principal": "*",'
+        ' "Action": "sts:AssumeRole"}}'
+    )
+    with pytest.raises(MalformedPolicyError, match="repeats") as info:
+        parse_policy_text(text, PolicyKind.TRUST)
+    assert info.value.path == "$.Statement.Effect"
+
+
+def test_not_json() -> None:
+    with pytest.raises(MalformedPolicyError, match="not JSON"):
+        parse_policy_text("not json", PolicyKind.SESSION)  # scenario 74
+
+
+def test_variables_only_under_2012_10_17() -> None:
+    old = parse_policy({"Version": "2008-10-17", "Statement": [allow("*")]}, PolicyKind.TRUST)
+    new = parse_policy(trust(allow("*")), PolicyKind.TRUST)
+    assert not old.statements[0].variables and new.statements[0].variables
+    none = parse_policy({"Statement": [allow("*")]}, PolicyKind.TRUST)
+    assert none.version is None and not none.statements[0].variables
+
+
+def test_accepted_principal_forms() -> None:
+    p = parse_policy(
+        trust(
+            allow(
+                {
+                    "AWS": [
+                        "arn:aws:iam::111111111111:user/path/to/alice",
+                        "arn:aws:iam::111111111111:role/R",
+                        "arn:aws:sts::111111111111:assumed-role/R/session-1",
+                        "arn:aws:sts::111111111111:federated-user/bob",
+                        "AIDAEXAMPLEEXAMPLE0001",
+                        "arn:aws-cn:iam::111111111111:root",
+                    ],
+                    "Service": ["ec2.amazonaws.com", "lambda.amazonaws.com"],
+                    "Federated": "cognito-identity.amazonaws.com",
+                }
+            )
+        ),
+        PolicyKind.TRUST,
+    )
+    ps = p.statements[0].principal
+    assert ps is not None and len(ps.aws) == 6 and ps.service == ("ec2.amazonaws.com", "lambda.amazonaws.com")
