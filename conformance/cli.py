@@ -108,6 +108,15 @@ def explain(s: Scenario, r: Result) -> str:
     return "\n".join(lines)
 
 
+def _label(s: Scenario, source: str) -> str:
+    return json.dumps(s.id, ensure_ascii=False) if s.id is not None else source
+
+
+def _line(text: str) -> str:
+    """One line of diagnostics, whatever the input held (newlines in ids or values are escaped)."""
+    return text.replace("\r", "\\r").replace("\n", "\\n") + "\n"
+
+
 def _decide(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
     status = EXIT_OK
     for name in args.inputs or ["-"]:
@@ -115,20 +124,20 @@ def _decide(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -
             source, text = _read(name, stdin)
             scenarios = load_scenarios_text(text, source)
         except InputError as exc:
-            err.write(f"rolecall: bad input: {exc.message} (at {exc.path})\n")
+            err.write(_line(f"rolecall: bad input: {exc.message} (at {exc.path})"))
             status = max(status, EXIT_INPUT)
             continue
         for s in scenarios:
             try:
                 result = decide(s)
             except InputError as exc:  # UndecidableError included: fail closed, never an Allow
-                err.write(f"rolecall: cannot decide {s.id or source}: {exc.message} (at {exc.path})\n")
+                err.write(_line(f"rolecall: cannot decide {_label(s, source)}: {exc.message} (at {exc.path})"))
                 status = max(status, EXIT_INPUT)
                 continue
             out.write((explain(s, result) if args.explain else json.dumps(result.to_json(), ensure_ascii=False)) + "\n")
             mismatch = expectation_mismatch(s, result)
             if mismatch:
-                err.write(f"rolecall: expectation not met for {s.id or source}: {'; '.join(mismatch)}\n")
+                err.write(_line(f"rolecall: expectation not met for {_label(s, source)}: {'; '.join(mismatch)}"))
                 status = max(status, EXIT_FINDING)
     return status
 
@@ -155,7 +164,7 @@ def main(
     except BrokenPipeError:
         return EXIT_OK
     except Exception as exc:
-        err.write(f"rolecall: internal error: {type(exc).__name__}: {exc} (please report it)\n")
+        err.write(_line(f"rolecall: internal error: {type(exc).__name__}: {exc} (please report it)"))
         return EXIT_INTERNAL
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from .errors import InputError
@@ -87,10 +87,10 @@ class RoleArn:
     account: str
     path: str
     name: str
+    arn: str = field(init=False, compare=False)
 
-    @property
-    def arn(self) -> str:
-        return f"arn:{self.partition}:iam::{self.account}:role{self.path}{self.name}"
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "arn", f"arn:{self.partition}:iam::{self.account}:role{self.path}{self.name}")
 
 
 @dataclass(frozen=True, slots=True)

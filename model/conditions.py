@@ -49,6 +49,7 @@ __all__ = [
     "resolve",
 ]
 
+
 class Context(Protocol):
     """The request context: lower-cased key -> one value, or a tuple for multi-valued keys.
 

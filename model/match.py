@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Final
 
-from .arn import FederatedUser, IamUser, RoleSession, Root, ServicePrincipal, is_account_id
+from .arn import FederatedUser, IamUser, RoleSession, Root, ServicePrincipal
 
 __all__ = [
     "QMARK",
@@ -146,43 +146,64 @@ def action_matches(patterns: Iterable[Glob], action_lower: str) -> bool:
     return any(string_glob_matches(p, action_lower) for p in patterns)
 
 
-def principal_entry_matches(entry: str, caller: IamUser | RoleSession | Root | FederatedUser) -> str | None:
-    """Match one canonical ``AWS`` principal entry against an AWS caller.
+def principal_keys(caller: IamUser | RoleSession | Root | FederatedUser) -> dict[str, str]:
+    """Every canonical ``AWS`` principal entry that names this caller, with its trust class.
 
-    Returns the trust class of the match (SPEC.md R8) or ``None``:
+    This table *is* principal matching (SPEC.md §4.3, R8): an entry matches the
+    caller iff it is a key here, exactly and case-sensitively (PRINC: the
+    user-name part is case sensitive), never by substring and never by a
+    wildcard other than the lone ``*``:
 
-    * ``"wildcard"``: the entry is ``*``;
-    * ``"account"``: ``arn:P:iam::A:root`` and the caller belongs to account A
-      (delegation to the account, not "the root user", PRINC);
-    * ``"user"``: the caller's exact IAM user ARN, or its ``AIDA…`` unique id;
-    * ``"role"``: the exact ARN of the caller's role *with its path*, or the
-      role's ``AROA…`` id; any session of the role matches;
+    * ``"wildcard"``: ``*``;
+    * ``"account"``: ``arn:P:iam::A:root`` of the caller's account (delegation to
+      the account's IAM policies, not "the root user", PRINC);
+    * ``"user"``: the caller's exact IAM user ARN (with path) or its ``AIDA…`` id;
+    * ``"role"``: the exact ARN of the caller's role *with its path*, or the role's
+      ``AROA…`` id: every session of the role matches (SPEC.md scenario 56);
     * ``"session"``: the exact ``assumed-role/ROLE/SESSION`` ARN;
     * ``"federated"``: the exact federated-user ARN.
-
-    Matching is exact and case-sensitive (PRINC: the user-name part is case
-    sensitive); never a substring, never a wildcard other than the lone ``*``.
     """
-    if entry == "*":
-        return "wildcard"
-    if entry == caller.unique_id and not isinstance(caller, (Root, FederatedUser)):
-        return "role" if isinstance(caller, RoleSession) else "user"
-    if entry.endswith(":root"):
-        return "account" if entry == f"arn:{caller.partition}:iam::{caller.account}:root" else None
+    keys = {"*": "wildcard", f"arn:{caller.partition}:iam::{caller.account}:root": "account"}
     if isinstance(caller, IamUser):
-        return "user" if entry == caller.arn else None
-    if isinstance(caller, RoleSession):
-        if entry == caller.role_arn:
-            return "role"
-        return "session" if entry == caller.arn else None
-    if isinstance(caller, FederatedUser):
-        return "federated" if entry == caller.arn else None
-    return None
+        keys[caller.arn] = keys[caller.unique_id] = "user"
+    elif isinstance(caller, RoleSession):
+        keys[caller.role_arn] = keys[caller.unique_id] = "role"
+        keys[caller.arn] = "session"
+    elif isinstance(caller, FederatedUser):
+        keys[caller.arn] = "federated"
+    return keys
 
 
-def service_entry_matches(entry: str, caller: ServicePrincipal) -> bool:
-    """A ``Service`` principal entry names exactly the calling service (R11)."""
-    return entry == caller.name
+def principal_entry_matches(entry: str, caller: IamUser | RoleSession | Root | FederatedUser) -> str | None:
+    """The trust class with which one canonical ``AWS`` entry matches the caller, or ``None``."""
+    return principal_keys(caller).get(entry)
 
 
-__all__ += ["action_matches", "service_entry_matches", "is_account_id"]
+def principal_classes(
+    aws: Iterable[str],
+    service: Iterable[str],
+    caller: IamUser | RoleSession | Root | FederatedUser | ServicePrincipal,
+    wildcard_matches_services: bool,
+) -> frozenset[str]:
+    """The trust classes with which a Principal (its ``AWS`` and ``Service`` entries) matches.
+
+    A service principal matches its own ``Service`` entry (R11), and ``*`` only
+    when ``wildcard_matches_services`` (a contested point, SPEC.md §5.3).
+    """
+    if isinstance(caller, ServicePrincipal):
+        classes = {"service"} if caller.name in service else set()
+        if wildcard_matches_services and "*" in aws:
+            classes.add("wildcard")
+        return frozenset(classes)
+    keys = principal_keys(caller)
+    return frozenset(keys[e] for e in aws if e in keys)
+
+
+def caller_key(caller: IamUser | RoleSession | Root | FederatedUser | ServicePrincipal) -> str:
+    """A string that identifies a caller for matching purposes (a cache key)."""
+    if isinstance(caller, ServicePrincipal):
+        return "service:" + caller.name
+    return f"{caller.arn}|{caller.unique_id}|{getattr(caller, 'role_path', '')}"
+
+
+__all__ += ["action_matches", "caller_key", "principal_classes", "principal_keys"]

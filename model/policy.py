@@ -27,10 +27,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from .arn import PARTITIONS, is_account_id
+from .arn import PARTITIONS, Caller, is_account_id
 from .conditions import Condition, Context, Template, Var, parse_condition_block, parse_template, resolve
 from .errors import MalformedPolicyError, child
-from .match import Glob, arn_glob_matches, glob_parts, string_glob_matches
+from .match import Glob, arn_glob_matches, glob_parts, principal_classes, string_glob_matches
 
 __all__ = [
     "Policy",
@@ -90,6 +90,19 @@ class PrincipalSet:
     aws: tuple[str, ...] = ()
     service: tuple[str, ...] = ()
     federated: tuple[str, ...] = ()
+    _classes: dict[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False, hash=False)
+
+    def __hash__(self) -> int:
+        return hash((self.aws, self.service, self.federated))
+
+    def classes_for(self, caller: Caller, key: str, wildcard_matches_services: bool) -> frozenset[str]:
+        """How this Principal matches the caller: the trust classes of SPEC.md R8 (see
+        :func:`model.match.principal_classes`), cached per caller identity ``key``
+        (:func:`model.match.caller_key` plus the option)."""
+        hit = self._classes.get(key)
+        if hit is None:
+            hit = self._classes[key] = principal_classes(self.aws, self.service, caller, wildcard_matches_services)
+        return hit
 
     def to_json(self) -> Any:
         out: dict[str, list[str]] = {}
@@ -121,9 +134,14 @@ class Statement:
     variables: bool = True
     _action_cache: dict[str, bool] = field(default_factory=dict, compare=False, repr=False, hash=False)
     _resource_test: Callable[[str, Context], bool] = field(default=None, compare=False, repr=False, hash=False)  # type: ignore[assignment]
+    request_dependent: bool = field(default=False, compare=False, repr=False, hash=False)
+    """Whether applying this statement needs the request context (conditions, or policy
+    variables in its Resource); otherwise it is decided by the policy and the world alone."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_resource_test", _compile_resources(self))
+        dynamic = self.variables and any("${" in r for r in self.resources or self.not_resources)
+        object.__setattr__(self, "request_dependent", bool(self.conditions) or dynamic)
 
     def __hash__(self) -> int:
         return hash(
@@ -152,7 +170,10 @@ class Statement:
         return hit
 
     def matches_resource(self, arn: str, ctx: Context) -> bool:
-        """Resource / NotResource against the role ARN (field-by-field ARN matching)."""
+        """Resource / NotResource against the role ARN (field-by-field ARN matching).
+
+        Trust policies have no Resource: the resource is the role itself (SPEC.md §4.2).
+        """
         return self._resource_test(arn, ctx)
 
     def conditions_hold(self, ctx: Context) -> bool:
@@ -196,8 +217,12 @@ def _compile_resources(st: Statement) -> Callable[[str, Context], bool]:
     static: list[Glob] = [t for t in templates if not any(isinstance(x, Var) for x in t)]  # type: ignore[misc]
     dynamic = [t for t in templates if any(isinstance(x, Var) for x in t)]
 
+    static_cache: dict[str, bool] = {}
+
     def test(arn: str, ctx: Context) -> bool:
-        hit = any(arn_glob_matches(g, arn) for g in static)
+        hit = static_cache.get(arn)
+        if hit is None:
+            hit = static_cache[arn] = any(arn_glob_matches(g, arn) for g in static)
         if not hit:
             for t in dynamic:
                 g = resolve(t, ctx)  # an entry whose variable has no value matches nothing (VARS)
@@ -217,6 +242,28 @@ class Policy:
     statements: tuple[Statement, ...]
     version: str | None = "2012-10-17"
     id: str | None = None
+    _by_action: dict[tuple[str, str], tuple[tuple[int, Statement], ...]] = field(
+        default_factory=dict, compare=False, repr=False, hash=False
+    )
+
+    def __hash__(self) -> int:
+        return hash((self.kind, self.statements, self.version, self.id))
+
+    def statements_for(self, effect: str, action_lower: str) -> tuple[tuple[int, Statement], ...]:
+        """The (index, statement) pairs with this Effect whose Action / NotAction covers the action.
+
+        Compiled once per (effect, action): AssumeRole asks about three actions only.
+        """
+        key = (effect, action_lower)
+        hit = self._by_action.get(key)
+        if hit is None:
+            hit = tuple(
+                (i, st)
+                for i, st in enumerate(self.statements)
+                if st.effect == effect and st.matches_action(action_lower)
+            )
+            self._by_action[key] = hit
+        return hit
 
     def to_json(self) -> dict[str, Any]:
         """The canonical JSON document; parsing it again gives an equal policy."""

@@ -163,6 +163,8 @@ class Scenario:
     """The first policy IAM would refuse (decides to MalformedPolicyDocument)."""
     source: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
     """The scenario JSON as given (validated), for :func:`dump_scenario`."""
+    compiled: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+    """Request-independent facts the decision compiles once (see ``model.decide._world``)."""
 
 
 # ------------------------------------------------------------------ helpers
