@@ -36,7 +36,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
 from .errors import InputError, MalformedPolicyError, child
-from .match import QMARK, STAR, Glob, arn_glob_matches, string_glob_matches
+from .match import Glob, arn_glob_matches, glob_parts, string_glob_matches
 
 __all__ = [
     "Condition",
@@ -122,21 +122,10 @@ def parse_template(text: str, *, wildcards: bool, variables: bool, where: str) -
     parts: list[str | Var] = []
 
     def literal(chunk: str) -> None:
-        if not wildcards:
-            if chunk:
-                parts.append(chunk)
-            return
-        buf = ""
-        for ch in chunk:
-            if ch in "*?":
-                if buf:
-                    parts.append(buf)
-                    buf = ""
-                parts.append(STAR if ch == "*" else QMARK)
-            else:
-                buf += ch
-        if buf:
-            parts.append(buf)
+        if wildcards:
+            parts.extend(glob_parts(chunk))
+        elif chunk:
+            parts.append(chunk)
 
     if not variables or "${" not in text:
         literal(text)
@@ -388,32 +377,21 @@ def _value_test(family: str, op: str, v: str, *, variables: bool, where: str) ->
             return None if g is None else value.lower() == "".join(g).lower()
 
         return bool_test
-    if family == "numeric":
-        n = _parse_number(v)
-        if n is None:
-            raise MalformedPolicyError(f"{op} needs a number, not {v!r}", where)
-        cmp = _ORDER[op.removeprefix("Numeric")]
+    if family in ("numeric", "date"):
+        parse: Callable[[str], Any] = _parse_number if family == "numeric" else _parse_date
+        what = "a number" if family == "numeric" else "an ISO 8601 date or epoch seconds"
+        bound = parse(v)
+        if bound is None:
+            raise MalformedPolicyError(f"{op} needs {what}, not {v!r}", where)
+        cmp = _ORDER[op.removeprefix("Numeric" if family == "numeric" else "Date")]
 
-        def num_test(value: str, ctx: Context) -> bool:
-            r = _parse_number(value)
+        def ordered_test(value: str, ctx: Context) -> bool:
+            r = parse(value)
             if r is None:
-                raise UndecidableError(f"{op}: request value {value!r} is not a number", where)
-            return cmp(r, n)
+                raise UndecidableError(f"{op}: request value {value!r} is not {what}", where)
+            return cmp(r, bound)
 
-        return num_test
-    if family == "date":
-        d = _parse_date(v)
-        if d is None:
-            raise MalformedPolicyError(f"{op} needs an ISO 8601 date or epoch seconds, not {v!r}", where)
-        dcmp = _ORDER[op.removeprefix("Date")]
-
-        def date_test(value: str, ctx: Context) -> bool:
-            r = _parse_date(value)
-            if r is None:
-                raise UndecidableError(f"{op}: request value {value!r} is not a date", where)
-            return dcmp(r, d)
-
-        return date_test
+        return ordered_test
     if family == "ip":
         net = _parse_ip(v)
         if net is None:
