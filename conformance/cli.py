@@ -114,7 +114,16 @@ def _label(s: Scenario, source: str) -> str:
 
 def _line(text: str) -> str:
     """One line of diagnostics, whatever the input held (newlines in ids or values are escaped)."""
-    return text.replace("\r", "\\r").replace("\n", "\\n") + "\n"
+    return _printable(text.replace("\r", "\\r").replace("\n", "\\n") + "\n")
+
+
+def _printable(text: str) -> str:
+    """Text any UTF-8 stream can take: lone surrogates (valid in JSON escapes) are backslash-escaped."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
 
 
 def _decide(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
@@ -134,7 +143,10 @@ def _decide(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -
                 err.write(_line(f"rolecall: cannot decide {_label(s, source)}: {exc.message} (at {exc.path})"))
                 status = max(status, EXIT_INPUT)
                 continue
-            out.write((explain(s, result) if args.explain else json.dumps(result.to_json(), ensure_ascii=False)) + "\n")
+            out.write(
+                _printable(explain(s, result) if args.explain else json.dumps(result.to_json(), ensure_ascii=False))
+                + "\n"
+            )
             mismatch = expectation_mismatch(s, result)
             if mismatch:
                 err.write(_line(f"rolecall: expectation not met for {_label(s, source)}: {'; '.join(mismatch)}"))

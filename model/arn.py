@@ -39,7 +39,7 @@ __all__ = [
 #: The AWS partitions (ARN field 2). A role is never assumable across partitions (R2).
 PARTITIONS = frozenset({"aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc"})
 
-_ACCOUNT = re.compile(r"\d{12}")
+_ACCOUNT = re.compile(r"[0-9]{12}")
 # IAM user and role names: 1-64 of [\w+=,.@-] (IAM API CreateUser/CreateRole).
 _NAME = r"[\w+=,.@-]{1,64}"
 # IAM paths: "/" or "/.../" of printable ASCII, at most 512 characters (IDS).

@@ -438,6 +438,8 @@ def _canonical_value(v: Any, where: str) -> str:
     if isinstance(v, (int, float)) and not isinstance(v, bool):
         if isinstance(v, float) and (v != v or v in (float("inf"), float("-inf"))):
             raise MalformedPolicyError("condition values must be finite numbers", where)
+        if isinstance(v, int) and not -(10**300) < v < 10**300:
+            raise MalformedPolicyError("condition value: number too large", where)
         return repr(v) if isinstance(v, float) else str(v)
     raise MalformedPolicyError(f"condition values are strings, numbers or booleans, not {type(v).__name__}", where)
 

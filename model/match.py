@@ -79,17 +79,95 @@ def glob_parts(pattern: str) -> Glob:
     return tuple(parts)
 
 
-@lru_cache(maxsize=65536)
-def _string_regex(glob: Glob, ignore_case: bool) -> re.Pattern[str]:
-    out = []
+# A compiled glob is a list of units. Each unit is one of:
+#   ("lit", c)  one literal character       ("any", ".") / ("any", "[^:]")  exactly one character
+#   ("star", ".*")  any run                 ("star", "[^:]*")  any run without a colon
+# Units are the semantics; two mechanical back ends run them (see _Compiled).
+
+
+def _units(glob: Glob, *, arn: bool) -> list[tuple[str, str]]:
+    """Glob parts as units. For ARNs, wildcards in the partition, service, region and account
+    fields never cross a colon, except a ``*`` that ends its field (RES); in the resource
+    field (after the fifth colon) they match anything."""
+    items: list[str] = []
     for part in glob:
-        if part is STAR or part == STAR:
-            out.append(".*")
-        elif part is QMARK or part == QMARK:
-            out.append(".")
+        items.extend((part,) if isinstance(part, _Wild) else part)
+    units = []
+    field = 0
+    for i, item in enumerate(items):
+        local = arn and field < 5
+        if item == STAR:
+            ends_field = i + 1 == len(items) or items[i + 1] == ":"
+            units.append(("star", "[^:]*" if local and not ends_field else ".*"))
+        elif item == QMARK:
+            units.append(("any", "[^:]" if local else "."))
         else:
-            out.append(re.escape(part))
-    return re.compile("".join(out), re.DOTALL | (re.IGNORECASE if ignore_case else 0))
+            field += item == ":"
+            units.append(("lit", item))
+    return units
+
+
+class _Compiled:
+    """A glob compiled for matching in linear-ish time.
+
+    When every star is an unconstrained run, the classic greedy algorithm is exact:
+    the segments between stars have a fixed length; the first must match at the
+    start, the last at the end, and each middle one is placed at its leftmost
+    occurrence. That never backtracks, so patterns such as ``*a*a*a*a*a*a*ab`` stay
+    fast (a backtracking regular expression takes seconds on them). Globs with a
+    colon-bounded star (mid-field ARN wildcards, short fields) use one regex.
+    """
+
+    __slots__ = ("first", "last", "last_len", "middle", "regex", "whole")
+
+    def __init__(self, units: list[tuple[str, str]], flags: int) -> None:
+        self.regex: re.Pattern[str] | None = None
+        self.whole: re.Pattern[str] | None = None
+        self.middle: list[re.Pattern[str]] = []
+        if any(kind == "star" and text != ".*" for kind, text in units):
+            self.regex = re.compile("".join(_unit_regex(u) for u in units), flags)
+            return
+        segments: list[list[tuple[str, str]]] = [[]]
+        for unit in units:
+            if unit[0] == "star":
+                segments.append([])
+            else:
+                segments[-1].append(unit)
+        compiled = [re.compile("".join(_unit_regex(u) for u in seg), flags) for seg in segments]
+        if len(segments) == 1:
+            self.whole = compiled[0]
+            return
+        self.first, self.last, self.middle = compiled[0], compiled[-1], compiled[1:-1]
+        self.last_len = len(segments[-1])
+
+    def matches(self, value: str) -> bool:
+        if self.regex is not None:
+            return self.regex.fullmatch(value) is not None
+        if self.whole is not None:
+            return self.whole.fullmatch(value) is not None
+        head = self.first.match(value)
+        if head is None:
+            return False
+        end = len(value) - self.last_len
+        pos = head.end()
+        if end < pos:
+            return False
+        for seg in self.middle:
+            m = seg.search(value, pos, end)
+            if m is None:
+                return False
+            pos = m.end()
+        return self.last.fullmatch(value, end) is not None
+
+
+def _unit_regex(unit: tuple[str, str]) -> str:
+    kind, text = unit
+    return re.escape(text) if kind == "lit" else text
+
+
+@lru_cache(maxsize=65536)
+def _compiled(glob: Glob, arn: bool, ignore_case: bool) -> _Compiled:
+    return _Compiled(_units(glob, arn=arn), re.DOTALL | (re.IGNORECASE if ignore_case else 0))
 
 
 def string_glob_matches(glob: Glob, value: str, *, ignore_case: bool = False) -> bool:
@@ -97,34 +175,7 @@ def string_glob_matches(glob: Glob, value: str, *, ignore_case: bool = False) ->
     if len(glob) == 1 and not isinstance(glob[0], _Wild):
         literal = glob[0]
         return literal.lower() == value.lower() if ignore_case else literal == value
-    return _string_regex(glob, ignore_case).fullmatch(value) is not None
-
-
-@lru_cache(maxsize=65536)
-def _arn_regex(glob: Glob) -> re.Pattern[str]:
-    # Flatten to characters (literal) and wildcards, tracking which ARN field we are in.
-    items: list[str] = []
-    for part in glob:
-        if isinstance(part, _Wild):
-            items.append(part)
-        else:
-            items.extend(part)
-    out = []
-    field = 0
-    for i, item in enumerate(items):
-        if item is STAR or item == STAR:
-            if field >= 5:
-                out.append(".*")
-            else:
-                ends_field = i + 1 == len(items) or items[i + 1] == ":"
-                out.append(".*" if ends_field else "[^:]*")
-        elif item is QMARK or item == QMARK:
-            out.append("." if field >= 5 else "[^:]")
-        else:
-            if item == ":":
-                field += 1
-            out.append(re.escape(item))
-    return re.compile("".join(out), re.DOTALL)
+    return _compiled(glob, False, ignore_case).matches(value)
 
 
 def arn_glob_matches(glob: Glob, value: str) -> bool:
@@ -138,7 +189,7 @@ def arn_glob_matches(glob: Glob, value: str) -> bool:
         return False
     if len(glob) == 1 and not isinstance(glob[0], _Wild):
         return glob[0] == value
-    return _arn_regex(glob).fullmatch(value) is not None
+    return _compiled(glob, True, False).matches(value)
 
 
 def action_matches(patterns: Iterable[Glob], action_lower: str) -> bool:

@@ -474,6 +474,13 @@ def parse_policy(document: Any, kind: PolicyKind, where: str = "$") -> Policy:
     Raises :class:`~model.errors.MalformedPolicyError` with the JSON path of the
     first fault, for anything the IAM API (or STS, for session policies) refuses.
     """
+    try:
+        return _parse_policy(document, kind, where)
+    except RecursionError:
+        raise _fail("Syntax errors in policy: nested too deeply", where) from None
+
+
+def _parse_policy(document: Any, kind: PolicyKind, where: str) -> Policy:
     doc = _check_object(document, where)
     _check_alphabet(doc, where)
     for key in doc:

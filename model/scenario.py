@@ -201,6 +201,8 @@ class _Reader:
             raise InputError(f"expected {_names(types)}, got boolean", self.path(key))
         if not isinstance(v, types):
             raise InputError(f"expected {_names(types)}, got {_type(v)}", self.path(key))
+        if isinstance(v, int) and not isinstance(v, bool) and not -(2**63) <= v < 2**63:
+            raise InputError("integer out of range (64-bit)", self.path(key))
         return v
 
 
@@ -253,8 +255,15 @@ def _str_map(value: Any, where: str) -> dict[str, str]:
 
 def _account(value: Any, where: str) -> str:
     if not isinstance(value, str) or not is_account_id(value):
-        raise InputError(f"expected a 12-digit account id, got {value!r}", where)
+        raise InputError(f"expected a 12-digit account id, got {_describe(value)}", where)
     return value
+
+
+def _describe(value: Any) -> str:
+    """A short, always printable description of an input value for an error message."""
+    if isinstance(value, str):
+        return repr(value if len(value) <= 80 else value[:77] + "...")
+    return _type(value)
 
 
 class _PolicyLoader:
@@ -318,6 +327,13 @@ _CREDENTIALS = ("long-term", "session-token", "role-session", "federation")
 
 def load_scenario(value: Any, where: str = "$") -> Scenario:
     """Validate a decoded scenario object and build a :class:`Scenario`."""
+    try:
+        return _load_scenario(value, where)
+    except RecursionError:
+        raise InputError("input nested too deeply", where) from None
+
+
+def _load_scenario(value: Any, where: str) -> Scenario:
     top = _Reader(value, where, _SCENARIO_FIELDS, ("caller", "role", "request"))
     policies = _PolicyLoader()
     caller = _load_caller(top.get("caller", dict), top.path("caller"), policies)

@@ -102,3 +102,33 @@ SESSION = parse_caller_arn("arn:aws:sts::111111111111:assumed-role/RA/s1", role_
 )
 def test_principals(entry: str, caller, expected) -> None:  # type: ignore[no-untyped-def]
     assert principal_entry_matches(entry, caller) == expected
+
+
+# The greedy glob matcher must agree with the plain regular expression of the same units
+# (the reference semantics) on every pattern and value.
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from model.match import _compiled, _unit_regex, _units  # noqa: E402
+
+_ALPHABET = st.sampled_from("ab:/*?")
+
+
+@given(pattern=st.text(_ALPHABET, max_size=12), value=st.text(st.sampled_from("ab:/"), max_size=14),
+       arn=st.booleans(), ignore_case=st.booleans())
+def test_greedy_glob_matches_the_reference_regex(pattern: str, value: str, arn: bool, ignore_case: bool) -> None:
+    import re
+
+    glob = glob_parts(pattern)
+    units = _units(glob, arn=arn)
+    reference = re.fullmatch("".join(_unit_regex(u) for u in units), value,
+                             re.DOTALL | (re.IGNORECASE if ignore_case else 0))
+    assert _compiled(glob, arn, ignore_case).matches(value) is (reference is not None)
+
+
+def test_many_wildcards_do_not_backtrack() -> None:
+    """*a*a…ab against a long run of a's: a backtracking regex takes seconds; the greedy matcher answers at once."""
+    glob = glob_parts("arn:aws:iam::222222222222:role/" + "*a" * 12 + "b")
+    assert not arn_glob_matches(glob, "arn:aws:iam::222222222222:role/" + "a" * 2000)
+    assert arn_glob_matches(glob, "arn:aws:iam::222222222222:role/" + "a" * 2000 + "b")
+    assert not string_glob_matches(glob_parts("*a" * 15 + "b"), "a" * 4000)
