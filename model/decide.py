@@ -384,7 +384,10 @@ def request_context(
     Principal keys (GKEYS, VARS): ``aws:PrincipalArn`` is the *role* ARN for a
     role session; ``aws:username`` exists for IAM users only;
     ``aws:PrincipalOrgID`` only when the caller's account is in the
-    organization. STS keys (STSKEYS): ``sts:RoleSessionName`` always,
+    organization. Resource keys (GKEYS): ``aws:ResourceAccount`` is the role's
+    account ("always included … for most service actions"; STS is not among the
+    exceptions), ``aws:ResourceOrgID`` when that account is in the organization.
+    STS keys (STSKEYS): ``sts:RoleSessionName`` always,
     ``sts:ExternalId`` / ``sts:SourceIdentity`` / ``sts:TransitiveTagKeys``
     when sent. Tags (TAGS): ``aws:RequestTag/*``, ``aws:TagKeys``, and
     ``aws:ResourceTag/*`` = role tags overridden by the caller's inherited
@@ -426,6 +429,9 @@ def _world_context(s: Scenario) -> dict[str, str | tuple[str, ...]]:
             ctx["aws:principalorgid"] = s.organization.id
     if c.source_identity is not None:
         ctx["aws:sourceidentity"] = c.source_identity
+    ctx["aws:resourceaccount"] = s.role.arn.account
+    if s.organization is not None and s.organization.contains(s.role.arn.account):
+        ctx["aws:resourceorgid"] = s.organization.id
     for k, v in s.role.tags.items():
         ctx["aws:resourcetag/" + k.lower()] = v
     for k in c.transitive_tag_keys:

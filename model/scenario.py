@@ -69,6 +69,7 @@ _DERIVED_KEYS = frozenset(
         "aws:tagkeys",
         "aws:multifactorauthpresent",
         "aws:sourceidentity",
+        "aws:resourceaccount",
     }
 )
 
@@ -342,7 +343,9 @@ def _load_scenario(value: Any, where: str) -> Scenario:
     organization = None
     if top.value.get("organization") is not None:
         organization = _load_organization(top.value["organization"], top.path("organization"), policies)
-    context = _load_context(top.get("context", dict, {}), top.path("context"), caller, request, organization)
+    context = _load_context(
+        top.get("context", dict, {}), top.path("context"), caller, request, organization, role.arn.account
+    )
     semantics = _load_semantics(top.get("semantics", dict, {}), top.path("semantics"))
     expect = _load_expect(top.value["expect"], top.path("expect")) if top.value.get("expect") is not None else None
     sid = top.get("id", str, nullable=True)
@@ -535,7 +538,7 @@ def _load_organization(value: Any, where: str, policies: _PolicyLoader) -> Organ
 
 
 def _load_context(
-    value: Any, where: str, caller: CallerSpec, request: Request, org: Organization | None
+    value: Any, where: str, caller: CallerSpec, request: Request, org: Organization | None, role_account: str
 ) -> dict[str, str | tuple[str, ...]]:
     r = _Reader(value, where, tuple(value) if isinstance(value, dict) else ())
     out: dict[str, str | tuple[str, ...]] = {}
@@ -548,6 +551,8 @@ def _load_context(
             raise InputError(f"{key} is computed from the scenario; do not give it in context", kw)
         if low == "aws:principalorgid" and org is not None and org.contains(caller.principal.account):
             raise InputError("aws:PrincipalOrgID follows from the organization; do not give it here", kw)
+        if low == "aws:resourceorgid" and org is not None and org.contains(role_account):
+            raise InputError("aws:ResourceOrgID follows from the organization; do not give it here", kw)
         if low == "aws:requestedregion" and request.region is not None:
             raise InputError("aws:RequestedRegion follows from request.region; do not give both", kw)
         if isinstance(v, str):

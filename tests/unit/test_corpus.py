@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from model import PolicyKind, Result, decide, load_scenario, parse_policy
+from model import InputError, PolicyKind, Result, decide, load_scenario, parse_policy
 from model.policy import load_json
 from tests.conftest import CORPUS
 
@@ -66,16 +66,14 @@ ALLOW_EVERY_ROLE = frozenset(
 #:
 #: * STACKSETS matches CloudFormationStackSetsOrgAdminServiceRolePolicy's unconditioned
 #:   ``arn:aws:iam::*:role/stacksets-exec-*``: 7 + 1 = 8;
-#: * CDK matches AmplifyBackendDeployFullAccess's ``arn:aws:iam::*:role/cdk-*-deploy-role-*-*``,
-#:   but that statement requires ``StringEquals aws:ResourceAccount = ${aws:PrincipalAccount}``
-#:   and the model does not derive ``aws:ResourceAccount`` (see
-#:   :func:`test_resource_account_condition_needs_the_key_in_context`), so it stays 7. AWS
-#:   sets aws:ResourceAccount for AssumeRole, so the real answer for CDK would be 8: if the
-#:   model learns that key, update this number.
+#: * CDK (same account as the caller) matches AmplifyBackendDeployFullAccess's
+#:   ``arn:aws:iam::*:role/cdk-*-deploy-role-*-*`` under ``StringEquals aws:ResourceAccount =
+#:   ${aws:PrincipalAccount}``, which holds (the model derives aws:ResourceAccount, the role's
+#:   account, GKEYS): 7 + 1 = 8 (see :func:`test_resource_account_condition`).
 #:
 #: The 12 explicit denies are AWSDenyAll (Deny "*") and 11 permissions-boundary-style
 #: policies whose ``Deny NotAction [...]`` lists no sts action.
-EXPECTED_ALLOWED = {SAME_ACCOUNT: 7, CROSS_ACCOUNT: 7, SERVICE_LINKED: 7, STACKSETS: 8, CDK: 7}
+EXPECTED_ALLOWED = {SAME_ACCOUNT: 7, CROSS_ACCOUNT: 7, SERVICE_LINKED: 7, STACKSETS: 8, CDK: 8}
 EXPECTED_EXPLICIT_DENY = 12
 CORPUS_SIZE = 1641
 
@@ -163,7 +161,10 @@ def test_every_managed_policy_decides_on_the_identity_side(role_arn: str) -> Non
 @pytest.mark.parametrize("role_arn", ROLES)
 def test_the_allowing_policies_are_the_expected_ones(role_arn: str) -> None:
     allowed = {n for n, r in outcomes(role_arn).items() if isinstance(r, Result) and r.decision == "allowed"}
-    extra = {"CloudFormationStackSetsOrgAdminServiceRolePolicy"} if role_arn == STACKSETS else set()
+    extra = {
+        STACKSETS: {"CloudFormationStackSetsOrgAdminServiceRolePolicy"},
+        CDK: {"AmplifyBackendDeployFullAccess"},
+    }.get(role_arn, set())
     assert allowed == ALLOW_EVERY_ROLE | extra
 
 
@@ -209,39 +210,37 @@ def test_negated_condition_on_a_principal_tag() -> None:
     assert decide_with(doc, CROSS_ACCOUNT, tags={"amazondatazoneproject": ""}).decision == "implicitDeny"
 
 
-def test_resource_account_condition_needs_the_key_in_context() -> None:
+def test_resource_account_condition() -> None:
     """AmplifyBackendDeployFullAccess: cdk-*-deploy-role-*-* if aws:ResourceAccount = ${aws:PrincipalAccount}.
 
-    The model does not derive aws:ResourceAccount (see EXPECTED_ALLOWED); given in the
-    context, the statement's resource pattern and policy variable decide.
+    The model derives aws:ResourceAccount (the role's account, GKEYS), so the same-account
+    CDK role is allowed, a cross-account one is not, and the key cannot be overridden.
     """
     doc = by_name("AmplifyBackendDeployFullAccess")["document"]
-    assert decide_with(doc, CDK).decision == "implicitDeny"
+    assert decide_with(doc, CDK).decision == "allowed"
+    other = "arn:aws:iam::222222222222:role/cdk-hnb659fds-deploy-role-222222222222-us-east-1"
+    assert decide_with(doc, other).decision == "implicitDeny"
+    assert decide_with(doc, SAME_ACCOUNT).decision == "implicitDeny"  # R does not match cdk-*-deploy-role-*-*
     s = scenario(doc, CDK)
-    s["context"]["aws:ResourceAccount"] = "111111111111"
-    assert decide(load_scenario(s)).decision == "allowed"
     s["context"]["aws:ResourceAccount"] = "222222222222"
-    assert decide(load_scenario(s)).decision == "implicitDeny"
-    s = scenario(doc, SAME_ACCOUNT)
-    s["context"]["aws:ResourceAccount"] = "111111111111"
-    assert decide(load_scenario(s)).decision == "implicitDeny"  # R does not match cdk-*-deploy-role-*-*
+    with pytest.raises(InputError, match="computed from the scenario"):
+        load_scenario(s)
 
 
 def test_policy_variables_in_resource_and_conditions() -> None:
     """AWSTransformServerMigrationAgentPolicy: Resource role/AWSTransformRehostSharingRole_${aws:PrincipalAccount},
     sts:ExternalId = ${aws:PrincipalAccount}:workspace/${aws:PrincipalTag/WorkspaceId},
-    aws:ResourceOrgID = ${aws:PrincipalOrgID}."""
+    aws:ResourceOrgID = ${aws:PrincipalOrgID} (both derived from the organization)."""
     doc = by_name("AWSTransformServerMigrationAgentPolicy")["document"]
     role = "arn:aws:iam::222222222222:role/AWSTransformRehostSharingRole_111111111111"
     s = scenario(doc, role, tags={"WorkspaceId": "ws1"})
     s["organization"] = {"id": "o-a1b2c3d4e5", "management_account": "999999999999",
                          "members": ["111111111111", "222222222222"]}
-    s["context"]["aws:ResourceOrgID"] = "o-a1b2c3d4e5"
     s["request"]["external_id"] = "111111111111:workspace/ws1"
     assert decide(load_scenario(s)).decision == "allowed"
     for path, value in (
         (("request", "external_id"), "111111111111:workspace/ws2"),
-        (("context", "aws:ResourceOrgID"), "o-zzzzzzzzzz"),
+        (("organization", "members"), ["111111111111"]),  # the role's account leaves the organization
         (("role", "arn"), "arn:aws:iam::222222222222:role/AWSTransformRehostSharingRole_222222222222"),
     ):
         t = copy.deepcopy(s)

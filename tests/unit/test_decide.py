@@ -78,6 +78,8 @@ def test_context_for_an_iam_user() -> None:
     assert ctx["aws:currenttime"] == "2026-01-02T03:04:05Z"
     assert ctx["aws:epochtime"] == str(int(datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC).timestamp()))
     assert ctx["aws:requestedregion"] == "us-east-1"
+    assert ctx["aws:resourceaccount"] == B  # the role's account (GKEYS)
+    assert "aws:resourceorgid" not in ctx
 
 
 def test_context_for_a_role_session() -> None:
