@@ -105,6 +105,9 @@ class PrincipalSet:
         return hit
 
     def to_json(self) -> Any:
+        """``"*"`` for everyone (the one spelling every policy kind accepts), else an object of lists."""
+        if self.aws == ("*",) and not self.service and not self.federated:
+            return "*"
         out: dict[str, list[str]] = {}
         if self.aws:
             out["AWS"] = list(self.aws)
