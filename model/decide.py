@@ -124,24 +124,38 @@ def decide(s: Scenario) -> Result:
 def authorize(s: Scenario) -> Result | None:
     """R3-R12: every required action must be allowed; explicit denies first.
 
-    The outcome depends on the world (policies, caller, role, organization), the
-    required actions and, through conditions only, the request context. When no
-    statement consulted the context, the outcome is a fact of the world and the
-    actions, and is kept for the next request that needs the same actions.
+    The outcome is a function of the world (policies, caller, role,
+    organization, semantics), the required actions, and the values of the
+    context keys the conditions read, nothing else. It is memoised, per world,
+    on exactly those inputs: a later request against the same world that needs
+    the same actions and gives every key that was read the same value has the
+    same outcome (a key never read cannot matter).
     """
     actions = required_actions(s)
-    key = actions  # the memo's key: the tuple of required actions
-    if key in s.compiled:
-        return s.compiled[key]  # type: ignore[no-any-return]
+    memo: list[tuple[tuple[tuple[str, object], ...], Result | None]] | None = s.compiled.get(actions)
+    if memo is not None:
+        probe: _LazyContext | None = None
+        for reads, known in memo:
+            if not reads:
+                return known
+            probe = probe or _LazyContext(s)
+            if all(probe.get(key) == value for key, value in reads):
+                return known
     ctx = _LazyContext(s)
+    ctx.reads = []  # record what this evaluation reads (the memo's key)
     result = explicit_deny(s, actions, ctx)
     for action in actions:
         if result is not None:
             break
         result = rcp_gate(s, action, ctx) or scp_gate(s, action, ctx) or trust_and_caller(s, action, ctx)
-    if not ctx.consulted:
-        s.compiled[key] = result
+    if memo is None:
+        memo = s.compiled[actions] = []
+    memo.insert(0, (tuple(ctx.reads), result))
+    del memo[_MEMO_SIZE:]
     return result
+
+
+_MEMO_SIZE = 4
 
 
 # =========================================================================== R0 and save-time
@@ -213,6 +227,11 @@ def _violations(constraint: str, value: str, field: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=65536)
+def _valid_session_name(name: str) -> bool:
+    return 2 <= len(name) <= 64 and _SESSION_NAME.fullmatch(name) is not None
+
+
 def validate_request(s: Scenario) -> Result | None:
     """R0: syntactic validation of every request parameter (SPEC.md §3.1, BOTO-STS).
 
@@ -222,19 +241,7 @@ def validate_request(s: Scenario) -> Result | None:
     """
     r = s.request
     name = r.role_session_name
-    if (
-        2 <= len(name) <= 64
-        and _SESSION_NAME.fullmatch(name)
-        and r.duration_seconds is None
-        and r.external_id is None
-        and r.serial_number is None
-        and r.token_code is None
-        and r.source_identity is None
-        and r.policy is None
-        and r.policy_arns is None
-        and r.tags is None
-        and r.transitive_tag_keys is None
-    ):
+    if r.plain and _valid_session_name(name):
         return None  # the common request: a valid session name and nothing else (the role ARN was parsed)
     errors = [
         *_violations("roleArn", s.role.arn.arn, "roleArn"),
@@ -363,6 +370,8 @@ def required_actions(s: Scenario) -> tuple[str, ...]:
     [I] Inherited transitive tags alone do not require ``sts:TagSession``.
     """
     r = s.request
+    if r.plain:
+        return _ONLY_ASSUME
     tags = bool(r.tags or r.transitive_tag_keys)
     source = r.source_identity is not None
     if not tags and not source:
@@ -482,14 +491,16 @@ _CLOCK_KEYS = frozenset({"aws:currenttime", "aws:epochtime"})
 
 
 class _LazyContext:
-    """The R4 context, built on first use: most statements test no condition."""
+    """The R4 context, built on first use (most statements test no condition); when
+    ``reads`` is a list, every key read and its value are recorded there."""
 
-    __slots__ = ("_built", "_s", "_world")
+    __slots__ = ("_built", "_s", "_world", "reads")
 
     def __init__(self, s: Scenario) -> None:
         self._s = s
         self._built: dict[str, str | tuple[str, ...]] | None = None
         self._world: dict[str, str | tuple[str, ...]] = {}
+        self.reads: list[tuple[str, object]] | None = None
 
     def get(self, key: str, /) -> str | tuple[str, ...] | None:
         built = self._built
@@ -502,11 +513,9 @@ class _LazyContext:
             if value is None and key in _CLOCK_KEYS:
                 built.update(_clock(self._s))  # reading the clock costs; only when a condition asks
                 value = built.get(key)
+        if self.reads is not None:
+            self.reads.append((key, value))
         return value
-
-    @property
-    def consulted(self) -> bool:
-        return self._built is not None
 
 
 # =========================================================================== statement matching
@@ -633,8 +642,6 @@ class _World(NamedTuple):
     every: tuple[Policy, ...]
     caller_key: str
     caller_key_rcp: str
-    session_arn_prefix: str
-    role_id_prefix: str
 
 
 def _world(s: Scenario) -> _World:
@@ -648,7 +655,6 @@ def _world(s: Scenario) -> _World:
             *(p for _, ps in callers for p in ps),
         )
         key = caller_key(s.caller.principal)
-        role = s.role.arn
         world = s.compiled["world"] = _World(
             scps,
             rcps,
@@ -656,8 +662,6 @@ def _world(s: Scenario) -> _World:
             every,
             f"{key}|{s.semantics.wildcard_matches_services}",
             f"{key}|True",
-            f"arn:{role.partition}:sts::{role.account}:assumed-role/{role.name}/",
-            f"{s.role.role_id}:",
         )
     return world
 
@@ -921,13 +925,7 @@ def post_authorization_checks(s: Scenario) -> Result | None:
     Region for the role's account, and for the caller's (REGIONS).
     """
     r, c, p = s.request, s.caller, s.caller.principal
-    if (
-        r.duration_seconds is None
-        and r.policy is None
-        and r.tags is None
-        and r.source_identity is None
-        and not s.disabled_regions
-    ):
+    if r.plain and not s.disabled_regions:
         return None  # nothing to check: the default 3600 s fits every role and the chaining cap
     duration = r.duration_seconds or 3600
     if duration > s.role.max_session_duration:
@@ -983,11 +981,8 @@ def post_authorization_checks(s: Scenario) -> Result | None:
 def issue_credentials(s: Scenario) -> Result:
     """R14: the session: ``arn:P:sts::ROLE_ACCOUNT:assumed-role/NAME/SESSION`` (the role path
     is dropped, TF-19957), ``ROLEID:SESSION``, and the effective duration (SPEC.md §3.3)."""
-    name = s.request.role_session_name
-    world = _world(s)
-    assumed = AssumedRole(
-        world.session_arn_prefix + name, world.role_id_prefix + name, s.request.duration_seconds or 3600
-    )
+    name, role = s.request.role_session_name, s.role
+    assumed = AssumedRole(role.session_arn_prefix + name, f"{role.role_id}:{name}", s.request.duration_seconds or 3600)
     return Result("allowed", "R14", None, None, None, None, (), assumed, s.id)
 
 

@@ -16,7 +16,9 @@ Fields the project adds to the v1 format (optional, documented in README):
 from __future__ import annotations
 
 import copy
+import json
 import re
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -113,6 +115,12 @@ class RoleSpec:
     tags: Mapping[str, str] = field(default_factory=dict)
     exists: bool = True
     legacy_implicit_self_trust: bool = False
+    session_arn_prefix: str = field(init=False, compare=False, repr=False)
+    """``arn:P:sts::ACCOUNT:assumed-role/NAME/``: sessions of the role, without its path (R14)."""
+
+    def __post_init__(self) -> None:
+        a = self.arn
+        object.__setattr__(self, "session_arn_prefix", f"arn:{a.partition}:sts::{a.account}:assumed-role/{a.name}/")
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +152,22 @@ class Request:
     serial_number: str | None = None
     token_code: str | None = None
     region: str | None = None
+    plain: bool = field(init=False, compare=False, repr=False)
+    """Only ``role_session_name`` (and perhaps ``region``) was sent: the common request."""
+
+    def __post_init__(self) -> None:
+        optional = (
+            self.duration_seconds,
+            self.external_id,
+            self.policy,
+            self.policy_arns,
+            self.tags,
+            self.transitive_tag_keys,
+            self.source_identity,
+            self.serial_number,
+            self.token_code,
+        )
+        object.__setattr__(self, "plain", all(v is None for v in optional))
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +189,9 @@ class Scenario:
     source: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
     """The scenario JSON as given (validated), for :func:`dump_scenario`."""
     compiled: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
-    """Request-independent facts the decision compiles once (see ``model.decide._world``)."""
+    """What the decision compiles from the *world* (caller, role, organization,
+    semantics) alone, shared by every loaded scenario with the same world (see
+    :func:`_world_cache` and ``model.decide``)."""
 
 
 # ------------------------------------------------------------------ helpers
@@ -321,7 +347,7 @@ _ROLE_FIELDS = (
     "exists",
     "legacy_implicit_self_trust",
 )
-_REQUEST_FIELDS = tuple(f.name for f in fields(Request))
+_REQUEST_FIELDS = tuple(f.name for f in fields(Request) if f.init)
 _SEMANTICS_FIELDS = tuple(f.name for f in fields(Semantics))
 _CREDENTIALS = ("long-term", "session-token", "role-session", "federation")
 
@@ -364,7 +390,31 @@ def _load_scenario(value: Any, where: str) -> Scenario:
         disabled_regions=disabled,
         malformed=policies.malformed or _principal_error(role, nonexistent, top.path("role")),
         source=value,
+        compiled=_world_cache(value),
     )
+
+
+# The world of a scenario: everything but the request, the request-time context, the id
+# and the expectation. Scenarios with the same world JSON share what is compiled from it.
+_WORLD_FIELDS = ("caller", "role", "organization", "semantics", "nonexistent_principals", "disabled_regions")
+_WORLDS: OrderedDict[str, dict[Any, Any]] = OrderedDict()
+_WORLDS_MAX = 4096
+
+
+def _world_cache(value: Mapping[str, Any]) -> dict[Any, Any]:
+    """The compile cache shared by every scenario whose world is this one (bounded, LRU)."""
+    try:
+        key = json.dumps([value.get(k) for k in _WORLD_FIELDS], sort_keys=True, separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError, RecursionError):
+        return {}
+    cache = _WORLDS.get(key)
+    if cache is None:
+        cache = _WORLDS[key] = {}
+        if len(_WORLDS) > _WORLDS_MAX:
+            _WORLDS.popitem(last=False)
+    else:
+        _WORLDS.move_to_end(key)
+    return cache
 
 
 def _principal_error(role: RoleSpec, nonexistent: frozenset[str], where: str) -> MalformedPolicyError | None:

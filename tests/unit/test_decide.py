@@ -287,3 +287,26 @@ def test_malformed_policy_is_a_result_not_an_input_error() -> None:
     r = run(caller__identity_policies=[pol(stmt(Action="sts:AssumeRole", Resource="*", Principal="*"))])
     assert (r.decision, r.error_code) == ("error", "MalformedPolicyDocument")
     assert "$.caller.identity_policies[0].Statement[0].Principal" in (r.message or "")
+
+
+def test_scenarios_sharing_a_world_decide_their_own_requests() -> None:
+    """Compiled world facts and the authorization memo are shared by scenarios with the same
+    world; every request must still get its own answer (memo keyed on the values read)."""
+    trust = pol(stmt(Principal={"AWS": A}, Action="sts:AssumeRole",
+                     Condition={"StringEquals": {"sts:ExternalId": "xyz"}, "StringLike": {"aws:SourceVpce": "vpce-*"}}))
+    docs = [
+        scenario(id=f"s{i}", role__trust_policy=trust, request__external_id=ext, context={"aws:SourceVpce": vpce})
+        for i, (ext, vpce) in enumerate(
+            [("xyz", "vpce-1"), ("abc", "vpce-1"), ("xyz", "other"), ("xyz", "vpce-2"), ("XYZ", "vpce-1")] * 3
+        )
+    ]
+    loaded = [load_scenario(d) for d in docs]
+    assert all(s.compiled is loaded[0].compiled for s in loaded)  # one world
+    for _ in range(3):
+        results = [decide(s) for s in loaded]
+        assert [r.decision for r in results[:5]] == ["allowed", "implicitDeny", "implicitDeny", "allowed",
+                                                     "implicitDeny"]
+        assert [r.id for r in results] == [f"s{i}" for i in range(15)]
+    other_world = load_scenario(scenario(role__trust_policy=pol(stmt(Principal={"AWS": B}, Action="sts:AssumeRole"))))
+    assert other_world.compiled is not loaded[0].compiled
+    assert decide(other_world).decision == "implicitDeny"
