@@ -353,20 +353,9 @@ def _value_test(family: str, op: str, v: str, *, variables: bool, where: str) ->
             return eq
         if static is not None:
             return lambda value, ctx: string_glob_matches(static, value)  # type: ignore[arg-type]
-
-        def like_test(value: str, ctx: Context) -> bool | None:
-            g = resolve(tpl, ctx)
-            return None if g is None else string_glob_matches(g, value)
-
-        return like_test
+        return _glob_test(tpl, string_glob_matches)
     if family == "arn":
-        tpl = parse_template(v, wildcards=True, variables=variables, where=where)
-
-        def arn_test(value: str, ctx: Context) -> bool | None:
-            g = resolve(tpl, ctx)
-            return None if g is None else arn_glob_matches(g, value)
-
-        return arn_test
+        return _glob_test(parse_template(v, wildcards=True, variables=variables, where=where), arn_glob_matches)
     if family == "bool":
         tpl = parse_template(v, wildcards=False, variables=variables, where=where)
         if not any(isinstance(p, Var) for p in tpl) and v.lower() not in ("true", "false"):
@@ -418,6 +407,16 @@ def _value_test(family: str, op: str, v: str, *, variables: bool, where: str) ->
 
         return bin_test
     raise AssertionError(family)  # pragma: no cover - OPERATORS is closed
+
+
+def _glob_test(tpl: Template, matches: Callable[[Glob, str], bool]) -> Callable[[str, Context], bool | None]:
+    """A Like / ARN test of one policy value, its variables resolved per request (None: no value)."""
+
+    def test(value: str, ctx: Context) -> bool | None:
+        g = resolve(tpl, ctx)
+        return None if g is None else matches(g, value)
+
+    return test
 
 
 _ORDER: dict[str, Callable[[Any, Any], bool]] = {
