@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from model import InputError, Result, Scenario, decide, expectation_mismatch, load_scenarios_text
+from model.decide import granting_reasons
 
 __all__ = ["main"]
 
@@ -99,6 +100,8 @@ def explain(s: Scenario, r: Result) -> str:
             where = f"level {reason.level}, " + where
         how = f", principal matched as {reason.principal_class}" if reason.principal_class else ""
         lines.append(f"  - {reason.effect} in the {reason.policy}: {where}{how}")
+    if r.decision == "allowed" and not r.reasons:
+        lines.append("  - no statement needed beyond the rules (for example a legacy implicit self-trust, R12)")
     if r.assumed_role:
         a = r.assumed_role
         lines.append(f"  session: {a.arn} ({a.assumed_role_id}), {a.duration_seconds} s")
@@ -139,6 +142,8 @@ def _decide(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -
         for s in scenarios:
             try:
                 result = decide(s)
+                if result.decision == "allowed":
+                    result = result._replace(reasons=granting_reasons(s))
             except InputError as exc:  # UndecidableError included: fail closed, never an Allow
                 err.write(_line(f"rolecall: cannot decide {_label(s, source)}: {exc.message} (at {exc.path})"))
                 status = max(status, EXIT_INPUT)

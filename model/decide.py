@@ -1015,6 +1015,24 @@ def _error(code: str, message: str) -> Result:
     return Result("error", "R13", error_code=code, message=message)
 
 
+def granting_reasons(s: Scenario) -> tuple[Reason, ...]:
+    """For an allowed scenario: the statements that grant each required action, on both
+    sides (trust policy, SCP levels, identity policies, boundary, session policy).
+
+    Not part of :func:`decide`'s hot path; ``rolecall decide`` attaches them to allowed
+    results so that a person sees which statements decided.
+    """
+    ctx = _LazyContext(s)
+    out: list[Reason] = []
+    for action in required_actions(s):
+        out += _reasons(PolicyKind.TRUST, _hits(s, "trust", _trust(s), "Allow", action, ctx, principal=True))
+        for level, policies in enumerate(_world(s).scps):
+            out += _reasons(PolicyKind.SCP, _hits(s, f"scp{level}", policies, "Allow", action, ctx), level)
+        for kind, caller_policies in _world(s).callers:
+            out += _reasons(kind, _hits(s, kind.name, caller_policies, "Allow", action, ctx))
+    return tuple(dict.fromkeys(out))
+
+
 def expectation_mismatch(s: Scenario, result: Result) -> list[str]:
     """Which fields of ``expect`` the result does not meet (empty when all are met)."""
     out = []
@@ -1025,4 +1043,4 @@ def expectation_mismatch(s: Scenario, result: Result) -> list[str]:
     return out
 
 
-__all__ += ["expectation_mismatch", "packed_size_percent"]
+__all__ += ["expectation_mismatch", "granting_reasons", "packed_size_percent"]

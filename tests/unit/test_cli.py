@@ -93,3 +93,12 @@ def test_console_script_runs() -> None:
     assert len(proc.stdout.splitlines()) == 5
     proc = subprocess.run([exe, "decide", "-"], input="{not json", capture_output=True, text=True, check=False)
     assert proc.returncode == 2 and proc.stderr.startswith("rolecall: bad input:") and "Traceback" not in proc.stderr
+
+
+def test_allowed_results_name_the_granting_statements() -> None:
+    [path] = list(EXAMPLES.glob("02-*.json"))
+    code, out, _ = run(["decide", str(path)])
+    assert code == 0
+    reasons = json.loads(out)["reasons"]
+    assert {"policy": "role trust policy", "statement": 0, "effect": "Allow", "principal_class": "account"} in reasons
+    assert {"policy": "identity-based policy", "statement": 0, "effect": "Allow", "policy_index": 0} in reasons
