@@ -868,28 +868,24 @@ def same_account(s: Scenario, classes: frozenset[str], side: _CallerSide) -> tup
     sem = s.semantics
     if "session" in classes or "wildcard" in classes:
         return None
-    failures: list[PolicyKind | object] = []
+    # For each matched class, the first caller-side policy it needs that does not allow
+    # (None: that grant's requirements are met).
+    unmet: list[PolicyKind | None] = []
     if "user" in classes:
-        failures.append(
-            side.first_failure(identity=False, boundary=not sem.user_direct_bypasses_boundary, session=False) or _OK
-        )
+        unmet.append(side.first_failure(identity=False, boundary=not sem.user_direct_bypasses_boundary, session=False))
     if "role" in classes:
-        failures.append(side.first_failure(identity=sem.role_direct_needs_identity) or _OK)
+        unmet.append(side.first_failure(identity=sem.role_direct_needs_identity))
     if "account" in classes:
-        failures.append(side.first_failure() or _OK)
-    if _OK in failures:
+        unmet.append(side.first_failure())
+    if None in unmet:
         return None
-    if failures:
-        assert isinstance(failures[0], PolicyKind)
-        return "R10", failures[0]
+    if unmet:
+        return "R10", unmet[0] or PolicyKind.IDENTITY
     p = s.caller.principal
     self_assume = isinstance(p, RoleSession) and p.role_arn == s.role.arn.arn
     if self_assume and s.role.legacy_implicit_self_trust and side.first_failure() is None:
         return None
     return "R8", PolicyKind.TRUST
-
-
-_OK = object()  # marker: a grant class whose requirements are all met
 
 
 # =========================================================================== R13, R14
