@@ -37,8 +37,17 @@ _RULES = {
 
 
 class _Parser(argparse.ArgumentParser):
+    """argparse, with usage errors as exit 2 and its output on the streams given to :func:`main`."""
+
+    streams: tuple[TextIO, TextIO] = (sys.stdout, sys.stderr)
+
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(EXIT_INPUT, f"rolecall: error: {message}\n")
+
+    def _print_message(self, message: str, file: object = None) -> None:
+        if message:
+            out, err = _Parser.streams
+            (out if file is sys.stdout else err).write(message)
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -168,6 +177,7 @@ def main(
 ) -> int:
     """Run the command line; returns (and, as a console script, exits with) the exit code."""
     out, err, inp = stdout or sys.stdout, stderr or sys.stderr, stdin or sys.stdin
+    _Parser.streams = (out, err)
     try:
         args = _build_parser().parse_args(argv)
         if args.command == "decide":

@@ -80,9 +80,12 @@ def test_undecidable_is_refused_with_exit_2() -> None:
 
 
 def test_usage_errors_exit_2() -> None:
-    assert run(["frobnicate"])[0] == 2
+    code, out, err = run(["frobnicate"])
+    assert code == 2 and out == "" and "rolecall: error: argument command: invalid choice" in err
     assert run([])[0] == 2
     assert run(["decide", "/nonexistent/file.json"])[0] == 2
+    code, out, err = run(["decide", "--help"])
+    assert code == 0 and out.startswith("usage: rolecall decide") and err == ""
 
 
 def test_console_script_runs() -> None:
