@@ -496,6 +496,11 @@ def _parse_policy(document: Any, kind: PolicyKind, where: str) -> Policy:
             child(where, "Version"),
         )
     pid = doc.get("Id")
+    if pid is not None and kind in (PolicyKind.IDENTITY, PolicyKind.BOUNDARY):
+        raise _fail(
+            "Syntax errors in policy: Id is not allowed in identity policies (SPEC.md §4.1, GRAMMAR)",
+            child(where, "Id"),
+        )
     if pid is not None and not isinstance(pid, str):
         raise _fail("Id must be a string", child(where, "Id"))
     if "Statement" not in doc:

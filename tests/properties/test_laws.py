@@ -280,8 +280,11 @@ def test_same_account_identity_allow_alone_is_never_enough(doc: dict[str, Any]) 
     label(w, r)
     assert r.decision != ALLOWED, show(changed, r)
     if r.decision == "implicitDeny":
-        assert (r.rule, r.denied_by) in {("R8", "role trust policy"), ("R7", "service control policy")}, show(
-            changed, r)
+        # R2: a role that does not exist is refused exactly like a trust-policy refusal
+        assert (r.rule, r.denied_by) in {("R8", "role trust policy"), ("R7", "service control policy"),
+                                         ("R2", "role trust policy")}, show(changed, r)
+    elif r.decision == "error":  # an invalid request is refused before any policy is read (R0)
+        assert r.rule == "R0", show(changed, r)
     else:
         assert r.decision == "explicitDeny", show(changed, r)
 

@@ -176,6 +176,8 @@ IDENTITY_OK = {"Version": V, "Statement": [{"Effect": "Allow", "Action": "sts:As
             'only "Principal": "*"',
         ),
         (PolicyKind.SESSION, [], "$", "expected a JSON object"),
+        (PolicyKind.IDENTITY, {**IDENTITY_OK, "Id": "x"}, "$.Id", "Id is not allowed in identity policies"),
+        (PolicyKind.BOUNDARY, {**IDENTITY_OK, "Id": "x"}, "$.Id", "Id is not allowed in identity policies"),
     ],
 )
 def test_refused_documents(kind: PolicyKind, doc: Any, path: str, fragment: str) -> None:
