@@ -257,11 +257,6 @@ class Condition:
         """Evaluate against a request context (lower-cased keys)."""
         return self._test(ctx)
 
-    def uses_variables(self) -> bool:
-        return (
-            self.variables and OPERATORS[self.operator][0] in _VARIABLE_FAMILIES and any("${" in v for v in self.values)
-        )
-
 
 def _compile(cond: Condition, where: str) -> Callable[[Context], bool]:
     family, negated = OPERATORS[cond.operator]

@@ -633,15 +633,13 @@ def _trust(s: Scenario) -> tuple[Policy]:
 class _World(NamedTuple):
     """Facts of the scenario's world (caller, role, organization) that do not depend on the
     request: which policy chains apply (R6, R7), every policy R5 must scan, and the
-    caller's identity for principal matching. Compiled once per scenario; every
+    Compiled once per world (shared by scenarios with the same world); every
     request-dependent step (validation, context, conditions, the rules) runs per decision."""
 
     scps: tuple[tuple[Policy, ...], ...]
     rcps: tuple[tuple[Policy, ...], ...]
     callers: tuple[tuple[PolicyKind, Sequence[Policy]], ...]
     every: tuple[Policy, ...]
-    caller_key: str
-    caller_key_rcp: str
 
 
 def _world(s: Scenario) -> _World:
@@ -654,15 +652,7 @@ def _world(s: Scenario) -> _World:
             *_trust(s),
             *(p for _, ps in callers for p in ps),
         )
-        key = caller_key(s.caller.principal)
-        world = s.compiled["world"] = _World(
-            scps,
-            rcps,
-            callers,
-            every,
-            f"{key}|{s.semantics.wildcard_matches_services}",
-            f"{key}|True",
-        )
+        world = s.compiled["world"] = _World(scps, rcps, callers, every)
     return world
 
 

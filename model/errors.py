@@ -16,20 +16,7 @@ from __future__ import annotations
 
 import json
 
-__all__ = ["InputError", "MalformedPolicyError", "RolecallError", "child", "json_path"]
-
-
-def json_path(*parts: str | int) -> str:
-    """Render path components as a JSONPath string (``$.a[0].b``)."""
-    out = "$"
-    for part in parts:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part.isidentifier():
-            out += f".{part}"
-        else:
-            out += "[" + json.dumps(part) + "]"
-    return out
+__all__ = ["InputError", "MalformedPolicyError", "RolecallError", "child"]
 
 
 class RolecallError(Exception):

@@ -33,9 +33,11 @@ __all__ = [
     "STAR",
     "Glob",
     "arn_glob_matches",
+    "caller_key",
     "glob_parts",
-    "has_wildcard",
+    "principal_classes",
     "principal_entry_matches",
+    "principal_keys",
     "string_glob_matches",
 ]
 
@@ -54,11 +56,6 @@ QMARK: Final = _Wild("\x00?")
 
 #: A pattern: literal strings interleaved with STAR / QMARK.
 Glob = tuple[str, ...]
-
-
-def has_wildcard(text: str) -> bool:
-    """True if a policy string carries ``*`` or ``?``."""
-    return "*" in text or "?" in text
 
 
 @lru_cache(maxsize=65536)
@@ -192,11 +189,6 @@ def arn_glob_matches(glob: Glob, value: str) -> bool:
     return _compiled(glob, True, False).matches(value)
 
 
-def action_matches(patterns: Iterable[Glob], action_lower: str) -> bool:
-    """Whether any (lower-cased) action pattern covers the lower-cased action."""
-    return any(string_glob_matches(p, action_lower) for p in patterns)
-
-
 def principal_keys(caller: IamUser | RoleSession | Root | FederatedUser) -> dict[str, str]:
     """Every canonical ``AWS`` principal entry that names this caller, with its trust class.
 
@@ -257,4 +249,3 @@ def caller_key(caller: IamUser | RoleSession | Root | FederatedUser | ServicePri
     return f"{caller.arn}|{caller.unique_id}|{getattr(caller, 'role_path', '')}"
 
 
-__all__ += ["action_matches", "caller_key", "principal_classes", "principal_keys"]
