@@ -22,6 +22,7 @@ from ._world import (
     chance,
     condition_block,
     conditions_pool,
+    draw_request,
     draw_world,
     false_condition,
     pick,
@@ -138,20 +139,13 @@ def requests(draw: st.DrawFn, caller: str | None = None) -> Doc:
     identity, an MFA serial and token. Small tags only (far from the packed-size limit).
     Shrinks towards ``{"role_session_name": "s1"}``."""
     account = caller.split(":")[4] if caller and ":" in caller else ACCOUNTS[0]
-    req: Doc = {"role_session_name": pick(draw, ["s1", "alice", "build-42", "a@b.c", "x=y,z"])}
-    if chance(draw, 30):
-        req["external_id"] = pick(draw, ["xyz", "XYZ", "ext-123", "a.b+c", "arn:aws:x/y"])
-    if chance(draw, 15):
-        keys = ["project", "cost-center", "Env"]
-        first = pick(draw, keys)
-        chosen = [first] + ([k for k in keys if k != first][:1] if chance(draw, 30) else [])
-        req["tags"] = [{"Key": k, "Value": pick(draw, ["x", "blue", ""])} for k in chosen]
-        if chance(draw, 20):
-            req["transitive_tag_keys"] = chosen[:1]
-    if chance(draw, 30):
-        req["duration_seconds"] = pick(draw, [900, 1800, 3600])
-    if chance(draw, 10):
-        req["source_identity"] = pick(draw, ["dev", "alice@example.com"])
+    req = draw_request(
+        draw,
+        ["s1", "alice", "build-42", "a@b.c", "x=y,z"],
+        ["xyz", "XYZ", "ext-123", "a.b+c", "arn:aws:x/y"],
+        tags_percent=15,
+        source_percent=10,
+    )
     if chance(draw, 10):
         req["serial_number"] = f"arn:aws:iam::{account}:mfa/alice"
         req["token_code"] = pick(draw, ["123456", "000000"])

@@ -47,6 +47,7 @@ from ._world import (
     World,
     caller_principal_entries,
     chance,
+    draw_request,
     draw_world,
     pick,
     pickw,
@@ -123,21 +124,13 @@ def _free_request(draw: st.DrawFn, w: World) -> Doc:
 def _valid_request(draw: st.DrawFn, w: World, *, tags_percent: int = 12, source_percent: int = 6) -> Doc:
     """A request that passes R0 and R13 in world ``w``: a valid session name, a duration within
     one hour (fits every role and the chaining cap), small tags (far from the packed limit)."""
-    req: Doc = {"role_session_name": pick(draw, ["s1", "alice", "build-42", "a@b.c"])}
-    if chance(draw, 30):
-        req["external_id"] = pick(draw, ["xyz", "XYZ", "ext-123", "a.b+c"])
-    if chance(draw, tags_percent):
-        keys = ["project", "cost-center", "Env"]
-        first = pick(draw, keys)
-        chosen = [first] + ([k for k in keys if k != first][:1] if chance(draw, 30) else [])
-        req["tags"] = [{"Key": k, "Value": pick(draw, ["x", "blue", ""])} for k in chosen]
-        if chance(draw, 20):
-            req["transitive_tag_keys"] = chosen[:1]
-    if chance(draw, 30):
-        req["duration_seconds"] = pick(draw, [900, 1800, 3600])
-    if chance(draw, source_percent):
-        req["source_identity"] = pick(draw, ["dev", "alice@example.com"])
-    return req
+    return draw_request(
+        draw,
+        ["s1", "alice", "build-42", "a@b.c"],
+        ["xyz", "XYZ", "ext-123", "a.b+c"],
+        tags_percent=tags_percent,
+        source_percent=source_percent,
+    )
 
 
 def _needs(request: Doc) -> tuple[str, ...]:

@@ -425,3 +425,32 @@ def maybe_condition(draw: st.DrawFn, stmt: Doc, w: World, percent: int) -> Doc:
     if chance(draw, percent):
         stmt["Condition"] = condition_block(draw, conditions_pool(w), 1 + chance(draw, 30))
     return stmt
+
+
+def draw_request(
+    draw: st.DrawFn,
+    names: list[str],
+    external_ids: list[str],
+    *,
+    tags_percent: int,
+    source_percent: int,
+) -> Doc:
+    """A ``request`` that passes R0 and R13: a session name from ``names``, sometimes an
+    external id, small session tags (far from the packed limit) with a transitive key, a
+    duration of at most one hour (fits every role and the chaining cap), a source identity.
+    Every optional part shrinks towards absent."""
+    req: Doc = {"role_session_name": pick(draw, names)}
+    if chance(draw, 30):
+        req["external_id"] = pick(draw, external_ids)
+    if chance(draw, tags_percent):
+        keys = ["project", "cost-center", "Env"]
+        first = pick(draw, keys)
+        chosen = [first] + ([k for k in keys if k != first][:1] if chance(draw, 30) else [])
+        req["tags"] = [{"Key": k, "Value": pick(draw, ["x", "blue", ""])} for k in chosen]
+        if chance(draw, 20):
+            req["transitive_tag_keys"] = chosen[:1]
+    if chance(draw, 30):
+        req["duration_seconds"] = pick(draw, [900, 1800, 3600])
+    if chance(draw, source_percent):
+        req["source_identity"] = pick(draw, ["dev", "alice@example.com"])
+    return req
