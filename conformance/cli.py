@@ -69,6 +69,9 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     d.add_argument("inputs", nargs="*", metavar="FILE|-", help="scenario files (file:// prefix allowed); default stdin")
     d.add_argument("--explain", action="store_true", help="explain each decision in prose instead of JSON")
+    from ._commands import add_commands
+
+    add_commands(sub)
     return parser
 
 
@@ -182,6 +185,10 @@ def main(
         args = _build_parser().parse_args(argv)
         if args.command == "decide":
             return _decide(args, out, err, inp)
+        if args.command in ("conformance", "replay", "matrix"):
+            from ._commands import run_from_cli
+
+            return run_from_cli(args, out, err, inp)
         raise AssertionError(args.command)  # pragma: no cover - argparse rejects unknown commands
     except SystemExit as exc:  # argparse: --help, --version, usage errors
         return int(exc.code or 0) if isinstance(exc.code, int) or exc.code is None else EXIT_INPUT

@@ -1,0 +1,222 @@
+"""``rolecall conformance`` and ``rolecall replay`` (private; the parser lives in cli.py).
+
+``conformance`` runs the shipped properties (``conformance/test_*.py``) with
+pytest and the rolecall plugin against a target, shows pytest's progress, and
+ends with the plugin's summary table and where the report is.
+``--update-expectations`` reruns the properties that found a new divergence
+(pytest's ``--last-failed``) until none is left, so that every class of
+divergence gets its own shrunk counterexample, then checks the whole suite once.
+
+``replay`` runs one scenario file on a target and shows the target's outcome
+beside the model's.
+
+Exit codes (DESIGN.md): 0 clean (every property passed, every expectation
+held), 1 a finding (a divergence, an expectation that no longer holds), 2 bad
+usage or input, 3 the target failed or an internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import TextIO
+
+from model import InputError, load_scenarios_text
+
+__all__ = ["add_commands", "conformance", "replay"]
+
+EXIT_OK, EXIT_FINDING, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+HERE = Path(__file__).resolve().parent
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    c = sub.add_parser(
+        "conformance",
+        help="run the conformance suite against a target",
+        description="Run the conformance properties against a target (default moto) with pytest, show the "
+        "progress, end with the summary table, and write report.json and CONFORMANCE.md. Exit 0 clean, 1 a new "
+        "divergence or an expectation that no longer holds, 2 bad usage, 3 the target failed.",
+    )
+    _target_options(c)
+    c.add_argument("--report", metavar="DIR", default="rolecall-report",
+                   help="where to write report.json and CONFORMANCE.md (default: rolecall-report)")
+    c.add_argument("--profile", choices=("dev", "ci", "nightly"), default="ci",
+                   help="Hypothesis profile: examples per property (dev 50, ci 300, nightly 5000; default ci)")
+    c.add_argument("--expectations", metavar="FILE", help="expectations file (default: the built-in one)")
+    c.add_argument("--update-expectations", action="store_true",
+                   help="rewrite the expectations file from the run (new divergences pinned, fixed ones dropped)")
+    c.add_argument("-k", dest="keyword", metavar="EXPR", help="only the properties matching EXPR (pytest -k)")
+    c.add_argument("-n", dest="workers", metavar="N", help="run on N pytest-xdist workers ('auto' for one per core)")
+    c.add_argument("-q", "--quiet", action="store_true", help="less output")
+    r = sub.add_parser(
+        "replay",
+        help="run one scenario on a target and show its outcome beside the model's",
+        description="Run each scenario of FILE on the target and print the model's result and the target's "
+        "outcome side by side. Exit 0 they agree, 1 they differ, 2 bad input, 3 the target failed.",
+    )
+    m = sub.add_parser(
+        "matrix",
+        help="write CONFORMANCE.md, the features x targets matrix, from conformance reports",
+        description="Generate the conformance matrix (features by targets) from one or more report.json files "
+        "written by `rolecall conformance --report DIR`. Exit 0 written, 2 a report that cannot be read.",
+    )
+    m.add_argument("reports", nargs="+", metavar="REPORT", help="report.json files")
+    m.add_argument("-o", "--output", default="CONFORMANCE.md", help="output file (default CONFORMANCE.md; '-' stdout)")
+    _target_options(r)
+    r.add_argument("scenario", metavar="FILE|-", help="a scenario file (JSON or JSON Lines; '-' is stdin)")
+    r.add_argument("--json", action="store_true", help="one JSON object per scenario instead of text")
+
+
+def _target_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--target", default="moto",
+                   help="model, moto (default), moto-server, endpoint, or package.module:object")
+    p.add_argument("--endpoint-url", metavar="URL", help="the emulator's URL (target endpoint)")
+    p.add_argument("--accounts", metavar="FILE", help="accounts file with credentials per account (target endpoint)")
+
+
+def _plugin_installed() -> bool:
+    return any(ep.value == "conformance.plugin" for ep in entry_points(group="pytest11"))
+
+
+def _pytest_args(args: argparse.Namespace, cache_dir: str) -> list[str]:
+    argv = [str(HERE), "--rolecall-target", args.target, "--hypothesis-profile", args.profile,
+            "--rolecall-report", args.report, "-o", f"cache_dir={cache_dir}", "-p", "no:randomly",
+            "--rootdir", str(HERE), "-c", os.devnull, "-W", "ignore::pytest.PytestAssertRewriteWarning"]
+    if not _plugin_installed():
+        argv += ["-p", "conformance.plugin"]
+    for opt, value in (("--rolecall-endpoint-url", args.endpoint_url), ("--rolecall-accounts", args.accounts),
+                       ("--rolecall-expectations", args.expectations), ("-k", args.keyword), ("-n", args.workers)):
+        if value:
+            argv += [opt, value]
+    argv += ["-q", "--no-header"] if args.quiet else ["-v"]
+    argv += ["--tb=short"]
+    return argv
+
+
+def _exit(code: int) -> int:
+    """pytest's exit code in rolecall's words (pytest: 0 ok, 1 failures, 2 interrupted, 3 internal error,
+    4 usage error, 5 no tests; ``pytest.exit(returncode=3)`` from the plugin when the target fails)."""
+    return {0: EXIT_OK, 1: EXIT_FINDING, 4: EXIT_INPUT, 5: EXIT_INPUT}.get(int(code), EXIT_INTERNAL)
+
+
+def conformance(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Run the suite (see the module docstring)."""
+    import pytest
+
+    with tempfile.TemporaryDirectory(prefix="rolecall-cache-") as cache:
+        base = _pytest_args(args, cache)
+        if not args.update_expectations:
+            return _exit(pytest.main(base))
+        code = _exit(pytest.main([*base, "--rolecall-update-expectations"]))
+        rounds = 1
+        while code == EXIT_FINDING and rounds < 25:
+            rounds += 1
+            out.write(f"rolecall: update round {rounds}: rerunning the properties that found a new divergence\n")
+            out.flush()
+            code = _exit(pytest.main([*base, "--rolecall-update-expectations", "--last-failed",
+                                      "--last-failed-no-failures", "none"]))
+        if code != EXIT_OK:
+            err.write(f"rolecall: expectations not settled after {rounds} rounds (exit {code})\n")
+            return code
+        out.write("rolecall: expectations updated; checking the whole suite against them\n")
+        out.flush()
+        return _exit(pytest.main(base))
+
+
+def replay(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+    """Run the scenarios of one file on a target beside the model."""
+    from ._session import Conformance
+    from ._world import Unsupported
+    from .expectations import Expectations
+    from .targets import TargetError, TargetUnavailable, load_target
+
+    try:
+        if args.scenario == "-":
+            source, text = "<stdin>", stdin.read()
+        else:
+            source = args.scenario.removeprefix("file://")
+            text = Path(source).read_text(encoding="utf-8")
+        docs = [s.source for s in load_scenarios_text(text, source)]
+    except InputError as exc:
+        err.write(f"rolecall: bad input: {exc.message} (at {exc.path})\n")
+        return EXIT_INPUT
+    except (OSError, UnicodeDecodeError) as exc:
+        err.write(f"rolecall: cannot read {args.scenario}: {exc}\n")
+        return EXIT_INPUT
+    try:
+        target = load_target(args.target, endpoint_url=args.endpoint_url, accounts=args.accounts)
+        target.start()
+    except TargetUnavailable as exc:
+        err.write(f"rolecall: {exc}\n")
+        return EXIT_INPUT if "needs" in str(exc) or "unknown target" in str(exc) else EXIT_INTERNAL
+    except TargetError as exc:
+        err.write(f"rolecall: target {args.target} failed to start: {exc}\n")
+        return EXIT_INTERNAL
+    status = EXIT_OK
+    try:
+        c = Conformance(target, Expectations(target=target.name))
+        for doc in docs:
+            label = doc.get("id") or source
+            try:
+                found, _, expected, outcome = c.run(dict(doc), "replay", ("decision", "message", "response"))
+            except Unsupported as exc:
+                err.write(f"rolecall: {label}: target {target.name} cannot run this scenario: {exc}\n")
+                status = max(status, EXIT_INPUT)
+                continue
+            except InputError as exc:
+                err.write(f"rolecall: {label}: bad input: {exc.message} (at {exc.path})\n")
+                status = max(status, EXIT_INPUT)
+                continue
+            crashed = any(d.facts.get("target") == "target-error" for d in found)
+            status = max(status, EXIT_INTERNAL if crashed else EXIT_FINDING if found else EXIT_OK)
+            if args.json:
+                out.write(json.dumps({"id": doc.get("id"), "target": f"{target.name} {target.version}",
+                                      "model": expected.to_json(), "outcome": dict(outcome.result),
+                                      "differences": [vars(d.difference) for d in found]}, ensure_ascii=False) + "\n")
+                continue
+            out.write(f"{label} on {target.name} {target.version}\n")
+            want, got = expected.to_json(), dict(outcome.result)
+            for key in ("decision", "error_code", "message", "assumed_role"):
+                if key in want or key in got:
+                    out.write(f"  {key:<13} model:  {json.dumps(want.get(key), ensure_ascii=False)}\n")
+                    out.write(f"  {'':<13} target: {json.dumps(got.get(key), ensure_ascii=False)}\n")
+            if found:
+                for d in found:
+                    out.write(f"  DIFFERS ({d.difference.aspect}): {d.difference.detail}\n")
+            else:
+                out.write("  agree\n")
+    finally:
+        target.stop()
+    return status
+
+
+def write_matrix(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """``rolecall matrix``: CONFORMANCE.md from report files."""
+    from ._report import ReportError, load_reports, matrix
+
+    try:
+        reports = load_reports(args.reports)
+    except ReportError as exc:
+        err.write(f"rolecall: {exc}\n")
+        return EXIT_INPUT
+    text = matrix(reports, command="rolecall matrix " + " ".join(args.reports))
+    if args.output == "-":
+        out.write(text)
+    else:
+        Path(args.output).write_text(text, encoding="utf-8")
+        out.write(f"rolecall: wrote {args.output} ({len(reports)} report(s))\n")
+    return EXIT_OK
+
+
+def run_from_cli(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+    if args.command == "matrix":
+        return write_matrix(args, out, err)
+    if args.command == "conformance":
+        sys.stdout.flush()
+        return conformance(args, out, err)
+    return replay(args, out, err, stdin)

@@ -1,0 +1,210 @@
+"""Comparing a target's outcome with the model's result, and describing a divergence (private).
+
+One place for both. :func:`compare` returns the differences on the aspects a
+property asks about (``decision`` always; ``message`` for the AccessDenied
+text; ``response`` for the assumed-role ARN and id, the key, the expiration and
+GetCallerIdentity). :func:`facts` describes a divergence in a few words that
+expectation *signatures* match against (expectations.py), so a known
+divergence is recognised in any scenario.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import model
+
+from ._world import caller_kind
+from .targets.base import Outcome
+
+__all__ = ["ASPECTS", "Difference", "compare", "decision_class", "facts", "scenario_tags"]
+
+ASPECTS = ("decision", "message", "response")
+
+_DENIALS = ("explicitDeny", "implicitDeny", "denied")
+
+
+def decision_class(result: Mapping[str, Any]) -> str:
+    """``allowed``, ``denied`` (explicit or implicit) or ``error:CODE``."""
+    d = result.get("decision")
+    if d in _DENIALS:
+        return "denied"
+    if d == "error":
+        return f"error:{result.get('error_code')}"
+    return str(d)
+
+
+def _fine(result: Mapping[str, Any]) -> str:
+    d = str(result.get("decision"))
+    return f"error:{result.get('error_code')}" if d == "error" else d
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One way the target differs from the model."""
+
+    aspect: str
+    model: str
+    target: str
+    detail: str
+
+
+def compare(
+    expected: model.Result, outcome: Outcome, aspects: Iterable[str], session_name: str
+) -> list[Difference]:
+    """The differences between the model's result and the target's outcome on ``aspects``."""
+    aspects = set(aspects) | {"decision"}
+    want, got = expected.to_json(), dict(outcome.result)
+    mc, tc = decision_class(want), decision_class(got)
+    if mc != tc:
+        detail = f"the model says {_fine(want)}, the target {_fine(got)}"
+        return [Difference("decision", _fine(want), _fine(got), detail)]
+    out: list[Difference] = []
+    told = got.get("decision")
+    if mc == "denied" and told in ("explicitDeny", "implicitDeny") and told != want["decision"]:
+        out.append(Difference("decision", want["decision"], got["decision"],
+                              f"the model says {want['decision']}, the target's message says {got['decision']}"))
+    if mc == "denied" and "message" in aspects and got.get("message") != want.get("message"):
+        out.append(Difference("message", "AWS message", "other message",
+                              f"expected {want.get('message')!r}, got {got.get('message')!r}"))
+    if mc == "allowed" and "response" in aspects:
+        out += _response(expected, outcome, session_name)
+    return out
+
+
+def _response(expected: model.Result, outcome: Outcome, session_name: str) -> list[Difference]:
+    a = expected.assumed_role
+    got = outcome.result.get("assumed_role") or {}
+    out: list[Difference] = []
+    if a is None:
+        return out
+
+    def diff(what: str, detail: str) -> None:
+        out.append(Difference("response", what, "differs", detail))
+
+    if got.get("arn") != a.arn:
+        diff("assumed-role ARN", f"expected {a.arn!r}, got {got.get('arn')!r}")
+    rid = outcome.role_id
+    want_id = f"{rid}:{session_name}" if rid else None
+    if rid is not None and got.get("assumed_role_id") != want_id:
+        diff("AssumedRoleId", f"expected {want_id!r} (RoleId:session), got {got.get('assumed_role_id')!r}")
+    if rid is not None and not (rid.startswith("AROA") and len(rid) == 21):
+        diff("RoleId", f"expected AROA followed by 17 characters, got {rid!r}")
+    duration = got.get("duration_seconds")
+    if not isinstance(duration, int) or abs(duration - a.duration_seconds) > 5:
+        diff("Expiration", f"expected now + {a.duration_seconds} s, got now + {duration} s")
+    key = (outcome.credentials or {}).get("AccessKeyId")
+    if key is not None and not (key.startswith("ASIA") and len(key) == 20):
+        diff("AccessKeyId", f"expected ASIA followed by 16 characters, got {key!r}")
+    if outcome.identity is not None:
+        want = {"Arn": a.arn, "Account": a.arn.split(":")[4], "UserId": want_id or a.assumed_role_id}
+        if rid is None:
+            want.pop("UserId")
+        bad = {k: (v, outcome.identity.get(k)) for k, v in want.items() if outcome.identity.get(k) != v}
+        if bad:
+            diff("GetCallerIdentity", "; ".join(f"{k}: expected {w!r}, got {g!r}" for k, (w, g) in bad.items()))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- facts
+
+_CANONICAL_ACTIONS = {"assumerole": "AssumeRole", "tagsession": "TagSession", "setsourceidentity": "SetSourceIdentity"}
+
+
+def _statements(policy: Any) -> list[dict[str, Any]]:
+    if not isinstance(policy, dict):
+        return []
+    st = policy.get("Statement", [])
+    return [s for s in (st if isinstance(st, list) else [st]) if isinstance(s, dict)]
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, str)]
+    return []
+
+
+def scenario_tags(doc: Mapping[str, Any]) -> set[str]:
+    """Words for what a scenario contains, for signatures and for the report.
+
+    ``trust-deny`` / ``identity-deny``, ``trust-condition`` / ``identity-condition``,
+    ``operator:NAME``, ``no-identity-policy``, ``boundary``, ``session-policy``,
+    ``action-case`` (an action spelled in another case than AWS's), ``wildcard-?``,
+    ``regex-metacharacter`` (``.`` ``+`` ``(`` … in a pattern), ``principal:account``,
+    ``principal:wildcard``, ``path``, ``request:FIELD``, ``role-missing``.
+    """
+    tags: set[str] = set()
+    caller, role, request = doc.get("caller", {}), doc.get("role", {}), doc.get("request", {})
+    slots: list[tuple[str, Any]] = [("trust", role.get("trust_policy"))]
+    slots += [("identity", p) for p in caller.get("identity_policies", [])]
+    slots += [("boundary", caller.get("permissions_boundary")), ("session", caller.get("session_policy"))]
+    if not caller.get("identity_policies"):
+        tags.add("no-identity-policy")
+    if caller.get("permissions_boundary"):
+        tags.add("boundary")
+    if caller.get("session_policy") or "policy" in request:
+        tags.add("session-policy")
+    for slot, policy in slots:
+        for st in _statements(policy):
+            if st.get("Effect") == "Deny":
+                tags.add(f"{slot}-deny")
+            cond = st.get("Condition")
+            if isinstance(cond, dict) and cond:
+                tags.add(f"{slot}-condition")
+                tags.update(f"operator:{op}" for op in cond)
+            for key in ("Action", "NotAction"):
+                for a in _strings(st.get(key)):
+                    service, _, name = a.partition(":")
+                    if service != service.lower() or _CANONICAL_ACTIONS.get(name.lower(), name) != name:
+                        tags.add("action-case")
+                    if "?" in a:
+                        tags.add("wildcard-?")
+            patterns = _strings(st.get("Resource")) + _strings(st.get("NotResource"))
+            principal = st.get("Principal")
+            if principal == "*":
+                tags.add("principal:wildcard")
+            elif isinstance(principal, dict):
+                for v in _strings(principal.get("AWS")):
+                    patterns.append(v)
+                    if v == "*":
+                        tags.add("principal:wildcard")
+                    elif v.isdigit() or v.endswith(":root"):
+                        tags.add("principal:account")
+            for v in patterns:
+                if "?" in v:
+                    tags.add("wildcard-?")
+                if any(ch in v for ch in ".+()[]{}^$|\\"):
+                    tags.add("regex-metacharacter")
+    arn = str(caller.get("arn", ""))
+    if arn.count("/") > (2 if ":assumed-role/" in arn else 1) or caller.get("role_path", "/") != "/" \
+            or str(role.get("arn", "")).count("/") > 1:
+        tags.add("path")
+    tags.update(f"request:{k}" for k in request if k != "role_session_name")
+    if role.get("exists") is False:
+        tags.add("role-missing")
+    return tags
+
+
+def facts(doc: Mapping[str, Any], expected: model.Result, diff: Difference) -> dict[str, Any]:
+    """What a divergence is, in the words signatures use (see expectations.py)."""
+    s_caller = doc.get("caller", {})
+    arn = str(s_caller.get("arn", ""))
+    caller_account = arn.split(":")[4] if arn.count(":") >= 5 else None
+    role_account = str(doc.get("role", {}).get("arn", "")).split(":")[4] if doc.get("role") else None
+    accounts = "service" if caller_account is None else ("same" if caller_account == role_account else "cross")
+    return {
+        "aspect": diff.aspect,
+        "accounts": accounts,
+        "caller": caller_kind(dict(doc)),
+        "model": diff.model,
+        "target": diff.target,
+        "rule": expected.rule,
+        "denied_by": expected.denied_by or "",
+        "action": expected.action or "",
+        "trust_match": sorted({r.principal_class for r in expected.reasons if r.principal_class}),
+        "tags": sorted(scenario_tags(doc)),
+    }

@@ -1,0 +1,574 @@
+"""The conformance report: ``report.json``, the ``CONFORMANCE.md`` matrix, reproduction scripts (private).
+
+A run of the suite against one target ends in one report (:func:`build_report`):
+the target and its version, per feature the test tallies and the example
+counts, the expectations replayed, every new divergence and one example of
+each known divergence hit, each with a standalone boto3 script that reproduces
+it (:func:`reproduce_script`). :func:`write_report` writes the report and the
+matrix of features against targets (:func:`matrix`) that ``CONFORMANCE.md``
+shows; that file is generated, never edited by hand.
+
+The inputs are plain JSON-ready data (what :meth:`Conformance.data` returns,
+merged across pytest-xdist workers by :func:`merge_data`), so the report can be
+built in the controller process without the target.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import platform
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import model
+
+from ._world import Plan, Unsupported, plan
+from .expectations import Expectations
+
+__all__ = [
+    "DEFAULT_COMMAND",
+    "FORMAT",
+    "ReportError",
+    "build_report",
+    "junit_properties",
+    "load_reports",
+    "matrix",
+    "merge_data",
+    "reproduce_script",
+    "write_report",
+]
+
+FORMAT = "rolecall-conformance-report/1"
+
+#: the command named in the header of the generated ``CONFORMANCE.md``
+DEFAULT_COMMAND = "rolecall conformance --target TARGET (or pytest --rolecall-target TARGET --rolecall-report DIR)"
+
+_TEST_KEYS = ("passed", "failed", "skipped", "error")
+_COUNT_KEYS = ("examples", "agreed", "known", "unsupported")
+_REPLAY_RANK = {"holds": 0, "fixed": 1, "changed": 2}
+
+
+class ReportError(ValueError):
+    """A report file that cannot be used (the message names the file)."""
+
+
+# ---------------------------------------------------------------------------------------------- the data
+
+def merge_data(items: list[dict[str, Any]]) -> dict[str, Any]:
+    """Merge :meth:`Conformance.data` dictionaries of several pytest-xdist workers into one.
+
+    Counts and ``known_hits`` are summed, ``known_examples`` united (the first
+    example of an expectation wins), ``new`` concatenated, and ``replayed``
+    united; an expectation replayed by several workers keeps the worst status
+    (``changed`` over ``fixed`` over ``holds``).
+    """
+    counts: dict[str, dict[str, int]] = {}
+    known_hits: dict[str, int] = {}
+    known_examples: dict[str, Any] = {}
+    new: list[dict[str, Any]] = []
+    replayed: dict[str, str] = {}
+    for item in items:
+        for feature, c in item.get("counts", {}).items():
+            into = counts.setdefault(feature, dict.fromkeys(_COUNT_KEYS, 0))
+            for key, value in c.items():
+                into[key] = into.get(key, 0) + int(value)
+        for entry_id, hits in item.get("known_hits", {}).items():
+            known_hits[entry_id] = known_hits.get(entry_id, 0) + int(hits)
+        for entry_id, example in item.get("known_examples", {}).items():
+            known_examples.setdefault(entry_id, example)
+        new.extend(item.get("new", []))
+        for entry_id, status in item.get("replayed", {}).items():
+            old = replayed.get(entry_id)
+            if old is None or _REPLAY_RANK.get(status, 3) > _REPLAY_RANK.get(old, 3):
+                replayed[entry_id] = status
+    return {"counts": counts, "known_hits": known_hits, "known_examples": known_examples, "new": new,
+            "replayed": replayed}
+
+
+def _unique(values: Iterable[Any]) -> list[str]:
+    return list(dict.fromkeys(str(v) for v in values))
+
+
+def _expected_of(scenario: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The model's result for a scenario, or ``None`` when it is not valid input."""
+    try:
+        return model.decide(model.load_scenario(dict(scenario))).to_json()
+    except Exception:  # a pinned counterexample of a newer or hand-edited format: no expectation printed
+        return None
+
+
+def _script_or_none(scenario: Mapping[str, Any], expected: dict[str, Any] | None, title: str | None) -> str | None:
+    try:
+        return reproduce_script(dict(scenario), expected, title=title)
+    except (Unsupported, model.RolecallError, KeyError, TypeError, ValueError):
+        return None  # a caller the emulators cannot be (service, root, federated…) or an invalid scenario
+
+
+def build_report(meta: dict[str, Any], tests: dict[str, Any], data: dict[str, Any],
+                 expectations: Expectations) -> dict[str, Any]:
+    """The ``report.json`` structure of one run (format :data:`FORMAT`).
+
+    ``meta`` holds ``rolecall_version``, ``target_name``, ``target_version``,
+    ``capabilities``, ``profile``, ``started`` (epoch seconds) and
+    ``duration_seconds``; ``tests`` the pytest tallies per feature (``passed``,
+    ``failed``, ``skipped``, ``error``, ``skip_reasons``); ``data`` what the
+    session observed (:meth:`Conformance.data`, or :func:`merge_data` of the
+    workers'). A ``reproduce`` script is ``None`` for a scenario whose caller the
+    emulators cannot provision.
+    """
+    counts: dict[str, Any] = data.get("counts", {})
+    features: dict[str, dict[str, Any]] = {}
+    for feature in sorted(set(tests) | set(counts)):
+        t = tests.get(feature, {})
+        c = counts.get(feature, {})
+        row: dict[str, Any] = {k: int(t.get(k, 0)) for k in _TEST_KEYS}
+        row["skip_reasons"] = _unique(t.get("skip_reasons", []))
+        row.update({k: int(c.get(k, 0)) for k in _COUNT_KEYS})
+        features[feature] = row
+
+    replayed: dict[str, str] = dict(data.get("replayed", {}))
+    known_hits: dict[str, int] = {k: int(v) for k, v in data.get("known_hits", {}).items()}
+    divergences: list[dict[str, Any]] = []
+    for d in data.get("new", []):
+        divergences.append({**d, "status": "new",
+                            "reproduce": _script_or_none(d["scenario"], d.get("model"), d.get("summary"))})
+    for entry_id, d in sorted(data.get("known_examples", {}).items()):
+        divergences.append({**d, "status": "known", "expectation": d.get("expectation") or entry_id,
+                            "reproduce": _script_or_none(d["scenario"], d.get("model"), d.get("summary"))})
+
+    known: list[dict[str, Any]] = []
+    for e in expectations.entries:
+        known.append({
+            "id": e.id, "feature": e.feature, "reason": e.reason, "link": e.link, "signature": e.signature,
+            "hits": known_hits.get(e.id, 0), "replay": replayed.get(e.id), "counterexample": e.counterexample,
+            "reproduce": _script_or_none(e.counterexample, _expected_of(e.counterexample), f"{e.id}: {e.reason}"),
+        })
+
+    new_count = sum(1 for d in divergences if d["status"] == "new")
+    summary = {k: sum(f[k] for f in features.values()) for k in _TEST_KEYS}
+    summary.update({
+        "new_divergences": new_count,
+        "known_divergences": sum(1 for k in known if k["hits"]),
+        "known_hits": sum(known_hits.values()),
+        "expectations_fixed": sum(1 for s in replayed.values() if s == "fixed"),
+        "examples": sum(f["examples"] for f in features.values()),
+    })
+    started = datetime.datetime.fromtimestamp(float(meta["started"]), tz=datetime.UTC)
+    return {
+        "format": FORMAT,
+        "rolecall_version": str(meta["rolecall_version"]),
+        "target": {"name": str(meta["target_name"]), "version": str(meta["target_version"]),
+                   "capabilities": sorted(str(c) for c in meta.get("capabilities", ()))},
+        "profile": str(meta["profile"]),
+        "started": started.isoformat(timespec="seconds"),
+        "duration_seconds": round(float(meta["duration_seconds"]), 3),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "features": features,
+        "expectations": {
+            "file": str(expectations.path) if expectations.path is not None else None,
+            "version": expectations.version,
+            "entries": len(expectations.entries),
+            "replayed": replayed,
+        },
+        "divergences": divergences,
+        "known": known,
+        "summary": summary,
+    }
+
+
+def junit_properties(report: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The ``<property>`` elements of the JUnit XML testsuite: the target and the run's totals."""
+    s = report["summary"]
+    return [
+        ("rolecall_target", str(report["target"]["name"])),
+        ("rolecall_target_version", str(report["target"]["version"])),
+        ("rolecall_profile", str(report["profile"])),
+        ("rolecall_version", str(report["rolecall_version"])),
+        ("rolecall_new_divergences", str(s["new_divergences"])),
+        ("rolecall_known_divergences", str(s["known_divergences"])),
+        ("rolecall_expectations_fixed", str(s["expectations_fixed"])),
+        ("rolecall_examples", str(s["examples"])),
+    ]
+
+
+# ---------------------------------------------------------------------------------------------- files
+
+def load_reports(paths: Iterable[str | Path]) -> list[dict[str, Any]]:
+    """Read report files, checking each is a rolecall conformance report of format :data:`FORMAT`."""
+    out = []
+    for p in paths:
+        path = Path(p)
+        try:
+            report = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ReportError(f"{path}: cannot read a report ({exc})") from None
+        if not isinstance(report, dict) or "format" not in report:
+            raise ReportError(f"{path}: not a rolecall conformance report (no \"format\")")
+        if report["format"] != FORMAT:
+            raise ReportError(f"{path}: unsupported report format {report['format']!r} (expected {FORMAT!r})")
+        for key in ("target", "features", "divergences", "known", "summary"):
+            if key not in report:
+                raise ReportError(f"{path}: the report has no {key!r}")
+        out.append(report)
+    return out
+
+
+def write_report(directory: Path, report: dict[str, Any], others: Iterable[str | Path] = (),
+                 *, command: str = DEFAULT_COMMAND) -> tuple[Path, Path]:
+    """Write ``report.json`` and ``CONFORMANCE.md`` into ``directory`` (created if missing).
+
+    The matrix has a column for this report and one for each other report file
+    in ``others`` (the file just written is never counted twice). Returns the
+    two paths.
+    """
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    json_path = directory / "report.json"
+    json_path.write_text(json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+    here = json_path.resolve()
+    other_paths = [Path(p) for p in others if Path(p).resolve() != here]
+    md_path = directory / "CONFORMANCE.md"
+    md_path.write_text(matrix([report, *load_reports(other_paths)], command=command), encoding="utf-8")
+    return json_path, md_path
+
+
+# ---------------------------------------------------------------------------------------------- the matrix
+
+def _cell_text(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split()).replace("|", "\\|")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _column(report: Mapping[str, Any]) -> str:
+    return f"{report['target']['name']} {report['target']['version']}"
+
+
+def _cell(report: Mapping[str, Any], feature: str) -> str:
+    f = report["features"].get(feature)
+    if f is None:
+        return "—"
+    new = sum(1 for d in report["divergences"] if d.get("status") == "new" and d.get("feature") == feature)
+    if new:
+        return f"❌ {new} new"
+    if f.get("failed", 0) or f.get("error", 0):
+        return f"❌ {f.get('failed', 0) + f.get('error', 0)} failed"
+    ran = f.get("passed", 0) + f.get("examples", 0)
+    if f.get("skipped", 0) and not ran:
+        reasons = "; ".join(f.get("skip_reasons", [])) or "no reason given"
+        return f"⏭ skipped ({_cell_text(reasons)})"
+    if f.get("known", 0):
+        return f"⚠️ known {f['known']}"
+    if f.get("examples", 0):
+        return f"✅ {f.get('agreed', 0)}/{f['examples']}"
+    return f"✅ {f.get('passed', 0)}/{f.get('passed', 0) + f.get('skipped', 0)}"
+
+
+def _feature_order(feature: str) -> tuple[int, str]:
+    return (1 if feature == "expectations" else 0, feature)
+
+
+def matrix(reports: list[dict[str, Any]], *, command: str = DEFAULT_COMMAND) -> str:
+    """The ``CONFORMANCE.md`` text: features by targets, then each target's divergences and totals."""
+    features = sorted({f for r in reports for f in r["features"]}, key=_feature_order)
+    lines = [
+        "# rolecall conformance matrix",
+        "",
+        "<!-- Generated file: never edit it by hand, regenerate it. -->",
+        f"Generated by `{command}` from the conformance reports (`report.json`); never edited by hand.",
+        "",
+        "✅ passed (examples agreeing with the model / examples) · ⚠️ only known divergences · "
+        "❌ new divergences or failures · ⏭ skipped",
+        "",
+        "| feature | " + " | ".join(_column(r) for r in reports) + " |",
+        "|---|" + "---|" * len(reports),
+    ]
+    for feature in features:
+        lines.append(f"| {feature} | " + " | ".join(_cell(r, feature) for r in reports) + " |")
+    for r in reports:
+        lines += ["", f"## {_column(r)}", ""]
+        lines.append(f"rolecall {r.get('rolecall_version', '?')}, profile `{r.get('profile', '?')}`, "
+                     f"started {r.get('started', '?')}, {r.get('duration_seconds', 0):.1f} s, "
+                     f"Python {r.get('python', '?')} on {r.get('platform', '?')}.")
+        caps = r["target"].get("capabilities", [])
+        if caps:
+            lines.append(f"Capabilities: {', '.join(caps)}.")
+        known = r["known"]
+        lines += ["", f"### Known divergences ({len(known)})", ""]
+        if not known:
+            lines.append("None.")
+        for k in known:
+            link = f" — [{k['link']}]({k['link']})" if k.get("link") else ""
+            replay = f", replay {k['replay']}" if k.get("replay") else ""
+            lines.append(f"- `{k['id']}` ({k['feature']}): {_cell_text(str(k['reason']), 300)}{link} "
+                         f"(hits {k.get('hits', 0)}{replay})")
+        new = [d for d in r["divergences"] if d.get("status") == "new"]
+        lines += ["", f"### New divergences ({len(new)})", ""]
+        if not new:
+            lines.append("None.")
+        for i, d in enumerate(new, 1):
+            detail = d.get("difference", {}).get("detail", "")
+            lines += [
+                f"{i}. **{d.get('feature')}**: {_cell_text(str(d.get('summary', '')), 300)}"
+                + (f" ({_cell_text(str(detail), 200)})" if detail else ""),
+                "",
+                "   <details><summary>scenario</summary>",
+                "",
+                "   ```json",
+                *("   " + line for line in json.dumps(d.get("scenario"), indent=2, sort_keys=True).splitlines()),
+                "   ```",
+                "",
+                "   </details>",
+            ]
+            if i < len(new):
+                lines.append("")
+        s = r["summary"]
+        lines += ["", f"**Totals**: {s['passed']} passed, {s['failed']} failed, {s['skipped']} skipped, "
+                      f"{s['error']} errors; {s['examples']} examples; {s['new_divergences']} new divergences, "
+                      f"{s['known_divergences']} known divergences hit, "
+                      f"{s['expectations_fixed']} expectations fixed."]
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------------------------------- reproduce
+
+_SCRIPT_HEAD = '''\
+#!/usr/bin/env python3
+"""Reproduce a rolecall conformance scenario with boto3: {title}
+
+Generated by rolecall from the scenario below; standalone (needs boto3, and moto unless ENDPOINT_URL is set).
+
+    python THIS_FILE                                      # moto in-process (mock_aws), IAM enforcement on
+    ENDPOINT_URL=http://127.0.0.1:5000 python THIS_FILE   # a moto server whose accounts are empty
+    MOTO_RESET=1 ENDPOINT_URL=http://127.0.0.1:5000 python THIS_FILE   # ... after POST /moto-api/reset
+
+Scenario:
+{scenario}
+"""
+
+import os
+import urllib.request
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+ENDPOINT_URL = os.environ.get("ENDPOINT_URL") or None
+REGION = {region!r}
+CONFIG = Config(parameter_validation=False, retries={{"total_max_attempts": 1}})
+PROVISIONING = ("provisioning", "provisioning", None)
+
+# What AWS answers, according to the rolecall reference model:
+EXPECTED = {expected!r}
+'''
+
+_SCRIPT_HELPERS = '''
+
+def client(service, account=None, creds=PROVISIONING):
+    """A boto3 client signing with creds; account: moto's x-moto-account-id header (provisioning)."""
+    c = boto3.client(service, region_name=REGION, endpoint_url=ENDPOINT_URL, config=CONFIG,
+                     aws_access_key_id=creds[0], aws_secret_access_key=creds[1], aws_session_token=creds[2])
+    if account is not None:
+        def add_account(request, **_):
+            request.headers["x-moto-account-id"] = account
+        c.meta.events.register("before-sign.*.*", add_account)
+    return c
+
+
+def moto_api(path, body):
+    """POST to the moto server's control API."""
+    req = urllib.request.Request(ENDPOINT_URL.rstrip("/") + "/moto-api/" + path, method="POST",
+                                 data=body.encode(), headers={"Content-Type": "text/plain"})
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        resp.read()
+
+
+def set_auth(unauthenticated):
+    """How many next calls moto lets through unauthenticated: "inf" (enforcement off) or "0" (on)."""
+    if ENDPOINT_URL:
+        moto_api("reset-auth", unauthenticated)
+    else:
+        from moto import settings
+        from moto.core.authorization import ActionAuthenticatorMixin
+
+        settings.INITIAL_NO_AUTH_ACTION_COUNT = float(unauthenticated)
+        ActionAuthenticatorMixin.request_count = 0
+'''
+
+_SCRIPT_MAIN = '''
+
+def error_text(exc):
+    err = exc.response.get("Error", {})
+    return f"{err.get('Code')}: {err.get('Message')}"
+
+
+def main():
+    set_auth("inf")  # provisioning passes unauthenticated ...
+    try:
+        caller = provision()
+    except ClientError as exc:
+        print(f"outcome: {error_text(exc)} (refused while provisioning)")
+        caller = None
+    finally:
+        set_auth("0")  # ... and everything after it is authenticated and authorized
+    if caller is not None:
+        try:
+            resp = client("sts", creds=caller).assume_role(**PARAMS)
+        except ClientError as exc:
+            print(f"outcome: {error_text(exc)}")
+        else:
+            user = resp["AssumedRoleUser"]
+            print(f"outcome: allowed {user['Arn']} {user['AssumedRoleId']}")
+    if EXPECTED is not None:
+        what = EXPECTED.get("error_code") or EXPECTED.get("denied_by") or ""
+        print(f"expected (AWS, per the rolecall model): {EXPECTED.get('decision')}" + (f" ({what})" if what else ""))
+
+
+if __name__ == "__main__":
+    if ENDPOINT_URL:
+        if os.environ.get("MOTO_RESET"):
+            moto_api("reset", "")  # forget every account's users and roles
+        try:
+            main()
+        finally:
+            set_auth("inf")  # leave the server as moto starts: IAM enforcement off
+    else:
+        from moto import mock_aws
+
+        with mock_aws():
+            main()
+'''
+
+
+def _tags_literal(tags: Iterable[tuple[str, str]]) -> str:
+    return repr([{"Key": k, "Value": v} for k, v in tags])
+
+
+def _kwargs(pairs: Iterable[tuple[str, str]]) -> str:
+    """``Name=literal`` pairs, the literals already Python source."""
+    return ", ".join(f"{k}={v}" for k, v in pairs)
+
+
+def _provision_lines(p: Plan) -> tuple[list[str], list[str]]:
+    """The constants (policy texts) and the body of ``provision()`` for a plan."""
+    c, r = p.caller, p.role
+    consts: list[str] = []
+    body: list[str] = []
+    consts.append("CALLER_POLICIES = [" + "".join(f"\n    {x!r}," for x in c.identity_policies)
+                  + ("\n]" if c.identity_policies else "]"))
+    if c.boundary is not None:
+        consts.append(f"CALLER_BOUNDARY = {c.boundary!r}")
+    if c.session_policy is not None:
+        consts.append(f"CALLER_SESSION_POLICY = {c.session_policy!r}")
+    consts.append(f"TRUST_POLICY = {r.trust!r}")
+    params = "".join(f"\n    {k!r}: {v!r}," for k, v in p.params.items())
+    consts.append("# The AssumeRole request under test, exactly as the scenario gives it:\nPARAMS = {" + params + "\n}")
+
+    tags = list(c.tags)
+    if c.kind == "user":
+        body.append(f"# the caller: IAM user arn:{c.partition}:iam::{c.account}:user{c.path}{c.name}")
+        body.append(f"iam = client(\"iam\", {c.account!r})")
+        kw = [("UserName", repr(c.name)), ("Path", repr(c.path))]
+        if tags:
+            kw.append(("Tags", _tags_literal(tags)))
+        body.append(f"iam.create_user({_kwargs(kw)})")
+        if c.boundary is not None:
+            body.append(f"boundary = iam.create_policy(PolicyName={c.name + '-boundary'!r}, "
+                        "PolicyDocument=CALLER_BOUNDARY)[\"Policy\"][\"Arn\"]")
+            body.append(f"iam.put_user_permissions_boundary(UserName={c.name!r}, PermissionsBoundary=boundary)")
+        body.append("for i, doc in enumerate(CALLER_POLICIES):")
+        body.append(f"    iam.put_user_policy(UserName={c.name!r}, PolicyName=f\"p{{i}}\", PolicyDocument=doc)")
+        body.append(f"key = iam.create_access_key(UserName={c.name!r})[\"AccessKey\"]")
+        body.append("caller = (key[\"AccessKeyId\"], key[\"SecretAccessKey\"], None)")
+    else:
+        session = f"arn:{c.partition}:sts::{c.account}:assumed-role/{c.name}/{c.session_name}"
+        if p.self_assume:
+            body.append(f"# the caller: {session}, a session of the target role itself ({c.role_arn}):")
+            body.append("# one role, with the target's trust policy, duration and tags and the caller's permissions")
+            kw = [("RoleName", repr(c.name)), ("Path", repr(c.path)), ("AssumeRolePolicyDocument", "TRUST_POLICY")]
+            if r.max_session_duration is not None:
+                kw.append(("MaxSessionDuration", repr(r.max_session_duration)))
+            tags = tags or list(r.tags)
+        else:
+            body.append(f"# the caller: {session}, a session of role {c.role_arn}")
+            trust = json.dumps({"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"AWS": f"arn:{c.partition}:iam::{c.account}:root"},
+                "Action": ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"]}]}, separators=(",", ":"))
+            consts.insert(-2, f"# The caller's role trusts its own account (its session is created unauthenticated):\n"
+                              f"CALLER_ROLE_TRUST = {trust!r}")
+            kw = [("RoleName", repr(c.name)), ("Path", repr(c.path)), ("AssumeRolePolicyDocument", "CALLER_ROLE_TRUST"),
+                  ("MaxSessionDuration", "43200")]
+        body.append(f"iam = client(\"iam\", {c.account!r})")
+        if tags:
+            kw.append(("Tags", _tags_literal(tags)))
+        if c.boundary is not None:
+            body.append(f"boundary = iam.create_policy(PolicyName={c.name + '-boundary'!r}, "
+                        "PolicyDocument=CALLER_BOUNDARY)[\"Policy\"][\"Arn\"]")
+            kw.append(("PermissionsBoundary", "boundary"))
+        body.append(f"iam.create_role({_kwargs(kw)})")
+        body.append("for i, doc in enumerate(CALLER_POLICIES):")
+        body.append(f"    iam.put_role_policy(RoleName={c.name!r}, PolicyName=f\"p{{i}}\", PolicyDocument=doc)")
+        skw = [("RoleArn", repr(c.role_arn)), ("RoleSessionName", repr(c.session_name))]
+        if c.session_policy is not None:
+            skw.append(("Policy", "CALLER_SESSION_POLICY"))
+        if c.transitive_tag_keys:
+            skw.append(("Tags", _tags_literal((k, v) for k, v in c.tags if k in c.transitive_tag_keys)))
+            skw.append(("TransitiveTagKeys", repr(list(c.transitive_tag_keys))))
+        if c.source_identity is not None:
+            skw.append(("SourceIdentity", repr(c.source_identity)))
+        body.append(f"cred = client(\"sts\").assume_role({_kwargs(skw)})[\"Credentials\"]")
+        body.append("caller = (cred[\"AccessKeyId\"], cred[\"SecretAccessKey\"], cred[\"SessionToken\"])")
+
+    if p.self_assume:
+        body.append("# the target role is the caller's role (created above)")
+    elif not r.exists:
+        body.append(f"# the target role {r.arn} does not exist (role.exists is false): nothing to create")
+    else:
+        body.append(f"# the target role {r.arn}")
+        if r.account != c.account:
+            body.append(f"iam = client(\"iam\", {r.account!r})")
+        kw = [("RoleName", repr(r.name)), ("Path", repr(r.path)), ("AssumeRolePolicyDocument", "TRUST_POLICY")]
+        if r.max_session_duration is not None:
+            kw.append(("MaxSessionDuration", repr(r.max_session_duration)))
+        if r.tags:
+            kw.append(("Tags", _tags_literal(r.tags)))
+        body.append(f"iam.create_role({_kwargs(kw)})")
+    body.append("return caller")
+    return consts, body
+
+
+def reproduce_script(scenario: dict[str, Any], expected: dict[str, Any] | None = None,
+                     *, title: str | None = None) -> str:
+    """A standalone boto3 script that provisions ``scenario`` on moto and performs its AssumeRole.
+
+    The script runs moto in-process (``mock_aws``) unless ``ENDPOINT_URL`` names
+    a moto server; it provisions with IAM enforcement off (moto's
+    ``/moto-api/reset-auth``, or the same settings in-process), every IAM call
+    carrying ``x-moto-account-id``, then switches enforcement on and calls
+    AssumeRole with the caller's credentials and the scenario's parameters
+    exactly. It prints ``outcome: …`` (the assumed-role user, or the error code
+    and message) and, when ``expected`` (a model result) or the scenario's
+    ``expect`` is known, what AWS answers. Policies appear as the exact JSON
+    text that is sent.
+
+    Raises :class:`model.InputError` for a scenario that is not valid input and
+    :class:`~conformance._world.Unsupported` for a caller the emulators cannot be.
+    """
+    p = plan(scenario)
+    if expected is None and isinstance(scenario.get("expect"), dict):
+        expected = dict(scenario["expect"])
+    if expected is not None:
+        expected = {k: expected[k] for k in ("decision", "error_code", "denied_by", "action", "message")
+                    if expected.get(k) is not None}
+    title = " ".join(str(title or scenario.get("id") or "a scenario").split()).replace('"""', "'''")
+    shown = json.dumps(scenario, indent=2, sort_keys=True).replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    consts, body = _provision_lines(p)
+    text = _SCRIPT_HEAD.format(title=title, scenario=shown, region=p.region, expected=expected)
+    text += "\n" + "\n\n".join(consts) + "\n"
+    text += _SCRIPT_HELPERS
+    text += '\n\ndef provision():\n    """Create the caller and the target role; the caller\'s credentials."""\n'
+    text += "".join(f"    {line}\n" for line in body)
+    text += _SCRIPT_MAIN
+    return text

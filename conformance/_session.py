@@ -1,0 +1,213 @@
+"""One conformance session: a target, its expectations, and what was observed (private).
+
+:meth:`Conformance.check` is the heart of every property: adapt the scenario
+to the target, map it onto the target's world, decide it with the model, run
+it on the target, compare, and either record a known divergence or raise
+:class:`NewDivergence` (an ``AssertionError``, so Hypothesis shrinks it).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from hypothesis import reject
+from hypothesis import strategies as st
+
+import model
+import strategies
+
+from ._compare import Difference, compare, facts
+from ._world import CALLER_CAPABILITY, Unsupported, adapt
+from .expectations import Expectation, Expectations, describe
+from .targets.base import Capability, Outcome, TargetError, TargetProtocol
+
+__all__ = ["Conformance", "Divergence", "NewDivergence"]
+
+
+
+@dataclass
+class Divergence:
+    """A scenario on which the target and the model disagree, with everything a report needs."""
+
+    feature: str
+    scenario: dict[str, Any]
+    """The scenario as the model and the target saw it, in the user's account ids (replayable)."""
+    prepared: dict[str, Any]
+    """The same scenario mapped onto the target's world (what was provisioned)."""
+    expected: dict[str, Any]
+    outcome: dict[str, Any]
+    difference: Difference
+    facts: dict[str, Any]
+    removed: list[str] = field(default_factory=list)
+    expectation: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        d = self.difference
+        return {
+            "feature": self.feature,
+            "expectation": self.expectation,
+            "difference": {"aspect": d.aspect, "model": d.model, "target": d.target, "detail": d.detail},
+            "summary": describe(self.facts),
+            "facts": self.facts,
+            "scenario": self.scenario,
+            "provisioned_as": self.prepared,
+            "removed_for_target": self.removed,
+            "model": self.expected,
+            "target": self.outcome,
+        }
+
+
+class NewDivergence(AssertionError):
+    """A divergence no expectation explains (the property fails; Hypothesis shrinks the scenario)."""
+
+    def __init__(self, divergence: Divergence) -> None:
+        self.divergence = divergence
+        d = divergence.difference
+        super().__init__(
+            f"new divergence in {divergence.feature}: {d.detail}\n"
+            f"  {describe(divergence.facts)}\n"
+            f"  model:  {json.dumps(divergence.expected)}\n"
+            f"  target: {json.dumps(divergence.outcome)}\n"
+            f"  scenario (replay with `rolecall replay --target T FILE`):\n{json.dumps(divergence.scenario, indent=2)}"
+        )
+
+
+@dataclass
+class FeatureCounts:
+    examples: int = 0
+    agreed: int = 0
+    known: int = 0
+    unsupported: int = 0
+
+
+class Conformance:
+    """A target under test, its expectations, and the tallies of a run."""
+
+    def __init__(self, target: TargetProtocol, expectations: Expectations, *, update: bool = False) -> None:
+        self.target = target
+        self.expectations = expectations
+        self.update = update
+        self.counts: dict[str, FeatureCounts] = defaultdict(FeatureCounts)
+        self.known_hits: Counter[str] = Counter()
+        self.known_examples: dict[str, Divergence] = {}
+        self.new: list[Divergence] = []
+        self.replayed: dict[str, str] = {}
+        """expectation id -> ``holds`` / ``fixed`` / ``changed``"""
+
+    # ------------------------------------------------------------------ strategies
+
+    def caller_kinds(self) -> tuple[str, ...]:
+        """The caller kinds the target can provision."""
+        return tuple(k for k, cap in CALLER_CAPABILITY.items() if cap in self.target.capabilities)
+
+    def scenarios(self, **kw: Any) -> st.SearchStrategy[dict[str, Any]]:
+        """:func:`strategies.scenarios` restricted to what the target can provision."""
+        kinds = self.caller_kinds()
+        if "caller_kinds" in kw:
+            kinds = tuple(k for k in kw.pop("caller_kinds") if k in kinds)
+        if not kinds:
+            raise Unsupported("the target can provision none of the caller kinds this property needs")
+        if Capability.MULTI_ACCOUNT not in self.target.capabilities:
+            kw["cross_account"] = False
+        if all(k == "service" for k in kinds):
+            kw.pop("cross_account", None)
+        return strategies.scenarios(caller_kinds=kinds, **kw)
+
+    # ------------------------------------------------------------------ the check
+
+    def run(self, doc: dict[str, Any], feature: str, aspects: Iterable[str] = ("decision",)
+            ) -> tuple[list[Divergence], dict[str, Any], model.Result, Outcome]:
+        """Adapt, prepare, decide, run, compare: the divergences (empty when the target agrees)."""
+        adapted, removed = adapt(doc, self.target.capabilities)
+        prepared = self.target.prepare(adapted)
+        expected = model.decide(model.load_scenario(prepared))
+        aspects = tuple(aspects)
+        try:
+            outcome = self.target.run(prepared, check_identity="response" in aspects)
+        except TargetError as exc:
+            # an error of the target (crash, HTTP 5xx, timeout): never read as a denial
+            want = expected.to_json()
+            fine = f"error:{want.get('error_code')}" if want["decision"] == "error" else want["decision"]
+            diffs = [Difference("decision", fine, "target-error", f"the target failed: {exc}")]
+            outcome = Outcome(result={"decision": "target-error", "message": str(exc)}, phase="target-error")
+        else:
+            session = str(prepared["request"].get("role_session_name", ""))
+            diffs = compare(expected, outcome, aspects, session)
+        found = []
+        for diff in diffs:
+            scenario = dict(adapted)
+            scenario["expect"] = {k: v for k, v in expected.to_json().items()
+                                  if k in ("decision", "error_code", "denied_by", "action")}
+            found.append(Divergence(feature, scenario, prepared, expected.to_json(), _outcome_json(outcome), diff,
+                                    facts(prepared, expected, diff), removed))
+        return found, adapted, expected, outcome
+
+    def check(self, doc: dict[str, Any], feature: str, aspects: Iterable[str] = ("decision",)) -> None:
+        """The property: the target agrees with the model, or diverges in a known way."""
+        counts = self.counts[feature]
+        try:
+            found, _, _, _ = self.run(doc, feature, aspects)
+        except Unsupported:
+            counts.unsupported += 1
+            reject()
+        counts.examples += 1
+        if not found:
+            counts.agreed += 1
+            return
+        for d in found:
+            entry = self.expectations.explain(d.facts, feature if self.update else None)
+            if entry is None:
+                raise NewDivergence(d)
+            d.expectation = entry.id
+            self.known_hits[entry.id] += 1
+            self.known_examples.setdefault(entry.id, d)
+        counts.known += 1
+
+    def replay(self, entry: Expectation) -> tuple[str, Divergence | None]:
+        """Replay a pinned counterexample: ``holds`` (it still diverges as its signature says),
+        ``fixed`` (the target now agrees) or ``changed`` (it diverges another way)."""
+        found, _, _, _ = self.run(entry.counterexample, entry.feature, (entry.aspect,))
+        status = "fixed"
+        hit = None
+        for d in found:
+            if entry.matches(d.facts):
+                status, hit = "holds", d
+                d.expectation = entry.id
+                break
+            status, hit = "changed", d
+        self.replayed[entry.id] = status
+        return status, hit
+
+    # ------------------------------------------------------------------ report data
+
+    def data(self) -> dict[str, Any]:
+        """Everything observed, JSON-ready (merged across pytest-xdist workers by the plugin)."""
+        return {
+            "counts": {k: vars(v) for k, v in self.counts.items()},
+            "known_hits": dict(self.known_hits),
+            "known_examples": {k: v.to_json() for k, v in self.known_examples.items()},
+            "new": [d.to_json() for d in self.new],
+            "replayed": dict(self.replayed),
+        }
+
+
+def _outcome_json(o: Outcome) -> dict[str, Any]:
+    out: dict[str, Any] = {"result": dict(o.result), "phase": o.phase}
+    if o.identity is not None:
+        out["get_caller_identity"] = dict(o.identity)
+    if o.role_id is not None:
+        out["role_id"] = o.role_id
+    if o.raw is not None:
+        out["raw"] = _jsonable(o.raw)
+    return out
+
+
+def _jsonable(v: Any) -> Any:
+    try:
+        return json.loads(json.dumps(v, default=str))
+    except (TypeError, ValueError):
+        return repr(v)

@@ -1,0 +1,39 @@
+"""``--update-expectations``: rewrite a target's expectations file from a run (private)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .expectations import Expectation, Expectations, signature_of
+from .targets.base import TargetProtocol
+
+__all__ = ["update_expectations"]
+
+
+def update_expectations(exp: Expectations, report: dict[str, Any], target: TargetProtocol) -> Path:
+    """Add an entry for every new divergence of the run (its shrunk scenario pinned, its signature
+    from its facts), drop the entries whose pinned counterexample no longer diverges as they say
+    (``fixed`` or ``changed``), keep the reasons and links of the others; write the file."""
+    kept = [e for e in exp.entries if report["expectations"]["replayed"].get(e.id, "holds") == "holds"]
+    ids = {e.id for e in kept}
+    signatures = {(e.feature, repr(sorted(e.signature.items()))) for e in kept}
+    for d in report["divergences"]:
+        if d["status"] != "new":
+            continue
+        sig = signature_of(d["facts"])
+        key = (d["feature"], repr(sorted(sig.items())))
+        if key in signatures:
+            continue
+        signatures.add(key)
+        n = 1
+        while f"{d['feature']}-{n}" in ids:
+            n += 1
+        ident = f"{d['feature']}-{n}"
+        ids.add(ident)
+        kept.append(Expectation(ident, d["feature"], d["summary"], sig, d["scenario"]))
+    path = exp.path or Path(f"{target.name}.toml")
+    out = Expectations(target=target.name, version=target.version, entries=kept, path=path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(out.dump(), encoding="utf-8")
+    return path

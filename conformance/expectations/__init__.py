@@ -1,0 +1,209 @@
+"""Known divergences of a target: ``conformance/expectations/<target>.toml``.
+
+Each entry (``[[divergence]]``) names its ``feature``, a ``reason``, a
+``link`` where there is one, its pinned minimal ``counterexample`` (a scenario,
+as JSON text) and a ``[divergence.signature]`` that recognises the divergence
+in any scenario. A signature is a set of facts (see :func:`conformance._compare.facts`):
+
+``aspect``, ``accounts``, ``caller``, ``model``, ``target``, ``rule``, ``denied_by``, ``action``
+    a string, or a list of accepted strings;
+``trust_match``, ``tags``
+    lists that must all be present in the divergence's facts;
+``not_tags``
+    tags that must be absent.
+
+For instance "cross-account; the model denies on the trust side; the target
+allows" is ``accounts = "cross"``, ``model = "implicitDeny"``, ``rule = "R8"``,
+``denied_by = "role trust policy"``, ``target = "allowed"``.
+
+Every run replays each pinned counterexample and requires it to still diverge
+the way its signature says (strict: a divergence the target has fixed fails the
+run until the file is updated); a divergence no signature explains fails the
+run as new. ``rolecall conformance --update-expectations`` rewrites the file
+from a run, keeping the reasons and links of the entries that still hold.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = ["DISCRIMINATING_TAGS", "Expectation", "Expectations", "ExpectationsError", "builtin_path", "signature_of"]
+
+HERE = Path(__file__).resolve().parent
+
+_SCALAR_KEYS = ("aspect", "accounts", "caller", "model", "target", "rule", "denied_by", "action")
+_LIST_KEYS = ("trust_match", "tags", "not_tags")
+
+#: scenario tags that take part in automatically written signatures when the minimal counterexample has them
+DISCRIMINATING_TAGS = (
+    "trust-deny", "trust-condition", "action-case", "wildcard-?", "regex-metacharacter", "principal:account",
+    "no-identity-policy", "role-missing", "request:duration_seconds", "request:tags", "request:source_identity",
+    "request:policy",
+)
+"""Few on purpose: each names a way emulators go wrong (EMULATORS.md); a tag a shrunk counterexample
+merely happens to carry would make its signature too narrow, and exploration would keep finding the
+same divergence as "new"."""
+
+
+class ExpectationsError(Exception):
+    """An expectations file that cannot be used (the message names the file and the entry)."""
+
+
+def builtin_path(target_name: str) -> Path:
+    """Where the shipped expectations of a built-in target live."""
+    return HERE / f"{target_name}.toml"
+
+
+def _listify(v: Any) -> list[str]:
+    return [str(x) for x in v] if isinstance(v, list) else [str(v)]
+
+
+@dataclass
+class Expectation:
+    """One known divergence."""
+
+    id: str
+    feature: str
+    reason: str
+    signature: dict[str, Any]
+    counterexample: dict[str, Any]
+    link: str = ""
+
+    def matches(self, facts: Mapping[str, Any]) -> bool:
+        for key, want in self.signature.items():
+            if key in _SCALAR_KEYS:
+                if str(facts.get(key, "")) not in _listify(want):
+                    return False
+            elif key in ("trust_match", "tags"):
+                if not set(_listify(want)) <= set(facts.get(key, ())):
+                    return False
+            elif key == "not_tags" and set(_listify(want)) & set(facts.get("tags", ())):
+                return False
+        return True
+
+    @property
+    def specificity(self) -> int:
+        return sum(len(_listify(v)) if k in _LIST_KEYS else 1 for k, v in self.signature.items())
+
+    @property
+    def aspect(self) -> str:
+        return str(self.signature.get("aspect", "decision"))
+
+
+@dataclass
+class Expectations:
+    """The expectations of one target (possibly none)."""
+
+    target: str
+    version: str = ""
+    entries: list[Expectation] = field(default_factory=list)
+    path: Path | None = None
+
+    def explain(self, facts: Mapping[str, Any], feature: str | None = None) -> Expectation | None:
+        """The most specific entry whose signature matches (only entries of ``feature`` if given)."""
+        best: Expectation | None = None
+        for e in self.entries:
+            if (feature is None or e.feature == feature) and e.matches(facts) and (
+                    best is None or e.specificity > best.specificity):
+                best = e
+        return best
+
+    @classmethod
+    def load(cls, path: Path, target: str) -> Expectations:
+        """Read and validate a file; a missing file is no expectations."""
+        if not path.exists():
+            return cls(target=target, path=path)
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise ExpectationsError(f"{path}: {exc}") from None
+        entries = []
+        seen: set[str] = set()
+        for i, raw in enumerate(data.get("divergence", [])):
+            where = f"{path}: divergence[{i}]"
+            if not isinstance(raw, dict):
+                raise ExpectationsError(f"{where}: not a table")
+            unknown = set(raw) - {"id", "feature", "reason", "link", "signature", "counterexample"}
+            if unknown:
+                raise ExpectationsError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
+            for key in ("id", "feature", "reason", "signature", "counterexample"):
+                if key not in raw:
+                    raise ExpectationsError(f"{where}: missing {key!r}")
+            sig = raw["signature"]
+            if not isinstance(sig, dict) or not sig:
+                raise ExpectationsError(f"{where}.signature: must be a non-empty table")
+            bad = set(sig) - set(_SCALAR_KEYS) - set(_LIST_KEYS)
+            if bad:
+                raise ExpectationsError(f"{where}.signature: unknown fact(s) {', '.join(sorted(bad))}")
+            try:
+                scenario = json.loads(raw["counterexample"])
+            except (TypeError, json.JSONDecodeError) as exc:
+                raise ExpectationsError(f"{where}.counterexample: not a JSON scenario ({exc})") from None
+            if not isinstance(scenario, dict):
+                raise ExpectationsError(f"{where}.counterexample: not a JSON object")
+            if raw["id"] in seen:
+                raise ExpectationsError(f"{where}: duplicate id {raw['id']!r}")
+            seen.add(raw["id"])
+            entries.append(Expectation(str(raw["id"]), str(raw["feature"]), str(raw["reason"]), dict(sig),
+                                       scenario, str(raw.get("link", ""))))
+        return cls(target=str(data.get("target", target)), version=str(data.get("version", "")), entries=entries,
+                   path=path)
+
+    def dump(self) -> str:
+        """The file's text (TOML), entries in a stable order."""
+        lines = [
+            f"# Known divergences of {self.target} {self.version} from AWS (see conformance/expectations/__init__.py).",
+            f"# Written by `rolecall conformance --target {self.target} --update-expectations`; reasons and links",
+            "# may be edited by hand and are kept when the file is rewritten.",
+            f"target = {_str(self.target)}",
+            f"version = {_str(self.version)}",
+        ]
+        for e in sorted(self.entries, key=lambda e: (e.feature, e.id)):
+            lines += ["", "[[divergence]]", f"id = {_str(e.id)}", f"feature = {_str(e.feature)}",
+                      f"reason = {_str(e.reason)}", f"link = {_str(e.link)}",
+                      f"counterexample = {_multiline(json.dumps(e.counterexample, indent=2, sort_keys=True))}",
+                      "[divergence.signature]"]
+            for key in (*_SCALAR_KEYS, *_LIST_KEYS):
+                if key in e.signature:
+                    v = e.signature[key]
+                    lines.append(f"{key} = " + ("[" + ", ".join(_str(x) for x in v) + "]" if isinstance(v, list)
+                                                else _str(v)))
+        return "\n".join(lines) + "\n"
+
+
+def _str(s: Any) -> str:
+    return json.dumps(str(s), ensure_ascii=False)
+
+
+def _multiline(text: str) -> str:
+    if "'''" not in text and all(ch == "\n" or ch == "\t" or ord(ch) >= 0x20 for ch in text):
+        return "'''\n" + text + "\n'''"
+    return _str(text)
+
+
+def signature_of(facts: Mapping[str, Any]) -> dict[str, Any]:
+    """The signature written for a new divergence: its core facts and its discriminating tags."""
+    sig: dict[str, Any] = {k: facts[k] for k in ("aspect", "accounts", "model", "target", "rule") if facts.get(k)}
+    for k in ("denied_by", "action"):
+        if facts.get(k):
+            sig[k] = facts[k]
+    sig["tags"] = [t for t in DISCRIMINATING_TAGS if t in set(facts.get("tags", ()))]
+    return sig
+
+
+def describe(facts: Mapping[str, Any]) -> str:
+    """A one-line reason for an automatically written entry."""
+    where = {"same": "same account", "cross": "cross-account", "service": "service caller"}.get(
+        str(facts.get("accounts")), str(facts.get("accounts")))
+    if facts.get("aspect") == "decision":
+        side = f" ({facts['rule']}{', ' + str(facts['denied_by']) if facts.get('denied_by') else ''})"
+        text = f"{where}: AWS decides {facts['model']}{side}, the target answers {facts['target']}"
+    else:
+        text = f"{where}: the {facts['aspect']} differs ({facts['model']})"
+    tags: Iterable[str] = [t for t in facts.get("tags", ()) if t in DISCRIMINATING_TAGS]
+    return text + (f"; with {', '.join(tags)}" if tags else "")

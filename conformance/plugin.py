@@ -1,0 +1,392 @@
+"""The rolecall pytest plugin (registered through the ``pytest11`` entry point).
+
+Options, each with an ini key and an environment variable (command line >
+environment > ini file > default):
+
+==============================  ===========================  ==========================  =========
+option                          ini key                      environment                 default
+==============================  ===========================  ==========================  =========
+``--rolecall-target``           ``rolecall_target``          ``ROLECALL_TARGET``         ``moto``
+``--rolecall-endpoint-url``     ``rolecall_endpoint_url``    ``ROLECALL_ENDPOINT_URL``
+``--rolecall-accounts``         ``rolecall_accounts``        ``ROLECALL_ACCOUNTS``
+``--rolecall-report``           ``rolecall_report``          ``ROLECALL_REPORT``
+``--rolecall-expectations``     ``rolecall_expectations``    ``ROLECALL_EXPECTATIONS``   built-in
+==============================  ===========================  ==========================  =========
+
+plus ``--rolecall-update-expectations`` (rewrite the expectations file from
+the run). Markers: ``rolecall_feature(name)`` tags a property with its feature;
+``rolecall_needs(*capabilities)`` skips it, with the reason, on a target that
+lacks one of them.
+
+The plugin costs nothing until used: it imports the model, Hypothesis
+strategies, boto3 or moto only when a conformance property is collected or
+the ``rolecall`` fixture is requested. Safe under pytest-xdist: each worker
+starts its own target (one moto server per worker, its own range of account
+ids) and sends its observations to the controller, which merges them into one
+report.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Generator, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from ._session import Conformance
+    from .expectations import Expectations
+    from .targets.base import TargetProtocol
+
+__all__: list[str] = []
+
+_OPTIONS = (
+    ("target", "the conformance target: model, moto, moto-server, endpoint, or package.module:object", "moto"),
+    ("endpoint_url", "the emulator's URL, for --rolecall-target endpoint", None),
+    ("accounts", "the accounts file (credentials per account), for --rolecall-target endpoint", None),
+    ("report", "write report.json and CONFORMANCE.md into this directory", None),
+    ("expectations", "the expectations file (default: the built-in one for the target, if any)", None),
+)
+
+_STATE_KEY = pytest.StashKey["_State"]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("rolecall", "rolecall conformance suite for sts:AssumeRole")
+    for name, help_text, default in _OPTIONS:
+        flag = "--rolecall-" + name.replace("_", "-")
+        env = "ROLECALL_" + name.upper()
+        suffix = f" (ini rolecall_{name}, env {env}" + (f"; default {default})" if default else ")")
+        group.addoption(flag, dest=f"rolecall_{name}", default=None, help=help_text + suffix)
+        parser.addini(f"rolecall_{name}", help_text, default=None)
+    group.addoption("--rolecall-update-expectations", action="store_true", dest="rolecall_update_expectations",
+                    default=False, help="rewrite the target's expectations file from this run")
+
+
+def _option(config: pytest.Config, name: str) -> str | None:
+    value = config.getoption(f"rolecall_{name}", None)
+    if value is None:
+        value = os.environ.get(f"ROLECALL_{name.upper()}") or None
+    if value is None:
+        ini = config.getini(f"rolecall_{name}")
+        value = str(ini) if ini else None
+    if value is None:
+        value = next(d for n, _, d in _OPTIONS if n == name)
+    return None if value is None else str(value)
+
+
+class _State:
+    """The session's target and conformance tallies (created lazily)."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.target_spec = _option(config, "target") or "moto"
+        self.worker = getattr(config, "workerinput", {}).get("workerid")
+        self._target: TargetProtocol | None = None
+        self._conformance: Conformance | None = None
+        self._expectations: Expectations | None = None
+        self.started = time.time()
+        self.tests: dict[str, dict[str, Any]] = defaultdict(
+            lambda: {"passed": 0, "failed": 0, "skipped": 0, "error": 0, "skip_reasons": []})
+        self.worker_data: list[dict[str, Any]] = []
+
+    @property
+    def target(self) -> TargetProtocol:
+        if self._target is None:
+            from .targets import TargetUnavailable, load_target
+
+            try:
+                self._target = load_target(self.target_spec, endpoint_url=_option(self.config, "endpoint_url"),
+                                           accounts=_option(self.config, "accounts"), worker=self.worker)
+            except TargetUnavailable as exc:
+                raise pytest.UsageError(f"rolecall: {exc}") from None
+        return self._target
+
+    @property
+    def expectations(self) -> Expectations:
+        if self._expectations is None:
+            from .expectations import Expectations, ExpectationsError, builtin_path
+
+            given = _option(self.config, "expectations")
+            name = self.target_spec if ":" not in self.target_spec else self.target_spec.replace(":", ".")
+            path = Path(given) if given else builtin_path(name)
+            try:
+                self._expectations = Expectations.load(path, self.target_spec)
+            except ExpectationsError as exc:
+                raise pytest.UsageError(f"rolecall: {exc}") from None
+        return self._expectations
+
+    def conformance(self) -> Conformance:
+        if self._conformance is None:
+            from ._session import Conformance
+            from .targets import TargetError
+
+            target = self.target
+            try:
+                target.start()
+            except TargetError as exc:
+                pytest.exit(f"rolecall: target {target.name} is unavailable: {exc}", returncode=3)
+            self._conformance = Conformance(target, self.expectations,
+                                            update=bool(self.config.getoption("rolecall_update_expectations")))
+            problem = _probe(self._conformance)
+            if problem:
+                pytest.exit(f"rolecall: {problem}", returncode=3)
+        return self._conformance
+
+    def stop(self) -> None:
+        if self._target is not None and self._conformance is not None:
+            self._target.stop()
+
+
+def _probe(c: Conformance) -> str | None:
+    """Check that the target enforces what it claims before any property runs: an obviously
+    refused AssumeRole must be refused (moto with IAM enforcement off allows everything)."""
+    from .targets import Capability, TargetError
+
+    caps = c.target.capabilities
+    probes = []
+    user = "arn:aws:iam::111111111111:user/probe"
+    allow_all = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                         "Resource": "*"}]}
+    if Capability.TRUST_ENFORCEMENT in caps and Capability.USER_CALLERS in caps:
+        trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                         "Principal": {"AWS": "arn:aws:iam::111111111111:user/other"}}]}
+        probes.append(("a trust policy naming someone else", {
+            "caller": {"arn": user, "identity_policies": [allow_all]},
+            "role": {"arn": "arn:aws:iam::111111111111:role/probe", "trust_policy": trust},
+            "request": {"role_session_name": "probe"}}))
+    if Capability.IDENTITY_ENFORCEMENT in caps and Capability.MULTI_ACCOUNT in caps and \
+            Capability.USER_CALLERS in caps:
+        trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                         "Principal": {"AWS": "111111111111"}}]}
+        probes.append(("a cross-account caller without any identity policy", {
+            "caller": {"arn": user},
+            "role": {"arn": "arn:aws:iam::222222222222:role/probe", "trust_policy": trust},
+            "request": {"role_session_name": "probe"}}))
+    for what, doc in probes:
+        try:
+            out = c.target.run(c.target.prepare(doc))
+        except TargetError as exc:
+            return f"enforcement probe failed on target {c.target.name}: {exc}"
+        if out.result.get("decision") == "allowed":
+            return (f"target {c.target.name} allowed an AssumeRole that AWS refuses ({what}): its IAM "
+                    "enforcement is off, or it does not have the capabilities it declares; stopping")
+    return None
+
+
+def _state(config: pytest.Config) -> _State:
+    state = config.stash.get(_STATE_KEY, None)
+    if state is None:
+        state = _State(config)
+        config.stash[_STATE_KEY] = state
+    return state
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("hypothesis_profile", None) in ("dev", "ci", "nightly"):
+        # rolecall's profiles (strategies.register_profiles), registered before Hypothesis loads one
+        from strategies import register_profiles
+
+        register_profiles()
+    config.addinivalue_line("markers", "rolecall_feature(name): the conformance feature a property checks")
+    config.addinivalue_line("markers", "rolecall_needs(*capabilities): target capabilities a property needs")
+    _state(config)
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    state = _state(config)
+    if state._target is None and not _wants_conformance(config):
+        return []
+    t = state.target
+    return [f"rolecall: target {t.name} {t.version} ({len(t.capabilities)} capabilities)"]
+
+
+def _wants_conformance(config: pytest.Config) -> bool:
+    args = " ".join(str(a) for a in config.args)
+    return "conformance" in args or any(config.getoption(f"rolecall_{n}", None) for n, _, _ in _OPTIONS)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    needing = [i for i in items if i.get_closest_marker("rolecall_needs")]
+    if not needing:
+        return
+    caps = _state(config).target.capabilities
+    for item in needing:
+        marker = item.get_closest_marker("rolecall_needs")
+        assert marker is not None
+        missing = [str(c) for c in marker.args if str(c) not in caps]
+        if missing:
+            t = _state(config).target
+            item.add_marker(pytest.mark.skip(reason=f"target {t.name} lacks {', '.join(missing)}"))
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "rolecall_expectation" in metafunc.fixturenames:
+        entries = _state(metafunc.config).expectations.entries
+        metafunc.parametrize("rolecall_expectation", entries, ids=[e.id for e in entries])
+
+
+@pytest.fixture(scope="session")
+def rolecall(request: pytest.FixtureRequest, record_testsuite_property: Any) -> Iterator[Conformance]:
+    """The :class:`Conformance` session: the started target, its expectations, the tallies."""
+    state = _state(request.config)
+    c = state.conformance()
+    t = c.target
+    for key, value in (("rolecall_target", t.name), ("rolecall_target_version", t.version)):
+        with contextlib.suppress(Exception):  # xdist workers cannot record suite properties
+            record_testsuite_property(key, value)
+    yield c
+    state.stop()
+
+
+def _feature(item: pytest.Item) -> str | None:
+    m = item.get_closest_marker("rolecall_feature")
+    return str(m.args[0]) if m and m.args else None
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
+    outcome = yield
+    feature = _feature(item)
+    if feature is None:
+        return
+    rep: pytest.TestReport = outcome.get_result()
+    state = _state(item.config)
+    tally = state.tests[feature]
+    if rep.when == "setup" and rep.skipped:
+        tally["skipped"] += 1
+        reason = rep.longrepr[2] if isinstance(rep.longrepr, tuple) else str(rep.longrepr)
+        if reason not in tally["skip_reasons"]:
+            tally["skip_reasons"].append(reason.removeprefix("Skipped: "))
+    elif rep.when == "setup" and rep.failed:
+        tally["error"] += 1
+    elif rep.when == "call":
+        divergences = list(_divergences(call.excinfo.value if call.excinfo else None))
+        c = state._conformance
+        if c is not None:
+            c.new.extend(divergences)
+        if rep.passed:
+            tally["passed"] += 1
+        elif rep.skipped:
+            tally["skipped"] += 1
+        elif divergences and all(d.facts.get("target") == "target-error" for d in divergences):
+            tally["error"] += 1
+        else:
+            tally["failed"] += 1
+
+
+def _divergences(exc: BaseException | None) -> Iterator[Any]:
+    from ._session import NewDivergence
+
+    if isinstance(exc, NewDivergence):
+        yield exc.divergence
+    elif isinstance(exc, BaseExceptionGroup):
+        for e in exc.exceptions:
+            yield from _divergences(e)
+
+
+def _payload(state: _State) -> dict[str, Any]:
+    c = state._conformance
+    return {"tests": dict(state.tests), "data": c.data() if c is not None else None}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """pytest-xdist controller: collect a worker's observations."""
+    raw = getattr(node, "workeroutput", {}).get("rolecall")
+    if raw:
+        _state(node.config).worker_data.append(json.loads(raw))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    config = session.config
+    state = config.stash.get(_STATE_KEY, None)
+    if state is None:
+        return
+    if hasattr(config, "workerinput"):  # an xdist worker: hand everything to the controller
+        config.workeroutput["rolecall"] = json.dumps(_payload(state), default=str)  # type: ignore[attr-defined]
+        return
+    payloads = [_payload(state), *state.worker_data]
+    if not any(p["data"] for p in payloads) and not any(p["tests"] for p in payloads):
+        return
+    from ._report import build_report, merge_data, write_report
+
+    tests: dict[str, dict[str, Any]] = defaultdict(
+        lambda: {"passed": 0, "failed": 0, "skipped": 0, "error": 0, "skip_reasons": []})
+    for p in payloads:
+        for feature, t in p["tests"].items():
+            for k in ("passed", "failed", "skipped", "error"):
+                tests[feature][k] += t[k]
+            tests[feature]["skip_reasons"] += [r for r in t["skip_reasons"] if r not in tests[feature]["skip_reasons"]]
+    data = merge_data([p["data"] for p in payloads if p["data"]])
+    target = state.target
+    meta = {"rolecall_version": _rolecall_version(), "target_name": target.name, "target_version": target.version,
+            "capabilities": sorted(str(c) for c in target.capabilities), "profile": _profile(),
+            "started": state.started, "duration_seconds": time.time() - state.started}
+    report = build_report(meta, dict(tests), data, state.expectations)
+    state.report = report  # type: ignore[attr-defined]
+    directory = _option(config, "report")
+    if directory:
+        state.report_paths = write_report(Path(directory), report)  # type: ignore[attr-defined]
+    if config.getoption("rolecall_update_expectations"):
+        from ._update import update_expectations
+
+        state.updated = update_expectations(state.expectations, report, target)  # type: ignore[attr-defined]
+
+
+def _rolecall_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("rolecall")
+    except PackageNotFoundError:
+        return "checkout"
+
+
+def _profile() -> str:
+    from hypothesis import settings
+
+    return str(getattr(settings(), "_current_profile", None) or os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    state = config.stash.get(_STATE_KEY, None)
+    report = getattr(state, "report", None)
+    if state is None or report is None:
+        return
+    tr = terminalreporter
+    t = report["target"]
+    tr.section(f"rolecall conformance: {t['name']} {t['version']}")
+    rows = [("feature", "tests", "examples", "agreed", "known", "new", "notes")]
+    new_by_feature: dict[str, int] = defaultdict(int)
+    for d in report["divergences"]:
+        if d["status"] == "new":
+            new_by_feature[d["feature"]] += 1
+    for feature, f in sorted(report["features"].items()):
+        tests = f"{f['passed']} passed" + (f", {f['failed']} failed" if f["failed"] else "") + (
+            f", {f['error']} error" if f["error"] else "") + (f", {f['skipped']} skipped" if f["skipped"] else "")
+        notes = "; ".join(f["skip_reasons"])[:60]
+        rows.append((feature, tests, str(f["examples"]), str(f["agreed"]), str(f["known"]),
+                     str(new_by_feature.get(feature, 0)), notes))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for r in rows:
+        tr.write_line("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip())
+    s = report["summary"]
+    tr.write_line(f"examples {s['examples']}, new divergences {s['new_divergences']}, known divergences "
+                  f"{s['known_divergences']}, expectations fixed {s['expectations_fixed']}")
+    paths = getattr(state, "report_paths", None)
+    if paths:
+        tr.write_line(f"report: {paths[0]}  matrix: {paths[1]}")
+    updated = getattr(state, "updated", None)
+    if updated:
+        tr.write_line(f"expectations rewritten: {updated}")
+    if sys.stdout is not None:
+        sys.stdout.flush()

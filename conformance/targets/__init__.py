@@ -1,0 +1,84 @@
+"""Targets: what the suite runs scenarios against (protocol in :mod:`conformance.targets.base`).
+
+Built-ins, by name: ``model`` (the reference model), ``moto`` (moto in-process,
+IAM enforcement on), ``moto-server`` (a ``ThreadedMotoServer`` the suite starts
+on 127.0.0.1) and ``endpoint`` (any URL, with an accounts file naming the
+credentials to use in each account). Anything else is an import path
+``package.module:object`` naming a target object, or a class or factory that
+builds one when called without arguments.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from .base import Capability, Outcome, Target, TargetError, TargetProtocol, TargetUnavailable
+
+__all__ = [
+    "BUILTIN",
+    "Capability",
+    "Outcome",
+    "Target",
+    "TargetError",
+    "TargetProtocol",
+    "TargetUnavailable",
+    "load_target",
+]
+
+BUILTIN = ("model", "moto", "moto-server", "endpoint")
+
+
+def load_target(spec: str, *, endpoint_url: str | None = None, accounts: str | None = None,
+                worker: str | None = None) -> TargetProtocol:
+    """The target named by ``spec`` (a built-in name or ``package.module:object``), not started.
+
+    Raises :class:`TargetUnavailable` with a message naming the problem.
+    """
+    if spec == "model":
+        from .model import ModelTarget
+
+        return ModelTarget()
+    if spec == "moto":
+        from .moto import MotoTarget
+
+        return MotoTarget(worker)
+    if spec == "moto-server":
+        from .moto import MotoServerTarget
+
+        return MotoServerTarget(worker)
+    if spec == "endpoint":
+        from .endpoint import EndpointTarget
+
+        if not endpoint_url:
+            raise TargetUnavailable("target 'endpoint' needs an endpoint URL (--endpoint-url; pytest: "
+                                    "--rolecall-endpoint-url or ROLECALL_ENDPOINT_URL)")
+        if not accounts:
+            raise TargetUnavailable("target 'endpoint' needs an accounts file (--accounts FILE; pytest: "
+                                    "--rolecall-accounts or ROLECALL_ACCOUNTS)")
+        return EndpointTarget(endpoint_url, accounts)
+    if ":" not in spec:
+        raise TargetUnavailable(
+            f"unknown target {spec!r}: use one of {', '.join(BUILTIN)} or an import path package.module:object"
+        )
+    module_name, _, attr = spec.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise TargetUnavailable(f"target {spec!r}: cannot import {module_name!r} ({exc})") from None
+    obj: Any = module
+    for part in attr.split("."):
+        if not hasattr(obj, part):
+            raise TargetUnavailable(f"target {spec!r}: {module_name!r} has no attribute {attr!r}")
+        obj = getattr(obj, part)
+    if isinstance(obj, type) or (not isinstance(obj, TargetProtocol) and callable(obj)):
+        try:
+            obj = obj()
+        except Exception as exc:
+            raise TargetUnavailable(f"target {spec!r}: building it failed: {type(exc).__name__}: {exc}") from None
+    if not isinstance(obj, TargetProtocol):
+        missing = [m for m in ("name", "version", "capabilities", "start", "stop", "prepare", "run")
+                   if not hasattr(obj, m)]
+        raise TargetUnavailable(f"target {spec!r} does not follow the target protocol: missing {', '.join(missing)}"
+                                " (see conformance/targets/base.py)")
+    return obj

@@ -1,0 +1,276 @@
+"""boto3 glue shared by the emulator targets (private): clients, the AssumeRole call, outcomes.
+
+Every call goes through a real boto3 client with client-side parameter
+validation switched off (so that the *server's* validation is what gets
+tested) and without retries (so that a failure surfaces as one).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.credentials import Credentials
+from botocore.exceptions import BotoCoreError, ClientError
+
+from .._world import Plan
+from .base import Outcome, TargetError
+
+__all__ = ["AwsApi", "Creds", "classify_denial", "outcome_of_error"]
+
+Creds = tuple[str, str, str | None]
+"""(AccessKeyId, SecretAccessKey, SessionToken or None)."""
+
+CONFIG = Config(
+    parameter_validation=False,
+    retries={"total_max_attempts": 1},
+    connect_timeout=10,
+    read_timeout=30,
+)
+
+#: error codes that mean "the target failed", never an AWS answer
+_TARGET_FAILURES = {"InternalFailure", "InternalError", "ServiceUnavailable", "InternalServerError", "Throttling"}
+
+_EXPLICIT = re.compile(r"with an explicit deny", re.IGNORECASE)
+_IMPLICIT = re.compile(r"because no .* allows|no (?:identity-based|resource-based|session) policy allows", re.I)
+
+
+def classify_denial(message: str | None) -> str:
+    """``explicitDeny`` / ``implicitDeny`` when AWS's message says which, else ``denied``."""
+    if message and _EXPLICIT.search(message):
+        return "explicitDeny"
+    if message and _IMPLICIT.search(message):
+        return "implicitDeny"
+    return "denied"
+
+
+def outcome_of_error(code: str, message: str | None, raw: Any, phase: str = "assume") -> Outcome:
+    """An AWS error answer as an outcome (AccessDenied as a denial, any other code as ``error``)."""
+    if code in ("AccessDenied", "AccessDeniedException"):
+        result: dict[str, Any] = {"decision": classify_denial(message), "message": message}
+    else:
+        result = {"decision": "error", "error_code": code, "message": message}
+    return Outcome(result=result, raw=raw, phase=phase)
+
+
+def _client_error(exc: ClientError, phase: str) -> Outcome:
+    err = exc.response.get("Error", {})
+    meta = exc.response.get("ResponseMetadata", {})
+    code = str(err.get("Code", ""))
+    status = int(meta.get("HTTPStatusCode") or 0)
+    if status >= 500 or code in _TARGET_FAILURES or not code:
+        raise TargetError(f"HTTP {status} {code}: {err.get('Message', '')}".strip()) from exc
+    return outcome_of_error(code, err.get("Message"), {"Error": dict(err), "HTTPStatusCode": status}, phase)
+
+
+@contextmanager
+def target_failures(what: str) -> Iterator[None]:
+    """Turn transport failures and emulator crashes into :class:`TargetError`."""
+    try:
+        yield
+    except (ClientError, TargetError):
+        raise
+    except BotoCoreError as exc:  # parser errors (HTTP 500 HTML), connection refused, timeouts
+        raise TargetError(f"{what}: {type(exc).__name__}: {exc}") from exc
+    except Exception as exc:  # an in-process emulator crashing (TypeError, AttributeError, …)
+        raise TargetError(f"{what}: {type(exc).__name__}: {exc}") from exc
+
+
+class AwsApi:
+    """boto3 clients for one endpoint, reused across scenarios (client creation costs milliseconds).
+
+    ``headers`` is called before each request is signed and may add headers
+    (the moto server's ``x-moto-account-id`` during provisioning).
+    """
+
+    def __init__(self, endpoint_url: str | None, headers: Callable[[], dict[str, str]] | None = None) -> None:
+        self.endpoint_url = endpoint_url
+        self._session = boto3.session.Session(
+            aws_access_key_id="provisioning", aws_secret_access_key="provisioning", region_name="us-east-1"
+        )
+        self._clients: dict[tuple[str, str], Any] = {}
+        self._headers = headers
+
+    def client(self, service: str, region: str = "us-east-1", creds: Creds | None = None) -> Any:
+        """A client of ``service``; with ``creds``, one signing with those credentials."""
+        key = (service, region)
+        c = self._clients.get(key)
+        if c is None:
+            c = self._session.client(service, region_name=region, endpoint_url=self.endpoint_url, config=CONFIG)
+            if self._headers is not None:
+                c.meta.events.register("before-sign.*.*", self._add_headers)
+            self._clients[key] = c
+        if creds is not None:
+            # One client per (service, region), re-pointed at the caller's credentials: creating a
+            # client per scenario would cost more than the AssumeRole itself. Not thread-safe: one
+            # target drives its clients from one thread at a time.
+            c._request_signer._credentials = Credentials(*creds)
+        return c
+
+    def _add_headers(self, request: Any, **_: Any) -> None:
+        assert self._headers is not None
+        for k, v in self._headers().items():
+            request.headers[k] = v
+
+    def assume(self, p: Plan, creds: Creds, *, check_identity: bool = False) -> Outcome:
+        """Perform the scenario's AssumeRole as the caller; optionally GetCallerIdentity with the result."""
+        sts = self.client("sts", p.region, creds)
+        requested_at = time.time()
+        try:
+            with target_failures("AssumeRole"):
+                resp = sts.assume_role(**p.params)
+        except ClientError as exc:
+            return _client_error(exc, "assume")
+        try:
+            c = resp["Credentials"]
+            user = resp["AssumedRoleUser"]
+            expiration = c["Expiration"]
+            result = {
+                "decision": "allowed",
+                "assumed_role": {
+                    "arn": user["Arn"],
+                    "assumed_role_id": user["AssumedRoleId"],
+                    "duration_seconds": round(expiration.timestamp() - requested_at),
+                },
+            }
+            credentials = {"AccessKeyId": c["AccessKeyId"], "Expiration": expiration.isoformat()}
+            new = (c["AccessKeyId"], c["SecretAccessKey"], c.get("SessionToken"))
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise TargetError(f"AssumeRole answered without {exc}: {resp!r}"[:500]) from exc
+        identity = None
+        if check_identity:
+            try:
+                with target_failures("GetCallerIdentity"):
+                    who = self.client("sts", p.region, new).get_caller_identity()
+                identity = {k: str(who.get(k)) for k in ("Arn", "Account", "UserId")}
+            except ClientError as exc:
+                err = exc.response.get("Error", {})
+                identity = {"Error": f"{err.get('Code')}: {err.get('Message')}"}
+        raw = {k: v for k, v in resp.items() if k != "ResponseMetadata"}
+        raw["Credentials"] = {k: str(v) for k, v in c.items() if k != "SecretAccessKey"}
+        return Outcome(result=result, raw=raw, identity=identity, credentials=credentials, requested_at=requested_at)
+
+
+#: provisioning refusals that say the *provisioning credentials* are wrong, not the scenario
+_PROVISIONING_FAILURES = {"AccessDenied", "AccessDeniedException", "InvalidClientTokenId", "SignatureDoesNotMatch",
+                          "UnrecognizedClientException", "ExpiredToken", "InvalidAccessKeyId"}
+
+
+def provision_error(exc: ClientError) -> Outcome:
+    """A provisioning call refused by the target: the AWS answer of saving the scenario's policies
+    (``MalformedPolicyDocument``, ``ValidationError``…). A refusal of the provisioning credentials
+    themselves is a :class:`TargetError`, never the scenario's answer."""
+    code = str(exc.response.get("Error", {}).get("Code", ""))
+    if code in _PROVISIONING_FAILURES:
+        raise TargetError(f"provisioning refused ({code}): {exc}") from exc
+    return _client_error(exc, "provision")
+
+
+class ApiProvisioner:
+    """Provision a plan through the IAM and STS APIs (the moto server, any endpoint).
+
+    ``iam(account)`` returns an IAM client acting in ``account``; ``sts(account)`` an
+    STS client allowed to assume the caller's role in ``account`` (to create a caller
+    session); ``bootstrap_principal``, when given, is also trusted by the caller's role
+    (the principal ``sts(account)`` signs as, on targets that authenticate provisioning).
+    Every created resource is logged in ``created`` (for targets that clean up).
+    """
+
+    def __init__(self, iam: Callable[[str], Any], sts: Callable[[str], Any],
+                 bootstrap_principal: Callable[[str], str | None] | None = None) -> None:
+        self._iam = iam
+        self._sts = sts
+        self._bootstrap = bootstrap_principal
+        self.created: list[tuple[str, str, str]] = []
+        """(account, kind, name) in creation order; kinds ``user``, ``user-policy`` (name
+        ``USER:POLICY``), ``access-key`` (``USER:KEYID``), ``policy`` (its ARN), ``role``,
+        ``role-policy`` (``ROLE:POLICY``)."""
+        self.role_id: str | None = None
+        """The RoleId CreateRole answered for the target role."""
+
+    def calls(self, p: Plan) -> int:
+        """How many API calls :meth:`provision` makes for ``p``."""
+        c = p.caller
+        n = len(c.identity_policies) + (1 if p.role.exists and not p.self_assume else 0)
+        if c.kind == "user":
+            return n + 2
+        return n + 2 + (1 if c.boundary is not None else 0)
+
+    def provision(self, p: Plan) -> Creds | Outcome:
+        """Create the caller and the role; the caller's credentials, or the AWS answer that refused."""
+        try:
+            with target_failures("provisioning"):
+                creds = self._caller(p)
+                if p.role.exists and not p.self_assume:
+                    r = p.role
+                    kw: dict[str, Any] = {"RoleName": r.name, "Path": r.path, "AssumeRolePolicyDocument": r.trust}
+                    if r.max_session_duration is not None:
+                        kw["MaxSessionDuration"] = r.max_session_duration
+                    if r.tags:
+                        kw["Tags"] = [{"Key": k, "Value": v} for k, v in r.tags]
+                    made = self._iam(r.account).create_role(**kw)
+                    self.created.append((r.account, "role", r.name))
+                    self.role_id = str(made.get("Role", {}).get("RoleId") or "") or None
+                return creds
+        except ClientError as exc:
+            return provision_error(exc)
+
+    def _caller(self, p: Plan) -> Creds:
+        c = p.caller
+        iam = self._iam(c.account)
+        tags = [{"Key": k, "Value": v} for k, v in c.tags]
+        if c.kind == "user":
+            iam.create_user(UserName=c.name, Path=c.path, **({"Tags": tags} if tags else {}))
+            self.created.append((c.account, "user", c.name))
+            for i, doc in enumerate(c.identity_policies):
+                iam.put_user_policy(UserName=c.name, PolicyName=f"p{i}", PolicyDocument=doc)
+                self.created.append((c.account, "user-policy", f"{c.name}:p{i}"))
+            key = iam.create_access_key(UserName=c.name)["AccessKey"]
+            self.created.append((c.account, "access-key", f"{c.name}:{key['AccessKeyId']}"))
+            return (key["AccessKeyId"], key["SecretAccessKey"], None)
+        # a role session: the caller's role, its policies, then a session of it
+        principals = [f"arn:{c.partition}:iam::{c.account}:root"]
+        extra = self._bootstrap(c.account) if self._bootstrap is not None else None
+        if extra:
+            principals.append(extra)
+        trust = json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"AWS": principals},
+            "Action": ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"]}]})
+        kw: dict[str, Any] = {"RoleName": c.name, "Path": c.path, "AssumeRolePolicyDocument": trust,
+                              "MaxSessionDuration": 43200}
+        if p.self_assume:  # one role: the target's trust, duration and tags, the caller's permissions
+            r = p.role
+            kw["AssumeRolePolicyDocument"] = r.trust
+            kw.pop("MaxSessionDuration")
+            if r.max_session_duration is not None:
+                kw["MaxSessionDuration"] = r.max_session_duration
+            tags = tags or [{"Key": k, "Value": v} for k, v in r.tags]
+        if tags:
+            kw["Tags"] = tags
+        if c.boundary is not None:
+            arn = iam.create_policy(PolicyName=f"{c.name}-boundary", PolicyDocument=c.boundary)["Policy"]["Arn"]
+            self.created.append((c.account, "policy", arn))
+            kw["PermissionsBoundary"] = arn
+        made = iam.create_role(**kw)
+        self.created.append((c.account, "role", c.name))
+        if p.self_assume:
+            self.role_id = str(made.get("Role", {}).get("RoleId") or "") or None
+        for i, doc in enumerate(c.identity_policies):
+            iam.put_role_policy(RoleName=c.name, PolicyName=f"p{i}", PolicyDocument=doc)
+            self.created.append((c.account, "role-policy", f"{c.name}:p{i}"))
+        params: dict[str, Any] = {"RoleArn": c.role_arn, "RoleSessionName": c.session_name}
+        if c.session_policy is not None:
+            params["Policy"] = c.session_policy
+        if c.transitive_tag_keys:
+            params["Tags"] = [{"Key": k, "Value": v} for k, v in c.tags if k in c.transitive_tag_keys]
+            params["TransitiveTagKeys"] = list(c.transitive_tag_keys)
+        if c.source_identity is not None:
+            params["SourceIdentity"] = c.source_identity
+        cred = self._sts(c.account).assume_role(**params)["Credentials"]
+        return (cred["AccessKeyId"], cred["SecretAccessKey"], cred["SessionToken"])

@@ -1,0 +1,276 @@
+"""The moto targets: ``moto`` (in-process ``mock_aws``) and ``moto-server`` (``ThreadedMotoServer``).
+
+Both switch moto's IAM enforcement on (EMULATORS.md §1.4: it is off by
+default, and then every AssumeRole succeeds) and perform the AssumeRole under
+test, and the GetCallerIdentity after it, through a real boto3 client signing
+with the caller's credentials, so that moto's own request handling, account
+resolution and authorization decide.
+
+Provisioning (EMULATORS.md §3, "Multi-account recipe"):
+
+* Every scenario's accounts are renamed to fresh ones (:class:`FreshAccounts`),
+  so one moto world serves many scenarios without collisions; the world is
+  reset every ``RESET_EVERY`` scenarios only because moto resolves an access
+  key by scanning every account, which grows linearly.
+* ``moto`` creates users, keys, roles and the caller's session directly in
+  moto's backends (the same objects its IAM and STS handlers call), which is
+  what makes 100+ scenarios a second possible in-process.
+* ``moto-server`` provisions over HTTP like any remote emulator: IAM calls
+  carry ``x-moto-account-id``; ``/moto-api/reset-auth`` lets exactly the
+  provisioning calls through unauthenticated and authenticates everything
+  after them, the AssumeRole under test included.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+import threading
+import urllib.request
+from typing import Any
+
+from .._world import FreshAccounts, Plan, plan
+from ._aws import ApiProvisioner, AwsApi, Creds, outcome_of_error, target_failures
+from .base import Capability, Outcome, Target, TargetError, TargetUnavailable
+
+__all__ = ["MotoServerTarget", "MotoTarget"]
+
+RESET_EVERY = 100
+
+_CAPABILITIES: frozenset[str] = frozenset({
+    Capability.MULTI_ACCOUNT,
+    Capability.IDENTITY_ENFORCEMENT,
+    Capability.TRUST_ENFORCEMENT,
+    Capability.CONDITIONS,
+    Capability.SESSION_TAGS,
+    Capability.SOURCE_IDENTITY,
+    Capability.SESSION_POLICIES,
+    Capability.ROLE_BOUNDARIES,
+    Capability.PRINCIPAL_TAGS,
+    Capability.ROLE_SESSION_CALLERS,
+    Capability.USER_CALLERS,
+    Capability.PARAMETER_VALIDATION,
+    Capability.POLICY_VALIDATION,
+    Capability.CREDENTIALS,
+})
+"""What moto 5.2.5 can provision. Not: user permissions boundaries (no PutUserPermissionsBoundary),
+organizations (its IAM authorization never consults SCPs or RCPs), arbitrary request context, MFA,
+root / federated / service / GetSessionToken callers."""
+
+
+def _moto_version() -> str:
+    from importlib.metadata import version
+
+    return version("moto")
+
+
+def _account_base(worker: str | None, offset: int = 0) -> int:
+    """Distinct fresh-account ranges per pytest-xdist worker (``gw0``, ``gw1``…) and per target kind
+    (``offset``): the in-process and the server target share this process's moto backends."""
+    n = int(worker[2:]) if worker and worker.startswith("gw") and worker[2:].isdigit() else 0
+    return 100_000_000_000 + n * 10_000_000_000 + offset
+
+
+class MotoTarget(Target):
+    """moto in-process (``mock_aws``), IAM enforcement on."""
+
+    name = "moto"
+    capabilities = _CAPABILITIES
+
+    def __init__(self, worker: str | None = None) -> None:
+        self.version = _moto_version()
+        self._fresh = FreshAccounts(_account_base(worker or os.environ.get("PYTEST_XDIST_WORKER")))
+        self._mock: Any = None
+        self._saved: tuple[float, int] | None = None
+        self._api: AwsApi | None = None
+        self._since_reset = 0
+
+    def start(self) -> None:
+        if self._mock is not None:
+            return
+        from moto import mock_aws, settings
+        from moto.core.authorization import ActionAuthenticatorMixin
+
+        self._mock = mock_aws()
+        self._mock.start()
+        self._saved = (settings.INITIAL_NO_AUTH_ACTION_COUNT, ActionAuthenticatorMixin.request_count)
+        settings.INITIAL_NO_AUTH_ACTION_COUNT = 0  # authenticate and authorize every request
+        ActionAuthenticatorMixin.request_count = 0
+        self._api = AwsApi(None)
+
+    def stop(self) -> None:
+        if self._mock is None:
+            return
+        from moto import settings
+        from moto.core.authorization import ActionAuthenticatorMixin
+
+        assert self._saved is not None
+        settings.INITIAL_NO_AUTH_ACTION_COUNT, ActionAuthenticatorMixin.request_count = self._saved
+        self._mock.stop()
+        self._mock = None
+
+    def prepare(self, doc: dict[str, Any]) -> dict[str, Any]:
+        return self._fresh(doc)
+
+    def run(self, doc: dict[str, Any], *, check_identity: bool = False) -> Outcome:
+        if self._mock is None or self._api is None:
+            raise TargetUnavailable("the moto target is not started")
+        p = plan(doc)
+        if self._since_reset >= RESET_EVERY:
+            self._mock.reset()
+            self._since_reset = 0
+        self._since_reset += 1
+        got = self._provision(p)
+        if isinstance(got, Outcome):
+            return got
+        creds, role_id = got
+        out = self._api.assume(p, creds, check_identity=check_identity)
+        return dataclasses.replace(out, role_id=role_id)
+
+    # -- provisioning through moto's backends (what its IAM and STS handlers call)
+
+    def _provision(self, p: Plan) -> tuple[Creds, str | None] | Outcome:
+        from moto.core.exceptions import ServiceException
+        from moto.iam.models import iam_backends
+        from moto.sts.models import sts_backends
+
+        c, r = p.caller, p.role
+        try:
+            with target_failures("provisioning"):
+                iam: Any = iam_backends[c.account][c.partition]
+                tags = [{"Key": k, "Value": v} for k, v in c.tags]
+                if c.kind == "user":
+                    iam.create_user(p.region, c.name, c.path, tags)
+                    for i, policy in enumerate(c.identity_policies):
+                        iam.put_user_policy(c.name, f"p{i}", policy)
+                    key = iam.create_access_key(c.name)
+                    creds: Creds = (key.access_key_id, key.secret_access_key, None)
+                else:
+                    boundary = None
+                    if c.boundary is not None:
+                        boundary = iam.create_policy("", "/", c.boundary, f"{c.name}-boundary", []).arn
+                    trust, role_tags = _self_trust(c.partition, c.account), tags
+                    msd: str | None = "43200"
+                    if p.self_assume:  # one role: the target's trust, duration and tags, the caller's permissions
+                        trust = r.trust
+                        msd = str(r.max_session_duration) if r.max_session_duration is not None else None
+                        role_tags = tags or [{"Key": k, "Value": v} for k, v in r.tags]
+                    made = iam.create_role(c.name, trust, c.path, boundary, "", role_tags, msd)
+                    for i, policy in enumerate(c.identity_policies):
+                        iam.put_role_policy(c.name, f"p{i}", policy)
+                    sts: Any = sts_backends[c.account][c.partition]
+                    session = sts.assume_role(
+                        p.region, c.session_name, c.role_arn, c.session_policy, 3600, None
+                    )
+                    creds = (session.access_key_id, session.secret_access_key, session.session_token)
+                role_id = str(made.id) if c.kind != "user" and p.self_assume else None
+                if r.exists and not p.self_assume:
+                    role_iam: Any = iam_backends[r.account][c.partition]
+                    role_msd = str(r.max_session_duration) if r.max_session_duration is not None else None
+                    role_tags = [{"Key": k, "Value": v} for k, v in r.tags]
+                    role_id = str(role_iam.create_role(r.name, r.trust, r.path, None, "", role_tags, role_msd).id)
+                return creds, role_id
+        except TargetError as exc:
+            cause = exc.__cause__
+            if isinstance(cause, ServiceException):
+                return outcome_of_error(cause.code, cause.message, {"Error": {"Code": cause.code}}, "provision")
+            raise
+
+
+def _self_trust(partition: str, account: str) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": f"arn:{partition}:iam::{account}:root"},
+        "Action": ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"]}]})
+
+
+class MotoServerTarget(Target):
+    """moto's ``ThreadedMotoServer``, started by the suite on 127.0.0.1 (a free port), over real HTTP."""
+
+    name = "moto-server"
+    capabilities = _CAPABILITIES
+
+    def __init__(self, worker: str | None = None) -> None:
+        self.version = _moto_version()
+        self._fresh = FreshAccounts(_account_base(worker or os.environ.get("PYTEST_XDIST_WORKER"), 5_000_000_000))
+        self._server: Any = None
+        self.endpoint_url: str | None = None
+        self._account = threading.local()
+        self._api: AwsApi | None = None
+        self._since_reset = 0
+
+    def start(self) -> None:
+        if self._server is not None:
+            return
+        from moto.server import ThreadedMotoServer
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self._server.start()
+        _, port = self._server.get_host_and_port()
+        self.endpoint_url = f"http://127.0.0.1:{port}"
+        self._api = AwsApi(self.endpoint_url, self._headers)
+        self._moto_api("reset-auth", "0")
+
+    def stop(self) -> None:
+        if self._server is not None:
+            try:
+                self._moto_api("reset-auth", "inf")
+            finally:
+                self._server.stop()
+                self._server = None
+
+    def _headers(self) -> dict[str, str]:
+        account = getattr(self._account, "id", None)
+        return {"x-moto-account-id": account} if account else {}
+
+    def _moto_api(self, path: str, body: str) -> None:
+        """POST to moto's control API (Content-Type text/plain: EMULATORS.md §1.4)."""
+        assert self.endpoint_url is not None
+        req = urllib.request.Request(
+            f"{self.endpoint_url}/moto-api/{path}", data=body.encode(), method="POST",
+            headers={"Content-Type": "text/plain"},
+        )
+        try:
+            with urllib.request.urlopen(req, timeout=30) as resp:
+                resp.read()
+        except OSError as exc:
+            raise TargetError(f"moto server control API /moto-api/{path}: {exc}") from exc
+
+    def prepare(self, doc: dict[str, Any]) -> dict[str, Any]:
+        return self._fresh(doc)
+
+    def _iam(self, account: str) -> Any:
+        assert self._api is not None
+        self._account.id = account
+        return self._api.client("iam")
+
+    def _sts(self, account: str) -> Any:
+        assert self._api is not None
+        self._account.id = None
+        return self._api.client("sts", creds=("provisioning", "provisioning", None))
+
+    def run(self, doc: dict[str, Any], *, check_identity: bool = False) -> Outcome:
+        if self._api is None:
+            raise TargetUnavailable("the moto-server target is not started")
+        p = plan(doc)
+        if self._since_reset >= RESET_EVERY:
+            self._moto_api("reset", "")
+            self._since_reset = 0
+        self._since_reset += 1
+        prov = ApiProvisioner(self._iam, self._sts)
+        # exactly the provisioning calls pass unauthenticated; everything after them is authorized
+        self._moto_api("reset-auth", str(prov.calls(p)))
+        try:
+            got = prov.provision(p)
+        except BaseException:
+            self._moto_api("reset-auth", "0")
+            raise
+        finally:
+            self._account.id = None
+        if isinstance(got, Outcome):
+            self._moto_api("reset-auth", "0")  # a refused call may not have been counted
+            return got
+        out = self._api.assume(p, got, check_identity=check_identity)
+        return dataclasses.replace(out, role_id=prov.role_id)

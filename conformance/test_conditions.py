@@ -1,0 +1,22 @@
+"""Conditions (SPEC.md §4.5): every operator family, missing keys, ``...IfExists``, ``Null``, the set
+operators ``ForAllValues`` / ``ForAnyValue``, policy variables, case-insensitive key names."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from conformance._features import conditions
+from conformance._session import Conformance
+
+pytestmark = [
+    pytest.mark.rolecall_feature("conditions"),
+    pytest.mark.rolecall_needs("conditions"),
+]
+
+
+@given(data=st.data())
+def test_conditions(rolecall: Conformance, data: st.DataObject) -> None:
+    """Scenarios with Condition blocks in their trust, identity, boundary or session policies."""
+    rolecall.check(data.draw(conditions(rolecall), label="scenario"), "conditions")

@@ -1,0 +1,26 @@
+"""The target's known divergences still hold: each pinned counterexample is replayed and must
+still diverge the way its signature says (strict: a fixed divergence fails until the file is updated)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conformance._session import Conformance
+from conformance.expectations import Expectation
+
+pytestmark = [pytest.mark.rolecall_feature("expectations")]
+
+
+def test_expectation_still_holds(rolecall: Conformance, rolecall_expectation: Expectation) -> None:
+    """Replay one pinned counterexample of the expectations file."""
+    e = rolecall_expectation
+    status, d = rolecall.replay(e)
+    if status == "fixed":
+        pytest.fail(f"expectation {e.id} ({e.reason}) no longer diverges: the target now agrees with AWS on its "
+                    "counterexample; run `rolecall conformance --update-expectations` to drop it")
+    if status == "changed":
+        assert d is not None
+        pytest.fail(f"expectation {e.id} ({e.reason}) now diverges differently: {d.difference.detail}; facts "
+                    f"{json.dumps(d.facts)} no longer match its signature {json.dumps(e.signature)}")

@@ -1,0 +1,22 @@
+"""Request validation and error codes (SPEC.md R0, §3): the session name, external id, source
+identity, session policy and tags are validated, and malformed policies are refused."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from conformance._features import validation
+from conformance._session import Conformance
+
+pytestmark = [
+    pytest.mark.rolecall_feature("request-validation"),
+    pytest.mark.rolecall_needs("parameter-validation"),
+]
+
+
+@given(data=st.data())
+def test_request_validation(rolecall: Conformance, data: st.DataObject) -> None:
+    """Requests just outside AWS's constraints, and scenarios built to fail validation."""
+    rolecall.check(data.draw(validation(rolecall), label="scenario"), "request-validation")

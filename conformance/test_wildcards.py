@@ -1,0 +1,22 @@
+"""Wildcards and case (SPEC.md §4.3-4.4): ``*`` and ``?`` in actions and ARNs, regex metacharacters
+as literals, action names case-insensitive, ARNs case-sensitive."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from conformance._features import wildcards
+from conformance._session import Conformance
+
+pytestmark = [
+    pytest.mark.rolecall_feature("wildcards-and-case"),
+    pytest.mark.rolecall_needs("identity-enforcement"),
+]
+
+
+@given(data=st.data())
+def test_wildcards_and_case(rolecall: Conformance, data: st.DataObject) -> None:
+    """Scenarios whose actions are re-cased and whose patterns carry ``?``, ``*``, ``.`` or ``+``."""
+    rolecall.check(data.draw(wildcards(rolecall), label="scenario"), "wildcards-and-case")

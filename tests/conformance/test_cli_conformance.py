@@ -1,0 +1,153 @@
+"""``rolecall replay`` and ``rolecall conformance`` end to end: exit codes, output, the report.
+
+What is proven here:
+
+* ``replay`` exits 0 and says ``agree`` when the target agrees with the model,
+  exits 1 and says ``DIFFERS`` on real moto where moto diverges (a cross-account
+  trust naming another user), prints parseable JSON with ``--json``, and exits 2
+  with a one-line message (no traceback) for a missing file, a file that is not
+  JSON, an unknown target and ``--target endpoint`` without its URL.
+* ``conformance`` runs the shipped properties against the model in a separate
+  process (its inner pytest run cannot touch this one), exits 0 and writes
+  ``report.json`` naming the target; an import path that names no module is a
+  usage error (exit 2) with a message naming the problem.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.cli import main
+
+from ..conftest import EXAMPLES
+
+A, B = "111111111111", "222222222222"
+EXAMPLE = str(EXAMPLES / "01-user-same-account.json")
+
+CROSS_TRUST_BOB: dict[str, Any] = {
+    "id": "cross-account, trust names bob, identity allows",
+    "caller": {"arn": f"arn:aws:iam::{A}:user/alice", "identity_policies": [{
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": f"arn:aws:iam::{B}:role/R"}]}]},
+    "role": {"arn": f"arn:aws:iam::{B}:role/R", "trust_policy": {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{A}:user/bob"},
+                       "Action": "sts:AssumeRole"}]}},
+    "request": {"role_session_name": "s1"},
+}
+
+
+def _run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), stdout=out, stderr=err, stdin=io.StringIO(""))
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def diverging(tmp_path: Path) -> str:
+    path = tmp_path / "cross-bob.json"
+    path.write_text(json.dumps(CROSS_TRUST_BOB), encoding="utf-8")
+    return str(path)
+
+
+# ============================================================================================ replay
+
+
+def test_replay_model_agrees() -> None:
+    code, out, err = _run("replay", "--target", "model", EXAMPLE)
+    assert code == 0, err
+    assert "agree" in out and "DIFFERS" not in out
+    assert out.startswith("example-01")
+
+
+def test_replay_moto_differs(diverging: str) -> None:
+    pytest.importorskip("moto")
+    code, out, err = _run("replay", "--target", "moto", diverging)
+    assert code == 1, (out, err)
+    assert "DIFFERS (decision)" in out and "agree" not in out
+    assert "implicitDeny" in out and '"allowed"' in out
+
+
+def test_replay_json(diverging: str) -> None:
+    pytest.importorskip("moto")
+    code, out, _ = _run("replay", "--target", "model", "--json", EXAMPLE)
+    assert code == 0
+    lines = out.splitlines()
+    assert len(lines) == 1
+    doc = json.loads(lines[0])
+    assert doc["model"]["decision"] == doc["outcome"]["decision"] == "allowed"
+    assert doc["differences"] == [] and doc["target"].startswith("model ")
+    code, out, _ = _run("replay", "--target", "moto", "--json", diverging)
+    assert code == 1
+    doc = json.loads(out)
+    assert doc["id"] == CROSS_TRUST_BOB["id"]
+    assert (doc["model"]["decision"], doc["outcome"]["decision"]) == ("implicitDeny", "allowed")
+    assert [(d["aspect"], d["model"], d["target"]) for d in doc["differences"]] == [
+        ("decision", "implicitDeny", "allowed")]
+
+
+def test_replay_missing_file(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.json"
+    code, out, err = _run("replay", "--target", "model", str(missing))
+    assert code == 2
+    assert out == "" and str(missing) in err and "Traceback" not in err
+
+
+def test_replay_bad_json(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"caller": ', encoding="utf-8")
+    code, out, err = _run("replay", "--target", "model", str(bad))
+    assert code == 2
+    assert out == ""
+    assert err.startswith("rolecall: bad input") and err.count("\n") == 1 and err.endswith("\n")
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(("argv", "needle"), [
+    (["--target", "nosuch"], "nosuch"),
+    (["--target", "endpoint"], "endpoint"),
+], ids=["unknown-target", "endpoint-without-url"])
+def test_replay_target_usage_errors(argv: list[str], needle: str) -> None:
+    code, out, err = _run("replay", *argv, EXAMPLE)
+    assert code == 2
+    assert out == "" and err.startswith("rolecall: ") and needle in err and err.count("\n") == 1
+
+
+# ======================================================================================= conformance
+
+
+def _conformance(cwd: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+    """``rolecall conformance`` in its own process: it runs pytest, which must not share this one's state."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ROLECALL_", "PYTEST_", "HYPOTHESIS_"))}
+    return subprocess.run([sys.executable, "-m", "conformance.cli", "conformance", *argv], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_conformance_against_the_model_writes_the_report(tmp_path: Path) -> None:
+    report = tmp_path / "out"
+    done = _conformance(tmp_path, "--target", "model", "--profile", "dev", "-q", "--report", str(report),
+                        "-k", "cross_account or response")
+    assert done.returncode == 0, done.stdout + done.stderr
+    data = json.loads((report / "report.json").read_text(encoding="utf-8"))
+    assert data["target"]["name"] == "model"
+    assert {"cross-account", "response"} <= set(data["features"])
+    assert data["summary"]["new_divergences"] == 0 and data["summary"]["examples"] > 0
+    assert (report / "CONFORMANCE.md").exists()
+
+
+def test_conformance_unknown_target_module_is_a_usage_error(tmp_path: Path) -> None:
+    done = _conformance(tmp_path, "--target", "no.such.module:thing", "--profile", "dev", "-q",
+                        "--report", str(tmp_path / "out"))
+    output = done.stdout + done.stderr
+    assert done.returncode == 2, output
+    assert "no.such.module:thing" in output and "cannot import" in output
+    assert "Traceback" not in output
+    assert not (tmp_path / "out" / "report.json").exists()

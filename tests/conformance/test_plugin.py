@@ -1,0 +1,86 @@
+"""The pytest plugin end to end, in a separate pytest process: a user target loaded by import path
+runs through the whole suite; the report, the JUnit properties and pytest-xdist merging work."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+import conformance
+
+ROOT = Path(__file__).resolve().parents[2]
+SUITE = Path(conformance.__file__).resolve().parent
+
+
+def _run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("PYTEST_XDIST_WORKER", None)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", str(SUITE), "-p", "no:cacheprovider", "--hypothesis-profile", "dev",
+         "-c", os.devnull, "--rootdir", str(tmp_path), *args],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600,
+    )
+
+
+def test_user_target_runs_the_whole_suite(tmp_path: Path) -> None:
+    report, junit = tmp_path / "report", tmp_path / "junit.xml"
+    proc = _run(tmp_path, "--rolecall-target", "tests.conformance.user_target:ReferenceTwin",
+                "--rolecall-report", str(report), f"--junitxml={junit}")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert "rolecall: target reference-twin 1.0" in proc.stdout
+    data = json.loads((report / "report.json").read_text())
+    assert data["target"]["name"] == "reference-twin"
+    features = data["features"]
+    # every property ran (the twin declares every capability) and agreed on every example
+    ran = {f for f, v in features.items() if f != "expectations"}
+    assert {"cross-account", "same-account", "conditions", "organizations", "response"} <= ran
+    for name in ran:
+        assert features[name]["passed"] == 1 and features[name]["failed"] == 0, (name, features[name])
+        assert features[name]["examples"] >= 40 and features[name]["agreed"] == features[name]["examples"]
+    assert data["summary"]["new_divergences"] == 0
+    assert (report / "CONFORMANCE.md").read_text().count("reference-twin") >= 1
+    props = {p.get("name"): p.get("value") for p in ET.parse(junit).iter("property")}
+    assert props.get("rolecall_target") == "reference-twin" and props.get("rolecall_target_version") == "1.0"
+
+
+def test_xdist_workers_merge_into_one_report(tmp_path: Path) -> None:
+    report = tmp_path / "report"
+    proc = _run(tmp_path, "-n", "2", "--rolecall-target", "model", "--rolecall-report", str(report),
+                "-k", "cross_account or same_account or response or principal")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    data = json.loads((report / "report.json").read_text())
+    f = data["features"]
+    assert {k: f[k]["passed"] for k in ("cross-account", "same-account", "response", "principals")} == {
+        "cross-account": 1, "same-account": 1, "response": 1, "principals": 1}
+    assert sum(f[k]["examples"] for k in ("cross-account", "same-account", "response", "principals")) >= 160
+
+
+def test_unknown_target_is_a_usage_error(tmp_path: Path) -> None:
+    proc = _run(tmp_path, "--rolecall-target", "no.such.module:Thing", "-k", "cross_account")
+    assert proc.returncode == pytest.ExitCode.USAGE_ERROR, proc.stdout + proc.stderr
+    assert "cannot import 'no.such.module'" in proc.stdout + proc.stderr
+
+
+def test_enforcement_probe_stops_a_target_that_allows_everything(tmp_path: Path) -> None:
+    (tmp_path / "lax.py").write_text(
+        "from conformance.targets import Capability, Outcome, Target\n"
+        "class Lax(Target):\n"
+        "    name, version = 'lax', '0'\n"
+        "    capabilities = frozenset({Capability.USER_CALLERS, Capability.TRUST_ENFORCEMENT})\n"
+        "    def run(self, doc, *, check_identity=False):\n"
+        "        return Outcome(result={'decision': 'allowed'})\n"
+    )
+    env_path = f"{tmp_path}{os.pathsep}{ROOT}"
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", str(SUITE), "-p", "no:cacheprovider", "--hypothesis-profile", "dev",
+         "-c", os.devnull, "--rootdir", str(tmp_path), "--rolecall-target", "lax:Lax", "-k", "principal"],
+        cwd=tmp_path, env={**os.environ, "PYTHONPATH": env_path}, capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    assert "IAM enforcement is off" in proc.stdout + proc.stderr
