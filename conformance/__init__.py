@@ -1,7 +1,28 @@
-"""rolecall's conformance suite: targets, the pytest plugin and the command line.
+"""rolecall's conformance suite: targets, properties, expectations, reports, the pytest plugin, the CLI.
 
-This release ships the command line (``rolecall decide``); the targets, the
-properties and the pytest plugin arrive with the conformance-suite issue.
+Run it with ``rolecall conformance --target NAME`` or ``pytest --pyargs
+conformance --rolecall-target NAME``. The public surface is the target
+protocol, for plugging in an emulator of one's own (see README, "Your own
+target"): :class:`Target`, :class:`Outcome`, :class:`Capability`,
+:class:`TargetError`, :class:`TargetUnavailable` and :func:`load_target`.
+Everything else (``_world``, ``_compare``, ``_session``, ``_report``…) is
+private. Nothing here is imported until used: ``import conformance`` costs
+nothing beyond this module, so the pytest plugin stays free until asked for.
 """
 
-__all__: list[str] = []
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .targets import Capability, Outcome, Target, TargetError, TargetUnavailable, load_target
+
+__all__ = ["Capability", "Outcome", "Target", "TargetError", "TargetUnavailable", "load_target"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        from . import targets
+
+        return getattr(targets, name)
+    raise AttributeError(f"module 'conformance' has no attribute {name!r}")

@@ -10,6 +10,7 @@ divergence is recognised in any scenario.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -189,6 +190,17 @@ def scenario_tags(doc: Mapping[str, Any]) -> set[str]:
     return tags
 
 
+_FIELD = re.compile(r"at '([A-Za-z.]+)'")
+
+
+def _error_field(expected: model.Result) -> str:
+    """The request field a ValidationError names (``roleSessionName``, ``durationSeconds``…), or ``""``."""
+    if expected.decision != "error" or not expected.message:
+        return ""
+    m = _FIELD.search(expected.message)
+    return m.group(1) if m else ""
+
+
 def facts(doc: Mapping[str, Any], expected: model.Result, diff: Difference) -> dict[str, Any]:
     """What a divergence is, in the words signatures use (see expectations.py)."""
     s_caller = doc.get("caller", {})
@@ -206,5 +218,6 @@ def facts(doc: Mapping[str, Any], expected: model.Result, diff: Difference) -> d
         "denied_by": expected.denied_by or "",
         "action": expected.action or "",
         "trust_match": sorted({r.principal_class for r in expected.reasons if r.principal_class}),
+        "error_field": _error_field(expected),
         "tags": sorted(scenario_tags(doc)),
     }

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,8 +21,8 @@ import model
 import strategies
 
 from ._compare import Difference, compare, facts
-from ._world import CALLER_CAPABILITY, Unsupported, adapt
-from .expectations import Expectation, Expectations, describe
+from ._world import ACCOUNT_ID, CALLER_CAPABILITY, Unsupported, adapt
+from .expectations import Expectation, Expectations, describe, signature_of
 from .targets.base import Capability, Outcome, TargetError, TargetProtocol
 
 __all__ = ["Conformance", "Divergence", "NewDivergence"]
@@ -62,7 +62,13 @@ class Divergence:
 
 
 class NewDivergence(AssertionError):
-    """A divergence no expectation explains (the property fails; Hypothesis shrinks the scenario)."""
+    """A divergence no expectation explains (the property fails; Hypothesis shrinks the scenario).
+
+    Raised as a subclass per class of divergence (:func:`new_divergence`: its signature without
+    the scenario tags), so that Hypothesis, which tells bugs apart by exception type and place,
+    keeps exploring after the first one, reports each class of a run, and shrinks each without
+    drifting into another, while still shrinking away whatever the first example merely carried.
+    """
 
     def __init__(self, divergence: Divergence) -> None:
         self.divergence = divergence
@@ -74,6 +80,19 @@ class NewDivergence(AssertionError):
             f"  target: {json.dumps(divergence.outcome)}\n"
             f"  scenario (replay with `rolecall replay --target T FILE`):\n{json.dumps(divergence.scenario, indent=2)}"
         )
+
+
+_CLASSES: dict[str, type[NewDivergence]] = {}
+
+
+def new_divergence(d: Divergence) -> NewDivergence:
+    """The :class:`NewDivergence` for ``d``, of the subclass of its signature."""
+    key = json.dumps({k: v for k, v in signature_of(d.facts).items() if k != "tags"}, sort_keys=True)
+    cls = _CLASSES.get(key)
+    if cls is None:
+        cls = type(f"NewDivergence{len(_CLASSES)}", (NewDivergence,), {"__module__": __name__})
+        _CLASSES[key] = cls
+    return cls(d)
 
 
 @dataclass
@@ -95,6 +114,8 @@ class Conformance:
         self.known_hits: Counter[str] = Counter()
         self.known_examples: dict[str, Divergence] = {}
         self.new: list[Divergence] = []
+        self.last_unmap: Callable[[Any], Any] = lambda v: v
+        """The display un-mapping of the last :meth:`run` (see :func:`unmapper`)."""
         self.replayed: dict[str, str] = {}
         """expectation id -> ``holds`` / ``fixed`` / ``changed``"""
 
@@ -137,12 +158,15 @@ class Conformance:
         else:
             session = str(prepared["request"].get("role_session_name", ""))
             diffs = compare(expected, outcome, aspects, session)
+        unmap = self.last_unmap = unmapper(adapted, prepared)
         found = []
         for diff in diffs:
             scenario = dict(adapted)
-            scenario["expect"] = {k: v for k, v in expected.to_json().items()
+            want = unmap(expected.to_json())
+            scenario["expect"] = {k: v for k, v in want.items()
                                   if k in ("decision", "error_code", "denied_by", "action")}
-            found.append(Divergence(feature, scenario, prepared, expected.to_json(), _outcome_json(outcome), diff,
+            shown = Difference(diff.aspect, diff.model, diff.target, unmap(diff.detail))
+            found.append(Divergence(feature, scenario, prepared, want, unmap(_outcome_json(outcome)), shown,
                                     facts(prepared, expected, diff), removed))
         return found, adapted, expected, outcome
 
@@ -159,9 +183,9 @@ class Conformance:
             counts.agreed += 1
             return
         for d in found:
-            entry = self.expectations.explain(d.facts, feature if self.update else None)
+            entry = self.expectations.explain(d.facts, strict=self.update)
             if entry is None:
-                raise NewDivergence(d)
+                raise new_divergence(d)
             d.expectation = entry.id
             self.known_hits[entry.id] += 1
             self.known_examples.setdefault(entry.id, d)
@@ -193,6 +217,28 @@ class Conformance:
             "new": [d.to_json() for d in self.new],
             "replayed": dict(self.replayed),
         }
+
+
+def unmapper(adapted: dict[str, Any], prepared: dict[str, Any]) -> Callable[[Any], Any]:
+    """Give a value about the prepared scenario back in the scenario's own account ids.
+
+    :meth:`TargetProtocol.prepare` renames account ids (and nothing else), so the ids of the two
+    JSON texts correspond one to one, in order; messages and ARNs in results and outcomes are
+    shown to people in the ids they wrote. Purely for display: the comparison used the prepared ids.
+    """
+    back: dict[str, str] = {}
+    for mine, theirs in zip(ACCOUNT_ID.findall(json.dumps(adapted)), ACCOUNT_ID.findall(json.dumps(prepared)),
+                            strict=False):
+        if back.setdefault(theirs, mine) != mine:
+            return lambda v: v  # not a pure renaming: show the prepared ids
+    if all(k == v for k, v in back.items()):
+        return lambda v: v
+
+    def unmap(value: Any) -> Any:
+        text = ACCOUNT_ID.sub(lambda m: back.get(m.group(0), m.group(0)), json.dumps(value))
+        return json.loads(text)
+
+    return unmap
 
 
 def _outcome_json(o: Outcome) -> dict[str, Any]:

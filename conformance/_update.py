@@ -13,16 +13,17 @@ __all__ = ["update_expectations"]
 
 def update_expectations(exp: Expectations, report: dict[str, Any], target: TargetProtocol) -> Path:
     """Add an entry for every new divergence of the run (its shrunk scenario pinned, its signature
-    from its facts), drop the entries whose pinned counterexample no longer diverges as they say
-    (``fixed`` or ``changed``), keep the reasons and links of the others; write the file."""
+    from its facts; one entry per signature, whichever property found it), drop the entries whose
+    pinned counterexample no longer diverges as they say (``fixed`` or ``changed``), keep the
+    reasons and links of the others; write the file."""
     kept = [e for e in exp.entries if report["expectations"]["replayed"].get(e.id, "holds") == "holds"]
     ids = {e.id for e in kept}
-    signatures = {(e.feature, repr(sorted(e.signature.items()))) for e in kept}
+    signatures = {repr(sorted(e.signature.items())) for e in kept}
     for d in report["divergences"]:
         if d["status"] != "new":
             continue
         sig = signature_of(d["facts"])
-        key = (d["feature"], repr(sorted(sig.items())))
+        key = repr(sorted(sig.items()))
         if key in signatures:
             continue
         signatures.add(key)

@@ -66,6 +66,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         suffix = f" (ini rolecall_{name}, env {env}" + (f"; default {default})" if default else ")")
         group.addoption(flag, dest=f"rolecall_{name}", default=None, help=help_text + suffix)
         parser.addini(f"rolecall_{name}", help_text, default=None)
+    group.addoption("--rolecall-update-variants", action="store_true", dest="rolecall_update_variants",
+                    default=False, help="with --rolecall-update-expectations: a divergence is new unless an entry "
+                    "matches it with its scenario tags too (each tagged variant of a class gets its own entry)")
     group.addoption("--rolecall-update-expectations", action="store_true", dest="rolecall_update_expectations",
                     default=False, help="rewrite the target's expectations file from this run")
 
@@ -134,7 +137,8 @@ class _State:
             except TargetError as exc:
                 pytest.exit(f"rolecall: target {target.name} is unavailable: {exc}", returncode=3)
             self._conformance = Conformance(target, self.expectations,
-                                            update=bool(self.config.getoption("rolecall_update_expectations")))
+                                            update=bool(self.config.getoption("rolecall_update_expectations")
+                                                        and self.config.getoption("rolecall_update_variants")))
             problem = _probe(self._conformance)
             if problem:
                 pytest.exit(f"rolecall: {problem}", returncode=3)
