@@ -61,9 +61,13 @@ class ExpectationsError(Exception):
     """An expectations file that cannot be used (the message names the file and the entry)."""
 
 
+_SAME_AS = {"moto-server-http": "moto-server"}
+"""Targets whose divergences are another's (the same server, provisioned another way)."""
+
+
 def builtin_path(target_name: str) -> Path:
     """Where the shipped expectations of a built-in target live."""
-    return HERE / f"{target_name}.toml"
+    return HERE / f"{_SAME_AS.get(target_name, target_name)}.toml"
 
 
 def _listify(v: Any) -> list[str]:

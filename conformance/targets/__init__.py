@@ -2,7 +2,8 @@
 
 Built-ins, by name: ``model`` (the reference model), ``moto`` (moto in-process,
 IAM enforcement on), ``moto-server`` (a ``ThreadedMotoServer`` the suite starts
-on 127.0.0.1) and ``endpoint`` (any URL, with an accounts file naming the
+on 127.0.0.1, the AssumeRole over HTTP), ``moto-server-http`` (the same with
+every provisioning call over HTTP too) and ``endpoint`` (any URL, with an accounts file naming the
 credentials to use in each account). Anything else is an import path
 ``package.module:object`` naming a target object, or a class or factory that
 builds one when called without arguments.
@@ -26,7 +27,7 @@ __all__ = [
     "load_target",
 ]
 
-BUILTIN = ("model", "moto", "moto-server", "endpoint")
+BUILTIN = ("model", "moto", "moto-server", "moto-server-http", "endpoint")
 
 
 def load_target(spec: str, *, endpoint_url: str | None = None, accounts: str | None = None,
@@ -43,10 +44,10 @@ def load_target(spec: str, *, endpoint_url: str | None = None, accounts: str | N
         from .moto import MotoTarget
 
         return MotoTarget(worker)
-    if spec == "moto-server":
+    if spec in ("moto-server", "moto-server-http"):
         from .moto import MotoServerTarget
 
-        return MotoServerTarget(worker)
+        return MotoServerTarget(worker, provision="backend" if spec == "moto-server" else "http")
     if spec == "endpoint":
         from .endpoint import EndpointTarget
 

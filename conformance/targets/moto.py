@@ -15,10 +15,14 @@ Provisioning (EMULATORS.md §3, "Multi-account recipe"):
 * ``moto`` creates users, keys, roles and the caller's session directly in
   moto's backends (the same objects its IAM and STS handlers call), which is
   what makes 100+ scenarios a second possible in-process.
-* ``moto-server`` provisions over HTTP like any remote emulator: IAM calls
-  carry ``x-moto-account-id``; ``/moto-api/reset-auth`` lets exactly the
-  provisioning calls through unauthenticated and authenticates everything
-  after them, the AssumeRole under test included.
+* ``moto-server`` does the same (the server runs in the suite's process and
+  shares its backends) and sends the AssumeRole and GetCallerIdentity over
+  HTTP; ``moto-server-http`` provisions over HTTP too, like any remote
+  emulator: IAM calls carry ``x-moto-account-id``; ``/moto-api/reset-auth``
+  lets exactly the provisioning calls through unauthenticated and
+  authenticates everything after them, the AssumeRole under test included.
+  Every request costs the server about 6 ms, so this is about four times
+  slower (tests/benchmarks/README.md).
 """
 
 from __future__ import annotations
@@ -122,61 +126,62 @@ class MotoTarget(Target):
             self._mock.reset()
             self._since_reset = 0
         self._since_reset += 1
-        got = self._provision(p)
+        got = _provision_in_backends(p)
         if isinstance(got, Outcome):
             return got
         creds, role_id = got
         out = self._api.assume(p, creds, check_identity=check_identity)
         return dataclasses.replace(out, role_id=role_id)
 
-    # -- provisioning through moto's backends (what its IAM and STS handlers call)
 
-    def _provision(self, p: Plan) -> tuple[Creds, str | None] | Outcome:
-        from moto.core.exceptions import ServiceException
-        from moto.iam.models import iam_backends
-        from moto.sts.models import sts_backends
+def _provision_in_backends(p: Plan) -> tuple[Creds, str | None] | Outcome:
+    """Create the caller and the role directly in moto's backends (what its IAM and STS handlers call):
+    the caller's credentials and the role's id, or moto's answer refusing a policy."""
+    from moto.core.exceptions import ServiceException
+    from moto.iam.models import iam_backends
+    from moto.sts.models import sts_backends
 
-        c, r = p.caller, p.role
-        try:
-            with target_failures("provisioning"):
-                iam: Any = iam_backends[c.account][c.partition]
-                tags = [{"Key": k, "Value": v} for k, v in c.tags]
-                if c.kind == "user":
-                    iam.create_user(p.region, c.name, c.path, tags)
-                    for i, policy in enumerate(c.identity_policies):
-                        iam.put_user_policy(c.name, f"p{i}", policy)
-                    key = iam.create_access_key(c.name)
-                    creds: Creds = (key.access_key_id, key.secret_access_key, None)
-                else:
-                    boundary = None
-                    if c.boundary is not None:
-                        boundary = iam.create_policy("", "/", c.boundary, f"{c.name}-boundary", []).arn
-                    trust, role_tags = _self_trust(c.partition, c.account), tags
-                    msd: str | None = "43200"
-                    if p.self_assume:  # one role: the target's trust, duration and tags, the caller's permissions
-                        trust = r.trust
-                        msd = str(r.max_session_duration) if r.max_session_duration is not None else None
-                        role_tags = tags or [{"Key": k, "Value": v} for k, v in r.tags]
-                    made = iam.create_role(c.name, trust, c.path, boundary, "", role_tags, msd)
-                    for i, policy in enumerate(c.identity_policies):
-                        iam.put_role_policy(c.name, f"p{i}", policy)
-                    sts: Any = sts_backends[c.account][c.partition]
-                    session = sts.assume_role(
-                        p.region, c.session_name, c.role_arn, c.session_policy, 3600, None
-                    )
-                    creds = (session.access_key_id, session.secret_access_key, session.session_token)
-                role_id = str(made.id) if c.kind != "user" and p.self_assume else None
-                if r.exists and not p.self_assume:
-                    role_iam: Any = iam_backends[r.account][c.partition]
-                    role_msd = str(r.max_session_duration) if r.max_session_duration is not None else None
-                    role_tags = [{"Key": k, "Value": v} for k, v in r.tags]
-                    role_id = str(role_iam.create_role(r.name, r.trust, r.path, None, "", role_tags, role_msd).id)
-                return creds, role_id
-        except TargetError as exc:
-            cause = exc.__cause__
-            if isinstance(cause, ServiceException):
-                return outcome_of_error(cause.code, cause.message, {"Error": {"Code": cause.code}}, "provision")
-            raise
+    c, r = p.caller, p.role
+    try:
+        with target_failures("provisioning"):
+            iam: Any = iam_backends[c.account][c.partition]
+            tags = [{"Key": k, "Value": v} for k, v in c.tags]
+            if c.kind == "user":
+                iam.create_user(p.region, c.name, c.path, tags)
+                for i, policy in enumerate(c.identity_policies):
+                    iam.put_user_policy(c.name, f"p{i}", policy)
+                key = iam.create_access_key(c.name)
+                creds: Creds = (key.access_key_id, key.secret_access_key, None)
+            else:
+                boundary = None
+                if c.boundary is not None:
+                    boundary = iam.create_policy("", "/", c.boundary, f"{c.name}-boundary", []).arn
+                trust, role_tags = _self_trust(c.partition, c.account), tags
+                msd: str | None = "43200"
+                if p.self_assume:  # one role: the target's trust, duration and tags, the caller's permissions
+                    trust = r.trust
+                    msd = str(r.max_session_duration) if r.max_session_duration is not None else None
+                    role_tags = tags or [{"Key": k, "Value": v} for k, v in r.tags]
+                made = iam.create_role(c.name, trust, c.path, boundary, "", role_tags, msd)
+                for i, policy in enumerate(c.identity_policies):
+                    iam.put_role_policy(c.name, f"p{i}", policy)
+                sts: Any = sts_backends[c.account][c.partition]
+                session = sts.assume_role(
+                    p.region, c.session_name, c.role_arn, c.session_policy, 3600, None
+                )
+                creds = (session.access_key_id, session.secret_access_key, session.session_token)
+            role_id = str(made.id) if c.kind != "user" and p.self_assume else None
+            if r.exists and not p.self_assume:
+                role_iam: Any = iam_backends[r.account][c.partition]
+                role_msd = str(r.max_session_duration) if r.max_session_duration is not None else None
+                role_tags = [{"Key": k, "Value": v} for k, v in r.tags]
+                role_id = str(role_iam.create_role(r.name, r.trust, r.path, None, "", role_tags, role_msd).id)
+            return creds, role_id
+    except TargetError as exc:
+        cause = exc.__cause__
+        if isinstance(cause, ServiceException):
+            return outcome_of_error(cause.code, cause.message, {"Error": {"Code": cause.code}}, "provision")
+        raise
 
 
 def _self_trust(partition: str, account: str) -> str:
@@ -186,12 +191,22 @@ def _self_trust(partition: str, account: str) -> str:
 
 
 class MotoServerTarget(Target):
-    """moto's ``ThreadedMotoServer``, started by the suite on 127.0.0.1 (a free port), over real HTTP."""
+    """moto's ``ThreadedMotoServer``, started by the suite on 127.0.0.1 (a free port), over real HTTP.
 
-    name = "moto-server"
+    ``provision="backend"`` (target ``moto-server``): the AssumeRole under test and GetCallerIdentity
+    go over HTTP through boto3; users, roles and caller sessions are created in moto's backends,
+    which the server shares with the suite's process (as for ``moto``), and IAM enforcement stays on.
+    ``provision="http"`` (target ``moto-server-http``): everything over HTTP, as for a remote
+    emulator; about four times slower (each request costs the server about 6 ms).
+    """
+
     capabilities = _CAPABILITIES
 
-    def __init__(self, worker: str | None = None) -> None:
+    def __init__(self, worker: str | None = None, provision: str = "backend") -> None:
+        if provision not in ("backend", "http"):
+            raise ValueError(f"provision must be 'backend' or 'http', not {provision!r}")
+        self.provision = provision
+        self.name = "moto-server" if provision == "backend" else "moto-server-http"
         self.version = _moto_version()
         self._fresh = FreshAccounts(_account_base(worker or os.environ.get("PYTEST_XDIST_WORKER"), 5_000_000_000))
         self._server: Any = None
@@ -259,6 +274,13 @@ class MotoServerTarget(Target):
             self._moto_api("reset", "")
             self._since_reset = 0
         self._since_reset += 1
+        if self.provision == "backend":
+            made = _provision_in_backends(p)
+            if isinstance(made, Outcome):
+                return made
+            creds, role_id = made
+            out = self._api.assume(p, creds, check_identity=check_identity)
+            return dataclasses.replace(out, role_id=role_id)
         prov = ApiProvisioner(self._iam, self._sts)
         # exactly the provisioning calls pass unauthenticated; everything after them is authorized
         self._moto_api("reset-auth", str(prov.calls(p)))
