@@ -44,7 +44,8 @@ CLASSES: dict[str, Callable[[Sig], bool]] = {
         s, "target", "denied") and "action-case" in _tags(s),
     "raw-regex wildcards (D19)": lambda s: bool(_tags(s) & {"wildcard-?", "regex-metacharacter"}),
     "durations not validated (D21)": lambda s: _is(s, "model", "error:ValidationError") and _is(
-        s, "target", "allowed") and ("request:duration_seconds" in _tags(s) or _is(s, "error_field", "durationSeconds")),
+        s, "target", "allowed") and (
+        "request:duration_seconds" in _tags(s) or _is(s, "error_field", "durationSeconds")),
     "session names not validated (D22)": lambda s: _is(s, "model", "error:ValidationError") and _is(
         s, "target", "allowed") and _is(s, "error_field", "roleSessionName"),
     "session tags not requiring sts:TagSession (D24)": lambda s: _is(s, "action", "sts:TagSession") and _is(
