@@ -28,6 +28,11 @@ the way its signature says (strict: a divergence the target has fixed fails the
 run until the file is updated); a divergence no signature explains fails the
 run as new. ``rolecall conformance --update-expectations`` rewrites the file
 from a run, keeping the reasons and links of the entries that still hold.
+
+Run it with rolecall installed as CI installs it (``pip install .``): Hypothesis
+draws constants from the source of local modules, so an editable install draws
+other examples (the ``ci`` profile is derandomized and has no example database,
+so an installed copy draws the same examples on every machine).
 """
 
 from __future__ import annotations
