@@ -216,6 +216,7 @@ class Plan:
 
     @property
     def accounts(self) -> tuple[str, ...]:
+        """The accounts to provision in: the caller's, then the role's."""
         return tuple(dict.fromkeys((self.caller.account, self.role.account)))
 
 

@@ -80,25 +80,11 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from .._world import ACCOUNT_ID, Plan, Unsupported, plan
 from ._aws import ApiProvisioner, AwsApi, Creds, outcome_of_error
-from .base import Capability, Outcome, Target, TargetError, TargetUnavailable
+from .base import API_PROVISIONABLE, Capability, Outcome, Target, TargetError, TargetUnavailable
 
 __all__ = ["DEFAULT_CAPABILITIES", "EndpointTarget", "load_accounts_file"]
 
-DEFAULT_CAPABILITIES: frozenset[Capability] = frozenset({
-    Capability.USER_CALLERS,
-    Capability.ROLE_SESSION_CALLERS,
-    Capability.IDENTITY_ENFORCEMENT,
-    Capability.TRUST_ENFORCEMENT,
-    Capability.CONDITIONS,
-    Capability.SESSION_TAGS,
-    Capability.SOURCE_IDENTITY,
-    Capability.SESSION_POLICIES,
-    Capability.ROLE_BOUNDARIES,
-    Capability.PRINCIPAL_TAGS,
-    Capability.PARAMETER_VALIDATION,
-    Capability.POLICY_VALIDATION,
-    Capability.CREDENTIALS,
-})
+DEFAULT_CAPABILITIES: frozenset[str] = API_PROVISIONABLE
 """What an emulator is assumed to support when its accounts file does not say; ``multi-account`` is
 added when the file names two accounts or more."""
 
@@ -231,7 +217,8 @@ def load_accounts_file(path: str) -> AccountsFile:
             raise fail(f"$.capabilities[{i}]", "'multi-account' needs at least two accounts in $.accounts")
         capabilities = frozenset(caps)
     else:
-        capabilities = DEFAULT_CAPABILITIES | ({Capability.MULTI_ACCOUNT} if len(accounts) >= 2 else set())
+        extra = {Capability(Capability.MULTI_ACCOUNT)} if len(accounts) >= 2 else set()
+        capabilities = frozenset(Capability(c) for c in DEFAULT_CAPABILITIES | extra)
     return AccountsFile(path, region, accounts, capabilities, name, version)
 
 

@@ -37,28 +37,13 @@ from typing import Any
 
 from .._world import FreshAccounts, Plan, plan
 from ._aws import ApiProvisioner, AwsApi, Creds, outcome_of_error, target_failures
-from .base import Capability, Outcome, Target, TargetError, TargetUnavailable
+from .base import API_PROVISIONABLE, Capability, Outcome, Target, TargetError, TargetUnavailable
 
 __all__ = ["MotoServerTarget", "MotoTarget"]
 
 RESET_EVERY = 100
 
-_CAPABILITIES: frozenset[str] = frozenset({
-    Capability.MULTI_ACCOUNT,
-    Capability.IDENTITY_ENFORCEMENT,
-    Capability.TRUST_ENFORCEMENT,
-    Capability.CONDITIONS,
-    Capability.SESSION_TAGS,
-    Capability.SOURCE_IDENTITY,
-    Capability.SESSION_POLICIES,
-    Capability.ROLE_BOUNDARIES,
-    Capability.PRINCIPAL_TAGS,
-    Capability.ROLE_SESSION_CALLERS,
-    Capability.USER_CALLERS,
-    Capability.PARAMETER_VALIDATION,
-    Capability.POLICY_VALIDATION,
-    Capability.CREDENTIALS,
-})
+_CAPABILITIES: frozenset[str] = frozenset({Capability.MULTI_ACCOUNT, *API_PROVISIONABLE})
 """What moto 5.2.5 can provision. Not: user permissions boundaries (no PutUserPermissionsBoundary),
 organizations (its IAM authorization never consults SCPs or RCPs), arbitrary request context, MFA,
 root / federated / service / GetSessionToken callers."""
@@ -126,12 +111,16 @@ class MotoTarget(Target):
             self._mock.reset()
             self._since_reset = 0
         self._since_reset += 1
-        got = _provision_in_backends(p)
-        if isinstance(got, Outcome):
-            return got
-        creds, role_id = got
-        out = self._api.assume(p, creds, check_identity=check_identity)
-        return dataclasses.replace(out, role_id=role_id)
+        return _run_in_backends(self._api, p, check_identity)
+
+
+def _run_in_backends(api: AwsApi, p: Plan, check_identity: bool) -> Outcome:
+    """Provision ``p`` in moto's backends, then perform its AssumeRole through ``api`` (both moto targets)."""
+    made = _provision_in_backends(p)
+    if isinstance(made, Outcome):
+        return made
+    creds, role_id = made
+    return dataclasses.replace(api.assume(p, creds, check_identity=check_identity), role_id=role_id)
 
 
 def _provision_in_backends(p: Plan) -> tuple[Creds, str | None] | Outcome:
@@ -275,12 +264,7 @@ class MotoServerTarget(Target):
             self._since_reset = 0
         self._since_reset += 1
         if self.provision == "backend":
-            made = _provision_in_backends(p)
-            if isinstance(made, Outcome):
-                return made
-            creds, role_id = made
-            out = self._api.assume(p, creds, check_identity=check_identity)
-            return dataclasses.replace(out, role_id=role_id)
+            return _run_in_backends(self._api, p, check_identity)
         prov = ApiProvisioner(self._iam, self._sts)
         # exactly the provisioning calls pass unauthenticated; everything after them is authorized
         self._moto_api("reset-auth", str(prov.calls(p)))

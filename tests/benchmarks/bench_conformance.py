@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import dataclasses
 import json
 import logging
 import os
@@ -500,10 +499,8 @@ def what_if_targets() -> list[tuple[str, Any]]:
     from moto import settings
     from moto.core.authorization import ActionAuthenticatorMixin
 
-    from conformance._world import plan
     from conformance.targets._aws import AwsApi
-    from conformance.targets.base import Outcome
-    from conformance.targets.moto import RESET_EVERY, MotoServerTarget, _provision_in_backends
+    from conformance.targets.moto import MotoServerTarget
 
     class InProcessControl(MotoServerTarget):
         """MotoServerTarget with its control calls done in-process instead of over HTTP."""
@@ -536,28 +533,11 @@ def what_if_targets() -> list[tuple[str, Any]]:
     class SingleThreadedInProcessControl(SingleThreaded, InProcessControl):
         """Both: single-threaded server, control calls in-process."""
 
-    class BackendProvisioning(MotoServerTarget):
-        """MotoServerTarget provisioning through moto's backends; only AssumeRole over HTTP."""
-
-        def run(self, doc: dict[str, Any], *, check_identity: bool = False) -> Outcome:
-            assert self._api is not None
-            p = plan(doc)
-            if self._since_reset >= RESET_EVERY:
-                self._moto_api("reset", "")
-                self._since_reset = 0
-            self._since_reset += 1
-            got = _provision_in_backends(p)
-            if isinstance(got, Outcome):
-                return got
-            creds, role_id = got
-            out = self._api.assume(p, creds, check_identity=check_identity)
-            return dataclasses.replace(out, role_id=role_id)
-
     return [
-        ("control calls in-process", InProcessControl()),
-        ("single-threaded werkzeug server", SingleThreaded()),
-        ("single-threaded server + control in-process", SingleThreadedInProcessControl()),
-        ("backend provisioning, AssumeRole over HTTP", BackendProvisioning()),
+        ("control calls in-process", InProcessControl(provision="http")),
+        ("single-threaded werkzeug server", SingleThreaded(provision="http")),
+        ("single-threaded server + control in-process", SingleThreadedInProcessControl(provision="http")),
+        ("backend provisioning, AssumeRole over HTTP (today's moto-server)", MotoServerTarget()),
     ]
 
 
