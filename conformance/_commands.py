@@ -54,6 +54,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
                    help="with --update-expectations: rounds in which tagged variants of a known class count as new "
                    "(default 2; later rounds add new classes only)")
     c.add_argument("-k", dest="keyword", metavar="EXPR", help="only the properties matching EXPR (pytest -k)")
+    c.add_argument("-x", "--exitfirst", action="store_true",
+                   help="stop at the first property that finds a new divergence (pytest -x)")
+    c.add_argument("--no-probe", action="store_true",
+                   help="skip the enforcement probe that stops the run (exit 3) when an obviously refused "
+                   "AssumeRole is allowed; every property then runs and reports what the target does not enforce")
     c.add_argument("-n", dest="workers", metavar="N", help="run on N pytest-xdist workers ('auto' for one per core)")
     c.add_argument("-q", "--quiet", action="store_true", help="less output")
     r = sub.add_parser(
@@ -96,6 +101,10 @@ def _pytest_args(args: argparse.Namespace, cache_dir: str) -> list[str]:
                        ("--rolecall-expectations", args.expectations), ("-k", args.keyword), ("-n", args.workers)):
         if value:
             argv += [opt, value]
+    if args.exitfirst:
+        argv.append("-x")
+    if args.no_probe:
+        argv.append("--rolecall-no-probe")
     argv += ["-q", "--no-header"] if args.quiet else ["-v"]
     argv += ["--tb=short"]
     return argv

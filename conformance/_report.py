@@ -62,14 +62,17 @@ def merge_data(items: list[dict[str, Any]]) -> dict[str, Any]:
     Counts and ``known_hits`` are summed, ``known_examples`` united (the first
     example of an expectation wins), ``new`` concatenated, and ``replayed``
     united; an expectation replayed by several workers keeps the worst status
-    (``changed`` over ``fixed`` over ``holds``).
+    (``changed`` over ``fixed`` over ``holds``); ``first_new`` keeps the fewest examples per feature.
     """
     counts: dict[str, dict[str, int]] = {}
     known_hits: dict[str, int] = {}
     known_examples: dict[str, Any] = {}
     new: list[dict[str, Any]] = []
     replayed: dict[str, str] = {}
+    first_new: dict[str, int] = {}
     for item in items:
+        for feature, n in item.get("first_new", {}).items():
+            first_new[feature] = min(int(n), first_new.get(feature, int(n)))
         for feature, c in item.get("counts", {}).items():
             into = counts.setdefault(feature, dict.fromkeys(_COUNT_KEYS, 0))
             for key, value in c.items():
@@ -84,7 +87,7 @@ def merge_data(items: list[dict[str, Any]]) -> dict[str, Any]:
             if old is None or _REPLAY_RANK.get(status, 3) > _REPLAY_RANK.get(old, 3):
                 replayed[entry_id] = status
     return {"counts": counts, "known_hits": known_hits, "known_examples": known_examples, "new": new,
-            "replayed": replayed}
+            "replayed": replayed, "first_new": first_new}
 
 
 def _unique(values: Iterable[Any]) -> list[str]:
@@ -126,6 +129,8 @@ def build_report(meta: dict[str, Any], tests: dict[str, Any], data: dict[str, An
         row: dict[str, Any] = {k: int(t.get(k, 0)) for k in _TEST_KEYS}
         row["skip_reasons"] = _unique(t.get("skip_reasons", []))
         row.update({k: int(c.get(k, 0)) for k in _COUNT_KEYS})
+        first = data.get("first_new", {}).get(feature)
+        row["first_new_at"] = None if first is None else int(first)
         features[feature] = row
 
     replayed: dict[str, str] = dict(data.get("replayed", {}))

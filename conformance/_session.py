@@ -25,7 +25,7 @@ from ._world import ACCOUNT_ID, CALLER_CAPABILITY, Unsupported, adapt
 from .expectations import Expectation, Expectations, describe, signature_of
 from .targets.base import Capability, Outcome, TargetError, TargetProtocol
 
-__all__ = ["Conformance", "Divergence", "NewDivergence"]
+__all__ = ["Conformance", "Divergence", "NewDivergence", "divergence_class"]
 
 
 
@@ -85,9 +85,14 @@ class NewDivergence(AssertionError):
 _CLASSES: dict[str, type[NewDivergence]] = {}
 
 
+def divergence_class(facts: dict[str, Any]) -> str:
+    """The class of a divergence: its signature without the scenario tags (which name variants)."""
+    return json.dumps({k: v for k, v in signature_of(facts).items() if k != "tags"}, sort_keys=True)
+
+
 def new_divergence(d: Divergence) -> NewDivergence:
-    """The :class:`NewDivergence` for ``d``, of the subclass of its signature."""
-    key = json.dumps({k: v for k, v in signature_of(d.facts).items() if k != "tags"}, sort_keys=True)
+    """The :class:`NewDivergence` for ``d``, of the subclass of its class (:func:`divergence_class`)."""
+    key = divergence_class(d.facts)
     cls = _CLASSES.get(key)
     if cls is None:
         cls = type(f"NewDivergence{len(_CLASSES)}", (NewDivergence,), {"__module__": __name__})
@@ -118,6 +123,11 @@ class Conformance:
         """The display un-mapping of the last :meth:`run` (see :func:`unmapper`)."""
         self.replayed: dict[str, str] = {}
         """expectation id -> ``holds`` / ``fixed`` / ``changed``"""
+        self.first_new: dict[str, int] = {}
+        """feature -> how many examples a property of the feature had run when it met its first new divergence
+        (the fewest over the feature's properties): how soon the suite finds a fault, before shrinking"""
+        self.test_examples = 0
+        """examples run by the current property (see :meth:`start_test`)"""
 
     # ------------------------------------------------------------------ strategies
 
@@ -139,6 +149,10 @@ class Conformance:
         return strategies.scenarios(caller_kinds=kinds, **kw)
 
     # ------------------------------------------------------------------ the check
+
+    def start_test(self) -> None:
+        """A property starts: its examples are counted from zero (for :attr:`first_new`)."""
+        self.test_examples = 0
 
     def run(self, doc: dict[str, Any], feature: str, aspects: Iterable[str] = ("decision",)
             ) -> tuple[list[Divergence], dict[str, Any], model.Result, Outcome]:
@@ -179,12 +193,14 @@ class Conformance:
             counts.unsupported += 1
             reject()
         counts.examples += 1
+        self.test_examples += 1
         if not found:
             counts.agreed += 1
             return
         for d in found:
             entry = self.expectations.explain(d.facts, strict=self.update)
             if entry is None:
+                self.first_new[feature] = min(self.first_new.get(feature, self.test_examples), self.test_examples)
                 raise new_divergence(d)
             d.expectation = entry.id
             self.known_hits[entry.id] += 1
@@ -216,6 +232,7 @@ class Conformance:
             "known_examples": {k: v.to_json() for k, v in self.known_examples.items()},
             "new": [d.to_json() for d in self.new],
             "replayed": dict(self.replayed),
+            "first_new": dict(self.first_new),
         }
 
 

@@ -71,6 +71,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     "matches it with its scenario tags too (each tagged variant of a class gets its own entry)")
     group.addoption("--rolecall-update-expectations", action="store_true", dest="rolecall_update_expectations",
                     default=False, help="rewrite the target's expectations file from this run")
+    group.addoption("--rolecall-no-probe", action="store_true", dest="rolecall_no_probe", default=False,
+                    help="skip the enforcement probe (an obviously refused AssumeRole must be refused before any "
+                    "property runs); the properties then show everything the target does not enforce")
 
 
 def _option(config: pytest.Config, name: str) -> str | None:
@@ -139,7 +142,7 @@ class _State:
             self._conformance = Conformance(target, self.expectations,
                                             update=bool(self.config.getoption("rolecall_update_expectations")
                                                         and self.config.getoption("rolecall_update_variants")))
-            problem = _probe(self._conformance)
+            problem = None if self.config.getoption("rolecall_no_probe") else _probe(self._conformance)
             if problem:
                 pytest.exit(f"rolecall: {problem}", returncode=3)
         return self._conformance
@@ -218,7 +221,26 @@ def _wants_conformance(config: pytest.Config) -> bool:
     return "conformance" in args or any(config.getoption(f"rolecall_{n}", None) for n, _, _ in _OPTIONS)
 
 
+#: The order the properties run in: the two-sided rule first (same-account, whose direct grants need the trust
+#: policy alone, then principals, cross-account, explicit deny), then the features that build on it, then the
+#: aspects beyond the decision, the expectations last. A fault in the core is met first by a property whose
+#: scenarios are the leanest, so the first report (and what `-x` stops at) is a small counterexample; the
+#: detection run (tests/quality) measures this.
+FEATURE_ORDER = (
+    "same-account", "principals", "cross-account", "explicit-deny", "wildcards-and-case", "conditions",
+    "boundaries-and-session-policies", "organizations", "session-tags-and-source-identity", "durations-and-chaining",
+    "request-validation", "response", "access-denied-message", "expectations",
+)
+
+
+def _run_order(item: pytest.Item) -> int:
+    feature = _feature(item)
+    return FEATURE_ORDER.index(feature) if feature in FEATURE_ORDER else -1
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if any(_feature(i) for i in items):
+        items.sort(key=_run_order)  # stable; tests without a rolecall feature run first
     needing = [i for i in items if i.get_closest_marker("rolecall_needs")]
     if not needing:
         return
@@ -256,6 +278,13 @@ def _feature(item: pytest.Item) -> str | None:
     return str(m.args[0]) if m and m.args else None
 
 
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if _feature(item) is not None:
+        c = _state(item.config)._conformance
+        if c is not None:
+            c.start_test()
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
     outcome = yield
@@ -276,6 +305,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         divergences = list(_divergences(call.excinfo.value if call.excinfo else None))
         c = state._conformance
         if c is not None:
+            from ._reduce import reduce_divergence
+
+            # after Hypothesis's shrinking, delete what the divergence does not need from its scenario
+            divergences = [reduce_divergence(c, d) for d in divergences]
             c.new.extend(divergences)
         if rep.passed:
             tally["passed"] += 1

@@ -84,3 +84,14 @@ def test_enforcement_probe_stops_a_target_that_allows_everything(tmp_path: Path)
     )
     assert proc.returncode == 3, proc.stdout + proc.stderr
     assert "IAM enforcement is off" in proc.stdout + proc.stderr
+    # without the probe the property runs, finds the divergence and says after how many examples
+    report = tmp_path / "report"
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", str(SUITE), "-p", "no:cacheprovider", "--hypothesis-profile", "dev",
+         "-c", os.devnull, "--rootdir", str(tmp_path), "--rolecall-target", "lax:Lax", "-k", "principal",
+         "--rolecall-no-probe", "--rolecall-report", str(report)],
+        cwd=tmp_path, env={**os.environ, "PYTHONPATH": env_path}, capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    row = json.loads((report / "report.json").read_text())["features"]["principals"]
+    assert row["failed"] == 1 and 1 <= row["first_new_at"] <= row["examples"]

@@ -146,7 +146,8 @@ def test_report_structure(report: dict[str, Any]) -> None:
     assert set(report["features"]) == {"cross-account", "organizations", "expectations"}
     ca = report["features"]["cross-account"]
     assert ca == {"passed": 1, "failed": 1, "skipped": 0, "error": 0, "skip_reasons": [],
-                  "examples": 3, "agreed": 0, "known": 2, "unsupported": 0}
+                  "examples": 3, "agreed": 0, "known": 2, "unsupported": 0, "first_new_at": 1}
+    assert report["features"]["organizations"]["first_new_at"] is None
     assert report["features"]["organizations"]["skip_reasons"] == ["needs organizations"]
     assert report["expectations"] == {"file": "conformance/expectations/moto.toml", "version": "5.2.5",
                                       "entries": 1, "replayed": {"moto-cross-account-trust": "holds"}}
@@ -226,8 +227,8 @@ def test_write_and_load(report: dict[str, Any], tmp_path: Path) -> None:
 def test_merge_data() -> None:
     d1 = {"counts": {"f": {"examples": 10, "agreed": 8, "known": 2, "unsupported": 1}},
           "known_hits": {"k1": 2}, "known_examples": {"k1": {"n": 1}}, "new": [{"n": "a"}],
-          "replayed": {"k1": "holds", "k2": "holds"}}
-    d2 = {"counts": {"f": {"examples": 5, "agreed": 5, "known": 0, "unsupported": 0},
+          "replayed": {"k1": "holds", "k2": "holds"}, "first_new": {"f": 7}}
+    d2 = {"first_new": {"f": 3, "g": 9}, "counts": {"f": {"examples": 5, "agreed": 5, "known": 0, "unsupported": 0},
                      "g": {"examples": 1, "agreed": 1, "known": 0, "unsupported": 0}},
           "known_hits": {"k1": 3, "k3": 1}, "known_examples": {"k1": {"n": 2}, "k3": {"n": 3}},
           "new": [{"n": "b"}], "replayed": {"k2": "changed"}}
@@ -238,7 +239,12 @@ def test_merge_data() -> None:
     assert m["known_examples"] == {"k1": {"n": 1}, "k3": {"n": 3}}
     assert m["new"] == [{"n": "a"}, {"n": "b"}]
     assert m["replayed"] == {"k1": "holds", "k2": "changed"}
-    assert merge_data([]) == {"counts": {}, "known_hits": {}, "known_examples": {}, "new": [], "replayed": {}}
+    assert m["first_new"] == {"f": 3, "g": 9}
+    assert merge_data([]) == {"counts": {}, "known_hits": {}, "known_examples": {}, "new": [], "replayed": {},
+                              "first_new": {}}
+    r = build_report({**META, "started": time.time()}, {}, {**m, "new": [], "known_examples": {}},
+                     Expectations(target="moto"))
+    assert r["features"]["f"]["first_new_at"] == 3 and r["features"]["g"]["first_new_at"] == 9
 
 
 def test_build_report_without_observations() -> None:

@@ -1,0 +1,147 @@
+"""Reduce a divergence's scenario to the parts that matter (private).
+
+Hypothesis shrinks each divergence within the shape of the strategy that drew it,
+and a strategy's shape can hold on to parts the divergence does not need (an
+identity policy beside a direct grant, an Allow beside the Deny that decides).
+After Hypothesis, :func:`reduce_divergence` deletes what it can from the scenario
+itself, in the manner of delta debugging: whole optional parts (the organization,
+a policy, the boundary, request fields, tags, context keys), then single
+statements, then single condition tests, keeping a deletion whenever the target
+still diverges from the model *in the same class* (the same signature without
+scenario tags, as :func:`conformance._session.divergence_class` defines it), until
+no deletion keeps it. Every candidate is decided by the model and run on the
+target like any example, so the reduced scenario is a real, replayable
+divergence of the same kind, only smaller.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from model import RolecallError
+
+from ._session import Conformance, Divergence, divergence_class
+from ._world import Unsupported
+
+__all__ = ["reduce_divergence"]
+
+Doc = dict[str, Any]
+
+#: at most this many candidate runs per divergence (each one provisions and runs the scenario on the target)
+MAX_RUNS = 300
+
+_REQUEST_OPTIONAL = ("duration_seconds", "external_id", "policy", "policy_arns", "tags", "transitive_tag_keys",
+                     "source_identity", "serial_number", "token_code", "region")
+_CALLER_OPTIONAL = ("permissions_boundary", "session_policy", "tags", "transitive_tag_keys", "source_identity",
+                    "mfa", "credentials")
+_ROLE_OPTIONAL = ("tags", "max_session_duration", "legacy_implicit_self_trust")
+
+
+Path = tuple[str | int, ...]
+
+
+def _policy_paths(doc: Doc) -> Iterator[Path]:
+    """The path of every policy document in the scenario (the request's session policy is text: left alone)."""
+    caller, role = doc.get("caller", {}), doc.get("role", {})
+    for i in range(len(caller.get("identity_policies") or [])):
+        yield ("caller", "identity_policies", i)
+    for key in ("permissions_boundary", "session_policy"):
+        if isinstance(caller.get(key), dict):
+            yield ("caller", key)
+    if isinstance(role.get("trust_policy"), dict):
+        yield ("role", "trust_policy")
+    org = doc.get("organization")
+    if isinstance(org, dict):
+        for kind in ("scps", "rcps"):
+            for account, chain in (org.get(kind) or {}).items():
+                for li, level in enumerate(chain if isinstance(chain, list) else []):
+                    for pi in range(len(level) if isinstance(level, list) else 0):
+                        yield ("organization", kind, account, li, pi)
+
+
+def _get(doc: Any, path: Path) -> Any:
+    for part in path:
+        doc = doc[part]
+    return doc
+
+
+def _deletions(doc: Doc) -> Iterator[Path]:
+    """Paths whose deletion keeps the scenario's shape, the biggest parts first."""
+    if "organization" in doc:
+        yield ("organization",)
+        org = doc["organization"]
+        for kind in ("scps", "rcps"):
+            for account in (org.get(kind) or {}) if isinstance(org, dict) else {}:
+                yield ("organization", kind, account)
+    for key in ("context", "disabled_regions", "nonexistent_principals"):
+        if key in doc:
+            yield (key,)
+    caller, request, role = doc.get("caller", {}), doc.get("request", {}), doc.get("role", {})
+    for i in reversed(range(len(caller.get("identity_policies") or []))):
+        yield ("caller", "identity_policies", i)
+    yield from (("caller", k) for k in _CALLER_OPTIONAL if k in caller)
+    yield from (("request", k) for k in _REQUEST_OPTIONAL if k in request)
+    yield from (("role", k) for k in _ROLE_OPTIONAL if k in role)
+    if isinstance(doc.get("context"), dict):
+        yield from (("context", k) for k in doc["context"])
+    for path in _policy_paths(doc):
+        raw = _get(doc, path).get("Statement")
+        statements = raw if isinstance(raw, list) else [raw]
+        for j in reversed(range(len(statements))):
+            at: Path = (*path, "Statement", j) if isinstance(raw, list) else (*path, "Statement")
+            if len(statements) > 1:
+                yield at
+            block = statements[j].get("Condition") if isinstance(statements[j], dict) else None
+            if isinstance(block, dict):
+                for op, tests in block.items():
+                    for key in tests if isinstance(tests, dict) else {}:
+                        yield (*at, "Condition", op, key)
+
+
+def _without(doc: Doc, path: Path) -> Doc:
+    """A copy of ``doc`` without the part at ``path``; a condition block left empty goes too."""
+    out = copy.deepcopy(doc)
+    parent = _get(out, path[:-1])
+    del parent[path[-1]]
+    if "Condition" in path:
+        at = path.index("Condition")
+        statement, op = _get(out, path[:at]), path[at + 1]
+        if len(path) > at + 2 and not statement["Condition"].get(op, True):
+            del statement["Condition"][op]
+        if not statement["Condition"]:
+            del statement["Condition"]
+    return out
+
+
+def _candidates(doc: Doc) -> Iterator[Doc]:
+    """Scenarios with one part of ``doc`` deleted, the biggest parts first."""
+    for path in _deletions(doc):
+        yield _without(doc, path)
+
+
+def reduce_divergence(c: Conformance, d: Divergence, *, max_runs: int = MAX_RUNS) -> Divergence:
+    """The smallest divergence of ``d``'s class reachable by deleting parts of its scenario (see the module
+    docstring); ``d`` itself when nothing can go, or when the target failed (a crash is reported as found)."""
+    if d.facts.get("target") == "target-error":
+        return d
+    cls = divergence_class(d.facts)
+    best, runs, progress = d, 0, True
+    while progress and runs < max_runs:
+        progress = False
+        for candidate in _candidates({k: v for k, v in best.scenario.items() if k != "expect"}):
+            if runs >= max_runs:
+                break
+            runs += 1
+            try:
+                found, _, _, _ = c.run(candidate, d.feature, (d.difference.aspect,))
+            except (RolecallError, Unsupported):
+                continue  # no longer a valid scenario, or one the target cannot express
+            same = [x for x in found if divergence_class(x.facts) == cls]
+            if same and len(json.dumps(same[0].scenario)) < len(json.dumps(best.scenario)):
+                best, progress = same[0], True
+                break
+    best.expectation = d.expectation
+    return best

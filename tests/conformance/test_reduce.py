@@ -1,0 +1,65 @@
+"""Reducing a divergence after Hypothesis (conformance/_reduce.py): parts the divergence does not need are
+deleted, the class of the divergence is kept, and the result replays as the same divergence."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from conformance._reduce import reduce_divergence
+from conformance._session import Conformance, divergence_class
+from conformance.expectations import Expectations
+from tests.quality.faulty import FaultyTarget
+
+ALICE = "arn:aws:iam::111111111111:user/alice"
+ROLE = "arn:aws:iam::111111111111:role/R"
+
+
+def _st(effect: str, **kw: Any) -> dict[str, Any]:
+    return {"Effect": effect, "Action": "sts:AssumeRole", **kw}
+
+
+BLOATED = {
+    "caller": {
+        "arn": ALICE,
+        "identity_policies": [{"Version": "2012-10-17", "Statement": [_st("Allow", Resource=ROLE)]},
+                              {"Version": "2012-10-17", "Statement": [_st("Allow", Resource="*")]}],
+        "permissions_boundary": {"Version": "2012-10-17", "Statement": [_st("Allow", Resource="*")]},
+        "tags": {"team": "blue"},
+    },
+    "role": {"arn": ROLE, "tags": {"env": "prod"}, "trust_policy": {"Version": "2012-10-17", "Statement": [
+        _st("Allow", Principal={"AWS": ALICE}),
+        _st("Deny", Principal={"AWS": ALICE}, Condition={"StringLike": {"sts:RoleSessionName": "*"}}),
+        _st("Allow", Principal={"AWS": "arn:aws:iam::111111111111:user/bob"}),
+    ]}},
+    "request": {"role_session_name": "s1", "external_id": "abcdef", "duration_seconds": 1800},
+    "context": {"aws:SourceIp": "10.0.0.1"},
+}
+
+
+def test_reduce_keeps_only_what_the_divergence_needs() -> None:
+    target = FaultyTarget("deny-ignored-trust")
+    c = Conformance(target, Expectations(target=target.name))
+    found, _, _, _ = c.run(copy.deepcopy(BLOATED), "explicit-deny")
+    assert found
+    reduced = reduce_divergence(c, found[0])
+    s = reduced.scenario
+    assert "identity_policies" not in s["caller"] or s["caller"]["identity_policies"] == []
+    assert "permissions_boundary" not in s["caller"] and "tags" not in s["caller"] and "context" not in s
+    assert set(s["request"]) == {"role_session_name"} and "tags" not in s["role"]
+    trust = s["role"]["trust_policy"]["Statement"]
+    assert [t["Effect"] for t in trust] == ["Allow", "Deny"] and "Condition" not in trust[1]
+    again, _, _, _ = c.run({k: v for k, v in s.items() if k != "expect"}, "explicit-deny")
+    assert [divergence_class(d.facts) for d in again] == [divergence_class(found[0].facts)]
+
+
+def test_reduce_leaves_an_agreeing_part_alone_when_nothing_can_go() -> None:
+    target = FaultyTarget("deny-ignored-trust")
+    c = Conformance(target, Expectations(target=target.name))
+    minimal = {"caller": {"arn": ALICE},
+               "role": {"arn": ROLE, "trust_policy": {"Statement": [_st("Allow", Principal={"AWS": ALICE}),
+                                                                    _st("Deny", Principal={"AWS": ALICE})]}},
+               "request": {"role_session_name": "s1"}}
+    found, _, _, _ = c.run(copy.deepcopy(minimal), "explicit-deny")
+    reduced = reduce_divergence(c, found[0])
+    assert {k: v for k, v in reduced.scenario.items() if k != "expect"} == minimal
