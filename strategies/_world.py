@@ -199,7 +199,8 @@ def draw_world(draw: st.DrawFn, cross_account: bool | None, kinds: tuple[str, ..
         target_account = pick(draw, ACCOUNTS)
     else:
         cross = chance(draw, 50) if cross_account is None else cross_account
-        target_account = pick(draw, [a for a in ACCOUNTS if a != account]) if cross else account
+        other = pick(draw, [a for a in ACCOUNTS if a != account])  # always drawn: the shrinker can turn a
+        target_account = other if cross else account  # cross-account example into a same-account one in one step
     target = {"target_account": target_account, "target_path": pickw(draw, (3, "/"), (1, "/svc/")),
               "target_name": pickw(draw, (3, TARGET_NAMES[0]), (2, TARGET_NAMES[1]), (1, TARGET_NAMES[2]),
                                    (1, TARGET_NAMES[3]), (1, TARGET_NAMES[4]))}
@@ -231,7 +232,9 @@ def caller_principal_entries(w: World) -> tuple[list[tuple[str, Any]], list[Any]
     """(related, near-miss) ``Principal`` values for a trust statement about the caller.
 
     Each related entry comes with its trust class (SPEC.md R8: ``user``, ``role``,
-    ``session``, ``account``, ``wildcard``, ``service``); near misses name no one
+    ``session``, ``account``, ``wildcard``, ``service``). They shrink towards the
+    caller's own ARN: a direct grant, which within one account needs no identity
+    policy (R10), so a counterexample shrinks to the fewest statements. Near misses name no one
     the caller is: another account, a name that is a prefix / suffix / other case
     of the caller's, the role path dropped or added, another session.
     """
@@ -254,8 +257,8 @@ def caller_principal_entries(w: World) -> tuple[list[tuple[str, Any]], list[Any]
         assert w.user_name is not None and w.user_path is not None
         name, path = w.user_name, w.user_path
         user = f"arn:aws:iam::{acct}:user{path}{name}"
-        related += [("user", {"AWS": user}), ("user", {"AWS": user}),
-                    ("user", {"AWS": [user, f"arn:aws:iam::{acct}:user/mallory"]})]
+        related = [("user", {"AWS": user}), ("user", {"AWS": user}),
+                   ("user", {"AWS": [user, f"arn:aws:iam::{acct}:user/mallory"]}), *related]
         near += [{"AWS": f"arn:aws:iam::{acct}:user{path}{n}"} for n in near_names(name)]
         near += [
             {"AWS": f"arn:aws:iam::{acct}:user{path}{'bob' if name != 'bob' else 'alice'}"},
@@ -268,7 +271,8 @@ def caller_principal_entries(w: World) -> tuple[list[tuple[str, Any]], list[Any]
         rname, rpath, sess = w.role_name, w.role_path, w.session_name
         role_arn = w.caller_role_arn
         session_arn = f"arn:aws:sts::{acct}:assumed-role/{rname}/{sess}"
-        related += [("role", {"AWS": role_arn}), ("role", {"AWS": role_arn}), ("session", {"AWS": session_arn})]
+        related = [("role", {"AWS": role_arn}), ("role", {"AWS": role_arn}), ("session", {"AWS": session_arn}),
+                   *related]
         near += [{"AWS": f"arn:aws:iam::{acct}:role{rpath}{n}"} for n in near_names(rname)]
         near += [
             {"AWS": f"arn:aws:iam::{acct}:role{flip_path(rpath)}{rname}"},
