@@ -19,10 +19,13 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+import model
+
 from ._session import Conformance
 
 __all__ = [
     "boundaries",
+    "caller_conditions",
     "conditions",
     "durations",
     "organizations",
@@ -101,6 +104,87 @@ def wildcards(draw: st.DrawFn, c: Conformance) -> Doc:
 def conditions(c: Conformance) -> st.SearchStrategy[Doc]:
     """Scenarios with at least one Condition block (every operator family the strategies draw)."""
     return c.scenarios().filter(lambda d: '"Condition"' in json.dumps(d))
+
+
+# Keys whose value the caller defines (R4, GKEYS): as written in policies, with the operators that test them.
+_CALLER_KEYS = {
+    "aws:principalarn": ("aws:PrincipalArn", ["ArnEquals", "ArnLike", "StringEquals", "StringLike",
+                                              "StringNotEquals", "ArnEqualsIfExists"]),
+    "aws:username": ("aws:username", ["StringEquals", "StringLike", "StringEqualsIfExists", "Null"]),
+    "aws:userid": ("aws:userid", ["StringEquals", "StringLike", "StringNotLike"]),
+    "aws:principalaccount": ("aws:PrincipalAccount", ["StringEquals", "StringNotEquals"]),
+    "aws:principaltype": ("aws:PrincipalType", ["StringEquals", "StringEqualsIgnoreCase"]),
+    "aws:multifactorauthpresent": ("aws:MultiFactorAuthPresent", ["Bool", "BoolIfExists", "Null",
+                                                                  "StringEquals"]),
+    # multi-valued request keys, absent when the request sends no tags (COND: ForAllValues holds on an absent key)
+    "aws:tagkeys": ("aws:TagKeys", ["ForAllValues:StringEquals", "ForAnyValue:StringEquals",
+                                    "ForAllValues:StringLike", "Null"]),
+    "sts:transitivetagkeys": ("sts:TransitiveTagKeys", ["ForAllValues:StringEquals", "ForAnyValue:StringLike"]),
+}
+_MULTI_VALUED = ("aws:tagkeys", "sts:transitivetagkeys")
+_VARIABLES = (("aws:principalaccount", "${aws:PrincipalAccount}"), ("aws:username", "${aws:username}"),
+              ("aws:userid", "${aws:userid}"))
+
+
+def _near_values(key: str, value: str | None, doc: Doc) -> list[str]:
+    """The value a condition tests ``key`` against: the true one, the ones implementations confuse it with
+    (a role session's ARN for ``aws:PrincipalArn``, whose value is the role ARN; ``"false"`` for an absent MFA
+    key), and the true value written with a policy variable that resolves to part of it."""
+    if key == "aws:multifactorauthpresent":
+        return ["false", "true"]
+    if key in _MULTI_VALUED:
+        return ["project", "team", "x*"]
+    out = [value] if value else ["x"]
+    caller_arn = str(doc["caller"].get("arn", ""))
+    if key == "aws:principalarn" and ":assumed-role/" in caller_arn:
+        out.append(caller_arn)  # the session ARN: aws:PrincipalArn is the role's
+    if value and key == "aws:principalarn":
+        out.append(value.rsplit("/", 1)[0] + "/*")
+        out.append(value.upper())
+    return out
+
+
+@st.composite
+def caller_conditions(draw: st.DrawFn, c: Conformance) -> Doc:
+    """Granted scenarios whose trust or identity Allow gets one condition on a key the caller defines
+    (R4, GKEYS), or on a multi-valued request key.
+
+    Caller keys: ``aws:PrincipalArn`` (for a role session the role ARN with its path, not the session
+    ARN), ``aws:username`` (IAM users only), ``aws:userid``, ``aws:PrincipalAccount``,
+    ``aws:PrincipalType``, ``aws:MultiFactorAuthPresent`` (absent for long-term keys without MFA,
+    ``"false"`` for temporary credentials), tested against the true value, a value implementations
+    confuse it with, or the true value written with a policy variable (VARS). Request keys:
+    ``aws:TagKeys`` and ``sts:TransitiveTagKeys``, absent without tags, where ``ForAllValues:`` holds
+    and ``ForAnyValue:`` does not (COND)."""
+    doc = copy.deepcopy(draw(c.scenarios(decision="allowed")))
+    ctx = model.request_context(model.load_scenario(doc), clock=False)
+    key = draw(st.sampled_from(sorted(_CALLER_KEYS)))
+    name, operators = _CALLER_KEYS[key]
+    op = draw(st.sampled_from(operators))
+    raw = ctx.get(key)
+    value = raw if isinstance(raw, str) else None
+    if op == "Null":
+        test = draw(st.sampled_from(["true", "false"]))
+    elif key in _MULTI_VALUED:
+        test = draw(st.sampled_from(_near_values(key, None, doc)))
+    else:
+        test = draw(st.sampled_from(_near_values(key, value, doc)))
+        variable = draw(st.sampled_from([None, *_VARIABLES]))
+        if variable is not None and op not in ("Bool", "BoolIfExists"):
+            part = ctx.get(variable[0])
+            if isinstance(part, str) and part and part in test:
+                test = test.replace(part, variable[1], 1)
+    side = draw(st.sampled_from(["trust", "identity"]))
+    policy = doc["role"].get("trust_policy") if side == "trust" else next(
+        iter(doc["caller"].get("identity_policies") or []), None)
+    if isinstance(policy, dict):
+        allows = [s for s in _statements(policy) if s.get("Effect") == "Allow"]
+        if allows:
+            target = allows[draw(st.integers(0, len(allows) - 1))]
+            block = target.setdefault("Condition", {})
+            if isinstance(block, dict) and isinstance(block.setdefault(op, {}), dict):
+                block[op][name] = test
+    return doc
 
 
 def boundaries(c: Conformance) -> st.SearchStrategy[Doc]:

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conformance._features import conditions
+from conformance._features import caller_conditions, conditions
 from conformance._session import Conformance
 
 pytestmark = [
@@ -20,3 +20,10 @@ pytestmark = [
 def test_conditions(rolecall: Conformance, data: st.DataObject) -> None:
     """Scenarios with Condition blocks in their trust, identity, boundary or session policies."""
     rolecall.check(data.draw(conditions(rolecall), label="scenario"), "conditions")
+
+
+@given(data=st.data())
+def test_caller_conditions(rolecall: Conformance, data: st.DataObject) -> None:
+    """Conditions on keys the caller defines (aws:PrincipalArn, aws:username, aws:userid, aws:PrincipalAccount,
+    aws:PrincipalType, aws:MultiFactorAuthPresent), against true values, confusable ones and policy variables."""
+    rolecall.check(data.draw(caller_conditions(rolecall), label="scenario"), "conditions")
