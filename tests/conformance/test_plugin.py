@@ -41,7 +41,7 @@ def test_user_target_runs_the_whole_suite(tmp_path: Path) -> None:
     ran = {f for f, v in features.items() if f != "expectations"}
     assert {"cross-account", "same-account", "conditions", "organizations", "response"} <= ran
     for name in ran:
-        assert features[name]["passed"] == 1 and features[name]["failed"] == 0, (name, features[name])
+        assert features[name]["passed"] >= 1 and features[name]["failed"] == 0, (name, features[name])
         assert features[name]["examples"] >= 40 and features[name]["agreed"] == features[name]["examples"]
     assert data["summary"]["new_divergences"] == 0
     assert (report / "CONFORMANCE.md").read_text().count("reference-twin") >= 1
