@@ -6,7 +6,8 @@ identity policy beside a direct grant, an Allow beside the Deny that decides).
 After Hypothesis, :func:`reduce_divergence` deletes what it can from the scenario
 itself, in the manner of delta debugging: whole optional parts (the organization,
 a policy, the boundary, request fields, tags, context keys), then single
-statements, then single condition tests, keeping a deletion whenever the target
+statements, then single condition tests (and, for an IAM user caller, a trust
+statement turned into a direct grant together with one deletion), keeping a deletion whenever the target
 still diverges from the model *in the same class* (the same signature without
 scenario tags, as :func:`conformance._session.divergence_class` defines it), until
 no deletion keeps it. Every candidate is decided by the model and run on the
@@ -116,10 +117,42 @@ def _without(doc: Doc, path: Path) -> Doc:
     return out
 
 
+def _direct_grant(doc: Doc, j: int) -> Doc:
+    """``doc`` with trust statement ``j`` naming the calling IAM user itself (a direct grant)."""
+    out = copy.deepcopy(doc)
+    raw = out["role"]["trust_policy"]["Statement"]
+    (raw[j] if isinstance(raw, list) else raw)["Principal"] = {"AWS": out["caller"]["arn"]}
+    return out
+
+
 def _candidates(doc: Doc) -> Iterator[Doc]:
-    """Scenarios with one part of ``doc`` deleted, the biggest parts first."""
+    """Scenarios with one part of ``doc`` deleted, the biggest parts first; then, for an IAM user caller,
+    a trust statement turned into a direct grant *and* one part deleted (a direct grant within one account
+    needs no identity policy, R10, so the grant can make a policy unnecessary; on its own it deletes nothing)."""
     for path in _deletions(doc):
         yield _without(doc, path)
+    caller, trust = str(doc.get("caller", {}).get("arn", "")), doc.get("role", {}).get("trust_policy")
+    if ":user/" not in caller or not isinstance(trust, dict):
+        return
+    raw = trust.get("Statement")
+    for j, st in enumerate(raw if isinstance(raw, list) else [raw]):
+        if isinstance(st, dict) and "Principal" in st and st["Principal"] != {"AWS": caller}:
+            granted = _direct_grant(doc, j)
+            for path in _deletions(granted):
+                yield _without(granted, path)
+
+
+def _weight(doc: Doc) -> tuple[int, int, int]:
+    """What a reduction must lower: statements, condition tests, then the length of the JSON text."""
+    statements = conditions = 0
+    for path in _policy_paths(doc):
+        raw = _get(doc, path).get("Statement")
+        for st in raw if isinstance(raw, list) else [raw]:
+            statements += 1
+            block = st.get("Condition") if isinstance(st, dict) else None
+            if isinstance(block, dict):
+                conditions += sum(len(t) if isinstance(t, dict) else 1 for t in block.values())
+    return statements, conditions, len(json.dumps(doc))
 
 
 def reduce_divergence(c: Conformance, d: Divergence, *, max_runs: int = MAX_RUNS) -> Divergence:
@@ -140,7 +173,7 @@ def reduce_divergence(c: Conformance, d: Divergence, *, max_runs: int = MAX_RUNS
             except (RolecallError, Unsupported):
                 continue  # no longer a valid scenario, or one the target cannot express
             same = [x for x in found if divergence_class(x.facts) == cls]
-            if same and len(json.dumps(same[0].scenario)) < len(json.dumps(best.scenario)):
+            if same and _weight(same[0].scenario) < _weight(best.scenario):
                 best, progress = same[0], True
                 break
     best.expectation = d.expectation

@@ -48,9 +48,8 @@ def test_the_catalogue_has_at_least_30_faults_each_with_a_rule() -> None:
 def test_the_committed_table_covers_the_catalogue() -> None:
     assert set(ROWS) == {f.name for f in CATALOGUE}, "rerun `tox -e detection` after changing the catalogue"
     assert DETECTION["profile"] == "ci" and DETECTION["shrunk"] and not DETECTION["all_properties"]
+    assert DETECTION["failures"] == []  # every fault caught, median <= 200, >= 90% small, no control reported
     assert DETECTION["summary"]["detection_rate"] == 1.0
-    assert DETECTION["summary"]["median_examples"] <= 200
-    assert not any(r["caught"] for r in DETECTION["faults"] if r["equivalent"])
 
 
 @pytest.mark.parametrize("fault", CATALOGUE, ids=lambda f: f.name)
