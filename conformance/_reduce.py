@@ -172,6 +172,8 @@ def reduce_divergence(c: Conformance, d: Divergence, *, max_runs: int = MAX_RUNS
                 found, _, _, _ = c.run(candidate, d.feature, (d.difference.aspect,))
             except (RolecallError, Unsupported):
                 continue  # no longer a valid scenario, or one the target cannot express
+            except Exception:  # a target failing on a candidate must not lose the divergence already found
+                continue
             same = [x for x in found if divergence_class(x.facts) == cls]
             if same and _weight(same[0].scenario) < _weight(best.scenario):
                 best, progress = same[0], True

@@ -63,3 +63,21 @@ def test_reduce_leaves_an_agreeing_part_alone_when_nothing_can_go() -> None:
     found, _, _, _ = c.run(copy.deepcopy(minimal), "explicit-deny")
     reduced = reduce_divergence(c, found[0])
     assert {k: v for k, v in reduced.scenario.items() if k != "expect"} == minimal
+
+
+class _Brittle(FaultyTarget):
+    """Crashes (not a TargetError) on any scenario without a boundary: reduction must survive it."""
+
+    def run(self, doc: dict[str, Any], *, check_identity: bool = False) -> Any:
+        if "permissions_boundary" not in doc["caller"]:
+            raise RuntimeError("boom")
+        return super().run(doc, check_identity=check_identity)
+
+
+def test_reduce_survives_a_target_that_crashes_on_a_candidate() -> None:
+    target = _Brittle("deny-ignored-trust")
+    c = Conformance(target, Expectations(target=target.name))
+    found, _, _, _ = c.run(copy.deepcopy(BLOATED), "explicit-deny")
+    reduced = reduce_divergence(c, found[0])
+    assert "permissions_boundary" in reduced.scenario["caller"]  # every candidate without it crashed
+    assert len(reduced.scenario["role"]["trust_policy"]["Statement"]) == 2
