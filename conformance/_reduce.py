@@ -22,12 +22,10 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from model import RolecallError
-
 from ._session import Conformance, Divergence, divergence_class
-from ._world import Unsupported
+from ._world import ACCOUNT_ID
 
-__all__ = ["reduce_divergence"]
+__all__ = ["reduce_divergence", "scenario_size"]
 
 Doc = dict[str, Any]
 
@@ -142,17 +140,35 @@ def _candidates(doc: Doc) -> Iterator[Doc]:
                 yield _without(granted, path)
 
 
-def _weight(doc: Doc) -> tuple[int, int, int]:
-    """What a reduction must lower: statements, condition tests, then the length of the JSON text."""
+def scenario_size(doc: Doc) -> dict[str, int]:
+    """How big a scenario is: statements in all its policies (the request's session policy text included),
+    condition tests (operator and key pairs), distinct account ids. What a reduction lowers, and what the
+    detection run (tests/quality) reports."""
     statements = conditions = 0
-    for path in _policy_paths(doc):
-        raw = _get(doc, path).get("Statement")
+    policies = [_get(doc, path) for path in _policy_paths(doc)]
+    text = doc.get("request", {}).get("policy")
+    if isinstance(text, str):
+        try:
+            session = json.loads(text)
+        except ValueError:
+            session = None  # a malformed session policy: no statements to count
+        if isinstance(session, dict) and "Statement" in session:
+            policies.append(session)
+    for policy in policies:
+        raw = policy.get("Statement")
         for st in raw if isinstance(raw, list) else [raw]:
             statements += 1
             block = st.get("Condition") if isinstance(st, dict) else None
             if isinstance(block, dict):
                 conditions += sum(len(t) if isinstance(t, dict) else 1 for t in block.values())
-    return statements, conditions, len(json.dumps(doc))
+    return {"statements": statements, "conditions": conditions,
+            "accounts": len(set(ACCOUNT_ID.findall(json.dumps(doc))))}
+
+
+def _weight(doc: Doc) -> tuple[int, int, int]:
+    """What a reduction must lower: statements, condition tests, then the length of the JSON text."""
+    size = scenario_size(doc)
+    return size["statements"], size["conditions"], len(json.dumps(doc))
 
 
 def reduce_divergence(c: Conformance, d: Divergence, *, max_runs: int = MAX_RUNS) -> Divergence:
@@ -162,6 +178,7 @@ def reduce_divergence(c: Conformance, d: Divergence, *, max_runs: int = MAX_RUNS
         return d
     cls = divergence_class(d.facts)
     best, runs, progress = d, 0, True
+    best_weight = _weight(d.scenario)
     while progress and runs < max_runs:
         progress = False
         for candidate in _candidates({k: v for k, v in best.scenario.items() if k != "expect"}):
@@ -170,13 +187,12 @@ def reduce_divergence(c: Conformance, d: Divergence, *, max_runs: int = MAX_RUNS
             runs += 1
             try:
                 found, _, _, _ = c.run(candidate, d.feature, (d.difference.aspect,))
-            except (RolecallError, Unsupported):
-                continue  # no longer a valid scenario, or one the target cannot express
-            except Exception:  # a target failing on a candidate must not lose the divergence already found
-                continue
+            except Exception:  # no longer valid input (RolecallError), inexpressible on the target (Unsupported),
+                continue  # or a target failing on a candidate: none may lose the divergence already found
             same = [x for x in found if divergence_class(x.facts) == cls]
-            if same and _weight(same[0].scenario) < _weight(best.scenario):
+            if same and _weight(same[0].scenario) < best_weight:
                 best, progress = same[0], True
+                best_weight = _weight(best.scenario)
                 break
     best.expectation = d.expectation
     return best

@@ -39,18 +39,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import conformance
+from conformance._reduce import scenario_size as size_of
 
 from .faults import CATALOGUE, Fault, by_name
 
@@ -61,7 +61,6 @@ HERE = Path(__file__).resolve().parent
 TARGET = "tests.quality.faulty:FaultyTarget"
 MEDIAN_EXAMPLES = 200
 SMALL_SHARE = 0.9
-_ACCOUNT = re.compile(r"(?<!\d)\d{12}(?!\d)")
 # The suite as `rolecall conformance --target tests.quality.faulty:FaultyTarget --no-probe -x` runs it, under the
 # given profile with Hypothesis's report_multiple_bugs off: a property stops at the first class of divergence
 # it meets and shrinks that one only. What is generated is the profile's; a fault needs to be caught once.
@@ -81,38 +80,6 @@ _NO_SHRINK = "explicit,reuse,generate,target"
 
 
 # ---------------------------------------------------------------------------------------- sizes
-
-def _policies(node: Any) -> Iterable[dict[str, Any]]:
-    """Every policy document in a scenario, the request's session policy (a JSON string) included."""
-    if isinstance(node, dict):
-        if "Statement" in node:
-            yield node
-            return
-        for key, value in node.items():
-            if key == "policy" and isinstance(value, str):
-                try:
-                    value = json.loads(value)
-                except ValueError:
-                    continue  # a malformed session policy: no statements to count
-            yield from _policies(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _policies(value)
-
-
-def size_of(scenario: dict[str, Any]) -> dict[str, int]:
-    """Statements (all policies), condition tests (operator and key pairs) and distinct account ids."""
-    statements = conditions = 0
-    for doc in _policies(scenario):
-        raw = doc["Statement"]
-        for st in raw if isinstance(raw, list) else [raw]:
-            statements += 1
-            block = st.get("Condition") if isinstance(st, dict) else None
-            if isinstance(block, dict):
-                conditions += sum(len(keys) if isinstance(keys, dict) else 1 for keys in block.values())
-    return {"statements": statements, "conditions": conditions,
-            "accounts": len(set(_ACCOUNT.findall(json.dumps(scenario))))}
-
 
 def _small(sz: dict[str, int]) -> bool:
     return sz["statements"] <= 2 and sz["conditions"] <= 1

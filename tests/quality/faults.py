@@ -194,34 +194,42 @@ def _non_matching_allow_vetoes() -> list[Patch]:
 def _deny_unmet_condition() -> list[Patch]:
     def make(orig: Callable[..., bool]) -> Callable[..., bool]:
         def holds(hit: Any, s: Any, ctx: Any) -> bool:
-            st = hit[2]
-            if st.effect != "Deny":
-                return bool(orig(hit, s, ctx))
-            return not (st.resources or st.not_resources) or bool(st.matches_resource(s.role.arn.arn, ctx))
+            pi, si, st, classes = hit
+            if st.effect == "Deny":  # judged as if it had no Condition: its Resource still counts
+                hit = (pi, si, dataclasses.replace(st, conditions=()), classes)
+            return bool(orig(hit, s, ctx))
         return holds
     return _wrap(decide, "_holds", make)
+
+
+def _parse_fault(change: Callable[[dict[str, Any], Any], Any]) -> Callable[[], list[Patch]]:
+    """A fault in how a statement is read: ``change(raw statement, parsed Statement)`` is what the model
+    gets from ``model.policy._parse_statement`` instead of the parsed statement."""
+    def patches() -> list[Patch]:
+        def make(orig: Callable[..., Any]) -> Callable[..., Any]:
+            return lambda st, kind, variables, where: change(st, orig(st, kind, variables, where))
+        return _wrap(policy, "_parse_statement", make)
+    return patches
 
 
 _AWS_SPELLING = {"sts:assumerole": "sts:AssumeRole", "sts:tagsession": "sts:TagSession",
                  "sts:setsourceidentity": "sts:SetSourceIdentity"}
 
 
-def _actions_case_sensitive() -> list[Patch]:
-    def parse(orig: Callable[..., Any]) -> Callable[..., Any]:
-        def statement(st: Any, kind: Any, variables: bool, where: str) -> Any:
-            parsed = orig(st, kind, variables, where)
-            key = "Action" if "Action" in st else "NotAction"
-            raw = st[key] if isinstance(st[key], list) else [st[key]]
-            field = "actions" if key == "Action" else "not_actions"
-            return dataclasses.replace(parsed, **{field: tuple(sorted(set(raw)))}, _action_cache={})
-        return statement
+def _raw_case_actions(raw: dict[str, Any], parsed: Any) -> Any:
+    key = "Action" if "Action" in raw else "NotAction"
+    written = raw[key] if isinstance(raw[key], list) else [raw[key]]
+    field = "actions" if key == "Action" else "not_actions"
+    return dataclasses.replace(parsed, **{field: tuple(sorted(set(written)))}, _action_cache={})
 
+
+def _actions_case_sensitive() -> list[Patch]:
     def matches_action(self: Any, action_lower: str) -> bool:
         wanted = _AWS_SPELLING.get(action_lower, action_lower)
         hit = any(match.string_glob_matches(match.glob_parts(p), wanted) for p in self.actions or self.not_actions)
         return not hit if self.not_actions else hit
 
-    return [*_wrap(policy, "_parse_statement", parse), (policy.Statement, "matches_action", matches_action)]
+    return [*_parse_fault(_raw_case_actions)(), (policy.Statement, "matches_action", matches_action)]
 
 
 def _condition_keys_case_sensitive() -> list[Patch]:
@@ -259,27 +267,17 @@ def _raw_regex() -> list[Patch]:
     return [(match, "_compiled", lambda glob, arn, ignore_case: _RawRegex(glob))]
 
 
-def _not_action_as_action() -> list[Patch]:
-    def make(orig: Callable[..., Any]) -> Callable[..., Any]:
-        def statement(st: Any, kind: Any, variables: bool, where: str) -> Any:
-            parsed = orig(st, kind, variables, where)
-            if not parsed.not_actions:
-                return parsed
-            return dataclasses.replace(parsed, actions=parsed.not_actions, not_actions=(), _action_cache={})
-        return statement
-    return _wrap(policy, "_parse_statement", make)
+def _not_action_as_action(raw: dict[str, Any], parsed: Any) -> Any:
+    if not parsed.not_actions:
+        return parsed
+    return dataclasses.replace(parsed, actions=parsed.not_actions, not_actions=(), _action_cache={})
 
 
-def _not_resource_as_resource() -> list[Patch]:
-    def make(orig: Callable[..., Any]) -> Callable[..., Any]:
-        def statement(st: Any, kind: Any, variables: bool, where: str) -> Any:
-            parsed = orig(st, kind, variables, where)
-            if not parsed.not_resources:
-                return parsed
-            return dataclasses.replace(parsed, resources=parsed.not_resources, not_resources=(),
-                                       _action_cache={}, _resource_test=None)
-        return statement
-    return _wrap(policy, "_parse_statement", make)
+def _not_resource_as_resource(raw: dict[str, Any], parsed: Any) -> Any:
+    if not parsed.not_resources:
+        return parsed
+    return dataclasses.replace(parsed, resources=parsed.not_resources, not_resources=(), _action_cache={},
+                               _resource_test=None)
 
 
 def _variables_ignored() -> list[Patch]:
@@ -531,8 +529,9 @@ CATALOGUE: tuple[Fault, ...] = (
           _qmark_literal),
     Fault("wildcards-as-raw-regex", "patterns are pasted into a regex: . + ( [ are metacharacters", "§4.4",
           _raw_regex, "EMULATORS.md: moto, raw-regex wildcards"),
-    Fault("notaction-as-action", "NotAction is read as Action", "§4.4", _not_action_as_action),
-    Fault("notresource-as-resource", "NotResource is read as Resource", "§4.4", _not_resource_as_resource),
+    Fault("notaction-as-action", "NotAction is read as Action", "§4.4", _parse_fault(_not_action_as_action)),
+    Fault("notresource-as-resource", "NotResource is read as Resource", "§4.4",
+          _parse_fault(_not_resource_as_resource)),
     # --- the request (R0, R3, R13) and the response (R14)
     Fault("tagsession-not-required", "passing session tags does not require sts:TagSession", "R3 (TAGS)",
           _required_actions_without(decide.TAG), "EMULATORS.md: moto, session tags without TagSession"),
