@@ -1,0 +1,569 @@
+"""The symbolic universe of a query: every caller and request, as Z3 variables with their domains.
+
+A query (``queries.py``) asks about all AssumeRole requests against a world
+whose policies are given. This module builds the :class:`~model.solver.encode.Env`
+of variables for it, the constraints that keep every assignment a request
+the model would accept (R0) and that passes R13, and what :mod:`decode` needs to
+turn an assignment back into a scenario. Two frames:
+
+* **trust** (a trust policy is given): the role is fixed; the caller is any IAM
+  user, role session or service, in any account; whether the caller's identity
+  policy, boundary and session policy allow each action is free (decoded to
+  policies that do exactly that);
+* **identity** (an identity policy is given): the caller is fixed; the role is
+  any role of the caller's partition, trusting the caller's account.
+
+Context keys (R4) are built from the caller and request where the model derives
+them, and are free (any value, or a list: decoded into the scenario's
+``context``) where a scenario may give them. Lists are bounded: a key tested
+``q`` times with ``ForAllValues``/``ForAnyValue`` gets ``q + 1`` slots, enough
+for one witness per test (a larger set only adds elements no test
+distinguishes), and two when an unqualified test could meet a list.
+
+Stated limits of the universe (an answer holds within them): the caller's and
+the request's tag keys are ASCII; a transitive tag key is spelt exactly as its
+tag; a service principal never presents MFA; a number has at most one more
+decimal than the policy's numbers. A construct the encoding cannot state
+exactly raises :class:`~model.solver.encode.Unsupported` (the answer is
+``Unknown``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import z3
+
+from ..conditions import OPERATORS, Var, parse_template
+from ..policy import Policy, PolicyKind
+from ._re import ANY_RUN, fold_regex
+from .encode import (
+    ACTIONS,
+    SERVICE,
+    SESSION,
+    USER,
+    Caller,
+    Env,
+    KeyState,
+    RoleTerms,
+    Unsupported,
+)
+
+__all__ = ["Frame", "Universe", "referenced_keys"]
+
+_RS = z3.ReSort(z3.StringSort())
+
+
+def _chars(spec: str) -> z3.ReRef:
+    """One character of a class written like ``a-zA-Z0-9_+=,.@-`` (``-`` last is literal)."""
+    pieces: list[z3.ReRef] = []
+    i = 0
+    while i < len(spec):
+        if i + 2 < len(spec) and spec[i + 1] == "-":
+            pieces.append(z3.Range(spec[i], spec[i + 2]))
+            i += 3
+        else:
+            pieces.append(z3.Re(z3.StringVal(spec[i])))
+            i += 1
+    return pieces[0] if len(pieces) == 1 else z3.Union(*pieces)
+
+
+_NAME_CHARS = _chars("a-zA-Z0-9_+=,.@-")
+_NAME = z3.Loop(_NAME_CHARS, 1, 64)
+_SESSION_NAME = z3.Loop(_NAME_CHARS, 2, 64)
+_EXTERNAL_ID = z3.Loop(_chars("a-zA-Z0-9_+=,.@:/-"), 2, 1224)
+_PATH = z3.Union(z3.Re("/"), z3.Concat(z3.Re("/"), z3.Star(z3.Range("!", "~")), z3.Re("/")))
+_ACCOUNT = z3.Loop(z3.Range("0", "9"), 12, 12)
+_UNIQUE = z3.Concat(z3.Union(z3.Re("AIDA"), z3.Re("AROA")), z3.Loop(_chars("A-Z0-9"), 12, 21))
+_SERVICE = z3.Concat(
+    _chars("a-z0-9"),
+    z3.Star(_chars("a-z0-9.-")),
+    z3.Re(".amazonaws.com"),
+    z3.Option(z3.Re(".cn")),
+)
+_TAG_CHARS = _chars("a-zA-Z0-9 _.:/=+@-")
+_TAG_KEY = z3.Loop(_TAG_CHARS, 1, 128)
+_TAG_VALUE = z3.Loop(_TAG_CHARS, 0, 256)
+#: Free context values: any text of the policy alphabet.
+_FREE = z3.Star(z3.Union(z3.Re("\t"), z3.Re("\n"), z3.Re("\r"), z3.Range(" ", "\u00ff")))
+_AWS_PREFIX = z3.Concat(fold_regex("aws:", str.lower), ANY_RUN)
+
+#: Keys the model derives from the caller, the role or the request (R4; scenario.py refuses them in context).
+_CALLER_KEYS = frozenset(
+    {
+        "aws:principalarn",
+        "aws:principalaccount",
+        "aws:principaltype",
+        "aws:userid",
+        "aws:username",
+        "aws:principalisawsservice",
+        "aws:principalservicename",
+    }
+)
+_ALWAYS_PRESENT = frozenset({"aws:securetransport", "aws:requestedregion", "aws:currenttime", "aws:epochtime"})
+_SINGLE_FREE = frozenset({"aws:currenttime", "aws:epochtime"})
+_TYPED = ("numeric", "date", "ip", "binary")
+
+
+def referenced_keys(policies: Iterable[Policy]) -> dict[str, dict[str, int]]:
+    """Every context key the policies read, with how: family -> number of tests
+    (``"qualified"`` counts ForAllValues/ForAnyValue tests, ``"variable"`` uses as ``${key}``)."""
+    out: dict[str, dict[str, int]] = {}
+
+    def note(key: str, how: str) -> None:
+        uses = out.setdefault(key, {})
+        uses[how] = uses.get(how, 0) + 1
+
+    for policy in policies:
+        for st in policy.statements:
+            for text in st.resources or st.not_resources:
+                for part in parse_template(text, wildcards=True, variables=st.variables, where="$"):
+                    if isinstance(part, Var):
+                        note(part.key, "variable")
+            for cond in st.conditions:
+                family, _ = OPERATORS[cond.operator]
+                note(cond.key, family)
+                if cond.qualifier is not None:
+                    note(cond.key, "qualified")
+                elif family != "null":
+                    note(cond.key, "unqualified")
+                if cond.variables and family in ("string", "arn", "bool"):
+                    for v in cond.values:
+                        for part in parse_template(v, wildcards=False, variables=True, where="$"):
+                            if isinstance(part, Var):
+                                note(part.key, "variable")
+    return out
+
+
+@dataclass(frozen=True)
+class Frame:
+    """What a query fixes. ``mode`` is ``trust`` or ``identity``; in trust mode ``role_arn``
+    names the role; in identity mode ``caller_arn`` names the caller."""
+
+    mode: str
+    policies: tuple[Policy, ...]
+    role_arn: str = "arn:aws:iam::111122223333:role/rolecall-role"
+    caller_arn: str = "arn:aws:iam::111122223333:user/rolecall-caller"
+    free_side: bool = True
+    """In the trust frame: the caller's own side is free (else the World's identity policies)."""
+
+
+@dataclass
+class _Free:
+    """A free context key: count, is-tuple flag, slots, and typed readings per slot."""
+
+    count: z3.ArithRef
+    is_tuple: z3.BoolRef
+    slots: list[z3.SeqRef]
+    typed_family: str | None = None
+    typed: dict[int, tuple[z3.BoolRef, Any]] = field(default_factory=dict)
+
+
+class Universe:
+    """Variables, domain constraints and the Env of one query (see the module docstring)."""
+
+    def __init__(self, frame: Frame, tag: str = "") -> None:
+        self.frame = frame
+        self.tag = tag
+        self.constraints: list[z3.BoolRef] = []
+        self.refs = referenced_keys(frame.policies)
+        self._check_typed_usage()
+        from ..arn import RoleArn, parse_caller_arn, parse_role_arn
+
+        if frame.mode == "trust":
+            role = parse_role_arn(frame.role_arn)
+            self.role_fixed: RoleArn | None = role
+            self.role = RoleTerms(*(z3.StringVal(v) for v in (role.partition, role.account, role.path, role.name)))
+            self.partition = role.partition
+            self.caller = self._symbolic_caller()
+            self.caller_fixed: Any = None
+        else:
+            principal = parse_caller_arn(frame.caller_arn)
+            self.caller_fixed = principal
+            self.partition = principal.partition
+            from .concrete import caller_terms
+
+            self.caller = caller_terms(principal)
+            self.role_fixed = None
+            self.role = self._symbolic_role()
+        self.need_tag = z3.Bool(self._n("need_tag"))
+        self.need_source = z3.Bool(self._n("need_source"))
+        self.free: dict[str, _Free] = {}
+        self.side_vars: dict[tuple[PolicyKind, str], tuple[z3.BoolRef, z3.BoolRef]] = {}
+        self.principal_tags: dict[str, tuple[z3.BoolRef, z3.SeqRef]] = {}
+        self.role_tags: dict[str, tuple[z3.BoolRef, z3.SeqRef]] = {}
+        self.inherit: dict[str, z3.BoolRef] = {}
+        self._keys: dict[str, KeyState] = {}
+        self._build_request()
+        self.env = Env(
+            caller=self.caller,
+            role=self.role,
+            need_tag=self.need_tag,
+            need_source=self.need_source,
+            key=self.key,
+            side=self._side if frame.mode == "trust" and frame.free_side else None,
+        )
+
+    # ------------------------------------------------------------------ names
+
+    def _n(self, name: str) -> str:
+        return f"{self.tag}{name}"
+
+    def _str(self, name: str) -> z3.SeqRef:
+        return z3.String(self._n(name))
+
+    def _in(self, term: z3.SeqRef, regex: z3.ReRef) -> None:
+        self.constraints.append(z3.InRe(term, regex))
+
+    # ------------------------------------------------------------------ usage
+
+    def _check_typed_usage(self) -> None:
+        for key, uses in self.refs.items():
+            typed: list[str] = [f for f in _TYPED if f in uses]
+            other: list[str] = [f for f in ("string", "arn", "bool", "variable") if f in uses]
+            if len(typed) > 1 or (typed and other):
+                raise Unsupported(
+                    f"the key {key!r} is tested both as {' and '.join(typed + other)}; the universe reads each "
+                    "key one way"
+                )
+
+    def _family(self, key: str) -> str | None:
+        uses = self.refs.get(key, {})
+        return next((f for f in _TYPED if f in uses), None)
+
+    # ------------------------------------------------------------------ caller and role
+
+    def _symbolic_caller(self) -> Caller:
+        c = Caller(
+            kind=z3.Int(self._n("kind")),
+            creds=z3.Int(self._n("creds")),
+            partition=z3.StringVal(self.partition),
+            account=self._str("account"),
+            path=self._str("path"),
+            name=self._str("name"),
+            session=self._str("session"),
+            uid=self._str("uid"),
+            service=self._str("service"),
+        )
+        k = c.kind
+        self.constraints += [
+            z3.Or(k == USER, k == SESSION, k == SERVICE),
+            z3.Implies(k == USER, z3.Or(c.creds == 0, c.creds == 1)),
+            z3.Implies(k == SESSION, c.creds == 2),
+            z3.Implies(k == SERVICE, c.creds == 0),
+            z3.Implies(k == SERVICE, z3.InRe(c.service, _SERVICE)),
+            z3.Implies(
+                k != SERVICE,
+                z3.And(
+                    z3.InRe(c.account, _ACCOUNT),
+                    z3.InRe(c.path, _PATH),
+                    z3.Length(c.path) <= 512,
+                    z3.InRe(c.name, _NAME),
+                    z3.InRe(c.uid, _UNIQUE),
+                ),
+            ),
+            z3.Implies(k == SESSION, z3.InRe(c.session, _SESSION_NAME)),
+        ]
+        return c
+
+    def _symbolic_role(self) -> RoleTerms:
+        role = RoleTerms(
+            z3.StringVal(self.partition), self._str("role_account"), self._str("role_path"), self._str("role_name")
+        )
+        self._in(role.account, _ACCOUNT)
+        self._in(role.path, _PATH)
+        self.constraints.append(z3.Length(role.path) <= 512)
+        self._in(role.name, _NAME)
+        return role
+
+    def _side(self, kind: PolicyKind, action: str) -> tuple[z3.BoolRef, z3.BoolRef]:
+        """Free caller side: (the caller has this policy, it allows the action)."""
+        key = (kind, action)
+        if key not in self.side_vars:
+            name = kind.name.lower()
+            present = z3.BoolVal(True) if kind is PolicyKind.IDENTITY else z3.Bool(self._n(f"has_{name}"))
+            if kind is PolicyKind.SESSION and not z3.is_true(present):
+                self.constraints.append(z3.Implies(present, self.caller.kind == SESSION))
+            allows = z3.Bool(self._n(f"{name}_allows_{action.split(':')[1]}"))
+            self.side_vars[key] = (present, allows)
+        return self.side_vars[key]
+
+    # ------------------------------------------------------------------ context
+
+    def key(self, name: str) -> KeyState:
+        """The state of a context key (built on first use; unreferenced keys are never asked)."""
+        if name not in self._keys:
+            self._keys[name] = self._make_key(name)
+        return self._keys[name]
+
+    def _single(self, present: z3.BoolRef, value: z3.SeqRef, key: str) -> KeyState:
+        count = z3.If(present, z3.IntVal(1), z3.IntVal(0))
+        typed = self._typed_reader(key, [value])
+        return KeyState(count, z3.BoolVal(False), (value,), typed)
+
+    def _typed_reader(self, key: str, slots: list[z3.SeqRef]) -> Any:
+        family = self._family(key)
+        constant = [s.as_string() if z3.is_string_value(s) else None for s in slots]
+        readings: dict[int, tuple[z3.BoolRef, Any]] = {}
+
+        def typed(j: int, fam: str) -> tuple[z3.BoolRef, Any]:
+            if constant[j] is not None:
+                from .encode import parse_typed
+
+                ok, v = parse_typed(fam, constant[j])  # type: ignore[arg-type]
+                return z3.BoolVal(ok), v
+            if family != fam or key not in self.free:
+                raise Unsupported(f"{fam} test of {key!r}, whose value the universe builds as text")
+            if j not in readings:
+                readings[j] = self._typed_vars(key, j, fam)
+                self.free[key].typed[j] = readings[j]
+            return readings[j]
+
+        return typed
+
+    def _typed_vars(self, key: str, j: int, family: str) -> tuple[z3.BoolRef, Any]:
+        ok = z3.Bool(self._n(f"{key}#{j}:ok"))
+        if family == "numeric":
+            n = z3.Int(self._n(f"{key}#{j}:num"))
+            return ok, z3.ToReal(n) / (10 ** self._decimals(key))
+        if family == "date":
+            n = z3.Int(self._n(f"{key}#{j}:usec"))
+            self.constraints.append(z3.And(n >= -62135596800 * 10**6, n <= 253402300799 * 10**6))
+            return ok, z3.ToReal(n) / 10**6
+        if family == "ip":
+            version, number = z3.Int(self._n(f"{key}#{j}:ipv")), z3.Int(self._n(f"{key}#{j}:ip"))
+            self.constraints.append(
+                z3.Or(
+                    z3.And(version == 4, number >= 0, number < 2**32),
+                    z3.And(version == 6, number >= 0, number < 2**128),
+                )
+            )
+            return ok, (version, number)
+        data = z3.String(self._n(f"{key}#{j}:bytes"))
+        self._in(data, z3.Star(z3.Range("\x00", "\u00ff")))
+        return ok, data
+
+    def _decimals(self, key: str) -> int:
+        """One more decimal than the policy numbers tested against this key (enough for a witness
+        strictly between any two of them)."""
+        from ..conditions import _parse_number
+
+        most = 0
+        for policy in self.frame.policies:
+            for st in policy.statements:
+                for cond in st.conditions:
+                    if cond.key == key and OPERATORS[cond.operator][0] == "numeric":
+                        for v in cond.values:
+                            n = _parse_number(v)
+                            if n is not None:
+                                most = max(most, -n.as_tuple().exponent if n.as_tuple().exponent < 0 else 0)  # type: ignore[operator]
+        return most + 1
+
+    def _free_key(self, key: str) -> KeyState:
+        uses = self.refs.get(key, {})
+        slots_n = uses.get("qualified", 0) + (2 if uses.get("unqualified") else 1)
+        if key in _SINGLE_FREE:
+            slots_n = 1
+        count = z3.Int(self._n(f"{key}#count"))
+        is_tuple = z3.Bool(self._n(f"{key}#tuple"))
+        slots = [self._str(f"{key}#{j}") for j in range(slots_n)]
+        lo = 1 if key in _ALWAYS_PRESENT else 0
+        self.constraints += [count >= lo, count <= slots_n]
+        if key in _SINGLE_FREE:
+            self.constraints.append(z3.Not(is_tuple))
+        for s in slots:
+            self._in(s, _FREE)
+        self.free[key] = _Free(count, is_tuple, slots, self._family(key))
+        return KeyState(count, is_tuple, tuple(slots), self._typed_reader(key, slots))
+
+    def _make_key(self, key: str) -> KeyState:
+        c = self.caller
+        kind = c.kind
+        absent = KeyState(z3.IntVal(0), z3.BoolVal(False), (), _nothing)
+        iam = kind != SERVICE
+        if key in _CALLER_KEYS:
+            arn_type = z3.If(kind == USER, z3.StringVal(":user"), z3.StringVal(":role"))
+            values: dict[str, tuple[z3.BoolRef, z3.SeqRef]] = {
+                "aws:principalarn": (
+                    iam,
+                    z3.Concat(
+                        z3.StringVal("arn:"), c.partition, z3.StringVal(":iam::"), c.account, arn_type, c.path, c.name
+                    ),
+                ),
+                "aws:principalaccount": (iam, c.account),
+                "aws:principaltype": (iam, z3.If(kind == USER, z3.StringVal("User"), z3.StringVal("AssumedRole"))),
+                "aws:userid": (iam, z3.If(kind == USER, c.uid, z3.Concat(c.uid, z3.StringVal(":"), c.session))),
+                "aws:username": (kind == USER, c.name),
+                "aws:principalisawsservice": (
+                    z3.BoolVal(True),
+                    z3.If(iam, z3.StringVal("false"), z3.StringVal("true")),
+                ),
+                "aws:principalservicename": (kind == SERVICE, c.service),
+            }
+            present, value = values[key]
+            return self._single(z3.simplify(present), z3.simplify(value), key)
+        if key == "aws:resourceaccount":
+            return self._single(z3.BoolVal(True), self.role.account, key)
+        if key.startswith("aws:principaltag/"):
+            present, value = self._principal_tag(key.split("/", 1)[1])
+            return self._single(present, value, key)
+        if key.startswith("aws:resourcetag/"):
+            k = key.split("/", 1)[1]
+            role_present, role_value = self._role_tag(k)
+            inherit = z3.Bool(self._n(f"inherit:{k}"))
+            ptag_present, ptag_value = self._principal_tag(k)
+            self.inherit[k] = inherit
+            self.constraints.append(z3.Implies(inherit, z3.And(kind == SESSION, ptag_present)))
+            return self._single(z3.Or(inherit, role_present), z3.If(inherit, ptag_value, role_value), key)
+        if key == "aws:sourceidentity":
+            present, value = self.caller_source
+            return self._single(present, value, key)
+        if key == "aws:multifactorauthpresent":
+            return self._single(self.mfa_present, self.mfa_value, key)
+        if key == "sts:rolesessionname":
+            return self._single(z3.BoolVal(True), self.session_name, key)
+        if key == "sts:externalid":
+            return self._single(self.external_present, self.external_id, key)
+        if key == "sts:sourceidentity":
+            return self._single(self.need_source, self.source_identity, key)
+        if key == "aws:tagkeys":
+            return KeyState(
+                self.n_tags,
+                z3.BoolVal(True),
+                tuple(k for _, k, _ in self.tags),
+                self._typed_reader(key, [k for _, k, _ in self.tags]),
+            )
+        if key == "sts:transitivetagkeys":
+            return KeyState(
+                self.n_transitive,
+                z3.BoolVal(True),
+                tuple(self.transitive),
+                self._typed_reader(key, list(self.transitive)),
+            )
+        if key.startswith("aws:requesttag/"):
+            k = key.split("/", 1)[1]
+            matches = [z3.And(active, z3.InRe(tk, fold_regex(k, str.lower))) for active, tk, _ in self.tags]
+            tag_value = z3.StringVal("")
+            for m, (_, _, tv) in reversed(list(zip(matches, self.tags, strict=True))):
+                tag_value = z3.If(m, tv, tag_value)
+            return self._single(z3.Or(*matches) if matches else z3.BoolVal(False), tag_value, key)
+        if key.startswith(("sts:", "aws:requesttag/", "aws:resourcetag/", "aws:principaltag/")):
+            return absent  # derived, and nothing derives it
+        if key == "aws:principalorgid" or key == "aws:resourceorgid":
+            return self._free_key(key)  # no organization in a query's world: the context may give it
+        return self._free_key(key)
+
+    def _principal_tag(self, k: str) -> tuple[z3.BoolRef, z3.SeqRef]:
+        if k not in self.principal_tags:
+            present, value = z3.Bool(self._n(f"ptag:{k}")), self._str(f"ptag:{k}=")
+            self.constraints.append(
+                z3.Implies(present, z3.And(self.caller.kind != SERVICE, z3.InRe(value, _TAG_VALUE)))
+            )
+            self.principal_tags[k] = (present, value)
+        return self.principal_tags[k]
+
+    def _role_tag(self, k: str) -> tuple[z3.BoolRef, z3.SeqRef]:
+        if k not in self.role_tags:
+            present, value = z3.Bool(self._n(f"rtag:{k}")), self._str(f"rtag:{k}=")
+            self.constraints.append(z3.Implies(present, z3.InRe(value, _TAG_VALUE)))
+            self.role_tags[k] = (present, value)
+        return self.role_tags[k]
+
+    # ------------------------------------------------------------------ the request
+
+    def _build_request(self) -> None:
+        c = self.caller
+        self.session_name = self._str("session_name")
+        self._in(self.session_name, _SESSION_NAME)
+        self.external_present, self.external_id = z3.Bool(self._n("has_external_id")), self._str("external_id")
+        self.constraints.append(z3.Implies(self.external_present, z3.InRe(self.external_id, _EXTERNAL_ID)))
+        self.source_identity = self._str("source_identity")
+        self.constraints.append(z3.Implies(self.need_source, z3.InRe(self.source_identity, _SESSION_NAME)))
+        # the caller's own source identity (role sessions only); a chain keeps it (R13)
+        present, value = z3.Bool(self._n("caller_source")), self._str("caller_source=")
+        self.constraints.append(z3.Implies(present, z3.And(c.kind == SESSION, z3.InRe(value, _SESSION_NAME))))
+        self.constraints.append(z3.Implies(z3.And(present, self.need_source), value == self.source_identity))
+        self.caller_source = (present, value)
+        # MFA (GKEYS): absent for long-term keys without MFA, "false" for temporary credentials
+        self.mfa_present, self.mfa_value = z3.Bool(self._n("mfa_present")), self._str("mfa_value")
+        self.constraints += [
+            z3.Implies(
+                self.mfa_present, z3.Or(self.mfa_value == z3.StringVal("true"), self.mfa_value == z3.StringVal("false"))
+            ),
+            z3.Implies(z3.Not(self.mfa_present), z3.And(c.kind != SESSION, c.creds == 0)),
+            z3.Implies(
+                z3.And(self.mfa_present, self.mfa_value == z3.StringVal("false")), z3.Or(c.creds == 1, c.creds == 2)
+            ),
+            z3.Implies(c.kind == SERVICE, z3.Not(self.mfa_present)),
+        ]
+        # tags: slots only when a policy reads them
+        tag_refs = sorted(k.split("/", 1)[1] for k in self.refs if k.startswith("aws:requesttag/"))
+        tagkey_tests = sum(
+            self.refs.get(k, {}).get(u, 0)
+            for k in ("aws:tagkeys", "sts:transitivetagkeys")
+            for u in ("qualified", "unqualified")
+        )
+        reads_tags = bool(tag_refs) or "aws:tagkeys" in self.refs or "sts:transitivetagkeys" in self.refs
+        n = min(50, len(tag_refs) + tagkey_tests + 1) if reads_tags else 0
+        self.tags: list[tuple[z3.BoolRef, z3.SeqRef, z3.SeqRef]] = []
+        for i in range(n):
+            active, key, value = z3.Bool(self._n(f"tag{i}")), self._str(f"tag{i}:key"), self._str(f"tag{i}:value")
+            self.constraints += [
+                z3.Implies(
+                    active,
+                    z3.And(z3.InRe(key, _TAG_KEY), z3.Not(z3.InRe(key, _AWS_PREFIX)), z3.InRe(value, _TAG_VALUE)),
+                ),
+            ]
+            if self.tags:
+                self.constraints.append(z3.Implies(active, self.tags[-1][0]))
+            for other_active, other_key, _ in self.tags:
+                self.constraints.append(z3.Implies(z3.And(active, other_active), other_key != key))
+                for k in tag_refs:
+                    fr = fold_regex(k, str.lower)
+                    self.constraints.append(
+                        z3.Not(z3.And(active, other_active, z3.InRe(key, fr), z3.InRe(other_key, fr)))
+                    )
+            self.tags.append((active, key, value))
+        if self.tags:
+            self.n_tags = z3.Sum(*[z3.If(a, 1, 0) for a, _, _ in self.tags])
+            self.constraints.append(self.need_tag == (self.n_tags >= 1))
+            sizes = [z3.If(a, z3.Length(k) + z3.Length(v), 0) for a, k, v in self.tags]
+            self.constraints.append(z3.Sum(*sizes) <= 900)  # far below the packed-size band (R13)
+        else:
+            self.n_tags = z3.IntVal(0)
+        # transitive keys: a subset of the tag keys
+        t = (
+            (self.refs.get("sts:transitivetagkeys", {}).get("qualified", 0) + 1)
+            if "sts:transitivetagkeys" in self.refs
+            else 0
+        )
+        self.transitive: list[z3.SeqRef] = []
+        self.transitive_active: list[z3.BoolRef] = []
+        for j in range(min(t, len(self.tags))):
+            active, key = z3.Bool(self._n(f"transitive{j}")), self._str(f"transitive{j}")
+            self.constraints.append(z3.Implies(active, z3.Or(*[z3.And(a, k == key) for a, k, _ in self.tags])))
+            if self.transitive_active:
+                self.constraints.append(z3.Implies(active, self.transitive_active[-1]))
+            for other in self.transitive:
+                self.constraints.append(z3.Implies(active, other != key))
+            self.transitive.append(key)
+            self.transitive_active.append(active)
+        self.n_transitive = (
+            z3.Sum(*[z3.If(a, 1, 0) for a in self.transitive_active]) if self.transitive else z3.IntVal(0)
+        )
+
+    def finish(self) -> None:
+        """Constraints that need every key built (call after encoding)."""
+        for k, inherit in self.inherit.items():
+            fr = fold_regex(k, str.lower)
+            for active, key, _ in self.tags:
+                self.constraints.append(z3.Not(z3.And(inherit, active, z3.InRe(key, fr))))  # R13: no re-passing
+
+
+def _nothing(j: int, family: str) -> tuple[z3.BoolRef, Any]:  # pragma: no cover - an absent key has no slot
+    raise AssertionError("an absent key has no value")
+
+
+__all__ += ["ACTIONS"]

@@ -1,0 +1,803 @@
+"""The AssumeRole decision of ``model/decide.py`` as Z3 terms over a request.
+
+An :class:`Env` holds the inputs the decision reads, each a Z3 term: the
+caller's fields (kind, partition, account, path, name, session name, unique
+id, service), the role's fields, which actions the request requires (R3), and
+the request context key by key (R4). The terms are constants when a concrete
+scenario is decided (``rolecall decide --engine solver``) and variables when a
+query ranges over every request (``model/solver/queries.py``); the encoding is
+the same for both.
+
+:func:`encode` turns a :class:`World` (the policies, organization, role facts
+and semantics options, all concrete) and an :class:`Env` into an
+:class:`Encoding`: the outcome (which rule decided, with what) and ``err``,
+true when the model would refuse to decide (an unqualified test of a
+multi-valued key, a request value of the wrong type for a numeric, date, IP or
+binary operator: ``UndecidableError``). Both follow the model's evaluation
+order statement by statement, because the model raises on the first such test
+it *reaches*.
+
+Encoded rules: R1 (root and federated callers), R2 (existence, partition), R3
+(required actions), R5 (explicit deny in SCPs, RCPs, trust, identity,
+boundary, session policy), R6, R7 (SCP chain per level), R8-R12 (trust classes,
+cross- and same-account requirements, services, grandfathered self-trust) with
+every :class:`~model.scenario.Semantics` option. R0 and R13/R14 read no policy
+and no condition; ``model/solver/concrete.py`` applies the model's own functions
+for them, and queries range over requests that pass them.
+
+Design (DESIGN.md, "The solver"): ARNs by field, never one symbolic string
+(principal entries compare field by field; the ARN is concatenated only where a
+condition or Resource pattern must read it whole); actions are concrete (the
+three STS actions), matched by the model; wildcards are regular-expression
+membership; no quantifiers.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+import z3
+
+from ..conditions import OPERATORS, Condition, Var, _parse_binary, _parse_date, _parse_ip, _parse_number, parse_template
+from ..match import glob_parts
+from ..policy import Policy, PolicyKind, Statement
+from ..scenario import Semantics
+from ._re import arn_shape, fold_regex, folds_below_range, template_regex
+
+__all__ = [
+    "ACTIONS",
+    "FEDERATED",
+    "KINDS",
+    "ROOT",
+    "SERVICE",
+    "SESSION",
+    "USER",
+    "Caller",
+    "Encoding",
+    "Env",
+    "KeyState",
+    "Outcome",
+    "RoleTerms",
+    "Unsupported",
+    "World",
+    "encode",
+    "entry_classes",
+]
+
+USER, SESSION, SERVICE, ROOT, FEDERATED = range(5)
+KINDS = ("user", "session", "service", "root", "federated")
+ACTIONS = ("sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity")
+
+
+class Unsupported(Exception):
+    """A construct the encoding cannot state exactly: the answer is ``Unknown``, never a pass."""
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The caller's fields as terms. ``path``/``name`` are the user's, or the role's for a
+    role session (whose ``session`` is the session name); ``name`` is the federated user's
+    name for a federated caller. ``creds`` indexes :data:`CREDENTIALS`."""
+
+    kind: z3.ArithRef
+    creds: z3.ArithRef
+    partition: z3.SeqRef
+    account: z3.SeqRef
+    path: z3.SeqRef
+    name: z3.SeqRef
+    session: z3.SeqRef
+    uid: z3.SeqRef
+    service: z3.SeqRef
+
+
+CREDENTIALS = ("long-term", "session-token", "role-session", "federation")
+
+
+@dataclass(frozen=True)
+class RoleTerms:
+    """The target role's ARN fields: ``arn:{partition}:iam::{account}:role{path}{name}``."""
+
+    partition: z3.SeqRef
+    account: z3.SeqRef
+    path: z3.SeqRef
+    name: z3.SeqRef
+
+    @property
+    def arn(self) -> z3.SeqRef:
+        return z3.Concat(
+            z3.StringVal("arn:"),
+            self.partition,
+            z3.StringVal(":iam::"),
+            self.account,
+            z3.StringVal(":role"),
+            self.path,
+            self.name,
+        )
+
+
+#: A typed reading of one context value: (parses, value) for numeric, date, ip or binary.
+Typed = Callable[[int, str], tuple[z3.BoolRef, Any]]
+
+
+@dataclass(frozen=True)
+class KeyState:
+    """One context key: ``count`` values (0: absent), held in ``slots``; ``is_tuple`` tells a
+    one-element list from a single string (a policy variable reads only the latter, VARS).
+    ``typed(j, family)`` reads slot ``j`` as a number, date, IP address or binary value."""
+
+    count: z3.ArithRef
+    is_tuple: z3.BoolRef
+    slots: tuple[z3.SeqRef, ...]
+    typed: Typed
+
+
+@dataclass
+class Env:
+    """Everything the decision reads from the request and the caller (see the module docstring)."""
+
+    caller: Caller
+    role: RoleTerms
+    need_tag: z3.BoolRef
+    need_source: z3.BoolRef
+    key: Callable[[str], KeyState]
+    """The state of a (lower-cased) context key; keys no one can set are absent."""
+    side: Callable[[PolicyKind, str], tuple[z3.BoolRef, z3.BoolRef]] | None = None
+    """For queries over every caller: whether the caller has an identity policy, boundary or
+    session policy and whether it allows an action, as terms (``None``: the World's policies)."""
+
+
+@dataclass(frozen=True)
+class World:
+    """The concrete facts the decision reads besides the request: policies, role facts,
+    the organization and the semantics options (``model.scenario`` types)."""
+
+    trust: Policy
+    identity: tuple[Policy, ...] = ()
+    boundary: Policy | None = None
+    session_policy: Policy | None = None
+    role_exists: bool = True
+    legacy_implicit_self_trust: bool = False
+    organization: Any = None
+    semantics: Semantics = field(default_factory=Semantics)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What decided, in the result format's words (scenario-format.md)."""
+
+    decision: str
+    rule: str
+    denied_by: str | None = None
+    action: str | None = None
+
+
+@dataclass
+class Encoding:
+    """The decision as terms: ``outcome`` indexes :attr:`outcomes`; ``err`` is true where the
+    model refuses to decide. ``grants`` maps (statement index, principal entry) of the trust
+    policy to the term "this entry of this statement grants sts:AssumeRole" (for findings)."""
+
+    outcome: z3.ArithRef
+    err: z3.BoolRef
+    outcomes: list[Outcome]
+    allowed: z3.BoolRef
+    grants: dict[tuple[int, str], z3.BoolRef] = field(default_factory=dict)
+    classes: dict[str, z3.BoolRef] = field(default_factory=dict)
+
+
+def encode(world: World, env: Env) -> Encoding:
+    """Encode the decision of ``world`` on the request ``env`` (R1-R12)."""
+    return _Encoder(world, env).run()
+
+
+# =========================================================================== helpers
+
+_TRUE, _FALSE = z3.BoolVal(True), z3.BoolVal(False)
+
+
+def _or(items: Sequence[z3.BoolRef]) -> z3.BoolRef:
+    items = [i for i in items if not z3.is_false(i)]
+    if any(z3.is_true(i) for i in items):
+        return _TRUE
+    return _FALSE if not items else items[0] if len(items) == 1 else z3.Or(*items)
+
+
+def _and(items: Sequence[z3.BoolRef]) -> z3.BoolRef:
+    items = [i for i in items if not z3.is_true(i)]
+    if any(z3.is_false(i) for i in items):
+        return _FALSE
+    return _TRUE if not items else items[0] if len(items) == 1 else z3.And(*items)
+
+
+def _not(b: z3.BoolRef) -> z3.BoolRef:
+    return _FALSE if z3.is_true(b) else _TRUE if z3.is_false(b) else z3.Not(b)
+
+
+def _s(text: str) -> z3.SeqRef:
+    return z3.StringVal(text)
+
+
+def _const_str(term: z3.SeqRef) -> str | None:
+    """The Python value of a string term that is a literal, else ``None``."""
+    return term.as_string() if z3.is_string_value(term) else None
+
+
+_ENTRY = re.compile(r"arn:(?P<partition>[\w-]+):(?P<service>iam|sts)::(?P<account>\d{12}):(?P<resource>.+)", re.ASCII)
+_PATHED = re.compile(r"(?P<type>user|role)(?P<path>/(?:.*/)?)(?P<name>[^/]+)", re.DOTALL)
+
+
+# =========================================================================== principals
+
+
+def entry_classes(c: Caller, e: str, wildcard_services: bool = False) -> list[tuple[str, z3.BoolRef]]:
+    """The trust classes with which one canonical ``AWS`` principal entry matches the caller,
+    each with the condition on the caller's fields (``model.match.principal_keys``: exact,
+    field by field, never a wildcard but the lone ``*``)."""
+    iam = c.kind != SERVICE
+    if e == "*":
+        return [("wildcard", _TRUE if wildcard_services else iam)]
+    if e.startswith(("AIDA", "AROA")):
+        return [("user", z3.And(c.kind == USER, c.uid == _s(e))), ("role", z3.And(c.kind == SESSION, c.uid == _s(e)))]
+    m = _ENTRY.fullmatch(e)
+    if m is None:
+        raise Unsupported(f"principal entry {e!r}")
+    base = [c.partition == _s(m["partition"]), c.account == _s(m["account"])]
+    res = m["resource"]
+    if m["service"] == "iam" and res == "root":
+        return [("account", z3.And(iam, *base))]
+    if m["service"] == "iam" and (pm := _PATHED.fullmatch(res)):
+        kind, cls = (USER, "user") if pm["type"] == "user" else (SESSION, "role")
+        return [(cls, z3.And(c.kind == kind, *base, c.path == _s(pm["path"]), c.name == _s(pm["name"])))]
+    if m["service"] == "sts" and res.startswith("assumed-role/"):
+        _, role, session = res.split("/", 2)
+        return [("session", z3.And(c.kind == SESSION, *base, c.name == _s(role), c.session == _s(session)))]
+    if m["service"] == "sts" and res.startswith("federated-user/"):
+        return [("federated", z3.And(c.kind == FEDERATED, *base, c.name == _s(res.split("/", 1)[1])))]
+    raise Unsupported(f"principal entry {e!r}")
+
+
+# =========================================================================== the encoder
+
+
+class _Encoder:
+    def __init__(self, world: World, env: Env) -> None:
+        self.w, self.env, self.c = world, env, env.caller
+        self.errs: list[z3.BoolRef] = []
+        self.outcomes: list[Outcome] = []
+        self.grants: dict[tuple[int, str], z3.BoolRef] = {}
+        self.class_terms: dict[str, z3.BoolRef] = {}
+
+    def _code(self, o: Outcome) -> z3.ArithRef:
+        if o not in self.outcomes:
+            self.outcomes.append(o)
+        return z3.IntVal(self.outcomes.index(o))
+
+    # ------------------------------------------------------------------ the rule
+
+    def run(self) -> Encoding:
+        c, w = self.c, self.w
+        actions = [(ACTIONS[0], _TRUE), (ACTIONS[1], self.env.need_tag), (ACTIONS[2], self.env.need_source)]
+        r1 = z3.Or(c.kind == ROOT, c.kind == FEDERATED)
+        r2 = _or(
+            [_FALSE if w.role_exists else _TRUE, z3.And(c.kind != SERVICE, c.partition != self.env.role.partition)]
+        )
+        reached = _and([_not(r1), _not(r2)])
+        allowed_code = self._code(Outcome("allowed", "R14"))
+        # R5 over every action first, then R6/R7 and R8-R12 action by action.
+        deny_steps: list[tuple[z3.BoolRef, z3.ArithRef]] = []
+        phase = reached
+        for action, needed in actions:
+            found, code = self._explicit_deny(action, _and([phase, needed]))
+            hit = _and([needed, found])
+            deny_steps.append((hit, code))
+            phase = _and([phase, _not(hit)])
+        allow_steps: list[tuple[z3.BoolRef, z3.ArithRef]] = []
+        for action, needed in actions:
+            step_reached = _and([phase, needed])
+            failures = self._gates(action, step_reached)
+            for fail, code in failures:
+                hit = _and([needed, fail])
+                allow_steps.append((hit, code))
+                phase = _and([phase, _not(hit)])
+        outcome: z3.ArithRef = allowed_code
+        for hit, code in reversed(deny_steps + allow_steps):
+            outcome = z3.If(hit, code, outcome) if not z3.is_false(hit) else outcome
+        outcome = z3.If(r2, self._code(Outcome("implicitDeny", "R2", PolicyKind.TRUST.value, ACTIONS[0])), outcome)
+        outcome = z3.If(r1, self._code(Outcome("implicitDeny", "R1", None, ACTIONS[0])), outcome)
+        err = _or(self.errs)
+        allowed = z3.And(z3.Not(err), outcome == allowed_code)
+        return Encoding(outcome, err, self.outcomes, allowed, self.grants, self.class_terms)
+
+    # ------------------------------------------------------------------ R5
+
+    def _deny_sets(self) -> list[tuple[PolicyKind, z3.BoolRef, Sequence[Policy], bool]]:
+        """(kind, applies, policies, principal) in AWS's scan order (SPEC.md §1.4)."""
+        out: list[tuple[PolicyKind, z3.BoolRef, Sequence[Policy], bool]] = []
+        for guard, levels in self._scp_chains():
+            out += [(PolicyKind.SCP, guard, level, False) for level in levels]
+        for guard, levels in self._rcp_chains():
+            out += [(PolicyKind.RCP, guard, level, True) for level in levels]
+        out.append((PolicyKind.TRUST, _TRUE, (self.w.trust,), True))
+        out += [(kind, applies, ps, False) for kind, applies, ps in self._caller_sets()]
+        return out
+
+    def _explicit_deny(self, action: str, reached: z3.BoolRef) -> tuple[z3.BoolRef, z3.ArithRef]:
+        """Whether a Deny matches (every Deny statement naming the action is evaluated), and the
+        outcome naming the first kind in scan order that has one."""
+        found_by: list[tuple[PolicyKind, z3.BoolRef]] = []
+        for kind, applies, policies, principal in self._deny_sets():
+            hits = self._hits(policies, "Deny", action, _and([reached, applies]), principal, rcp=kind is PolicyKind.RCP)
+            found_by.append((kind, _and([applies, _or([h for h, _ in hits])])))
+        found = _or([f for _, f in found_by])
+        code: z3.ArithRef = z3.IntVal(-1)
+        for kind, f in reversed(found_by):
+            if not z3.is_false(f):
+                code = z3.If(f, self._code(Outcome("explicitDeny", "R5", kind.value, action)), code)
+        return found, code
+
+    # ------------------------------------------------------------------ R6, R7, R8-R12
+
+    def _gates(self, action: str, reached: z3.BoolRef) -> list[tuple[z3.BoolRef, z3.ArithRef]]:
+        """The failures of one action, in the order the model meets them: each SCP level,
+        then the trust-and-caller rule."""
+        steps: list[tuple[z3.BoolRef, z3.ArithRef]] = []
+        r7 = self._code(Outcome("implicitDeny", "R7", PolicyKind.SCP.value, action))
+        for guard, levels in self._scp_chains():
+            level_reached = _and([reached, guard])
+            for level in levels:
+                ok = self._allows(level, action, level_reached)
+                fail = _and([guard, _not(ok)])
+                steps.append((fail, r7))
+                level_reached = _and([level_reached, ok])
+        passed = _and([reached, *[_not(f) for f, _ in steps]])
+        steps += self._trust_and_caller(action, passed)
+        return steps
+
+    def _trust_and_caller(self, action: str, reached: z3.BoolRef) -> list[tuple[z3.BoolRef, z3.ArithRef]]:
+        c, w, sem = self.c, self.w, self.w.semantics
+        hits = self._hits((w.trust,), "Allow", action, reached, True, rcp=False, record=action == ACTIONS[0])
+        cls: dict[str, z3.BoolRef] = {}
+        for name in ("user", "role", "session", "account", "wildcard", "service"):
+            cls[name] = _or([_and([h, classes[name]]) for h, classes in hits if name in classes])
+        if action == ACTIONS[0]:
+            self.class_terms = cls
+        any_class = _or(list(cls.values()))
+        side_reached = _and([reached, c.kind != SERVICE])
+        sides: dict[PolicyKind, tuple[z3.BoolRef, z3.BoolRef]] = {}
+        if self.env.side is not None:
+            for kind in (PolicyKind.IDENTITY, PolicyKind.BOUNDARY, PolicyKind.SESSION):
+                sides[kind] = self.env.side(kind, action)
+        else:
+            sides[PolicyKind.IDENTITY] = (_TRUE, self._allows(w.identity, action, side_reached))
+            for kind, policy in ((PolicyKind.BOUNDARY, w.boundary), (PolicyKind.SESSION, w.session_policy)):
+                if policy is not None:
+                    sides[kind] = (_TRUE, self._allows((policy,), action, side_reached))
+
+        def first_failure(
+            need_identity: bool = True, need_boundary: bool = True, need_session: bool = True
+        ) -> list[tuple[z3.BoolRef, PolicyKind]]:
+            """The caller-side policies that fail, in AWS's order, each with its condition
+            (a policy the caller does not have never fails)."""
+            wanted = (
+                (PolicyKind.IDENTITY, need_identity),
+                (PolicyKind.BOUNDARY, need_boundary),
+                (PolicyKind.SESSION, need_session),
+            )
+            out: list[tuple[z3.BoolRef, PolicyKind]] = []
+            for kind, needed in wanted:
+                if needed and kind in sides:
+                    present, allows = sides[kind]
+                    out.append((_and([present, _not(allows)]), kind))
+            return out
+
+        def kind_term(rule: str, failures: list[tuple[z3.BoolRef, PolicyKind]]) -> tuple[z3.BoolRef, z3.ArithRef]:
+            fail = _or([f for f, _ in failures])
+            code: z3.ArithRef = z3.IntVal(-1)
+            for f, kind in reversed(failures):
+                code = z3.If(f, self._code(Outcome("implicitDeny", rule, kind.value, action)), code)
+            return fail, code
+
+        trust_code = self._code(Outcome("implicitDeny", "R8", PolicyKind.TRUST.value, action))
+        # R11: services.
+        service_fail = _not(any_class)
+        service_code = self._code(Outcome("implicitDeny", "R11", PolicyKind.TRUST.value, action))
+        # R9: across accounts.
+        cross_side_fail, cross_side_code = kind_term("R9", first_failure())
+        # R10: within one account, each grant class with its own requirement.
+        options: list[tuple[z3.BoolRef, list[tuple[z3.BoolRef, PolicyKind]]]] = [
+            (cls["user"], first_failure(False, not sem.user_direct_bypasses_boundary, False)),
+            (cls["role"], first_failure(sem.role_direct_needs_identity)),
+            (cls["account"], first_failure()),
+        ]
+        met = _or(
+            [
+                cls["session"],
+                cls["wildcard"],
+                *[_and([present, _not(_or([f for f, _ in fl]))]) for present, fl in options],
+            ]
+        )
+        some_class = _or([present for present, _ in options])
+        # unmet[0]: the first present class's first failing policy
+        r10_code: z3.ArithRef = z3.IntVal(-1)
+        for present, fl in reversed(options):
+            _, code = kind_term("R10", fl)
+            r10_code = z3.If(present, code, r10_code)
+        self_assume = _and(
+            [
+                _TRUE if w.legacy_implicit_self_trust else _FALSE,
+                c.kind == SESSION,
+                c.partition == self.env.role.partition,
+                c.account == self.env.role.account,
+                c.path == self.env.role.path,
+                c.name == self.env.role.name,
+                _not(_or([f for f, _ in first_failure()])),
+            ]
+        )
+        same_fail = _and([_not(met), _not(_and([_not(some_class), self_assume]))])
+        same_code = z3.If(some_class, r10_code, trust_code)
+        cross = c.account != self.env.role.account
+        is_service = c.kind == SERVICE
+        fail = z3.If(is_service, service_fail, z3.If(cross, _or([_not(any_class), cross_side_fail]), same_fail))
+        code = z3.If(
+            is_service, service_code, z3.If(cross, z3.If(_not(any_class), trust_code, cross_side_code), same_code)
+        )
+        return [(_and([reached, fail]), code)]
+
+    # ------------------------------------------------------------------ policy sets
+
+    def _scp_chains(self) -> list[tuple[z3.BoolRef, tuple[tuple[Policy, ...], ...]]]:
+        """R7 applicability (ORG-SCP): member accounts but the management account; IAM users and
+        role sessions, never services nor service-linked roles."""
+        org, c = self.w.organization, self.c
+        if org is None:
+            return []
+        out = []
+        for account, levels in sorted(org.scps.items()):
+            if account == org.management_account or account not in org.members or not levels:
+                continue
+            guard = _and(
+                [
+                    c.kind != SERVICE,
+                    c.account == _s(account),
+                    _not(z3.And(c.kind == SESSION, z3.PrefixOf(_s("/aws-service-role/"), c.path))),
+                ]
+            )
+            out.append((guard, levels))
+        return out
+
+    def _rcp_chains(self) -> list[tuple[z3.BoolRef, tuple[tuple[Policy, ...], ...]]]:
+        """R6 applicability (ORG-RCP): resources of member accounts but the management account."""
+        org = self.w.organization
+        if org is None:
+            return []
+        out = []
+        for account, levels in sorted(org.rcps.items()):
+            if account == org.management_account or account not in org.members or not levels:
+                continue
+            out.append((self.env.role.account == _s(account), levels))
+        return out
+
+    def _caller_sets(self) -> list[tuple[PolicyKind, z3.BoolRef, Sequence[Policy]]]:
+        w = self.w
+        out: list[tuple[PolicyKind, z3.BoolRef, Sequence[Policy]]] = [(PolicyKind.IDENTITY, _TRUE, w.identity)]
+        if w.boundary is not None:
+            out.append((PolicyKind.BOUNDARY, _TRUE, (w.boundary,)))
+        if w.session_policy is not None:
+            out.append((PolicyKind.SESSION, _TRUE, (w.session_policy,)))
+        return out
+
+    def _hits(
+        self,
+        policies: Sequence[Policy],
+        effect: str,
+        action: str,
+        reached: z3.BoolRef,
+        principal: bool,
+        *,
+        rcp: bool,
+        record: bool = False,
+    ) -> list[tuple[z3.BoolRef, dict[str, z3.BoolRef]]]:
+        """Every statement with this Effect naming the action, each evaluated (``_hits``):
+        (applies, trust classes)."""
+        out = []
+        wildcard_services = rcp or self.w.semantics.wildcard_matches_services
+        for policy in policies:
+            for si, st in policy.statements_for(effect, action.lower()):
+                classes: dict[str, z3.BoolRef] = {}
+                matched = _TRUE
+                entries: list[tuple[str, str, z3.BoolRef]] = []
+                if principal:
+                    entries = self._principal(st, wildcard_services)
+                    for _entry, name, term in entries:
+                        classes[name] = _or([classes.get(name, _FALSE), term])
+                    matched = _or(list(classes.values()))
+                    if z3.is_false(matched):
+                        continue
+                applies = self._statement(st, _and([reached, matched]))
+                hit = _and([matched, applies])
+                out.append((hit, classes))
+                if record:
+                    for entry, _name, term in entries:
+                        key = (si, entry)
+                        self.grants[key] = _or([self.grants.get(key, _FALSE), _and([term, applies])])
+        return out
+
+    def _allows(self, policies: Sequence[Policy], action: str, reached: z3.BoolRef) -> z3.BoolRef:
+        """Some statement allows (``_allows``): settled statements first, then the residual ones
+        in order, each evaluated only while none before it held."""
+        settled: list[z3.BoolRef] = []
+        residual: list[Statement] = []
+        for policy in policies:
+            for _, st in policy.statements_for("Allow", action.lower()):
+                if st.request_dependent:
+                    residual.append(st)
+                else:
+                    settled.append(self._resource(st))
+        any_settled = _or(settled)
+        step = _and([reached, _not(any_settled)])
+        held: list[z3.BoolRef] = []
+        for st in residual:
+            h = self._statement(st, step)
+            held.append(h)
+            step = _and([step, _not(h)])
+        return _or([any_settled, *held])
+
+    # ------------------------------------------------------------------ principals
+
+    def _principal(self, st: Statement, wildcard_services: bool) -> list[tuple[str, str, z3.BoolRef]]:
+        """Each entry of the Principal with the trust class it gives and when it matches."""
+        p = st.principal
+        assert p is not None
+        out = [(e, name, term) for e in p.aws for name, term in entry_classes(self.c, e, wildcard_services)]
+        out += [(name, "service", z3.And(self.c.kind == SERVICE, self.c.service == _s(name))) for name in p.service]
+        return out
+
+    # ------------------------------------------------------------------ statements
+
+    def _resource(self, st: Statement) -> z3.BoolRef:
+        """Resource / NotResource against the role ARN (``_compile_resources``)."""
+        patterns = st.resources or st.not_resources
+        if not patterns:
+            return _TRUE
+        negate = bool(st.not_resources)
+        if "*" in patterns:
+            return _FALSE if negate else _TRUE
+        arn = self.env.role.arn
+        hits = []
+        for text in patterns:
+            tpl = parse_template(text, wildcards=True, variables=st.variables, where="$")
+            hits.append(self._glob_test(tpl, arn, arn=True))
+        hit = _or(hits)
+        return _not(hit) if negate else hit
+
+    def _statement(self, st: Statement, reached: z3.BoolRef) -> z3.BoolRef:
+        """Resource, then each condition in order, short-circuiting like ``_holds``."""
+        res = self._resource(st)
+        out = [res]
+        step = _and([reached, res])
+        for cond in st.conditions:
+            value, raises = self._condition(cond)
+            self.errs.append(_and([step, raises]))
+            out.append(value)
+            step = _and([step, value])
+        return _and(out)
+
+    # ------------------------------------------------------------------ conditions
+
+    def _condition(self, cond: Condition) -> tuple[z3.BoolRef, z3.BoolRef]:
+        """(value, raises) of one condition test (``model.conditions._compile``)."""
+        family, negated = OPERATORS[cond.operator]
+        ks = self.env.key(cond.key)
+        absent = ks.count == 0
+        if family == "null":
+            wanted = {v.lower() == "true" for v in cond.values}
+            return _or([absent if True in wanted else _FALSE, _not(absent) if False in wanted else _FALSE]), _FALSE
+        singles = [self._single(cond, family, negated, ks, j) for j in range(len(ks.slots))]
+        if cond.if_exists or cond.qualifier == "ForAllValues":
+            on_absent = _TRUE
+        elif cond.qualifier == "ForAnyValue":
+            on_absent = _FALSE
+        else:
+            on_absent = _TRUE if negated else _FALSE
+        active = [ks.count > j for j in range(len(ks.slots))]
+        if cond.qualifier is not None:
+            clean = _and([z3.Implies(a, _not(none)) for a, (_, none, _) in zip(active, singles, strict=True)])
+            if cond.qualifier == "ForAllValues":
+                value = _and([clean, *[z3.Implies(a, r) for a, (r, _, _) in zip(active, singles, strict=True)]])
+            else:
+                value = _and([clean, _or([_and([a, r]) for a, (r, _, _) in zip(active, singles, strict=True)])])
+            raises = _or([_and([a, rs]) for a, (_, _, rs) in zip(active, singles, strict=True)])
+        else:
+            if not singles:
+                return (on_absent, _FALSE)
+            r0, none0, raise0 = singles[0]
+            value = _and([_not(none0), r0])
+            raises = (
+                _or([ks.count >= 2, _and([ks.count == 1, raise0])])
+                if len(ks.slots) > 1
+                else _and([ks.count == 1, raise0])
+            )
+        return z3.If(absent, on_absent, value), _and([_not(absent), raises])
+
+    def _single(
+        self, cond: Condition, family: str, negated: bool, ks: KeyState, j: int
+    ) -> tuple[z3.BoolRef, z3.BoolRef, z3.BoolRef]:
+        """One request value against every policy value: (result, a variable had no value, raises)."""
+        x = ks.slots[j]
+        variables = cond.variables and family in ("string", "arn", "bool")
+        hits: list[z3.BoolRef] = []
+        nones: list[z3.BoolRef] = []
+        raises: z3.BoolRef = _FALSE
+        if family in ("numeric", "date", "ip", "binary"):
+            ok, value = ks.typed(j, family)
+            raises = _not(ok)
+            for v in cond.values:
+                hits.append(_and([ok, self._typed_test(cond.operator, family, v, value)]))
+        else:
+            for v in cond.values:
+                hit, none = self._value_test(cond.operator, family, v, x, variables)
+                hits.append(hit)
+                nones.append(none)
+        hit = _or(hits)
+        return (_not(hit) if negated else hit), _or(nones), raises
+
+    def _resolve(self, tpl: tuple[str | Var, ...]) -> tuple[list[str | z3.SeqRef], z3.BoolRef]:
+        """Substitute variables (``resolve``): parts, and "some variable has no value"."""
+        parts: list[str | z3.SeqRef] = []
+        missing: list[z3.BoolRef] = []
+        for p in tpl:
+            if not isinstance(p, Var):
+                parts.append(p)
+                continue
+            ks = self.env.key(p.key)
+            available = _and([ks.count == 1, _not(ks.is_tuple)]) if ks.slots else _FALSE
+            slot = ks.slots[0] if ks.slots else _s("")
+            if p.default is not None:
+                term = z3.If(available, slot, _s(p.default))
+            else:
+                term = slot
+                missing.append(_not(available))
+            term = z3.simplify(term)
+            const = _const_str(term)
+            parts.append(const if const is not None else term)
+        merged: list[str | z3.SeqRef] = []
+        for part in parts:  # plain literals merge; wildcards (STAR/QMARK) stay separate
+            if merged and type(part) is str and type(merged[-1]) is str:
+                merged[-1] = merged[-1] + part
+            else:
+                merged.append(part)
+        return merged, _or(missing)
+
+    def _glob_test(self, tpl: tuple[str | Var, ...], x: z3.SeqRef, *, arn: bool) -> z3.BoolRef:
+        """Like / ARN / Resource match of one template; a missing variable matches nothing."""
+        parts, missing = self._resolve(tpl)
+        if all(isinstance(p, str) for p in parts) and len(parts) == 1 and not _is_wild(parts[0]) and not arn:
+            match = x == _s(parts[0])
+        else:
+            regex = template_regex(parts, arn)
+            if regex is None:
+                raise Unsupported("an ARN pattern with a wildcard in its first five fields after a policy variable")
+            match = z3.InRe(x, regex)
+            if arn:
+                match = z3.And(z3.InRe(x, arn_shape()), match)
+        return _and([_not(missing), match])
+
+    def _value_test(self, op: str, family: str, v: str, x: z3.SeqRef, variables: bool) -> tuple[z3.BoolRef, z3.BoolRef]:
+        """(hit, variable missing) of one policy value (``_value_test``)."""
+        if family == "string":
+            like = op.endswith("Like")
+            tpl = parse_template(v, wildcards=like, variables=variables, where="$")
+            if like:
+                parts, missing = self._resolve(tpl)
+                return self._glob_test(tpl, x, arn=False), missing
+            parts, missing = self._resolve(tpl)
+            if op.endswith("IgnoreCase"):
+                return _and([_not(missing), self._fold_eq(x, parts, str.casefold)]), missing
+            text = _concat_parts(parts)
+            return _and([_not(missing), x == text]), missing
+        if family == "arn":
+            tpl = parse_template(v, wildcards=True, variables=variables, where="$")
+            _, missing = self._resolve(tpl)
+            return self._glob_test(tpl, x, arn=True), missing
+        if family == "bool":
+            tpl = parse_template(v, wildcards=False, variables=variables, where="$")
+            parts, missing = self._resolve(tpl)
+            return _and([_not(missing), self._fold_eq(x, parts, str.lower)]), missing
+        raise AssertionError(family)  # pragma: no cover
+
+    def _fold_eq(self, x: z3.SeqRef, parts: list[str | z3.SeqRef], fold: Callable[[str], str]) -> z3.BoolRef:
+        """``fold(x) == fold(text)``: by regular expression when ``text`` is concrete."""
+        if not all(isinstance(p, str) for p in parts):
+            raise Unsupported("a case-insensitive comparison with a policy variable")
+        text = fold("".join(parts))
+        xc = _const_str(x)
+        if xc is not None and not folds_below_range(xc):
+            return _TRUE if fold(xc) == text else _FALSE  # beyond the folding table: a concrete value, computed
+        return z3.InRe(x, fold_regex(text, fold))
+
+    def _typed_test(self, op: str, family: str, v: str, value: Any) -> z3.BoolRef:
+        if family == "numeric":
+            bound = _parse_number(v)
+            assert bound is not None
+            return _ORDER[op.removeprefix("Numeric")](value, z3.RealVal(_fraction(bound)))
+        if family == "date":
+            moment = _parse_date(v)
+            assert moment is not None
+            return _ORDER[op.removeprefix("Date")](value, z3.RealVal(epoch(moment)))
+        if family == "ip":
+            net = _parse_ip(v)
+            assert net is not None
+            version, number = value
+            lo, hi = int(net.network_address), int(net.broadcast_address)
+            return z3.And(version == net.version, number >= lo, number <= hi)
+        if family == "binary":
+            b = _parse_binary(v)
+            assert b is not None
+            return value == z3.StringVal(b.decode("latin-1"))
+        raise AssertionError(family)  # pragma: no cover
+
+
+def _is_wild(part: object) -> bool:
+    from ..match import QMARK, STAR
+
+    return part in (STAR, QMARK)
+
+
+def _concat_parts(parts: list[str | z3.SeqRef]) -> z3.SeqRef:
+    terms = [_s(p) if isinstance(p, str) else p for p in parts]
+    if not terms:
+        return _s("")
+    return terms[0] if len(terms) == 1 else z3.Concat(*terms)
+
+
+_ORDER: dict[str, Callable[[Any, Any], z3.BoolRef]] = {
+    "Equals": lambda a, b: a == b,
+    "NotEquals": lambda a, b: a == b,  # negation applied by the caller, as in the model
+    "LessThan": lambda a, b: a < b,
+    "LessThanEquals": lambda a, b: a <= b,
+    "GreaterThan": lambda a, b: a > b,
+    "GreaterThanEquals": lambda a, b: a >= b,
+}
+
+
+def _fraction(n: Decimal) -> Fraction:
+    return Fraction(n)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def epoch(moment: datetime) -> Fraction:
+    """Seconds since the epoch, exactly (microseconds kept)."""
+    delta = moment - _EPOCH
+    return Fraction(delta.days * 86400 + delta.seconds) + Fraction(delta.microseconds, 1_000_000)
+
+
+def parse_typed(family: str, text: str) -> tuple[bool, Any]:
+    """A concrete request value read as the family reads it (the model's parsers)."""
+    if family == "numeric":
+        n = _parse_number(text)
+        return (n is not None, z3.RealVal(_fraction(n)) if n is not None else z3.RealVal(0))
+    if family == "date":
+        d = _parse_date(text)
+        return (d is not None, z3.RealVal(epoch(d)) if d is not None else z3.RealVal(0))
+    if family == "ip":
+        try:
+            addr = ipaddress.ip_address(text.strip())
+        except ValueError:
+            return False, (z3.IntVal(0), z3.IntVal(0))
+        return True, (z3.IntVal(addr.version), z3.IntVal(int(addr)))
+    if family == "binary":
+        b = _parse_binary(text)
+        return (b is not None, z3.StringVal(b.decode("latin-1")) if b is not None else z3.StringVal(""))
+    raise AssertionError(family)  # pragma: no cover
+
+
+__all__ += ["CREDENTIALS", "epoch", "parse_typed", "glob_parts"]

@@ -1,0 +1,596 @@
+"""Named queries over every caller and request, answered with a proof or a replayable counterexample.
+
+Each query returns :class:`Proved`, :class:`Counterexample` (a scenario in the
+scenario format that ``rolecall decide`` replays, and which this module has
+already replayed through the model: a counterexample that does not replay is
+never reported, the answer is then :class:`Unknown`) or :class:`Unknown` (a
+timeout, or a construct the encoding cannot state exactly; never a pass).
+
+The names follow IAM Access Analyzer's policy checks so that results compare
+one to one (DESIGN.md): ``check_no_new_access``, ``check_access_not_granted``,
+``check_no_public_access``; plus ``external_id_required`` and ``who_can_assume``
+(findings: which principals, accounts and services can assume the role, and
+under which conditions, each with a witness).
+
+A trust policy is asked about in the **trust frame**: the role is fixed
+(``role_arn``), the caller is any IAM user, role session or service of any
+account, with any request, and its own side (identity policy, boundary, session
+policy) allowing or not, freely: so a query sees everything the trust policy
+lets through, and what it needs from the caller. An identity policy is asked
+about in the **identity frame**: the caller is fixed (``caller_arn``) and the
+role is any role of its partition whose trust policy delegates to the caller's
+account. See ``_universe.py`` for the universe's stated limits.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import z3
+
+from ..arn import is_account_id, parse_caller_arn, parse_role_arn
+from ..errors import InputError, RolecallError
+from ..policy import Policy, PolicyKind, parse_policy
+from ..scenario import Semantics, load_scenario
+from ._universe import Frame, Universe
+from .decode import decode
+from .encode import ACTIONS, SERVICE, Encoding, Unsupported, World, encode, entry_classes
+
+__all__ = [
+    "Answer",
+    "Counterexample",
+    "Finding",
+    "Proved",
+    "Unknown",
+    "check_access_not_granted",
+    "check_equivalent",
+    "check_no_new_access",
+    "check_no_public_access",
+    "external_id_required",
+    "who_can_assume",
+]
+
+#: Z3's budget per check (the issue's ceiling: no query over 10 s).
+DEFAULT_TIMEOUT_MS = 10_000
+DEFAULT_ROLE = "arn:aws:iam::111122223333:role/rolecall-role"
+DEFAULT_CALLER = "arn:aws:iam::111122223333:user/rolecall-caller"
+_REPLAY_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class Proved:
+    """No request in the universe violates the property."""
+
+    query: str
+    statement: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"query": self.query, "result": "proved", "statement": self.statement}
+
+
+@dataclass(frozen=True)
+class Counterexample:
+    """A scenario that violates the property; ``expect`` holds the model's decision on it."""
+
+    query: str
+    statement: str
+    scenario: dict[str, Any]
+    decision: str
+    compare: dict[str, Any] | None = None
+    """For comparisons: the same request against the other policy, and its decision."""
+
+    def to_json(self) -> dict[str, Any]:
+        out = {"query": self.query, "result": "counterexample", "statement": self.statement, "scenario": self.scenario}
+        if self.compare is not None:
+            out["compare"] = self.compare
+        return out
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """The solver could not decide (timeout, unsupported construct): never a pass."""
+
+    query: str
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"query": self.query, "result": "unknown", "reason": self.reason}
+
+
+Answer = Proved | Counterexample | Unknown
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Who can assume the role through one principal entry of one trust statement."""
+
+    statement: int
+    sid: str | None
+    principal: str
+    principal_class: str
+    accounts: tuple[str, ...] | str
+    """The accounts that can use this grant, or ``"any"``."""
+    cross_account: bool
+    same_account: bool
+    external_id_required: bool
+    conditions: dict[str, Any] | None
+    witness: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "statement": self.statement,
+            "principal": self.principal,
+            "class": self.principal_class,
+            "accounts": list(self.accounts) if isinstance(self.accounts, tuple) else self.accounts,
+            "cross_account": self.cross_account,
+            "same_account": self.same_account,
+            "external_id_required": self.external_id_required,
+        }
+        if self.sid is not None:
+            out["sid"] = self.sid
+        if self.conditions:
+            out["conditions"] = self.conditions
+        out["witness"] = self.witness
+        return out
+
+
+# =========================================================================== plumbing
+
+
+def _model_decide() -> Callable[[Any], Any]:
+    return importlib.import_module("model.decide").decide  # type: ignore[no-any-return]
+
+
+def _replay(doc: dict[str, Any]) -> str:
+    """The model's decision on a decoded scenario (``"invalid: …"`` if it does not load or decide)."""
+    try:
+        return str(_model_decide()(load_scenario(doc)).decision)
+    except RolecallError as exc:
+        return f"invalid: {exc}"
+
+
+def _synthetic_trust(caller_arn: str) -> Policy:
+    """The identity frame's trust policy: the caller's account, for every action AssumeRole needs."""
+    p = parse_caller_arn(caller_arn)
+    return parse_policy(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"AWS": f"arn:{p.partition}:iam::{p.account}:root"},
+                    "Action": list(ACTIONS),
+                }
+            ],
+        },
+        PolicyKind.TRUST,
+    )
+
+
+class _Query:
+    """One query: a universe shared by one or two worlds, and a solver over it."""
+
+    def __init__(
+        self,
+        name: str,
+        policies: Sequence[Policy],
+        *,
+        role_arn: str,
+        caller_arn: str,
+        semantics: Semantics | None,
+        timeout_ms: int,
+        identity: Policy | None = None,
+    ) -> None:
+        kinds = {p.kind for p in policies}
+        if len(kinds) != 1 or next(iter(kinds)) not in (PolicyKind.TRUST, PolicyKind.IDENTITY):
+            raise InputError("the policies of a query are all trust policies or all identity policies", "$")
+        self.name, self.semantics, self.timeout_ms = name, semantics or Semantics(), timeout_ms
+        self.mode = "trust" if PolicyKind.TRUST in kinds else "identity"
+        parse_role_arn(role_arn, "--role-arn")
+        self.caller_arn = caller_arn
+        if self.mode == "identity":
+            parse_caller_arn(caller_arn, "--caller-arn")
+        everything = (*policies, *((identity,) if identity is not None else ()))
+        self.identity = identity
+        self.universe = Universe(Frame(self.mode, tuple(everything), role_arn, caller_arn, free_side=identity is None))
+        self.worlds = [self._world(p) for p in policies]
+        self.encodings = [encode(w, self.universe.env) for w in self.worlds]
+        self.universe.finish()
+
+    def _world(self, policy: Policy) -> World:
+        if self.mode == "trust":
+            return World(trust=policy, identity=(self.identity,) if self.identity else (), semantics=self.semantics)
+        return World(trust=_synthetic_trust(self.caller_arn), identity=(policy,), semantics=self.semantics)
+
+    def doc(self, m: z3.ModelRef, index: int = 0) -> dict[str, Any]:
+        w = self.worlds[index]
+        return decode(self.universe, m, trust=w.trust, identity=w.identity, semantics=self.semantics)
+
+    def solve(self, *goal: z3.BoolRef) -> tuple[str, z3.ModelRef | str]:
+        """``("sat", model)``, ``("unsat", "")`` or ``("unknown", reason)``."""
+        solver = z3.Solver()
+        solver.set(timeout=self.timeout_ms)
+        solver.add(*self.universe.constraints, *goal)
+        verdict = solver.check()
+        if verdict == z3.sat:
+            return "sat", solver.model()
+        if verdict == z3.unsat:
+            return "unsat", ""
+        return "unknown", solver.reason_unknown()
+
+    def find(
+        self, goal: Sequence[z3.BoolRef], check: Callable[[dict[str, Any]], bool]
+    ) -> tuple[str, dict[str, Any] | str]:
+        """Solve and decode, replaying through the model; a decoding the model does not confirm is
+        excluded and the search goes on a few times, then gives up as unknown."""
+        extra: list[z3.BoolRef] = []
+        for _ in range(_REPLAY_ATTEMPTS):
+            verdict, m = self.solve(*goal, *extra)
+            if verdict != "sat":
+                return verdict, m
+            assert isinstance(m, z3.ModelRef)
+            doc = self.doc(m)
+            if check(doc):
+                return "sat", doc
+            extra.append(_block(self.universe, m))
+        return "unknown", f"no decoded counterexample replayed through the model in {_REPLAY_ATTEMPTS} attempts"
+
+
+def _block(u: Universe, m: z3.ModelRef) -> z3.BoolRef:
+    """Exclude the caller and request of one model (so the next try differs)."""
+    terms = [u.caller.kind, u.caller.account, u.caller.name, u.session_name]
+    return z3.Not(z3.And(*[t == m.eval(t, model_completion=True) for t in terms]))
+
+
+def _answer(query: str, build: Callable[[], Answer]) -> Answer:
+    try:
+        return build()
+    except Unsupported as exc:
+        return Unknown(query, f"unsupported: {exc}")
+    except z3.Z3Exception as exc:  # pragma: no cover - resource exhaustion inside Z3
+        return Unknown(query, f"solver error: {exc}")
+
+
+def _with_policy(doc: dict[str, Any], mode: str, policy: Policy) -> dict[str, Any]:
+    """The same scenario with the compared policy swapped in."""
+    other = {**doc, "caller": dict(doc["caller"]), "role": dict(doc["role"])}
+    if mode == "trust":
+        other["role"]["trust_policy"] = policy.to_json()
+    else:
+        other["caller"]["identity_policies"] = [policy.to_json()]
+    return other
+
+
+def _allowed_in(u: Universe, actions: Iterable[str]) -> z3.BoolRef:
+    """The request needs one of these actions (sts:AssumeRole: every request)."""
+    need = {ACTIONS[0]: z3.BoolVal(True), ACTIONS[1]: u.need_tag, ACTIONS[2]: u.need_source}
+    chosen = list(actions)
+    for a in chosen:
+        if a not in need:
+            raise InputError(f"an action AssumeRole can require: {', '.join(ACTIONS)} (not {a!r})", "--action")
+    return z3.Or(*[need[a] for a in chosen]) if chosen else z3.BoolVal(True)
+
+
+# =========================================================================== the queries
+
+
+def check_no_new_access(
+    old: Policy,
+    new: Policy,
+    *,
+    role_arn: str = DEFAULT_ROLE,
+    caller_arn: str = DEFAULT_CALLER,
+    semantics: Semantics | None = None,
+    timeout_ms: int = DEFAULT_TIMEOUT_MS,
+) -> Answer:
+    """Everything ``new`` allows, ``old`` allowed: no request is allowed under the new policy
+    and not under the old one. Both are trust policies or both identity policies."""
+    name = "check-no-new-access"
+
+    def build() -> Answer:
+        q = _Query(
+            name, (new, old), role_arn=role_arn, caller_arn=caller_arn, semantics=semantics, timeout_ms=timeout_ms
+        )
+        enc_new, enc_old = q.encodings
+        compared: dict[str, Any] = {}
+
+        def check(doc: dict[str, Any]) -> bool:
+            old_doc = _with_policy(doc, q.mode, old)
+            old_decision = _replay(old_doc)
+            compared.update(scenario=old_doc, decision=old_decision)
+            return _replay(doc) == "allowed" and old_decision != "allowed"
+
+        verdict, found = q.find([enc_new.allowed, z3.Not(enc_old.allowed)], check)
+        statement = f"every request the new {q.mode} policy allows, the old one allows"
+        if verdict == "unsat":
+            return Proved(name, statement)
+        if verdict == "unknown":
+            return Unknown(name, str(found))
+        assert isinstance(found, dict)
+        return Counterexample(name, statement, found, "allowed", compare=dict(compared))
+
+    return _answer(name, build)
+
+
+def check_equivalent(
+    a: Policy,
+    b: Policy,
+    **options: Any,
+) -> Answer:
+    """``a`` and ``b`` allow exactly the same requests (no new access either way)."""
+    first = check_no_new_access(a, b, **options)
+    if not isinstance(first, Proved):
+        return first
+    second = check_no_new_access(b, a, **options)
+    if isinstance(second, Proved):
+        return Proved("check-equivalent", "the two policies allow exactly the same requests")
+    return second
+
+
+def _principal_terms(u: Universe, principals: Iterable[str]) -> list[z3.BoolRef]:
+    """The caller is one of these: user, role (any session of it), session or account ARNs,
+    unique ids, account ids, or service principal names."""
+    out: list[z3.BoolRef] = []
+    c = u.caller
+    for p in principals:
+        if is_account_id(p):
+            p = f"arn:{u.partition}:iam::{p}:root"
+        if p.endswith(".amazonaws.com") or p.endswith(".amazonaws.com.cn"):
+            out.append(z3.And(c.kind == SERVICE, c.service == z3.StringVal(p)))
+            continue
+        try:
+            terms = entry_classes(c, p)
+        except Unsupported:
+            raise InputError(
+                f"not a principal ARN, account id, unique id or service name: {p!r}", "--principal"
+            ) from None
+        out += [t for _, t in terms]
+    return out
+
+
+def check_access_not_granted(
+    policy: Policy,
+    *,
+    principals: Sequence[str] = (),
+    accounts: Sequence[str] = (),
+    roles: Sequence[str] = (),
+    actions: Sequence[str] = (),
+    role_arn: str = DEFAULT_ROLE,
+    caller_arn: str = DEFAULT_CALLER,
+    semantics: Semantics | None = None,
+    timeout_ms: int = DEFAULT_TIMEOUT_MS,
+) -> Answer:
+    """The policy grants none of the named access. For a trust policy: none of ``principals``
+    (or no principal of ``accounts``) can assume the role. For an identity policy: the caller can
+    assume none of ``roles`` (or no role of ``accounts``). ``actions`` narrows to requests that
+    need one of them (sts:TagSession: requests with session tags). With no selector at all: the
+    policy grants nothing."""
+    name = "check-access-not-granted"
+    for a in accounts:
+        if not is_account_id(a):
+            raise InputError(f"not a 12-digit account id: {a!r}", "--account")
+
+    def build() -> Answer:
+        q = _Query(
+            name, (policy,), role_arn=role_arn, caller_arn=caller_arn, semantics=semantics, timeout_ms=timeout_ms
+        )
+        u, enc = q.universe, q.encodings[0]
+        who: list[z3.BoolRef] = []
+        if q.mode == "trust":
+            if roles:
+                raise InputError(
+                    "--role selects roles for an identity policy; a trust policy's role is --role-arn", "--role"
+                )
+            who += _principal_terms(u, principals)
+            who += [z3.And(u.caller.kind != SERVICE, u.caller.account == z3.StringVal(a)) for a in accounts]
+        else:
+            if principals:
+                raise InputError(
+                    "--principal selects callers of a trust policy; an identity policy's caller is --caller-arn",
+                    "--principal",
+                )
+            who += [u.role.account == z3.StringVal(a) for a in accounts]
+            for arn in roles:
+                r = parse_role_arn(arn, "--role")
+                who.append(
+                    z3.And(
+                        *[
+                            t == z3.StringVal(v)
+                            for t, v in ((u.role.account, r.account), (u.role.path, r.path), (u.role.name, r.name))
+                        ],
+                        z3.BoolVal(r.partition == u.partition),
+                    )
+                )
+        goal = [enc.allowed, _allowed_in(u, actions)]
+        if who:
+            goal.append(z3.Or(*who))
+        verdict, found = q.find(goal, lambda doc: _replay(doc) == "allowed")
+        statement = "the policy grants none of the named access"
+        if verdict == "unsat":
+            return Proved(name, statement)
+        if verdict == "unknown":
+            return Unknown(name, str(found))
+        assert isinstance(found, dict)
+        return Counterexample(name, statement, found, "allowed")
+
+    return _answer(name, build)
+
+
+def _outside(u: Universe, trusted_accounts: Sequence[str], trusted_orgs: Sequence[str]) -> z3.BoolRef:
+    c = u.caller
+    inside = [c.account == z3.StringVal(a) for a in trusted_accounts]
+    if trusted_orgs:
+        org = u.key("aws:principalorgid")
+        single = z3.And(org.count == 1, z3.Not(org.is_tuple))
+        inside += [z3.And(single, org.slots[0] == z3.StringVal(o)) for o in trusted_orgs]
+    return z3.And(c.kind != SERVICE, z3.Not(z3.Or(*inside)) if inside else z3.BoolVal(True))
+
+
+def check_no_public_access(
+    trust: Policy,
+    *,
+    trusted_accounts: Sequence[str] | None = None,
+    trusted_orgs: Sequence[str] = (),
+    role_arn: str = DEFAULT_ROLE,
+    semantics: Semantics | None = None,
+    timeout_ms: int = DEFAULT_TIMEOUT_MS,
+) -> Answer:
+    """No IAM principal outside the trusted accounts (default: the role's own) and outside the
+    trusted organizations (``aws:PrincipalOrgID``) can assume the role. Service principals act
+    for the account and are not public; ``who_can_assume`` lists them."""
+    name = "check-no-public-access"
+    accounts = (
+        list(trusted_accounts) if trusted_accounts is not None else [parse_role_arn(role_arn, "--role-arn").account]
+    )
+    for a in accounts:
+        if not is_account_id(a):
+            raise InputError(f"not a 12-digit account id: {a!r}", "--trusted-account")
+
+    def build() -> Answer:
+        q = _Query(
+            name, (trust,), role_arn=role_arn, caller_arn=DEFAULT_CALLER, semantics=semantics, timeout_ms=timeout_ms
+        )
+        u = q.universe
+        goal = [q.encodings[0].allowed, _outside(u, accounts, trusted_orgs)]
+        verdict, found = q.find(goal, lambda doc: _replay(doc) == "allowed")
+        statement = "no principal outside " + ", ".join([*accounts, *trusted_orgs]) + " can assume the role"
+        if verdict == "unsat":
+            return Proved(name, statement)
+        if verdict == "unknown":
+            return Unknown(name, str(found))
+        assert isinstance(found, dict)
+        return Counterexample(name, statement, found, "allowed")
+
+    return _answer(name, build)
+
+
+def external_id_required(
+    trust: Policy,
+    external_ids: Sequence[str] | None = None,
+    *,
+    role_arn: str = DEFAULT_ROLE,
+    semantics: Semantics | None = None,
+    timeout_ms: int = DEFAULT_TIMEOUT_MS,
+) -> Answer:
+    """Every cross-account caller must present an ExternalId (one of ``external_ids`` if given)
+    to assume the role: whatever the statements, ``IfExists``, ``StringLike "*"`` or ``Null``."""
+    name = "external-id-required"
+
+    def build() -> Answer:
+        q = _Query(
+            name, (trust,), role_arn=role_arn, caller_arn=DEFAULT_CALLER, semantics=semantics, timeout_ms=timeout_ms
+        )
+        u = q.universe
+        good = u.external_present
+        if external_ids is not None:
+            good = z3.And(
+                good,
+                z3.Or(*[u.external_id == z3.StringVal(e) for e in external_ids]) if external_ids else z3.BoolVal(False),
+            )
+        cross = z3.And(u.caller.kind != SERVICE, u.caller.account != u.role.account)
+        verdict, found = q.find([q.encodings[0].allowed, cross, z3.Not(good)], lambda doc: _replay(doc) == "allowed")
+        wanted = "an ExternalId" if external_ids is None else "one of the ExternalIds " + ", ".join(external_ids)
+        statement = f"every cross-account caller must present {wanted}"
+        if verdict == "unsat":
+            return Proved(name, statement)
+        if verdict == "unknown":
+            return Unknown(name, str(found))
+        assert isinstance(found, dict)
+        return Counterexample(name, statement, found, "allowed")
+
+    return _answer(name, build)
+
+
+@dataclass
+class WhoCanAssume:
+    """The answer of :func:`who_can_assume`: findings, or why there are none to trust."""
+
+    findings: list[Finding] = field(default_factory=list)
+    unknown: Unknown | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"query": "who-can-assume", "findings": [f.to_json() for f in self.findings]}
+        if self.unknown is not None:
+            out["result"], out["reason"] = "unknown", self.unknown.reason
+        else:
+            out["result"] = "findings"
+        return out
+
+
+def who_can_assume(
+    trust: Policy,
+    identity: Policy | None = None,
+    *,
+    role_arn: str = DEFAULT_ROLE,
+    semantics: Semantics | None = None,
+    timeout_ms: int = DEFAULT_TIMEOUT_MS,
+) -> WhoCanAssume:
+    """Findings: for each principal entry of each trust Allow statement that can actually grant
+    sts:AssumeRole, who can use it (accounts, same- or cross-account, whether an ExternalId is
+    required), the statement's conditions, and a witness scenario the model allows. With
+    ``identity``, every caller holds that identity policy (else the caller side is free)."""
+    name = "who-can-assume"
+    out = WhoCanAssume()
+    try:
+        q = _Query(
+            name,
+            (trust,),
+            role_arn=role_arn,
+            caller_arn=DEFAULT_CALLER,
+            semantics=semantics,
+            timeout_ms=timeout_ms,
+            identity=identity,
+        )
+    except Unsupported as exc:
+        out.unknown = Unknown(name, f"unsupported: {exc}")
+        return out
+    u, enc = q.universe, q.encodings[0]
+    role_account = parse_role_arn(role_arn).account
+    for (si, entry), grant in sorted(q.encodings[0].grants.items()):
+        goal = [enc.allowed, grant]
+        verdict, found = q.find(goal, lambda doc: _replay(doc) == "allowed")
+        if verdict == "unsat":
+            continue
+        if verdict == "unknown":
+            out.unknown = Unknown(name, f"statement {si}, principal {entry}: {found}")
+            return out
+        assert isinstance(found, dict)
+        cls = _class_of(enc, entry)
+        service = cls == "service"
+        same = not service and q.solve(*goal, u.caller.account == z3.StringVal(role_account))[0] == "sat"
+        cross = (
+            not service
+            and q.solve(*goal, u.caller.kind != SERVICE, u.caller.account != z3.StringVal(role_account))[0] == "sat"
+        )
+        accounts: tuple[str, ...] | str
+        if service:
+            accounts = ()
+        else:
+            witness_account = str(found["caller"]["arn"]).split(":")[4]
+            other = q.solve(*goal, u.caller.kind != SERVICE, u.caller.account != z3.StringVal(witness_account))[0]
+            accounts = "any" if other == "sat" else (witness_account,)
+        needs_external = q.solve(*goal, z3.Not(u.external_present))[0] == "unsat"
+        st = trust.statements[si]
+        conditions = st.to_json().get("Condition")
+        out.findings.append(Finding(si, st.sid, entry, cls, accounts, cross, same, needs_external, conditions, found))
+    return out
+
+
+def _class_of(enc: Encoding, entry: str) -> str:
+    if entry == "*":
+        return "wildcard"
+    if entry.endswith(":root"):
+        return "account"
+    if ":assumed-role/" in entry:
+        return "session"
+    if ":role/" in entry or entry.startswith("AROA"):
+        return "role"
+    if ":user/" in entry or entry.startswith("AIDA"):
+        return "user"
+    return "service"
+
+
+__all__ += ["WhoCanAssume"]
