@@ -82,7 +82,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
 
 def _target_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--target", default="moto",
-                   help="model, moto (default), moto-server, endpoint, or package.module:object")
+                   help="model, solver, moto (default), moto-server, moto-server-http, endpoint, or "
+                        "package.module:object")
     p.add_argument("--endpoint-url", metavar="URL", help="the emulator's URL (target endpoint)")
     p.add_argument("--accounts", metavar="FILE", help="accounts file with credentials per account (target endpoint)")
 

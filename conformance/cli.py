@@ -69,9 +69,18 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     d.add_argument("inputs", nargs="*", metavar="FILE|-", help="scenario files (file:// prefix allowed); default stdin")
     d.add_argument("--explain", action="store_true", help="explain each decision in prose instead of JSON")
+    d.add_argument(
+        "--engine",
+        choices=("model", "solver"),
+        default="model",
+        help="decide with the reference model (default) or with the Z3 encoding of model/solver (same results; "
+        "the solver engine reports no statements)",
+    )
     from ._commands import add_commands
+    from ._solve import add_solver_commands
 
     add_commands(sub)
+    add_solver_commands(sub)
     return parser
 
 
@@ -92,7 +101,7 @@ def _read(name: str, stdin: TextIO) -> tuple[str, str]:
         raise InputError(f"{path}: cannot read ({exc.strerror})", "$") from None
 
 
-def explain(s: Scenario, r: Result) -> str:
+def explain(s: Scenario, r: Result, engine: str = "model") -> str:
     """The decision for a person: which side decided, which statement, why."""
     lines = [f"{s.id or '(scenario)'}", f"  decision: {r.decision}" + (f" ({r.error_code})" if r.error_code else "")]
     lines.append(f"  decided by: {r.rule}, {_RULES.get(r.rule, r.rule)}")
@@ -112,7 +121,9 @@ def explain(s: Scenario, r: Result) -> str:
             where = f"level {reason.level}, " + where
         how = f", principal matched as {reason.principal_class}" if reason.principal_class else ""
         lines.append(f"  - {reason.effect} in the {reason.policy}: {where}{how}")
-    if r.decision == "allowed" and not r.reasons:
+    if r.decision == "allowed" and not r.reasons and engine == "solver":
+        lines.append("  - (the solver engine reports no statements; decide with --engine model to see them)")
+    elif r.decision == "allowed" and not r.reasons:
         lines.append("  - no statement needed beyond the rules (for example a legacy implicit self-trust, R12)")
     if r.assumed_role:
         a = r.assumed_role
@@ -143,6 +154,9 @@ def _printable(text: str) -> str:
 
 def _decide(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
     status = EXIT_OK
+    engine = decide
+    if args.engine == "solver":
+        from model.solver import decide as engine
     for name in args.inputs or ["-"]:
         try:
             source, text = _read(name, stdin)
@@ -153,17 +167,18 @@ def _decide(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -
             continue
         for s in scenarios:
             try:
-                result = decide(s)
-                if result.decision == "allowed":
+                result = engine(s)
+                if result.decision == "allowed" and args.engine == "model":
                     result = result._replace(reasons=granting_reasons(s))
             except InputError as exc:  # UndecidableError included: fail closed, never an Allow
                 err.write(_line(f"rolecall: cannot decide {_label(s, source)}: {exc.message} (at {exc.path})"))
                 status = max(status, EXIT_INPUT)
                 continue
-            out.write(
-                _printable(explain(s, result) if args.explain else json.dumps(result.to_json(), ensure_ascii=False))
-                + "\n"
-            )
+            if args.explain:
+                shown = explain(s, result, args.engine)
+            else:
+                shown = json.dumps(result.to_json(), ensure_ascii=False)
+            out.write(_printable(shown) + "\n")
             mismatch = expectation_mismatch(s, result)
             if mismatch:
                 err.write(_line(f"rolecall: expectation not met for {_label(s, source)}: {'; '.join(mismatch)}"))
@@ -185,6 +200,10 @@ def main(
         args = _build_parser().parse_args(argv)
         if args.command == "decide":
             return _decide(args, out, err, inp)
+        from ._solve import SOLVER_COMMANDS, run_solver_command
+
+        if args.command in SOLVER_COMMANDS:
+            return run_solver_command(args, out, err, inp)
         if args.command in ("conformance", "replay", "matrix"):
             from ._commands import run_from_cli
 

@@ -48,7 +48,8 @@ if TYPE_CHECKING:
 __all__: list[str] = []
 
 _OPTIONS = (
-    ("target", "the conformance target: model, moto, moto-server, endpoint, or package.module:object", "moto"),
+    ("target", "the conformance target: model, solver, moto, moto-server, moto-server-http, endpoint, or "
+               "package.module:object", "moto"),
     ("endpoint_url", "the emulator's URL, for --rolecall-target endpoint", None),
     ("accounts", "the accounts file (credentials per account), for --rolecall-target endpoint", None),
     ("report", "write report.json and CONFORMANCE.md into this directory", None),

@@ -1,6 +1,7 @@
 """Targets: what the suite runs scenarios against (protocol in :mod:`conformance.targets.base`).
 
-Built-ins, by name: ``model`` (the reference model), ``moto`` (moto in-process,
+Built-ins, by name: ``model`` (the reference model), ``solver`` (the model's Z3
+engine, :func:`model.solver.decide`), ``moto`` (moto in-process,
 IAM enforcement on), ``moto-server`` (a ``ThreadedMotoServer`` the suite starts
 on 127.0.0.1, the AssumeRole over HTTP), ``moto-server-http`` (the same with
 every provisioning call over HTTP too) and ``endpoint`` (any URL, with an accounts file naming the
@@ -27,7 +28,7 @@ __all__ = [
     "load_target",
 ]
 
-BUILTIN = ("model", "moto", "moto-server", "moto-server-http", "endpoint")
+BUILTIN = ("model", "solver", "moto", "moto-server", "moto-server-http", "endpoint")
 
 
 def load_target(spec: str, *, endpoint_url: str | None = None, accounts: str | None = None,
@@ -40,6 +41,10 @@ def load_target(spec: str, *, endpoint_url: str | None = None, accounts: str | N
         from .model import ModelTarget
 
         return ModelTarget()
+    if spec == "solver":
+        from .solver import SolverTarget
+
+        return SolverTarget()
     if spec == "moto":
         from .moto import MotoTarget
 

@@ -26,6 +26,7 @@ __all__ = [
     "glob_regex",
     "literal_re",
     "template_regex",
+    "units_regex",
 ]
 
 _RS = z3.ReSort(z3.StringSort())
@@ -62,6 +63,23 @@ def glob_regex(glob: Glob, arn: bool) -> z3.ReRef:
     pieces: list[z3.ReRef] = []
     literal = ""
     for kind, text in _units(glob, arn=arn):
+        if kind == "lit":
+            literal += text
+            continue
+        if literal:
+            pieces.append(literal_re(literal))
+            literal = ""
+        pieces.append(_UNIT[(kind, text)])
+    if literal:
+        pieces.append(literal_re(literal))
+    return _concat(pieces)
+
+
+def units_regex(units: Sequence[tuple[str, str]]) -> z3.ReRef:
+    """The regular expression of a run of the model's glob units."""
+    pieces: list[z3.ReRef] = []
+    literal = ""
+    for kind, text in units:
         if kind == "lit":
             literal += text
             continue

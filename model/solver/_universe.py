@@ -44,6 +44,7 @@ from .encode import (
     SERVICE,
     SESSION,
     USER,
+    ArnTerm,
     Caller,
     Env,
     KeyState,
@@ -51,7 +52,7 @@ from .encode import (
     Unsupported,
 )
 
-__all__ = ["Frame", "Universe", "referenced_keys"]
+__all__ = ["Frame", "Universe", "entry_fields", "observed_fields", "referenced_keys"]
 
 _RS = z3.ReSort(z3.StringSort())
 
@@ -71,12 +72,26 @@ def _chars(spec: str) -> z3.ReRef:
 
 
 _NAME_CHARS = _chars("a-zA-Z0-9_+=,.@-")
-_NAME = z3.Loop(_NAME_CHARS, 1, 64)
-_SESSION_NAME = z3.Loop(_NAME_CHARS, 2, 64)
-_EXTERNAL_ID = z3.Loop(_chars("a-zA-Z0-9_+=,.@:/-"), 2, 1224)
+
+#: A bounded repetition as Z3 handles it best: membership in a starred class plus a length
+#: range (``Loop(c, lo, hi)`` unrolls into large automata, and string search slows down badly).
+_Bounded = tuple[z3.ReRef, int, int]
+
+
+def _within(term: z3.SeqRef, domain: _Bounded) -> z3.BoolRef:
+    chars, lo, hi = domain
+    if lo == hi:  # fixed width (account ids): position by position searches far better than a star
+        return z3.And(z3.Length(term) == lo, *[z3.InRe(z3.SubString(term, i, 1), chars) for i in range(lo)])
+    return z3.And(z3.InRe(term, z3.Star(chars)), z3.Length(term) >= lo, z3.Length(term) <= hi)
+
+
+_NAME: _Bounded = (_NAME_CHARS, 1, 64)
+_SESSION_NAME: _Bounded = (_NAME_CHARS, 2, 64)
+_EXTERNAL_ID: _Bounded = (_chars("a-zA-Z0-9_+=,.@:/-"), 2, 1224)
 _PATH = z3.Union(z3.Re("/"), z3.Concat(z3.Re("/"), z3.Star(z3.Range("!", "~")), z3.Re("/")))
-_ACCOUNT = z3.Loop(z3.Range("0", "9"), 12, 12)
-_UNIQUE = z3.Concat(z3.Union(z3.Re("AIDA"), z3.Re("AROA")), z3.Loop(_chars("A-Z0-9"), 12, 21))
+_ACCOUNT: _Bounded = (z3.Range("0", "9"), 12, 12)
+_UNIQUE = z3.Concat(z3.Union(z3.Re("AIDA"), z3.Re("AROA")), z3.Plus(_chars("A-Z0-9")))
+_UNIQUE_LENGTH = (16, 25)
 _SERVICE = z3.Concat(
     _chars("a-z0-9"),
     z3.Star(_chars("a-z0-9.-")),
@@ -84,8 +99,8 @@ _SERVICE = z3.Concat(
     z3.Option(z3.Re(".cn")),
 )
 _TAG_CHARS = _chars("a-zA-Z0-9 _.:/=+@-")
-_TAG_KEY = z3.Loop(_TAG_CHARS, 1, 128)
-_TAG_VALUE = z3.Loop(_TAG_CHARS, 0, 256)
+_TAG_KEY: _Bounded = (_TAG_CHARS, 1, 128)
+_TAG_VALUE: _Bounded = (_TAG_CHARS, 0, 256)
 #: Free context values: any text of the policy alphabet.
 _FREE = z3.Star(z3.Union(z3.Re("\t"), z3.Re("\n"), z3.Re("\r"), z3.Range(" ", "\u00ff")))
 _AWS_PREFIX = z3.Concat(fold_regex("aws:", str.lower), ANY_RUN)
@@ -137,6 +152,53 @@ def referenced_keys(policies: Iterable[Policy]) -> dict[str, dict[str, int]]:
     return out
 
 
+#: Which fields of the caller and request each context key reads (R4).
+_KEY_FIELDS: dict[str, tuple[str, ...]] = {
+    "aws:principalarn": ("path", "name"),
+    "aws:userid": ("uid", "session"),
+    "aws:username": ("name",),
+    "aws:principalservicename": ("service",),
+    "sts:rolesessionname": ("session_name",),
+    "sts:externalid": ("external_id",),
+    "sts:sourceidentity": ("source_identity",),
+    "aws:sourceidentity": ("caller_source",),
+}
+
+
+def observed_fields(policies: Iterable[Policy], refs: dict[str, dict[str, int]]) -> set[str]:
+    """The caller and request fields some policy can tell apart: through a principal entry or a
+    context key. Every other field is fixed to one valid value in the universe, which loses
+    nothing: no policy (and no query goal, see :attr:`Frame.observe`) reads it, so every value
+    decides alike. This keeps Z3 away from string constraints nothing depends on."""
+    seen: set[str] = set()
+    for key in refs:
+        seen.update(_KEY_FIELDS.get(key, ()))
+    for policy in policies:
+        for st in policy.statements:
+            if st.principal is None:
+                continue
+            if st.principal.service:
+                seen.add("service")
+            for e in st.principal.aws:
+                seen.update(entry_fields(e))
+    return seen
+
+
+def entry_fields(entry: str) -> tuple[str, ...]:
+    """The caller fields a principal entry compares (besides kind, partition and account)."""
+    if entry.startswith(("AIDA", "AROA")):
+        return ("uid",)
+    if ":user/" in entry or ":role/" in entry:
+        return ("path", "name")
+    if ":assumed-role/" in entry:
+        return ("name", "session")
+    if ":federated-user/" in entry:
+        return ("name",)
+    if entry.endswith((".amazonaws.com", ".amazonaws.com.cn")):
+        return ("service",)
+    return ()
+
+
 @dataclass(frozen=True)
 class Frame:
     """What a query fixes. ``mode`` is ``trust`` or ``identity``; in trust mode ``role_arn``
@@ -148,6 +210,8 @@ class Frame:
     caller_arn: str = "arn:aws:iam::111122223333:user/rolecall-caller"
     free_side: bool = True
     """In the trust frame: the caller's own side is free (else the World's identity policies)."""
+    observe: tuple[str, ...] = ()
+    """Fields a query's own goal reads besides the policies (see :func:`observed_fields`)."""
 
 
 @dataclass
@@ -168,8 +232,11 @@ class Universe:
         self.frame = frame
         self.tag = tag
         self.constraints: list[z3.BoolRef] = []
+        self.strict: list[z3.BoolRef] = []
+        """Constraints that only keep decoded values well-formed, added on demand (see the tags)."""
         self.refs = referenced_keys(frame.policies)
         self._check_typed_usage()
+        self.observed = observed_fields(frame.policies, self.refs) | set(frame.observe)
         from ..arn import RoleArn, parse_caller_arn, parse_role_arn
 
         if frame.mode == "trust":
@@ -236,46 +303,53 @@ class Universe:
     # ------------------------------------------------------------------ caller and role
 
     def _symbolic_caller(self) -> Caller:
+        seen = self.observed
+        k = z3.Int(self._n("kind"))
+        user = k == USER
+
+        def field(name: str, default: z3.SeqRef) -> z3.SeqRef:
+            return self._str(name) if name in seen else default
+
         c = Caller(
-            kind=z3.Int(self._n("kind")),
+            kind=k,
             creds=z3.Int(self._n("creds")),
             partition=z3.StringVal(self.partition),
             account=self._str("account"),
-            path=self._str("path"),
-            name=self._str("name"),
-            session=self._str("session"),
-            uid=self._str("uid"),
-            service=self._str("service"),
+            path=field("path", z3.StringVal("/")),
+            name=field("name", z3.If(user, z3.StringVal("alice"), z3.StringVal("app-role"))),
+            session=field("session", z3.StringVal("app-session")),
+            uid=field("uid", z3.If(user, z3.StringVal("AIDAEXAMPLEUSER001"), z3.StringVal("AROAEXAMPLEROLE001"))),
+            service=field("service", z3.StringVal("ec2.amazonaws.com")),
         )
-        k = c.kind
+        iam = [_within(c.account, _ACCOUNT)]
+        if "path" in seen:
+            iam += [z3.InRe(c.path, _PATH), z3.Length(c.path) <= 512]
+        if "name" in seen:
+            iam.append(_within(c.name, _NAME))
+        if "uid" in seen:
+            lo, hi = _UNIQUE_LENGTH
+            iam += [z3.InRe(c.uid, _UNIQUE), z3.Length(c.uid) >= lo, z3.Length(c.uid) <= hi]
         self.constraints += [
             z3.Or(k == USER, k == SESSION, k == SERVICE),
             z3.Implies(k == USER, z3.Or(c.creds == 0, c.creds == 1)),
             z3.Implies(k == SESSION, c.creds == 2),
             z3.Implies(k == SERVICE, c.creds == 0),
-            z3.Implies(k == SERVICE, z3.InRe(c.service, _SERVICE)),
-            z3.Implies(
-                k != SERVICE,
-                z3.And(
-                    z3.InRe(c.account, _ACCOUNT),
-                    z3.InRe(c.path, _PATH),
-                    z3.Length(c.path) <= 512,
-                    z3.InRe(c.name, _NAME),
-                    z3.InRe(c.uid, _UNIQUE),
-                ),
-            ),
-            z3.Implies(k == SESSION, z3.InRe(c.session, _SESSION_NAME)),
+            z3.Implies(k != SERVICE, z3.And(*iam)),
         ]
+        if "service" in seen:
+            self.constraints.append(z3.Implies(k == SERVICE, z3.InRe(c.service, _SERVICE)))
+        if "session" in seen:
+            self.constraints.append(z3.Implies(k == SESSION, _within(c.session, _SESSION_NAME)))
         return c
 
     def _symbolic_role(self) -> RoleTerms:
         role = RoleTerms(
             z3.StringVal(self.partition), self._str("role_account"), self._str("role_path"), self._str("role_name")
         )
-        self._in(role.account, _ACCOUNT)
+        self.constraints.append(_within(role.account, _ACCOUNT))
         self._in(role.path, _PATH)
         self.constraints.append(z3.Length(role.path) <= 512)
-        self._in(role.name, _NAME)
+        self.constraints.append(_within(role.name, _NAME))
         return role
 
     def _side(self, kind: PolicyKind, action: str) -> tuple[z3.BoolRef, z3.BoolRef]:
@@ -403,7 +477,15 @@ class Universe:
                 "aws:principalservicename": (kind == SERVICE, c.service),
             }
             present, value = values[key]
-            return self._single(z3.simplify(present), z3.simplify(value), key)
+            state = self._single(z3.simplify(present), z3.simplify(value), key)
+            if key == "aws:principalarn" and not z3.is_string_value(c.account):
+                resources = (
+                    (kind == USER, "user", z3.Concat(c.path, c.name)),
+                    (kind != USER, "role", z3.Concat(c.path, c.name)),
+                )
+                at = ArnTerm(f"arn:{self.partition}:iam:", c.account, resources)
+                state = KeyState(state.count, state.is_tuple, state.slots, state.typed, (at,))
+            return state
         if key == "aws:resourceaccount":
             return self._single(z3.BoolVal(True), self.role.account, key)
         if key.startswith("aws:principaltag/"):
@@ -459,7 +541,7 @@ class Universe:
         if k not in self.principal_tags:
             present, value = z3.Bool(self._n(f"ptag:{k}")), self._str(f"ptag:{k}=")
             self.constraints.append(
-                z3.Implies(present, z3.And(self.caller.kind != SERVICE, z3.InRe(value, _TAG_VALUE)))
+                z3.Implies(present, z3.And(self.caller.kind != SERVICE, _within(value, _TAG_VALUE)))
             )
             self.principal_tags[k] = (present, value)
         return self.principal_tags[k]
@@ -467,7 +549,7 @@ class Universe:
     def _role_tag(self, k: str) -> tuple[z3.BoolRef, z3.SeqRef]:
         if k not in self.role_tags:
             present, value = z3.Bool(self._n(f"rtag:{k}")), self._str(f"rtag:{k}=")
-            self.constraints.append(z3.Implies(present, z3.InRe(value, _TAG_VALUE)))
+            self.constraints.append(z3.Implies(present, _within(value, _TAG_VALUE)))
             self.role_tags[k] = (present, value)
         return self.role_tags[k]
 
@@ -475,28 +557,41 @@ class Universe:
 
     def _build_request(self) -> None:
         c = self.caller
-        self.session_name = self._str("session_name")
-        self._in(self.session_name, _SESSION_NAME)
+        seen = self.observed
+        if "session_name" in seen:
+            self.session_name = self._str("session_name")
+            self.constraints.append(_within(self.session_name, _SESSION_NAME))
+        else:
+            self.session_name = z3.StringVal("rolecall-session")
         self.external_present, self.external_id = z3.Bool(self._n("has_external_id")), self._str("external_id")
-        self.constraints.append(z3.Implies(self.external_present, z3.InRe(self.external_id, _EXTERNAL_ID)))
-        self.source_identity = self._str("source_identity")
-        self.constraints.append(z3.Implies(self.need_source, z3.InRe(self.source_identity, _SESSION_NAME)))
+        if "external_id" in seen:
+            self.constraints.append(z3.Implies(self.external_present, _within(self.external_id, _EXTERNAL_ID)))
+        else:
+            self.external_present, self.external_id = z3.BoolVal(False), z3.StringVal("")
+        if "source_identity" in seen or "caller_source" in seen:
+            self.source_identity = self._str("source_identity")
+            self.constraints.append(z3.Implies(self.need_source, _within(self.source_identity, _SESSION_NAME)))
+        else:
+            self.source_identity = z3.StringVal("rolecall-source")
         # the caller's own source identity (role sessions only); a chain keeps it (R13)
-        present, value = z3.Bool(self._n("caller_source")), self._str("caller_source=")
-        self.constraints.append(z3.Implies(present, z3.And(c.kind == SESSION, z3.InRe(value, _SESSION_NAME))))
-        self.constraints.append(z3.Implies(z3.And(present, self.need_source), value == self.source_identity))
+        if "caller_source" in seen:
+            present, value = z3.Bool(self._n("caller_source")), self._str("caller_source=")
+            self.constraints.append(z3.Implies(present, z3.And(c.kind == SESSION, _within(value, _SESSION_NAME))))
+            self.constraints.append(z3.Implies(z3.And(present, self.need_source), value == self.source_identity))
+        else:
+            present, value = z3.BoolVal(False), z3.StringVal("")
         self.caller_source = (present, value)
         # MFA (GKEYS): absent for long-term keys without MFA, "false" for temporary credentials
-        self.mfa_present, self.mfa_value = z3.Bool(self._n("mfa_present")), self._str("mfa_value")
+        # 0 absent, 1 "true", 2 "false": a small integer, not a string, keeps the search easy
+        self.mfa = z3.Int(self._n("mfa"))
+        self.mfa_present = self.mfa != 0
+        self.mfa_value = z3.If(self.mfa == 1, z3.StringVal("true"), z3.StringVal("false"))
         self.constraints += [
-            z3.Implies(
-                self.mfa_present, z3.Or(self.mfa_value == z3.StringVal("true"), self.mfa_value == z3.StringVal("false"))
-            ),
-            z3.Implies(z3.Not(self.mfa_present), z3.And(c.kind != SESSION, c.creds == 0)),
-            z3.Implies(
-                z3.And(self.mfa_present, self.mfa_value == z3.StringVal("false")), z3.Or(c.creds == 1, c.creds == 2)
-            ),
-            z3.Implies(c.kind == SERVICE, z3.Not(self.mfa_present)),
+            self.mfa >= 0,
+            self.mfa <= 2,
+            z3.Implies(self.mfa == 0, z3.And(c.kind != SESSION, c.creds == 0)),
+            z3.Implies(self.mfa == 2, z3.Or(c.creds == 1, c.creds == 2)),
+            z3.Implies(c.kind == SERVICE, self.mfa == 0),
         ]
         # tags: slots only when a policy reads them
         tag_refs = sorted(k.split("/", 1)[1] for k in self.refs if k.startswith("aws:requesttag/"))
@@ -510,12 +605,22 @@ class Universe:
         self.tags: list[tuple[z3.BoolRef, z3.SeqRef, z3.SeqRef]] = []
         for i in range(n):
             active, key, value = z3.Bool(self._n(f"tag{i}")), self._str(f"tag{i}:key"), self._str(f"tag{i}:value")
-            self.constraints += [
+            _, key_lo, key_hi = _TAG_KEY
+            self.constraints.append(
                 z3.Implies(
                     active,
-                    z3.And(z3.InRe(key, _TAG_KEY), z3.Not(z3.InRe(key, _AWS_PREFIX)), z3.InRe(value, _TAG_VALUE)),
-                ),
-            ]
+                    z3.And(
+                        z3.Length(key) >= key_lo,
+                        z3.Length(key) <= key_hi,
+                        z3.Length(value) <= _TAG_VALUE[2],
+                        z3.Not(z3.InRe(key, _AWS_PREFIX)),
+                    ),
+                )
+            )
+            # The character classes make Z3's search erratic (seconds instead of milliseconds); they
+            # only keep a decoded tag valid, so they are added when a decoded tag was not (see
+            # queries._Query.find): leaving them out enlarges the universe, which keeps proofs sound.
+            self.strict.append(z3.Implies(active, z3.And(_within(key, _TAG_KEY), _within(value, _TAG_VALUE))))
             if self.tags:
                 self.constraints.append(z3.Implies(active, self.tags[-1][0]))
             for other_active, other_key, _ in self.tags:

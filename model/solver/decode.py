@@ -97,7 +97,7 @@ def _caller(u: Universe, ev: _Eval, identity: tuple[Policy, ...]) -> dict[str, A
     present, value = u.caller_source
     if ev.b(present):
         out["source_identity"] = ev.s(value)
-    if ev.b(u.mfa_present) and ev.s(u.mfa_value) == "true":
+    if ev.i(u.mfa) == 1:
         out["mfa"] = True
     return out
 

@@ -46,10 +46,10 @@ from typing import Any
 import z3
 
 from ..conditions import OPERATORS, Condition, Var, _parse_binary, _parse_date, _parse_ip, _parse_number, parse_template
-from ..match import glob_parts
+from ..match import _units, glob_parts
 from ..policy import Policy, PolicyKind, Statement
 from ..scenario import Semantics
-from ._re import arn_shape, fold_regex, folds_below_range, template_regex
+from ._re import arn_shape, fold_regex, folds_below_range, template_regex, units_regex
 
 __all__ = [
     "ACTIONS",
@@ -59,6 +59,7 @@ __all__ = [
     "SERVICE",
     "SESSION",
     "USER",
+    "ArnTerm",
     "Caller",
     "Encoding",
     "Env",
@@ -110,6 +111,14 @@ class RoleTerms:
     name: z3.SeqRef
 
     @property
+    def structured(self) -> ArnTerm | None:
+        """The role ARN by fields, for a symbolic role (a constant one is matched whole)."""
+        partition = _const_str(self.partition)
+        if partition is None or z3.is_string_value(self.account):
+            return None
+        return ArnTerm(f"arn:{partition}:iam:", self.account, ((_TRUE, "role", z3.Concat(self.path, self.name)),))
+
+    @property
     def arn(self) -> z3.SeqRef:
         return z3.Concat(
             z3.StringVal("arn:"),
@@ -120,6 +129,20 @@ class RoleTerms:
             self.path,
             self.name,
         )
+
+
+@dataclass(frozen=True)
+class ArnTerm:
+    """An ARN whose first four fields are known text: ``{head}:{account}:{resource}``, the resource
+    one of several guarded terms (a user's or a role's). Lets a pattern be matched field by field
+    (DESIGN.md: never one symbolic string for the whole ARN where it can be helped)."""
+
+    head: str
+    """``arn:{partition}:{service}:{region}``."""
+    account: z3.SeqRef
+    """Twelve digits (the universe's domain)."""
+    resources: tuple[tuple[z3.BoolRef, str, z3.SeqRef], ...]
+    """(guard, literal start, the rest): ``user`` + path + name, or ``role`` + path + name."""
 
 
 #: A typed reading of one context value: (parses, value) for numeric, date, ip or binary.
@@ -136,6 +159,8 @@ class KeyState:
     is_tuple: z3.BoolRef
     slots: tuple[z3.SeqRef, ...]
     typed: Typed
+    arns: tuple[ArnTerm | None, ...] = ()
+    """The ARN structure of each slot, where the universe knows it (``aws:PrincipalArn``)."""
 
 
 @dataclass
@@ -569,11 +594,11 @@ class _Encoder:
         negate = bool(st.not_resources)
         if "*" in patterns:
             return _FALSE if negate else _TRUE
-        arn = self.env.role.arn
+        arn, structure = self.env.role.arn, self.env.role.structured
         hits = []
         for text in patterns:
             tpl = parse_template(text, wildcards=True, variables=st.variables, where="$")
-            hits.append(self._glob_test(tpl, arn, arn=True))
+            hits.append(self._glob_test(tpl, arn, arn=True, structure=structure))
         hit = _or(hits)
         return _not(hit) if negate else hit
 
@@ -631,6 +656,7 @@ class _Encoder:
     ) -> tuple[z3.BoolRef, z3.BoolRef, z3.BoolRef]:
         """One request value against every policy value: (result, a variable had no value, raises)."""
         x = ks.slots[j]
+        structure = ks.arns[j] if ks.arns else None
         variables = cond.variables and family in ("string", "arn", "bool")
         hits: list[z3.BoolRef] = []
         nones: list[z3.BoolRef] = []
@@ -642,7 +668,7 @@ class _Encoder:
                 hits.append(_and([ok, self._typed_test(cond.operator, family, v, value)]))
         else:
             for v in cond.values:
-                hit, none = self._value_test(cond.operator, family, v, x, variables)
+                hit, none = self._value_test(cond.operator, family, v, x, variables, structure)
                 hits.append(hit)
                 nones.append(none)
         hit = _or(hits)
@@ -675,9 +701,15 @@ class _Encoder:
                 merged.append(part)
         return merged, _or(missing)
 
-    def _glob_test(self, tpl: tuple[str | Var, ...], x: z3.SeqRef, *, arn: bool) -> z3.BoolRef:
+    def _glob_test(
+        self, tpl: tuple[str | Var, ...], x: z3.SeqRef, *, arn: bool, structure: ArnTerm | None = None
+    ) -> z3.BoolRef:
         """Like / ARN / Resource match of one template; a missing variable matches nothing."""
         parts, missing = self._resolve(tpl)
+        if structure is not None and all(isinstance(p, str) for p in parts):
+            by_field = _structured_match(parts, structure, arn)
+            if by_field is not None:
+                return _and([_not(missing), by_field])
         if all(isinstance(p, str) for p in parts) and len(parts) == 1 and not _is_wild(parts[0]) and not arn:
             match = x == _s(parts[0])
         else:
@@ -689,14 +721,16 @@ class _Encoder:
                 match = z3.And(z3.InRe(x, arn_shape()), match)
         return _and([_not(missing), match])
 
-    def _value_test(self, op: str, family: str, v: str, x: z3.SeqRef, variables: bool) -> tuple[z3.BoolRef, z3.BoolRef]:
+    def _value_test(
+        self, op: str, family: str, v: str, x: z3.SeqRef, variables: bool, structure: ArnTerm | None = None
+    ) -> tuple[z3.BoolRef, z3.BoolRef]:
         """(hit, variable missing) of one policy value (``_value_test``)."""
         if family == "string":
             like = op.endswith("Like")
             tpl = parse_template(v, wildcards=like, variables=variables, where="$")
             if like:
                 parts, missing = self._resolve(tpl)
-                return self._glob_test(tpl, x, arn=False), missing
+                return self._glob_test(tpl, x, arn=False, structure=structure), missing
             parts, missing = self._resolve(tpl)
             if op.endswith("IgnoreCase"):
                 return _and([_not(missing), self._fold_eq(x, parts, str.casefold)]), missing
@@ -705,7 +739,7 @@ class _Encoder:
         if family == "arn":
             tpl = parse_template(v, wildcards=True, variables=variables, where="$")
             _, missing = self._resolve(tpl)
-            return self._glob_test(tpl, x, arn=True), missing
+            return self._glob_test(tpl, x, arn=True, structure=structure), missing
         if family == "bool":
             tpl = parse_template(v, wildcards=False, variables=variables, where="$")
             parts, missing = self._resolve(tpl)
@@ -742,6 +776,95 @@ class _Encoder:
             assert b is not None
             return value == z3.StringVal(b.decode("latin-1"))
         raise AssertionError(family)  # pragma: no cover
+
+
+def _structured_match(parts: list[str], at: ArnTerm, arn: bool) -> z3.BoolRef | None:
+    """Match a concrete glob against an ARN known by fields, without one regular expression over
+    the whole string (which Z3 searches badly once the account is symbolic).
+
+    The model's own units of the glob (``model.match._units``) are run as an automaton over the
+    ARN: the literal head, then the account, then the colon and the resource's literal start;
+    the symbolic rest of the resource must match from one of the states reached. The account
+    is twelve digits: when no digit literal of the pattern can meet it, every account takes the
+    automaton to the same states, so the match does not depend on it; a pattern that spells an
+    account out compares it directly. ``None`` when neither holds (the caller matches the whole
+    string instead).
+    """
+    glob = tuple(parts)
+    units = _units(glob, arn=arn)
+    items: list[str] = []
+    for part in parts:
+        items.extend((part,) if _is_wild(part) else part)
+    prefix = at.head + ":"
+    # A pattern that spells the account out: compare it, then match the resource after it.
+    head = items[: len(prefix)]
+    rest = items[len(prefix) :]
+    if not any(_is_wild(i) for i in head) and ":" in rest:
+        if "".join(head) != prefix:
+            return _FALSE
+        k = rest.index(":")
+        if rest[:k] and not any(_is_wild(i) for i in rest[:k]):
+            account = _s("".join(rest[:k]))
+            tail = _units(glob, arn=arn)[len(prefix) + k + 1 :]
+            return _and([at.account == account, _resource_match(at, tail, [0])])
+    states = _closure(units, {0})
+    states = _consume(units, states, prefix)
+    if not states:
+        return _FALSE
+    for _ in range(12):  # the account: any twelve digits, alike unless a digit literal can meet one
+        if any(units[i][0] == "lit" and units[i][1].isdigit() for i in states if i < len(units)):
+            return None
+        states = _step(units, states, "0")
+    states = _consume(units, states, ":")
+    if not states:
+        return _FALSE
+    return _resource_match(at, units, sorted(states))
+
+
+def _resource_match(at: ArnTerm, units: Sequence[tuple[str, str]], starts: Sequence[int]) -> z3.BoolRef:
+    out = []
+    for guard, literal, rest in at.resources:
+        states = _consume(units, _closure(units, set(starts)), literal)
+        if not states:
+            continue
+        regex = (
+            z3.Union(*[units_regex(units[i:]) for i in sorted(states)])
+            if len(states) > 1
+            else units_regex(units[min(states) :])
+        )
+        out.append(_and([guard, z3.InRe(rest, regex)]))
+    return _or(out)
+
+
+def _closure(units: Sequence[tuple[str, str]], states: set[int]) -> set[int]:
+    """States reachable without consuming: a star may match nothing."""
+    out, todo = set(states), list(states)
+    while todo:
+        i = todo.pop()
+        if i < len(units) and units[i][0] == "star" and i + 1 not in out:
+            out.add(i + 1)
+            todo.append(i + 1)
+    return out
+
+
+def _step(units: Sequence[tuple[str, str]], states: set[int], ch: str) -> set[int]:
+    nxt: set[int] = set()
+    for i in states:
+        if i >= len(units):
+            continue
+        kind, text = units[i]
+        fits = text == ch if kind == "lit" else (ch != ":" or not text.startswith("[^:]"))
+        if fits:
+            nxt.add(i if kind == "star" else i + 1)
+    return _closure(units, nxt)
+
+
+def _consume(units: Sequence[tuple[str, str]], states: set[int], text: str) -> set[int]:
+    for ch in text:
+        states = _step(units, states, ch)
+        if not states:
+            return set()
+    return states
 
 
 def _is_wild(part: object) -> bool:

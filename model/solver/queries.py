@@ -24,6 +24,7 @@ account. See ``_universe.py`` for the universe's stated limits.
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -35,7 +36,7 @@ from ..arn import is_account_id, parse_caller_arn, parse_role_arn
 from ..errors import InputError, RolecallError
 from ..policy import Policy, PolicyKind, parse_policy
 from ..scenario import Semantics, load_scenario
-from ._universe import Frame, Universe
+from ._universe import Frame, Universe, entry_fields
 from .decode import decode
 from .encode import ACTIONS, SERVICE, Encoding, Unsupported, World, encode, entry_classes
 
@@ -58,6 +59,8 @@ DEFAULT_TIMEOUT_MS = 10_000
 DEFAULT_ROLE = "arn:aws:iam::111122223333:role/rolecall-role"
 DEFAULT_CALLER = "arn:aws:iam::111122223333:user/rolecall-caller"
 _REPLAY_ATTEMPTS = 3
+#: The first attempt's budget; each restart doubles it (see ``_Query.solve``).
+_FIRST_BUDGET_MS = 250
 
 
 @dataclass(frozen=True)
@@ -152,6 +155,66 @@ def _replay(doc: dict[str, Any]) -> str:
         return f"invalid: {exc}"
 
 
+def _loaded(doc: dict[str, Any]) -> Any:
+    try:
+        return load_scenario(doc)
+    except RolecallError:
+        return None
+
+
+def _caller_account(doc: dict[str, Any]) -> str | None:
+    arn = doc["caller"].get("arn")
+    return str(arn).split(":")[4] if arn else None
+
+
+def _selected(
+    doc: dict[str, Any],
+    principals: Sequence[str],
+    accounts: Sequence[str],
+    roles: Sequence[str],
+    actions: Sequence[str],
+    mode: str,
+) -> bool:
+    """Whether a scenario's caller (trust) or role (identity) and its required actions are among those
+    a query named: the claim of check-access-not-granted, checked on the model's own reading."""
+    from ..decide import required_actions
+    from ..match import principal_keys
+
+    s = _loaded(doc)
+    if s is None:
+        return False
+    needed = set(required_actions(s))
+    if actions and not needed & set(actions):
+        return False
+    p = s.caller.principal
+    hits: list[bool] = []
+    if mode == "trust":
+        keys = {} if getattr(p, "account", None) is None else principal_keys(p)
+        for entry in principals:
+            if is_account_id(entry):
+                entry = f"arn:{s.role.arn.partition}:iam::{entry}:root"
+            hits.append(entry in keys or (entry == getattr(p, "name", None) and p.account is None))
+        hits += [getattr(p, "account", None) == a for a in accounts]
+    else:
+        hits += [s.role.arn.account == a for a in accounts]
+        hits += [s.role.arn.arn == r for r in roles]
+    return not (principals or accounts or roles) or any(hits)
+
+
+def _witnesses(doc: dict[str, Any], statement: int) -> bool:
+    return _replay(doc) == "allowed" and _granted_by(doc, statement)
+
+
+def _granted_by(doc: dict[str, Any], statement: int) -> bool:
+    """The model names this trust statement among those that granted (a witness shows its finding)."""
+    from ..decide import granting_reasons
+
+    s = _loaded(doc)
+    return s is not None and any(
+        r.policy == PolicyKind.TRUST.value and r.statement == statement for r in granting_reasons(s)
+    )
+
+
 def _synthetic_trust(caller_arn: str) -> Policy:
     """The identity frame's trust policy: the caller's account, for every action AssumeRole needs."""
     p = parse_caller_arn(caller_arn)
@@ -183,6 +246,7 @@ class _Query:
         semantics: Semantics | None,
         timeout_ms: int,
         identity: Policy | None = None,
+        observe: Sequence[str] = (),
     ) -> None:
         kinds = {p.kind for p in policies}
         if len(kinds) != 1 or next(iter(kinds)) not in (PolicyKind.TRUST, PolicyKind.IDENTITY):
@@ -195,7 +259,11 @@ class _Query:
             parse_caller_arn(caller_arn, "--caller-arn")
         everything = (*policies, *((identity,) if identity is not None else ()))
         self.identity = identity
-        self.universe = Universe(Frame(self.mode, tuple(everything), role_arn, caller_arn, free_side=identity is None))
+        self.universe = Universe(
+            Frame(
+                self.mode, tuple(everything), role_arn, caller_arn, free_side=identity is None, observe=tuple(observe)
+            )
+        )
         self.worlds = [self._world(p) for p in policies]
         self.encodings = [encode(w, self.universe.env) for w in self.worlds]
         self.universe.finish()
@@ -210,33 +278,140 @@ class _Query:
         return decode(self.universe, m, trust=w.trust, identity=w.identity, semantics=self.semantics)
 
     def solve(self, *goal: z3.BoolRef) -> tuple[str, z3.ModelRef | str]:
-        """``("sat", model)``, ``("unsat", "")`` or ``("unknown", reason)``."""
-        solver = z3.Solver()
-        solver.set(timeout=self.timeout_ms)
-        solver.add(*self.universe.constraints, *goal)
-        verdict = solver.check()
-        if verdict == z3.sat:
-            return "sat", solver.model()
-        if verdict == z3.unsat:
-            return "unsat", ""
-        return "unknown", solver.reason_unknown()
+        """``("sat", model)``, ``("unsat", "")`` or ``("unknown", reason)``.
+
+        Z3's string search has a heavy tail: the same question can take 20 ms or 5 s depending
+        on its random choices. So a check runs with a short budget and, when that runs out,
+        restarts with another seed and twice the budget, until the query's timeout is spent.
+        """
+        spent, budget, seed = 0, _FIRST_BUDGET_MS, 0
+        while True:
+            budget = min(budget, self.timeout_ms - spent)
+            solver = z3.Solver()
+            solver.set(timeout=budget, random_seed=seed)
+            solver.add(*self.universe.constraints, *goal)
+            verdict = solver.check()
+            if verdict == z3.sat:
+                return "sat", solver.model()
+            if verdict == z3.unsat:
+                return "unsat", ""
+            reason = solver.reason_unknown()
+            spent += budget
+            if spent >= self.timeout_ms or ("timeout" not in reason and "canceled" not in reason):
+                return "unknown", "timeout" if "canceled" in reason else reason
+            budget, seed = budget * 2, seed + 1
 
     def find(
         self, goal: Sequence[z3.BoolRef], check: Callable[[dict[str, Any]], bool]
     ) -> tuple[str, dict[str, Any] | str]:
-        """Solve and decode, replaying through the model; a decoding the model does not confirm is
-        excluded and the search goes on a few times, then gives up as unknown."""
+        """Solve and decode, replaying through the model. When the model does not confirm a
+        decoding, the search goes on: first with the universe's strict constraints (exact, so an
+        ``unsat`` is still a proof), then excluding the unconfirmed caller (no longer exact: an
+        ``unsat`` after that is ``unknown``, never a proof), and then gives up as unknown."""
         extra: list[z3.BoolRef] = []
-        for _ in range(_REPLAY_ATTEMPTS):
+        blocked = False
+        for attempt in range(_REPLAY_ATTEMPTS):
             verdict, m = self.solve(*goal, *extra)
+            if verdict == "unsat" and blocked:
+                return "unknown", "the counterexamples found did not replay through the model"
             if verdict != "sat":
                 return verdict, m
             assert isinstance(m, z3.ModelRef)
             doc = self.doc(m)
             if check(doc):
-                return "sat", doc
-            extra.append(_block(self.universe, m))
+                return "sat", readable(doc, check)
+            if attempt == 0 and self.universe.strict:
+                extra += self.universe.strict
+            else:
+                extra.append(_block(self.universe, m))
+                blocked = True
         return "unknown", f"no decoded counterexample replayed through the model in {_REPLAY_ATTEMPTS} attempts"
+
+
+def readable(doc: dict[str, Any], check: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+    """The counterexample with readable names wherever the model still confirms it.
+
+    Z3 picks whatever strings satisfy the constraints (``user/+``, session ``++``). Each
+    rewrite below is kept only if ``check`` (the query's own replay through the model) still
+    holds, so readability never costs correctness; a rewrite costs a model decision, not a
+    solver call.
+    """
+    for rewrite in _REWRITES:
+        candidate = rewrite(doc)
+        if candidate is not None and candidate != doc and check(candidate):
+            doc = candidate
+    return doc
+
+
+def _arn_parts(doc: dict[str, Any]) -> tuple[str, str] | None:
+    """(``arn:P:S::A``, resource) of a symbolic caller (the identity frame's caller is fixed)."""
+    c = doc["caller"]
+    if "arn" not in c or "unique_id" not in c:
+        return None
+    head, _, resource = str(c["arn"]).rpartition(":")
+    return head, resource
+
+
+def _user_name(doc: dict[str, Any], path: str | None, name: str) -> dict[str, Any] | None:
+    parts = _arn_parts(doc)
+    if parts is None or not parts[1].startswith("user/"):
+        return None
+    old_path, _, _ = parts[1][4:].rpartition("/")
+    arn = f"{parts[0]}:user{path if path is not None else old_path + '/'}{name}"
+    return {**doc, "caller": {**doc["caller"], "arn": arn}}
+
+
+def _session_name(doc: dict[str, Any], role: str | None, session: str | None) -> dict[str, Any] | None:
+    parts = _arn_parts(doc)
+    if parts is None or not parts[1].startswith("assumed-role/"):
+        return None
+    _, old_role, old_session = parts[1].split("/", 2)
+    arn = f"{parts[0]}:assumed-role/{role or old_role}/{session or old_session}"
+    return {**doc, "caller": {**doc["caller"], "arn": arn}}
+
+
+def _set(doc: dict[str, Any], part: str, key: str, value: str) -> dict[str, Any] | None:
+    if key not in doc[part]:
+        return None
+    return {**doc, part: {**doc[part], key: value}}
+
+
+def _unique_id(doc: dict[str, Any]) -> dict[str, Any] | None:
+    parts = _arn_parts(doc)
+    if parts is None:
+        return None
+    uid = "AIDAEXAMPLEUSER001" if parts[1].startswith("user/") else "AROAEXAMPLEROLE001"
+    return {**doc, "caller": {**doc["caller"], "unique_id": uid}}
+
+
+def _single_context(doc: dict[str, Any]) -> dict[str, Any] | None:
+    context = doc.get("context")
+    if not context or not any(isinstance(v, list) for v in context.values()):
+        return None
+    return {**doc, "context": {k: (v[0] if isinstance(v, list) and v else v) for k, v in context.items()}}
+
+
+def _role_name(doc: dict[str, Any]) -> dict[str, Any] | None:
+    if _arn_parts(doc) is not None or "service" in doc["caller"]:
+        return None  # the trust frame's role is the one asked about
+    head, _, _ = str(doc["role"]["arn"]).partition(":role/")
+    return {**doc, "role": {**doc["role"], "arn": f"{head}:role/target-role"}}
+
+
+_REWRITES: tuple[Callable[[dict[str, Any]], dict[str, Any] | None], ...] = (
+    lambda d: _user_name(d, "/", "alice"),
+    lambda d: _user_name(d, None, "alice"),
+    lambda d: _session_name(d, "app-role", None),
+    lambda d: _session_name(d, None, "app-session"),
+    lambda d: _set(d, "caller", "role_path", "/"),
+    _unique_id,
+    lambda d: _set(d, "caller", "service", "ec2.amazonaws.com"),
+    lambda d: _set(d, "request", "role_session_name", "rolecall-session"),
+    lambda d: _set(d, "request", "external_id", "example-external-id"),
+    lambda d: _set(d, "request", "source_identity", "rolecall-source"),
+    _single_context,
+    _role_name,
+)
 
 
 def _block(u: Universe, m: z3.ModelRef) -> z3.BoolRef:
@@ -374,8 +549,15 @@ def check_access_not_granted(
             raise InputError(f"not a 12-digit account id: {a!r}", "--account")
 
     def build() -> Answer:
+        observe = [f for p in principals for f in entry_fields(p)]
         q = _Query(
-            name, (policy,), role_arn=role_arn, caller_arn=caller_arn, semantics=semantics, timeout_ms=timeout_ms
+            name,
+            (policy,),
+            role_arn=role_arn,
+            caller_arn=caller_arn,
+            semantics=semantics,
+            timeout_ms=timeout_ms,
+            observe=observe,
         )
         u, enc = q.universe, q.encodings[0]
         who: list[z3.BoolRef] = []
@@ -407,7 +589,10 @@ def check_access_not_granted(
         goal = [enc.allowed, _allowed_in(u, actions)]
         if who:
             goal.append(z3.Or(*who))
-        verdict, found = q.find(goal, lambda doc: _replay(doc) == "allowed")
+        verdict, found = q.find(
+            goal,
+            lambda doc: _replay(doc) == "allowed" and _selected(doc, principals, accounts, roles, actions, q.mode),
+        )
         statement = "the policy grants none of the named access"
         if verdict == "unsat":
             return Proved(name, statement)
@@ -455,7 +640,13 @@ def check_no_public_access(
         )
         u = q.universe
         goal = [q.encodings[0].allowed, _outside(u, accounts, trusted_orgs)]
-        verdict, found = q.find(goal, lambda doc: _replay(doc) == "allowed")
+
+        def outside(doc: dict[str, Any]) -> bool:
+            org = doc.get("context", {}).get("aws:principalorgid")
+            account = _caller_account(doc)
+            return account is not None and account not in accounts and org not in trusted_orgs
+
+        verdict, found = q.find(goal, lambda doc: _replay(doc) == "allowed" and outside(doc))
         statement = "no principal outside " + ", ".join([*accounts, *trusted_orgs]) + " can assume the role"
         if verdict == "unsat":
             return Proved(name, statement)
@@ -481,7 +672,13 @@ def external_id_required(
 
     def build() -> Answer:
         q = _Query(
-            name, (trust,), role_arn=role_arn, caller_arn=DEFAULT_CALLER, semantics=semantics, timeout_ms=timeout_ms
+            name,
+            (trust,),
+            role_arn=role_arn,
+            caller_arn=DEFAULT_CALLER,
+            semantics=semantics,
+            timeout_ms=timeout_ms,
+            observe=("external_id",),
         )
         u = q.universe
         good = u.external_present
@@ -491,7 +688,16 @@ def external_id_required(
                 z3.Or(*[u.external_id == z3.StringVal(e) for e in external_ids]) if external_ids else z3.BoolVal(False),
             )
         cross = z3.And(u.caller.kind != SERVICE, u.caller.account != u.role.account)
-        verdict, found = q.find([q.encodings[0].allowed, cross, z3.Not(good)], lambda doc: _replay(doc) == "allowed")
+        role_account = parse_role_arn(role_arn).account
+
+        def without(doc: dict[str, Any]) -> bool:
+            account, given = _caller_account(doc), doc["request"].get("external_id")
+            accepted = given is not None and (external_ids is None or given in external_ids)
+            return account not in (None, role_account) and not accepted
+
+        verdict, found = q.find(
+            [q.encodings[0].allowed, cross, z3.Not(good)], lambda doc: _replay(doc) == "allowed" and without(doc)
+        )
         wanted = "an ExternalId" if external_ids is None else "one of the ExternalIds " + ", ".join(external_ids)
         statement = f"every cross-account caller must present {wanted}"
         if verdict == "unsat":
@@ -543,6 +749,7 @@ def who_can_assume(
             semantics=semantics,
             timeout_ms=timeout_ms,
             identity=identity,
+            observe=("external_id",),
         )
     except Unsupported as exc:
         out.unknown = Unknown(name, f"unsupported: {exc}")
@@ -551,7 +758,7 @@ def who_can_assume(
     role_account = parse_role_arn(role_arn).account
     for (si, entry), grant in sorted(q.encodings[0].grants.items()):
         goal = [enc.allowed, grant]
-        verdict, found = q.find(goal, lambda doc: _replay(doc) == "allowed")
+        verdict, found = q.find(goal, functools.partial(_witnesses, statement=si))
         if verdict == "unsat":
             continue
         if verdict == "unknown":

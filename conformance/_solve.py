@@ -1,0 +1,335 @@
+"""The solver's commands (private; the parser lives in cli.py).
+
+``rolecall check-no-new-access OLD NEW``, ``check-equivalent A B``,
+``check-access-not-granted POLICY``, ``check-no-public-access TRUST``,
+``external-id-required TRUST`` and ``who-can-assume TRUST``: the queries of
+:mod:`model.solver.queries` over policy files, with readable output or
+``--json``. A counterexample is printed as a scenario (scenario-format.md) that
+``rolecall decide`` replays, with its ``expect`` set to the model's decision;
+``--save FILE`` writes it to a file.
+
+Exit codes (DESIGN.md): 0 proved (who-can-assume: findings listed), 1 a
+counterexample, 2 bad usage or input, 3 unknown (timeout or an unsupported
+construct: never a pass).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Callable
+from typing import Any, TextIO
+
+from model import InputError, Policy, PolicyKind, RolecallError, Semantics, parse_policy_text
+from model.policy import load_json
+
+__all__ = ["SOLVER_COMMANDS", "add_solver_commands", "run_solver_command"]
+
+EXIT_OK, EXIT_FINDING, EXIT_INPUT, EXIT_UNKNOWN = 0, 1, 2, 3
+SOLVER_COMMANDS = (
+    "check-no-new-access",
+    "check-equivalent",
+    "check-access-not-granted",
+    "check-no-public-access",
+    "external-id-required",
+    "who-can-assume",
+)
+_SEMANTICS = tuple(Semantics.__dataclass_fields__)
+
+
+def add_solver_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    exits = "Exit 0 proved, 1 counterexample, 2 bad input, 3 unknown (timeout or unsupported construct)."
+    p = sub.add_parser(
+        "check-no-new-access",
+        help="prove that NEW allows nothing OLD did not (trust or identity policies)",
+        description="Prove that every AssumeRole request the NEW policy allows, the OLD one allows too, or print a "
+        "counterexample scenario. Both are trust policies (the role is --role-arn, every caller is considered) or "
+        "both identity policies (the caller is --caller-arn, every role is considered). " + exits,
+    )
+    p.add_argument("old", metavar="OLD", help="the policy before the change (file, '-' or file://)")
+    p.add_argument("new", metavar="NEW", help="the policy after the change")
+    _common(p, caller=True)
+    p = sub.add_parser(
+        "check-equivalent",
+        help="prove that two policies allow exactly the same requests",
+        description="Prove that A and B allow exactly the same AssumeRole requests (no new access either way). "
+        + exits,
+    )
+    p.add_argument("old", metavar="A")
+    p.add_argument("new", metavar="B")
+    _common(p, caller=True)
+    p = sub.add_parser(
+        "check-access-not-granted",
+        help="prove that a policy grants none of the named access",
+        description="Prove that the policy grants none of the named access. A trust policy: none of the --principal "
+        "callers (user, role, session or account ARNs, unique ids, account ids, service names), and no principal of "
+        "an --account, can assume the role. An identity policy: the caller can assume none of the --role ARNs nor any "
+        "role of an --account. --action narrows to requests that need sts:AssumeRole (every request), sts:TagSession "
+        "(session tags) or sts:SetSourceIdentity. With no selector: the policy grants nothing at all. " + exits,
+    )
+    p.add_argument("policy", metavar="POLICY")
+    p.add_argument("--principal", action="append", default=[], metavar="P", help="a caller (trust policies)")
+    p.add_argument("--account", action="append", default=[], metavar="ID", help="an account id")
+    p.add_argument("--role", action="append", default=[], metavar="ARN", help="a role ARN (identity policies)")
+    p.add_argument("--action", action="append", default=[], metavar="A", help="an STS action AssumeRole can require")
+    _common(p, caller=True)
+    p = sub.add_parser(
+        "check-no-public-access",
+        help="prove that no principal outside the trusted accounts can assume the role",
+        description="Prove that no IAM principal outside the trusted accounts (default: the role's own, from "
+        "--role-arn) and outside the trusted organizations (aws:PrincipalOrgID) can assume the role. Service "
+        "principals act for the account and are not public (who-can-assume lists them). " + exits,
+    )
+    p.add_argument("trust", metavar="TRUST")
+    p.add_argument("--trusted-account", action="append", metavar="ID", help="an account that may assume the role")
+    p.add_argument("--trusted-org", action="append", default=[], metavar="O-ID", help="an organization id")
+    _common(p, caller=False)
+    p = sub.add_parser(
+        "external-id-required",
+        help="prove that every cross-account caller must present an ExternalId",
+        description="Prove that every caller from another account must present an ExternalId (one of --external-id "
+        'if given) to assume the role, whatever IfExists, StringLike "*", Null or other statements say. ' + exits,
+    )
+    p.add_argument("trust", metavar="TRUST")
+    p.add_argument("--external-id", action="append", metavar="ID", help="an accepted ExternalId")
+    _common(p, caller=False)
+    p = sub.add_parser(
+        "who-can-assume",
+        help="list who can assume the role: accounts, principals and services, with witnesses",
+        description="Findings: for each principal entry of each trust statement that can grant sts:AssumeRole, who "
+        "can use it (accounts, same- or cross-account, whether an ExternalId is required), under which conditions, "
+        "and a witness scenario. Exit 0 with the findings (none: nobody can assume the role), 2 bad input, 3 unknown.",
+    )
+    p.add_argument("trust", metavar="TRUST")
+    p.add_argument("--identity", metavar="POLICY", help="every caller holds this identity policy (default: any)")
+    _common(p, caller=False)
+
+
+def _common(p: argparse.ArgumentParser, *, caller: bool) -> None:
+    from model.solver.queries import DEFAULT_CALLER, DEFAULT_ROLE
+
+    p.add_argument(
+        "--role-arn", default=DEFAULT_ROLE, metavar="ARN", help=f"the role (trust policies; default {DEFAULT_ROLE})"
+    )
+    if caller:
+        p.add_argument(
+            "--caller-arn",
+            default=DEFAULT_CALLER,
+            metavar="ARN",
+            help=f"the caller (identity policies; default {DEFAULT_CALLER})",
+        )
+    p.add_argument(
+        "--semantics",
+        action="append",
+        default=[],
+        metavar="NAME=BOOL",
+        help=f"a contested point of SPEC.md (one of {', '.join(_SEMANTICS)})",
+    )
+    p.add_argument(
+        "--timeout", type=float, default=10.0, metavar="S", help="solver time limit per check (default 10 s)"
+    )
+    p.add_argument("--json", action="store_true", help="print the answer as JSON")
+    p.add_argument("--save", metavar="FILE", help="write the counterexample scenario (or witnesses) to FILE")
+
+
+# =========================================================================== inputs
+
+
+def _read_policy(name: str, stdin: TextIO, kind: PolicyKind | None = None) -> Policy:
+    """A policy file: its kind from its content (a Principal makes it a trust policy)."""
+    from .cli import _read
+
+    source, text = _read(name, stdin)
+    if kind is None:
+        try:
+            doc = load_json(text)
+        except (ValueError, RecursionError):
+            doc = None
+        statements = doc.get("Statement") if isinstance(doc, dict) else None
+        items = statements if isinstance(statements, list) else [statements]
+        kind = (
+            PolicyKind.TRUST
+            if any(isinstance(s, dict) and ("Principal" in s or "NotPrincipal" in s) for s in items)
+            else PolicyKind.IDENTITY
+        )
+    try:
+        return parse_policy_text(text, kind, "$")
+    except RolecallError as exc:
+        raise InputError(f"{source}: not a valid {kind.value}: {exc.message}", exc.path) from None
+
+
+def _semantics(items: list[str]) -> Semantics:
+    values: dict[str, bool] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or name not in _SEMANTICS or value.lower() not in ("true", "false"):
+            raise InputError(f"--semantics takes NAME=true|false with NAME one of {', '.join(_SEMANTICS)}", item)
+        values[name] = value.lower() == "true"
+    return Semantics(**values)
+
+
+# =========================================================================== running
+
+
+def run_solver_command(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+    from model.solver import queries as q
+
+    try:
+        semantics = _semantics(args.semantics)
+        timeout_ms = int(args.timeout * 1000)
+        if timeout_ms <= 0:
+            raise InputError("--timeout must be positive", "--timeout")
+        common: dict[str, Any] = {"role_arn": args.role_arn, "semantics": semantics, "timeout_ms": timeout_ms}
+        if hasattr(args, "caller_arn"):
+            common["caller_arn"] = args.caller_arn
+        cmd = args.command
+        if cmd == "who-can-assume":
+            trust = _read_policy(args.trust, stdin, PolicyKind.TRUST)
+            identity = _read_policy(args.identity, stdin, PolicyKind.IDENTITY) if args.identity else None
+            found = q.who_can_assume(trust, identity, **common)
+            return _print_findings(found, args, out)
+        ask: Callable[[], q.Answer]
+        if cmd in ("check-no-new-access", "check-equivalent"):
+            old, new = _read_policy(args.old, stdin), _read_policy(args.new, stdin)
+            if old.kind != new.kind:
+                raise InputError(f"{args.old} is a {old.kind.value} but {args.new} is a {new.kind.value}", "$")
+            fn = q.check_no_new_access if cmd == "check-no-new-access" else q.check_equivalent
+            ask = lambda: fn(old, new, **common)
+        elif cmd == "check-access-not-granted":
+            policy = _read_policy(args.policy, stdin)
+            ask = lambda: q.check_access_not_granted(
+                policy, principals=args.principal, accounts=args.account, roles=args.role, actions=args.action, **common
+            )
+        elif cmd == "check-no-public-access":
+            trust = _read_policy(args.trust, stdin, PolicyKind.TRUST)
+            ask = lambda: q.check_no_public_access(
+                trust, trusted_accounts=args.trusted_account, trusted_orgs=args.trusted_org, **common
+            )
+        else:
+            trust = _read_policy(args.trust, stdin, PolicyKind.TRUST)
+            ask = lambda: q.external_id_required(trust, args.external_id, **common)
+        return _print_answer(ask(), args, out)
+    except RolecallError as exc:
+        err.write(f"rolecall: bad input: {exc.message} (at {exc.path})\n")
+        return EXIT_INPUT
+
+
+def _print_answer(answer: Any, args: argparse.Namespace, out: TextIO) -> int:
+    from model.solver import Counterexample, Proved
+
+    doc = answer.to_json()
+    if isinstance(answer, Counterexample):
+        scenario = _replayable(answer.scenario, answer.decision, f"{answer.query} counterexample")
+        doc["scenario"] = scenario
+        if args.save:
+            _save(args.save, scenario)
+    if args.json:
+        out.write(json.dumps(doc, ensure_ascii=False) + "\n")
+    elif isinstance(answer, Proved):
+        out.write(f"{answer.query}: PROVED\n  {answer.statement}.\n")
+    elif isinstance(answer, Counterexample):
+        out.write(f"{answer.query}: COUNTEREXAMPLE\n  It is not true that {answer.statement}:\n")
+        out.write(describe(answer.scenario))
+        if answer.compare is not None:
+            out.write(f"  the new policy: {answer.decision}; the old policy: {answer.compare['decision']}\n")
+        out.write("  replay it with `rolecall decide`:\n")
+        out.write(json.dumps(doc["scenario"], ensure_ascii=False) + "\n")
+    else:
+        out.write(f"{answer.query}: UNKNOWN\n  {answer.reason}\n  (an unknown is never a pass)\n")
+    return (
+        EXIT_OK if isinstance(answer, Proved) else EXIT_FINDING if isinstance(answer, Counterexample) else EXIT_UNKNOWN
+    )
+
+
+def _replayable(scenario: dict[str, Any], decision: str, label: str) -> dict[str, Any]:
+    return {"id": label, **scenario, "expect": {"decision": decision}}
+
+
+def _save(path: str, payload: Any) -> None:
+    try:
+        with open(path, "w", encoding="utf-8") as fh:
+            json.dump(payload, fh, ensure_ascii=False, indent=2)
+            fh.write("\n")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write ({exc.strerror})", "--save") from None
+
+
+def _print_findings(found: Any, args: argparse.Namespace, out: TextIO) -> int:
+    doc = found.to_json()
+    for f in doc["findings"]:
+        f["witness"] = _replayable(
+            f["witness"], "allowed", f"who-can-assume witness: statement {f['statement']}, {f['principal']}"
+        )
+    if args.save:
+        _save(args.save, [f["witness"] for f in doc["findings"]])
+    if args.json:
+        out.write(json.dumps(doc, ensure_ascii=False) + "\n")
+    else:
+        if not doc["findings"] and found.unknown is None:
+            out.write("who-can-assume: nobody can assume this role\n")
+        for f in doc["findings"]:
+            who = "any account" if f["accounts"] == "any" else ", ".join(f["accounts"]) or "the service"
+            scope = [s for s, on in (("same account", f["same_account"]), ("cross-account", f["cross_account"])) if on]
+            out.write(
+                f"- {f['principal']} ({f['class']}), statement {f['statement']}"
+                + (f" (Sid {f['sid']})" if "sid" in f else "")
+                + "\n"
+            )
+            out.write(f"    who: {who}" + (f"; {', '.join(scope)}" if scope else "") + "\n")
+            if f["external_id_required"]:
+                out.write("    an ExternalId is required\n")
+            if "conditions" in f:
+                out.write(f"    conditions: {json.dumps(f['conditions'], ensure_ascii=False)}\n")
+            out.write(f"    witness: {json.dumps(f['witness'], ensure_ascii=False)}\n")
+        if found.unknown is not None:
+            out.write(f"who-can-assume: UNKNOWN (the findings above may be incomplete)\n  {found.unknown.reason}\n")
+    return EXIT_UNKNOWN if found.unknown is not None else EXIT_OK
+
+
+def describe(scenario: dict[str, Any]) -> str:
+    """The caller and request of a scenario, for a person."""
+    c, r = scenario["caller"], scenario["request"]
+    lines = []
+    who = c.get("arn") or c.get("service")
+    extra = []
+    if c.get("credentials"):
+        extra.append(f"{c['credentials']} credentials")
+    if c.get("role_path", "/") != "/":
+        extra.append(f"role path {c['role_path']}")
+    if c.get("tags"):
+        extra.append("tags " + json.dumps(c["tags"], ensure_ascii=False))
+    if c.get("transitive_tag_keys"):
+        extra.append("inherited transitive tags " + ", ".join(c["transitive_tag_keys"]))
+    if c.get("source_identity"):
+        extra.append(f"source identity {c['source_identity']}")
+    if c.get("mfa"):
+        extra.append("signed in with MFA")
+    lines.append(f"  caller: {who}" + (f" ({'; '.join(extra)})" if extra else ""))
+    if "identity_policies" in c and "service" not in c:
+        allowed = sorted({a for p in c["identity_policies"] for s in p["Statement"] for a in _listed(s.get("Action"))})
+        lines.append("    identity policy allows: " + (", ".join(allowed) or "nothing"))
+    for key, label in (("permissions_boundary", "permissions boundary"), ("session_policy", "session policy")):
+        if key in c:
+            allowed = sorted({a for s in c[key]["Statement"] for a in _listed(s.get("Action"))})
+            lines.append(f"    {label} allows: " + ", ".join(allowed))
+    role = scenario["role"]
+    lines.append(
+        f"  role: {role['arn']}"
+        + (f" (tags {json.dumps(role['tags'], ensure_ascii=False)})" if role.get("tags") else "")
+    )
+    parts = [f"session name {r['role_session_name']!r}"]
+    parts.append(f"ExternalId {r['external_id']!r}" if "external_id" in r else "no ExternalId")
+    if r.get("tags"):
+        parts.append("tags " + ", ".join(f"{t['Key']}={t['Value']}" for t in r["tags"]))
+    if r.get("transitive_tag_keys"):
+        parts.append("transitive " + ", ".join(r["transitive_tag_keys"]))
+    if r.get("source_identity"):
+        parts.append(f"source identity {r['source_identity']!r}")
+    lines.append("  request: " + "; ".join(parts))
+    if scenario.get("context"):
+        lines.append("  context: " + json.dumps(scenario["context"], ensure_ascii=False))
+    return "\n".join(lines) + "\n"
+
+
+def _listed(value: Any) -> list[str]:
+    return [value] if isinstance(value, str) else list(value or [])

@@ -1,0 +1,357 @@
+"""The solver's queries, checked against the model in both directions (Cedar's habit, DESIGN.md).
+
+* **Counterexamples replay**: every counterexample any query returns, and every
+  witness of ``who_can_assume``, decides in the model to what the query claims
+  (allowed, and outside the trusted accounts, without an ExternalId, …): on
+  policies from the project's strategies, and on the small-vocabulary pairs below.
+* **Proofs hold**: each ``Proved`` answer is checked against an exhaustive
+  enumeration of a small universe: three accounts, a few principals in each,
+  two services, a few values of every context key the policies read, the
+  caller's identity policy allowing or not, with and without session tags. On
+  at least 500 generated policy pairs (``ci``; more in ``nightly``), no
+  enumerated request may contradict a proof. The enumeration also finds
+  violations on some pairs, so the check cannot pass vacuously.
+"""
+
+from __future__ import annotations
+
+import importlib
+import itertools
+import json
+import os
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from model import Policy, PolicyKind, RolecallError, load_scenario, parse_policy
+from model.solver import Counterexample, Proved, Unknown
+from model.solver import queries as q
+from strategies import identity_policies, trust_policies
+
+model_decide = importlib.import_module("model.decide").decide
+
+PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
+PAIRS = {"dev": 60, "ci": 500, "nightly": 5000}.get(PROFILE, 500)
+REPLAYS = {"dev": 20, "ci": 60, "nightly": 1000}.get(PROFILE, 60)
+
+ROLE_ACCOUNT, OTHER, THIRD = "111122223333", "444455556666", "777788889999"
+ACCOUNTS = (ROLE_ACCOUNT, OTHER, THIRD)
+ROLE = q.DEFAULT_ROLE
+ORG = "o-aaaaaaaaaa"
+
+# =========================================================================== the small vocabulary
+
+PRINCIPALS: list[Any] = [
+    "*",
+    *[f"arn:aws:iam::{a}:root" for a in ACCOUNTS],
+    OTHER,
+    *[f"arn:aws:iam::{a}:user/alice" for a in ACCOUNTS[:2]],
+    *[f"arn:aws:iam::{a}:role/app" for a in ACCOUNTS[:2]],
+    f"arn:aws:sts::{OTHER}:assumed-role/app/s1",
+]
+SERVICES = ["ec2.amazonaws.com", "lambda.amazonaws.com"]
+ACTIONS = ["sts:AssumeRole", "sts:TagSession", "sts:*", ["sts:AssumeRole", "sts:TagSession"], "sts:Assume*"]
+CONDITIONS: list[tuple[str, str, list[str]]] = [
+    ("StringEquals", "sts:ExternalId", ["x"]),
+    ("StringEquals", "sts:ExternalId", ["x", "y"]),
+    ("StringEqualsIfExists", "sts:ExternalId", ["x"]),
+    ("StringLike", "sts:ExternalId", ["*"]),
+    ("StringLike", "sts:ExternalId", ["x*"]),
+    ("StringNotEquals", "sts:ExternalId", ["x"]),
+    ("StringEqualsIgnoreCase", "sts:ExternalId", ["X"]),
+    ("Null", "sts:ExternalId", ["false"]),
+    ("Null", "sts:ExternalId", ["true"]),
+    ("StringEquals", "aws:PrincipalTag/team", ["a"]),
+    ("StringNotEqualsIfExists", "aws:PrincipalTag/team", ["b"]),
+    ("StringEquals", "aws:PrincipalAccount", [OTHER]),
+    ("ArnLike", "aws:PrincipalArn", ["arn:aws:iam::*:role/app"]),
+    ("ArnLike", "aws:PrincipalArn", [f"arn:aws:iam::{OTHER}:*"]),
+    ("ArnNotLike", "aws:PrincipalArn", ["arn:aws:iam::*:user/*"]),
+    ("StringLike", "aws:PrincipalArn", ["*:user/a*"]),
+    ("Bool", "aws:MultiFactorAuthPresent", ["true"]),
+    ("BoolIfExists", "aws:MultiFactorAuthPresent", ["false"]),
+    ("StringEquals", "aws:PrincipalOrgID", [ORG]),
+    ("ForAnyValue:StringEquals", "aws:TagKeys", ["k"]),
+    ("ForAllValues:StringEquals", "aws:TagKeys", ["k"]),
+    ("StringEquals", "aws:RequestTag/k", ["v"]),
+    ("IpAddress", "aws:SourceIp", ["10.0.0.0/8"]),
+    ("NotIpAddress", "aws:SourceIp", ["10.0.0.0/8"]),
+    ("NumericLessThan", "aws:MultiFactorAuthAge", ["3600"]),
+    ("StringEquals", "sts:RoleSessionName", ["s1"]),
+    ("StringEquals", "sts:RoleSessionName", ["${aws:username}"]),
+    ("StringEquals", "aws:PrincipalType", ["User"]),
+    ("StringEquals", "aws:PrincipalServiceName", ["ec2.amazonaws.com"]),
+]
+
+
+@st.composite
+def _statement(draw: st.DrawFn) -> dict[str, Any]:
+    aws = draw(st.lists(st.sampled_from(PRINCIPALS), min_size=0, max_size=2, unique=True))
+    service = draw(st.lists(st.sampled_from(SERVICES), max_size=1))
+    if not aws and not service:
+        aws = [draw(st.sampled_from(PRINCIPALS))]
+    principal: dict[str, Any] = {}
+    if aws:
+        principal["AWS"] = aws
+    if service:
+        principal["Service"] = service
+    st_: dict[str, Any] = {
+        "Effect": draw(st.sampled_from(["Allow", "Allow", "Allow", "Deny"])),
+        "Principal": "*" if aws == ["*"] and not service else principal,
+        "Action": draw(st.sampled_from(ACTIONS)),
+    }
+    block: dict[str, dict[str, Any]] = {}
+    for op, key, values in draw(st.lists(st.sampled_from(CONDITIONS), max_size=2)):
+        block.setdefault(op, {})[key] = values
+    if block:
+        st_["Condition"] = block
+    return st_
+
+
+def _trust(statements: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+@st.composite
+def policy_pairs(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(old, new): new is old changed a little (a statement or a condition added or removed, a Deny
+    added), so that both proofs and counterexamples occur, or an independent policy."""
+    old = draw(st.lists(_statement(), min_size=1, max_size=3))
+    how = draw(st.sampled_from(["drop", "condition", "deny", "add", "independent", "same", "uncondition"]))
+    new = [dict(s) for s in old]
+    if how == "drop" and len(new) > 1:
+        new.pop(draw(st.integers(0, len(new) - 1)))
+    elif how == "condition":
+        i = draw(st.integers(0, len(new) - 1))
+        op, key, values = draw(st.sampled_from(CONDITIONS))
+        new[i]["Condition"] = {**new[i].get("Condition", {}), op: {key: values}}
+    elif how == "uncondition":
+        i = draw(st.integers(0, len(new) - 1))
+        new[i].pop("Condition", None)
+    elif how == "deny":
+        new.append({**draw(_statement()), "Effect": "Deny"})
+    elif how == "add":
+        new.append(draw(_statement()))
+    elif how == "independent":
+        new = draw(st.lists(_statement(), min_size=1, max_size=3))
+    return _trust(old), _trust(new)
+
+
+# =========================================================================== the small universe
+
+
+def _keys(*docs: dict[str, Any]) -> set[str]:
+    text = json.dumps(docs).lower()
+    return {k for k in _CONTEXT_DIMENSIONS if k in text}
+
+
+#: Values of each dimension, enumerated only when a policy reads the key (else its first value).
+_CONTEXT_DIMENSIONS: dict[str, list[Any]] = {
+    "sts:externalid": [None, "x", "y", "X", "z"],
+    "aws:principaltag/team": [None, "a", "b"],
+    "aws:principalorgid": [None, ORG, "o-bbbbbbbbbb"],
+    "aws:sourceip": [None, "10.1.2.3", "192.168.0.1"],
+    "aws:multifactorauthage": [None, "100", "7200"],
+    "aws:tagkeys": [None, [("k", "v")], [("k", "w")], [("other", "v")], [("k", "v"), ("other", "x")]],
+    "sts:rolesessionname": ["s1", "alice", "other"],
+    "aws:multifactorauthpresent": [False, True],
+}
+
+
+def _callers() -> Iterator[dict[str, Any]]:
+    for a in ACCOUNTS:
+        yield {"arn": f"arn:aws:iam::{a}:user/alice"}
+        yield {"arn": f"arn:aws:iam::{a}:user/bob", "credentials": "session-token"}
+        yield {"arn": f"arn:aws:sts::{a}:assumed-role/app/s1"}
+        yield {"arn": f"arn:aws:sts::{a}:assumed-role/other/s2"}
+    for s in [*SERVICES, "s3.amazonaws.com"]:
+        yield {"service": s}
+
+
+_ALLOW_ALL = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:*", "Resource": "*"}]}
+
+
+def universe(*docs: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Every scenario of the small universe that differs on a key the policies read (trust frame)."""
+    keys = _keys(*docs)
+    tags_read = "aws:tagkeys" in keys or "aws:requesttag/k" in json.dumps(docs).lower()
+    if tags_read:
+        keys.add("aws:tagkeys")
+    dims = {k: (v if k in keys else v[:1]) for k, v in _CONTEXT_DIMENSIONS.items()}
+    if "aws:multifactorauthpresent" not in keys:
+        dims["aws:multifactorauthpresent"] = [False]
+    names = list(dims)
+    for caller in _callers():
+        service = "service" in caller
+        for identity in ([None] if service else [True, False]):
+            for values in itertools.product(*(dims[n] for n in names)):
+                v = dict(zip(names, values, strict=True))
+                if service and (v["aws:principaltag/team"] is not None or v["aws:multifactorauthpresent"]):
+                    continue
+                c = dict(caller)
+                if not service:
+                    c["identity_policies"] = [_ALLOW_ALL] if identity else []
+                    if v["aws:principaltag/team"] is not None:
+                        c["tags"] = {"team": v["aws:principaltag/team"]}
+                    if v["aws:multifactorauthpresent"]:
+                        c["mfa"] = True
+                request: dict[str, Any] = {"role_session_name": v["sts:rolesessionname"]}
+                if v["sts:externalid"] is not None:
+                    request["external_id"] = v["sts:externalid"]
+                if v["aws:tagkeys"] is not None:
+                    request["tags"] = [{"Key": k, "Value": val} for k, val in v["aws:tagkeys"]]
+                context = {}
+                for key, name in (("aws:principalorgid", "aws:PrincipalOrgID"), ("aws:sourceip", "aws:SourceIp"),
+                                  ("aws:multifactorauthage", "aws:MultiFactorAuthAge")):
+                    if v[key] is not None:
+                        context[name] = v[key]
+                yield {"caller": c, "role": {"arn": ROLE}, "request": request, "context": context}
+
+
+def _decide(doc: dict[str, Any], trust: dict[str, Any]) -> str:
+    """The model's decision with this trust policy; ``"undecidable"`` where the model refuses."""
+    try:
+        return str(model_decide(load_scenario({**doc, "role": {**doc["role"], "trust_policy": trust}})).decision)
+    except RolecallError:
+        return "undecidable"
+
+
+def _account(doc: dict[str, Any]) -> str | None:
+    arn = doc["caller"].get("arn")
+    return str(arn).split(":")[4] if arn else None
+
+
+def _replays(answer: Any, claim: str = "allowed") -> None:
+    """A counterexample decides in the model to what the query claims."""
+    got = str(model_decide(load_scenario(answer.scenario)).decision)
+    assert got == claim, f"counterexample does not replay ({got}):\n{json.dumps(answer.scenario)}"
+
+
+# =========================================================================== the tests
+
+
+def _trust_policy(doc: dict[str, Any]) -> Policy:
+    return parse_policy(doc, PolicyKind.TRUST)
+
+
+STATS: Counter[str] = Counter()
+
+
+@settings(max_examples=PAIRS, deadline=None, suppress_health_check=list(HealthCheck))
+@given(policy_pairs())
+def test_proofs_hold_in_an_enumerated_universe(pair: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    old_doc, new_doc = pair
+    old, new = _trust_policy(old_doc), _trust_policy(new_doc)
+    no_new = q.check_no_new_access(old, new)
+    public = q.check_no_public_access(new)
+    external = q.external_id_required(new)
+    answers = {"no-new-access": no_new, "no-public-access": public, "external-id": external}
+    for name, answer in answers.items():
+        assert not isinstance(answer, Unknown), f"{name}: {answer.reason}\n{json.dumps(pair)}"
+        STATS[f"{name}:{type(answer).__name__}"] += 1
+        if isinstance(answer, Counterexample):
+            _replays(answer)
+    if isinstance(no_new, Counterexample):
+        assert no_new.compare is not None
+        assert _decide(no_new.scenario, old_doc) != "allowed"
+    if isinstance(public, Counterexample):
+        assert "service" not in public.scenario["caller"] and _account(public.scenario) != ROLE_ACCOUNT
+    if isinstance(external, Counterexample):
+        assert _account(external.scenario) not in (None, ROLE_ACCOUNT)
+        assert "external_id" not in external.scenario["request"]
+    violations = Counter[str]()
+    for doc in universe(old_doc, new_doc):
+        new_allows = _decide(doc, new_doc) == "allowed"
+        if not new_allows:
+            continue
+        account = _account(doc)
+        if _decide(doc, old_doc) != "allowed":
+            violations["no-new-access"] += 1
+            assert not isinstance(no_new, Proved), f"proof contradicted by\n{json.dumps(doc)}\n{json.dumps(pair)}"
+        if account is not None and account != ROLE_ACCOUNT:
+            violations["no-public-access"] += 1
+            assert not isinstance(public, Proved), f"proof contradicted by\n{json.dumps(doc)}\n{json.dumps(new_doc)}"
+            if "external_id" not in doc["request"]:
+                violations["external-id"] += 1
+                assert not isinstance(external, Proved), f"contradicted by\n{json.dumps(doc)}\n{json.dumps(new_doc)}"
+    for name, count in violations.items():
+        STATS[f"{name}:enumeration found a violation"] += count > 0
+
+
+def test_enumeration_was_not_vacuous() -> None:
+    """Runs after the property (file order): proofs, counterexamples and enumerated violations all occurred."""
+    if not STATS:
+        pytest.skip("run with test_proofs_hold_in_an_enumerated_universe")  # pragma: no cover
+    for name in ("no-new-access", "no-public-access", "external-id"):
+        assert STATS[f"{name}:Proved"] > 0, STATS
+        assert STATS[f"{name}:Counterexample"] > 0, STATS
+        assert STATS[f"{name}:enumeration found a violation"] > 0, STATS
+
+
+# --------------------------------------------------------------------------- richer policies
+
+
+@st.composite
+def _trust_docs(draw: st.DrawFn) -> dict[str, Any]:
+    return draw(trust_policies(role=ROLE))  # type: ignore[no-any-return]
+
+
+@settings(max_examples=REPLAYS, deadline=None, suppress_health_check=list(HealthCheck))
+@given(_trust_docs(), _trust_docs())
+def test_every_trust_counterexample_and_witness_replays(old_doc: dict[str, Any], new_doc: dict[str, Any]) -> None:
+    old, new = _trust_policy(old_doc), _trust_policy(new_doc)
+    answers = [
+        q.check_no_new_access(old, new),
+        q.check_no_public_access(new),
+        q.external_id_required(new),
+        q.check_access_not_granted(new, accounts=[OTHER]),
+        q.check_access_not_granted(new, actions=["sts:TagSession"]),
+    ]
+    for answer in answers:
+        if isinstance(answer, Counterexample):
+            _replays(answer)
+        elif isinstance(answer, Unknown):
+            assert answer.reason.startswith(("unsupported", "no decoded")) or "timeout" in answer.reason, answer
+    if isinstance(answers[0], Counterexample):
+        assert _decide(answers[0].scenario, old.to_json()) != "allowed"
+    if isinstance(answers[3], Counterexample):
+        assert _account(answers[3].scenario) == OTHER
+    if isinstance(answers[4], Counterexample):
+        assert answers[4].scenario["request"].get("tags")
+    found = q.who_can_assume(new)
+    for f in found.findings:
+        got = str(model_decide(load_scenario(f.witness)).decision)
+        assert got == "allowed", json.dumps(f.witness)
+
+
+@st.composite
+def _identity_docs(draw: st.DrawFn) -> dict[str, Any]:
+    return draw(identity_policies(caller=q.DEFAULT_CALLER))  # type: ignore[no-any-return]
+
+
+@settings(max_examples=REPLAYS, deadline=None, suppress_health_check=list(HealthCheck))
+@given(_identity_docs(), _identity_docs())
+def test_every_identity_counterexample_replays(old_doc: dict[str, Any], new_doc: dict[str, Any]) -> None:
+    old, new = parse_policy(old_doc, PolicyKind.IDENTITY), parse_policy(new_doc, PolicyKind.IDENTITY)
+    answers = [
+        q.check_no_new_access(old, new),
+        q.check_access_not_granted(new),
+        q.check_access_not_granted(new, accounts=[OTHER]),
+        q.check_access_not_granted(new, roles=[f"arn:aws:iam::{ROLE_ACCOUNT}:role/R"]),
+    ]
+    for answer in answers:
+        if isinstance(answer, Counterexample):
+            _replays(answer)
+        elif isinstance(answer, Unknown):
+            assert answer.reason.startswith(("unsupported", "no decoded")) or "timeout" in answer.reason, answer
+    if isinstance(answers[0], Counterexample):
+        other = {**answers[0].scenario, "caller": {**answers[0].scenario["caller"], "identity_policies": [old_doc]}}
+        assert str(model_decide(load_scenario(other)).decision) != "allowed"
+    if isinstance(answers[2], Counterexample):
+        assert answers[2].scenario["role"]["arn"].split(":")[4] == OTHER
+    if isinstance(answers[3], Counterexample):
+        assert answers[3].scenario["role"]["arn"] == f"arn:aws:iam::{ROLE_ACCOUNT}:role/R"
