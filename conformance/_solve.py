@@ -254,21 +254,29 @@ def _save(path: str, payload: Any) -> None:
         raise InputError(f"{path}: cannot write ({exc.strerror})", "--save") from None
 
 
+def _save_lines(path: str, scenarios: list[Any]) -> None:
+    try:
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.writelines(json.dumps(doc, ensure_ascii=False) + "\n" for doc in scenarios)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write ({exc.strerror})", "--save") from None
+
+
 def _print_findings(found: Any, args: argparse.Namespace, out: TextIO) -> int:
     doc = found.to_json()
     for f in doc["findings"]:
         f["witness"] = _replayable(
             f["witness"], "allowed", f"who-can-assume witness: statement {f['statement']}, {f['principal']}"
         )
-    if args.save:
-        _save(args.save, [f["witness"] for f in doc["findings"]])
+    if args.save:  # JSON Lines: one witness scenario per line, as `rolecall decide` reads them
+        _save_lines(args.save, [f["witness"] for f in doc["findings"]])
     if args.json:
         out.write(json.dumps(doc, ensure_ascii=False) + "\n")
     else:
         if not doc["findings"] and found.unknown is None:
             out.write("who-can-assume: nobody can assume this role\n")
         for f in doc["findings"]:
-            who = "any account" if f["accounts"] == "any" else ", ".join(f["accounts"]) or "the service"
+            who = "any account" if f["accounts"] == "any" else ", ".join(f["accounts"]) or "services only"
             scope = [s for s, on in (("same account", f["same_account"]), ("cross-account", f["cross_account"])) if on]
             out.write(
                 f"- {f['principal']} ({f['class']}), statement {f['statement']}"
@@ -306,7 +314,15 @@ def describe(scenario: dict[str, Any]) -> str:
         extra.append("signed in with MFA")
     lines.append(f"  caller: {who}" + (f" ({'; '.join(extra)})" if extra else ""))
     if "identity_policies" in c and "service" not in c:
-        allowed = sorted({a for p in c["identity_policies"] for s in p["Statement"] for a in _listed(s.get("Action"))})
+        allowed = sorted(
+            {
+                a
+                for p in c["identity_policies"]
+                for s in p["Statement"]
+                if s.get("Effect") == "Allow"
+                for a in _listed(s.get("Action"))
+            }
+        )
         lines.append("    identity policy allows: " + (", ".join(allowed) or "nothing"))
     for key, label in (("permissions_boundary", "permissions boundary"), ("session_policy", "session policy")):
         if key in c:

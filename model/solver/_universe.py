@@ -78,10 +78,17 @@ _NAME_CHARS = _chars("a-zA-Z0-9_+=,.@-")
 _Bounded = tuple[z3.ReRef, int, int]
 
 
-def _within(term: z3.SeqRef, domain: _Bounded) -> z3.BoolRef:
+def _within(term: z3.SeqRef, domain: _Bounded, *, strict: bool = False) -> z3.BoolRef:
+    """``term`` is ``lo`` to ``hi`` characters of the class. Without ``strict`` the upper bound is
+    left out: length bounds make Z3's string search erratic (seconds instead of milliseconds),
+    and leaving one out only enlarges the universe, which keeps proofs sound; the strict form is
+    added when a decoded value turned out too long (``queries._Query.find``)."""
     chars, lo, hi = domain
     if lo == hi:  # fixed width (account ids): position by position searches far better than a star
         return z3.And(z3.Length(term) == lo, *[z3.InRe(z3.SubString(term, i, 1), chars) for i in range(lo)])
+    at_least = z3.Concat(*([chars] * lo), z3.Star(chars)) if lo else z3.Star(chars)
+    if not strict:
+        return z3.InRe(term, at_least)
     return z3.And(z3.InRe(term, z3.Star(chars)), z3.Length(term) >= lo, z3.Length(term) <= hi)
 
 
@@ -90,6 +97,14 @@ _SESSION_NAME: _Bounded = (_NAME_CHARS, 2, 64)
 _EXTERNAL_ID: _Bounded = (_chars("a-zA-Z0-9_+=,.@:/-"), 2, 1224)
 _PATH = z3.Union(z3.Re("/"), z3.Concat(z3.Re("/"), z3.Star(z3.Range("!", "~")), z3.Re("/")))
 _ACCOUNT: _Bounded = (z3.Range("0", "9"), 12, 12)
+_ALICE, _APP_ROLE = z3.StringVal("alice"), z3.StringVal("app-role")
+#: An IAM path and a name as one string: "/" or "/.../", then 1-64 name characters.
+_PATH_NAME = z3.Concat(
+    z3.Union(z3.Re("/"), z3.Concat(z3.Re("/"), z3.Star(z3.Range("!", "~")), z3.Re("/"))), z3.Plus(_NAME_CHARS)
+)
+_PATH_NAME_STRICT = z3.Concat(
+    z3.Union(z3.Re("/"), z3.Concat(z3.Re("/"), z3.Star(z3.Range("!", "~")), z3.Re("/"))), z3.Loop(_NAME_CHARS, 1, 64)
+)
 _UNIQUE = z3.Concat(z3.Union(z3.Re("AIDA"), z3.Re("AROA")), z3.Plus(_chars("A-Z0-9")))
 _UNIQUE_LENGTH = (16, 25)
 _SERVICE = z3.Concat(
@@ -156,7 +171,7 @@ def referenced_keys(policies: Iterable[Policy]) -> dict[str, dict[str, int]]:
 _KEY_FIELDS: dict[str, tuple[str, ...]] = {
     "aws:principalarn": ("path", "name"),
     "aws:userid": ("uid", "session"),
-    "aws:username": ("name",),
+    "aws:username": ("name", "name_alone"),
     "aws:principalservicename": ("service",),
     "sts:rolesessionname": ("session_name",),
     "sts:externalid": ("external_id",),
@@ -191,9 +206,9 @@ def entry_fields(entry: str) -> tuple[str, ...]:
     if ":user/" in entry or ":role/" in entry:
         return ("path", "name")
     if ":assumed-role/" in entry:
-        return ("name", "session")
+        return ("name", "name_alone", "session")
     if ":federated-user/" in entry:
-        return ("name",)
+        return ("name", "name_alone")
     if entry.endswith((".amazonaws.com", ".amazonaws.com.cn")):
         return ("service",)
     return ()
@@ -281,6 +296,11 @@ class Universe:
     def _str(self, name: str) -> z3.SeqRef:
         return z3.String(self._n(name))
 
+    def _domain(self, guard: z3.BoolRef, term: z3.SeqRef, domain: _Bounded) -> z3.BoolRef:
+        """The domain of ``term`` where ``guard`` holds: the loose form now, the strict one on demand."""
+        self.strict.append(z3.Implies(guard, _within(term, domain, strict=True)))
+        return _within(term, domain)
+
     def _in(self, term: z3.SeqRef, regex: z3.ReRef) -> None:
         self.constraints.append(z3.InRe(term, regex))
 
@@ -310,22 +330,34 @@ class Universe:
         def field(name: str, default: z3.SeqRef) -> z3.SeqRef:
             return self._str(name) if name in seen else default
 
+        # Path and name as one string ("/a/b/" + "name") where nothing reads the name alone: Z3
+        # searches one string under one pattern far better than two under their concatenation.
+        self.joined = "path" in seen and "name_alone" not in seen
         c = Caller(
             kind=k,
             creds=z3.Int(self._n("creds")),
             partition=z3.StringVal(self.partition),
             account=self._str("account"),
-            path=field("path", z3.StringVal("/")),
-            name=field("name", z3.If(user, z3.StringVal("alice"), z3.StringVal("app-role"))),
+            path=self._str("pathname") if self.joined else field("path", z3.StringVal("/")),
+            name=z3.StringVal("")
+            if self.joined
+            else field("name", z3.If(user, z3.StringVal("alice"), z3.StringVal("app-role"))),
             session=field("session", z3.StringVal("app-session")),
             uid=field("uid", z3.If(user, z3.StringVal("AIDAEXAMPLEUSER001"), z3.StringVal("AROAEXAMPLEROLE001"))),
             service=field("service", z3.StringVal("ec2.amazonaws.com")),
         )
         iam = [_within(c.account, _ACCOUNT)]
-        if "path" in seen:
-            iam += [z3.InRe(c.path, _PATH), z3.Length(c.path) <= 512]
-        if "name" in seen:
-            iam.append(_within(c.name, _NAME))
+        if self.joined:
+            iam.append(z3.InRe(c.path, _PATH_NAME))
+            self.strict.append(
+                z3.Implies(k != SERVICE, z3.And(z3.InRe(c.path, _PATH_NAME_STRICT), z3.Length(c.path) <= 576))
+            )
+        else:
+            if "path" in seen:
+                iam.append(z3.InRe(c.path, _PATH))
+                self.strict.append(z3.Implies(k != SERVICE, z3.Length(c.path) <= 512))
+            if "name" in seen:
+                iam.append(self._domain(k != SERVICE, c.name, _NAME))
         if "uid" in seen:
             lo, hi = _UNIQUE_LENGTH
             iam += [z3.InRe(c.uid, _UNIQUE), z3.Length(c.uid) >= lo, z3.Length(c.uid) <= hi]
@@ -339,17 +371,17 @@ class Universe:
         if "service" in seen:
             self.constraints.append(z3.Implies(k == SERVICE, z3.InRe(c.service, _SERVICE)))
         if "session" in seen:
-            self.constraints.append(z3.Implies(k == SESSION, _within(c.session, _SESSION_NAME)))
+            self.constraints.append(z3.Implies(k == SESSION, self._domain(k == SESSION, c.session, _SESSION_NAME)))
         return c
 
     def _symbolic_role(self) -> RoleTerms:
+        # the path and name as one string (see the caller's); decode splits it at the last "/"
         role = RoleTerms(
-            z3.StringVal(self.partition), self._str("role_account"), self._str("role_path"), self._str("role_name")
+            z3.StringVal(self.partition), self._str("role_account"), self._str("role_pathname"), z3.StringVal("")
         )
         self.constraints.append(_within(role.account, _ACCOUNT))
-        self._in(role.path, _PATH)
-        self.constraints.append(z3.Length(role.path) <= 512)
-        self.constraints.append(_within(role.name, _NAME))
+        self._in(role.path, _PATH_NAME)
+        self.strict.append(z3.And(z3.InRe(role.path, _PATH_NAME_STRICT), z3.Length(role.path) <= 576))
         return role
 
     def _side(self, kind: PolicyKind, action: str) -> tuple[z3.BoolRef, z3.BoolRef]:
@@ -541,7 +573,7 @@ class Universe:
         if k not in self.principal_tags:
             present, value = z3.Bool(self._n(f"ptag:{k}")), self._str(f"ptag:{k}=")
             self.constraints.append(
-                z3.Implies(present, z3.And(self.caller.kind != SERVICE, _within(value, _TAG_VALUE)))
+                z3.Implies(present, z3.And(self.caller.kind != SERVICE, self._domain(present, value, _TAG_VALUE)))
             )
             self.principal_tags[k] = (present, value)
         return self.principal_tags[k]
@@ -549,7 +581,7 @@ class Universe:
     def _role_tag(self, k: str) -> tuple[z3.BoolRef, z3.SeqRef]:
         if k not in self.role_tags:
             present, value = z3.Bool(self._n(f"rtag:{k}")), self._str(f"rtag:{k}=")
-            self.constraints.append(z3.Implies(present, _within(value, _TAG_VALUE)))
+            self.constraints.append(z3.Implies(present, self._domain(present, value, _TAG_VALUE)))
             self.role_tags[k] = (present, value)
         return self.role_tags[k]
 
@@ -560,23 +592,29 @@ class Universe:
         seen = self.observed
         if "session_name" in seen:
             self.session_name = self._str("session_name")
-            self.constraints.append(_within(self.session_name, _SESSION_NAME))
+            self.constraints.append(self._domain(z3.BoolVal(True), self.session_name, _SESSION_NAME))
         else:
             self.session_name = z3.StringVal("rolecall-session")
         self.external_present, self.external_id = z3.Bool(self._n("has_external_id")), self._str("external_id")
         if "external_id" in seen:
-            self.constraints.append(z3.Implies(self.external_present, _within(self.external_id, _EXTERNAL_ID)))
+            self.constraints.append(
+                z3.Implies(self.external_present, self._domain(self.external_present, self.external_id, _EXTERNAL_ID))
+            )
         else:
             self.external_present, self.external_id = z3.BoolVal(False), z3.StringVal("")
         if "source_identity" in seen or "caller_source" in seen:
             self.source_identity = self._str("source_identity")
-            self.constraints.append(z3.Implies(self.need_source, _within(self.source_identity, _SESSION_NAME)))
+            self.constraints.append(
+                z3.Implies(self.need_source, self._domain(self.need_source, self.source_identity, _SESSION_NAME))
+            )
         else:
             self.source_identity = z3.StringVal("rolecall-source")
         # the caller's own source identity (role sessions only); a chain keeps it (R13)
         if "caller_source" in seen:
             present, value = z3.Bool(self._n("caller_source")), self._str("caller_source=")
-            self.constraints.append(z3.Implies(present, z3.And(c.kind == SESSION, _within(value, _SESSION_NAME))))
+            self.constraints.append(
+                z3.Implies(present, z3.And(c.kind == SESSION, self._domain(present, value, _SESSION_NAME)))
+            )
             self.constraints.append(z3.Implies(z3.And(present, self.need_source), value == self.source_identity))
         else:
             present, value = z3.BoolVal(False), z3.StringVal("")

@@ -71,6 +71,9 @@ def _caller(u: Universe, ev: _Eval, identity: tuple[Policy, ...]) -> dict[str, A
         return {"service": ev.s(c.service)}
     else:
         partition, account, path, name = u.partition, ev.s(c.account), ev.s(c.path), ev.s(c.name)
+        if u.joined:  # one string: the name is what follows the last "/"
+            path, _, name = (path + name).rpartition("/")
+            path += "/"
         if kind == USER:
             out = {"arn": f"arn:{partition}:iam::{account}:user{path}{name}", "unique_id": ev.s(c.uid)}
             if ev.i(c.creds) == 1:
@@ -81,9 +84,11 @@ def _caller(u: Universe, ev: _Eval, identity: tuple[Policy, ...]) -> dict[str, A
                 "role_path": path,
                 "unique_id": ev.s(c.uid),
             }
-        out["identity_policies"] = (
-            [_allow_policy(_allowed(u, ev, PolicyKind.IDENTITY))] if _allowed(u, ev, PolicyKind.IDENTITY) else []
-        )
+        if u.env.side is None:  # every caller holds the given identity policies (who-can-assume --identity)
+            out["identity_policies"] = [p.to_json() for p in identity]
+        else:
+            allowed = _allowed(u, ev, PolicyKind.IDENTITY)
+            out["identity_policies"] = [_allow_policy(allowed)] if allowed else []
         for kind_, name_ in ((PolicyKind.BOUNDARY, "permissions_boundary"), (PolicyKind.SESSION, "session_policy")):
             present = [ev.b(p) for (k, _), (p, _) in u.side_vars.items() if k is kind_]
             if any(present):

@@ -46,7 +46,7 @@ from typing import Any
 import z3
 
 from ..conditions import OPERATORS, Condition, Var, _parse_binary, _parse_date, _parse_ip, _parse_number, parse_template
-from ..match import _units, glob_parts
+from ..match import STAR, _units, glob_parts
 from ..policy import Policy, PolicyKind, Statement
 from ..scenario import Semantics
 from ._re import arn_shape, fold_regex, folds_below_range, template_regex, units_regex
@@ -279,7 +279,10 @@ def entry_classes(c: Caller, e: str, wildcard_services: bool = False) -> list[tu
         return [("account", z3.And(iam, *base))]
     if m["service"] == "iam" and (pm := _PATHED.fullmatch(res)):
         kind, cls = (USER, "user") if pm["type"] == "user" else (SESSION, "role")
-        return [(cls, z3.And(c.kind == kind, *base, c.path == _s(pm["path"]), c.name == _s(pm["name"])))]
+        # path and name compared as one string: names hold no "/" and paths end with one, so the
+        # split is unique (and a universe may hold them as one string)
+        pathname = z3.Concat(c.path, c.name)
+        return [(cls, z3.And(c.kind == kind, *base, pathname == _s(pm["path"] + pm["name"])))]
     if m["service"] == "sts" and res.startswith("assumed-role/"):
         _, role, session = res.split("/", 2)
         return [("session", z3.And(c.kind == SESSION, *base, c.name == _s(role), c.session == _s(session)))]
@@ -460,8 +463,7 @@ class _Encoder:
                 c.kind == SESSION,
                 c.partition == self.env.role.partition,
                 c.account == self.env.role.account,
-                c.path == self.env.role.path,
-                c.name == self.env.role.name,
+                z3.Concat(c.path, c.name) == z3.Concat(self.env.role.path, self.env.role.name),
                 _not(_or([f for f, _ in first_failure()])),
             ]
         )
@@ -803,10 +805,16 @@ def _structured_match(parts: list[str], at: ArnTerm, arn: bool) -> z3.BoolRef | 
         if "".join(head) != prefix:
             return _FALSE
         k = rest.index(":")
-        if rest[:k] and not any(_is_wild(i) for i in rest[:k]):
-            account = _s("".join(rest[:k]))
+        field = rest[:k]
+        if field and not any(_is_wild(i) for i in field):
+            account = _s("".join(field))
             tail = _units(glob, arn=arn)[len(prefix) + k + 1 :]
             return _and([at.account == account, _resource_match(at, tail, [0])])
+        if len(field) > 1 and field[-1] == STAR and not any(_is_wild(i) for i in field[:-1]):
+            # "1234*:…": the account starts so, and the star that ends the field may run past its colon
+            tail = _units(glob, arn=arn)[len(prefix) + k + 1 :]
+            crossing = _crossing(at, tail)
+            return _and([z3.PrefixOf(_s("".join(field[:-1])), at.account), crossing])
     states = _closure(units, {0})
     states = _consume(units, states, prefix)
     if not states:
@@ -819,6 +827,13 @@ def _structured_match(parts: list[str], at: ArnTerm, arn: bool) -> z3.BoolRef | 
     if not states:
         return _FALSE
     return _resource_match(at, units, sorted(states))
+
+
+def _crossing(at: ArnTerm, tail: Sequence[tuple[str, str]]) -> z3.BoolRef:
+    """A star ending the account field, then ``:`` and ``tail``: as accounts hold no colon, the
+    resource matches ``tail`` whole, or after one of its own colons."""
+    with_colon = [("lit", ":"), *tail]
+    return _or([_resource_match(at, tail, [0]), _resource_match(at, [("star", ".*"), *with_colon], [0])])
 
 
 def _resource_match(at: ArnTerm, units: Sequence[tuple[str, str]], starts: Sequence[int]) -> z3.BoolRef:

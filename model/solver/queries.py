@@ -24,8 +24,10 @@ account. See ``_universe.py`` for the universe's stated limits.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import importlib
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,7 +40,7 @@ from ..policy import Policy, PolicyKind, parse_policy
 from ..scenario import Semantics, load_scenario
 from ._universe import Frame, Universe, entry_fields
 from .decode import decode
-from .encode import ACTIONS, SERVICE, Encoding, Unsupported, World, encode, entry_classes
+from .encode import ACTIONS, SERVICE, Unsupported, World, encode, entry_classes
 
 __all__ = [
     "Answer",
@@ -252,6 +254,7 @@ class _Query:
         if len(kinds) != 1 or next(iter(kinds)) not in (PolicyKind.TRUST, PolicyKind.IDENTITY):
             raise InputError("the policies of a query are all trust policies or all identity policies", "$")
         self.name, self.semantics, self.timeout_ms = name, semantics or Semantics(), timeout_ms
+        self.deadline = time.monotonic() + timeout_ms / 1000  # the whole query's budget, every check included
         self.mode = "trust" if PolicyKind.TRUST in kinds else "identity"
         parse_role_arn(role_arn, "--role-arn")
         self.caller_arn = caller_arn
@@ -284,9 +287,12 @@ class _Query:
         on its random choices. So a check runs with a short budget and, when that runs out,
         restarts with another seed and twice the budget, until the query's timeout is spent.
         """
-        spent, budget, seed = 0, _FIRST_BUDGET_MS, 0
+        budget, seed = _FIRST_BUDGET_MS, 0
         while True:
-            budget = min(budget, self.timeout_ms - spent)
+            left = int((self.deadline - time.monotonic()) * 1000)
+            if left <= 0:
+                return "unknown", "timeout"
+            budget = min(budget, left)
             solver = z3.Solver()
             solver.set(timeout=budget, random_seed=seed)
             solver.add(*self.universe.constraints, *goal)
@@ -296,9 +302,8 @@ class _Query:
             if verdict == z3.unsat:
                 return "unsat", ""
             reason = solver.reason_unknown()
-            spent += budget
-            if spent >= self.timeout_ms or ("timeout" not in reason and "canceled" not in reason):
-                return "unknown", "timeout" if "canceled" in reason else reason
+            if "timeout" not in reason and "canceled" not in reason:
+                return "unknown", reason
             budget, seed = budget * 2, seed + 1
 
     def find(
@@ -348,8 +353,8 @@ def _arn_parts(doc: dict[str, Any]) -> tuple[str, str] | None:
     c = doc["caller"]
     if "arn" not in c or "unique_id" not in c:
         return None
-    head, _, resource = str(c["arn"]).rpartition(":")
-    return head, resource
+    fields = str(c["arn"]).split(":", 5)
+    return ":".join(fields[:5]), fields[5]
 
 
 def _user_name(doc: dict[str, Any], path: str | None, name: str) -> dict[str, Any] | None:
@@ -398,7 +403,26 @@ def _role_name(doc: dict[str, Any]) -> dict[str, Any] | None:
     return {**doc, "role": {**doc["role"], "arn": f"{head}:role/target-role"}}
 
 
+def _account(doc: dict[str, Any], account: str) -> dict[str, Any] | None:
+    parts = _arn_parts(doc)
+    if parts is None:
+        return None
+    head, resource = parts
+    fields = head.split(":")
+    fields[4] = account
+    return {**doc, "caller": {**doc["caller"], "arn": ":".join(fields) + ":" + resource}}
+
+
+def _no_mfa(doc: dict[str, Any]) -> dict[str, Any] | None:
+    if not doc["caller"].get("mfa"):
+        return None
+    return {**doc, "caller": {k: v for k, v in doc["caller"].items() if k != "mfa"}}
+
+
 _REWRITES: tuple[Callable[[dict[str, Any]], dict[str, Any] | None], ...] = (
+    lambda d: _account(d, "444455556666"),
+    lambda d: _account(d, "777788889999"),
+    _no_mfa,
     lambda d: _user_name(d, "/", "alice"),
     lambda d: _user_name(d, None, "alice"),
     lambda d: _session_name(d, "app-role", None),
@@ -470,13 +494,8 @@ def check_no_new_access(
             name, (new, old), role_arn=role_arn, caller_arn=caller_arn, semantics=semantics, timeout_ms=timeout_ms
         )
         enc_new, enc_old = q.encodings
-        compared: dict[str, Any] = {}
-
         def check(doc: dict[str, Any]) -> bool:
-            old_doc = _with_policy(doc, q.mode, old)
-            old_decision = _replay(old_doc)
-            compared.update(scenario=old_doc, decision=old_decision)
-            return _replay(doc) == "allowed" and old_decision != "allowed"
+            return _replay(doc) == "allowed" and _replay(_with_policy(doc, q.mode, old)) != "allowed"
 
         verdict, found = q.find([enc_new.allowed, z3.Not(enc_old.allowed)], check)
         statement = f"every request the new {q.mode} policy allows, the old one allows"
@@ -485,7 +504,9 @@ def check_no_new_access(
         if verdict == "unknown":
             return Unknown(name, str(found))
         assert isinstance(found, dict)
-        return Counterexample(name, statement, found, "allowed", compare=dict(compared))
+        old_doc = _with_policy(found, q.mode, old)
+        compared = {"scenario": old_doc, "decision": _replay(old_doc)}
+        return Counterexample(name, statement, found, "allowed", compare=compared)
 
     return _answer(name, build)
 
@@ -495,14 +516,16 @@ def check_equivalent(
     b: Policy,
     **options: Any,
 ) -> Answer:
-    """``a`` and ``b`` allow exactly the same requests (no new access either way)."""
-    first = check_no_new_access(a, b, **options)
-    if not isinstance(first, Proved):
-        return first
-    second = check_no_new_access(b, a, **options)
-    if isinstance(second, Proved):
-        return Proved("check-equivalent", "the two policies allow exactly the same requests")
-    return second
+    """``a`` and ``b`` allow exactly the same requests (no new access either way). A counterexample
+    is a request one allows and the other does not; ``compare`` holds the other's decision."""
+    name = "check-equivalent"
+    for new, old, which in ((b, a, "B allows and A does not"), (a, b, "A allows and B does not")):
+        answer = check_no_new_access(old, new, **options)
+        if isinstance(answer, Counterexample):
+            return dataclasses.replace(answer, query=name, statement=f"A and B allow the same requests ({which})")
+        if isinstance(answer, Unknown):
+            return dataclasses.replace(answer, query=name)
+    return Proved(name, "A and B allow exactly the same requests")
 
 
 def _principal_terms(u: Universe, principals: Iterable[str]) -> list[z3.BoolRef]:
@@ -577,12 +600,11 @@ def check_access_not_granted(
             who += [u.role.account == z3.StringVal(a) for a in accounts]
             for arn in roles:
                 r = parse_role_arn(arn, "--role")
+                pathname = z3.Concat(u.role.path, u.role.name)  # one string in the universe (see _universe)
                 who.append(
                     z3.And(
-                        *[
-                            t == z3.StringVal(v)
-                            for t, v in ((u.role.account, r.account), (u.role.path, r.path), (u.role.name, r.name))
-                        ],
+                        u.role.account == z3.StringVal(r.account),
+                        pathname == z3.StringVal(r.path + r.name),
                         z3.BoolVal(r.partition == u.partition),
                     )
                 )
@@ -608,9 +630,8 @@ def _outside(u: Universe, trusted_accounts: Sequence[str], trusted_orgs: Sequenc
     c = u.caller
     inside = [c.account == z3.StringVal(a) for a in trusted_accounts]
     if trusted_orgs:
-        org = u.key("aws:principalorgid")
-        single = z3.And(org.count == 1, z3.Not(org.is_tuple))
-        inside += [z3.And(single, org.slots[0] == z3.StringVal(o)) for o in trusted_orgs]
+        org = u.key("aws:principalorgid")  # one value (a string, or a list of one: conditions read both alike)
+        inside += [z3.And(org.count == 1, org.slots[0] == z3.StringVal(o)) for o in trusted_orgs]
     return z3.And(c.kind != SERVICE, z3.Not(z3.Or(*inside)) if inside else z3.BoolVal(True))
 
 
@@ -643,6 +664,8 @@ def check_no_public_access(
 
         def outside(doc: dict[str, Any]) -> bool:
             org = doc.get("context", {}).get("aws:principalorgid")
+            if isinstance(org, list) and len(org) == 1:
+                org = org[0]
             account = _caller_account(doc)
             return account is not None and account not in accounts and org not in trusted_orgs
 
@@ -754,7 +777,7 @@ def who_can_assume(
     except Unsupported as exc:
         out.unknown = Unknown(name, f"unsupported: {exc}")
         return out
-    u, enc = q.universe, q.encodings[0]
+    enc = q.encodings[0]
     role_account = parse_role_arn(role_arn).account
     for (si, entry), grant in sorted(q.encodings[0].grants.items()):
         goal = [enc.allowed, grant]
@@ -765,28 +788,55 @@ def who_can_assume(
             out.unknown = Unknown(name, f"statement {si}, principal {entry}: {found}")
             return out
         assert isinstance(found, dict)
-        cls = _class_of(enc, entry)
-        service = cls == "service"
-        same = not service and q.solve(*goal, u.caller.account == z3.StringVal(role_account))[0] == "sat"
-        cross = (
-            not service
-            and q.solve(*goal, u.caller.kind != SERVICE, u.caller.account != z3.StringVal(role_account))[0] == "sat"
-        )
-        accounts: tuple[str, ...] | str
-        if service:
-            accounts = ()
-        else:
-            witness_account = str(found["caller"]["arn"]).split(":")[4]
-            other = q.solve(*goal, u.caller.kind != SERVICE, u.caller.account != z3.StringVal(witness_account))[0]
-            accounts = "any" if other == "sat" else (witness_account,)
-        needs_external = q.solve(*goal, z3.Not(u.external_present))[0] == "unsat"
-        st = trust.statements[si]
-        conditions = st.to_json().get("Condition")
-        out.findings.append(Finding(si, st.sid, entry, cls, accounts, cross, same, needs_external, conditions, found))
+        try:
+            out.findings.append(_finding(q, trust, si, entry, goal, found, role_account))
+        except _Undecided as exc:
+            out.unknown = Unknown(name, f"statement {si}, principal {entry}: {exc}")
+            return out
     return out
 
 
-def _class_of(enc: Encoding, entry: str) -> str:
+class _Undecided(Exception):
+    """A check behind a finding's details came back unknown."""
+
+
+def _finding(
+    q: _Query, trust: Policy, si: int, entry: str, goal: list[z3.BoolRef], witness: dict[str, Any], role_account: str
+) -> Finding:
+    """The details of one grant: who (accounts, same- or cross-account), and whether it needs an ExternalId."""
+    u = q.universe
+
+    def possible(*extra: z3.BoolRef) -> bool:
+        verdict, reason = q.solve(*goal, *extra)
+        if verdict == "unknown":
+            raise _Undecided(str(reason))
+        return verdict == "sat"
+
+    iam = u.caller.kind != SERVICE
+    role = z3.StringVal(role_account)
+    accounts: tuple[str, ...] | str = ()
+    named = entry.split(":")[4] if entry.startswith("arn:") else None
+    if named is not None:  # the entry names its account, and the witness shows the grant is usable
+        accounts, same, cross = (named,), named == role_account, named != role_account
+    elif entry.endswith((".amazonaws.com", ".amazonaws.com.cn")):
+        same = cross = False
+    else:  # "*" or a unique id: which accounts, asked of the solver
+        same = possible(iam, u.caller.account == role)
+        cross = possible(iam, u.caller.account != role)
+        verdict, m = q.solve(*goal, iam)
+        if verdict == "unknown":
+            raise _Undecided(str(m))
+        if verdict == "sat":
+            assert isinstance(m, z3.ModelRef)
+            one = m.eval(u.caller.account, model_completion=True).as_string()
+            accounts = "any" if possible(iam, u.caller.account != z3.StringVal(one)) else (one,)
+    needs_external = not possible(z3.Not(u.external_present))
+    st = trust.statements[si]
+    conditions = st.to_json().get("Condition")
+    return Finding(si, st.sid, entry, _class_of(entry), accounts, cross, same, needs_external, conditions, witness)
+
+
+def _class_of(entry: str) -> str:
     if entry == "*":
         return "wildcard"
     if entry.endswith(":root"):

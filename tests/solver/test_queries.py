@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import itertools
 import json
@@ -27,7 +28,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from model import Policy, PolicyKind, RolecallError, load_scenario, parse_policy
+from model import Policy, PolicyKind, RolecallError, Scenario, load_scenario, parse_policy
 from model.solver import Counterexample, Proved, Unknown
 from model.solver import queries as q
 from strategies import identity_policies, trust_policies
@@ -175,12 +176,36 @@ def _callers() -> Iterator[dict[str, Any]]:
 _ALLOW_ALL = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:*", "Resource": "*"}]}
 
 
-def universe(*docs: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """Every scenario of the small universe that differs on a key the policies read (trust frame)."""
+_PLACEHOLDER = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sts:*"}]}
+_LOADED: dict[frozenset[str], list[tuple[dict[str, Any], Scenario]]] = {}
+
+
+def loaded_universe(*docs: dict[str, Any]) -> list[tuple[dict[str, Any], Scenario]]:
+    """Every scenario of the small universe that differs on a key the policies read (trust frame),
+    loaded once per set of keys read: the trust policy is swapped in per decision, since loading
+    dominates the enumeration's cost."""
     keys = _keys(*docs)
-    tags_read = "aws:tagkeys" in keys or "aws:requesttag/k" in json.dumps(docs).lower()
-    if tags_read:
+    if "aws:requesttag/k" in json.dumps(docs).lower():
         keys.add("aws:tagkeys")
+    key = frozenset(keys)
+    if key not in _LOADED:
+        _LOADED[key] = [
+            (doc, load_scenario({**doc, "role": {**doc["role"], "trust_policy": _PLACEHOLDER}}))
+            for doc in _universe(key)
+        ]
+    return _LOADED[key]
+
+
+def _with_trust(s: Scenario, trust: Policy) -> str:
+    """The model's decision on a loaded scenario with another trust policy (fresh world caches)."""
+    try:
+        other = dataclasses.replace(s, role=dataclasses.replace(s.role, trust_policy=trust), compiled={})
+        return str(model_decide(other).decision)
+    except RolecallError:
+        return "undecidable"
+
+
+def _universe(keys: frozenset[str]) -> Iterator[dict[str, Any]]:
     dims = {k: (v if k in keys else v[:1]) for k, v in _CONTEXT_DIMENSIONS.items()}
     if "aws:multifactorauthpresent" not in keys:
         dims["aws:multifactorauthpresent"] = [False]
@@ -216,6 +241,14 @@ def _decide(doc: dict[str, Any], trust: dict[str, Any]) -> str:
     """The model's decision with this trust policy; ``"undecidable"`` where the model refuses."""
     try:
         return str(model_decide(load_scenario({**doc, "role": {**doc["role"], "trust_policy": trust}})).decision)
+    except RolecallError:
+        return "undecidable"
+
+
+def _decision(doc: dict[str, Any]) -> str:
+    """The model's decision on a scenario; ``"undecidable"`` where the model refuses (not an Allow)."""
+    try:
+        return str(model_decide(load_scenario(doc)).decision)
     except RolecallError:
         return "undecidable"
 
@@ -264,12 +297,11 @@ def test_proofs_hold_in_an_enumerated_universe(pair: tuple[dict[str, Any], dict[
         assert _account(external.scenario) not in (None, ROLE_ACCOUNT)
         assert "external_id" not in external.scenario["request"]
     violations = Counter[str]()
-    for doc in universe(old_doc, new_doc):
-        new_allows = _decide(doc, new_doc) == "allowed"
-        if not new_allows:
+    for doc, scenario in loaded_universe(old_doc, new_doc):
+        if _with_trust(scenario, new) != "allowed":
             continue
         account = _account(doc)
-        if _decide(doc, old_doc) != "allowed":
+        if _with_trust(scenario, old) != "allowed":
             violations["no-new-access"] += 1
             assert not isinstance(no_new, Proved), f"proof contradicted by\n{json.dumps(doc)}\n{json.dumps(pair)}"
         if account is not None and account != ROLE_ACCOUNT:
@@ -350,8 +382,142 @@ def test_every_identity_counterexample_replays(old_doc: dict[str, Any], new_doc:
             assert answer.reason.startswith(("unsupported", "no decoded")) or "timeout" in answer.reason, answer
     if isinstance(answers[0], Counterexample):
         other = {**answers[0].scenario, "caller": {**answers[0].scenario["caller"], "identity_policies": [old_doc]}}
-        assert str(model_decide(load_scenario(other)).decision) != "allowed"
+        assert _decision(other) != "allowed"
     if isinstance(answers[2], Counterexample):
         assert answers[2].scenario["role"]["arn"].split(":")[4] == OTHER
     if isinstance(answers[3], Counterexample):
         assert answers[3].scenario["role"]["arn"] == f"arn:aws:iam::{ROLE_ACCOUNT}:role/R"
+
+
+# --------------------------------------------------------------------------- the identity frame, enumerated
+
+RESOURCES: list[Any] = [
+    "*",
+    "arn:aws:iam::*:role/app*",
+    f"arn:aws:iam::{ROLE_ACCOUNT}:role/*",
+    f"arn:aws:iam::{OTHER}:role/app",
+    "arn:aws:iam::*:role/team/*",
+    "arn:aws:iam::*:role/?pp",
+    "arn:aws:iam::*:*",
+    f"arn:aws:iam::{THIRD}:role/team/app",
+]
+IDENTITY_ACTIONS: list[Any] = ["sts:AssumeRole", "sts:*", "sts:TagSession", ["sts:AssumeRole", "sts:TagSession"], "*",
+                               "iam:*", "sts:Assume?ole"]
+IDENTITY_CONDITIONS: list[tuple[str, str, list[str]]] = [
+    ("StringEquals", "aws:ResourceTag/env", ["prod"]),
+    ("StringNotEquals", "aws:ResourceTag/env", ["prod"]),
+    ("Null", "aws:ResourceTag/env", ["true"]),
+    ("StringEquals", "aws:RequestTag/k", ["v"]),
+    ("ForAnyValue:StringEquals", "aws:TagKeys", ["k"]),
+    ("ForAllValues:StringEquals", "aws:TagKeys", ["k"]),
+    ("StringEquals", "aws:ResourceAccount", [OTHER]),
+    ("StringEquals", "sts:RoleSessionName", ["s1"]),
+    ("IpAddress", "aws:SourceIp", ["10.0.0.0/8"]),
+]
+
+
+@st.composite
+def _identity_statement(draw: st.DrawFn) -> dict[str, Any]:
+    resources = draw(st.lists(st.sampled_from(RESOURCES), min_size=1, max_size=2, unique=True))
+    out: dict[str, Any] = {
+        "Effect": draw(st.sampled_from(["Allow", "Allow", "Allow", "Deny"])),
+        "Action": draw(st.sampled_from(IDENTITY_ACTIONS)),
+        draw(st.sampled_from(["Resource", "Resource", "Resource", "NotResource"])): resources,
+    }
+    block: dict[str, dict[str, Any]] = {}
+    for op, key, values in draw(st.lists(st.sampled_from(IDENTITY_CONDITIONS), max_size=2)):
+        block.setdefault(op, {})[key] = values
+    if block:
+        out["Condition"] = block
+    return out
+
+
+@st.composite
+def identity_pairs(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
+    old = draw(st.lists(_identity_statement(), min_size=1, max_size=3))
+    new = [dict(s) for s in old]
+    how = draw(st.sampled_from(["drop", "add", "deny", "independent", "same"]))
+    if how == "drop" and len(new) > 1:
+        new.pop(draw(st.integers(0, len(new) - 1)))
+    elif how == "add":
+        new.append(draw(_identity_statement()))
+    elif how == "deny":
+        new.append({**draw(_identity_statement()), "Effect": "Deny"})
+    elif how == "independent":
+        new = draw(st.lists(_identity_statement(), min_size=1, max_size=3))
+    return {"Version": "2012-10-17", "Statement": old}, {"Version": "2012-10-17", "Statement": new}
+
+
+_ROLE_NAMES = ("role/app", "role/app2", "role/team/app", "role/xpp", "role/other")
+_IDENTITY_LOADED: list[tuple[dict[str, Any], Scenario]] = []
+
+
+def _identity_universe() -> list[tuple[dict[str, Any], Scenario]]:
+    """Roles in three accounts (five names and paths, tagged env=prod, dev or not at all), requests
+    with no tags, tag k, tag other, session names s1 / other, source IPs inside and outside 10/8;
+    the caller is the identity frame's, with a placeholder identity policy swapped per decision."""
+    if _IDENTITY_LOADED:
+        return _IDENTITY_LOADED
+    trust = q._synthetic_trust(q.DEFAULT_CALLER).to_json()
+    tag_sets: list[list[dict[str, str]] | None] = [None, [{"Key": "k", "Value": "v"}], [{"Key": "other", "Value": "v"}]]
+    for account, name, env, tags, session, ip in itertools.product(
+        ACCOUNTS, _ROLE_NAMES, [None, "prod", "dev"], tag_sets, ["s1", "other"], ["10.1.2.3", "192.168.0.1"]
+    ):
+        role: dict[str, Any] = {"arn": f"arn:aws:iam::{account}:{name}", "trust_policy": trust}
+        if env is not None:
+            role["tags"] = {"env": env}
+        request: dict[str, Any] = {"role_session_name": session}
+        if tags is not None:
+            request["tags"] = tags
+        doc = {"caller": {"arn": q.DEFAULT_CALLER, "identity_policies": [_ALLOW_ALL]}, "role": role,
+               "request": request, "context": {"aws:SourceIp": ip}}
+        _IDENTITY_LOADED.append((doc, load_scenario(doc)))
+    return _IDENTITY_LOADED
+
+
+def _with_identity(s: Scenario, policy: Policy) -> str:
+    try:
+        other = dataclasses.replace(s, caller=dataclasses.replace(s.caller, identity_policies=(policy,)), compiled={})
+        return str(model_decide(other).decision)
+    except RolecallError:
+        return "undecidable"
+
+
+@settings(max_examples=PAIRS // 2, deadline=None, suppress_health_check=list(HealthCheck))
+@given(identity_pairs())
+def test_identity_proofs_hold_in_an_enumerated_universe(pair: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    old_doc, new_doc = pair
+    old, new = parse_policy(old_doc, PolicyKind.IDENTITY), parse_policy(new_doc, PolicyKind.IDENTITY)
+    no_new = q.check_no_new_access(old, new)
+    granted = q.check_access_not_granted(new, accounts=[OTHER])
+    for name, answer in (("identity-no-new-access", no_new), ("identity-not-granted", granted)):
+        assert not isinstance(answer, Unknown), f"{name}: {answer.reason}\n{json.dumps(pair)}"
+        STATS[f"{name}:{type(answer).__name__}"] += 1
+        if isinstance(answer, Counterexample):
+            _replays(answer)
+    if isinstance(no_new, Counterexample):
+        other = {**no_new.scenario, "caller": {**no_new.scenario["caller"], "identity_policies": [old_doc]}}
+        assert _decision(other) != "allowed"
+    if isinstance(granted, Counterexample):
+        assert granted.scenario["role"]["arn"].split(":")[4] == OTHER
+    found = Counter[str]()
+    for doc, scenario in _identity_universe():
+        if _with_identity(scenario, new) != "allowed":
+            continue
+        if _with_identity(scenario, old) != "allowed":
+            found["identity-no-new-access"] += 1
+            assert not isinstance(no_new, Proved), f"proof contradicted by\n{json.dumps(doc)}\n{json.dumps(pair)}"
+        if doc["role"]["arn"].split(":")[4] == OTHER:
+            found["identity-not-granted"] += 1
+            assert not isinstance(granted, Proved), f"proof contradicted by\n{json.dumps(doc)}\n{json.dumps(new_doc)}"
+    for name, count in found.items():
+        STATS[f"{name}:enumeration found a violation"] += count > 0
+
+
+def test_identity_enumeration_was_not_vacuous() -> None:
+    if not any(k.startswith("identity-") for k in STATS):
+        pytest.skip("run with test_identity_proofs_hold_in_an_enumerated_universe")  # pragma: no cover
+    for name in ("identity-no-new-access", "identity-not-granted"):
+        assert STATS[f"{name}:Proved"] > 0, STATS
+        assert STATS[f"{name}:Counterexample"] > 0, STATS
+        assert STATS[f"{name}:enumeration found a violation"] > 0, STATS
