@@ -479,8 +479,10 @@ class Universe:
         self.constraints += [count >= lo, count <= slots_n]
         if key in _SINGLE_FREE:
             self.constraints.append(z3.Not(is_tuple))
-        for s in slots:
-            self._in(s, _FREE)
+        if self._family(key) is None:  # a typed key's text is never read: it is decoded from its reading
+            # the policy alphabet keeps decoded values printable; like length bounds it slows the search,
+            # so it is added only when a decoded value was not (``queries._Query.find``)
+            self.strict += [z3.InRe(s, _FREE) for s in slots]
         self.free[key] = _Free(count, is_tuple, slots, self._family(key))
         return KeyState(count, is_tuple, tuple(slots), self._typed_reader(key, slots))
 
