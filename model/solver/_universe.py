@@ -146,6 +146,7 @@ def referenced_keys(policies: Iterable[Policy]) -> dict[str, dict[str, int]]:
         uses = out.setdefault(key, {})
         uses[how] = uses.get(how, 0) + 1
 
+    seen_tests: set[object] = set()
     for policy in policies:
         for st in policy.statements:
             for text in st.resources or st.not_resources:
@@ -155,6 +156,9 @@ def referenced_keys(policies: Iterable[Policy]) -> dict[str, dict[str, int]]:
             for cond in st.conditions:
                 family, _ = OPERATORS[cond.operator]
                 note(cond.key, family)
+                if cond in seen_tests:
+                    continue  # the same test twice needs no second witness
+                seen_tests.add(cond)
                 if cond.qualifier is not None:
                     note(cond.key, "qualified")
                 elif family != "null":
@@ -550,6 +554,7 @@ class Universe:
                 z3.BoolVal(True),
                 tuple(k for _, k, _ in self.tags),
                 self._typed_reader(key, [k for _, k, _ in self.tags]),
+                active=tuple(a for a, _, _ in self.tags),
             )
         if key == "sts:transitivetagkeys":
             return KeyState(
@@ -559,12 +564,8 @@ class Universe:
                 self._typed_reader(key, list(self.transitive)),
             )
         if key.startswith("aws:requesttag/"):
-            k = key.split("/", 1)[1]
-            matches = [z3.And(active, z3.InRe(tk, fold_regex(k, str.lower))) for active, tk, _ in self.tags]
-            tag_value = z3.StringVal("")
-            for m, (_, _, tv) in reversed(list(zip(matches, self.tags, strict=True))):
-                tag_value = z3.If(m, tv, tag_value)
-            return self._single(z3.Or(*matches) if matches else z3.BoolVal(False), tag_value, key)
+            active, _, tag_value = self.tags[self.tag_slot[key.split("/", 1)[1]]]
+            return self._single(active, tag_value, key)
         if key.startswith(("sts:", "aws:requesttag/", "aws:resourcetag/", "aws:principaltag/")):
             return absent  # derived, and nothing derives it
         if key == "aws:principalorgid" or key == "aws:resourceorgid":
@@ -633,43 +634,40 @@ class Universe:
             z3.Implies(self.mfa == 2, z3.Or(c.creds == 1, c.creds == 2)),
             z3.Implies(c.kind == SERVICE, self.mfa == 0),
         ]
-        # tags: slots only when a policy reads them
+        # Tags: slots only when a policy reads them. Each tag key a policy names (aws:RequestTag/k) has a
+        # slot of its own, holding k in any case; the other slots hold keys no policy names, one per
+        # test of aws:TagKeys (a witness each) and one more. So no slot can clash with another by case.
         tag_refs = sorted(k.split("/", 1)[1] for k in self.refs if k.startswith("aws:requesttag/"))
         tagkey_tests = sum(
             self.refs.get(k, {}).get(u, 0)
             for k in ("aws:tagkeys", "sts:transitivetagkeys")
             for u in ("qualified", "unqualified")
         )
-        reads_tags = bool(tag_refs) or "aws:tagkeys" in self.refs or "sts:transitivetagkeys" in self.refs
-        n = min(50, len(tag_refs) + tagkey_tests + 1) if reads_tags else 0
+        reads_keys = "aws:tagkeys" in self.refs or "sts:transitivetagkeys" in self.refs
+        extra = min(50 - len(tag_refs), tagkey_tests + 1) if reads_keys else 0
         self.tags: list[tuple[z3.BoolRef, z3.SeqRef, z3.SeqRef]] = []
-        for i in range(n):
+        self.tag_slot: dict[str, int] = {}
+        named = [fold_regex(k, str.lower) for k in tag_refs]
+        _, key_lo, _ = _TAG_KEY
+        for i in range(len(tag_refs) + extra):
             active, key, value = z3.Bool(self._n(f"tag{i}")), self._str(f"tag{i}:key"), self._str(f"tag{i}:value")
-            _, key_lo, key_hi = _TAG_KEY
-            self.constraints.append(
-                z3.Implies(
-                    active,
-                    z3.And(
-                        z3.Length(key) >= key_lo,
-                        z3.Length(key) <= key_hi,
-                        z3.Length(value) <= _TAG_VALUE[2],
-                        z3.Not(z3.InRe(key, _AWS_PREFIX)),
-                    ),
-                )
+            bounds = [z3.Length(key) >= key_lo, z3.Not(z3.InRe(key, _AWS_PREFIX))]
+            if i < len(tag_refs):
+                self.tag_slot[tag_refs[i]] = i
+                bounds.append(z3.InRe(key, named[i]))
+            else:
+                bounds += [z3.Not(z3.InRe(key, r)) for r in named]
+                if i > len(tag_refs):
+                    self.constraints.append(z3.Implies(active, self.tags[-1][0]))
+                for other_active, other_key, _ in self.tags[len(tag_refs) :]:
+                    self.constraints.append(z3.Implies(z3.And(active, other_active), other_key != key))
+            self.constraints.append(z3.Implies(active, z3.And(*bounds)))
+            # The character classes and length bounds make Z3's search erratic; they only keep a decoded
+            # tag valid, so they are added when a decoded tag was not (see queries._Query.find): leaving
+            # them out enlarges the universe, which keeps proofs sound.
+            self.strict.append(
+                z3.Implies(active, z3.And(_within(key, _TAG_KEY, strict=True), _within(value, _TAG_VALUE, strict=True)))
             )
-            # The character classes make Z3's search erratic (seconds instead of milliseconds); they
-            # only keep a decoded tag valid, so they are added when a decoded tag was not (see
-            # queries._Query.find): leaving them out enlarges the universe, which keeps proofs sound.
-            self.strict.append(z3.Implies(active, z3.And(_within(key, _TAG_KEY), _within(value, _TAG_VALUE))))
-            if self.tags:
-                self.constraints.append(z3.Implies(active, self.tags[-1][0]))
-            for other_active, other_key, _ in self.tags:
-                self.constraints.append(z3.Implies(z3.And(active, other_active), other_key != key))
-                for k in tag_refs:
-                    fr = fold_regex(k, str.lower)
-                    self.constraints.append(
-                        z3.Not(z3.And(active, other_active, z3.InRe(key, fr), z3.InRe(other_key, fr)))
-                    )
             self.tags.append((active, key, value))
         if self.tags:
             self.n_tags = z3.Sum(*[z3.If(a, 1, 0) for a, _, _ in self.tags])

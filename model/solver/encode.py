@@ -161,6 +161,8 @@ class KeyState:
     typed: Typed
     arns: tuple[ArnTerm | None, ...] = ()
     """The ARN structure of each slot, where the universe knows it (``aws:PrincipalArn``)."""
+    active: tuple[z3.BoolRef, ...] | None = None
+    """Which slots hold a value, when that is not simply the first ``count`` (the request's tags)."""
 
 
 @dataclass
@@ -633,7 +635,7 @@ class _Encoder:
             on_absent = _FALSE
         else:
             on_absent = _TRUE if negated else _FALSE
-        active = [ks.count > j for j in range(len(ks.slots))]
+        active = list(ks.active) if ks.active is not None else [ks.count > j for j in range(len(ks.slots))]
         if cond.qualifier is not None:
             clean = _and([z3.Implies(a, _not(none)) for a, (_, none, _) in zip(active, singles, strict=True)])
             if cond.qualifier == "ForAllValues":
@@ -645,6 +647,10 @@ class _Encoder:
             if not singles:
                 return (on_absent, _FALSE)
             r0, none0, raise0 = singles[0]
+            if ks.active is not None:  # the one value is in whichever slot is active
+                r0 = _or([_and([a, r]) for a, (r, _, _) in zip(active, singles, strict=True)])
+                none0 = _or([_and([a, n]) for a, (_, n, _) in zip(active, singles, strict=True)])
+                raise0 = _or([_and([a, x]) for a, (_, _, x) in zip(active, singles, strict=True)])
             value = _and([_not(none0), r0])
             raises = (
                 _or([ks.count >= 2, _and([ks.count == 1, raise0])])

@@ -494,6 +494,7 @@ def check_no_new_access(
             name, (new, old), role_arn=role_arn, caller_arn=caller_arn, semantics=semantics, timeout_ms=timeout_ms
         )
         enc_new, enc_old = q.encodings
+
         def check(doc: dict[str, Any]) -> bool:
             return _replay(doc) == "allowed" and _replay(_with_policy(doc, q.mode, old)) != "allowed"
 
