@@ -60,19 +60,7 @@ def _concat(pieces: Sequence[z3.ReRef]) -> z3.ReRef:
 @lru_cache(maxsize=16384)
 def glob_regex(glob: Glob, arn: bool) -> z3.ReRef:
     """The regular expression of a concrete glob (``*`` / ``?`` per :func:`model.match._units`)."""
-    pieces: list[z3.ReRef] = []
-    literal = ""
-    for kind, text in _units(glob, arn=arn):
-        if kind == "lit":
-            literal += text
-            continue
-        if literal:
-            pieces.append(literal_re(literal))
-            literal = ""
-        pieces.append(_UNIT[(kind, text)])
-    if literal:
-        pieces.append(literal_re(literal))
-    return _concat(pieces)
+    return units_regex(_units(glob, arn=arn))
 
 
 def units_regex(units: Sequence[tuple[str, str]]) -> z3.ReRef:

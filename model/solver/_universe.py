@@ -40,7 +40,6 @@ from ..conditions import OPERATORS, Var, parse_template
 from ..policy import Policy, PolicyKind
 from ._re import ANY_RUN, fold_regex
 from .encode import (
-    ACTIONS,
     SERVICE,
     SESSION,
     USER,
@@ -708,5 +707,3 @@ class Universe:
 def _nothing(j: int, family: str) -> tuple[z3.BoolRef, Any]:  # pragma: no cover - an absent key has no slot
     raise AssertionError("an absent key has no value")
 
-
-__all__ += ["ACTIONS"]

@@ -46,7 +46,7 @@ from typing import Any
 import z3
 
 from ..conditions import OPERATORS, Condition, Var, _parse_binary, _parse_date, _parse_ip, _parse_number, parse_template
-from ..match import STAR, _units, glob_parts
+from ..match import STAR, _units
 from ..policy import Policy, PolicyKind, Statement
 from ..scenario import Semantics
 from ._re import arn_shape, fold_regex, folds_below_range, template_regex, units_regex
@@ -944,4 +944,4 @@ def parse_typed(family: str, text: str) -> tuple[bool, Any]:
     raise AssertionError(family)  # pragma: no cover
 
 
-__all__ += ["CREDENTIALS", "epoch", "parse_typed", "glob_parts"]
+__all__ += ["CREDENTIALS", "epoch", "parse_typed"]
