@@ -20,9 +20,10 @@ repeated keys and characters outside the policy alphabet (QUOTAS).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -41,6 +42,7 @@ __all__ = [
     "load_json",
     "parse_policy",
     "parse_policy_text",
+    "remembering_parses",
 ]
 
 
@@ -476,11 +478,51 @@ def parse_policy(document: Any, kind: PolicyKind, where: str = "$") -> Policy:
 
     Raises :class:`~model.errors.MalformedPolicyError` with the JSON path of the
     first fault, for anything the IAM API (or STS, for session policies) refuses.
+
+    Inside :func:`remembering_parses`, the same document (by its text) gives the same
+    :class:`Policy` object again.
     """
+    key: tuple[str, PolicyKind, str] | None = None
+    if _PARSED is not None:
+        try:
+            key = (repr(document), kind, where)  # repr tells 1 from "1"
+        except RecursionError:
+            key = None
+        if key is not None and key in _PARSED:
+            return _PARSED[key]
     try:
-        return _parse_policy(document, kind, where)
+        policy = _parse_policy(document, kind, where)
     except RecursionError:
         raise _fail("Syntax errors in policy: nested too deeply", where) from None
+    if _PARSED is not None and key is not None:
+        if len(_PARSED) >= _PARSED_MAX:
+            del _PARSED[next(iter(_PARSED))]
+        _PARSED[key] = policy
+    return policy
+
+
+_PARSED: dict[tuple[str, PolicyKind, str], Policy] | None = None
+_PARSED_MAX = 256
+
+
+@contextlib.contextmanager
+def remembering_parses() -> Iterator[None]:
+    """Within the block, :func:`parse_policy` remembers the last 256 documents it parsed.
+
+    The solver replays many scenarios that carry the same policies through the model
+    (``model/solver/queries.py``), and a 200-statement policy takes milliseconds to parse. A
+    parsed policy holds its compiled matchers, so the memory is scoped to the block: code that
+    replaces a matching function (the fault-injection tests) never meets a policy compiled
+    before. Not thread-safe; blocks nest.
+    """
+    global _PARSED
+    outer = _PARSED
+    if outer is None:
+        _PARSED = {}
+    try:
+        yield
+    finally:
+        _PARSED = outer
 
 
 def _parse_policy(document: Any, kind: PolicyKind, where: str) -> Policy:

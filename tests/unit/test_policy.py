@@ -233,3 +233,29 @@ def test_accepted_principal_forms() -> None:
     )
     ps = p.statements[0].principal
     assert ps is not None and len(ps.aws) == 6 and ps.service == ("ec2.amazonaws.com", "lambda.amazonaws.com")
+
+
+def test_parses_are_remembered_only_inside_the_block() -> None:
+    """``remembering_parses`` gives the same Policy for the same document inside its block only
+    (a parsed policy holds compiled matchers; code that replaces a matcher must never meet one
+    compiled before), and tells documents apart by type (1 and "1")."""
+    from model.policy import remembering_parses
+
+    doc = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]}
+    assert parse_policy(doc, PolicyKind.IDENTITY) is not parse_policy(doc, PolicyKind.IDENTITY)
+    with remembering_parses():
+        first = parse_policy(doc, PolicyKind.IDENTITY)
+        assert parse_policy(json.loads(json.dumps(doc)), PolicyKind.IDENTITY) is first
+        assert parse_policy(doc, PolicyKind.BOUNDARY) is not first
+        with remembering_parses():  # nested: the same memory
+            assert parse_policy(doc, PolicyKind.IDENTITY) is first
+        numeric = {**doc, "Statement": [{**doc["Statement"][0], "Condition": {"NumericEquals": {"aws:x": 1}}}]}
+        text = {**doc, "Statement": [{**doc["Statement"][0], "Condition": {"NumericEquals": {"aws:x": "1"}}}]}
+        outcomes = []
+        for d in (numeric, text):
+            try:
+                outcomes.append(parse_policy(d, PolicyKind.IDENTITY))
+            except MalformedPolicyError as exc:
+                outcomes.append(exc)
+        assert outcomes[0] is not outcomes[1]
+    assert parse_policy(doc, PolicyKind.IDENTITY) is not first
