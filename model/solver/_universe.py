@@ -30,13 +30,14 @@ exactly raises :class:`~model.solver.encode.Unsupported` (the answer is
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import z3
 
-from ..conditions import OPERATORS, Var, parse_template
+from ..conditions import OPERATORS, Template, Var, parse_template
 from ..policy import Policy, PolicyKind
 from ._re import ANY_RUN, fold_regex
 from .encode import (
@@ -51,7 +52,16 @@ from .encode import (
     Unsupported,
 )
 
-__all__ = ["Frame", "Universe", "entry_fields", "observed_fields", "referenced_keys"]
+__all__ = [
+    "Assignment",
+    "Frame",
+    "Pool",
+    "PooledModel",
+    "Universe",
+    "entry_fields",
+    "observed_fields",
+    "referenced_keys",
+]
 
 _RS = z3.ReSort(z3.StringSort())
 
@@ -217,6 +227,33 @@ def entry_fields(entry: str) -> tuple[str, ...]:
     return ()
 
 
+class Assignment(Protocol):
+    """Values for a universe's variables: a Z3 model, or a :class:`PooledModel`."""
+
+    def eval(self, t: Any, model_completion: bool = False) -> Any: ...
+
+
+class PooledModel:
+    """A model of the pool universe read as a model of the universe (each string variable is
+    the value its pooled term takes, see :meth:`Universe.pooled`)."""
+
+    def __init__(self, m: z3.ModelRef, pooled: list[tuple[z3.SeqRef, z3.SeqRef]]) -> None:
+        self.m = m
+        values = [(var, m.eval(term, model_completion=True)) for var, term in pooled]
+        # z3.substitute checks the sorts of every pair on every call; decoding evaluates dozens
+        # of terms, so the arrays are built once and Z3's C function is called directly
+        self._keep = values
+        self._n = len(values)
+        self._from = (z3.Ast * self._n)(*[v.as_ast() for v, _ in values])
+        self._to = (z3.Ast * self._n)(*[x.as_ast() for _, x in values])
+
+    def eval(self, t: Any, model_completion: bool = False) -> Any:
+        if self._n:
+            ctx = t.ctx
+            t = z3.ExprRef(z3.Z3_substitute(ctx.ref(), t.as_ast(), self._n, self._from, self._to), ctx)
+        return self.m.eval(t, model_completion=model_completion)
+
+
 @dataclass(frozen=True)
 class Frame:
     """What a query fixes. ``mode`` is ``trust`` or ``identity``; in trust mode ``role_arn``
@@ -250,6 +287,8 @@ class Universe:
         self.frame = frame
         self.tag = tag
         self.constraints: list[z3.BoolRef] = []
+        self.strings: list[tuple[z3.SeqRef, str | None, tuple[str, ...]]] = []
+        """Every string variable, with where its values come from in :meth:`pooled`."""
         self.strict: list[z3.BoolRef] = []
         """Constraints that only keep decoded values well-formed, added on demand (see the tags)."""
         self.refs = referenced_keys(frame.policies)
@@ -296,8 +335,12 @@ class Universe:
     def _n(self, name: str) -> str:
         return f"{self.tag}{name}"
 
-    def _str(self, name: str) -> z3.SeqRef:
-        return z3.String(self._n(name))
+    def _str(self, name: str, *keys: str, category: str | None = None) -> z3.SeqRef:
+        """A string variable. In the pool universe (:meth:`pooled`) it takes the values of a
+        category of fields, or those of the conditions on ``keys``."""
+        term = z3.String(self._n(name))
+        self.strings.append((term, category, keys))
+        return term
 
     def _domain(self, guard: z3.BoolRef, term: z3.SeqRef, domain: _Bounded) -> z3.BoolRef:
         """The domain of ``term`` where ``guard`` holds: the loose form now, the strict one on demand."""
@@ -331,7 +374,7 @@ class Universe:
         user = k == USER
 
         def field(name: str, default: z3.SeqRef) -> z3.SeqRef:
-            return self._str(name) if name in seen else default
+            return self._str(name, category="name" if name == "session" else name) if name in seen else default
 
         # Path and name as one string ("/a/b/" + "name") where nothing reads the name alone: Z3
         # searches one string under one pattern far better than two under their concatenation.
@@ -340,8 +383,8 @@ class Universe:
             kind=k,
             creds=z3.Int(self._n("creds")),
             partition=z3.StringVal(self.partition),
-            account=self._str("account"),
-            path=self._str("pathname") if self.joined else field("path", z3.StringVal("/")),
+            account=self._str("account", category="account"),
+            path=self._str("pathname", category="pathname") if self.joined else field("path", z3.StringVal("/")),
             name=z3.StringVal("")
             if self.joined
             else field("name", z3.If(user, z3.StringVal("alice"), z3.StringVal("app-role"))),
@@ -380,7 +423,10 @@ class Universe:
     def _symbolic_role(self) -> RoleTerms:
         # the path and name as one string (see the caller's); decode splits it at the last "/"
         role = RoleTerms(
-            z3.StringVal(self.partition), self._str("role_account"), self._str("role_pathname"), z3.StringVal("")
+            z3.StringVal(self.partition),
+            self._str("role_account", category="account"),
+            self._str("role_pathname", category="pathname"),
+            z3.StringVal(""),
         )
         self.constraints.append(_within(role.account, _ACCOUNT))
         self._in(role.path, _PATH_NAME)
@@ -477,7 +523,7 @@ class Universe:
             slots_n = 1
         count = z3.Int(self._n(f"{key}#count"))
         is_tuple = z3.Bool(self._n(f"{key}#tuple"))
-        slots = [self._str(f"{key}#{j}") for j in range(slots_n)]
+        slots = [self._str(f"{key}#{j}", key) for j in range(slots_n)]
         lo = 1 if key in _ALWAYS_PRESENT else 0
         self.constraints += [count >= lo, count <= slots_n]
         if key in _SINGLE_FREE:
@@ -517,8 +563,8 @@ class Universe:
             state = self._single(z3.simplify(present), z3.simplify(value), key)
             if key == "aws:principalarn" and not z3.is_string_value(c.account):
                 resources = (
-                    (kind == USER, "user", z3.Concat(c.path, c.name)),
-                    (kind != USER, "role", z3.Concat(c.path, c.name)),
+                    (kind == USER, "user", c.path, c.name),
+                    (kind != USER, "role", c.path, c.name),
                 )
                 at = ArnTerm(f"arn:{self.partition}:iam:", c.account, resources)
                 state = KeyState(state.count, state.is_tuple, state.slots, state.typed, (at,))
@@ -573,7 +619,8 @@ class Universe:
 
     def _principal_tag(self, k: str) -> tuple[z3.BoolRef, z3.SeqRef]:
         if k not in self.principal_tags:
-            present, value = z3.Bool(self._n(f"ptag:{k}")), self._str(f"ptag:{k}=")
+            present = z3.Bool(self._n(f"ptag:{k}"))
+            value = self._str(f"ptag:{k}=", f"aws:principaltag/{k}", f"aws:resourcetag/{k}")
             self.constraints.append(
                 z3.Implies(present, z3.And(self.caller.kind != SERVICE, self._domain(present, value, _TAG_VALUE)))
             )
@@ -582,7 +629,7 @@ class Universe:
 
     def _role_tag(self, k: str) -> tuple[z3.BoolRef, z3.SeqRef]:
         if k not in self.role_tags:
-            present, value = z3.Bool(self._n(f"rtag:{k}")), self._str(f"rtag:{k}=")
+            present, value = z3.Bool(self._n(f"rtag:{k}")), self._str(f"rtag:{k}=", f"aws:resourcetag/{k}")
             self.constraints.append(z3.Implies(present, self._domain(present, value, _TAG_VALUE)))
             self.role_tags[k] = (present, value)
         return self.role_tags[k]
@@ -593,11 +640,12 @@ class Universe:
         c = self.caller
         seen = self.observed
         if "session_name" in seen:
-            self.session_name = self._str("session_name")
+            self.session_name = self._str("session_name", "sts:rolesessionname")
             self.constraints.append(self._domain(z3.BoolVal(True), self.session_name, _SESSION_NAME))
         else:
             self.session_name = z3.StringVal("rolecall-session")
-        self.external_present, self.external_id = z3.Bool(self._n("has_external_id")), self._str("external_id")
+        self.external_present = z3.Bool(self._n("has_external_id"))
+        self.external_id = self._str("external_id", "sts:externalid")
         if "external_id" in seen:
             self.constraints.append(
                 z3.Implies(self.external_present, self._domain(self.external_present, self.external_id, _EXTERNAL_ID))
@@ -605,7 +653,7 @@ class Universe:
         else:
             self.external_present, self.external_id = z3.BoolVal(False), z3.StringVal("")
         if "source_identity" in seen or "caller_source" in seen:
-            self.source_identity = self._str("source_identity")
+            self.source_identity = self._str("source_identity", "sts:sourceidentity", "aws:sourceidentity")
             self.constraints.append(
                 z3.Implies(self.need_source, self._domain(self.need_source, self.source_identity, _SESSION_NAME))
             )
@@ -613,7 +661,8 @@ class Universe:
             self.source_identity = z3.StringVal("rolecall-source")
         # the caller's own source identity (role sessions only); a chain keeps it (R13)
         if "caller_source" in seen:
-            present, value = z3.Bool(self._n("caller_source")), self._str("caller_source=")
+            present = z3.Bool(self._n("caller_source"))
+            value = self._str("caller_source=", "sts:sourceidentity", "aws:sourceidentity")
             self.constraints.append(
                 z3.Implies(present, z3.And(c.kind == SESSION, self._domain(present, value, _SESSION_NAME)))
             )
@@ -649,7 +698,10 @@ class Universe:
         named = [fold_regex(k, str.lower) for k in tag_refs]
         _, key_lo, _ = _TAG_KEY
         for i in range(len(tag_refs) + extra):
-            active, key, value = z3.Bool(self._n(f"tag{i}")), self._str(f"tag{i}:key"), self._str(f"tag{i}:value")
+            named_key = (f"aws:requesttag/{tag_refs[i]}",) if i < len(tag_refs) else ()
+            active = z3.Bool(self._n(f"tag{i}"))
+            key = self._str(f"tag{i}:key", "aws:tagkeys", "sts:transitivetagkeys")
+            value = self._str(f"tag{i}:value", *named_key)
             bounds = [z3.Length(key) >= key_lo, z3.Not(z3.InRe(key, _AWS_PREFIX))]
             if i < len(tag_refs):
                 self.tag_slot[tag_refs[i]] = i
@@ -684,7 +736,8 @@ class Universe:
         self.transitive: list[z3.SeqRef] = []
         self.transitive_active: list[z3.BoolRef] = []
         for j in range(min(t, len(self.tags))):
-            active, key = z3.Bool(self._n(f"transitive{j}")), self._str(f"transitive{j}")
+            active = z3.Bool(self._n(f"transitive{j}"))
+            key = self._str(f"transitive{j}", "aws:tagkeys", "sts:transitivetagkeys")
             self.constraints.append(z3.Implies(active, z3.Or(*[z3.And(a, k == key) for a, k, _ in self.tags])))
             if self.transitive_active:
                 self.constraints.append(z3.Implies(active, self.transitive_active[-1]))
@@ -695,6 +748,28 @@ class Universe:
         self.n_transitive = (
             z3.Sum(*[z3.If(a, 1, 0) for a in self.transitive_active]) if self.transitive else z3.IntVal(0)
         )
+
+    def pooled(self) -> list[tuple[z3.SeqRef, z3.SeqRef]]:
+        """The pool universe: each string variable paired with a term that takes one of the
+        policies' own values (:class:`Pool`), chosen by a fresh integer selector.
+
+        Substituted into a formula and simplified, every test of a string against a constant,
+        a pattern or another pooled string becomes a test of selectors (Z3's rewriter evaluates
+        each test on each value), so no string search is left: Z3 answers in milliseconds where
+        its string solver can take seconds. It is an under-approximation, a part of the
+        universe: a model of it is a model of the universe, and ``unsat`` proves nothing
+        (``queries._Query.solve`` then searches the whole universe).
+        """
+        pool = Pool(self.frame)
+        out = []
+        for i, (var, category, keys) in enumerate(self.strings):
+            values = pool.values(category, keys)
+            selector = z3.Int(self._n(f"pool!{i}"))
+            term: z3.SeqRef = z3.StringVal(values[-1])
+            for j in range(len(values) - 2, -1, -1):
+                term = z3.If(selector == j, z3.StringVal(values[j]), term)
+            out.append((var, term))
+        return out
 
     def finish(self) -> None:
         """Constraints that need every key built (call after encoding)."""
@@ -707,3 +782,135 @@ class Universe:
 def _nothing(j: int, family: str) -> tuple[z3.BoolRef, Any]:  # pragma: no cover - an absent key has no slot
     raise AssertionError("an absent key has no value")
 
+
+_ACCOUNT_ID = re.compile(r"(?<![0-9])[0-9]{12}(?![0-9])")
+#: Fresh values no policy names, valid in the domains they are drawn for.
+_FRESH = {
+    "text": ("", "rolecall", "rolecall-x"),
+    "name": ("alice", "app-role", "app-session"),
+    "account": ("123456789012", "000000000000"),
+    "pathname": ("/alice", "/app-role"),
+    "path": ("/",),
+    "service": ("ec2.amazonaws.com",),
+    "uid": ("AIDAEXAMPLEUSER001", "AROAEXAMPLEROLE001"),
+}
+#: Keys whose values are the caller's fields: a policy variable of one reads that category's pool.
+_FIELD_KEYS = {"aws:username": "name", "aws:userid": "uid", "aws:principalaccount": "account"}
+_VARIABLE_VALUES = 6
+"""Values tried for each policy variable when a templated condition value is instantiated."""
+
+
+class Pool:
+    """The values of the pool universe (:meth:`Universe.pooled`), drawn from the policies.
+
+    By category for the caller's and the role's fields (``account``, ``pathname``, ``path``,
+    ``name``, ``service``, ``uid``): every ARN and principal entry of the policies split into
+    fields, and every value of a condition on a key that reads the field. By condition key for
+    the others: the values of the conditions on the key. Wildcards are instantiated empty and
+    as one character; a policy variable takes a few values of its own key's pool. Fresh
+    values that no policy names are added everywhere (``StringNotEquals`` needs one).
+    """
+
+    def __init__(self, frame: Frame) -> None:
+        self.categories: dict[str, set[str]] = {c: set(v) for c, v in _FRESH.items()}
+        self.keys: dict[str, set[str]] = {}
+        templated: list[tuple[str, Template]] = []
+        for policy in frame.policies:
+            for st in policy.statements:
+                for text in (*st.resources, *st.not_resources):
+                    self._arn(text)
+                if st.principal is not None:
+                    for e in st.principal.aws:
+                        self._arn(e)
+                        if e.startswith(("AIDA", "AROA")):
+                            self.categories["uid"].add(e)
+                    self.categories["service"].update(st.principal.service)
+                for cond in st.conditions:
+                    values = self.keys.setdefault(cond.key, set())
+                    if "/" in cond.key:  # a tag key is a value of aws:TagKeys
+                        self.keys.setdefault("aws:tagkeys", set()).add(cond.key.split("/", 1)[1])
+                    for v in cond.values:
+                        if v.startswith("arn:") and "${" not in v:
+                            self._arn(v)  # its fields, wildcards and all
+                        tpl = parse_template(v, wildcards=True, variables=cond.variables, where="$")
+                        if any(isinstance(part, Var) for part in tpl):
+                            templated.append((cond.key, tpl))
+                            continue
+                        for text in _instances(tpl, lambda _: []):
+                            values.add(text)
+                            self._field_value(cond.key, text)
+        self._arn(frame.role_arn)
+        self._arn(frame.caller_arn)
+        for key, tpl in templated:
+            for text in _instances(tpl, self._variable_values):
+                self.keys[key].add(text)
+                self._field_value(key, text)
+
+    def values(self, category: str | None, keys: tuple[str, ...]) -> list[str]:
+        if category is not None:
+            return sorted(self.categories[category])
+        out = set(_FRESH["text"])
+        for key in keys:
+            out |= self.keys.get(key, set())
+        return sorted(out)
+
+    def _variable_values(self, var: Var) -> list[str]:
+        category = _FIELD_KEYS.get(var.key)
+        pool = self.categories[category] if category else self.keys.get(var.key, set()) | set(_FRESH["text"])
+        chosen = sorted(pool)[:_VARIABLE_VALUES]
+        return chosen + ([var.default] if var.default is not None else [])
+
+    def _field_value(self, key: str, text: str) -> None:
+        category = _FIELD_KEYS.get(key)
+        if category is not None:
+            self.categories[category].add(text)
+        elif key == "aws:principalservicename":
+            self.categories["service"].add(text)
+
+    def _arn(self, text: str) -> None:
+        fields = text.split(":", 5)
+        if not text.startswith("arn:") or len(fields) < 6:
+            self.categories["account"].update(_ACCOUNT_ID.findall(text))
+            return
+        digits = fields[4].replace("?", "0")  # an account pattern, its wildcards as zeros
+        if "*" in digits:
+            digits = digits.replace("*", "0" * max(0, 13 - len(digits)), 1).replace("*", "")
+        if len(digits) == 12 and digits.isdigit():
+            self.categories["account"].add(digits)
+        kind, _, rest = fields[5].partition("/")
+        for r in _instances(parse_template(rest, wildcards=True, variables=False, where="$"), lambda _: []):
+            if kind == "assumed-role":
+                role, _, session = r.partition("/")
+                self.categories["name"].update((role, session))
+                self.categories["pathname"].add("/" + role)
+            elif r:
+                head, _, last = r.rpartition("/")
+                self.categories["pathname"].add("/" + r)
+                self.categories["path"].add(f"/{head}/" if head else "/")
+                self.categories["name"].add(last)
+
+
+def _instances(tpl: Template, variable: Callable[[Var], list[str]]) -> set[str]:
+    """Strings a template matches: wildcards all empty or all one character; each policy
+    variable one of ``variable(var)`` (a few combinations, not all)."""
+    from ..match import QMARK, STAR
+
+    out: set[str] = set()
+    choices = [variable(p) if isinstance(p, Var) else [] for p in tpl]
+    for star in ("", "x"):
+        for k in range(max([len(c) for c in choices] + [1])):
+            text = []
+            for part, options in zip(tpl, choices, strict=True):
+                if isinstance(part, Var):
+                    if not options:
+                        break
+                    text.append(options[k % len(options)])
+                elif part is STAR:
+                    text.append(star)
+                elif part is QMARK:
+                    text.append("x")
+                else:
+                    text.append(part)
+            else:
+                out.add("".join(text))
+    return out

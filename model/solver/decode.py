@@ -20,7 +20,7 @@ import z3
 
 from ..policy import Policy, PolicyKind
 from ..scenario import Semantics
-from ._universe import Universe
+from ._universe import Assignment, Universe
 from .encode import SERVICE, USER
 
 __all__ = ["decode"]
@@ -31,7 +31,7 @@ _SPARE_TAG = "rolecall-tag"
 
 
 def decode(
-    u: Universe, m: z3.ModelRef, *, trust: Policy, identity: tuple[Policy, ...], semantics: Semantics
+    u: Universe, m: Assignment, *, trust: Policy, identity: tuple[Policy, ...], semantics: Semantics
 ) -> dict[str, Any]:
     """The scenario of one assignment of ``u``'s variables."""
     ev = _Eval(m)
@@ -48,8 +48,23 @@ def decode(
     return doc
 
 
+_JSON: dict[int, tuple[Policy, dict[str, Any]]] = {}
+
+
+def _json(policy: Policy) -> dict[str, Any]:
+    """``policy.to_json()``, once per policy object (a query decodes many scenarios with the same
+    policies, and a large policy takes milliseconds to write out). The documents are shared:
+    nothing here or in ``queries.py`` changes a decoded policy in place."""
+    key = id(policy)
+    if key not in _JSON or _JSON[key][0] is not policy:
+        if len(_JSON) >= 64:
+            _JSON.clear()
+        _JSON[key] = (policy, policy.to_json())
+    return _JSON[key][1]
+
+
 class _Eval:
-    def __init__(self, m: z3.ModelRef) -> None:
+    def __init__(self, m: Assignment) -> None:
         self.m = m
 
     def s(self, term: z3.SeqRef) -> str:
@@ -66,7 +81,7 @@ def _caller(u: Universe, ev: _Eval, identity: tuple[Policy, ...]) -> dict[str, A
     c = u.caller
     kind = ev.i(c.kind)
     if u.caller_fixed is not None:
-        out: dict[str, Any] = {"arn": u.frame.caller_arn, "identity_policies": [p.to_json() for p in identity]}
+        out: dict[str, Any] = {"arn": u.frame.caller_arn, "identity_policies": [_json(p) for p in identity]}
     elif kind == SERVICE:
         return {"service": ev.s(c.service)}
     else:
@@ -85,7 +100,7 @@ def _caller(u: Universe, ev: _Eval, identity: tuple[Policy, ...]) -> dict[str, A
                 "unique_id": ev.s(c.uid),
             }
         if u.env.side is None:  # every caller holds the given identity policies (who-can-assume --identity)
-            out["identity_policies"] = [p.to_json() for p in identity]
+            out["identity_policies"] = [_json(p) for p in identity]
         else:
             allowed = _allowed(u, ev, PolicyKind.IDENTITY)
             out["identity_policies"] = [_allow_policy(allowed)] if allowed else []
@@ -118,7 +133,7 @@ def _allow_policy(actions: list[str]) -> dict[str, Any]:
 def _role(u: Universe, ev: _Eval, trust: Policy) -> dict[str, Any]:
     r = u.role
     arn = f"arn:{u.partition}:iam::{ev.s(r.account)}:role{ev.s(r.path)}{ev.s(r.name)}"
-    out: dict[str, Any] = {"arn": arn, "trust_policy": trust.to_json()}
+    out: dict[str, Any] = {"arn": arn, "trust_policy": _json(trust)}
     tags = {k: ev.s(v) for k, (p, v) in u.role_tags.items() if ev.b(p)}
     if tags:
         out["tags"] = tags

@@ -34,6 +34,7 @@ membership; no quantifiers.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from collections.abc import Callable, Sequence
@@ -110,13 +111,13 @@ class RoleTerms:
     path: z3.SeqRef
     name: z3.SeqRef
 
-    @property
+    @functools.cached_property
     def structured(self) -> ArnTerm | None:
         """The role ARN by fields, for a symbolic role (a constant one is matched whole)."""
         partition = _const_str(self.partition)
         if partition is None or z3.is_string_value(self.account):
             return None
-        return ArnTerm(f"arn:{partition}:iam:", self.account, ((_TRUE, "role", z3.Concat(self.path, self.name)),))
+        return ArnTerm(f"arn:{partition}:iam:", self.account, ((_TRUE, "role", self.path, self.name),))
 
     @property
     def arn(self) -> z3.SeqRef:
@@ -141,8 +142,8 @@ class ArnTerm:
     """``arn:{partition}:{service}:{region}``."""
     account: z3.SeqRef
     """Twelve digits (the universe's domain)."""
-    resources: tuple[tuple[z3.BoolRef, str, z3.SeqRef], ...]
-    """(guard, literal start, the rest): ``user`` + path + name, or ``role`` + path + name."""
+    resources: tuple[tuple[z3.BoolRef, str, z3.SeqRef, z3.SeqRef], ...]
+    """(guard, literal start, path, name): ``user`` + path + name, or ``role`` + path + name."""
 
 
 #: A typed reading of one context value: (parses, value) for numeric, date, ip or binary.
@@ -227,24 +228,44 @@ def encode(world: World, env: Env) -> Encoding:
 # =========================================================================== helpers
 
 _TRUE, _FALSE = z3.BoolVal(True), z3.BoolVal(False)
+#: Z3 shares one node per term, so a term is the constant true (false) exactly when it has its id:
+#: one call instead of the several of ``z3.is_true`` (the encoder asks it of every term it builds).
+_TRUE_ID, _FALSE_ID = _TRUE.get_id(), _FALSE.get_id()
+
+
+_CTX = _TRUE.ctx
+
+
+def _connective(make: Callable[..., Any], items: Sequence[z3.BoolRef]) -> z3.BoolRef:
+    """``z3.And``/``z3.Or`` of formulas through Z3's C function: the Python wrappers check and
+    coerce every argument's sort, which dominated the time to encode a large policy."""
+    array = (z3.Ast * len(items))(*[i.as_ast() for i in items])
+    return z3.BoolRef(make(_CTX.ref(), len(items), array), _CTX)
 
 
 def _or(items: Sequence[z3.BoolRef]) -> z3.BoolRef:
-    items = [i for i in items if not z3.is_false(i)]
-    if any(z3.is_true(i) for i in items):
+    ids = [i.get_id() for i in items]
+    if _TRUE_ID in ids:
         return _TRUE
-    return _FALSE if not items else items[0] if len(items) == 1 else z3.Or(*items)
+    kept = [i for i, k in zip(items, ids, strict=True) if k != _FALSE_ID]
+    return _FALSE if not kept else kept[0] if len(kept) == 1 else _connective(z3.Z3_mk_or, kept)
 
 
 def _and(items: Sequence[z3.BoolRef]) -> z3.BoolRef:
-    items = [i for i in items if not z3.is_true(i)]
-    if any(z3.is_false(i) for i in items):
+    ids = [i.get_id() for i in items]
+    if _FALSE_ID in ids:
         return _FALSE
-    return _TRUE if not items else items[0] if len(items) == 1 else z3.And(*items)
+    kept = [i for i, k in zip(items, ids, strict=True) if k != _TRUE_ID]
+    return _TRUE if not kept else kept[0] if len(kept) == 1 else _connective(z3.Z3_mk_and, kept)
 
 
 def _not(b: z3.BoolRef) -> z3.BoolRef:
-    return _FALSE if z3.is_true(b) else _TRUE if z3.is_false(b) else z3.Not(b)
+    k = b.get_id()
+    if k == _TRUE_ID:
+        return _FALSE
+    if k == _FALSE_ID:
+        return _TRUE
+    return z3.BoolRef(z3.Z3_mk_not(_CTX.ref(), b.as_ast()), _CTX)
 
 
 def _s(text: str) -> z3.SeqRef:
@@ -281,16 +302,56 @@ def entry_classes(c: Caller, e: str, wildcard_services: bool = False) -> list[tu
         return [("account", z3.And(iam, *base))]
     if m["service"] == "iam" and (pm := _PATHED.fullmatch(res)):
         kind, cls = (USER, "user") if pm["type"] == "user" else (SESSION, "role")
-        # path and name compared as one string: names hold no "/" and paths end with one, so the
-        # split is unique (and a universe may hold them as one string)
-        pathname = z3.Concat(c.path, c.name)
-        return [(cls, z3.And(c.kind == kind, *base, pathname == _s(pm["path"] + pm["name"])))]
+        return [(cls, z3.And(c.kind == kind, *base, pathname_eq(c.path, c.name, pm["path"] + pm["name"])))]
     if m["service"] == "sts" and res.startswith("assumed-role/"):
         _, role, session = res.split("/", 2)
         return [("session", z3.And(c.kind == SESSION, *base, c.name == _s(role), c.session == _s(session)))]
     if m["service"] == "sts" and res.startswith("federated-user/"):
         return [("federated", z3.And(c.kind == FEDERATED, *base, c.name == _s(res.split("/", 1)[1])))]
     raise Unsupported(f"principal entry {e!r}")
+
+
+def pathname_eq(path: z3.SeqRef, name: z3.SeqRef, text: str) -> z3.BoolRef:
+    """``path + name == text`` (see :func:`pathname_in`)."""
+    return pathname_in(path, name, [("lit", ch) for ch in text], [0])
+
+
+def pathname_in(
+    path: z3.SeqRef, name: z3.SeqRef, units: Sequence[tuple[str, str]], starts: Sequence[int]
+) -> z3.BoolRef:
+    """``path + name`` matches the glob ``units`` from one of the states ``starts``.
+
+    Z3 searches a regular expression (or an equation) over a concatenation of two variables
+    badly: it must guess where one ends, which turns milliseconds into seconds. Here the split
+    is made by hand, exactly: a run of the glob's automaton over ``path + name`` is in some state
+    ``i`` after the path, so the path matches the units before ``i`` (and the star at ``i``, if
+    it loops there) and the name matches the units from ``i``. A path starts and ends with "/"
+    and a name holds none (the universe's domains; R0), which rules most states out. A universe
+    holding path and name as one string has the name ``""``; constants are matched whole.
+    """
+    p, n = _const_str(path), _const_str(name)
+    if n == "" or (p is not None and n is not None):
+        return _glob_in(path if n == "" else z3.Concat(path, name), [units[i:] for i in starts])
+    out: list[z3.BoolRef] = []
+    for i in range(min(starts), len(units)):
+        star_here = units[i][0] == "star"
+        if not star_here and not (i > 0 and (units[i - 1] == ("lit", "/") or units[i - 1][0] == "any")):
+            continue  # the path ends with "/": the unit before the split consumed it
+        if ("lit", "/") in units[i:]:
+            continue  # the name holds no "/"
+        before = [[*units[s:i], *([units[i]] if star_here else [])] for s in starts if s <= i]
+        before = [b for b in before if b]  # the path is never empty
+        if before:
+            out.append(_and([_glob_in(path, before), _glob_in(name, [units[i:]])]))
+    return _or(out)
+
+
+def _glob_in(term: z3.SeqRef, alternatives: Sequence[Sequence[tuple[str, str]]]) -> z3.BoolRef:
+    """``term`` matches one of the unit runs: an equation when the one run is literal."""
+    if len(alternatives) == 1 and all(kind == "lit" for kind, _ in alternatives[0]):
+        return term == _s("".join(text for _, text in alternatives[0]))
+    regexes = [units_regex(a) for a in alternatives]
+    return z3.InRe(term, regexes[0] if len(regexes) == 1 else z3.Union(*regexes))
 
 
 # =========================================================================== the encoder
@@ -303,6 +364,9 @@ class _Encoder:
         self.outcomes: list[Outcome] = []
         self.grants: dict[tuple[int, str], z3.BoolRef] = {}
         self.class_terms: dict[str, z3.BoolRef] = {}
+        # A statement's parts read only the request, never the action or the step: each is
+        # encoded once and shared by the three actions and the Deny and Allow passes.
+        self._memo: dict[tuple[str, object], Any] = {}
 
     def _code(self, o: Outcome) -> z3.ArithRef:
         if o not in self.outcomes:
@@ -342,7 +406,10 @@ class _Encoder:
         outcome = z3.If(r2, self._code(Outcome("implicitDeny", "R2", PolicyKind.TRUST.value, ACTIONS[0])), outcome)
         outcome = z3.If(r1, self._code(Outcome("implicitDeny", "R1", None, ACTIONS[0])), outcome)
         err = _or(self.errs)
-        allowed = z3.And(z3.Not(err), outcome == allowed_code)
+        # Allowed: nothing before R14 decided. Every other step's code is a refusal, so this is
+        # ``outcome == allowed_code``, written as the Boolean structure it is (one arithmetic atom
+        # over the whole If-chain would hide that structure from the solver's case splits).
+        allowed = _and([_not(r1), _not(r2), *[_not(hit) for hit, _ in deny_steps + allow_steps], _not(err)])
         return Encoding(outcome, err, self.outcomes, allowed, self.grants, self.class_terms)
 
     # ------------------------------------------------------------------ R5
@@ -465,7 +532,7 @@ class _Encoder:
                 c.kind == SESSION,
                 c.partition == self.env.role.partition,
                 c.account == self.env.role.account,
-                z3.Concat(c.path, c.name) == z3.Concat(self.env.role.path, self.env.role.name),
+                self._same_role(),
                 _not(_or([f for f, _ in first_failure()])),
             ]
         )
@@ -478,6 +545,14 @@ class _Encoder:
             is_service, service_code, z3.If(cross, z3.If(_not(any_class), trust_code, cross_side_code), same_code)
         )
         return [(_and([reached, fail]), code)]
+
+    def _same_role(self) -> z3.BoolRef:
+        """The caller's role (path and name) is the target role (R12)."""
+        c, role = self.c, self.env.role
+        rp, rn = _const_str(role.path), _const_str(role.name)
+        if rp is not None and rn is not None:
+            return pathname_eq(c.path, c.name, rp + rn)
+        return z3.Concat(c.path, c.name) == z3.Concat(role.path, role.name)
 
     # ------------------------------------------------------------------ policy sets
 
@@ -582,6 +657,12 @@ class _Encoder:
 
     def _principal(self, st: Statement, wildcard_services: bool) -> list[tuple[str, str, z3.BoolRef]]:
         """Each entry of the Principal with the trust class it gives and when it matches."""
+        key = ("principal", (id(st), wildcard_services))
+        if key not in self._memo:
+            self._memo[key] = self._principal_entries(st, wildcard_services)
+        return self._memo[key]  # type: ignore[no-any-return]
+
+    def _principal_entries(self, st: Statement, wildcard_services: bool) -> list[tuple[str, str, z3.BoolRef]]:
         p = st.principal
         assert p is not None
         out = [(e, name, term) for e in p.aws for name, term in entry_classes(self.c, e, wildcard_services)]
@@ -592,6 +673,12 @@ class _Encoder:
 
     def _resource(self, st: Statement) -> z3.BoolRef:
         """Resource / NotResource against the role ARN (``_compile_resources``)."""
+        key = ("resource", id(st))
+        if key not in self._memo:
+            self._memo[key] = self._resource_term(st)
+        return self._memo[key]
+
+    def _resource_term(self, st: Statement) -> z3.BoolRef:
         patterns = st.resources or st.not_resources
         if not patterns:
             return _TRUE
@@ -622,6 +709,12 @@ class _Encoder:
 
     def _condition(self, cond: Condition) -> tuple[z3.BoolRef, z3.BoolRef]:
         """(value, raises) of one condition test (``model.conditions._compile``)."""
+        key = ("condition", cond)
+        if key not in self._memo:
+            self._memo[key] = self._condition_term(cond)
+        return self._memo[key]  # type: ignore[no-any-return]
+
+    def _condition_term(self, cond: Condition) -> tuple[z3.BoolRef, z3.BoolRef]:
         family, negated = OPERATORS[cond.operator]
         ks = self.env.key(cond.key)
         absent = ks.count == 0
@@ -713,6 +806,14 @@ class _Encoder:
         self, tpl: tuple[str | Var, ...], x: z3.SeqRef, *, arn: bool, structure: ArnTerm | None = None
     ) -> z3.BoolRef:
         """Like / ARN / Resource match of one template; a missing variable matches nothing."""
+        key = ("glob", (tpl, x.get_id(), arn, id(structure)))
+        if key not in self._memo:
+            self._memo[key] = (self._glob_term(tpl, x, arn=arn, structure=structure), x, structure)
+        return self._memo[key][0]
+
+    def _glob_term(
+        self, tpl: tuple[str | Var, ...], x: z3.SeqRef, *, arn: bool, structure: ArnTerm | None
+    ) -> z3.BoolRef:
         parts, missing = self._resolve(tpl)
         if structure is not None and all(isinstance(p, str) for p in parts):
             by_field = _structured_match(parts, structure, arn)
@@ -742,6 +843,10 @@ class _Encoder:
             parts, missing = self._resolve(tpl)
             if op.endswith("IgnoreCase"):
                 return _and([_not(missing), self._fold_eq(x, parts, str.casefold)]), missing
+            if structure is not None and all(isinstance(p, str) and "*" not in p and "?" not in p for p in parts):
+                by_field = _structured_match(parts, structure, arn=False)  # an ARN known by fields
+                if by_field is not None:
+                    return _and([_not(missing), by_field]), missing
             text = _concat_parts(parts)
             return _and([_not(missing), x == text]), missing
         if family == "arn":
@@ -844,16 +949,11 @@ def _crossing(at: ArnTerm, tail: Sequence[tuple[str, str]]) -> z3.BoolRef:
 
 def _resource_match(at: ArnTerm, units: Sequence[tuple[str, str]], starts: Sequence[int]) -> z3.BoolRef:
     out = []
-    for guard, literal, rest in at.resources:
+    for guard, literal, path, name in at.resources:
         states = _consume(units, _closure(units, set(starts)), literal)
         if not states:
             continue
-        regex = (
-            z3.Union(*[units_regex(units[i:]) for i in sorted(states)])
-            if len(states) > 1
-            else units_regex(units[min(states) :])
-        )
-        out.append(_and([guard, z3.InRe(rest, regex)]))
+        out.append(_and([guard, pathname_in(path, name, units, sorted(states))]))
     return _or(out)
 
 

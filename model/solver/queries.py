@@ -36,9 +36,10 @@ import z3
 
 from ..arn import is_account_id, parse_caller_arn, parse_role_arn
 from ..errors import InputError, RolecallError
-from ..policy import Policy, PolicyKind, parse_policy
+from ..policy import Policy, PolicyKind, parse_policy, remembering_parses
 from ..scenario import Semantics, load_scenario
-from ._universe import Frame, Universe, entry_fields
+from ._lazy import LazyStrings
+from ._universe import Assignment, Frame, PooledModel, Universe, entry_fields
 from .decode import decode
 from .encode import ACTIONS, SERVICE, Unsupported, World, encode, entry_classes
 
@@ -56,13 +57,34 @@ __all__ = [
     "who_can_assume",
 ]
 
-#: Z3's budget per check (the issue's ceiling: no query over 10 s).
+#: A query's budget, every check included (the issue's ceiling: no query over 10 s).
 DEFAULT_TIMEOUT_MS = 10_000
 DEFAULT_ROLE = "arn:aws:iam::111122223333:role/rolecall-role"
 DEFAULT_CALLER = "arn:aws:iam::111122223333:user/rolecall-caller"
 _REPLAY_ATTEMPTS = 3
-#: The first attempt's budget; each restart doubles it (see ``_Query.solve``).
+STAGES: tuple[str, ...] = ("pool", "quick", "lazy", "restarts")
+"""The stages of every check (``_Query.solve``), in order, each answering one kind of question fast:
+
+* ``pool``: the pool universe (``Universe.pooled``), every string one of the policies' own
+  values: most models, in milliseconds (its ``unsat`` proves nothing, the next stage goes on);
+* ``quick``: Z3 on the whole formula, briefly: most easy refutations;
+* ``lazy``: the lazy abstraction of the string tests (``_lazy.py``): refutations that rest on
+  a few string tests among many (large policies);
+* ``restarts``: Z3 on the whole formula until the deadline. Its string search has a heavy tail
+  (the same question can take 20 ms or 5 s depending on its random choices), so each run has a
+  short budget and the next another seed and twice the budget.
+
+Every stage is exact where it answers: a model is a model of the universe, ``unsat`` holds of
+the whole universe. Tests run the queries with each stage alone too."""
+
+#: Budgets of ``_Query.solve``'s stages: the brief first run of Z3 on the whole formula, and the
+#: first of the restarts after the lazy abstraction (each restart doubles it).
+_QUICK_BUDGET_MS = 100
 _FIRST_BUDGET_MS = 250
+#: The pool universe's budget per check (see ``_Query._solve_pooled``).
+_POOL_BUDGET_MS = 2_000
+#: The lazy abstraction's budget per check (see ``_Query._solve_lazy``).
+_LAZY_BUDGET_MS = 4_000
 
 
 @dataclass(frozen=True)
@@ -204,17 +226,16 @@ def _selected(
 
 
 def _witnesses(doc: dict[str, Any], statement: int) -> bool:
-    return _replay(doc) == "allowed" and _granted_by(doc, statement)
-
-
-def _granted_by(doc: dict[str, Any], statement: int) -> bool:
-    """The model names this trust statement among those that granted (a witness shows its finding)."""
+    """The model allows the scenario and names this trust statement among those that granted
+    (a witness shows its finding)."""
     from ..decide import granting_reasons
 
     s = _loaded(doc)
-    return s is not None and any(
-        r.policy == PolicyKind.TRUST.value and r.statement == statement for r in granting_reasons(s)
-    )
+    try:
+        allowed = s is not None and str(_model_decide()(s).decision) == "allowed"
+    except RolecallError:
+        return False
+    return allowed and any(r.policy == PolicyKind.TRUST.value and r.statement == statement for r in granting_reasons(s))
 
 
 def _synthetic_trust(caller_arn: str) -> Policy:
@@ -233,6 +254,48 @@ def _synthetic_trust(caller_arn: str) -> Policy:
         },
         PolicyKind.TRUST,
     )
+
+
+def _rewrite(term: z3.BoolRef, pooled: list[tuple[z3.SeqRef, z3.SeqRef]]) -> z3.BoolRef:
+    """``term`` in the pool universe: each string variable replaced by its pooled term, then
+    simplified (Z3's rewriter evaluates every string test on every value)."""
+    return z3.simplify(z3.substitute(term, *pooled))
+
+
+class _Incremental:
+    """One solver for all the checks of a query: the constraints asserted once, and each goal
+    term once, behind an indicator that a check passes as an assumption (a query asks many
+    goals over the same large terms, such as ``allowed``)."""
+
+    def __init__(
+        self, name: str, constraints: Sequence[z3.BoolRef], rewrite: Callable[[z3.BoolRef], z3.BoolRef] = lambda t: t
+    ) -> None:
+        self.name, self.rewrite = name, rewrite
+        self.solver = z3.Solver()
+        self.solver.set(random_seed=0)
+        self.solver.add(*[rewrite(c) for c in constraints])
+        self.indicators: dict[int, tuple[z3.BoolRef, z3.BoolRef]] = {}
+
+    def check(self, goal: Sequence[z3.BoolRef], budget_ms: int) -> tuple[str, z3.ModelRef | str]:
+        """sat (a model), unsat, unknown (a reason) or timeout."""
+        if budget_ms <= 0:
+            return "timeout", "timeout"
+        assumptions = []
+        for g in goal:
+            key = g.get_id()
+            if key not in self.indicators:
+                indicator = z3.Bool(f"{self.name}!goal{len(self.indicators)}")
+                self.solver.add(z3.Implies(indicator, self.rewrite(g)))
+                self.indicators[key] = (g, indicator)  # the term is kept, so its id stays its own
+            assumptions.append(self.indicators[key][1])
+        self.solver.set(timeout=budget_ms)
+        verdict = self.solver.check(*assumptions)
+        if verdict == z3.sat:
+            return "sat", self.solver.model()
+        if verdict == z3.unsat:
+            return "unsat", ""
+        reason = self.solver.reason_unknown()
+        return ("timeout", "timeout") if "timeout" in reason or "canceled" in reason else ("unknown", reason)
 
 
 class _Query:
@@ -270,41 +333,101 @@ class _Query:
         self.worlds = [self._world(p) for p in policies]
         self.encodings = [encode(w, self.universe.env) for w in self.worlds]
         self.universe.finish()
+        self._pool: _Incremental | None = None
+        self._pool_terms: list[tuple[z3.SeqRef, z3.SeqRef]] = []
+        self._quick: _Incremental | None = None
+        self._lazy: LazyStrings | None = None
 
     def _world(self, policy: Policy) -> World:
         if self.mode == "trust":
             return World(trust=policy, identity=(self.identity,) if self.identity else (), semantics=self.semantics)
         return World(trust=_synthetic_trust(self.caller_arn), identity=(policy,), semantics=self.semantics)
 
-    def doc(self, m: z3.ModelRef, index: int = 0) -> dict[str, Any]:
+    def doc(self, m: Assignment, index: int = 0) -> dict[str, Any]:
         w = self.worlds[index]
         return decode(self.universe, m, trust=w.trust, identity=w.identity, semantics=self.semantics)
 
-    def solve(self, *goal: z3.BoolRef) -> tuple[str, z3.ModelRef | str]:
-        """``("sat", model)``, ``("unsat", "")`` or ``("unknown", reason)``.
+    def _solve_pooled(self, goal: Sequence[z3.BoolRef]) -> PooledModel | None:
+        """A model from the pool universe (``Universe.pooled``), or ``None``. The pool's formulas
+        hold no strings, so one incremental solver serves the query's every check."""
+        if self._pool is None:
+            pooled = self.universe.pooled()
+            self._pool = _Incremental(
+                "pool", [z3.And(*self.universe.constraints)], lambda t: _rewrite(t, pooled) if pooled else t
+            )
+            self._pool_terms = pooled
+        _, m = self._pool.check(goal, min(_POOL_BUDGET_MS, self._left_ms()))
+        return PooledModel(m, self._pool_terms) if isinstance(m, z3.ModelRef) else None
 
-        Z3's string search has a heavy tail: the same question can take 20 ms or 5 s depending
-        on its random choices. So a check runs with a short budget and, when that runs out,
-        restarts with another seed and twice the budget, until the query's timeout is spent.
-        """
-        budget, seed = _FIRST_BUDGET_MS, 0
-        while True:
-            left = int((self.deadline - time.monotonic()) * 1000)
-            if left <= 0:
-                return "unknown", "timeout"
-            budget = min(budget, left)
-            solver = z3.Solver()
-            solver.set(timeout=budget, random_seed=seed)
-            solver.add(*self.universe.constraints, *goal)
-            verdict = solver.check()
-            if verdict == z3.sat:
-                return "sat", solver.model()
-            if verdict == z3.unsat:
-                return "unsat", ""
-            reason = solver.reason_unknown()
-            if "timeout" not in reason and "canceled" not in reason:
-                return "unknown", reason
-            budget, seed = budget * 2, seed + 1
+    def _solve_lazy(self, goal: Sequence[z3.BoolRef]) -> tuple[str, Assignment | str]:
+        """The lazy abstraction's answer (``_lazy.py``): ``unsat`` is a proof; ``sat`` comes with
+        the strings of a model, completed here by Z3 with those strings fixed."""
+        deadline = min(self.deadline, time.monotonic() + _LAZY_BUDGET_MS / 1000)
+        if self._lazy is None:
+            self._lazy = LazyStrings(self.universe.constraints)
+        verdict, values = self._lazy.check(goal, deadline)
+        if verdict != "sat":
+            return verdict, ""
+        assert values is not None
+        solver = z3.Solver()
+        solver.set(timeout=max(1, int((self.deadline - time.monotonic()) * 1000)), random_seed=0)
+        solver.add(*self.universe.constraints, *goal, *[self._lazy.string(i) == v for i, v in values.items()])
+        if solver.check() == z3.sat:
+            return "sat", solver.model()
+        return "unknown", ""
+
+    def solve(self, *goal: z3.BoolRef) -> tuple[str, Assignment | str]:
+        """``("sat", model)``, ``("unsat", "")`` or ``("unknown", reason)``, in stages that each
+        answer a kind of question fast, all under the query's one deadline (:data:`STAGES`)."""
+        for stage in STAGES:
+            if stage == "pool":
+                pooled = self._solve_pooled(goal)
+                if pooled is not None:
+                    return "sat", pooled
+            elif stage == "lazy":
+                verdict, found = self._solve_lazy(goal)
+                if verdict != "unknown":
+                    return verdict, found
+            elif stage == "quick":
+                verdict, found = self._solve_quick(goal)
+                if verdict != "timeout":
+                    return verdict, found
+            else:
+                budget, seed = _FIRST_BUDGET_MS, 1
+                while self.deadline > time.monotonic():
+                    verdict, found = self._solve_whole(goal, budget, seed)
+                    if verdict != "timeout":
+                        return verdict, found
+                    budget, seed = budget * 2, seed + 1
+        return "unknown", "timeout"
+
+    def _solve_quick(self, goal: Sequence[z3.BoolRef]) -> tuple[str, Assignment | str]:
+        """Z3 on the whole formula, briefly, in one incremental solver kept for the query."""
+        if self._quick is None:
+            self._quick = _Incremental("quick", self.universe.constraints)
+        verdict, found = self._quick.check(goal, min(_QUICK_BUDGET_MS, self._left_ms()))
+        return verdict, found
+
+    def _left_ms(self) -> int:
+        return int((self.deadline - time.monotonic()) * 1000)
+
+    def _solve_whole(self, goal: Sequence[z3.BoolRef], budget_ms: int, seed: int) -> tuple[str, Assignment | str]:
+        """Z3 on the universe and the goal: sat, unsat, unknown (a reason) or timeout."""
+        left = int((self.deadline - time.monotonic()) * 1000)
+        if left <= 0:
+            return "timeout", "timeout"
+        solver = z3.Solver()
+        solver.set(timeout=min(budget_ms, left), random_seed=seed)
+        solver.add(*self.universe.constraints, *goal)
+        verdict = solver.check()
+        if verdict == z3.sat:
+            return "sat", solver.model()
+        if verdict == z3.unsat:
+            return "unsat", ""
+        reason = solver.reason_unknown()
+        if "timeout" in reason or "canceled" in reason:
+            return "timeout", "timeout"
+        return "unknown", reason
 
     def find(
         self, goal: Sequence[z3.BoolRef], check: Callable[[dict[str, Any]], bool]
@@ -319,12 +442,11 @@ class _Query:
             verdict, m = self.solve(*goal, *extra)
             if verdict == "unsat" and blocked:
                 return "unknown", "the counterexamples found did not replay through the model"
-            if verdict != "sat":
+            if isinstance(m, str):
                 return verdict, m
-            assert isinstance(m, z3.ModelRef)
             doc = self.doc(m)
-            if check(doc):
-                return "sat", readable(doc, check)
+            if check(doc):  # the pool's values are the policies' own or readable fresh ones already
+                return "sat", doc if isinstance(m, PooledModel) else readable(doc, check)
             if attempt == 0 and self.universe.strict:
                 extra += self.universe.strict
             else:
@@ -438,7 +560,7 @@ _REWRITES: tuple[Callable[[dict[str, Any]], dict[str, Any] | None], ...] = (
 )
 
 
-def _block(u: Universe, m: z3.ModelRef) -> z3.BoolRef:
+def _block(u: Universe, m: Assignment) -> z3.BoolRef:
     """Exclude the caller and request of one model (so the next try differs)."""
     terms = [u.caller.kind, u.caller.account, u.caller.name, u.session_name]
     return z3.Not(z3.And(*[t == m.eval(t, model_completion=True) for t in terms]))
@@ -446,7 +568,8 @@ def _block(u: Universe, m: z3.ModelRef) -> z3.BoolRef:
 
 def _answer(query: str, build: Callable[[], Answer]) -> Answer:
     try:
-        return build()
+        with remembering_parses():  # the replays parse the same policies again and again
+            return build()
     except Unsupported as exc:
         return Unknown(query, f"unsupported: {exc}")
     except z3.Z3Exception as exc:  # pragma: no cover - resource exhaustion inside Z3
@@ -762,6 +885,13 @@ def who_can_assume(
     sts:AssumeRole, who can use it (accounts, same- or cross-account, whether an ExternalId is
     required), the statement's conditions, and a witness scenario the model allows. With
     ``identity``, every caller holds that identity policy (else the caller side is free)."""
+    with remembering_parses():  # each witness replay parses the same trust policy again
+        return _who_can_assume(trust, identity, role_arn, semantics, timeout_ms)
+
+
+def _who_can_assume(
+    trust: Policy, identity: Policy | None, role_arn: str, semantics: Semantics | None, timeout_ms: int
+) -> WhoCanAssume:
     name = "who-can-assume"
     out = WhoCanAssume()
     try:
@@ -828,7 +958,7 @@ def _finding(
         if verdict == "unknown":
             raise _Undecided(str(m))
         if verdict == "sat":
-            assert isinstance(m, z3.ModelRef)
+            assert not isinstance(m, str)
             one = m.eval(u.caller.account, model_completion=True).as_string()
             accounts = "any" if possible(iam, u.caller.account != z3.StringVal(one)) else (one,)
     needs_external = not possible(z3.Not(u.external_present))

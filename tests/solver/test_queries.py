@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import importlib
 import itertools
@@ -274,9 +275,39 @@ def _trust_policy(doc: dict[str, Any]) -> Policy:
 STATS: Counter[str] = Counter()
 
 
+@contextlib.contextmanager
+def _stages(stages: tuple[str, ...] | None) -> Iterator[None]:
+    """Run the queries with only these stages of ``_Query.solve`` (``None``: all of them)."""
+    saved = q.STAGES
+    q.STAGES = stages or saved
+    try:
+        yield
+    finally:
+        q.STAGES = saved
+
+
+#: Each stage that can answer alone, run alone on fewer pairs: the default order answers most
+#: checks in its first stages, so these runs are what exercise the others on every kind of answer.
+STAGES_ALONE = {"lazy": ("lazy",), "pool-then-z3": ("pool", "restarts"), "z3": ("restarts",)}
+STAGE_PAIRS = {"dev": 40, "ci": 120, "nightly": 1000}.get(PROFILE, 120)
+
+
 @settings(max_examples=PAIRS, deadline=None, suppress_health_check=list(HealthCheck))
 @given(policy_pairs())
 def test_proofs_hold_in_an_enumerated_universe(pair: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    _trust_pair_holds(pair, "")
+
+
+@pytest.mark.parametrize("stages", sorted(STAGES_ALONE))
+@settings(max_examples=STAGE_PAIRS, deadline=None, suppress_health_check=list(HealthCheck))
+@given(pair=policy_pairs())
+def test_proofs_hold_with_each_stage_alone(stages: str, pair: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    with _stages(STAGES_ALONE[stages]):
+        _trust_pair_holds(pair, f"{stages}/")
+
+
+def _trust_pair_holds(pair: tuple[dict[str, Any], dict[str, Any]], prefix: str) -> None:
+    """Each answer replays (counterexamples) or holds of the enumerated universe (proofs)."""
     old_doc, new_doc = pair
     old, new = _trust_policy(old_doc), _trust_policy(new_doc)
     no_new = q.check_no_new_access(old, new)
@@ -285,7 +316,7 @@ def test_proofs_hold_in_an_enumerated_universe(pair: tuple[dict[str, Any], dict[
     answers = {"no-new-access": no_new, "no-public-access": public, "external-id": external}
     for name, answer in answers.items():
         assert not isinstance(answer, Unknown), f"{name}: {answer.reason}\n{json.dumps(pair)}"
-        STATS[f"{name}:{type(answer).__name__}"] += 1
+        STATS[f"{prefix}{name}:{type(answer).__name__}"] += 1
         if isinstance(answer, Counterexample):
             _replays(answer)
     if isinstance(no_new, Counterexample):
@@ -311,17 +342,21 @@ def test_proofs_hold_in_an_enumerated_universe(pair: tuple[dict[str, Any], dict[
                 violations["external-id"] += 1
                 assert not isinstance(external, Proved), f"contradicted by\n{json.dumps(doc)}\n{json.dumps(new_doc)}"
     for name, count in violations.items():
-        STATS[f"{name}:enumeration found a violation"] += count > 0
+        STATS[f"{prefix}{name}:enumeration found a violation"] += count > 0
 
 
-def test_enumeration_was_not_vacuous() -> None:
-    """Runs after the property (file order): proofs, counterexamples and enumerated violations all occurred."""
-    if not STATS:
-        pytest.skip("run with test_proofs_hold_in_an_enumerated_universe")  # pragma: no cover
+@pytest.mark.parametrize("prefix", ["", *[f"{name}/" for name in sorted(STAGES_ALONE)]])
+def test_enumeration_was_not_vacuous(prefix: str) -> None:
+    """Runs after the properties (file order): proofs, counterexamples and enumerated violations all
+    occurred, with all the stages and with each stage alone."""
+    if not any(k.startswith(prefix) for k in STATS) or (not prefix and not STATS.get("no-new-access:Proved")):
+        pytest.skip("run with the enumeration properties above")  # pragma: no cover
+    if prefix and PROFILE == "dev":
+        pytest.skip("dev draws too few pairs per stage for every kind of answer (ci and nightly check it)")
     for name in ("no-new-access", "no-public-access", "external-id"):
-        assert STATS[f"{name}:Proved"] > 0, STATS
-        assert STATS[f"{name}:Counterexample"] > 0, STATS
-        assert STATS[f"{name}:enumeration found a violation"] > 0, STATS
+        assert STATS[f"{prefix}{name}:Proved"] > 0, STATS
+        assert STATS[f"{prefix}{name}:Counterexample"] > 0, STATS
+        assert STATS[f"{prefix}{name}:enumeration found a violation"] > 0, STATS
 
 
 # --------------------------------------------------------------------------- richer policies
@@ -486,13 +521,25 @@ def _with_identity(s: Scenario, policy: Policy) -> str:
 @settings(max_examples=PAIRS // 2, deadline=None, suppress_health_check=list(HealthCheck))
 @given(identity_pairs())
 def test_identity_proofs_hold_in_an_enumerated_universe(pair: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    _identity_pair_holds(pair, "")
+
+
+@pytest.mark.parametrize("stages", sorted(STAGES_ALONE))
+@settings(max_examples=STAGE_PAIRS, deadline=None, suppress_health_check=list(HealthCheck))
+@given(pair=identity_pairs())
+def test_identity_proofs_hold_with_each_stage_alone(stages: str, pair: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    with _stages(STAGES_ALONE[stages]):
+        _identity_pair_holds(pair, f"{stages}/")
+
+
+def _identity_pair_holds(pair: tuple[dict[str, Any], dict[str, Any]], prefix: str) -> None:
     old_doc, new_doc = pair
     old, new = parse_policy(old_doc, PolicyKind.IDENTITY), parse_policy(new_doc, PolicyKind.IDENTITY)
     no_new = q.check_no_new_access(old, new)
     granted = q.check_access_not_granted(new, accounts=[OTHER])
     for name, answer in (("identity-no-new-access", no_new), ("identity-not-granted", granted)):
         assert not isinstance(answer, Unknown), f"{name}: {answer.reason}\n{json.dumps(pair)}"
-        STATS[f"{name}:{type(answer).__name__}"] += 1
+        STATS[f"{prefix}{name}:{type(answer).__name__}"] += 1
         if isinstance(answer, Counterexample):
             _replays(answer)
     if isinstance(no_new, Counterexample):
@@ -511,13 +558,16 @@ def test_identity_proofs_hold_in_an_enumerated_universe(pair: tuple[dict[str, An
             found["identity-not-granted"] += 1
             assert not isinstance(granted, Proved), f"proof contradicted by\n{json.dumps(doc)}\n{json.dumps(new_doc)}"
     for name, count in found.items():
-        STATS[f"{name}:enumeration found a violation"] += count > 0
+        STATS[f"{prefix}{name}:enumeration found a violation"] += count > 0
 
 
-def test_identity_enumeration_was_not_vacuous() -> None:
-    if not any(k.startswith("identity-") for k in STATS):
-        pytest.skip("run with test_identity_proofs_hold_in_an_enumerated_universe")  # pragma: no cover
+@pytest.mark.parametrize("prefix", ["", *[f"{name}/" for name in sorted(STAGES_ALONE)]])
+def test_identity_enumeration_was_not_vacuous(prefix: str) -> None:
+    if not any(k.startswith(f"{prefix}identity-") for k in STATS):
+        pytest.skip("run with the identity enumeration properties above")  # pragma: no cover
+    if prefix and PROFILE == "dev":
+        pytest.skip("dev draws too few pairs per stage for every kind of answer (ci and nightly check it)")
     for name in ("identity-no-new-access", "identity-not-granted"):
-        assert STATS[f"{name}:Proved"] > 0, STATS
-        assert STATS[f"{name}:Counterexample"] > 0, STATS
-        assert STATS[f"{name}:enumeration found a violation"] > 0, STATS
+        assert STATS[f"{prefix}{name}:Proved"] > 0, STATS
+        assert STATS[f"{prefix}{name}:Counterexample"] > 0, STATS
+        assert STATS[f"{prefix}{name}:enumeration found a violation"] > 0, STATS
