@@ -126,7 +126,11 @@ def _common(p: argparse.ArgumentParser, *, caller: bool) -> None:
         help=f"a contested point of SPEC.md (one of {', '.join(_SEMANTICS)})",
     )
     p.add_argument(
-        "--timeout", type=float, default=10.0, metavar="S", help="solver time limit per check (default 10 s)"
+        "--timeout",
+        type=float,
+        default=10.0,
+        metavar="S",
+        help="time limit of the whole query, every check included (default 10 s)",
     )
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
     p.add_argument("--save", metavar="FILE", help="write the counterexample scenario (or witnesses) to FILE")
