@@ -390,7 +390,7 @@ class _Query:
                     return verdict, found
             elif stage == "quick":
                 verdict, found = self._solve_quick(goal)
-                if verdict != "timeout":
+                if verdict in ("sat", "unsat"):  # else the next stages go on
                     return verdict, found
             else:
                 budget, seed = _FIRST_BUDGET_MS, 1
