@@ -289,13 +289,17 @@ class _Incremental:
                 self.indicators[key] = (g, indicator)  # the term is kept, so its id stays its own
             assumptions.append(self.indicators[key][1])
         self.solver.set(timeout=budget_ms)
-        verdict = self.solver.check(*assumptions)
-        if verdict == z3.sat:
-            return "sat", self.solver.model()
-        if verdict == z3.unsat:
-            return "unsat", ""
-        reason = self.solver.reason_unknown()
-        return ("timeout", "timeout") if "timeout" in reason or "canceled" in reason else ("unknown", reason)
+        return _outcome(self.solver, self.solver.check(*assumptions))
+
+
+def _outcome(solver: z3.Solver, verdict: z3.CheckSatResult) -> tuple[str, z3.ModelRef | str]:
+    """A check's answer in the stages' words: sat (a model), unsat, unknown (a reason) or timeout."""
+    if verdict == z3.sat:
+        return "sat", solver.model()
+    if verdict == z3.unsat:
+        return "unsat", ""
+    reason = solver.reason_unknown()
+    return ("timeout", "timeout") if "timeout" in reason or "canceled" in reason else ("unknown", reason)
 
 
 class _Query:
@@ -370,7 +374,7 @@ class _Query:
             return verdict, ""
         assert values is not None
         solver = z3.Solver()
-        solver.set(timeout=max(1, int((self.deadline - time.monotonic()) * 1000)), random_seed=0)
+        solver.set(timeout=max(1, self._left_ms()), random_seed=0)
         solver.add(*self.universe.constraints, *goal, *[self._lazy.string(i) == v for i, v in values.items()])
         if solver.check() == z3.sat:
             return "sat", solver.model()
@@ -405,29 +409,20 @@ class _Query:
         """Z3 on the whole formula, briefly, in one incremental solver kept for the query."""
         if self._quick is None:
             self._quick = _Incremental("quick", self.universe.constraints)
-        verdict, found = self._quick.check(goal, min(_QUICK_BUDGET_MS, self._left_ms()))
-        return verdict, found
+        return self._quick.check(goal, min(_QUICK_BUDGET_MS, self._left_ms()))
 
     def _left_ms(self) -> int:
         return int((self.deadline - time.monotonic()) * 1000)
 
     def _solve_whole(self, goal: Sequence[z3.BoolRef], budget_ms: int, seed: int) -> tuple[str, Assignment | str]:
         """Z3 on the universe and the goal: sat, unsat, unknown (a reason) or timeout."""
-        left = int((self.deadline - time.monotonic()) * 1000)
+        left = self._left_ms()
         if left <= 0:
             return "timeout", "timeout"
         solver = z3.Solver()
         solver.set(timeout=min(budget_ms, left), random_seed=seed)
         solver.add(*self.universe.constraints, *goal)
-        verdict = solver.check()
-        if verdict == z3.sat:
-            return "sat", solver.model()
-        if verdict == z3.unsat:
-            return "unsat", ""
-        reason = solver.reason_unknown()
-        if "timeout" in reason or "canceled" in reason:
-            return "timeout", "timeout"
-        return "unknown", reason
+        return _outcome(solver, solver.check())
 
     def find(
         self, goal: Sequence[z3.BoolRef], check: Callable[[dict[str, Any]], bool]
