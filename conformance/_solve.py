@@ -294,7 +294,8 @@ def _print_findings(found: Any, args: argparse.Namespace, out: TextIO) -> int:
                 out.write(f"    conditions: {json.dumps(f['conditions'], ensure_ascii=False)}\n")
             out.write(f"    witness: {json.dumps(f['witness'], ensure_ascii=False)}\n")
         if found.unknown is not None:
-            out.write(f"who-can-assume: UNKNOWN (the findings above may be incomplete)\n  {found.unknown.reason}\n")
+            more = " (the findings above may be incomplete)" if doc["findings"] else ""
+            out.write(f"who-can-assume: UNKNOWN{more}\n  {found.unknown.reason}\n")
     return EXIT_UNKNOWN if found.unknown is not None else EXIT_OK
 
 

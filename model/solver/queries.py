@@ -20,6 +20,11 @@ lets through, and what it needs from the caller. An identity policy is asked
 about in the **identity frame**: the caller is fixed (``caller_arn``) and the
 role is any role of its partition whose trust policy delegates to the caller's
 account. See ``_universe.py`` for the universe's stated limits.
+
+No false all-clear: every query looks at every statement of the policies it is
+given. A proof whose claim depends on a statement the encoding does not state
+(a federated door, ``sts:SetContext``: ``scope.py``) is answered ``Unknown``
+naming the statement; a counterexample found through ``sts:AssumeRole`` stands.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ from ._lazy import LazyStrings
 from ._universe import Assignment, Frame, PooledModel, Universe, entry_fields
 from .decode import decode
 from .encode import ACTIONS, SERVICE, Unsupported, World, encode, entry_classes
+from .scope import Gap, admitting, comparison_gap
 
 __all__ = [
     "Answer",
@@ -571,6 +577,19 @@ def _answer(query: str, build: Callable[[], Answer]) -> Answer:
         return Unknown(query, f"solver error: {exc}")
 
 
+def _unless_unstated(answer: Answer, gaps: Sequence[Gap]) -> Answer:
+    """A proof is no proof when its claim depends on statements the encoding does not state
+    (``scope.py``): the answer is then :class:`Unknown`, naming them. A counterexample stands
+    (it was found in the stated door and replayed through the model), and so does an unknown."""
+    if isinstance(answer, Proved) and gaps:
+        return Unknown(answer.query, _unstated_reason(gaps))
+    return answer
+
+
+def _unstated_reason(gaps: Sequence[Gap]) -> str:
+    return "not stated by the encoding: " + "; ".join(g.describe() for g in gaps)
+
+
 def _with_policy(doc: dict[str, Any], mode: str, policy: Policy) -> dict[str, Any]:
     """The same scenario with the compared policy swapped in."""
     other = {**doc, "caller": dict(doc["caller"]), "role": dict(doc["role"])}
@@ -627,7 +646,8 @@ def check_no_new_access(
         compared = {"scenario": old_doc, "decision": _replay(old_doc)}
         return Counterexample(name, statement, found, "allowed", compare=compared)
 
-    return _answer(name, build)
+    gap = comparison_gap(old, new)
+    return _unless_unstated(_answer(name, build), [gap] if gap is not None else [])
 
 
 def check_equivalent(
@@ -742,7 +762,10 @@ def check_access_not_granted(
         assert isinstance(found, dict)
         return Counterexample(name, statement, found, "allowed")
 
-    return _answer(name, build)
+    # Named IAM principals are never federated callers; any other selection (accounts, actions,
+    # nothing) may take in a caller that a federated door admits.
+    independent = bool(principals) and not accounts
+    return _unless_unstated(_answer(name, build), [] if independent else admitting(policy))
 
 
 def _outside(u: Universe, trusted_accounts: Sequence[str], trusted_orgs: Sequence[str]) -> z3.BoolRef:
@@ -797,7 +820,7 @@ def check_no_public_access(
         assert isinstance(found, dict)
         return Counterexample(name, statement, found, "allowed")
 
-    return _answer(name, build)
+    return _unless_unstated(_answer(name, build), admitting(trust))
 
 
 def external_id_required(
@@ -849,7 +872,8 @@ def external_id_required(
         assert isinstance(found, dict)
         return Counterexample(name, statement, found, "allowed")
 
-    return _answer(name, build)
+    # A federated caller presents no ExternalId (the parameter belongs to sts:AssumeRole).
+    return _unless_unstated(_answer(name, build), admitting(trust))
 
 
 @dataclass
@@ -881,7 +905,11 @@ def who_can_assume(
     required), the statement's conditions, and a witness scenario the model allows. With
     ``identity``, every caller holds that identity policy (else the caller side is free)."""
     with remembering_parses():  # each witness replay parses the same trust policy again
-        return _who_can_assume(trust, identity, role_arn, semantics, timeout_ms)
+        out = _who_can_assume(trust, identity, role_arn, semantics, timeout_ms)
+    gaps = admitting(trust)
+    if gaps and out.unknown is None:  # the findings are the sts:AssumeRole door's; the others are not stated
+        out.unknown = Unknown("who-can-assume", _unstated_reason(gaps))
+    return out
 
 
 def _who_can_assume(

@@ -1,0 +1,187 @@
+"""What the encoding states of a policy, and which statements lie outside it.
+
+The encoding (``encode.py``) states one door into a role, ``sts:AssumeRole``,
+with its companion actions ``sts:TagSession`` and ``sts:SetSourceIdentity``
+(SPEC rules R3, R5-R12). A trust policy can also open the two federated doors,
+``sts:AssumeRoleWithWebIdentity`` (OIDC: GitHub Actions, EKS, Cognito, Google,
+...) and ``sts:AssumeRoleWithSAML``, to a ``Federated`` principal (the IAM
+User Guide, "AWS JSON policy elements: Principal", federated principals;
+rolecall's federation rules F2 and F10), and can grant ``sts:SetContext``
+(trusted identity propagation, a request parameter the model does not have).
+None of these is in the encoding yet.
+
+A query that ignored such a statement would answer about the AssumeRole door
+alone and call it the role: a trust policy whose only statement lets any GitHub
+repository in the world in would be "PROVED: no public access". This module
+finds, for every query, the statements its claim depends on that the encoding
+does not state, so the query answers ``Unknown`` (never a pass) naming them,
+unless the claim provably does not depend on them:
+
+* a claim that the policy grants *nothing* to some callers (no public access,
+  access not granted, an ExternalId required, who can assume) depends only on
+  the statements that can **admit** a caller through an unstated door: an
+  ``Allow`` whose Action or NotAction covers a federated action and whose
+  principal can match a federated caller (a ``Federated`` entry, or ``"*"``,
+  whose matching of federated callers is contested: F10). Deny statements only
+  take away, and an Allow that no federated caller can match admits nobody;
+* a claim that compares two trust policies (no new access, equivalence)
+  depends on every statement that can take part in a federated decision
+  (:func:`federated_part`): when the two policies' parts are the same, both
+  decide every federated request alike and the comparison rests on the
+  AssumeRole door, which the encoding states; when neither policy admits
+  anyone through an unstated door, neither allows a federated request at all;
+* identity policies take no part in federated decisions: the federated caller
+  is unsigned and has no AWS identity (F2; the STS API reference: the call
+  "does not require the use of Amazon Web Services security credentials"), so
+  an identity policy's claims never depend on them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from ..errors import RolecallError
+from ..policy import Policy, PolicyKind, Statement
+
+__all__ = [
+    "ABSENT_IN_FEDERATED",
+    "COMPANION_ACTIONS",
+    "UNSTATED_DOORS",
+    "Gap",
+    "admitting",
+    "comparison_gap",
+    "federated_part",
+]
+
+#: The doors into a role the encoding does not state (the federation rules F0-F13).
+UNSTATED_DOORS = ("sts:AssumeRoleWithWebIdentity", "sts:AssumeRoleWithSAML")
+#: Actions a federated or AssumeRole request may need beside its door: session tags and source
+#: identity from the token (F5, R3), provided contexts (``sts:SetContext``, not in the model).
+COMPANION_ACTIONS = ("sts:TagSession", "sts:SetSourceIdentity", "sts:SetContext")
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A statement the encoding does not state, and what the query's claim needs of it."""
+
+    index: int
+    statement: Statement
+    actions: tuple[str, ...]
+    why: str
+
+    def describe(self) -> str:
+        sid = f" (Sid {self.statement.sid})" if self.statement.sid else ""
+        principal = self.statement.principal.to_json() if self.statement.principal is not None else None
+        who = f" to {json.dumps(principal, separators=(',', ':'))}" if principal is not None else ""
+        verb = "allows" if self.statement.effect == "Allow" else "denies"
+        return f"$.Statement[{self.index}]{sid} {verb} {', '.join(self.actions)}{who}: {self.why}"
+
+
+_NOT_STATED = "the solver does not state federated role assumption yet, and the answer depends on this statement"
+
+
+def _covered(st: Statement, actions: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(a for a in actions if st.matches_action(a.lower()))
+
+
+#: Keys AWS documents as absent from every federated request (F6: the caller has no AWS
+#: identity, and the federated APIs take no ExternalId or MFA): the STS API reference's
+#: parameters, and the VPC-endpoint and data-perimeter pages on ``aws:PrincipalOrgID``.
+ABSENT_IN_FEDERATED = frozenset(
+    {
+        "sts:externalid",
+        "aws:principalarn",
+        "aws:principalaccount",
+        "aws:principalorgid",
+        "aws:principalorgpaths",
+        "aws:multifactorauthpresent",
+        "aws:multifactorauthage",
+        "aws:username",
+        "aws:sourceidentity",
+    }
+)
+
+
+def _absent_in_federated(key: str) -> bool:
+    return key in ABSENT_IN_FEDERATED or key.startswith("aws:principaltag/")
+
+
+def _may_match_federated(st: Statement) -> bool:
+    """Whether the statement can match a federated caller: its principal has a ``Federated``
+    entry or is ``"*"`` (whether ``"*"`` matches a federated caller is undocumented: F10), and
+    none of its conditions is false whenever its key is absent, for a key no federated request
+    has (``StringEquals sts:ExternalId``: a federated caller presents none). The condition is
+    evaluated by the model itself, on a context without the key."""
+    p = st.principal
+    if p is None or not (p.federated or "*" in p.aws):
+        return False
+    for cond in st.conditions:
+        if _absent_in_federated(cond.key):
+            try:
+                holds = cond.evaluate({})
+            except RolecallError:  # pragma: no cover - an absent key is never undecidable
+                holds = True
+            if not holds:
+                return False
+    return True
+
+
+def admitting(policy: Policy) -> list[Gap]:
+    """The Allow statements of a trust policy that can admit a caller through a door the encoding
+    does not state (a federated action, a principal that can match a federated caller)."""
+    if policy.kind is not PolicyKind.TRUST:
+        return []
+    out = []
+    for i, st in enumerate(policy.statements):
+        doors = _covered(st, UNSTATED_DOORS)
+        if st.effect == "Allow" and doors and _may_match_federated(st):
+            why = _NOT_STATED
+            if st.principal is not None and not st.principal.federated:
+                why = 'whether "*" matches a federated caller is contested (F10); ' + why
+            out.append(Gap(i, st, doors, why))
+    return out
+
+
+def federated_part(policy: Policy) -> list[tuple[int, Statement, tuple[str, ...]]]:
+    """The statements of a trust policy that can take part in a federated decision or one the
+    encoding does not state: those covering a federated door or a companion action whose
+    principal can match a federated caller, and every statement covering ``sts:SetContext``."""
+    if policy.kind is not PolicyKind.TRUST:
+        return []
+    out = []
+    for i, st in enumerate(policy.statements):
+        federated = _covered(st, UNSTATED_DOORS + COMPANION_ACTIONS) if _may_match_federated(st) else ()
+        context = _covered(st, ("sts:SetContext",))
+        actions = tuple(dict.fromkeys(federated + context))
+        if actions:
+            out.append((i, st, actions))
+    return out
+
+
+def _canonical(st: Statement) -> str:
+    doc = st.to_json()
+    doc.pop("Sid", None)  # a Sid names a statement; it takes no part in a decision
+    return json.dumps(doc, sort_keys=True)
+
+
+def comparison_gap(old: Policy, new: Policy) -> Gap | None:
+    """The first statement on which a comparison of two policies depends that the encoding does not
+    state, or ``None`` when the comparison provably rests on what the encoding states."""
+    if old.kind is not PolicyKind.TRUST or new.kind is not PolicyKind.TRUST:
+        return None
+    old_part, new_part = federated_part(old), federated_part(new)
+    if not admitting(old) and not admitting(new) and not any("sts:SetContext" in a for *_, a in old_part + new_part):
+        return None  # neither policy lets a federated caller in, nor grants a provided context
+    old_keys = {_canonical(st) for _, st, _ in old_part}
+    new_keys = {_canonical(st) for _, st, _ in new_part}
+    # The same statements (repeats take no part): both decide every such request alike.
+    why = (
+        "the two policies differ in the statements that decide federated requests or provided contexts, "
+        "which the solver does not state yet; the comparison depends on them"
+    )
+    for part, other, which in ((new_part, old_keys, "second"), (old_part, new_keys, "first")):
+        for i, st, acts in part:
+            if _canonical(st) not in other:
+                return Gap(i, st, acts, f"{why} (this statement is in the {which} policy only)")
+    return None
