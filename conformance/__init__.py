@@ -1,12 +1,12 @@
 """rolecall's conformance suite: targets, properties, expectations, reports, the pytest plugin, the CLI.
 
 Run it with ``rolecall conformance --target NAME`` or ``pytest --pyargs
-conformance --rolecall-target NAME``. The public surface is the target
+rolecall.conformance --rolecall-target NAME``. The public surface is the target
 protocol, for plugging in an emulator of one's own (see README, "Your own
 target"): :class:`Target`, :class:`Outcome`, :class:`Capability`,
 :class:`TargetError`, :class:`TargetUnavailable` and :func:`load_target`.
 Everything else (``_world``, ``_compare``, ``_session``, ``_report``…) is
-private. Nothing here is imported until used: ``import conformance`` costs
+private. Nothing here is imported until used: ``import rolecall.conformance`` costs
 nothing beyond this module, so the pytest plugin stays free until asked for.
 """
 
@@ -25,4 +25,4 @@ def __getattr__(name: str) -> Any:
         from . import targets
 
         return getattr(targets, name)
-    raise AttributeError(f"module 'conformance' has no attribute {name!r}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -26,7 +26,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import TextIO
 
-from model import InputError, load_scenarios_text
+from rolecall.model import InputError, load_scenarios_text
 
 __all__ = ["add_commands", "conformance", "replay"]
 
@@ -89,15 +89,16 @@ def _target_options(p: argparse.ArgumentParser) -> None:
 
 
 def _plugin_installed() -> bool:
-    return any(ep.value == "conformance.plugin" for ep in entry_points(group="pytest11"))
+    return any(ep.value == "rolecall.conformance.plugin" for ep in entry_points(group="pytest11"))
 
 
 def _pytest_args(args: argparse.Namespace, cache_dir: str) -> list[str]:
     argv = [str(HERE), "--rolecall-target", args.target, "--hypothesis-profile", args.profile,
             "--rolecall-report", args.report, "-o", f"cache_dir={cache_dir}", "-p", "no:randomly",
-            "--rootdir", str(HERE), "-c", os.devnull, "-W", "ignore::pytest.PytestAssertRewriteWarning"]
+            "--rootdir", str(HERE), "-c", os.devnull, "-o", "consider_namespace_packages=true",
+            "-W", "ignore::pytest.PytestAssertRewriteWarning"]
     if not _plugin_installed():
-        argv += ["-p", "conformance.plugin"]
+        argv += ["-p", "rolecall.conformance.plugin"]
     for opt, value in (("--rolecall-endpoint-url", args.endpoint_url), ("--rolecall-accounts", args.accounts),
                        ("--rolecall-expectations", args.expectations), ("-k", args.keyword), ("-n", args.workers)):
         if value:

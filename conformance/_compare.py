@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import model
+from rolecall import model
 
 from ._world import caller_kind
 from .targets.base import Outcome

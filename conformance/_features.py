@@ -1,6 +1,6 @@
 """Feature-aimed scenario strategies for the conformance properties (private).
 
-Each feature draws from :func:`strategies.scenarios` (restricted to what the
+Each feature draws from :func:`rolecall.strategies.scenarios` (restricted to what the
 target can provision, through :meth:`Conformance.scenarios`) and, where the
 public strategies do not aim at the feature by themselves, *transforms* the
 drawn scenario towards it: actions re-cased, a character of a pattern replaced
@@ -19,7 +19,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-import model
+from rolecall import model
 
 from ._session import Conformance
 

@@ -9,7 +9,7 @@ a policy, the boundary, request fields, tags, context keys), then single
 statements, then single condition tests (and, for an IAM user caller, a trust
 statement turned into a direct grant together with one deletion), keeping a deletion whenever the target
 still diverges from the model *in the same class* (the same signature without
-scenario tags, as :func:`conformance._session.divergence_class` defines it), until
+scenario tags, as :func:`rolecall.conformance._session.divergence_class` defines it), until
 no deletion keeps it. Every candidate is decided by the model and run on the
 target like any example, so the reduced scenario is a real, replayable
 divergence of the same kind, only smaller.

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import model
+from rolecall import model
 
 from ._world import Plan, Unsupported, plan
 from .expectations import Expectations
@@ -558,8 +558,8 @@ def reproduce_script(scenario: dict[str, Any], expected: dict[str, Any] | None =
     ``expect`` is known, what AWS answers. Policies appear as the exact JSON
     text that is sent.
 
-    Raises :class:`model.InputError` for a scenario that is not valid input and
-    :class:`~conformance._world.Unsupported` for a caller the emulators cannot be.
+    Raises :class:`rolecall.model.InputError` for a scenario that is not valid input and
+    :class:`~rolecall.conformance._world.Unsupported` for a caller the emulators cannot be.
     """
     p = plan(scenario)
     if expected is None and isinstance(scenario.get("expect"), dict):

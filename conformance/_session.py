@@ -17,8 +17,7 @@ from typing import Any
 from hypothesis import reject
 from hypothesis import strategies as st
 
-import model
-import strategies
+from rolecall import model, strategies
 
 from ._compare import Difference, compare, facts
 from ._world import ACCOUNT_ID, CALLER_CAPABILITY, Unsupported, adapt
@@ -136,7 +135,7 @@ class Conformance:
         return tuple(k for k, cap in CALLER_CAPABILITY.items() if cap in self.target.capabilities)
 
     def scenarios(self, **kw: Any) -> st.SearchStrategy[dict[str, Any]]:
-        """:func:`strategies.scenarios` restricted to what the target can provision."""
+        """:func:`rolecall.strategies.scenarios` restricted to what the target can provision."""
         kinds = self.caller_kinds()
         if "caller_kinds" in kw:
             kinds = tuple(k for k in kw.pop("caller_kinds") if k in kinds)

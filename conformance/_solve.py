@@ -3,7 +3,7 @@
 ``rolecall check-no-new-access OLD NEW``, ``check-equivalent A B``,
 ``check-access-not-granted POLICY``, ``check-no-public-access TRUST``,
 ``external-id-required TRUST`` and ``who-can-assume TRUST``: the queries of
-:mod:`model.solver.queries` over policy files, with readable output or
+:mod:`rolecall.model.solver.queries` over policy files, with readable output or
 ``--json``. A counterexample is printed as a scenario (scenario-format.md) that
 ``rolecall decide`` replays, with its ``expect`` set to the model's decision;
 ``--save FILE`` writes it to a file.
@@ -20,8 +20,8 @@ import json
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from model import InputError, Policy, PolicyKind, RolecallError, Semantics, parse_policy_text
-from model.policy import load_json
+from rolecall.model import InputError, Policy, PolicyKind, RolecallError, Semantics, parse_policy_text
+from rolecall.model.policy import load_json
 
 __all__ = ["SOLVER_COMMANDS", "add_solver_commands", "run_solver_command"]
 
@@ -106,7 +106,7 @@ def add_solver_commands(sub: argparse._SubParsersAction) -> None:  # type: ignor
 
 
 def _common(p: argparse.ArgumentParser, *, caller: bool) -> None:
-    from model.solver.queries import DEFAULT_CALLER, DEFAULT_ROLE
+    from rolecall.model.solver.queries import DEFAULT_CALLER, DEFAULT_ROLE
 
     p.add_argument(
         "--role-arn", default=DEFAULT_ROLE, metavar="ARN", help=f"the role (trust policies; default {DEFAULT_ROLE})"
@@ -176,7 +176,7 @@ def _semantics(items: list[str]) -> Semantics:
 
 
 def run_solver_command(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
-    from model.solver import queries as q
+    from rolecall.model.solver import queries as q
 
     try:
         semantics = _semantics(args.semantics)
@@ -219,7 +219,7 @@ def run_solver_command(args: argparse.Namespace, out: TextIO, err: TextIO, stdin
 
 
 def _print_answer(answer: Any, args: argparse.Namespace, out: TextIO) -> int:
-    from model.solver import Counterexample, Proved
+    from rolecall.model.solver import Counterexample, Proved
 
     doc = answer.to_json()
     if isinstance(answer, Counterexample):

@@ -25,8 +25,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-import model
-from model.arn import IamUser, RoleSession
+from rolecall import model
+from rolecall.model.arn import IamUser, RoleSession
 
 from .targets.base import Capability
 
@@ -231,7 +231,7 @@ def _tags(value: Any) -> tuple[tuple[str, str], ...]:
 def plan(doc: Doc) -> Plan:
     """The provisioning plan of a prepared scenario (validated through the model first).
 
-    Raises :class:`model.InputError` for a scenario that is not valid input and
+    Raises :class:`rolecall.model.InputError` for a scenario that is not valid input and
     :class:`Unsupported` for a caller the emulator targets cannot be.
     """
     s = model.load_scenario(doc)

@@ -14,8 +14,8 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from model import InputError, Result, Scenario, decide, expectation_mismatch, load_scenarios_text
-from model.decide import granting_reasons
+from rolecall.model import InputError, Result, Scenario, decide, expectation_mismatch, load_scenarios_text
+from rolecall.model.decide import granting_reasons
 
 __all__ = ["main"]
 
@@ -156,7 +156,7 @@ def _decide(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -
     status = EXIT_OK
     engine = decide
     if args.engine == "solver":
-        from model.solver import decide as engine
+        from rolecall.model.solver import decide as engine
     for name in args.inputs or ["-"]:
         try:
             source, text = _read(name, stdin)

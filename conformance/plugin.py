@@ -201,12 +201,41 @@ def _state(config: pytest.Config) -> _State:
 def pytest_configure(config: pytest.Config) -> None:
     if config.getoption("hypothesis_profile", None) in ("dev", "ci", "nightly"):
         # rolecall's profiles (strategies.register_profiles), registered before Hypothesis loads one
-        from strategies import register_profiles
+        from rolecall.strategies import register_profiles
 
         register_profiles()
     config.addinivalue_line("markers", "rolecall_feature(name): the conformance feature a property checks")
     config.addinivalue_line("markers", "rolecall_needs(*capabilities): target capabilities a property needs")
     _state(config)
+
+
+_HERE = Path(__file__).resolve().parent
+
+
+def pytest_collect_directory(path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    """This package's own directory is collected as a plain directory: pytest would otherwise
+    import its ``__init__.py`` under the name ``conformance`` (``rolecall`` is a namespace
+    package, which pytest's default import mode does not see), beside ``rolecall.conformance``,
+    and clash with any other top-level ``conformance`` on the path."""
+    if path.resolve() == _HERE:
+        return pytest.Dir.from_parent(parent, path=path)
+    return None
+
+
+def pytest_pycollect_makemodule(module_path: Path, parent: pytest.Collector) -> pytest.Module | None:
+    """The shipped properties import under their own names, ``rolecall.conformance.test_*``,
+    whatever pytest's import mode and namespace-package setting (a user's own ``conformance`` or
+    ``model`` module never shadows them)."""
+    if module_path.resolve().parent != _HERE:
+        return None
+    import importlib
+
+    module = pytest.Module.from_parent(parent, path=module_path)
+    module.obj = obj = importlib.import_module(f"{__package__}.{module_path.stem}")
+    marks = getattr(obj, "pytestmark", [])
+    for mark in marks if isinstance(marks, list) else [marks]:  # what pytest reads when it imports the module
+        module.add_marker(mark)
+    return module
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from conformance._session import Conformance
-from conformance.expectations import Expectation
+from rolecall.conformance._session import Conformance
+from rolecall.conformance.expectations import Expectation
 
 pytestmark = [pytest.mark.rolecall_feature("expectations")]
 

@@ -3,7 +3,7 @@
 Pure Python; imports neither boto3, moto nor z3. Start with :func:`decide`
 (``model/decide.py``), which states SPEC.md's rules R0-R14 one function each.
 
->>> from model import load_scenario, decide
+>>> from rolecall.model import load_scenario, decide
 >>> decide(load_scenario(doc)).decision      # doctest: +SKIP
 'allowed'
 """

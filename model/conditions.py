@@ -115,7 +115,7 @@ def parse_template(text: str, *, wildcards: bool, variables: bool, where: str) -
     """Parse a policy string into literal text, wildcards and variables.
 
     With ``wildcards`` (``StringLike``, ARN operators, Resource elements), ``*``
-    and ``?`` become :data:`~model.match.STAR` / :data:`~model.match.QMARK`.
+    and ``?`` become :data:`~rolecall.model.match.STAR` / :data:`~rolecall.model.match.QMARK`.
     With ``variables`` (Version 2012-10-17), ``${…}`` is a variable or escape;
     without, it is literal text.
     """

@@ -2,7 +2,7 @@
 
 Read :func:`decide` first: it is the whole rule in a few lines. Each helper
 below implements one rule of SPEC.md §1.3 and its docstring names it. The
-contested points are the :class:`~model.scenario.Semantics` options, honoured
+contested points are the :class:`~rolecall.model.scenario.Semantics` options, honoured
 here and nowhere else.
 """
 

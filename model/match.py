@@ -15,7 +15,7 @@
 
 Patterns are sequences of *glob parts*: literal text, :data:`STAR` or
 :data:`QMARK`. Policy variables and the ``${*}`` escapes are resolved into
-literal parts by :mod:`model.conditions` before a pattern reaches this module,
+literal parts by :mod:`rolecall.model.conditions` before a pattern reaches this module,
 so an escaped ``*`` can never become a wildcard. Compiled patterns are cached.
 """
 

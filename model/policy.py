@@ -10,7 +10,7 @@ strings. Statement *order* is kept (it never changes a decision, but reasons
 cite statements by index).
 
 Validation refuses what IAM refuses to store, per policy kind (SPEC.md §4.1,
-§4.2), with the JSON path of the fault, as :class:`~model.errors.MalformedPolicyError`:
+§4.2), with the JSON path of the fault, as :class:`~rolecall.model.errors.MalformedPolicyError`:
 a ``Principal`` in an identity policy ("Policy document should not specify a
 principal."), ``Resource`` in a trust policy ("Has prohibited field Resource"),
 ``NotPrincipal`` in a trust policy, partial wildcards in a principal ("Invalid
@@ -99,8 +99,8 @@ class PrincipalSet:
 
     def classes_for(self, caller: Caller, key: str, wildcard_matches_services: bool) -> frozenset[str]:
         """How this Principal matches the caller: the trust classes of SPEC.md R8 (see
-        :func:`model.match.principal_classes`), cached per caller identity ``key``
-        (:func:`model.match.caller_key` plus the option)."""
+        :func:`rolecall.model.match.principal_classes`), cached per caller identity ``key``
+        (:func:`rolecall.model.match.caller_key` plus the option)."""
         hit = self._classes.get(key)
         if hit is None:
             hit = self._classes[key] = principal_classes(self.aws, self.service, caller, wildcard_matches_services)
@@ -476,7 +476,7 @@ def _parse_statement(raw: Any, kind: PolicyKind, variables: bool, where: str) ->
 def parse_policy(document: Any, kind: PolicyKind, where: str = "$") -> Policy:
     """Parse and validate a policy document (already decoded from JSON).
 
-    Raises :class:`~model.errors.MalformedPolicyError` with the JSON path of the
+    Raises :class:`~rolecall.model.errors.MalformedPolicyError` with the JSON path of the
     first fault, for anything the IAM API (or STS, for session policies) refuses.
 
     Inside :func:`remembering_parses`, the same document (by its text) gives the same

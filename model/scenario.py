@@ -2,8 +2,8 @@
 
 A scenario is one AssumeRole question, complete. Loading checks the *input*
 (types, unknown fields, impossible combinations) and raises
-:class:`~model.errors.InputError` with the JSON path of the fault. Policy
-documents inside the scenario are parsed into canonical :class:`~model.policy.Policy`
+:class:`~rolecall.model.errors.InputError` with the JSON path of the fault. Policy
+documents inside the scenario are parsed into canonical :class:`~rolecall.model.policy.Policy`
 values; a document that IAM would refuse to store is not an input error but an
 AWS answer, so it is kept as :attr:`Scenario.malformed` and deciding the
 scenario yields ``MalformedPolicyDocument`` (scenario-format.md, "The result").

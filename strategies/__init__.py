@@ -9,7 +9,7 @@ balance, explicit denies with matching and non-matching conditions. Failures
 shrink towards one statement per policy, few accounts and short names.
 
 >>> from hypothesis import given
->>> from strategies import scenarios
+>>> from rolecall.strategies import scenarios
 >>> @given(scenarios(decision="allowed", cross_account=True))
 ... def test_my_emulator(scenario): ...
 

@@ -1,4 +1,4 @@
-"""The public scenario strategy (private module; see :mod:`strategies`)."""
+"""The public scenario strategy (private module; see :mod:`rolecall.strategies`)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Inputs AWS refuses, each labelled with the error AWS gives (private; see :mod:`strategies`).
+"""Inputs AWS refuses, each labelled with the error AWS gives (private; see :mod:`rolecall.strategies`).
 
 A malformed policy is a valid one with exactly one fault planted, so every
 output is refused for the labelled reason and nothing else; the fault list is

@@ -1,9 +1,9 @@
-"""Actions, conditions, policy documents and requests (private; see :mod:`strategies`).
+"""Actions, conditions, policy documents and requests (private; see :mod:`rolecall.strategies`).
 
 Each policy strategy is *about* a caller and a target role: pass their ARNs to
 aim at a world you built, or leave them out and one is drawn. Documents are
 plain JSON dicts in AWS's policy grammar, accepted by
-:func:`model.parse_policy` for their kind and decidable by the model.
+:func:`rolecall.model.parse_policy` for their kind and decidable by the model.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Accounts and principals (private; see :mod:`strategies`).
+"""Accounts and principals (private; see :mod:`rolecall.strategies`).
 
 Every strategy here generates plain strings in AWS's spelling. Pools come
 first (three example accounts, short readable names, names that nearly

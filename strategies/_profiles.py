@@ -1,4 +1,4 @@
-"""The project's Hypothesis profiles (private; see :func:`strategies.register_profiles`)."""
+"""The project's Hypothesis profiles (private; see :func:`rolecall.strategies.register_profiles`)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Whole AssumeRole scenarios (private; the public entry point is :func:`strategies.scenarios`).
+"""Whole AssumeRole scenarios (private; the public entry point is :func:`rolecall.strategies.scenarios`).
 
 Two builders:
 
@@ -23,7 +23,7 @@ from hypothesis import event
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-import model
+from rolecall import model
 
 from ._statements import (
     constructed_policy,

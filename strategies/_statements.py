@@ -1,10 +1,10 @@
-"""Statement and policy-document builders (private; see :mod:`strategies`).
+"""Statement and policy-document builders (private; see :mod:`rolecall.strategies`).
 
 Two families:
 
 * *free* statements (:func:`trust_statement`, :func:`identity_statement`,
   :func:`scp_statement`, :func:`rcp_statement`): drawn from the related and
-  near-miss pools of :mod:`strategies._world`, with conditions from the
+  near-miss pools of :mod:`rolecall.strategies._world`, with conditions from the
   decidable pool; whether one grants or denies is left to the model.
 * *constructed* statements (:func:`grant`, :func:`inert_deny`,
   :func:`matching_deny`): a grant that certainly covers the request, a Deny that

@@ -1,6 +1,6 @@
 """The world a scenario is about, the drawing helpers, and the pools statements are drawn from.
 
-Private: the public strategies in :mod:`strategies` are built from these.
+Private: the public strategies in :mod:`rolecall.strategies` are built from these.
 Everything is built by construction, never by filtering: a world (caller,
 target role, organization) is drawn first, and every statement is then drawn
 from pools that are *about* that world: the caller named directly, via its
@@ -20,8 +20,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-import model
-from model.arn import IamUser, RoleSession, ServicePrincipal
+from rolecall import model
+from rolecall.model.arn import IamUser, RoleSession, ServicePrincipal
 
 Doc = dict[str, Any]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from strategies import register_profiles
+from rolecall.strategies import register_profiles
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC_SCENARIOS = ROOT / "tests" / "scenarios" / "spec"

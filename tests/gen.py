@@ -1,7 +1,7 @@
-"""The law tests' view of the project's one generator, :mod:`strategies`.
+"""The law tests' view of the project's one generator, :mod:`rolecall.strategies`.
 
-Scenario documents come from the public :func:`strategies.scenarios` (see its
-docstring: built by construction, valid input for :func:`model.load_scenario`,
+Scenario documents come from the public :func:`rolecall.strategies.scenarios` (see its
+docstring: built by construction, valid input for :func:`rolecall.model.load_scenario`,
 decidable by the model); the world a document is about and the statement pools
 come from the strategies package's private modules. What stays here are the
 test-side helpers that *edit* a generated document: :func:`policy_slots` /
@@ -19,9 +19,9 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from strategies import scenarios
-from strategies._statements import STATEMENT_MAKERS as _STATEMENT_MAKERS
-from strategies._world import ACCOUNTS, DENIED_BY, ORG_ID, UNRELATED_ACCOUNT, V2012, World, world_of
+from rolecall.strategies import scenarios
+from rolecall.strategies._statements import STATEMENT_MAKERS as _STATEMENT_MAKERS
+from rolecall.strategies._world import ACCOUNTS, DENIED_BY, ORG_ID, UNRELATED_ACCOUNT, V2012, World, world_of
 
 __all__ = [
     "ACCOUNTS",
@@ -46,7 +46,7 @@ Doc = dict[str, Any]
 
 
 def scenario_docs(relation: str | None = None, kinds: tuple[str, ...] | None = None) -> st.SearchStrategy[Doc]:
-    """A valid scenario document (:func:`strategies.scenarios`).
+    """A valid scenario document (:func:`rolecall.strategies.scenarios`).
 
     ``relation``: ``"same"`` / ``"cross"`` forces the caller's account to be the
     role's / another one; ``kinds`` restricts the caller kinds (``user``,

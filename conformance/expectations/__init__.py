@@ -3,7 +3,7 @@
 Each entry (``[[divergence]]``) names its ``feature``, a ``reason``, a
 ``link`` where there is one, its pinned minimal ``counterexample`` (a scenario,
 as JSON text) and a ``[divergence.signature]`` that recognises the divergence
-in any scenario. A signature is a set of facts (see :func:`conformance._compare.facts`):
+in any scenario. A signature is a set of facts (see :func:`rolecall.conformance._compare.facts`):
 
 ``aspect``, ``accounts``, ``caller``, ``model``, ``target``, ``rule``, ``denied_by``, ``action``,
 ``error_field`` (the request field a ValidationError names)

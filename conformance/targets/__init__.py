@@ -1,7 +1,7 @@
-"""Targets: what the suite runs scenarios against (protocol in :mod:`conformance.targets.base`).
+"""Targets: what the suite runs scenarios against (protocol in :mod:`rolecall.conformance.targets.base`).
 
 Built-ins, by name: ``model`` (the reference model), ``solver`` (the model's Z3
-engine, :func:`model.solver.decide`), ``moto`` (moto in-process,
+engine, :func:`rolecall.model.solver.decide`), ``moto`` (moto in-process,
 IAM enforcement on), ``moto-server`` (a ``ThreadedMotoServer`` the suite starts
 on 127.0.0.1, the AssumeRole over HTTP), ``moto-server-http`` (the same with
 every provisioning call over HTTP too) and ``endpoint`` (any URL, with an accounts file naming the

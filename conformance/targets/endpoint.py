@@ -27,7 +27,7 @@ has, and the suite can act in them only with credentials someone gives it. The
     AssumeRole under test goes to the scenario's own region (``request.region``,
     default ``us-east-1``).
 ``capabilities`` (optional)
-    The :class:`~conformance.targets.base.Capability` values the emulator
+    The :class:`~rolecall.conformance.targets.base.Capability` values the emulator
     supports; replaces the default set (:data:`DEFAULT_CAPABILITIES`, plus
     ``multi-account`` when the file has two accounts or more).
 ``name`` / ``version`` (optional)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import model
+from rolecall import model
 
 from .base import Capability, Outcome, Target
 
@@ -17,7 +17,7 @@ __all__ = ["ModelTarget"]
 
 
 class ModelTarget(Target):
-    """Decides each scenario with :func:`model.decide`; can express everything."""
+    """Decides each scenario with :func:`rolecall.model.decide`; can express everything."""
 
     name = "model"
     capabilities: frozenset[str] = frozenset(str(c) for c in Capability)

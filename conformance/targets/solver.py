@@ -1,4 +1,4 @@
-"""The ``solver`` target: the Z3 engine (:func:`model.solver.decide`) against the reference model.
+"""The ``solver`` target: the Z3 engine (:func:`rolecall.model.solver.decide`) against the reference model.
 
 The solver is the model's second statement of the AssumeRole rule (R1-R12 as
 Z3 terms; R0, R13 and R14 are the model's own functions), so like the ``model``
@@ -6,9 +6,9 @@ target it can express everything, and every property must pass with no
 expectations file: a divergence here is a disagreement between the two
 engines, the most useful thing this target can find.
 
-The solver reports no ``reasons`` (its :class:`model.Result` has an empty
+The solver reports no ``reasons`` (its :class:`rolecall.model.Result` has an empty
 tuple), so its outcomes carry none. Nothing is lost: the suite never compares
-reasons (:func:`conformance._compare.compare` reads ``decision``,
+reasons (:func:`rolecall.conformance._compare.compare` reads ``decision``,
 ``error_code``, ``message`` and ``assumed_role``; the facts of a divergence
 read the *model's* reasons), as no emulator and no AWS answer reports them
 either. Reasons are not borrowed from the model, which would make the outcome
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import model
+from rolecall import model
 
 from .base import Capability, Outcome, Target, TargetError, TargetUnavailable
 
@@ -29,7 +29,7 @@ __all__ = ["SolverTarget"]
 
 
 class SolverTarget(Target):
-    """Decides each scenario with :func:`model.solver.decide`; can express everything."""
+    """Decides each scenario with :func:`rolecall.model.solver.decide`; can express everything."""
 
     name = "solver"
     capabilities: frozenset[str] = frozenset(str(c) for c in Capability)
@@ -40,7 +40,7 @@ class SolverTarget(Target):
         try:
             import z3
 
-            from model.solver import decide
+            from rolecall.model.solver import decide
         except ImportError as exc:
             raise TargetUnavailable(f"target 'solver' needs z3 (pip install z3-solver): {exc}") from None
         self._decide = decide

@@ -3,7 +3,7 @@
 Two uses (DESIGN.md, "The solver"):
 
 * **Concrete mode**: :func:`decide` decides one scenario with Z3, for comparison
-  with :func:`model.decide` on anything (``rolecall decide --engine solver``).
+  with :func:`rolecall.model.decide` on anything (``rolecall decide --engine solver``).
 * **Queries** over every caller and request, named after IAM Access Analyzer's
   checks, each answering :class:`Proved`, :class:`Counterexample` (a scenario,
   already replayed through the model) or :class:`Unknown` (a timeout or an
@@ -12,10 +12,10 @@ Two uses (DESIGN.md, "The solver"):
   :func:`check_no_public_access`, :func:`external_id_required`, and
   :func:`who_can_assume` (findings with witnesses).
 
-This package imports ``z3``; :mod:`model` itself never imports it.
+This package imports ``z3``; :mod:`rolecall.model` itself never imports it.
 
->>> from model import parse_policy_text, PolicyKind
->>> from model.solver import check_no_public_access
+>>> from rolecall.model import parse_policy_text, PolicyKind
+>>> from rolecall.model.solver import check_no_public_access
 >>> trust = parse_policy_text('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", '
 ...     '"Principal": {"AWS": "arn:aws:iam::444455556666:root"}, "Action": "sts:AssumeRole"}]}', PolicyKind.TRUST)
 >>> check_no_public_access(trust, trusted_accounts=["444455556666"]).to_json()["result"]

@@ -1,7 +1,7 @@
 """The symbolic universe of a query: every caller and request, as Z3 variables with their domains.
 
 A query (``queries.py``) asks about all AssumeRole requests against a world
-whose policies are given. This module builds the :class:`~model.solver.encode.Env`
+whose policies are given. This module builds the :class:`~rolecall.model.solver.encode.Env`
 of variables for it, the constraints that keep every assignment a request
 the model would accept (R0) and that passes R13, and what :mod:`decode` needs to
 turn an assignment back into a scenario. Two frames:
@@ -24,7 +24,7 @@ Stated limits of the universe (an answer holds within them): the caller's and
 the request's tag keys are ASCII; a transitive tag key is spelt exactly as its
 tag; a service principal never presents MFA; a number has at most one more
 decimal than the policy's numbers. A construct the encoding cannot state
-exactly raises :class:`~model.solver.encode.Unsupported` (the answer is
+exactly raises :class:`~rolecall.model.solver.encode.Unsupported` (the answer is
 ``Unknown``).
 """
 

@@ -2,8 +2,8 @@
 
 ``rolecall decide --engine solver``. The request, caller and context of the
 scenario become constant terms (R4's context is the model's
-:func:`~model.decide.request_context`, so both engines read the same keys),
-the policies are encoded by :mod:`model.solver.encode`, and Z3 decides. R0
+:func:`~rolecall.model.decide.request_context`, so both engines read the same keys),
+the policies are encoded by :mod:`rolecall.model.solver.encode`, and Z3 decides. R0
 (validation) and R13/R14 (post-authorization checks, the credentials) read no
 policy: they are the model's own functions, applied around the encoding.
 """

@@ -21,7 +21,7 @@ Encoded rules: R1 (root and federated callers), R2 (existence, partition), R3
 (required actions), R5 (explicit deny in SCPs, RCPs, trust, identity,
 boundary, session policy), R6, R7 (SCP chain per level), R8-R12 (trust classes,
 cross- and same-account requirements, services, grandfathered self-trust) with
-every :class:`~model.scenario.Semantics` option. R0 and R13/R14 read no policy
+every :class:`~rolecall.model.scenario.Semantics` option. R0 and R13/R14 read no policy
 and no condition; ``model/solver/concrete.py`` applies the model's own functions
 for them, and queries range over requests that pass them.
 

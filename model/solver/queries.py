@@ -174,7 +174,7 @@ class Finding:
 
 
 def _model_decide() -> Callable[[Any], Any]:
-    return importlib.import_module("model.decide").decide  # type: ignore[no-any-return]
+    return importlib.import_module("rolecall.model.decide").decide  # type: ignore[no-any-return]
 
 
 def _replay(doc: dict[str, Any]) -> str:

@@ -82,9 +82,9 @@ def draw_corpus(n: int, seed: int = SEED) -> list[dict[str, Any]]:
     from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis import seed as hypothesis_seed
 
-    from conformance._session import Conformance
-    from conformance.expectations import Expectations
-    from conformance.targets import load_target
+    from rolecall.conformance._session import Conformance
+    from rolecall.conformance.expectations import Expectations
+    from rolecall.conformance.targets import load_target
 
     strategy = Conformance(load_target("model"), Expectations(target="model")).scenarios(caller_kinds=CALLER_KINDS)
     drawn: list[dict[str, Any]] = []
@@ -114,7 +114,7 @@ def _account(arn: str) -> str:
 
 def describe_corpus(corpus: Sequence[dict[str, Any]]) -> str:
     """One line: how many scenarios of each caller kind, how many cross-account."""
-    from conformance._world import caller_kind
+    from rolecall.conformance._world import caller_kind
 
     kinds = Counter(caller_kind(d) for d in corpus)
     cross = sum(_account(str(d["caller"].get("arn", ""))) != _account(str(d["role"].get("arn", ""))) for d in corpus)
@@ -182,7 +182,7 @@ def run_corpus(conf: Any, corpus: Sequence[dict[str, Any]], tally: TargetRun | N
 
     With ``tally``, also records decisions, outcomes and per-scenario results into it.
     """
-    from conformance._world import Unsupported
+    from rolecall.conformance._world import Unsupported
 
     done = skipped = 0
     for doc in corpus:
@@ -208,9 +208,9 @@ def bench_target(
     """Start target ``name`` once, warm up, then ``repeat`` times: one timed pass of the corpus,
     then one timed repetition of the bare peer on the same transport (interleaved, so that both
     sides see the same machine conditions)."""
-    from conformance._session import Conformance
-    from conformance.expectations import Expectations
-    from conformance.targets import load_target
+    from rolecall.conformance._session import Conformance
+    from rolecall.conformance.expectations import Expectations
+    from rolecall.conformance.targets import load_target
 
     target: Any = load_target(name)
     reset_moto()
@@ -265,7 +265,7 @@ def _bare_world(endpoint_url: str | None) -> tuple[Any, str]:
     """
     import boto3
 
-    from conformance.targets._aws import CONFIG
+    from rolecall.conformance.targets._aws import CONFIG
 
     common: dict[str, Any] = {"region_name": "us-east-1", "endpoint_url": endpoint_url, "config": CONFIG}
     iam = boto3.client("iam", aws_access_key_id="testing", aws_secret_access_key="testing", **common)
@@ -414,11 +414,11 @@ def split_target(name: str, corpus: Sequence[dict[str, Any]]) -> Split:
     (``Endpoint._send``: connect, send, server, receive) and the time moto's WSGI app spends per
     HTTP request on the server thread. The wrappers cost a few microseconds a call.
     """
-    import model
-    from conformance._session import Conformance
-    from conformance.expectations import Expectations
-    from conformance.targets import load_target
-    from conformance.targets._aws import ApiProvisioner
+    from rolecall import model
+    from rolecall.conformance._session import Conformance
+    from rolecall.conformance.expectations import Expectations
+    from rolecall.conformance.targets import load_target
+    from rolecall.conformance.targets._aws import ApiProvisioner
 
     target: Any = load_target(name)
     reset_moto()
@@ -444,7 +444,7 @@ def split_target(name: str, corpus: Sequence[dict[str, Any]]) -> Split:
             stack.enter_context(watch.patch(model, "decide", MODEL))
             stack.enter_context(watch.patch(target._api, "assume", ASSUME))
             if name == "moto" or getattr(target, "provision", "") == "backend":
-                import conformance.targets.moto as moto_targets
+                import rolecall.conformance.targets.moto as moto_targets
 
                 stack.enter_context(
                     watch.patch(moto_targets, "_provision_in_backends", f"{PROVISION} (moto backends)"))
@@ -499,8 +499,8 @@ def what_if_targets() -> list[tuple[str, Any]]:
     from moto import settings
     from moto.core.authorization import ActionAuthenticatorMixin
 
-    from conformance.targets._aws import AwsApi
-    from conformance.targets.moto import MotoServerTarget
+    from rolecall.conformance.targets._aws import AwsApi
+    from rolecall.conformance.targets.moto import MotoServerTarget
 
     class InProcessControl(MotoServerTarget):
         """MotoServerTarget with its control calls done in-process instead of over HTTP."""
@@ -587,10 +587,10 @@ def bench_what_ifs(corpus: Sequence[dict[str, Any]], repeat: int) -> list[WhatIf
     one pass of each, in a rotating order, so all see the same machine conditions. The first
     entry of the result is the unmodified target; outcomes are compared with its first pass.
     """
-    from conformance._session import Conformance
-    from conformance._world import FreshAccounts
-    from conformance.expectations import Expectations
-    from conformance.targets.moto import MotoServerTarget
+    from rolecall.conformance._session import Conformance
+    from rolecall.conformance._world import FreshAccounts
+    from rolecall.conformance.expectations import Expectations
+    from rolecall.conformance.targets.moto import MotoServerTarget
 
     entries: list[tuple[str, Any]] = [
         ("MotoServerTarget(provision='http') (moto-server-http)", MotoServerTarget(provision="http")),

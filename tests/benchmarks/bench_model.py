@@ -107,7 +107,7 @@ def _plain_string_equals(docs: list[Any]) -> tuple[bool, list[str]]:
 
 def _exclusion(raw: dict[str, Any], s: Any) -> str | None:
     """Why moto cannot express this scenario, or ``None`` if it can."""
-    from model.arn import IamUser, RoleSession
+    from rolecall.model.arn import IamUser, RoleSession
 
     caller, role, request = raw["caller"], raw["role"], raw["request"]
     if s.malformed is not None:
@@ -145,7 +145,7 @@ def load_speed_cases() -> tuple[list[SpeedCase], Counter[str], int]:
     moto ``IAMPolicy`` objects constructed). Returns (cases, exclusion reasons, total)."""
     from moto.iam.access_control import IAMPolicy, PermissionResult
 
-    from model import decide, load_scenario, request_context
+    from rolecall.model import decide, load_scenario, request_context
 
     paths = sorted(SPEC_DIR.glob("*.json"))
     short = _short_ids(paths)
@@ -203,7 +203,7 @@ def load_speed_cases() -> tuple[list[SpeedCase], Counter[str], int]:
 
 
 def _time_rolecall(scenarios: list[Any], rounds: int) -> float:
-    from model import decide
+    from rolecall.model import decide
 
     gc.collect()
     gc.disable()
@@ -293,8 +293,8 @@ def _first_decisions(documents: list[dict[str, Any]], copies: int, batch: int = 
     is on a scenario just loaded (loading untimed), so only module-level caches (compiled
     glob regexes) are warm. Loaded in small batches to bound memory.
     """
-    from model import load_scenario
-    from model.scenario import _WORLDS  # the shared world caches: emptied so every world is cold
+    from rolecall.model import load_scenario
+    from rolecall.model.scenario import _WORLDS  # the shared world caches: emptied so every world is cold
 
     seconds, n = 0.0, 0
     for _ in range(copies):
@@ -315,7 +315,7 @@ def _new_requests(documents: list[dict[str, Any]], variants: int, rounds: int) -
     what the decision reads from the request is evaluated per request, and a memoised
     outcome is reused only when every context key it read has the same value.
     """
-    from model import load_scenario
+    from rolecall.model import load_scenario
 
     batch = [
         load_scenario({**doc, "request": {**doc["request"], "role_session_name": f"request-{i:03d}"}})
@@ -331,7 +331,7 @@ def profile_decide(top: int, rounds: int = 300) -> None:
     import cProfile
     import pstats
 
-    from model import decide
+    from rolecall.model import decide
 
     scenarios = [c.scenario for c in load_speed_cases()[0]]
     for s in scenarios:
@@ -354,7 +354,7 @@ def profile_decide(top: int, rounds: int = 300) -> None:
 
 def load_corpus_documents(path: Path = CORPUS) -> list[Any]:
     """The policy documents of the corpus, decoded as rolecall decodes JSON (duplicate keys kept)."""
-    from model.policy import load_json
+    from rolecall.model.policy import load_json
 
     docs = []
     with gzip.open(path, "rt", encoding="utf-8") as fh:
@@ -376,8 +376,8 @@ def corpus_child(mode: str, path: Path) -> None:
     mode measures the tracemalloc peak of the parse alone (tracemalloc slows Python
     down severalfold, hence two separate cold runs). Prints one JSON line.
     """
-    from model.errors import MalformedPolicyError
-    from model.policy import PolicyKind, parse_policy
+    from rolecall.model.errors import MalformedPolicyError
+    from rolecall.model.policy import PolicyKind, parse_policy
 
     docs = load_corpus_documents(path)
     parsed: list[Any] = []
@@ -457,8 +457,7 @@ def _model_revision() -> str:
     """Which model code was measured: a hash of ``model/*.py`` as imported, plus git HEAD if available."""
     import hashlib
 
-    import model
-
+    from rolecall import model
     files = sorted(Path(model.__file__).resolve().parent.glob("*.py"))
     digest = hashlib.sha256(b"".join(f.name.encode() + b"\0" + f.read_bytes() for f in files)).hexdigest()[:12]
     out = f"model/*.py sha256 {digest}"

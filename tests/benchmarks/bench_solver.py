@@ -415,8 +415,8 @@ def _statement_count(doc: Doc) -> int:
 
 def _parse_or_die(doc: Doc, kind: str, label: str) -> None:
     """Every generated policy must parse: a refusal is a bug of this generator."""
-    from model import PolicyKind, parse_policy
-    from model.errors import MalformedPolicyError
+    from rolecall.model import PolicyKind, parse_policy
+    from rolecall.model.errors import MalformedPolicyError
 
     try:
         parse_policy(doc, PolicyKind.TRUST if kind == "trust" else PolicyKind.IDENTITY)
@@ -456,9 +456,9 @@ def generated_tasks(quick: bool, first_id: int = 0) -> tuple[list[Task], Counter
 
 def managed_tasks(quick: bool, first_id: int, path: Path = CORPUS) -> tuple[list[Task], int, list[str]]:
     """``check_access_not_granted`` on each managed policy that parses: (tasks, documents, refusals)."""
-    from model import PolicyKind, parse_policy
-    from model.errors import MalformedPolicyError
-    from model.policy import load_json
+    from rolecall.model import PolicyKind, parse_policy
+    from rolecall.model.errors import MalformedPolicyError
+    from rolecall.model.policy import load_json
 
     with gzip.open(path, "rt", encoding="utf-8") as fh:
         records = [load_json(line) for line in fh if line.strip()]
@@ -504,8 +504,8 @@ def worker_main() -> int:
 
     import z3
 
-    from model import PolicyKind, load_scenario, parse_policy
-    from model.solver import (
+    from rolecall.model import PolicyKind, load_scenario, parse_policy
+    from rolecall.model.solver import (
         Counterexample,
         Proved,
         Unknown,
@@ -537,7 +537,7 @@ def worker_main() -> int:
         "check_access_not_granted": lambda p, _: check_access_not_granted(p, actions=ACTIONS_AR),
     }
 
-    model_decide = importlib.import_module("model.decide").decide
+    model_decide = importlib.import_module("rolecall.model.decide").decide
 
     def decision(scenario: Doc) -> str:
         try:
@@ -740,10 +740,10 @@ def bench_concrete(rounds: int) -> ConcreteResult:
     """``model.solver.decide`` vs ``model.decide`` on every SPEC scenario, alternating per scenario."""
     import importlib
 
-    from model import load_scenario
-    from model.solver import decide as solver_decide
+    from rolecall.model import load_scenario
+    from rolecall.model.solver import decide as solver_decide
 
-    model_decide = importlib.import_module("model.decide").decide
+    model_decide = importlib.import_module("rolecall.model.decide").decide
     paths = sorted(SPEC_DIR.glob("*.json"))
     scenarios = [(p.stem, load_scenario(json.loads(p.read_text(encoding="utf-8")))) for p in paths]
     for _, s in scenarios[:3]:  # untimed warm-up (Z3's first solver)

@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from conformance.cli import main
+from rolecall.conformance.cli import main
 
 from ..conftest import EXAMPLES
 
@@ -127,7 +127,7 @@ def test_replay_target_usage_errors(argv: list[str], needle: str) -> None:
 def _conformance(cwd: Path, *argv: str) -> subprocess.CompletedProcess[str]:
     """``rolecall conformance`` in its own process: it runs pytest, which must not share this one's state."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ROLECALL_", "PYTEST_", "HYPOTHESIS_"))}
-    return subprocess.run([sys.executable, "-m", "conformance.cli", "conformance", *argv], cwd=cwd, env=env,
+    return subprocess.run([sys.executable, "-m", "rolecall.conformance.cli", "conformance", *argv], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=120, check=False)
 
 

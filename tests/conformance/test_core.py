@@ -34,13 +34,13 @@ from typing import Any
 import pytest
 from hypothesis import given, reject, settings
 
-import model
-from conformance._compare import Difference, compare, decision_class, facts, scenario_tags
-from conformance._session import Conformance, Divergence
-from conformance._world import FreshAccounts, Unsupported, adapt, caller_kind, plan
-from conformance.expectations import Expectation, Expectations, ExpectationsError
-from conformance.targets import Outcome, TargetProtocol, load_target
-from conformance.targets.moto import _CAPABILITIES as MOTO_CAPABILITIES
+from rolecall import model
+from rolecall.conformance._compare import Difference, compare, decision_class, facts, scenario_tags
+from rolecall.conformance._session import Conformance, Divergence
+from rolecall.conformance._world import FreshAccounts, Unsupported, adapt, caller_kind, plan
+from rolecall.conformance.expectations import Expectation, Expectations, ExpectationsError
+from rolecall.conformance.targets import Outcome, TargetProtocol, load_target
+from rolecall.conformance.targets.moto import _CAPABILITIES as MOTO_CAPABILITIES
 
 from ..conftest import EXAMPLES, SPEC_SCENARIOS
 

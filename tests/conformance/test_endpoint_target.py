@@ -22,9 +22,9 @@ from typing import Any
 import boto3
 import pytest
 
-from conformance._world import Unsupported
-from conformance.targets import Capability, Outcome, TargetError, TargetUnavailable, load_target
-from conformance.targets.endpoint import EndpointTarget
+from rolecall.conformance._world import Unsupported
+from rolecall.conformance.targets import Capability, Outcome, TargetError, TargetUnavailable, load_target
+from rolecall.conformance.targets.endpoint import EndpointTarget
 
 A, B = "111111111111", "222222222222"
 ADMIN_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from conformance._session import Conformance
-from conformance.expectations import Expectation, Expectations, builtin_path
-from conformance.targets import load_target
+from rolecall.conformance._session import Conformance
+from rolecall.conformance.expectations import Expectation, Expectations, builtin_path
+from rolecall.conformance.targets import load_target
 
 Sig = dict[str, Any]
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-import conformance
+from rolecall import conformance
 
 ROOT = Path(__file__).resolve().parents[2]
 SUITE = Path(conformance.__file__).resolve().parent

@@ -6,9 +6,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from conformance._reduce import reduce_divergence
-from conformance._session import Conformance, divergence_class
-from conformance.expectations import Expectations
+from rolecall.conformance._reduce import reduce_divergence
+from rolecall.conformance._session import Conformance, divergence_class
+from rolecall.conformance.expectations import Expectations
 from tests.quality.faulty import FaultyTarget
 
 ALICE = "arn:aws:iam::111111111111:user/alice"

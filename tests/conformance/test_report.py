@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from conformance._report import (
+from rolecall.conformance._report import (
     FORMAT,
     ReportError,
     build_report,
@@ -26,10 +26,10 @@ from conformance._report import (
     reproduce_script,
     write_report,
 )
-from conformance._session import Conformance, NewDivergence
-from conformance._world import Unsupported
-from conformance.expectations import Expectation, Expectations, signature_of
-from conformance.targets import load_target
+from rolecall.conformance._session import Conformance, NewDivergence
+from rolecall.conformance._world import Unsupported
+from rolecall.conformance.expectations import Expectation, Expectations, signature_of
+from rolecall.conformance.targets import load_target
 
 from ..conftest import EXAMPLES
 

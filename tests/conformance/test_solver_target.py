@@ -1,4 +1,4 @@
-"""The ``solver`` target: the Z3 engine (:func:`model.solver.decide`) as a conformance target.
+"""The ``solver`` target: the Z3 engine (:func:`rolecall.model.solver.decide`) as a conformance target.
 
 What is proven here:
 
@@ -21,11 +21,11 @@ from typing import Any
 
 import pytest
 
-from conformance._session import Conformance
-from conformance.expectations import Expectations
-from conformance.targets import BUILTIN, TargetError, load_target
-from conformance.targets.solver import SolverTarget
-from model.solver import Unsupported
+from rolecall.conformance._session import Conformance
+from rolecall.conformance.expectations import Expectations
+from rolecall.conformance.targets import BUILTIN, TargetError, load_target
+from rolecall.conformance.targets.solver import SolverTarget
+from rolecall.model.solver import Unsupported
 
 from ..conftest import SPEC_SCENARIOS
 

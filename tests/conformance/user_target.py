@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import model
-from conformance.targets import Capability, Outcome, Target
+from rolecall import model
+from rolecall.conformance.targets import Capability, Outcome, Target
 
 
 class ReferenceTwin(Target):
-    """Decides with :func:`model.decide`; declares every capability."""
+    """Decides with :func:`rolecall.model.decide`; declares every capability."""
 
     name = "reference-twin"
     version = "1.0"

@@ -18,7 +18,7 @@ from typing import Any
 from hypothesis import Phase, event, given, settings
 from hypothesis import strategies as st
 
-import model
+from rolecall import model
 from tests import gen
 
 ALLOWED = "allowed"

@@ -49,8 +49,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import conformance
-from conformance._reduce import scenario_size as size_of
+from rolecall import conformance
+from rolecall.conformance._reduce import scenario_size as size_of
 
 from .faults import CATALOGUE, Fault, by_name
 
@@ -68,7 +68,7 @@ _LAUNCH = """
 import sys
 import pytest
 from hypothesis import Phase, settings
-from strategies import register_profiles
+from rolecall.strategies import register_profiles
 register_profiles()
 phases = [p for p in Phase if p.name in sys.argv[3].split(",")]
 settings.register_profile(sys.argv[1], parent=settings.get_profile(sys.argv[2]), report_multiple_bugs=False,

@@ -36,15 +36,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import model.conditions as conditions
-import model.match as match
-import model.policy as policy
-import model.scenario as scenario
-from model.arn import IamUser, RoleSession, Root, ServicePrincipal, is_account_id
+import rolecall.model.conditions as conditions
+import rolecall.model.match as match
+import rolecall.model.policy as policy
+import rolecall.model.scenario as scenario
+from rolecall.model.arn import IamUser, RoleSession, Root, ServicePrincipal, is_account_id
 
 __all__ = ["CATALOGUE", "Fault", "by_name", "planted"]
 
-decide = importlib.import_module("model.decide")  # ``model.decide`` the attribute is the function
+decide = importlib.import_module("rolecall.model.decide")  # ``model.decide`` the attribute is the function
 
 Patch = tuple[Any, str, Any]
 """(module or class, attribute name, replacement)"""

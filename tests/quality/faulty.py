@@ -13,8 +13,8 @@ import os
 from collections import OrderedDict
 from typing import Any
 
-from conformance.targets.base import Outcome, TargetUnavailable
-from conformance.targets.model import ModelTarget
+from rolecall.conformance.targets.base import Outcome, TargetUnavailable
+from rolecall.conformance.targets.model import ModelTarget
 
 from .faults import Fault, by_name, planted
 

@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
-import model
-from conformance._session import Conformance
-from conformance.expectations import Expectations
-from conformance.targets import TargetUnavailable
+from rolecall import model
+from rolecall.conformance._session import Conformance
+from rolecall.conformance.expectations import Expectations
+from rolecall.conformance.targets import TargetUnavailable
 from tests.conftest import SPEC_SCENARIOS
 from tests.quality.detection import measure, size_of, verdict
 from tests.quality.faults import CATALOGUE, by_name, planted

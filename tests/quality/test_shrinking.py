@@ -19,8 +19,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, find, settings
 
-import model
-import strategies
+from rolecall import model, strategies
 from tests.quality.detection import size_of
 from tests.quality.faults import Fault, by_name, planted
 

@@ -1,9 +1,9 @@
 """The solver's concrete mode agrees with the model on every scenario there is.
 
-:func:`model.solver.decide` decides R1-R12 with Z3 (R0, R13 and R14 with the model's own
-functions); :func:`model.decide` is the reference. On every scenario the tests ship, and on
+:func:`rolecall.model.solver.decide` decides R1-R12 with Z3 (R0, R13 and R14 with the model's own
+functions); :func:`rolecall.model.decide` is the reference. On every scenario the tests ship, and on
 generated ones, both must reach the same (decision, rule, denied_by, action, error_code), the
-same message and the same assumed role, or both refuse with :class:`model.UndecidableError`.
+same message and the same assumed role, or both refuse with :class:`rolecall.model.UndecidableError`.
 Only ``reasons`` is not compared: the solver does not report them.
 
 Sources of scenarios (each case is named after its file, and its place in the file):
@@ -13,7 +13,7 @@ Sources of scenarios (each case is named after its file, and its place in the fi
   shipped examples, the fault counterexamples of ``tests/quality/detection.json``);
 * the pinned counterexample of every entry of ``conformance/expectations/*.toml``;
 * :data:`EDGE_CASES`, written here, where the model refuses (or decides before it would);
-* generated scenarios, valid and invalid (:func:`strategies.scenarios`), 2,000 of each under
+* generated scenarios, valid and invalid (:func:`rolecall.strategies.scenarios`), 2,000 of each under
   the ``ci`` profile (300 under ``dev``, 20,000 under ``nightly``).
 
 A scenario found twice (``moto-server.toml`` pins the same counterexamples as ``moto.toml``)
@@ -35,11 +35,11 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 
-from conformance.expectations import Expectations
-from model import Result, Scenario, UndecidableError, decide, load_scenario
-from model.policy import load_json
-from model.solver import decide as solver_decide
-from strategies import scenarios
+from rolecall.conformance.expectations import Expectations
+from rolecall.model import Result, Scenario, UndecidableError, decide, load_scenario
+from rolecall.model.policy import load_json
+from rolecall.model.solver import decide as solver_decide
+from rolecall.strategies import scenarios
 from tests.conftest import EXAMPLES, ROOT, SPEC_SCENARIOS
 
 Doc = dict[str, Any]

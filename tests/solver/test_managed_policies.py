@@ -5,7 +5,7 @@ Each managed policy is the sole identity policy of an IAM user, ``alice`` of acc
 side decides (R9 cross-account, R10 same-account, R5 for the policies with a matching Deny).
 Both engines must reach the same decision, rule, denied_by, action, error_code and message
 (a policy the model cannot read would be a MalformedPolicyDocument at R0, from both: the same
-error), or both raise :class:`model.UndecidableError`.
+error), or both raise :class:`rolecall.model.UndecidableError`.
 
 Time: the solver decides one corpus policy in ~15 ms (median; up to ~90 ms for the largest),
 mostly building the Z3 terms of the policy, so 1,641 policies cost ~25-30 s per role. Hence:
@@ -34,10 +34,10 @@ from typing import Any
 
 import pytest
 
-from model import Result, UndecidableError, decide, load_scenario
-from model.arn import parse_role_arn
-from model.policy import load_json
-from model.solver import decide as solver_decide
+from rolecall.model import Result, UndecidableError, decide, load_scenario
+from rolecall.model.arn import parse_role_arn
+from rolecall.model.policy import load_json
+from rolecall.model.solver import decide as solver_decide
 from tests.conftest import CORPUS
 
 CORPUS_SIZE = 1641

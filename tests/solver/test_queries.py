@@ -29,12 +29,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from model import Policy, PolicyKind, RolecallError, Scenario, load_scenario, parse_policy
-from model.solver import Counterexample, Proved, Unknown
-from model.solver import queries as q
-from strategies import identity_policies, trust_policies
+from rolecall.model import Policy, PolicyKind, RolecallError, Scenario, load_scenario, parse_policy
+from rolecall.model.solver import Counterexample, Proved, Unknown
+from rolecall.model.solver import queries as q
+from rolecall.strategies import identity_policies, trust_policies
 
-model_decide = importlib.import_module("model.decide").decide
+model_decide = importlib.import_module("rolecall.model.decide").decide
 
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
 PAIRS = {"dev": 60, "ci": 500, "nightly": 5000}.get(PROFILE, 500)

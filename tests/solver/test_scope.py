@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from model import PolicyKind, parse_policy
-from model.solver import Counterexample, Proved, Unknown
-from model.solver import queries as q
-from model.solver.scope import admitting, comparison_gap, federated_part
+from rolecall.model import PolicyKind, parse_policy
+from rolecall.model.solver import Counterexample, Proved, Unknown
+from rolecall.model.solver import queries as q
+from rolecall.model.solver.scope import admitting, comparison_gap, federated_part
 
 ROLE_ACCOUNT = "111122223333"
 GITHUB = f"arn:aws:iam::{ROLE_ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"
@@ -240,7 +240,7 @@ def test_the_issue_reproduction_on_the_command_line(tmp_path: Any) -> None:
     check-access-not-granted printed PROVED, on a trust any GitHub repository can use."""
     import io
 
-    from conformance.cli import main
+    from rolecall.conformance.cli import main
 
     path = tmp_path / "github.json"
     path.write_text(json.dumps({"Version": "2012-10-17", "Statement": [OPENING["github-any-repository"]]}))

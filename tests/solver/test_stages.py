@@ -25,12 +25,12 @@ import z3
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from model.match import _units, glob_parts, string_glob_matches
-from model.policy import PolicyKind, parse_policy
-from model.solver import queries as q
-from model.solver._lazy import LazyStrings
-from model.solver._universe import Frame, Pool, PooledModel
-from model.solver.encode import pathname_in
+from rolecall.model.match import _units, glob_parts, string_glob_matches
+from rolecall.model.policy import PolicyKind, parse_policy
+from rolecall.model.solver import queries as q
+from rolecall.model.solver._lazy import LazyStrings
+from rolecall.model.solver._universe import Frame, Pool, PooledModel
+from rolecall.model.solver.encode import pathname_in
 
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
 EXAMPLES = {"dev": 100, "ci": 600, "nightly": 5000}.get(PROFILE, 600)

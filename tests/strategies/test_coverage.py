@@ -17,7 +17,7 @@ R11, R13 and R14. The rules that never appear there are witnessed like this:
 Trust classes (SPEC.md R8: ``user``, ``role``, ``session``, ``account``,
 ``wildcard``, ``service``) are read from the trust statements that matched
 (``Reason.principal_class``, for allowed scenarios through
-:func:`model.decide.granting_reasons`).
+:func:`rolecall.model.decide.granting_reasons`).
 """
 
 from __future__ import annotations
@@ -28,9 +28,8 @@ from typing import Any
 
 from hypothesis import HealthCheck, Phase, given, settings
 
-import model
-import strategies
-from model.decide import granting_reasons
+from rolecall import model, strategies
+from rolecall.model.decide import granting_reasons
 
 N = 2000
 RULES = [f"R{i}" for i in range(1, 14)]

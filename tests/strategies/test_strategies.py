@@ -2,8 +2,8 @@
 
 Each strategy runs at least 1,000 examples whatever the Hypothesis profile
 (``N`` below). "Accepted" means: the policy parses for its kind, and a scenario
-built around the value loads (no :class:`model.InputError`) and is decided (no
-:class:`model.UndecidableError`) without a ``MalformedPolicyDocument``.
+built around the value loads (no :class:`rolecall.model.InputError`) and is decided (no
+:class:`rolecall.model.UndecidableError`) without a ``MalformedPolicyDocument``.
 Constructed classes are checked against the model: ``scenarios(decision=D)``
 decides to ``D``, ``scenarios(cross_account=X)`` has the relation asked for.
 """
@@ -18,9 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import model
-import strategies
-from model import MalformedPolicyError, PolicyKind, parse_policy
+from rolecall import model, strategies
+from rolecall.model import MalformedPolicyError, PolicyKind, parse_policy
 
 N = 1000
 MANY = settings(max_examples=N, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -7,10 +7,11 @@ import importlib
 
 import pytest
 
-import model
+from rolecall import model
 
-MODULES = ["model", "model.arn", "model.conditions", "model.decide", "model.errors", "model.match", "model.policy",
-           "model.scenario", "conformance", "conformance.cli", "strategies"]
+MODULES = [f"rolecall.{name}" for name in (
+    "model", "model.arn", "model.conditions", "model.decide", "model.errors", "model.match", "model.policy",
+    "model.scenario", "model.solver", "model.solver.scope", "conformance", "conformance.cli", "strategies")]
 
 
 @pytest.mark.parametrize("name", MODULES)
@@ -32,6 +33,9 @@ def test_model_imports_no_boto3_moto_or_z3() -> None:
     import subprocess
     import sys
 
-    code = "import sys, model, model.decide; print(sorted(m for m in ('boto3','moto','z3') if m in sys.modules))"
+    code = (
+        "import sys, rolecall.model, rolecall.model.decide; "
+        "print(sorted(m for m in ('boto3','moto','z3') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -2,11 +2,11 @@
 
 The contract (scenario-format.md "The result", model/errors.py):
 
-* ``load_scenario`` raises only :class:`model.InputError` on bad input;
-* ``decide`` returns a :class:`model.Result` or raises :class:`model.UndecidableError`
+* ``load_scenario`` raises only :class:`rolecall.model.InputError` on bad input;
+* ``decide`` returns a :class:`rolecall.model.Result` or raises :class:`rolecall.model.UndecidableError`
   (an ``InputError``): fail closed, never guess, never another exception;
-* ``parse_policy`` / ``parse_policy_text`` return a :class:`model.Policy` or raise
-  :class:`model.MalformedPolicyError`;
+* ``parse_policy`` / ``parse_policy_text`` return a :class:`rolecall.model.Policy` or raise
+  :class:`rolecall.model.MalformedPolicyError`;
 * the CLI answers bad input with exit 2 and one ``rolecall:`` line on stderr, never a
   traceback and never exit 3 (internal error).
 
@@ -33,9 +33,9 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-import model
-from conformance.cli import main
-from model import (
+from rolecall import model
+from rolecall.conformance.cli import main
+from rolecall.model import (
     InputError,
     MalformedPolicyError,
     Policy,
@@ -47,7 +47,7 @@ from model import (
     parse_policy,
     parse_policy_text,
 )
-from model.conditions import OPERATORS
+from rolecall.model.conditions import OPERATORS
 from tests.conftest import SPEC_SCENARIOS
 
 # ----------------------------------------------------------------------------- budget

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conformance.cli import main
+from rolecall.conformance.cli import main
 from tests.conftest import EXAMPLES, SPEC_SCENARIOS
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from conformance.cli import main
+from rolecall.conformance.cli import main
 from tests.conftest import SPEC_SCENARIOS
 
 ROLE = "arn:aws:iam::111122223333:role/rolecall-role"  # the commands' default --role-arn

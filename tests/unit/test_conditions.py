@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from model import MalformedPolicyError, UndecidableError
-from model.conditions import parse_condition_block
+from rolecall.model import MalformedPolicyError, UndecidableError
+from rolecall.model.conditions import parse_condition_block
 
 
 def holds(block: dict[str, Any], ctx: dict[str, Any], *, variables: bool = True) -> bool:

@@ -21,8 +21,8 @@ from typing import Any
 
 import pytest
 
-from model import InputError, PolicyKind, Result, decide, load_scenario, parse_policy
-from model.policy import load_json
+from rolecall.model import InputError, PolicyKind, Result, decide, load_scenario, parse_policy
+from rolecall.model.policy import load_json
 from tests.conftest import CORPUS
 
 CALLER = "arn:aws:iam::111111111111:user/alice"

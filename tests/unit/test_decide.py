@@ -1,4 +1,4 @@
-"""model.decide: rules and context facts beyond the SPEC.md §2 table."""
+"""rolecall.model.decide: rules and context facts beyond the SPEC.md §2 table."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from model import InputError, UndecidableError, decide, load_scenario, request_context
+from rolecall.model import InputError, UndecidableError, decide, load_scenario, request_context
 
 A, B = "111111111111", "222222222222"
 ALICE = f"arn:aws:iam::{A}:user/alice"

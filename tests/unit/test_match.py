@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from model.arn import parse_caller_arn
-from model.match import arn_glob_matches, glob_parts, principal_entry_matches, string_glob_matches
+from rolecall.model.arn import parse_caller_arn
+from rolecall.model.match import arn_glob_matches, glob_parts, principal_entry_matches, string_glob_matches
 
 
 def action(pattern: str, value: str) -> bool:
@@ -109,7 +109,7 @@ def test_principals(entry: str, caller, expected) -> None:  # type: ignore[no-un
 from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from model.match import _compiled, _unit_regex, _units  # noqa: E402
+from rolecall.model.match import _compiled, _unit_regex, _units  # noqa: E402
 
 _ALPHABET = st.sampled_from("ab:/*?")
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from model import MalformedPolicyError, PolicyKind, parse_policy, parse_policy_text
+from rolecall.model import MalformedPolicyError, PolicyKind, parse_policy, parse_policy_text
 
 V = "2012-10-17"
 
@@ -239,7 +239,7 @@ def test_parses_are_remembered_only_inside_the_block() -> None:
     """``remembering_parses`` gives the same Policy for the same document inside its block only
     (a parsed policy holds compiled matchers; code that replaces a matcher must never meet one
     compiled before), and tells documents apart by type (1 and "1")."""
-    from model.policy import remembering_parses
+    from rolecall.model.policy import remembering_parses
 
     doc = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]}
     assert parse_policy(doc, PolicyKind.IDENTITY) is not parse_policy(doc, PolicyKind.IDENTITY)

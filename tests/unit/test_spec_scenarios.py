@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from model import decide, expectation_mismatch, load_scenarios_text
+from rolecall.model import decide, expectation_mismatch, load_scenarios_text
 from tests.conftest import EXAMPLES, SPEC_SCENARIOS
 
 SPEC_FILES = sorted(SPEC_SCENARIOS.glob("*.json"))
