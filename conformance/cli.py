@@ -138,9 +138,20 @@ def _label(s: Scenario, source: str) -> str:
     return json.dumps(s.id, ensure_ascii=False) if s.id is not None else source
 
 
+#: Characters that end a line for some readers although JSON leaves them unescaped with
+#: ``ensure_ascii=False``: U+0085 and U+2028/U+2029 (Python's ``str.splitlines``, JavaScript).
+#: In JSON text they can only stand inside strings, where ``\uXXXX`` says the same.
+_LINE_BREAKS = {0x85: "\\u0085", 0x2028: "\\u2028", 0x2029: "\\u2029"}
+
+
 def _line(text: str) -> str:
-    """One line of diagnostics, whatever the input held (newlines in ids or values are escaped)."""
-    return _printable(text.replace("\r", "\\r").replace("\n", "\\n") + "\n")
+    """One line of diagnostics, whatever the input held (line breaks in ids or values are escaped)."""
+    return _printable(text.replace("\r", "\\r").replace("\n", "\\n").translate(_LINE_BREAKS) + "\n")
+
+
+def _json_line(value: object) -> str:
+    """A JSON Lines record: one line for every reader (see ``_LINE_BREAKS``)."""
+    return json.dumps(value, ensure_ascii=False).translate(_LINE_BREAKS)
 
 
 def _printable(text: str) -> str:
@@ -177,7 +188,7 @@ def _decide(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -
             if args.explain:
                 shown = explain(s, result, args.engine)
             else:
-                shown = json.dumps(result.to_json(), ensure_ascii=False)
+                shown = _json_line(result.to_json())
             out.write(_printable(shown) + "\n")
             mismatch = expectation_mismatch(s, result)
             if mismatch:

@@ -36,6 +36,18 @@ def test_json_lines_and_stdin() -> None:
     assert [json.loads(line)["id"] for line in out.splitlines()] == [d["id"] for d in docs]
 
 
+def test_unicode_line_breaks_stay_inside_their_line() -> None:
+    """U+2028, U+2029 and U+0085 end a line for str.splitlines and JavaScript although JSON leaves
+    them unescaped: the result and the diagnostic for an id holding them are still one line each."""
+    doc = json.loads((SPEC_SCENARIOS / "03-account-trust-identity-allows.json").read_text())
+    doc["id"] = "a\u2028b\u2029c\x85d"
+    doc["expect"] = {"decision": "implicitDeny"}  # not met: a diagnostic line quotes the id
+    code, out, err = run(["decide", "-"], stdin=json.dumps(doc, ensure_ascii=False) + "\n")
+    assert code == 1
+    assert len(out.splitlines()) == 1 and json.loads(out)["id"] == doc["id"]
+    assert len(err.splitlines()) == 1 and err.startswith("rolecall: expectation not met")
+
+
 def test_file_url_prefix(tmp_path: Path) -> None:
     src = next(EXAMPLES.glob("*.json"))
     code, out, _ = run(["decide", f"file://{src}"])
