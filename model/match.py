@@ -1,8 +1,8 @@
 """The one place where wildcard, action, ARN and principal matching live.
 
-* Actions (SPEC.md §4.4, AWS ACTION page): ``service:Name``, case-insensitive in
+* Actions (docs/semantics.md §4.4, AWS ACTION page): ``service:Name``, case-insensitive in
   both parts, with ``*`` (any run) and ``?`` (exactly one character).
-* ARNs (Resource elements and the ``Arn*`` condition operators, SPEC.md §4.5,
+* ARNs (Resource elements and the ``Arn*`` condition operators, docs/semantics.md §4.5,
   AWS RES page): matched *field by field*: the partition, service, region and
   account fields are matched separately, so ``?`` or a ``*`` inside a field
   never crosses a colon; a ``*`` that ends a field may run on past the colon
@@ -10,7 +10,7 @@
   expand to match beyond the colon boundaries", RES); the resource field is
   everything after the fifth colon. Case-sensitive.
 * Strings (``StringLike``): ``*`` and ``?`` anywhere, case-sensitive.
-* Principals (SPEC.md §4.3): exact, never substring, never wildcard except the
+* Principals (docs/semantics.md §4.3): exact, never substring, never wildcard except the
   lone ``*``; see :func:`principal_entry_matches`.
 
 Patterns are sequences of *glob parts*: literal text, :data:`STAR` or
@@ -105,24 +105,32 @@ def _units(glob: Glob, *, arn: bool) -> list[tuple[str, str]]:
 
 
 class _Compiled:
-    """A glob compiled for matching in linear-ish time.
+    """A glob compiled for matching in time linear in the value, whatever the pattern.
 
-    When every star is an unconstrained run, the classic greedy algorithm is exact:
-    the segments between stars have a fixed length; the first must match at the
-    start, the last at the end, and each middle one is placed at its leftmost
-    occurrence. That never backtracks, so patterns such as ``*a*a*a*a*a*a*ab`` stay
-    fast (a backtracking regular expression takes seconds on them). Globs with a
-    colon-bounded star (mid-field ARN wildcards, short fields) use one regex.
+    Three exact back ends, none of which backtracks:
+
+    * no star: the units have a fixed width; one regular expression of literals and
+      single-character classes (no repetition, so no backtracking);
+    * every star an unconstrained run: the classic greedy algorithm. The segments between
+      stars have a fixed length; the first must match at the start, the last at the end,
+      and each middle one is placed at its leftmost occurrence;
+    * a colon-bounded star (a mid-field wildcard in the first five ARN fields): the units
+      as a nondeterministic automaton run on bit sets (one bit per unit, Shift-And with
+      star self-loops), one step per character of the value.
+
+    A backtracking regular expression for the whole ARN took seconds on
+    ``role/*a*a*a*a*a*a*a*a*a*a*c`` against a 32-character name and minutes at 64
+    (``tests/benchmarks/bench_match.py`` prints both).
     """
 
-    __slots__ = ("first", "last", "last_len", "middle", "regex", "whole")
+    __slots__ = ("first", "last", "last_len", "middle", "nfa", "whole")
 
     def __init__(self, units: list[tuple[str, str]], flags: int) -> None:
-        self.regex: re.Pattern[str] | None = None
+        self.nfa: _BitAutomaton | None = None
         self.whole: re.Pattern[str] | None = None
         self.middle: list[re.Pattern[str]] = []
         if any(kind == "star" and text != ".*" for kind, text in units):
-            self.regex = re.compile("".join(_unit_regex(u) for u in units), flags)
+            self.nfa = _BitAutomaton(units, ignore_case=bool(flags & re.IGNORECASE))
             return
         segments: list[list[tuple[str, str]]] = [[]]
         for unit in units:
@@ -138,8 +146,8 @@ class _Compiled:
         self.last_len = len(segments[-1])
 
     def matches(self, value: str) -> bool:
-        if self.regex is not None:
-            return self.regex.fullmatch(value) is not None
+        if self.nfa is not None:
+            return self.nfa.matches(value)
         if self.whole is not None:
             return self.whole.fullmatch(value) is not None
         head = self.first.match(value)
@@ -155,6 +163,62 @@ class _Compiled:
                 return False
             pos = m.end()
         return self.last.fullmatch(value, end) is not None
+
+
+class _BitAutomaton:
+    """The units as an automaton whose state set is one integer: bit ``j`` set means the first
+    ``j`` units have matched the characters read so far. A character advances every state whose
+    unit takes it (a literal equal to it, any character, a character other than ``:``) and
+    keeps every state whose unit is a star that takes it; a star may also match nothing (the
+    closure). Time: one step per character, a few integer operations each."""
+
+    __slots__ = ("accept", "any_all", "any_local", "ignore_case", "literal", "star_all", "star_local", "stars")
+
+    def __init__(self, units: list[tuple[str, str]], *, ignore_case: bool) -> None:
+        self.ignore_case = ignore_case
+        self.literal: dict[str, int] = {}
+        self.any_all = self.any_local = self.star_all = self.star_local = 0
+        for j, (kind, text) in enumerate(units):
+            bit = 1 << j
+            if kind == "lit":
+                ch = text.lower() if ignore_case else text
+                self.literal[ch] = self.literal.get(ch, 0) | bit
+            elif kind == "any":
+                if text == ".":
+                    self.any_all |= bit
+                else:
+                    self.any_local |= bit
+            elif text == ".*":
+                self.star_all |= bit
+            else:
+                self.star_local |= bit
+        self.stars = self.star_all | self.star_local
+        self.accept = 1 << len(units)
+
+    def _closure(self, states: int) -> int:
+        while True:  # a star matches nothing: state j also stands for j + 1 (chains of stars too)
+            more = states | ((states & self.stars) << 1)
+            if more == states:
+                return states
+            states = more
+
+    def matches(self, value: str) -> bool:
+        states = self._closure(1)
+        literal, any_all, star_all = self.literal, self.any_all, self.star_all
+        any_local, star_local = self.any_local, self.star_local
+        for ch in value:
+            if self.ignore_case and len(low := ch.lower()) == 1:  # as the literals were folded
+                ch = low
+            step = literal.get(ch, 0) | any_all
+            stay = star_all
+            if ch != ":":
+                step |= any_local
+                stay |= star_local
+            states = ((states & step) << 1) | (states & stay)
+            if not states:
+                return False
+            states = self._closure(states)
+        return bool(states & self.accept)
 
 
 def _unit_regex(unit: tuple[str, str]) -> str:
@@ -192,7 +256,7 @@ def arn_glob_matches(glob: Glob, value: str) -> bool:
 def principal_keys(caller: IamUser | RoleSession | Root | FederatedUser) -> dict[str, str]:
     """Every canonical ``AWS`` principal entry that names this caller, with its trust class.
 
-    This table *is* principal matching (SPEC.md §4.3, R8): an entry matches the
+    This table *is* principal matching (docs/semantics.md §4.3, R8): an entry matches the
     caller iff it is a key here, exactly and case-sensitively (PRINC: the
     user-name part is case sensitive), never by substring and never by a
     wildcard other than the lone ``*``:
@@ -202,7 +266,7 @@ def principal_keys(caller: IamUser | RoleSession | Root | FederatedUser) -> dict
       the account's IAM policies, not "the root user", PRINC);
     * ``"user"``: the caller's exact IAM user ARN (with path) or its ``AIDA…`` id;
     * ``"role"``: the exact ARN of the caller's role *with its path*, or the role's
-      ``AROA…`` id: every session of the role matches (SPEC.md scenario 56);
+      ``AROA…`` id: every session of the role matches (docs/semantics.md scenario 56);
     * ``"session"``: the exact ``assumed-role/ROLE/SESSION`` ARN;
     * ``"federated"``: the exact federated-user ARN.
     """
@@ -231,7 +295,7 @@ def principal_classes(
     """The trust classes with which a Principal (its ``AWS`` and ``Service`` entries) matches.
 
     A service principal matches its own ``Service`` entry (R11), and ``*`` only
-    when ``wildcard_matches_services`` (a contested point, SPEC.md §5.3).
+    when ``wildcard_matches_services`` (a contested point, docs/semantics.md §5.3).
     """
     if isinstance(caller, ServicePrincipal):
         classes = {"service"} if caller.name in service else set()
@@ -247,5 +311,3 @@ def caller_key(caller: IamUser | RoleSession | Root | FederatedUser | ServicePri
     if isinstance(caller, ServicePrincipal):
         return "service:" + caller.name
     return f"{caller.arn}|{caller.unique_id}|{getattr(caller, 'role_path', '')}"
-
-

@@ -1,4 +1,4 @@
-"""model.match: actions, ARNs, strings and principals (SPEC.md §4.3, §4.4, §4.5)."""
+"""model.match: actions, ARNs, strings and principals (docs/semantics.md §4.3, §4.4, §4.5)."""
 
 from __future__ import annotations
 
@@ -132,3 +132,73 @@ def test_many_wildcards_do_not_backtrack() -> None:
     assert not arn_glob_matches(glob, "arn:aws:iam::222222222222:role/" + "a" * 2000)
     assert arn_glob_matches(glob, "arn:aws:iam::222222222222:role/" + "a" * 2000 + "b")
     assert not string_glob_matches(glob_parts("*a" * 15 + "b"), "a" * 4000)
+
+
+# Hostile patterns (the reliability issue): a `*` that does not end one of the first five ARN
+# fields is bounded by the colons, which once sent the whole ARN to one backtracking regular
+# expression: `role/*a*a…*c` against 32 a's took 4.9 s, against 64 (AWS's longest role name)
+# over two minutes. Every glob now matches in time linear in the value (the speed is shown by
+# tests/benchmarks/bench_match.py; these check the answers, and would hang without the fix).
+HOSTILE = [
+    ("arn:aws:i*m::*:role/" + "*a" * 10 + "*c", "arn:aws:iam::111122223333:role/" + "a" * 64, False),
+    ("arn:aws:i*m::*:role/" + "*a" * 10 + "*c", "arn:aws:iam::111122223333:role/" + "a" * 63 + "c", True),
+    ("arn:aws:iam::" + "*1" * 11 + "*2:role/x", "arn:aws:iam::" + "1" * 12 + ":role/x", False),
+    ("arn:aws:iam::" + "*1" * 11 + "*2:role/x", "arn:aws:iam::" + "1" * 11 + "2:role/x", True),
+    ("arn:a*s:iam::*:role/" + "*?" * 30 + "*b", "arn:aws:iam::111122223333:role/" + "a" * 64, False),
+]
+
+
+@pytest.mark.parametrize(("pattern", "value", "expected"), HOSTILE)
+def test_hostile_arn_patterns_answer(pattern: str, value: str, expected: bool) -> None:
+    assert arn_glob_matches(glob_parts(pattern), value) is expected
+
+
+def test_hostile_patterns_through_a_decision() -> None:
+    """The same pattern as an ``ArnLike`` test on ``aws:PrincipalArn`` and as a Resource, decided."""
+    from rolecall.model import decide, load_scenario
+
+    name = "a" * 64
+    pattern = "arn:aws:i*m::*:role/" + "*a" * 10 + "*c"
+    doc = {
+        "caller": {"arn": f"arn:aws:sts::111122223333:assumed-role/{name}/s1", "identity_policies": [
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                    "Resource": pattern.replace("*c", "*")}]}]},
+        "role": {"arn": f"arn:aws:iam::111122223333:role/{name}", "trust_policy": {
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"},
+                                                    "Action": "sts:AssumeRole",
+                                                    "Condition": {"ArnLike": {"aws:PrincipalArn": pattern}}}]}},
+        "request": {"role_session_name": "s2"},
+    }
+    assert str(decide(load_scenario(doc)).decision) == "implicitDeny"  # the name ends in "a", not "c"
+
+
+def _arn_reference(pattern: str, value: str) -> bool:
+    """ARN matching as the AWS Resource page states it, written here independently of
+    rolecall.model.match: an ARN-shaped value; in the partition, service, region and account
+    fields `?` and `*` stay within the field, except a `*` that ends its field, which may run
+    on past the colon; in the resource field both match anything. A backtracking regex is
+    fine for the short strings drawn here."""
+    import re
+
+    if not value.startswith("arn:") or value.count(":") < 5:
+        return False
+    out, field = [], 0
+    for i, ch in enumerate(pattern):
+        local = field < 5
+        if ch == "*":
+            ends = i + 1 == len(pattern) or pattern[i + 1] == ":"
+            out.append("[^:]*" if local and not ends else ".*")
+        elif ch == "?":
+            out.append("[^:]" if local else ".")
+        else:
+            field += ch == ":"
+            out.append(re.escape(ch))
+    return re.fullmatch("".join(out), value, re.DOTALL) is not None
+
+
+@given(
+    pattern=st.text(st.sampled_from("ab1:/*?"), max_size=14).map(lambda t: "arn:" + t),
+    value=st.text(st.sampled_from("ab1:/"), max_size=16).map(lambda t: "arn:" + t),
+)
+def test_arn_matching_agrees_with_the_resource_page(pattern: str, value: str) -> None:
+    assert arn_glob_matches(glob_parts(pattern), value) is _arn_reference(pattern, value)
