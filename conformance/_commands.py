@@ -10,7 +10,7 @@ divergence gets its own shrunk counterexample, then checks the whole suite once.
 ``replay`` runs one scenario file on a target and shows the target's outcome
 beside the model's.
 
-Exit codes (DESIGN.md): 0 clean (every property passed, every expectation
+Exit codes (docs/architecture.md): 0 clean (every property passed, every expectation
 held), 1 a finding (a divergence, an expectation that no longer holds), 2 bad
 usage or input, 3 the target failed or an internal error.
 """

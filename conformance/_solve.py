@@ -4,11 +4,11 @@
 ``check-access-not-granted POLICY``, ``check-no-public-access TRUST``,
 ``external-id-required TRUST`` and ``who-can-assume TRUST``: the queries of
 :mod:`rolecall.model.solver.queries` over policy files, with readable output or
-``--json``. A counterexample is printed as a scenario (scenario-format.md) that
+``--json``. A counterexample is printed as a scenario (docs/scenario-format.md) that
 ``rolecall decide`` replays, with its ``expect`` set to the model's decision;
 ``--save FILE`` writes it to a file.
 
-Exit codes (DESIGN.md): 0 proved (who-can-assume: findings listed), 1 a
+Exit codes (docs/architecture.md): 0 proved (who-can-assume: findings listed), 1 a
 counterexample, 2 bad usage or input, 3 unknown (timeout or an unsupported
 construct: never a pass).
 """
@@ -123,7 +123,7 @@ def _common(p: argparse.ArgumentParser, *, caller: bool) -> None:
         action="append",
         default=[],
         metavar="NAME=BOOL",
-        help=f"a contested point of SPEC.md (one of {', '.join(_SEMANTICS)})",
+        help=f"a contested point of docs/semantics.md (one of {', '.join(_SEMANTICS)})",
     )
     p.add_argument(
         "--timeout",

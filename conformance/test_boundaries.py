@@ -1,4 +1,4 @@
-"""Permissions boundaries and session policies limit the caller's side (SPEC.md R6, R9, R10)."""
+"""Permissions boundaries and session policies limit the caller's side (docs/semantics.md R9, R10)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Conditions (SPEC.md §4.5): every operator family, missing keys, ``...IfExists``, ``Null``, the set
+"""Conditions (docs/semantics.md §4.5): every operator family, missing keys, ``...IfExists``, ``Null``, the set
 operators ``ForAllValues`` / ``ForAnyValue``, policy variables, case-insensitive key names."""
 
 from __future__ import annotations

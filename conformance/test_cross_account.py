@@ -1,4 +1,4 @@
-"""Cross-account AssumeRole: both sides must allow (SPEC.md R9); the trust policy always decides (R8)."""
+"""Cross-account AssumeRole: both sides must allow (docs/semantics.md R9); the trust policy always decides (R8)."""
 
 from __future__ import annotations
 

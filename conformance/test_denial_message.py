@@ -1,4 +1,4 @@
-"""The AccessDenied message (SPEC.md §3.4): ``User: ARN is not authorized to perform: ACTION on
+"""The AccessDenied message (docs/semantics.md §3.6): ``User: ARN is not authorized to perform: ACTION on
 resource: ROLE`` and the explicit-deny wording."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Durations and chaining (SPEC.md R0, R13): ``DurationSeconds`` from 900 to the role's
+"""Durations and chaining (docs/semantics.md R0, R13): ``DurationSeconds`` from 900 to the role's
 ``MaxSessionDuration``, and at most one hour for role chaining."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Explicit denies win everywhere (SPEC.md R5): in the trust policy, identity policies, the
+"""Explicit denies win everywhere (docs/semantics.md R5): in the trust policy, identity policies, the
 permissions boundary, the session policy, SCPs and RCPs."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Organizations (SPEC.md R7, R5): every level of the caller's SCP chain must allow; SCPs do not
+"""Organizations (docs/semantics.md R7, R5): every level of the caller's SCP chain must allow; SCPs do not
 apply to the management account; RCP denies apply to the role's account."""
 
 from __future__ import annotations

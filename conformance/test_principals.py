@@ -1,4 +1,4 @@
-"""Principal kinds and matching (SPEC.md R8, §4.2): users, roles and their sessions, accounts (root
+"""Principal kinds and matching (docs/semantics.md R8, §4.2): users, roles and their sessions, accounts (root
 ARN or bare id), ``*``, and near misses (another account, a prefix or suffix of the name, another
 case, a path added or dropped) that must not match."""
 

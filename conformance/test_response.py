@@ -1,4 +1,4 @@
-"""The response itself (SPEC.md R14, §3.3): the assumed-role ARN (path dropped) and id
+"""The response itself (docs/semantics.md R14, §3.3): the assumed-role ARN (path dropped) and id
 (``ROLEID:session``), an ``ASIA`` key, the expiration matching the duration, and GetCallerIdentity
 with the new credentials answering as the session."""
 

@@ -1,4 +1,4 @@
-"""Same-account AssumeRole: a trust policy naming the caller suffices (SPEC.md R10); naming the
+"""Same-account AssumeRole: a trust policy naming the caller suffices (docs/semantics.md R10); naming the
 account delegates to the identity policies."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Session tags and source identity (SPEC.md R8, R13): sending them requires ``sts:TagSession`` /
+"""Session tags and source identity (docs/semantics.md R8, R13): sending them requires ``sts:TagSession`` /
 ``sts:SetSourceIdentity`` in the trust policy, and their values are validated."""
 
 from __future__ import annotations

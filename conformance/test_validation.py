@@ -1,4 +1,4 @@
-"""Request validation and error codes (SPEC.md R0, §3): the session name, external id, source
+"""Request validation and error codes (docs/semantics.md R0, §3): the session name, external id, source
 identity, session policy and tags are validated, and malformed policies are refused."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Wildcards and case (SPEC.md §4.3-4.4): ``*`` and ``?`` in actions and ARNs, regex metacharacters
+"""Wildcards and case (docs/semantics.md §4.3-4.4): ``*`` and ``?`` in actions and ARNs, regex metacharacters
 as literals, action names case-insensitive, ARNs case-sensitive."""
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """rolecall's reference model of AWS ``sts:AssumeRole``: the readable specification.
 
 Pure Python; imports neither boto3, moto nor z3. Start with :func:`decide`
-(``model/decide.py``), which states SPEC.md's rules R0-R14 one function each.
+(``model/decide.py``), which states docs/semantics.md's rules R0-R14 one function each.
 
 >>> from rolecall.model import load_scenario, decide
 >>> decide(load_scenario(doc)).decision      # doctest: +SKIP

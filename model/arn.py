@@ -1,13 +1,13 @@
 """ARNs, account ids and the kinds of principal that can appear in AssumeRole.
 
-A caller is one of five kinds (SPEC.md §1.1): an IAM user (long-term keys or
+A caller is one of five kinds (docs/semantics.md §1.1): an IAM user (long-term keys or
 GetSessionToken credentials), a role session, an account root user, a federated
 user (GetFederationToken credentials) or a service principal. Each is a frozen
 value with the facts the decision needs: its account, the ARN AWS reports in an
 AccessDenied message, the value of ``aws:PrincipalArn`` (the *role* ARN for a
-role session, SPEC.md R4), its unique id and ``aws:userid``.
+role session, docs/semantics.md R4), its unique id and ``aws:userid``.
 
-Identifier formats follow AWS's IAM identifiers page (SPEC.md key IDS) and the
+Identifier formats follow AWS's IAM identifiers page (docs/semantics.md key IDS) and the
 STS service model (BOTO-STS).
 """
 
@@ -237,7 +237,7 @@ def parse_caller_arn(
     unique_id: str | None = None,
     credentials: str | None = None,
 ) -> IamUser | RoleSession | Root | FederatedUser:
-    """Parse the caller's ARN into a principal (scenario-format.md ``caller.arn``).
+    """Parse the caller's ARN into a principal (docs/scenario-format.md ``caller.arn``).
 
     ``credentials`` defaults from the ARN; only an IAM user may also hold
     ``session-token`` credentials (GetSessionToken), every other combination

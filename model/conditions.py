@@ -1,6 +1,6 @@
 """The one place where condition operators, policy variables and the context live.
 
-Semantics follow SPEC.md §4.5 and the AWS pages it cites (COND, CONDOPS, MULTI,
+Semantics follow docs/semantics.md §4.5 and the AWS pages it cites (COND, CONDOPS, MULTI,
 VARS):
 
 * Blocks: different operators and different keys are ANDed; several policy

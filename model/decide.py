@@ -1,7 +1,7 @@
-"""The AssumeRole decision: SPEC.md rules R0-R14, one function per rule.
+"""The AssumeRole decision: docs/semantics.md rules R0-R14, one function per rule.
 
 Read :func:`decide` first: it is the whole rule in a few lines. Each helper
-below implements one rule of SPEC.md §1.3 and its docstring names it. The
+below implements one rule of docs/semantics.md §1.3 and its docstring names it. The
 contested points are the :class:`~rolecall.model.scenario.Semantics` options, honoured
 here and nowhere else.
 """
@@ -31,7 +31,7 @@ _LOWER = {a: a.lower() for a in (ASSUME, TAG, SOURCE_IDENTITY)}
 
 
 class Reason(NamedTuple):
-    """A statement that took part in the decision (SPEC.md §1.2: which policy, index, Sid).
+    """A statement that took part in the decision (docs/semantics.md §1.2: which policy, index, Sid).
 
     Results are immutable named tuples: cheap to build on every decision.
     """
@@ -59,7 +59,7 @@ class Reason(NamedTuple):
 
 
 class AssumedRole(NamedTuple):
-    """What AWS returns on success (SPEC.md §3.3)."""
+    """What AWS returns on success (docs/semantics.md §3.3)."""
 
     arn: str
     assumed_role_id: str
@@ -70,11 +70,11 @@ class AssumedRole(NamedTuple):
 
 
 class Result(NamedTuple):
-    """A decision in the result format of scenario-format.md."""
+    """A decision in the result format of docs/scenario-format.md."""
 
     decision: str
     rule: str
-    """The SPEC.md rule that decided (``R0``…``R14``)."""
+    """The docs/semantics.md rule that decided (``R0``…``R14``)."""
     message: str | None = None
     error_code: str | None = None
     denied_by: str | None = None
@@ -162,7 +162,7 @@ _MEMO_SIZE = 4
 
 
 def saved_policies_valid(s: Scenario) -> Result | None:
-    """Save-time validation (SPEC.md §4.2; scenarios 70-73).
+    """Save-time validation (docs/semantics.md §4.2; scenarios 70-73).
 
     A policy IAM would refuse to store, or a trust policy naming a principal
     that does not exist ("Invalid principal in policy", TF-8905), means the
@@ -233,7 +233,7 @@ def _valid_session_name(name: str) -> bool:
 
 
 def validate_request(s: Scenario) -> Result | None:
-    """R0: syntactic validation of every request parameter (SPEC.md §3.1, BOTO-STS).
+    """R0: syntactic validation of every request parameter (docs/semantics.md §3.1, BOTO-STS).
 
     All violations are listed in one ``ValidationError`` message, in AWS's
     shape: ``N validation errors detected: Value '…' at 'roleSessionName'
@@ -291,7 +291,7 @@ def validate_request(s: Scenario) -> Result | None:
 
 
 def _tag_semantics(s: Scenario) -> Result | None:
-    """Session-tag rules that are not simple constraints (SPEC.md §4.7, TAGS, IAMTAGS).
+    """Session-tag rules that are not simple constraints (docs/semantics.md §4.7, TAGS, IAMTAGS).
 
     Tag keys are case-insensitive, so two keys differing only in case are a
     duplicate; keys may not begin with ``aws:``; every transitive key must be
@@ -537,7 +537,7 @@ class _Compiled(NamedTuple):
 def _compile(
     s: Scenario, label: str, policies: Sequence[Policy], effect: str, action: str, principal: bool, rcp: bool
 ) -> _Compiled:
-    """Match what the world alone decides: Action (SPEC.md §4.4), Principal against the caller
+    """Match what the world alone decides: Action (docs/semantics.md §4.4), Principal against the caller
     (trust policies and RCPs, §4.3), Resource against the role ARN with its path (R4)."""
     key = (label, effect, action)
     compiled: _Compiled | None = s.compiled.get(key)
@@ -693,7 +693,7 @@ def _caller_policies(s: Scenario) -> list[tuple[PolicyKind, Sequence[Policy]]]:
 def explicit_deny(s: Scenario, actions: Iterable[str], ctx: Context) -> Result | None:
     """R5: a matching Deny in any applicable policy denies, whatever allows (EVAL-DA).
 
-    Scanned in AWS's evaluation order (SPEC.md §1.4): SCPs of the caller's
+    Scanned in AWS's evaluation order (docs/semantics.md §1.4): SCPs of the caller's
     account, RCPs of the role's account, the trust policy, the caller's
     identity policies, boundary and session policy. AWS names one policy type
     in its message (TRB-AD); ``reasons`` lists every matching Deny.
@@ -966,7 +966,7 @@ def post_authorization_checks(s: Scenario) -> Result | None:
 
 def issue_credentials(s: Scenario) -> Result:
     """R14: the session: ``arn:P:sts::ROLE_ACCOUNT:assumed-role/NAME/SESSION`` (the role path
-    is dropped, TF-19957), ``ROLEID:SESSION``, and the effective duration (SPEC.md §3.3)."""
+    is dropped, TF-19957), ``ROLEID:SESSION``, and the effective duration (docs/semantics.md §3.3)."""
     name, role = s.request.role_session_name, s.role
     assumed = AssumedRole(role.session_arn_prefix + name, f"{role.role_id}:{name}", s.request.duration_seconds or 3600)
     return Result("allowed", "R14", None, None, None, None, (), assumed, s.id)
@@ -984,7 +984,7 @@ _SUFFIX = {
 
 
 def _denied_message(s: Scenario, action: str, kind: PolicyKind | None, *, explicit: bool = False) -> str:
-    """AccessDenied text (SPEC.md §3.6): ``User: CALLER is not authorized to perform:
+    """AccessDenied text (docs/semantics.md §3.6): ``User: CALLER is not authorized to perform:
     ACTION on resource: ROLE`` plus, where AWS adds one, the policy-type context."""
     base = f"User: {s.caller.principal.arn} is not authorized to perform: {action} on resource: {s.role.arn.arn}"
     if kind is None:

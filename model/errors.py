@@ -2,7 +2,7 @@
 
 * :class:`InputError`: the *scenario* is not valid input (bad JSON, an unknown
   field, a wrong type). This is not an AWS answer: commands report it with the
-  JSON path of the fault and exit 2 (scenario-format.md, "The result").
+  JSON path of the fault and exit 2 (docs/scenario-format.md, "The result").
 * :class:`MalformedPolicyError`: a policy document that the IAM API would refuse
   to store or STS would refuse to accept. This *is* an AWS answer: deciding a
   scenario that contains one yields ``{"decision": "error", "error_code":

@@ -1,15 +1,15 @@
 """Policy documents: parse JSON into frozen, canonical values, or refuse them as IAM does.
 
-Canonical means one spelling per meaning (DESIGN.md, after hypothesis-jsonschema):
+Canonical means one spelling per meaning (docs/architecture.md, after hypothesis-jsonschema):
 ``Statement`` is always a tuple; ``Action`` patterns are lower-cased (actions are
-case-insensitive, SPEC.md §4.4) and, like every other multi-valued element,
+case-insensitive, docs/semantics.md §4.4) and, like every other multi-valued element,
 sorted and de-duplicated; ``"*"`` and ``{"AWS": "*"}`` are the same principal; a
 bare account id is its ``arn:aws:iam::ID:root`` ARN (PRINC: IAM may rewrite it
 so on save); condition keys are lower-cased (COND); condition values are
 strings. Statement *order* is kept (it never changes a decision, but reasons
 cite statements by index).
 
-Validation refuses what IAM refuses to store, per policy kind (SPEC.md §4.1,
+Validation refuses what IAM refuses to store, per policy kind (docs/semantics.md §4.1,
 §4.2), with the JSON path of the fault, as :class:`~rolecall.model.errors.MalformedPolicyError`:
 a ``Principal`` in an identity policy ("Policy document should not specify a
 principal."), ``Resource`` in a trust policy ("Has prohibited field Resource"),
@@ -47,7 +47,7 @@ __all__ = [
 
 
 class PolicyKind(StrEnum):
-    """The kinds of policy that take part in an AssumeRole decision (SPEC.md R5)."""
+    """The kinds of policy that take part in an AssumeRole decision (docs/semantics.md R5)."""
 
     IDENTITY = "identity-based policy"
     TRUST = "role trust policy"
@@ -98,7 +98,7 @@ class PrincipalSet:
         return hash((self.aws, self.service, self.federated))
 
     def classes_for(self, caller: Caller, key: str, wildcard_matches_services: bool) -> frozenset[str]:
-        """How this Principal matches the caller: the trust classes of SPEC.md R8 (see
+        """How this Principal matches the caller: the trust classes of docs/semantics.md R8 (see
         :func:`rolecall.model.match.principal_classes`), cached per caller identity ``key``
         (:func:`rolecall.model.match.caller_key` plus the option)."""
         hit = self._classes.get(key)
@@ -177,7 +177,7 @@ class Statement:
     def matches_resource(self, arn: str, ctx: Context) -> bool:
         """Resource / NotResource against the role ARN (field-by-field ARN matching).
 
-        Trust policies have no Resource: the resource is the role itself (SPEC.md §4.2).
+        Trust policies have no Resource: the resource is the role itself (docs/semantics.md §4.2).
         """
         return self._resource_test(arn, ctx)
 
@@ -540,7 +540,7 @@ def _parse_policy(document: Any, kind: PolicyKind, where: str) -> Policy:
     pid = doc.get("Id")
     if pid is not None and kind in (PolicyKind.IDENTITY, PolicyKind.BOUNDARY):
         raise _fail(
-            "Syntax errors in policy: Id is not allowed in identity policies (SPEC.md §4.1, GRAMMAR)",
+            "Syntax errors in policy: Id is not allowed in identity policies (docs/semantics.md §4.1, GRAMMAR)",
             child(where, "Id"),
         )
     if pid is not None and not isinstance(pid, str):

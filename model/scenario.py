@@ -1,4 +1,4 @@
-"""Scenarios: load, validate and dump the format of ``scenario-format.md``.
+"""Scenarios: load, validate and dump the format of ``docs/scenario-format.md``.
 
 A scenario is one AssumeRole question, complete. Loading checks the *input*
 (types, unknown fields, impossible combinations) and raises
@@ -6,7 +6,7 @@ A scenario is one AssumeRole question, complete. Loading checks the *input*
 documents inside the scenario are parsed into canonical :class:`~rolecall.model.policy.Policy`
 values; a document that IAM would refuse to store is not an input error but an
 AWS answer, so it is kept as :attr:`Scenario.malformed` and deciding the
-scenario yields ``MalformedPolicyDocument`` (scenario-format.md, "The result").
+scenario yields ``MalformedPolicyDocument`` (docs/scenario-format.md, "The result").
 
 Fields the project adds to the v1 format (optional, documented in README):
 ``caller.unique_id``, top-level ``nonexistent_principals`` and
@@ -78,7 +78,7 @@ _DERIVED_KEYS = frozenset(
 
 @dataclass(frozen=True, slots=True)
 class Semantics:
-    """The contested points of SPEC.md §5, one frozen options object (defaults per SPEC.md)."""
+    """The contested points of docs/semantics.md §5, one frozen options object (defaults per docs/semantics.md)."""
 
     role_direct_needs_identity: bool = False
     """R10b: same account, trust names the caller's role ARN: is an identity Allow still needed?"""

@@ -1,7 +1,7 @@
 """Public Hypothesis strategies for AssumeRole worlds: accounts, principals, policies, scenarios.
 
 Every strategy generates plain JSON-ready values in AWS's spelling and in the
-scenario format (scenario-format.md), valid by construction (never by
+scenario format (docs/scenario-format.md), valid by construction (never by
 filtering) and accepted by the model, unless asked for invalid input. They aim
 where implementations break: near-miss principals and condition values,
 wildcards next to regex metacharacters, same- and cross-account worlds in

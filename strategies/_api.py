@@ -19,7 +19,7 @@ def _labelled(doc: Doc) -> Doc:
 
 def scenarios(*, cross_account: bool | None = None, decision: str | None = None,
               caller_kinds: Iterable[str] | None = None, invalid: bool = False) -> st.SearchStrategy[Doc]:
-    """Complete AssumeRole scenarios in the scenario format (scenario-format.md), as plain dicts.
+    """Complete AssumeRole scenarios in the scenario format (docs/scenario-format.md), as plain dicts.
 
     ``cross_account``: True / False for a caller in another / the role's own
     account (service callers, which have no account, are then left out); None

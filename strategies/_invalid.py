@@ -2,7 +2,7 @@
 
 A malformed policy is a valid one with exactly one fault planted, so every
 output is refused for the labelled reason and nothing else; the fault list is
-:data:`POLICY_FAULTS` (SPEC.md §4.1-4.2, scenario-format.md "The result").
+:data:`POLICY_FAULTS` (docs/semantics.md §4.1-4.2, docs/scenario-format.md "The result").
 """
 
 from __future__ import annotations

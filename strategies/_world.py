@@ -31,7 +31,7 @@ OUTSIDE_MANAGEMENT = "999999999999"
 ORG_ID = "o-a1b2c3d4e5"
 V2012 = "2012-10-17"
 
-#: policy-slot kind -> ``Result.denied_by`` wording (SPEC.md §1.2)
+#: policy-slot kind -> ``Result.denied_by`` wording (docs/semantics.md §1.2)
 DENIED_BY = {
     "trust": "role trust policy",
     "identity": "identity-based policy",
@@ -135,13 +135,13 @@ class World:
 
     @property
     def scp_applies(self) -> bool:
-        """SPEC.md R7: the caller is an IAM user / role session of a member (not management) account."""
+        """docs/semantics.md R7: the caller is an IAM user / role session of a member (not management) account."""
         return (self.kind in ("user", "session-token", "role-session")
                 and self.account in self.org_members and self.account != self.org_management)
 
     @property
     def rcp_applies(self) -> bool:
-        """SPEC.md R6: the role's account is a member (not management) account."""
+        """docs/semantics.md R6: the role's account is a member (not management) account."""
         return self.target_account in self.org_members and self.target_account != self.org_management
 
     def but(self, **changes: Any) -> World:
@@ -231,7 +231,7 @@ def draw_world(draw: st.DrawFn, cross_account: bool | None, kinds: tuple[str, ..
 def caller_principal_entries(w: World) -> tuple[list[tuple[str, Any]], list[Any]]:
     """(related, near-miss) ``Principal`` values for a trust statement about the caller.
 
-    Each related entry comes with its trust class (SPEC.md R8: ``user``, ``role``,
+    Each related entry comes with its trust class (docs/semantics.md R8: ``user``, ``role``,
     ``session``, ``account``, ``wildcard``, ``service``). They shrink towards the
     caller's own ARN: a direct grant, which within one account needs no identity
     policy (R10), so a counterexample shrinks to the fewest statements. Near misses name no one

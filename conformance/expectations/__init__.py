@@ -57,7 +57,7 @@ DISCRIMINATING_TAGS = (
     "no-identity-policy", "role-missing", "request:duration_seconds", "request:tags", "request:source_identity",
     "request:policy",
 )
-"""Few on purpose: each names a way emulators go wrong (EMULATORS.md); a tag a shrunk counterexample
+"""Few on purpose: each names a way emulators go wrong (docs/emulators.md); a tag a shrunk counterexample
 merely happens to carry would make its signature too narrow, and exploration would keep finding the
 same divergence as "new"."""
 

@@ -1,6 +1,6 @@
 """The target protocol: how rolecall drives an AWS emulator (or anything else) through a scenario.
 
-A *target* turns a scenario (scenario-format.md) into reality and reports what
+A *target* turns a scenario (docs/scenario-format.md) into reality and reports what
 happened, in the result format of the same document. The suite never looks
 inside a target; it only calls the members below, so an emulator's authors can
 plug theirs in by import path (``--rolecall-target package.module:object``).
@@ -47,7 +47,7 @@ __all__ = ["Capability", "Outcome", "Target", "TargetError", "TargetProtocol", "
 
 
 class Capability(StrEnum):
-    """What a target can provision or enforce (DESIGN.md, "Targets")."""
+    """What a target can provision or enforce (docs/architecture.md, "Targets")."""
 
     MULTI_ACCOUNT = "multi-account"
     """More than one account: cross-account scenarios."""
@@ -82,7 +82,7 @@ class Capability(StrEnum):
     SERVICE_CALLERS = "service-callers"
     """The caller can be an AWS service principal."""
     LEGACY_SELF_TRUST = "legacy-self-trust"
-    """Roles created before 2022-06-30 that trust themselves implicitly (SPEC.md R12) can be provisioned."""
+    """Roles created before 2022-06-30 that trust themselves implicitly (docs/semantics.md R12) can be provisioned."""
     DISABLED_REGIONS = "disabled-regions"
     """Regions can be disabled per account (RegionDisabledException)."""
     ORGANIZATIONS = "organizations"
@@ -130,7 +130,7 @@ class TargetUnavailable(TargetError):
 
 @dataclass(frozen=True)
 class Outcome:
-    """What the target answered, in the result format of scenario-format.md, plus the raw answer."""
+    """What the target answered, in the result format of docs/scenario-format.md, plus the raw answer."""
 
     result: Mapping[str, Any]
     """``decision`` (``allowed``, ``explicitDeny``, ``implicitDeny``, ``denied`` when the target does

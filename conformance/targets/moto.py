@@ -1,12 +1,12 @@
 """The moto targets: ``moto`` (in-process ``mock_aws``) and ``moto-server`` (``ThreadedMotoServer``).
 
-Both switch moto's IAM enforcement on (EMULATORS.md §1.4: it is off by
+Both switch moto's IAM enforcement on (docs/emulators.md §1.4: it is off by
 default, and then every AssumeRole succeeds) and perform the AssumeRole under
 test, and the GetCallerIdentity after it, through a real boto3 client signing
 with the caller's credentials, so that moto's own request handling, account
 resolution and authorization decide.
 
-Provisioning (EMULATORS.md §3, "Multi-account recipe"):
+Provisioning (docs/emulators.md §3, "Multi-account recipe"):
 
 * Every scenario's accounts are renamed to fresh ones (:class:`FreshAccounts`),
   so one moto world serves many scenarios without collisions; the world is
@@ -230,7 +230,7 @@ class MotoServerTarget(Target):
         return {"x-moto-account-id": account} if account else {}
 
     def _moto_api(self, path: str, body: str) -> None:
-        """POST to moto's control API (Content-Type text/plain: EMULATORS.md §1.4)."""
+        """POST to moto's control API (Content-Type text/plain: docs/emulators.md §1.4)."""
         assert self.endpoint_url is not None
         req = urllib.request.Request(
             f"{self.endpoint_url}/moto-api/{path}", data=body.encode(), method="POST",

@@ -1,6 +1,6 @@
 """The AssumeRole rule as Z3 constraints: the model's second statement, able to prove.
 
-Two uses (DESIGN.md, "The solver"):
+Two uses (docs/architecture.md, "The solver"):
 
 * **Concrete mode**: :func:`decide` decides one scenario with Z3, for comparison
   with :func:`rolecall.model.decide` on anything (``rolecall decide --engine solver``).

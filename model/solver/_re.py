@@ -36,7 +36,7 @@ ANY = z3.AllChar(_RS)
 ANY_RUN = z3.Star(ANY)
 _NOT_COLON = z3.Intersect(ANY, z3.Complement(z3.Re(":")))
 
-#: One character of the policy alphabet: U+0009, U+000A, U+000D, U+0020-U+00FF (QUOTAS, DESIGN.md).
+#: One character of the policy alphabet: U+0009, U+000A, U+000D, U+0020-U+00FF (QUOTAS, docs/architecture.md).
 POLICY_CHAR = z3.Union(z3.Re("\t"), z3.Re("\n"), z3.Re("\r"), z3.Range(" ", "\u00ff"))
 
 _UNIT = {

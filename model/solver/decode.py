@@ -1,6 +1,6 @@
 """A Z3 model of a query's universe -> a concrete scenario the model can replay.
 
-The scenario is in the scenario format (scenario-format.md): the caller, its
+The scenario is in the scenario format (docs/scenario-format.md): the caller, its
 policies as decided by the free caller side, its tags and source identity; the
 role with its trust policy and tags; the request; and, in ``context``, every
 free key the model read. ``rolecall decide`` replays it, and every query does

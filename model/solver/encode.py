@@ -25,7 +25,7 @@ every :class:`~rolecall.model.scenario.Semantics` option. R0 and R13/R14 read no
 and no condition; ``model/solver/concrete.py`` applies the model's own functions
 for them, and queries range over requests that pass them.
 
-Design (DESIGN.md, "The solver"): ARNs by field, never one symbolic string
+Design (docs/architecture.md, "The solver"): ARNs by field, never one symbolic string
 (principal entries compare field by field; the ARN is concatenated only where a
 condition or Resource pattern must read it whole); actions are concrete (the
 three STS actions), matched by the model; wildcards are regular-expression
@@ -136,7 +136,7 @@ class RoleTerms:
 class ArnTerm:
     """An ARN whose first four fields are known text: ``{head}:{account}:{resource}``, the resource
     one of several guarded terms (a user's or a role's). Lets a pattern be matched field by field
-    (DESIGN.md: never one symbolic string for the whole ARN where it can be helped)."""
+    (docs/architecture.md: never one symbolic string for the whole ARN where it can be helped)."""
 
     head: str
     """``arn:{partition}:{service}:{region}``."""
@@ -198,7 +198,7 @@ class World:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What decided, in the result format's words (scenario-format.md)."""
+    """What decided, in the result format's words (docs/scenario-format.md)."""
 
     decision: str
     rule: str
@@ -415,7 +415,7 @@ class _Encoder:
     # ------------------------------------------------------------------ R5
 
     def _deny_sets(self) -> list[tuple[PolicyKind, z3.BoolRef, Sequence[Policy], bool]]:
-        """(kind, applies, policies, principal) in AWS's scan order (SPEC.md §1.4)."""
+        """(kind, applies, policies, principal) in AWS's scan order (docs/semantics.md §1.4)."""
         out: list[tuple[PolicyKind, z3.BoolRef, Sequence[Policy], bool]] = []
         for guard, levels in self._scp_chains():
             out += [(PolicyKind.SCP, guard, level, False) for level in levels]

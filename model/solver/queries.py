@@ -7,7 +7,7 @@ never reported, the answer is then :class:`Unknown`) or :class:`Unknown` (a
 timeout, or a construct the encoding cannot state exactly; never a pass).
 
 The names follow IAM Access Analyzer's policy checks so that results compare
-one to one (DESIGN.md): ``check_no_new_access``, ``check_access_not_granted``,
+one to one (docs/architecture.md): ``check_no_new_access``, ``check_access_not_granted``,
 ``check_no_public_access``; plus ``external_id_required`` and ``who_can_assume``
 (findings: which principals, accounts and services can assume the role, and
 under which conditions, each with a witness).

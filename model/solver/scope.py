@@ -2,13 +2,13 @@
 
 The encoding (``encode.py``) states one door into a role, ``sts:AssumeRole``,
 with its companion actions ``sts:TagSession`` and ``sts:SetSourceIdentity``
-(SPEC rules R3, R5-R12). A trust policy can also open the two federated doors,
-``sts:AssumeRoleWithWebIdentity`` (OIDC: GitHub Actions, EKS, Cognito, Google,
-...) and ``sts:AssumeRoleWithSAML``, to a ``Federated`` principal (the IAM
-User Guide, "AWS JSON policy elements: Principal", federated principals;
-rolecall's federation rules F2 and F10), and can grant ``sts:SetContext``
-(trusted identity propagation, a request parameter the model does not have).
-None of these is in the encoding yet.
+(docs/semantics.md rules R3, R5-R12). A trust policy can also open the two
+federated doors, ``sts:AssumeRoleWithWebIdentity`` (OIDC: GitHub Actions, EKS,
+Cognito, Google, ...) and ``sts:AssumeRoleWithSAML``, to a ``Federated``
+principal (the IAM User Guide, "AWS JSON policy elements: Principal",
+federated principals), and can grant ``sts:SetContext`` (trusted identity
+propagation, a request parameter the model does not have). None of these is in
+the encoding yet (docs/semantics.md §8).
 
 A query that ignored such a statement would answer about the AssumeRole door
 alone and call it the role: a trust policy whose only statement lets any GitHub
@@ -22,7 +22,7 @@ unless the claim provably does not depend on them:
   the statements that can **admit** a caller through an unstated door: an
   ``Allow`` whose Action or NotAction covers a federated action and whose
   principal can match a federated caller (a ``Federated`` entry, or ``"*"``,
-  whose matching of federated callers is contested: F10). Deny statements only
+  whose matching of federated callers is contested: see :data:`WILDCARD`). Deny statements only
   take away, and an Allow that no federated caller can match admits nobody;
 * a claim that compares two trust policies (no new access, equivalence)
   depends on every statement that can take part in a federated decision
@@ -31,8 +31,8 @@ unless the claim provably does not depend on them:
   AssumeRole door, which the encoding states; when neither policy admits
   anyone through an unstated door, neither allows a federated request at all;
 * identity policies take no part in federated decisions: the federated caller
-  is unsigned and has no AWS identity (F2; the STS API reference: the call
-  "does not require the use of Amazon Web Services security credentials"), so
+  is unsigned and has no AWS identity (the STS API reference: the call "does
+  not require the use of Amazon Web Services security credentials"), so
   an identity policy's claims never depend on them.
 """
 
@@ -46,6 +46,7 @@ from ..policy import Policy, PolicyKind, Statement
 
 __all__ = [
     "ABSENT_IN_FEDERATED",
+    "WILDCARD",
     "COMPANION_ACTIONS",
     "UNSTATED_DOORS",
     "Gap",
@@ -54,10 +55,16 @@ __all__ = [
     "federated_part",
 ]
 
-#: The doors into a role the encoding does not state (the federation rules F0-F13).
+#: Why ``"*"`` may admit a federated caller: the IAM User Guide's Principal page says a wildcard in a
+#: resource-based policy grants access to all users "including anonymous users", while IAM Access
+#: Analyzer's policy checks report "Principal: * not supported in role trust policy". AWS documents no
+#: outcome, so a proof must not rest on either.
+WILDCARD = 'whether "*" matches a federated caller is undocumented (the IAM User Guide and Access Analyzer differ)'
+
+#: The doors into a role the encoding does not state.
 UNSTATED_DOORS = ("sts:AssumeRoleWithWebIdentity", "sts:AssumeRoleWithSAML")
 #: Actions a federated or AssumeRole request may need beside its door: session tags and source
-#: identity from the token (F5, R3), provided contexts (``sts:SetContext``, not in the model).
+#: identity from the token (as R3 for AssumeRole), provided contexts (``sts:SetContext``, not in the model).
 COMPANION_ACTIONS = ("sts:TagSession", "sts:SetSourceIdentity", "sts:SetContext")
 
 
@@ -85,9 +92,9 @@ def _covered(st: Statement, actions: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(a for a in actions if st.matches_action(a.lower()))
 
 
-#: Keys AWS documents as absent from every federated request (F6: the caller has no AWS
-#: identity, and the federated APIs take no ExternalId or MFA): the STS API reference's
-#: parameters, and the VPC-endpoint and data-perimeter pages on ``aws:PrincipalOrgID``.
+#: Keys AWS documents as absent from every federated request (the caller has no AWS identity, and
+#: the federated APIs take no ExternalId or MFA): the STS API reference's parameters, and the
+#: VPC-endpoint and data-perimeter pages on ``aws:PrincipalOrgID``.
 ABSENT_IN_FEDERATED = frozenset(
     {
         "sts:externalid",
@@ -109,7 +116,7 @@ def _absent_in_federated(key: str) -> bool:
 
 def _may_match_federated(st: Statement) -> bool:
     """Whether the statement can match a federated caller: its principal has a ``Federated``
-    entry or is ``"*"`` (whether ``"*"`` matches a federated caller is undocumented: F10), and
+    entry or is ``"*"`` (:data:`WILDCARD`), and
     none of its conditions is false whenever its key is absent, for a key no federated request
     has (``StringEquals sts:ExternalId``: a federated caller presents none). The condition is
     evaluated by the model itself, on a context without the key."""
@@ -138,7 +145,7 @@ def admitting(policy: Policy) -> list[Gap]:
         if st.effect == "Allow" and doors and _may_match_federated(st):
             why = _NOT_STATED
             if st.principal is not None and not st.principal.federated:
-                why = 'whether "*" matches a federated caller is contested (F10); ' + why
+                why = f"{WILDCARD}; {why}"
             out.append(Gap(i, st, doors, why))
     return out
 

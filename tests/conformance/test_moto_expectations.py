@@ -1,4 +1,4 @@
-"""The shipped expectations for moto name the divergence classes EMULATORS.md reports, each found by the
+"""The shipped expectations for moto name the divergence classes docs/emulators.md reports, each found by the
 suite itself (``rolecall conformance --target moto --update-expectations`` wrote the file), and each
 entry's pinned counterexample still diverges that way against the moto targets (replayed here too,
 outside the conformance run)."""
@@ -26,7 +26,7 @@ def _is(sig: Sig, key: str, *values: str) -> bool:
     return any(x in values for x in (v if isinstance(v, list) else [v]))
 
 
-#: EMULATORS.md §2 class -> how its expectation's signature reads
+#: docs/emulators.md §2 class -> how its expectation's signature reads
 CLASSES: dict[str, Callable[[Sig], bool]] = {
     "cross-account trust never evaluated (D9)": lambda s: _is(s, "accounts", "cross") and _is(
         s, "target", "allowed") and _is(s, "denied_by", "role trust policy") and _is(s, "rule", "R8", "R5"),

@@ -1,9 +1,9 @@
 """A catalogue of faults, each a single switchable defect planted in the reference model.
 
 Mutation testing for the conformance suite: each :class:`Fault` is one way a real
-AssumeRole implementation goes wrong (EMULATORS.md's findings in moto 5.2.5 and
+AssumeRole implementation goes wrong (docs/emulators.md's findings in moto 5.2.5 and
 LocalStack, and the mistakes open-source IAM evaluators make), written as the
-smallest change to the model that has that effect, and naming the SPEC.md rule it
+smallest change to the model that has that effect, and naming the docs/semantics.md rule it
 breaks. :func:`planted` switches one on for the duration of a ``with`` block;
 :class:`tests.quality.faulty.FaultyTarget` decides scenarios with one switched on,
 so the conformance suite, comparing that target with the untouched model, must
@@ -57,11 +57,11 @@ class Fault:
     name: str
     description: str
     rule: str
-    """The SPEC.md rule (or section) the fault breaks."""
+    """The docs/semantics.md rule (or section) the fault breaks."""
     patches: Callable[[], list[Patch]]
     """Builds the patches (called when the fault is planted, so it wraps the current originals)."""
     source: str = ""
-    """Where this mistake is seen in the wild (EMULATORS.md class, an evaluator), if anywhere."""
+    """Where this mistake is seen in the wild (docs/emulators.md class, an evaluator), if anywhere."""
     equivalent: str | None = None
     """Why this mutant cannot change any decision (then it is a control, not counted)."""
 
@@ -444,13 +444,13 @@ def _same_account_needs_identity() -> list[Patch]:
 CATALOGUE: tuple[Fault, ...] = (
     # --- the two sides (R8-R12)
     Fault("trust-ignored", "the trust policy is never consulted for grants: any caller the identity side "
-          "allows may assume the role", "R8", _no_trust, "EMULATORS.md: moto never evaluates trust "
+          "allows may assume the role", "R8", _no_trust, "docs/emulators.md: moto never evaluates trust "
           "across accounts"),
     Fault("identity-ignored-cross-account", "across accounts a trust grant suffices; the caller's identity "
-          "policy is not required", "R9", _identity_ignored_cross_account, "LocalStack (EMULATORS.md)"),
+          "policy is not required", "R9", _identity_ignored_cross_account, "LocalStack (docs/emulators.md)"),
     Fault("same-account-needs-identity", "within one account both sides are required even for direct grants "
           "(user, role or session ARN, *)", "R10", _same_account_needs_identity,
-          "EMULATORS.md: moto requires an identity policy for same-account direct grants"),
+          "docs/emulators.md: moto requires an identity policy for same-account direct grants"),
     Fault("boundary-ignored", "the caller's permissions boundary never limits the grant", "R9/R10",
           _caller_side_fault(boundary=None)),
     Fault("session-policy-ignored", "the caller's session policy never limits the grant", "R9/R10",
@@ -458,15 +458,15 @@ CATALOGUE: tuple[Fault, ...] = (
     Fault("root-caller-allowed", "the account root user may assume roles", "R1", _root_caller_allowed),
     Fault("missing-role-nosuchentity", "a role that does not exist is NoSuchEntity instead of AccessDenied",
           "R2", _missing_role_no_such_entity, "moto answers NoSuchEntity from its IAM backend"),
-    # --- principals (R8, SPEC.md §4.3)
+    # --- principals (R8, docs/semantics.md §4.3)
     Fault("root-not-delegation", "an account's :root ARN names only the root user, not every principal "
-          "of the account", "R8 (PRINC)", _root_not_delegation, "EMULATORS.md: moto, account principals"),
+          "of the account", "R8 (PRINC)", _root_not_delegation, "docs/emulators.md: moto, account principals"),
     Fault("root-is-every-account", "any account's :root ARN matches callers of every account", "R8",
           _principal_fault(_any_root)),
     Fault("bare-account-unsupported", "a bare 12-digit account id in Principal is not read as that account",
           "R8 (§4.3)", _bare_account_unsupported),
     Fault("principal-substring", "an AWS principal entry matches any caller name that contains it", "R8",
-          _principal_fault(_substring), "EMULATORS.md: moto, substring principal matching"),
+          _principal_fault(_substring), "docs/emulators.md: moto, substring principal matching"),
     Fault("principal-case-insensitive", "principal ARNs compared ignoring case", "R8 (PRINC: names are "
           "case sensitive)", _principal_fault(_case_blind)),
     Fault("non-matching-allow-vetoes", "a trust Allow statement that does not match the request vetoes "
@@ -476,7 +476,7 @@ CATALOGUE: tuple[Fault, ...] = (
     # --- explicit deny (R5), one fault per policy kind
     Fault("deny-ignored-trust", "a matching Deny in the trust policy is ignored", "R5",
           _hits_fault(lambda label, effect: effect == "Deny" and label == "trust"),
-          "EMULATORS.md: moto, a matching trust Deny allows"),
+          "docs/emulators.md: moto, a matching trust Deny allows"),
     Fault("deny-ignored-identity", "a matching Deny in an identity policy is ignored", "R5",
           _hits_fault(lambda label, effect: effect == "Deny" and label == "IDENTITY")),
     Fault("deny-ignored-boundary", "a matching Deny in the permissions boundary is ignored", "R5",
@@ -494,11 +494,11 @@ CATALOGUE: tuple[Fault, ...] = (
           _scp_on_management),
     Fault("scp-allow-not-required", "an SCP level without an Allow does not deny (only SCP Denies bite)",
           "R7", lambda: [(decide, "scp_gate", lambda s, action, ctx: None)]),
-    # --- conditions (SPEC.md §4.5)
+    # --- conditions (docs/semantics.md §4.5)
     Fault("unimplemented-operators-pass", "Numeric, Date and IpAddress operators are not implemented and "
           "always hold", "§4.5 (CONDOPS)",
           _condition_fault(lambda cond, test: (lambda ctx: True) if _family(cond) in ("numeric", "date", "ip")
-                           else test), "EMULATORS.md: moto, unimplemented operators pass"),
+                           else test), "docs/emulators.md: moto, unimplemented operators pass"),
     Fault("missing-key-passes", "a condition on a key absent from the request holds", "§4.5 (COND)",
           _condition_fault(lambda cond, test: test if _family(cond) == "null" else
                            (lambda ctx: ctx.get(cond.key) is None or test(ctx)))),
@@ -522,25 +522,25 @@ CATALOGUE: tuple[Fault, ...] = (
           "role ARN", "R4 (GKEYS)", _context_fault(_principal_arn_is_session)),
     Fault("mfa-false-for-long-term-keys", "aws:MultiFactorAuthPresent is \"false\" (not absent) for "
           "long-term keys without MFA", "R4 (GKEYS)", _context_fault(_mfa_false_for_long_term)),
-    # --- actions and wildcards (SPEC.md §4.4)
+    # --- actions and wildcards (docs/semantics.md §4.4)
     Fault("actions-case-sensitive", "action names are compared case-sensitively", "§4.4 (actions are "
-          "case-insensitive)", _actions_case_sensitive, "EMULATORS.md: moto, case-sensitive actions"),
+          "case-insensitive)", _actions_case_sensitive, "docs/emulators.md: moto, case-sensitive actions"),
     Fault("qmark-unsupported", "? in a pattern is a literal question mark, not any one character", "§4.4",
           _qmark_literal),
     Fault("wildcards-as-raw-regex", "patterns are pasted into a regex: . + ( [ are metacharacters", "§4.4",
-          _raw_regex, "EMULATORS.md: moto, raw-regex wildcards"),
+          _raw_regex, "docs/emulators.md: moto, raw-regex wildcards"),
     Fault("notaction-as-action", "NotAction is read as Action", "§4.4", _parse_fault(_not_action_as_action)),
     Fault("notresource-as-resource", "NotResource is read as Resource", "§4.4",
           _parse_fault(_not_resource_as_resource)),
     # --- the request (R0, R3, R13) and the response (R14)
     Fault("tagsession-not-required", "passing session tags does not require sts:TagSession", "R3 (TAGS)",
-          _required_actions_without(decide.TAG), "EMULATORS.md: moto, session tags without TagSession"),
+          _required_actions_without(decide.TAG), "docs/emulators.md: moto, session tags without TagSession"),
     Fault("setsourceidentity-not-required", "passing a SourceIdentity does not require "
           "sts:SetSourceIdentity", "R3 (SRCID)", _required_actions_without(decide.SOURCE_IDENTITY)),
     Fault("session-name-unvalidated", "RoleSessionName is not validated (length, characters)", "R0",
-          _session_name_unvalidated, "EMULATORS.md: moto, session names not validated"),
+          _session_name_unvalidated, "docs/emulators.md: moto, session names not validated"),
     Fault("duration-range-unchecked", "DurationSeconds outside 900-43200 is accepted", "R0",
-          _duration_range_unchecked, "EMULATORS.md: moto, durations not validated"),
+          _duration_range_unchecked, "docs/emulators.md: moto, durations not validated"),
     Fault("max-session-duration-unchecked", "DurationSeconds above the role's MaxSessionDuration is accepted",
           "R13", _post_auth_fault("The requested DurationSeconds exceeds the MaxSessionDuration",
                                   lambda s: dataclasses.replace(s, role=dataclasses.replace(

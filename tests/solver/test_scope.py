@@ -195,7 +195,7 @@ def test_named_principals_are_never_federated_callers() -> None:
 
 
 def test_identity_policies_take_no_part_in_federated_decisions() -> None:
-    """F2: the federated caller has no AWS identity; an identity policy granting the federated
+    """The federated caller has no AWS identity (docs/semantics.md §8); an identity policy granting the federated
     actions grants nothing."""
     doc = {
         "Version": "2012-10-17",

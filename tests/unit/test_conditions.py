@@ -1,5 +1,5 @@
 """model.conditions: every operator family, missing keys, IfExists, Null, set operators,
-case-insensitive key names and policy variables (SPEC.md §4.5)."""
+case-insensitive key names and policy variables (docs/semantics.md §4.5)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Every scenario of SPEC.md §2 (each contested case under each value of its option),
+"""Every scenario of docs/semantics.md §2 (each contested case under each value of its option),
 and every shipped example, decides to its expected outcome."""
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ def test_root_message() -> None:
 
 
 def test_pathed_role_session_arn_drops_path() -> None:
-    """Scenario 56 and SPEC.md §3.3: the assumed-role ARN never carries the role path."""
+    """Scenario 56 and docs/semantics.md §3.3: the assumed-role ARN never carries the role path."""
     _, r = _decide_file("56-")
     assert r.decision == "allowed"
     s2 = load_scenarios_text(
