@@ -1,6 +1,6 @@
 """The ``rolecall`` command line.
 
-Exit codes (DESIGN.md, "The command line"): 0 success (every scenario decided
+Exit codes (docs/architecture.md, "The command line"): 0 success (every scenario decided
 and every ``expect`` met), 1 a finding (an ``expect`` mismatch), 2 bad usage or
 bad input, 3 internal error. No traceback ever reaches the user: an unexpected
 exception is reported in one line with exit 3.
@@ -154,6 +154,18 @@ def _json_line(value: object) -> str:
     return json.dumps(value, ensure_ascii=False).translate(_LINE_BREAKS)
 
 
+def _field_help(path: str, limit: int = 200) -> str:
+    """What the scenario format's JSON Schema says of the field at ``path`` (bounded), as a suffix."""
+    from rolecall.model.schema import describe
+
+    found = describe(path.split(" ")[0])  # a path may be followed by a line number
+    if found is None:
+        return ""
+    field, text = found
+    text = text if len(text) <= limit else text[: limit - 1] + "…"
+    return f"; {field}: {text}"
+
+
 def _printable(text: str) -> str:
     """Text any UTF-8 stream can take: lone surrogates (valid in JSON escapes) are backslash-escaped."""
     try:
@@ -173,7 +185,7 @@ def _decide(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -
             source, text = _read(name, stdin)
             scenarios = load_scenarios_text(text, source)
         except InputError as exc:
-            err.write(_line(f"rolecall: bad input: {exc.message} (at {exc.path})"))
+            err.write(_line(f"rolecall: bad input: {exc.message} (at {exc.path}{_field_help(exc.path)})"))
             status = max(status, EXIT_INPUT)
             continue
         for s in scenarios:

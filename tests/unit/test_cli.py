@@ -1,4 +1,4 @@
-"""The ``rolecall decide`` command: output, exit codes, and no tracebacks (DESIGN.md)."""
+"""The ``rolecall decide`` command: output, exit codes, and no tracebacks (docs/architecture.md)."""
 
 from __future__ import annotations
 
@@ -46,6 +46,16 @@ def test_unicode_line_breaks_stay_inside_their_line() -> None:
     assert code == 1
     assert len(out.splitlines()) == 1 and json.loads(out)["id"] == doc["id"]
     assert len(err.splitlines()) == 1 and err.startswith("rolecall: expectation not met")
+
+
+def test_a_bad_field_is_explained_from_the_schema() -> None:
+    """The error line names the field and says what it is, from model/scenario.schema.json."""
+    doc = json.loads((SPEC_SCENARIOS / "03-account-trust-identity-allows.json").read_text())
+    doc["caller"]["credentials"] = "password"
+    code, out, err = run(["decide", "-"], stdin=json.dumps(doc))
+    assert (code, out) == (2, "") and len(err.splitlines()) == 1
+    assert err.startswith("rolecall: bad input: ") and "(at $.caller.credentials; $.caller.credentials: " in err
+    assert "The kind of credentials" in err
 
 
 def test_file_url_prefix(tmp_path: Path) -> None:
