@@ -68,7 +68,7 @@ def match_all_deny(kind: str, w: World) -> Doc:
 
     In a trust policy ``{"AWS": "*"}``; for a service caller the service is
     named too, because whether ``*`` covers a service principal is the
-    contested ``wildcard_matches_services`` option (SPEC.md R11), default False.
+    contested ``wildcard_matches_services`` option (docs/semantics.md R11), default False.
     """
     if kind == "trust":
         principal: dict[str, Any] = {"AWS": "*"}
@@ -122,7 +122,7 @@ def policy_slots(doc: Doc, *, new: bool = False) -> list[Slot]:
 
 
 def applicable_slots(doc: Doc, w: World) -> list[Slot]:
-    """The slots whose policies take part in the decision (SPEC.md R5-R7): the trust
+    """The slots whose policies take part in the decision (docs/semantics.md R5-R7): the trust
     policy, the caller's identity policies, boundary and session policy, the SCPs of
     the caller's member account and the RCPs of the role's member account."""
     out = []
@@ -155,7 +155,7 @@ def add_statement(doc: Doc, slot: Slot, statement: Doc) -> Doc:
     """
     out = copy.deepcopy(doc)
     kind, path = slot
-    fresh = {"Version": V2012, "Statement": [statement]}
+    fresh: dict[str, Any] = {"Version": V2012, "Statement": [statement]}
     if path[-1] is None:
         if kind == "identity":
             out["caller"].setdefault("identity_policies", []).append(fresh)

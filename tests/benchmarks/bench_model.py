@@ -426,7 +426,7 @@ class CorpusResult:
 
     @property
     def seconds(self) -> float:
-        return min(r["seconds"] for r in self.timing_runs)
+        return float(min(r["seconds"] for r in self.timing_runs))
 
     @property
     def peak_mb(self) -> float:

@@ -1150,8 +1150,8 @@ def report(
         if band == "managed corpus" or big:
             sub = Stats([o for o in st.outcomes if o.task.size > TYPICAL_MAX])
             if sub.outcomes:
-                ok = "PASS" if sub.value(95) <= TARGET_LARGE_P95 else "FAIL"
-                print(f"  {band:18} 21-200 statements: p95 {sub.show(95)} {ok}")
+                verdict = "PASS" if sub.value(95) <= TARGET_LARGE_P95 else "FAIL"
+                print(f"  {band:18} 21-200 statements: p95 {sub.show(95)} {verdict}")
     failed = sum(not ok for *_, ok in rows)
     print(f"wall time: {run.wall:.1f} s")
     print(

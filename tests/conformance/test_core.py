@@ -41,6 +41,7 @@ from rolecall.conformance._world import FreshAccounts, Unsupported, adapt, calle
 from rolecall.conformance.expectations import Expectation, Expectations, ExpectationsError
 from rolecall.conformance.targets import Outcome, TargetProtocol, load_target
 from rolecall.conformance.targets.moto import _CAPABILITIES as MOTO_CAPABILITIES
+from tests.examples import scaled
 
 from ..conftest import EXAMPLES, SPEC_SCENARIOS
 
@@ -563,7 +564,7 @@ def test_not_tags(trust_facts: Doc) -> None:
 MODEL_CONFORMANCE = Conformance(load_target("model"), Expectations(target="model"))
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=scaled(50), deadline=None)
 @given(doc=MODEL_CONFORMANCE.scenarios())
 def test_model_target_agrees_with_the_model(doc: Doc) -> None:
     c = MODEL_CONFORMANCE
@@ -634,10 +635,10 @@ def test_moto_agrees_when_the_trust_names_the_user(moto: Conformance) -> None:
 MOTO_SCENARIOS = Conformance(load_target("moto"), Expectations(target="moto")).scenarios()
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=scaled(60), deadline=None)
 @given(doc=MOTO_SCENARIOS)
 def test_moto_and_moto_server_decide_alike(moto: Conformance, moto_server: Conformance, doc: Doc) -> None:
-    """EMULATORS.md: every row reproduces identically in-process and through ThreadedMotoServer."""
+    """docs/emulators.md: every row reproduces identically in-process and through ThreadedMotoServer."""
     try:
         _, _, _, in_process = moto.run(copy.deepcopy(doc), "x")
         _, _, _, server = moto_server.run(copy.deepcopy(doc), "x")

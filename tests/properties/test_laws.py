@@ -1,7 +1,7 @@
 """Laws every AssumeRole decision must obey, checked on generated scenarios.
 
 Each law is a metamorphic property: decide a generated scenario, change it in
-a way whose effect SPEC.md fixes (add a Deny, add an Allow, reorder statements,
+a way whose effect docs/semantics.md fixes (add a Deny, add an Allow, reorder statements,
 canonicalise, remove one side of a cross-account grant), decide again, and
 compare. The generators live in :mod:`tests.gen`. Example counts come from the
 Hypothesis profile (``ci``: 300 per law); ``--hypothesis-show-statistics``
@@ -20,15 +20,16 @@ from hypothesis import strategies as st
 
 from rolecall import model
 from tests import gen
+from tests.examples import profile_examples
 
 ALLOWED = "allowed"
 ASSUME = "sts:AssumeRole"
-#: The order in which R5 scans policy kinds (SPEC.md §1.4); the first kind with a
+#: The order in which R5 scans policy kinds (docs/semantics.md §1.4); the first kind with a
 #: matching Deny is the one the result names.
 DENY_SCAN_ORDER = ("scp", "rcp", "trust", "identity", "boundary", "session")
 AUTHORIZING_CALLERS = ("user", "session-token", "role-session")
 #: Laws that skip part of their examples run twice the profile's count (never fewer).
-MORE = settings(max_examples=2 * settings.default.max_examples)
+MORE = settings(max_examples=2 * profile_examples())
 
 
 def decide(doc: dict[str, Any]) -> model.Result:
@@ -180,7 +181,7 @@ def test_canonical_document_of_an_rcp_is_valid() -> None:
 def test_explicit_deny_anywhere_always_wins(data: st.DataObject) -> None:
     """A Deny matching everything in any *applicable* policy makes the decision
     ``explicitDeny`` once R0-R2 pass, naming that policy kind when no other Deny
-    matches (otherwise the kind R5 scans first, SPEC.md §1.4).
+    matches (otherwise the kind R5 scans first, docs/semantics.md §1.4).
 
     Applicable: the trust policy and the caller's identity policies, boundary and
     session policy always; SCPs only for a member (not management) caller account;
@@ -237,7 +238,7 @@ def test_deny_in_inapplicable_organization_policy_changes_nothing(data: st.DataO
 @MORE
 @given(gen.scenario_docs(relation="cross", kinds=AUTHORIZING_CALLERS))
 def test_cross_account_allow_needs_both_sides(doc: dict[str, Any]) -> None:
-    """Every allowed cross-account request needs both accounts (SPEC.md R9, XACCT):
+    """Every allowed cross-account request needs both accounts (docs/semantics.md R9, XACCT):
     without the caller's identity policies it is refused by the identity-based policy;
     with a trust policy naming only an unrelated account, by the role trust policy."""
     w = gen.world_of(doc)
@@ -260,7 +261,7 @@ def test_cross_account_allow_needs_both_sides(doc: dict[str, Any]) -> None:
 @given(gen.scenario_docs(relation="same", kinds=AUTHORIZING_CALLERS))
 def test_same_account_identity_allow_alone_is_never_enough(doc: dict[str, Any]) -> None:
     """Within one account an identity-policy Allow (even with the boundary and session
-    policy allowing too) never substitutes for the trust policy (SPEC.md R8, §6):
+    policy allowing too) never substitutes for the trust policy (docs/semantics.md R8, §6):
     with a trust policy naming nobody related, the request is refused, by the trust
     policy unless an explicit Deny or the SCP gate refuses it first.
 

@@ -26,7 +26,6 @@ scenario into a file and replay it with ``rolecall decide`` (either engine).
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -41,6 +40,7 @@ from rolecall.model.policy import load_json
 from rolecall.model.solver import decide as solver_decide
 from rolecall.strategies import scenarios
 from tests.conftest import EXAMPLES, ROOT, SPEC_SCENARIOS
+from tests.examples import scaled
 
 Doc = dict[str, Any]
 Engine = Callable[[Scenario], Result]
@@ -277,18 +277,10 @@ def test_the_refusals_are_refusals() -> None:
 # =========================================================================== generated scenarios
 
 
-def _profile() -> str:
-    """The loaded Hypothesis profile: ``--hypothesis-profile`` or ``HYPOTHESIS_PROFILE`` (tests/conftest.py)."""
-    try:
-        return settings.get_current_profile_name()
-    except AttributeError:  # Hypothesis before get_current_profile_name
-        return os.environ.get("HYPOTHESIS_PROFILE", "ci")
-
-
-#: Examples per property by profile: far more than the profile's own count, because each example
-#: is cheap (~20 ms) and this is where the two engines are compared on worlds nobody wrote.
-EXAMPLES_BY_PROFILE = {"dev": 300, "ci": 2_000, "nightly": 20_000}
-N = EXAMPLES_BY_PROFILE.get(_profile(), EXAMPLES_BY_PROFILE["ci"])
+#: Examples per property (2,000 in ci, scaled by the profile): far more than the profile's own count,
+#: because each example is cheap (~20 ms) and this is where the two engines are compared on worlds
+#: nobody wrote.
+N = scaled(2_000)
 
 
 @settings(max_examples=N)  # every other setting (derandomize, deadline, database) from the profile

@@ -17,7 +17,6 @@ each stage alone; here each building block meets its own oracle:
 
 from __future__ import annotations
 
-import os
 import time
 
 import pytest
@@ -31,9 +30,9 @@ from rolecall.model.solver import queries as q
 from rolecall.model.solver._lazy import LazyStrings
 from rolecall.model.solver._universe import Frame, Pool, PooledModel
 from rolecall.model.solver.encode import pathname_in
+from tests.examples import scaled
 
-PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
-EXAMPLES = {"dev": 100, "ci": 600, "nightly": 5000}.get(PROFILE, 600)
+EXAMPLES = scaled(600)
 
 # =========================================================================== pathname_in
 

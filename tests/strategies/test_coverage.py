@@ -14,7 +14,7 @@ R11, R13 and R14. The rules that never appear there are witnessed like this:
 * **R12** (grandfathered implicit self-trust): an allowed self-assumption of a role
   with ``role.legacy_implicit_self_trust`` true and no trust-policy grant.
 
-Trust classes (SPEC.md R8: ``user``, ``role``, ``session``, ``account``,
+Trust classes (docs/semantics.md R8: ``user``, ``role``, ``session``, ``account``,
 ``wildcard``, ``service``) are read from the trust statements that matched
 (``Reason.principal_class``, for allowed scenarios through
 :func:`rolecall.model.decide.granting_reasons`).
@@ -30,8 +30,9 @@ from hypothesis import HealthCheck, Phase, given, settings
 
 from rolecall import model, strategies
 from rolecall.model.decide import granting_reasons
+from tests.examples import scaled
 
-N = 2000
+N = scaled(2000)
 RULES = [f"R{i}" for i in range(1, 14)]
 TRUST_CLASSES = {"user", "role", "session", "account", "wildcard", "service"}
 DENY_SOURCES = {"role trust policy", "identity-based policy", "permissions boundary", "session policy",

@@ -1,6 +1,6 @@
 """Bad input is reported, never crashes: fuzzing the scenario loader, the policy parser and the CLI.
 
-The contract (scenario-format.md "The result", model/errors.py):
+The contract (docs/scenario-format.md "The result", model/errors.py):
 
 * ``load_scenario`` raises only :class:`rolecall.model.InputError` on bad input;
 * ``decide`` returns a :class:`rolecall.model.Result` or raises :class:`rolecall.model.UndecidableError`
@@ -215,7 +215,7 @@ def pick(draw: st.DrawFn, seq: Sequence[Any]) -> Any:
 @st.composite
 def huge_strings(draw: st.DrawFn) -> str:
     n = draw(st.integers(min_value=1_000, max_value=200_000))
-    return pick(draw, ["a", "\U0001f600", "*", ":", "/"]) * n
+    return str(pick(draw, ["a", "\U0001f600", "*", ":", "/"])) * n
 odd_strings = st.sampled_from(ODD_STRINGS)
 strings = st.one_of(odd_strings, st.text(max_size=20))
 integers = st.one_of(
@@ -536,7 +536,7 @@ def test_random_and_mutated_policies_parse_or_raise_malformed(
 @st.composite
 def _truncations(draw: st.DrawFn, texts: list[str]) -> str:
     """A prefix of one of ``texts``: JSON cut off anywhere."""
-    text = pick(draw, texts)
+    text: str = pick(draw, texts)
     return text[: draw(_INDEX) % max(len(text), 1)]
 
 
@@ -619,7 +619,7 @@ VALID = json.loads((SPEC_SCENARIOS / "14-cross-account-identity-allows.json").re
 
 
 def _doc(**changes: Any) -> dict[str, Any]:
-    doc = copy.deepcopy(VALID)
+    doc: dict[str, Any] = copy.deepcopy(VALID)
     doc.pop("expect")
     for dotted, value in changes.items():
         *parents, last = dotted.split("__")

@@ -143,7 +143,7 @@ def test_every_managed_policy_decides_on_the_identity_side(role_arn: str) -> Non
     results = outcomes(role_arn)
     errors = {name: f"{type(r).__name__}: {r}" for name, r in results.items() if isinstance(r, BaseException)}
     assert errors == {}, "a managed policy made the model raise (UndecidableError included)"
-    kinds = Counter()
+    kinds: Counter[str] = Counter()
     for name, r in results.items():
         assert isinstance(r, Result)
         kinds[r.decision] += 1

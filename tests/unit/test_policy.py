@@ -1,4 +1,4 @@
-"""model.policy: canonical form, and refusing what IAM refuses, with the JSON path (SPEC.md §4.1-4.2)."""
+"""model.policy: canonical form, and refusing what IAM refuses, with the JSON path (docs/semantics.md §4.1-4.2)."""
 
 from __future__ import annotations
 
@@ -66,7 +66,9 @@ def test_statement_order_is_kept() -> None:
     assert [s.sid for s in p.statements] == ["B", "A"]
 
 
-IDENTITY_OK = {"Version": V, "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]}
+IDENTITY_OK: dict[str, Any] = {
+    "Version": V, "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]
+}
 
 
 @pytest.mark.parametrize(
@@ -241,7 +243,9 @@ def test_parses_are_remembered_only_inside_the_block() -> None:
     compiled before), and tells documents apart by type (1 and "1")."""
     from rolecall.model.policy import remembering_parses
 
-    doc = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]}
+    doc: dict[str, Any] = {
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]
+    }
     assert parse_policy(doc, PolicyKind.IDENTITY) is not parse_policy(doc, PolicyKind.IDENTITY)
     with remembering_parses():
         first = parse_policy(doc, PolicyKind.IDENTITY)
@@ -251,7 +255,7 @@ def test_parses_are_remembered_only_inside_the_block() -> None:
             assert parse_policy(doc, PolicyKind.IDENTITY) is first
         numeric = {**doc, "Statement": [{**doc["Statement"][0], "Condition": {"NumericEquals": {"aws:x": 1}}}]}
         text = {**doc, "Statement": [{**doc["Statement"][0], "Condition": {"NumericEquals": {"aws:x": "1"}}}]}
-        outcomes = []
+        outcomes: list[object] = []
         for d in (numeric, text):
             try:
                 outcomes.append(parse_policy(d, PolicyKind.IDENTITY))
