@@ -286,7 +286,8 @@ def test_reproduce_scripts_run(report: dict[str, Any], tmp_path: Path) -> None:
     for name, r in results.items():
         assert r.returncode == 0, f"{name}:\n{r.stdout}\n{r.stderr}"
         assert r.stdout.startswith("outcome: "), f"{name}:\n{r.stdout}\n{r.stderr}"
-    # what moto answers (docs/emulators.md): cross-account trust is never evaluated, same-account needs an identity allow
+    # what moto answers (docs/emulators.md): cross-account trust is never evaluated, same-account needs an
+    # identity allow
     assert results["02-user-cross-account"].stdout.startswith(f"outcome: allowed arn:aws:sts::{B}:assumed-role/R/s1")
     assert results["divergence"].stdout.startswith(f"outcome: allowed arn:aws:sts::{B}:assumed-role/R/s1")
     assert "expected (AWS, per the rolecall model): implicitDeny (role trust policy)" in results["divergence"].stdout

@@ -11,7 +11,8 @@ from rolecall import model
 
 MODULES = [f"rolecall.{name}" for name in (
     "model", "model.arn", "model.conditions", "model.decide", "model.errors", "model.match", "model.policy",
-    "model.scenario", "model.schema", "model.solver", "model.solver.scope", "conformance", "conformance.cli", "strategies")]
+    "model.scenario", "model.schema", "model.solver", "model.solver.scope", "conformance", "conformance.cli",
+    "strategies")]
 
 
 @pytest.mark.parametrize("name", MODULES)
