@@ -182,12 +182,28 @@ def resolve(template: Template, ctx: Context) -> Glob | None:
 # ---------------------------------------------------------------- value parsing
 
 
+#: The numbers the model decides with: finite, at most this many significant digits, and a
+#: decimal exponent within a double's range. AWS documents no limit for numeric condition values
+#: (CONDOPS); a value outside this domain (``1e999999999``, a 4,400-digit decimal, ``1e-100000``)
+#: is one no request of a real account compares against, and deciding with it would cost
+#: unbounded time and memory (10^999999999). A policy value outside it is refused as malformed,
+#: a request value as undecidable: never a decision the model cannot stand behind.
+NUMBER_DIGITS = 64
+NUMBER_EXPONENT = 308
+
+
 def _parse_number(text: str) -> Decimal | None:
+    """A numeric condition value, or ``None`` when it is not a number of the model's domain."""
+    t = text.strip()
+    if len(t) > NUMBER_DIGITS + 16:  # digits, sign, point and an exponent: anything longer is out
+        return None
     try:
-        n = Decimal(text.strip())
+        n = Decimal(t)
     except (InvalidOperation, ValueError):
         return None
-    return n if n.is_finite() else None
+    if not n.is_finite() or len(n.as_tuple().digits) > NUMBER_DIGITS:
+        return None
+    return n if n.is_zero() or abs(n.adjusted()) <= NUMBER_EXPONENT else None
 
 
 _YEAR = re.compile(r"\d{4}")
@@ -363,7 +379,8 @@ def _value_test(family: str, op: str, v: str, *, variables: bool, where: str) ->
         return bool_test
     if family in ("numeric", "date"):
         parse: Callable[[str], Any] = _parse_number if family == "numeric" else _parse_date
-        what = "a number" if family == "numeric" else "an ISO 8601 date or epoch seconds"
+        what = (f"a number (at most {NUMBER_DIGITS} digits, exponent within ±{NUMBER_EXPONENT})"
+                if family == "numeric" else "an ISO 8601 date or epoch seconds")
         bound = parse(v)
         if bound is None:
             raise MalformedPolicyError(f"{op} needs {what}, not {v!r}", where)

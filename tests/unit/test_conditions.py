@@ -194,3 +194,21 @@ def test_request_values_of_the_wrong_type_are_undecidable() -> None:
         holds({"NumericLessThan": {"k:k": "5"}}, {"k:k": "five"})
     with pytest.raises(UndecidableError):
         holds({"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}, {"aws:SourceIp": "nope"})
+
+
+@pytest.mark.parametrize("value", ["1e999999999", "1e5000", "1e-100000", "9" * 4400, "1e309", "1" * 65])
+def test_numbers_outside_the_models_domain_are_refused_at_once(value: str) -> None:
+    """A numeric value no real request compares against: refused as malformed in a policy (it once cost
+    10^999,999,999 to encode, or "Exceeds the limit (4300 digits)"), undecidable in a request."""
+    with pytest.raises(MalformedPolicyError, match="at most 64 digits"):
+        holds({"NumericLessThan": {"aws:MultiFactorAuthAge": value}}, {})
+    with pytest.raises(UndecidableError):
+        holds({"NumericLessThan": {"aws:MultiFactorAuthAge": "3600"}}, {"aws:multifactorauthage": value})
+
+
+@pytest.mark.parametrize(("value", "request_value", "expected"), [
+    ("1e308", "5", True), ("0.5", "0.25", True), ("-1e-308", "0", False), ("1" * 64, "2", True),
+])
+def test_numbers_inside_the_domain_compare(value: str, request_value: str, expected: bool) -> None:
+    assert holds({"NumericLessThan": {"aws:MultiFactorAuthAge": value}},
+                 {"aws:multifactorauthage": request_value}) is expected
