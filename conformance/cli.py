@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TextIO
 
-from rolecall.model import InputError, Result, Scenario, decide, expectation_mismatch, load_scenarios_text
+from rolecall.model import InputError, Result, Scenario, decide, expectation_mismatch, iter_scenarios
 from rolecall.model.decide import granting_reasons
+from rolecall.model.scenario import MAX_SCENARIO_CHARS
 
 __all__ = ["main"]
 
@@ -84,21 +86,40 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _read(name: str, stdin: TextIO) -> tuple[str, str]:
+def _open(name: str, stdin: TextIO) -> tuple[str, TextIO]:
+    """The input to stream: stdin for ``-``, else the file (``file://`` allowed), opened as UTF-8
+    (the caller closes a file it opened, never stdin)."""
     if name == "-":
-        return "<stdin>", stdin.read()
+        return "<stdin>", stdin
     path = name.removeprefix("file://")
     try:
-        with open(path, encoding="utf-8") as fh:
-            return path, fh.read()
+        if os.path.isdir(path):
+            raise IsADirectoryError
+        return path, open(path, encoding="utf-8")  # closed by the caller
     except FileNotFoundError:
         raise InputError(f"{path}: no such file", "$") from None
     except IsADirectoryError:
         raise InputError(f"{path}: is a directory", "$") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})", "$") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror})", "$") from None
+
+
+def _read(name: str, stdin: TextIO) -> tuple[str, str]:
+    """A whole input (a policy, a scenario file), refused past :data:`MAX_SCENARIO_CHARS` characters
+    without reading further (an endless input such as ``/dev/zero`` is refused at once)."""
+    source, stream = _open(name, stdin)
+    try:
+        text = stream.read(MAX_SCENARIO_CHARS + 1)
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{source}: not UTF-8 text ({exc.reason} at byte {exc.start})", "$") from None
+    except OSError as exc:
+        raise InputError(f"{source}: cannot read ({exc.strerror})", "$") from None
+    finally:
+        if stream is not stdin:
+            stream.close()
+    if len(text) > MAX_SCENARIO_CHARS:
+        raise InputError(f"{source}: longer than {MAX_SCENARIO_CHARS:,} characters; not read", "$")
+    return source, text
 
 
 def explain(s: Scenario, r: Result, engine: str = "model") -> str:
@@ -182,30 +203,46 @@ def _decide(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -
         from rolecall.model.solver import decide as engine
     for name in args.inputs or ["-"]:
         try:
-            source, text = _read(name, stdin)
-            scenarios = load_scenarios_text(text, source)
+            source, stream = _open(name, stdin)
         except InputError as exc:
-            err.write(_line(f"rolecall: bad input: {exc.message} (at {exc.path}{_field_help(exc.path)})"))
+            err.write(_line(f"rolecall: bad input: {exc.message} (at {exc.path})"))
             status = max(status, EXIT_INPUT)
             continue
-        for s in scenarios:
-            try:
-                result = engine(s)
-                if result.decision == "allowed" and args.engine == "model":
-                    result = result._replace(reasons=granting_reasons(s))
-            except InputError as exc:  # UndecidableError included: fail closed, never an Allow
-                err.write(_line(f"rolecall: cannot decide {_label(s, source)}: {exc.message} (at {exc.path})"))
-                status = max(status, EXIT_INPUT)
-                continue
-            if args.explain:
-                shown = explain(s, result, args.engine)
-            else:
-                shown = _json_line(result.to_json())
-            out.write(_printable(shown) + "\n")
-            mismatch = expectation_mismatch(s, result)
-            if mismatch:
-                err.write(_line(f"rolecall: expectation not met for {_label(s, source)}: {'; '.join(mismatch)}"))
-                status = max(status, EXIT_FINDING)
+        try:
+            status = max(status, _decide_stream(iter_scenarios(stream, source), source, engine, args, out, err))
+        finally:
+            if stream is not stdin:
+                stream.close()
+    return status
+
+
+def _decide_stream(items: Iterable[Scenario | InputError], source: str, engine: Callable[[Scenario], Result],
+                   args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Decide each scenario as it is read: one result per good record, one error line per bad one
+    (named by its line), in constant memory."""
+    status = EXIT_OK
+    for s in items:
+        if isinstance(s, InputError):
+            err.write(_line(f"rolecall: bad input: {s.message} (at {s.path}{_field_help(s.path)})"))
+            status = max(status, EXIT_INPUT)
+            continue
+        try:
+            result = engine(s)
+            if result.decision == "allowed" and args.engine == "model":
+                result = result._replace(reasons=granting_reasons(s))
+        except InputError as exc:  # UndecidableError included: fail closed, never an Allow
+            err.write(_line(f"rolecall: cannot decide {_label(s, source)}: {exc.message} (at {exc.path})"))
+            status = max(status, EXIT_INPUT)
+            continue
+        if args.explain:
+            shown = explain(s, result, args.engine)
+        else:
+            shown = _json_line(result.to_json())
+        out.write(_printable(shown) + "\n")
+        mismatch = expectation_mismatch(s, result)
+        if mismatch:
+            err.write(_line(f"rolecall: expectation not met for {_label(s, source)}: {'; '.join(mismatch)}"))
+            status = max(status, EXIT_FINDING)
     return status
 
 

@@ -21,6 +21,7 @@ from .scenario import (
     Semantics,
     canonical_document,
     dump_scenario,
+    iter_scenarios,
     load_scenario,
     load_scenarios_text,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "decide",
     "dump_policy",
     "dump_scenario",
+    "iter_scenarios",
     "expectation_mismatch",
     "load_scenario",
     "load_scenarios_text",

@@ -19,9 +19,9 @@ import copy
 import json
 import re
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, TextIO
 
 from .arn import (
     FederatedUser,
@@ -49,6 +49,8 @@ __all__ = [
     "Semantics",
     "canonical_document",
     "dump_scenario",
+    "MAX_SCENARIO_CHARS",
+    "iter_scenarios",
     "load_scenario",
     "load_scenarios_text",
 ]
@@ -679,6 +681,109 @@ def load_scenarios_text(text: str, source: str = "<input>") -> list[Scenario]:
             raise InputError(f"{source}:{lineno}: JSON nested too deeply", "$") from None
         out.append(_load_located(item, source, lineno))
     return out
+
+
+#: The longest scenario the readers take (characters): far beyond any real one (IAM's largest
+#: policies are a few kilobytes), short enough that an endless input (``/dev/zero``) is refused at
+#: once instead of read whole.
+MAX_SCENARIO_CHARS = 4 * 1024 * 1024
+
+
+def iter_scenarios(stream: TextIO, source: str = "<input>") -> Iterator[Scenario | InputError]:
+    """Scenarios as they are read, in constant memory: JSON Lines (one scenario per line) or one JSON
+    document over several lines. Yields each scenario, or an :class:`InputError` for a record that
+    is not one (naming the source, the line and the JSON path), and goes on with the next line; an
+    empty input, a record longer than :data:`MAX_SCENARIO_CHARS`, text that is not UTF-8 or a
+    document that is not JSON ends the input with its error. JSON Lines is recognised by its first
+    line being JSON."""
+    try:
+        yield from _iter_scenarios(stream, source)
+    except UnicodeDecodeError as exc:
+        yield InputError(f"{source}: not UTF-8 text ({exc.reason})", "$")
+
+
+def _iter_scenarios(stream: TextIO, source: str) -> Iterator[Scenario | InputError]:
+    lineno, first = _next_line(stream)
+    while first is not None and not first.strip():
+        lineno, first = _next_line(stream, lineno)
+    if first is None:
+        yield InputError(f"{source}: no scenario in input", "$")
+        return
+    if len(first) > MAX_SCENARIO_CHARS:
+        yield _too_long(source, lineno)
+        return
+    try:
+        doc = load_json(first)
+    except ValueError:
+        yield from _document(first, stream, source, lineno)
+        return
+    except RecursionError:
+        doc = _NESTED
+    line: str | None = first
+    while line is not None:
+        if line.strip():
+            yield _record(line, source, lineno) if doc is None else _located(doc, source, lineno)
+        doc = None
+        lineno, line = _next_line(stream, lineno)
+        if line is not None and len(line) > MAX_SCENARIO_CHARS:
+            yield _too_long(source, lineno)
+            return
+
+
+_NESTED = object()
+
+
+def _next_line(stream: TextIO, lineno: int = 0) -> tuple[int, str | None]:
+    line = stream.readline(MAX_SCENARIO_CHARS + 1)
+    return lineno + 1, (line if line else None)
+
+
+def _too_long(source: str, lineno: int) -> InputError:
+    return InputError(f"{source}:{lineno}: a record longer than {MAX_SCENARIO_CHARS:,} characters is not a "
+                      "scenario; the rest of this input is not read", "$")
+
+
+def _record(line: str, source: str, lineno: int) -> Scenario | InputError:
+    try:
+        doc = load_json(line)
+    except ValueError as exc:
+        return InputError(f"{source}:{lineno}: not JSON: {exc}", "$")
+    except RecursionError:
+        return InputError(f"{source}:{lineno}: JSON nested too deeply", "$")
+    return _located(doc, source, lineno)
+
+
+def _located(doc: Any, source: str, lineno: int) -> Scenario | InputError:
+    if doc is _NESTED:
+        return InputError(f"{source}:{lineno}: JSON nested too deeply", "$")
+    try:
+        return _load_located(doc, source, lineno)
+    except InputError as exc:
+        return exc
+
+
+def _document(first: str, stream: TextIO, source: str, lineno: int) -> Iterator[Scenario | InputError]:
+    """One JSON document over several lines (read up to :data:`MAX_SCENARIO_CHARS`)."""
+    text = first + stream.read(MAX_SCENARIO_CHARS + 1 - len(first))
+    if len(text) > MAX_SCENARIO_CHARS:
+        yield InputError(f"{source}: a document longer than {MAX_SCENARIO_CHARS:,} characters is not a scenario",
+                         "$")
+        return
+    try:
+        doc = load_json(text)
+    except json.JSONDecodeError as exc:  # the line of the fault, counted from the document's first line
+        yield InputError(f"{source}:{lineno + exc.lineno - 1}: not JSON: {exc.msg} (column {exc.colno})", "$")
+        return
+    except ValueError as exc:
+        yield InputError(f"{source}:{lineno}: not JSON: {exc}", "$")
+        return
+    except RecursionError:
+        yield InputError(f"{source}: JSON nested too deeply", "$")
+        return
+    try:
+        yield load_scenario(doc)
+    except InputError as exc:
+        yield InputError(f"{source}: {exc.message}", exc.path)
 
 
 def _load_located(doc: Any, source: str, lineno: int | None) -> Scenario:

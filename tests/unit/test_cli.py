@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from rolecall.conformance.cli import main
 from tests.conftest import EXAMPLES, SPEC_SCENARIOS
 
@@ -80,7 +82,7 @@ def test_bad_input_exits_2_with_one_line(tmp_path: Path) -> None:
     good = json.dumps(json.loads(next(EXAMPLES.glob("*.json")).read_text()))
     f.write_text(good + "\n" + '{"caller": {}, "role": {}, "request": {}, "extra": 1}\n')
     code, out, err = run(["decide", str(f)])
-    assert code == 2 and out == ""
+    assert code == 2 and json.loads(out)["decision"] == "allowed"  # the good line is decided
     assert err.count("\n") == 1 and f"{f}:2" in err and "$.extra" in err and "Traceback" not in err
 
 
@@ -127,3 +129,70 @@ def test_allowed_results_name_the_granting_statements() -> None:
     reasons = json.loads(out)["reasons"]
     assert {"policy": "role trust policy", "statement": 0, "effect": "Allow", "principal_class": "account"} in reasons
     assert {"policy": "identity-based policy", "statement": 0, "effect": "Allow", "policy_index": 0} in reasons
+
+
+def _bounded(argv: list[str], stdin: bytes = b"", memory: int = 1 << 30) -> subprocess.CompletedProcess[bytes]:
+    """``rolecall`` in a child process with a memory limit (address space) and a time limit: the
+    harness's guard against an input read whole or forever, not a timing assertion."""
+    import resource
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+
+    return subprocess.run([sys.executable, "-m", "rolecall.conformance.cli", *argv], input=stdin,
+                          capture_output=True, timeout=120, preexec_fn=limit, check=False)
+
+
+def test_an_endless_input_is_refused_without_reading_it_whole() -> None:
+    done = _bounded(["decide", "/dev/zero"])
+    assert done.returncode == 2, done.stderr
+    err = done.stderr.decode()
+    assert err.count("\n") == 1 and "longer than" in err and "Traceback" not in err
+
+
+def test_a_syntax_error_names_its_line_in_a_document(tmp_path: Path) -> None:
+    doc = json.loads((SPEC_SCENARIOS / "03-account-trust-identity-allows.json").read_text())
+    text = json.dumps(doc, indent=2).splitlines()
+    text[20] = text[20] + " oops"
+    path = tmp_path / "pretty.json"
+    path.write_text("\n".join(text) + "\n")
+    code, out, err = run(["decide", str(path)])
+    assert code == 2 and out == "" and f"{path}:21: not JSON" in err
+
+
+def test_json_lines_stream_one_result_per_good_line() -> None:
+    good = json.dumps(json.loads((SPEC_SCENARIOS / "03-account-trust-identity-allows.json").read_text()))
+    lines = [good, "{not json", good, json.dumps({"caller": 1}), good]
+    code, out, err = run(["decide", "-"], stdin="\n".join(lines) + "\n")
+    assert code == 2
+    assert len(out.splitlines()) == 3
+    assert [ln.split(":")[1] for ln in err.splitlines()] == [" bad input", " bad input"]
+    assert "<stdin>:2:" in err and "<stdin>:4:" in err
+
+
+@pytest.mark.slow
+def test_json_lines_run_in_constant_memory() -> None:
+    """Peak memory does not grow with the number of lines (10,000 lines against 1,000): each result is
+    written as its line is read."""
+    doc = json.loads((SPEC_SCENARIOS / "03-account-trust-identity-allows.json").read_text())
+
+    def lines(n: int) -> str:  # each line another scenario (its own id and session name)
+        out = []
+        for i in range(n):
+            doc["id"], doc["request"]["role_session_name"] = f"line-{i}", f"s{i}"
+            out.append(json.dumps(doc) + "\n")
+        return "".join(out)
+
+    script = (
+        "import resource, sys\n"
+        "from rolecall.conformance.cli import main\n"
+        "with open('/dev/null', 'w') as sink:\n"
+        "    main(['decide', '-'], stdin=sys.stdin, stdout=sink, stderr=sink)\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+    )
+    peaks = []
+    for n in (1_000, 10_000):
+        done = subprocess.run([sys.executable, "-c", script], input=lines(n), capture_output=True,
+                              text=True, timeout=600, check=True)
+        peaks.append(int(done.stdout.strip().splitlines()[-1]))
+    assert peaks[1] - peaks[0] < 20_000, peaks  # KiB: far from what 9,000 more scenarios held at once take
