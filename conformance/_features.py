@@ -250,5 +250,35 @@ def validation(draw: st.DrawFn, c: Conformance) -> Doc:
 
 
 def organizations(c: Conformance) -> st.SearchStrategy[Doc]:
-    """Scenarios inside an organization (SCP and RCP chains)."""
-    return c.scenarios().filter(lambda d: "organization" in d)
+    """Scenarios inside an organization (SCP and RCP chains), and allowed calls made from the
+    management account under an SCP chain that allows nothing: SCPs never bind the management
+    account's principals (docs/semantics.md R7; ORG-SCP), a point the free scenarios reach only by
+    chance. Shrinks towards the drawn scenario."""
+    inside = c.scenarios().filter(lambda d: "organization" in d)
+    management = (
+        c.scenarios(decision="allowed", caller_kinds=("user", "role-session"))
+        .filter(lambda d: "organization" not in d)
+        .map(_called_from_management)
+    )
+    return st.one_of(inside, management)
+
+
+#: An SCP that allows nothing and denies everything: were it to bind the caller, nothing would be allowed.
+_DENY_ALL = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*"}]}
+
+
+def _called_from_management(doc: Doc) -> Doc:
+    """The same scenario, its caller's account now the management account of an organization whose
+    SCP chain for that account denies everything (the role's account, if another, a member)."""
+    out = copy.deepcopy(doc)
+    caller_account = str(out["caller"]["arn"]).split(":")[4]
+    role_account = str(out["role"]["arn"]).split(":")[4]
+    out["organization"] = {
+        "id": "o-a1b2c3d4e5",
+        "management_account": caller_account,
+        "members": [role_account] if role_account != caller_account else [],
+        "scps": {caller_account: [[copy.deepcopy(_DENY_ALL)]]},
+    }
+    out.get("context", {}).pop("aws:PrincipalOrgID", None)  # the loader derives it for an account in an org
+    out.get("context", {}).pop("aws:ResourceOrgID", None)
+    return out

@@ -128,6 +128,14 @@ class Conformance:
         self.test_examples = 0
         """examples run by the current property (see :meth:`start_test`)"""
 
+    @property
+    def version_note(self) -> str | None:
+        """When the expectations were written for another version of the target: what to say."""
+        written, running = self.expectations.version, str(self.target.version)
+        if not written or not running or written == running:
+            return None
+        return f"expectations written for {self.target.name} {written}; this is {self.target.name} {running}"
+
     # ------------------------------------------------------------------ strategies
 
     def caller_kinds(self) -> tuple[str, ...]:

@@ -199,11 +199,21 @@ def _state(config: pytest.Config) -> _State:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
-    if config.getoption("hypothesis_profile", None) in ("dev", "ci", "nightly"):
+    chosen = config.getoption("hypothesis_profile", None)
+    if chosen in ("dev", "ci", "nightly"):
         # rolecall's profiles (strategies.register_profiles), registered before Hypothesis loads one
         from rolecall.strategies import register_profiles
 
         register_profiles()
+    elif chosen is None and not os.environ.get("HYPOTHESIS_PROFILE") and _wants_conformance(config):
+        # a conformance run told no profile runs the ci profile (derandomized, no deadline), as
+        # `rolecall conformance` does, never Hypothesis's defaults (a 200 ms deadline, random draws)
+        from hypothesis import settings
+
+        from rolecall.strategies import register_profiles
+
+        register_profiles()
+        settings.load_profile("ci")
     config.addinivalue_line("markers", "rolecall_feature(name): the conformance feature a property checks")
     config.addinivalue_line("markers", "rolecall_needs(*capabilities): target capabilities a property needs")
     _state(config)
@@ -243,7 +253,12 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     if state._target is None and not _wants_conformance(config):
         return []
     t = state.target
-    return [f"rolecall: target {t.name} {t.version} ({len(t.capabilities)} capabilities)"]
+    lines = [f"rolecall: target {t.name} {t.version} ({len(t.capabilities)} capabilities)"]
+    written = state.expectations.version
+    if written and str(t.version) and written != str(t.version):
+        lines.append(f"rolecall: expectations written for {t.name} {written}; this is {t.name} {t.version}: "
+                     "entries that no longer reproduce are reported as fixed in this version")
+    return lines
 
 
 def _wants_conformance(config: pytest.Config) -> bool:
@@ -419,9 +434,34 @@ def _rolecall_version() -> str:
 
 
 def _profile() -> str:
+    """The name of the loaded Hypothesis profile."""
     from hypothesis import settings
 
+    current = getattr(settings, "get_current_profile_name", None)  # Hypothesis 6.120 and later
+    if current is not None:
+        return str(current())
     return str(getattr(settings(), "_current_profile", None) or os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+def _verdict(report: dict[str, Any], state: _State) -> list[str]:
+    """The plain last words of a run: how many known ways the target diverges, how many new; and,
+    against another version than the expectations', which entries it no longer has."""
+    t, s, e = report["target"], report["summary"], report["expectations"]
+    replayed: dict[str, str] = e.get("replayed", {})
+    fixed = sorted(k for k, v in replayed.items() if v == "fixed")
+    out = []
+    written = state.expectations.version
+    other_version = bool(written and t["version"] and written != t["version"])
+    if other_version:
+        out.append(f"the expectations were written for {t['name']} {written}; this is {t['name']} {t['version']}"
+                   + (f": fixed in {t['version']}: {', '.join(fixed)}" if fixed else ": every entry still holds"))
+    known = (e["entries"] - len(fixed)) if replayed else s["known_divergences"]
+    new = s["new_divergences"]
+    errors = sum(1 for d in report["divergences"] if d.get("facts", {}).get("target") == "target-error")
+    out.append(f"{t['name']} {t['version']} diverges from AWS in {known} known way{'s' if known != 1 else ''}; "
+               f"{new} new" + (f" ({errors} of them target errors)" if errors else "")
+               + ("." if new == 0 else ": see the report."))
+    return out
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
@@ -449,6 +489,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     s = report["summary"]
     tr.write_line(f"examples {s['examples']}, new divergences {s['new_divergences']}, known divergences "
                   f"{s['known_divergences']}, expectations fixed {s['expectations_fixed']}")
+    for line in _verdict(report, state):
+        tr.write_line(line)
     paths = getattr(state, "report_paths", None)
     if paths:
         tr.write_line(f"report: {paths[0]}  matrix: {paths[1]}")

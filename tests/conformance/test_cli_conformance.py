@@ -151,3 +151,39 @@ def test_conformance_unknown_target_module_is_a_usage_error(tmp_path: Path) -> N
     assert "no.such.module:thing" in output and "cannot import" in output
     assert "Traceback" not in output
     assert not (tmp_path / "out" / "report.json").exists()
+
+
+def test_the_run_ends_with_a_plain_verdict(tmp_path: Path) -> None:
+    done = _conformance(tmp_path, "--target", "model", "--profile", "dev", "-q", "--report", str(tmp_path / "out"),
+                        "-k", "same_account")
+    assert done.returncode == 0, done.stdout + done.stderr
+    version = json.loads((tmp_path / "out" / "report.json").read_text())["target"]["version"]
+    assert f"model {version} diverges from AWS in 0 known ways; 0 new." in done.stdout
+
+
+def _expectations_file(tmp_path: Path, version: str) -> Path:
+    """One entry the model target cannot reproduce (it agrees with the model everywhere)."""
+    from rolecall.conformance.expectations import Expectation, Expectations
+
+    scenario = json.loads(Path(EXAMPLE).read_text())
+    scenario.pop("id", None)
+    entry = Expectation("same-account-1", "same-account", "an old emulator's mistake", {
+        "aspect": "decision", "accounts": "same", "model": "allowed", "target": "implicitDeny"}, scenario)
+    path = tmp_path / "model.toml"
+    path.write_text(Expectations("model", version, [entry]).dump(), encoding="utf-8")
+    return path
+
+
+def test_another_version_reports_what_it_fixed(tmp_path: Path) -> None:
+    """Expectations made for another version of the target: said at the top and at the end, and an
+    entry that no longer reproduces is reported as fixed in this version, without failing the run."""
+    path = _expectations_file(tmp_path, "0.0.1")
+    done = _conformance(tmp_path, "--target", "model", "--profile", "dev", "--report", str(tmp_path / "out"),
+                        "--expectations", str(path), "-k", "expectation")
+    assert done.returncode == 0, done.stdout + done.stderr
+    version = json.loads((tmp_path / "out" / "report.json").read_text())["target"]["version"]
+    assert f"expectations written for model 0.0.1; this is model {version}" in done.stdout  # the header
+    assert f"fixed in {version}: same-account-1" in done.stdout  # the end
+    same = _conformance(tmp_path, "--target", "model", "--profile", "dev", "--report", str(tmp_path / "out2"),
+                        "--expectations", str(_expectations_file(tmp_path, version)), "-k", "expectation")
+    assert same.returncode == 1 and "no longer diverges" in same.stdout  # the same version: strict

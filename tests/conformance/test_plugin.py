@@ -95,3 +95,20 @@ def test_enforcement_probe_stops_a_target_that_allows_everything(tmp_path: Path)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     row = json.loads((report / "report.json").read_text())["features"]["principals"]
     assert row["failed"] == 1 and 1 <= row["first_new_at"] <= row["examples"]
+
+
+def test_the_plugin_route_runs_the_ci_profile_unless_told(tmp_path: Path) -> None:
+    """`pytest --pyargs rolecall.conformance` with no profile runs the ci profile (300 derandomized
+    examples per property, no deadline), as `rolecall conformance` does, not Hypothesis's defaults."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HYPOTHESIS_", "PYTEST_", "ROLECALL_"))}
+    report = tmp_path / "report"
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "--pyargs", "rolecall.conformance", "-p", "no:cacheprovider", "-c",
+         os.devnull, "--rootdir", str(tmp_path), "--rolecall-target", "model", "--rolecall-report", str(report),
+         "-k", "same_account"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    data = json.loads((report / "report.json").read_text())
+    assert data["features"]["same-account"]["examples"] == 300
+    assert data["profile"] == "ci"
