@@ -16,8 +16,13 @@ construct: never a pass).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
-from collections.abc import Callable
+import math
+import os
+import signal
+import threading
+from collections.abc import Callable, Iterator
 from typing import Any, TextIO
 
 from rolecall.model import InputError, Policy, PolicyKind, RolecallError, Semantics, parse_policy_text
@@ -175,14 +180,57 @@ def _semantics(items: list[str]) -> Semantics:
 # =========================================================================== running
 
 
+@contextlib.contextmanager
+def _interruptible() -> Iterator[None]:
+    """Ctrl-C ends a query at once, wherever it is. Python runs its SIGINT handler only between
+    bytecodes, and one call into Z3 (simplifying a large policy's terms) can take seconds; so the
+    signal is also written to a pipe (``signal.set_wakeup_fd``), whose reader thread interrupts
+    Z3's context: the call returns, and the pending KeyboardInterrupt ends the command (exit 130,
+    "rolecall: interrupted", never an answer). A check Z3 itself interrupts says so
+    (``stop_if_interrupted``)."""
+    if threading.current_thread() is not threading.main_thread():  # pragma: no cover - tests call main()
+        yield
+        return
+    import z3
+
+    read, write = os.pipe()
+    os.set_blocking(write, False)
+    previous = signal.set_wakeup_fd(write, warn_on_full_buffer=False)
+    done = threading.Event()
+
+    def watch() -> None:
+        while os.read(read, 1) and not done.is_set():
+            z3.main_ctx().interrupt()
+
+    watcher = threading.Thread(target=watch, name="rolecall-interrupt", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        done.set()
+        signal.set_wakeup_fd(previous)
+        os.close(write)  # the reader sees the end of the pipe and stops
+        watcher.join(timeout=1)
+        os.close(read)
+
+
+#: The longest --timeout taken (a day): a query's budget, not a way to wait forever.
+_MAX_TIMEOUT_S = 86_400
+
+
 def run_solver_command(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+    with _interruptible():
+        return _run_solver_command(args, out, err, stdin)
+
+
+def _run_solver_command(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
     from rolecall.model.solver import queries as q
 
     try:
         semantics = _semantics(args.semantics)
-        timeout_ms = int(args.timeout * 1000)
-        if timeout_ms <= 0:
-            raise InputError("--timeout must be positive", "--timeout")
+        if not math.isfinite(args.timeout) or not 0 < args.timeout <= _MAX_TIMEOUT_S:
+            raise InputError(f"--timeout takes seconds, more than 0 and at most {_MAX_TIMEOUT_S}", "--timeout")
+        timeout_ms = max(1, int(args.timeout * 1000))
         common: dict[str, Any] = {"role_arn": args.role_arn, "semantics": semantics, "timeout_ms": timeout_ms}
         if hasattr(args, "caller_arn"):
             common["caller_arn"] = args.caller_arn

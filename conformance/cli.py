@@ -246,6 +246,16 @@ def _decide_stream(items: Iterable[Scenario | InputError], source: str, engine: 
     return status
 
 
+def _ignore_further_interrupts() -> None:
+    """After the first Ctrl-C, the way out is not interrupted again (a second one during clean-up
+    printed tracebacks from Z3's object finalizers)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def main(
     argv: Sequence[str] | None = None,
     *,
@@ -272,6 +282,7 @@ def main(
     except SystemExit as exc:  # argparse: --help, --version, usage errors
         return int(exc.code or 0) if isinstance(exc.code, int) or exc.code is None else EXIT_INPUT
     except KeyboardInterrupt:
+        _ignore_further_interrupts()
         err.write("rolecall: interrupted\n")
         return 130
     except BrokenPipeError:

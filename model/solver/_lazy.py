@@ -34,11 +34,20 @@ from dataclasses import dataclass
 
 import z3
 
-__all__ = ["LazyStrings"]
+__all__ = ["LazyStrings", "stop_if_interrupted"]
 
 _CONNECTIVES = frozenset({z3.Z3_OP_AND, z3.Z3_OP_OR, z3.Z3_OP_NOT, z3.Z3_OP_IMPLIES, z3.Z3_OP_XOR})
 #: Budget of one group's string check, at most (the query's deadline may cut it shorter).
 _GROUP_BUDGET_MS = 2_000
+
+
+def stop_if_interrupted(solver: z3.Solver) -> None:
+    """Z3 answers a check interrupted by SIGINT (Ctrl-C) with ``unknown``, "interrupted from
+    keyboard", having taken the signal for itself: raise it as :class:`KeyboardInterrupt`, so that
+    the query ends there instead of going on to its next stage (or a second signal being needed).
+    Every check of the solver's stages passes through here."""
+    if "interrupted" in solver.reason_unknown():
+        raise KeyboardInterrupt
 
 
 @dataclass
@@ -98,6 +107,7 @@ class LazyStrings:
             if verdict == z3.unsat:
                 return "unsat", None
             if verdict != z3.sat:
+                stop_if_interrupted(self.solver)
                 return "unknown", None
             outcome = self._refine(self.solver.model(), relevant, deadline)
             if outcome is None:
@@ -161,6 +171,7 @@ class LazyStrings:
         if verdict == z3.sat:
             return s.model()
         if verdict == z3.unknown:
+            stop_if_interrupted(s)
             return None
         self.solver.add(z3.Or(*[negations[c.get_id()] for c in s.unsat_core()]))
         return True

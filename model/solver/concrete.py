@@ -28,6 +28,7 @@ from ..decide import (
 )
 from ..policy import PolicyKind
 from ..scenario import Scenario
+from ._lazy import stop_if_interrupted
 from .encode import (
     ACTIONS,
     CREDENTIALS,
@@ -139,7 +140,8 @@ def solve_outcome(enc: Encoding, where: str = "$") -> int:
     err, outcome = z3.Bool("err"), z3.Int("outcome")
     solver.add(err == enc.err, outcome == enc.outcome)
     verdict = solver.check()
-    if verdict != z3.sat:  # pragma: no cover - closed terms are always satisfiable
+    if verdict != z3.sat:
+        stop_if_interrupted(solver)  # Ctrl-C, not an answer
         raise RuntimeError(f"the solver could not evaluate a concrete decision ({verdict}: {solver.reason_unknown()})")
     m = solver.model()
     if z3.is_true(m.eval(err, model_completion=True)):

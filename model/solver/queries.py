@@ -43,7 +43,7 @@ from ..arn import is_account_id, parse_caller_arn, parse_role_arn
 from ..errors import InputError, RolecallError
 from ..policy import Policy, PolicyKind, parse_policy, remembering_parses
 from ..scenario import Semantics, load_scenario
-from ._lazy import LazyStrings
+from ._lazy import LazyStrings, stop_if_interrupted
 from ._universe import Assignment, Frame, PooledModel, Universe, entry_fields
 from .decode import decode
 from .encode import ACTIONS, SERVICE, Unsupported, World, encode, entry_classes
@@ -304,6 +304,7 @@ def _outcome(solver: z3.Solver, verdict: z3.CheckSatResult) -> tuple[str, z3.Mod
         return "sat", solver.model()
     if verdict == z3.unsat:
         return "unsat", ""
+    stop_if_interrupted(solver)
     reason = solver.reason_unknown()
     return ("timeout", "timeout") if "timeout" in reason or "canceled" in reason else ("unknown", reason)
 
@@ -384,6 +385,7 @@ class _Query:
         solver.add(*self.universe.constraints, *goal, *[self._lazy.string(i) == v for i, v in values.items()])
         if solver.check() == z3.sat:
             return "sat", solver.model()
+        stop_if_interrupted(solver)
         return "unknown", ""
 
     def solve(self, *goal: z3.BoolRef) -> tuple[str, Assignment | str]:

@@ -795,3 +795,45 @@ def test_solver_engine_explain() -> None:
     assert "denied by: the role trust policy, on sts:AssumeRole" in out
     code, out, _ = run(["decide", "--engine", "model", "--explain", *map(str, allowed)])
     assert code == 0 and "solver engine" not in out and "Allow in the role trust policy" in out
+
+
+# =========================================================================== interruption
+
+def _large_trust(tmp_path: Path) -> str:
+    """300 statements, each with conditions: a query on it runs for many seconds."""
+    statements = [
+        stmt(account(f"{100000000000 + i:012d}"),
+             {"StringLike": {"sts:ExternalId": f"ext-{i}-*"},
+              "ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::*:role/team-{i}/*"}})
+        for i in range(300)
+    ]
+    return write(tmp_path, "large.json", trust(*statements))
+
+
+@pytest.mark.parametrize("argv", [["who-can-assume"], ["check-equivalent", "SAME"], ["check-no-public-access"]])
+def test_ctrl_c_ends_a_query_at_once_and_never_as_a_proof(tmp_path: Path, argv: list[str]) -> None:
+    """SIGINT while the query runs (inside a long Z3 call or a check): "rolecall: interrupted", exit
+    130, nothing on standard output, no traceback. (Once, who-can-assume ignored five SIGINTs and
+    check-equivalent interrupted printed PROVED.) The child's time limit is the harness's guard."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    path = _large_trust(tmp_path)
+    command = [argv[0], path, *([path] if argv[1:] == ["SAME"] else []), "--timeout", "120"]
+    child = subprocess.Popen([sys.executable, "-m", "rolecall.conformance.cli", *command], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    time.sleep(1.5)
+    assert child.poll() is None, child.communicate()  # still at work: the signal interrupts a running query
+    child.send_signal(signal.SIGINT)
+    out, err = child.communicate(timeout=30)
+    assert child.returncode == 130, (out, err)
+    assert out == "" and err == "rolecall: interrupted\n"
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "1e308", "0", "-1"])
+def test_a_timeout_outside_its_range_is_bad_input(tmp_path: Path, value: str) -> None:
+    code, out, err = run(["check-no-public-access", write(tmp_path, "t.json", trust(stmt(account(PARTNER)))),
+                          "--timeout", value])
+    assert (code, out) == (2, "") and err.startswith("rolecall: bad input: --timeout") and err.count("\n") == 1
