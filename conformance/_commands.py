@@ -28,6 +28,8 @@ from typing import TextIO
 
 from rolecall.model import InputError, load_scenarios_text
 
+from ._files import write_atomic
+
 __all__ = ["add_commands", "conformance", "replay"]
 
 EXIT_OK, EXIT_FINDING, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
@@ -229,7 +231,7 @@ def write_matrix(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.output == "-":
         out.write(text)
     else:
-        Path(args.output).write_text(text, encoding="utf-8")
+        write_atomic(args.output, text)
         out.write(f"rolecall: wrote {args.output} ({len(reports)} report(s))\n")
     return EXIT_OK
 

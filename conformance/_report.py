@@ -24,6 +24,7 @@ from typing import Any
 
 from rolecall import model
 
+from ._files import write_atomic
 from ._world import Plan, Unsupported, plan
 from .expectations import Expectations
 
@@ -47,7 +48,7 @@ DEFAULT_COMMAND = "rolecall conformance --target TARGET (or pytest --rolecall-ta
 
 _TEST_KEYS = ("passed", "failed", "skipped", "error")
 _COUNT_KEYS = ("examples", "agreed", "known", "unsupported")
-_REPLAY_RANK = {"holds": 0, "fixed": 1, "changed": 2}
+_REPLAY_RANK = {"holds": 0, "fixed": 1, "changed": 2, "target-error": 3}
 
 
 class ReportError(ValueError):
@@ -232,11 +233,11 @@ def write_report(directory: Path, report: dict[str, Any], others: Iterable[str |
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     json_path = directory / "report.json"
-    json_path.write_text(json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_atomic(json_path, json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
     here = json_path.resolve()
     other_paths = [Path(p) for p in others if Path(p).resolve() != here]
     md_path = directory / "CONFORMANCE.md"
-    md_path.write_text(matrix([report, *load_reports(other_paths)], command=command), encoding="utf-8")
+    write_atomic(md_path, matrix([report, *load_reports(other_paths)], command=command))
     return json_path, md_path
 
 

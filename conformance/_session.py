@@ -216,7 +216,8 @@ class Conformance:
 
     def replay(self, entry: Expectation) -> tuple[str, Divergence | None]:
         """Replay a pinned counterexample: ``holds`` (it still diverges as its signature says),
-        ``fixed`` (the target now agrees) or ``changed`` (it diverges another way)."""
+        ``fixed`` (the target now agrees), ``changed`` (it diverges another way) or ``target-error``
+        (the target failed: the entry is neither confirmed nor disproved)."""
         found, _, _, _ = self.run(entry.counterexample, entry.feature, (entry.aspect,))
         status = "fixed"
         hit = None
@@ -225,7 +226,7 @@ class Conformance:
                 status, hit = "holds", d
                 d.expectation = entry.id
                 break
-            status, hit = "changed", d
+            status, hit = ("target-error" if d.facts.get("target") == "target-error" else "changed"), d
         self.replayed[entry.id] = status
         return status, hit
 

@@ -298,18 +298,18 @@ def _replayable(scenario: dict[str, Any], decision: str, label: str) -> dict[str
 
 
 def _save(path: str, payload: Any) -> None:
-    try:
-        with open(path, "w", encoding="utf-8") as fh:
-            json.dump(payload, fh, ensure_ascii=False, indent=2)
-            fh.write("\n")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot write ({exc.strerror})", "--save") from None
+    _write(path, json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
 
 
 def _save_lines(path: str, scenarios: list[Any]) -> None:
+    _write(path, "".join(json.dumps(doc, ensure_ascii=False) + "\n" for doc in scenarios))
+
+
+def _write(path: str, text: str) -> None:
+    from ._files import write_atomic
+
     try:
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.writelines(json.dumps(doc, ensure_ascii=False) + "\n" for doc in scenarios)
+        write_atomic(path, text)
     except OSError as exc:
         raise InputError(f"{path}: cannot write ({exc.strerror})", "--save") from None
 

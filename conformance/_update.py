@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ._files import write_atomic
 from .expectations import Expectation, Expectations, signature_of
 from .targets.base import TargetProtocol
 
@@ -16,7 +17,9 @@ def update_expectations(exp: Expectations, report: dict[str, Any], target: Targe
     from its facts; one entry per signature, whichever property found it), drop the entries whose
     pinned counterexample no longer diverges as they say (``fixed`` or ``changed``), keep the
     reasons and links of the others; write the file."""
-    kept = [e for e in exp.entries if report["expectations"]["replayed"].get(e.id, "holds") == "holds"]
+    # an entry whose replay met a target error is kept: the target failed, the entry was not disproved
+    kept = [e for e in exp.entries
+            if report["expectations"]["replayed"].get(e.id, "holds") in ("holds", "target-error")]
     ids = {e.id for e in kept}
     signatures = {repr(sorted(e.signature.items())) for e in kept}
     for d in report["divergences"]:
@@ -36,5 +39,5 @@ def update_expectations(exp: Expectations, report: dict[str, Any], target: Targe
     path = exp.path or Path(f"{target.name}.toml")
     out = Expectations(target=target.name, version=target.version, entries=kept, path=path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(out.dump(), encoding="utf-8")
+    write_atomic(path, out.dump())
     return path

@@ -26,6 +26,10 @@ def test_expectation_still_holds(rolecall: Conformance, rolecall_expectation: Ex
     if status == "fixed":
         pytest.fail(f"expectation {e.id} ({e.reason}) no longer diverges: the target now agrees with AWS on its "
                     "counterexample; run `rolecall conformance --update-expectations` to drop it")
+    if status == "target-error":
+        assert d is not None
+        pytest.fail(f"expectation {e.id} could not be replayed: the target failed ({d.difference.detail}); the "
+                    "entry is kept, neither confirmed nor disproved")
     if status == "changed":
         assert d is not None
         pytest.fail(f"expectation {e.id} ({e.reason}) now diverges differently: {d.difference.detail}; facts "

@@ -1,0 +1,49 @@
+"""Writing the files a user keeps, atomically (private).
+
+Reports, matrices, expectations files and saved counterexamples are data to protect: a crash, a
+full disk or a killed process in the middle of a write must leave the old file whole, never a
+truncated one (an expectations file cut from 496 KB to 100 KB made the next run fail). Each file is
+written to a temporary file in the same folder, flushed to disk, then renamed over the target,
+which POSIX makes atomic. A path that names a device or a pipe (``/dev/null``) is written in
+place: renaming over it would replace the device.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+__all__ = ["write_atomic"]
+
+
+def write_atomic(path: str | Path, text: str) -> None:
+    """Replace ``path``'s content with ``text`` (UTF-8) in one step; on any failure the old file
+    stays as it was and the temporary file is removed."""
+    target = Path(path)
+    if target.exists() and not target.is_file():
+        if target.is_dir():
+            raise IsADirectoryError(21, "Is a directory", str(target))
+        with target.open("w", encoding="utf-8") as fh:  # a device or a pipe (/dev/null, /dev/stdout): never replaced
+            fh.write(text)
+        return
+    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if target.exists():
+            os.chmod(temporary, target.stat().st_mode & 0o777)
+        else:
+            os.chmod(temporary, 0o666 & ~_umask())
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
