@@ -120,9 +120,61 @@ def _exit(code: int) -> int:
     return {0: EXIT_OK, 1: EXIT_FINDING, 4: EXIT_INPUT, 5: EXIT_INPUT}.get(int(code), EXIT_INTERNAL)
 
 
+def _writable_folder(path: Path) -> str | None:
+    """Why a report folder cannot be used, or ``None``."""
+    if path.exists():
+        if not path.is_dir():
+            return f"--report {path}: not a folder (report.json and CONFORMANCE.md are written into a folder)"
+        if not os.access(path, os.W_OK | os.X_OK):
+            return f"--report {path}: cannot write into this folder"
+        return None
+    parent = path.parent if str(path.parent) else Path(".")
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        return f"--report {path}: cannot create this folder (no write access to {parent})"
+    return None
+
+
+def check_paths(args: argparse.Namespace) -> str | None:
+    """Every path the user gave, checked before any property runs (a bad one used to be found after
+    the whole suite, or to mean "no expectations"): the problem in one line, or ``None``."""
+    from .expectations import Expectations, ExpectationsError
+
+    problem = _writable_folder(Path(args.report))
+    if problem:
+        return problem
+    if args.expectations:
+        path = Path(args.expectations)
+        if not path.exists():
+            if not args.update_expectations:
+                return f"--expectations {path}: no such file (give --update-expectations to create it)"
+            if not path.parent.is_dir() or not os.access(path.parent, os.W_OK | os.X_OK):
+                return f"--expectations {path}: cannot create it (no write access to {path.parent})"
+        elif not path.is_file():
+            return f"--expectations {path}: not a file"
+        else:
+            try:
+                Expectations.load(path, args.target)
+            except ExpectationsError as exc:
+                return f"--expectations {exc}"
+    if getattr(args, "accounts", None):
+        accounts = Path(args.accounts)
+        if not accounts.is_file():
+            return f"--accounts {accounts}: " + ("not a file" if accounts.exists() else "no such file")
+        if not os.access(accounts, os.R_OK):
+            return f"--accounts {accounts}: cannot read it"
+    return None
+
+
 def conformance(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Run the suite (see the module docstring)."""
     import pytest
+
+    problem = check_paths(args)
+    if problem:
+        err.write(f"rolecall: bad input: {problem}\n")
+        return EXIT_INPUT
 
     with tempfile.TemporaryDirectory(prefix="rolecall-cache-") as cache:
         base = _pytest_args(args, cache)

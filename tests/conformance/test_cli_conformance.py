@@ -187,3 +187,38 @@ def test_another_version_reports_what_it_fixed(tmp_path: Path) -> None:
     same = _conformance(tmp_path, "--target", "model", "--profile", "dev", "--report", str(tmp_path / "out2"),
                         "--expectations", str(_expectations_file(tmp_path, version)), "-k", "expectation")
     assert same.returncode == 1 and "no longer diverges" in same.stdout  # the same version: strict
+
+
+def _bad_paths(tmp_path: Path) -> dict[str, tuple[list[str], str]]:
+    existing = tmp_path / "a-file"
+    existing.write_text("x")
+    malformed = tmp_path / "malformed.toml"
+    malformed.write_text('target = "moto"\n[[divergence]\nid = 1\n')
+    binary = tmp_path / "binary.toml"
+    binary.write_bytes(b"\xff\xfe\x00\x01")
+    empty_signature = tmp_path / "empty.toml"
+    empty_signature.write_text('target = "model"\n[[divergence]]\nid = "x"\nfeature = "f"\nreason = "r"\n'
+                               'counterexample = "{}"\nsignature = {}\n')
+    return {
+        "report-is-a-file": (["--report", str(existing)], "not a folder"),
+        "report-is-dev-null": (["--report", "/dev/null"], "not a folder"),
+        "expectations-missing": (["--expectations", str(tmp_path / "mistyped.toml")], "no such file"),
+        "expectations-folder": (["--expectations", str(tmp_path)], "not a file"),
+        "expectations-malformed": (["--expectations", str(malformed)], "line 2"),
+        "expectations-binary": (["--expectations", str(binary)], str(binary)),
+        "expectations-empty-signature": (["--expectations", str(empty_signature)], "non-empty table"),
+        "accounts-missing": (["--accounts", str(tmp_path / "nope.json")], "no such file"),
+    }
+
+
+@pytest.mark.parametrize("case", ["report-is-a-file", "report-is-dev-null", "expectations-missing",
+                                  "expectations-folder", "expectations-malformed", "expectations-binary",
+                                  "expectations-empty-signature", "accounts-missing"])
+def test_bad_paths_are_refused_before_any_property_runs(tmp_path: Path, case: str) -> None:
+    argv, needle = _bad_paths(tmp_path)[case]
+    done = _conformance(tmp_path, "--target", "model", "--profile", "dev", *(
+        argv if "--report" in argv else ["--report", str(tmp_path / "out"), *argv]))
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stdout == "" and done.stderr.count("\n") == 1 and done.stderr.startswith("rolecall: bad input: ")
+    assert needle in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "out").exists()
