@@ -207,7 +207,7 @@ def replay(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) ->
     from ._session import Conformance
     from ._world import Unsupported
     from .expectations import Expectations
-    from .targets import TargetError, TargetUnavailable, load_target
+    from .targets import TargetConfigurationError, TargetError, TargetUnavailable, load_target
 
     try:
         if args.scenario == "-":
@@ -225,9 +225,12 @@ def replay(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) ->
     try:
         target = load_target(args.target, endpoint_url=args.endpoint_url, accounts=args.accounts)
         target.start()
+    except TargetConfigurationError as exc:
+        err.write(f"rolecall: bad input: {exc}\n")
+        return EXIT_INPUT
     except TargetUnavailable as exc:
         err.write(f"rolecall: {exc}\n")
-        return EXIT_INPUT if "needs" in str(exc) or "unknown target" in str(exc) else EXIT_INTERNAL
+        return EXIT_INTERNAL
     except TargetError as exc:
         err.write(f"rolecall: target {args.target} failed to start: {exc}\n")
         return EXIT_INTERNAL

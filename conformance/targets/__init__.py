@@ -15,13 +15,22 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from .base import Capability, Outcome, Target, TargetError, TargetProtocol, TargetUnavailable
+from .base import (
+    Capability,
+    Outcome,
+    Target,
+    TargetConfigurationError,
+    TargetError,
+    TargetProtocol,
+    TargetUnavailable,
+)
 
 __all__ = [
     "BUILTIN",
     "Capability",
     "Outcome",
     "Target",
+    "TargetConfigurationError",
     "TargetError",
     "TargetProtocol",
     "TargetUnavailable",
@@ -35,7 +44,7 @@ def load_target(spec: str, *, endpoint_url: str | None = None, accounts: str | N
                 worker: str | None = None) -> TargetProtocol:
     """The target named by ``spec`` (a built-in name or ``package.module:object``), not started.
 
-    Raises :class:`TargetUnavailable` with a message naming the problem.
+    Raises :class:`TargetConfigurationError` (bad input: exit 2) naming the problem in what was given.
     """
     if spec == "model":
         from .model import ModelTarget
@@ -57,34 +66,42 @@ def load_target(spec: str, *, endpoint_url: str | None = None, accounts: str | N
         from .endpoint import EndpointTarget
 
         if not endpoint_url:
-            raise TargetUnavailable("target 'endpoint' needs an endpoint URL (--endpoint-url; pytest: "
+            raise TargetConfigurationError("target 'endpoint' needs an endpoint URL (--endpoint-url; pytest: "
                                     "--rolecall-endpoint-url or ROLECALL_ENDPOINT_URL)")
         if not accounts:
-            raise TargetUnavailable("target 'endpoint' needs an accounts file (--accounts FILE; pytest: "
+            raise TargetConfigurationError("target 'endpoint' needs an accounts file (--accounts FILE; pytest: "
                                     "--rolecall-accounts or ROLECALL_ACCOUNTS)")
         return EndpointTarget(endpoint_url, accounts)
     if ":" not in spec:
-        raise TargetUnavailable(
+        raise TargetConfigurationError(
             f"unknown target {spec!r}: use one of {', '.join(BUILTIN)} or an import path package.module:object"
         )
     module_name, _, attr = spec.partition(":")
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
-        raise TargetUnavailable(f"target {spec!r}: cannot import {module_name!r} ({exc})") from None
+        raise TargetConfigurationError(f"target {spec!r}: cannot import {module_name!r} ({exc})") from None
+    except SystemExit as exc:  # a module that calls sys.exit() on import
+        raise TargetConfigurationError(f"target {spec!r}: importing {module_name!r} called sys.exit({exc.code})") \
+            from None
+    except Exception as exc:  # the user's module failed on import: their input, told in one line
+        raise TargetConfigurationError(
+            f"target {spec!r}: importing {module_name!r} failed: {type(exc).__name__}: {exc}") from None
     obj: Any = module
     for part in attr.split("."):
         if not hasattr(obj, part):
-            raise TargetUnavailable(f"target {spec!r}: {module_name!r} has no attribute {attr!r}")
+            raise TargetConfigurationError(f"target {spec!r}: {module_name!r} has no attribute {attr!r}")
         obj = getattr(obj, part)
     if isinstance(obj, type) or (not isinstance(obj, TargetProtocol) and callable(obj)):
         try:
             obj = obj()
         except Exception as exc:
-            raise TargetUnavailable(f"target {spec!r}: building it failed: {type(exc).__name__}: {exc}") from None
+            raise TargetConfigurationError(
+                f"target {spec!r}: building it failed: {type(exc).__name__}: {exc}") from None
     if not isinstance(obj, TargetProtocol):
         missing = [m for m in ("name", "version", "capabilities", "start", "stop", "prepare", "run")
                    if not hasattr(obj, m)]
-        raise TargetUnavailable(f"target {spec!r} does not follow the target protocol: missing {', '.join(missing)}"
-                                " (see conformance/targets/base.py)")
+        raise TargetConfigurationError(
+            f"target {spec!r} does not follow the target protocol: missing {', '.join(missing)}"
+            " (see docs/targets.md)")
     return obj

@@ -43,7 +43,15 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
-__all__ = ["Capability", "Outcome", "Target", "TargetError", "TargetProtocol", "TargetUnavailable"]
+__all__ = [
+    "Capability",
+    "Outcome",
+    "Target",
+    "TargetConfigurationError",
+    "TargetError",
+    "TargetProtocol",
+    "TargetUnavailable",
+]
 
 
 class Capability(StrEnum):
@@ -126,6 +134,12 @@ class TargetError(Exception):
 
 class TargetUnavailable(TargetError):
     """The target cannot be used at all (cannot start, enforcement off, bad configuration)."""
+
+
+class TargetConfigurationError(TargetUnavailable):
+    """What the user gave to name or reach the target is wrong: an unknown target or import path,
+    a module that fails to import, a missing or malformed accounts file, an endpoint URL that is not
+    one. Bad input (exit 2), not a failure of the target (exit 3)."""
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ has, and the suite can act in them only with credentials someone gives it. The
     Shown in reports; default ``endpoint`` and ``unknown``.
 
 Any other key, anywhere, is an error: the file is validated when the target is
-built, and every fault is reported as :class:`TargetUnavailable` with the file
+built, and every fault is reported as :class:`TargetConfigurationError` with the file
 and the JSON path (``accounts.json: $.accounts.111111111111.secret_access_key:
 missing``).
 
@@ -80,7 +80,15 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from .._world import ACCOUNT_ID, Plan, Unsupported, plan
 from ._aws import ApiProvisioner, AwsApi, Creds, outcome_of_error
-from .base import API_PROVISIONABLE, Capability, Outcome, Target, TargetError, TargetUnavailable
+from .base import (
+    API_PROVISIONABLE,
+    Capability,
+    Outcome,
+    Target,
+    TargetConfigurationError,
+    TargetError,
+    TargetUnavailable,
+)
 
 __all__ = ["DEFAULT_CAPABILITIES", "EndpointTarget", "load_accounts_file"]
 
@@ -135,24 +143,26 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 def load_accounts_file(path: str) -> AccountsFile:
     """Read and validate an accounts file (format: the module docstring).
 
-    Raises :class:`TargetUnavailable` naming the file and the JSON path of the first fault.
+    Raises :class:`TargetConfigurationError` naming the file and the JSON path of the first fault.
     """
 
-    def fail(where: str, what: str) -> TargetUnavailable:
-        return TargetUnavailable(f"{path}: {where}: {what}")
+    def fail(where: str, what: str) -> TargetConfigurationError:
+        return TargetConfigurationError(f"{path}: {where}: {what}")
 
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
-        raise TargetUnavailable(f"{path}: cannot read the accounts file: {exc.strerror or exc}") from None
+        raise TargetConfigurationError(f"{path}: cannot read the accounts file: {exc.strerror or exc}") from None
     except UnicodeDecodeError as exc:
-        raise TargetUnavailable(f"{path}: not UTF-8 text: {exc.reason} at byte {exc.start}") from None
+        raise TargetConfigurationError(f"{path}: not UTF-8 text: {exc.reason} at byte {exc.start}") from None
     try:
         data = json.loads(text, object_pairs_hook=_no_duplicates)
     except json.JSONDecodeError as exc:
-        raise TargetUnavailable(f"{path}: not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+        raise TargetConfigurationError(f"{path}: not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     except ValueError as exc:  # a duplicate key
-        raise TargetUnavailable(f"{path}: {exc}") from None
+        raise TargetConfigurationError(f"{path}: {exc}") from None
+    except RecursionError:
+        raise TargetConfigurationError(f"{path}: not an accounts file: JSON nested too deeply") from None
 
     def obj(value: Any, where: str, allowed: frozenset[str]) -> dict[str, Any]:
         if not isinstance(value, dict):
@@ -256,15 +266,30 @@ def _principal(arn: str) -> tuple[str, str] | None:
 # ---------------------------------------------------------------------------------------------- the target
 
 
+def _checked_url(url: str) -> str:
+    """An emulator's URL: ``http://`` or ``https://`` and a host (``file:///etc/passwd`` and ``http://[::1``
+    are bad input, said in one line)."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a port that is not one
+    except ValueError as exc:
+        raise TargetConfigurationError(f"--endpoint-url {url!r}: not a URL ({exc})") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise TargetConfigurationError(f"--endpoint-url {url!r}: an emulator's URL is http:// or https:// and a host")
+    return url
+
+
 class EndpointTarget(Target):
     """Any emulator at ``endpoint_url``, acting in its accounts with the credentials of ``accounts_path``.
 
-    Built from the file (validated at once: :class:`TargetUnavailable` on any fault); :meth:`start`
+    Built from the file (validated at once: :class:`TargetConfigurationError` on any fault); :meth:`start`
     checks that the endpoint answers and that each account's credentials belong to that account.
     """
 
     def __init__(self, endpoint_url: str, accounts_path: str) -> None:
-        self.endpoint_url = endpoint_url
+        self.endpoint_url = _checked_url(endpoint_url)
         self.file = load_accounts_file(accounts_path)
         self.name = self.file.name
         self.version = self.file.version

@@ -222,3 +222,27 @@ def test_bad_paths_are_refused_before_any_property_runs(tmp_path: Path, case: st
     assert done.stdout == "" and done.stderr.count("\n") == 1 and done.stderr.startswith("rolecall: bad input: ")
     assert needle in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(("argv", "needle"), [
+    (["--target", "endpoint", "--endpoint-url", "file:///etc/passwd", "--accounts", "ACCOUNTS"], "http:// or https://"),
+    (["--target", "endpoint", "--endpoint-url", "http://[::1", "--accounts", "ACCOUNTS"], "not a URL"),
+    (["--target", "endpoint", "--endpoint-url", "http://127.0.0.1:9", "--accounts", "DEEP"], "nested too deeply"),
+    (["--target", "endpoint", "--endpoint-url", "http://127.0.0.1:9", "--accounts", "DUPLICATE"], "duplicate key"),
+    (["--target", "rolecall_raises:T"], "RuntimeError: boom"),
+    (["--target", "rolecall_exits:T"], "sys.exit(7)"),
+], ids=["file-url", "broken-url", "deep-accounts", "duplicate-key-accounts", "module-raises", "module-exits"])
+def test_what_names_a_target_is_bad_input_in_one_line(tmp_path: Path, argv: list[str], needle: str) -> None:
+    (tmp_path / "rolecall_raises.py").write_text('raise RuntimeError("boom")\n')
+    (tmp_path / "rolecall_exits.py").write_text("import sys\nsys.exit(7)\n")
+    (tmp_path / "dup.json").write_text('{"accounts": {}, "accounts": {}}')
+    (tmp_path / "deep.json").write_text('{"accounts": ' + "[" * 5000 + "]" * 5000 + "}")
+    files = {"ACCOUNTS": "dup.json", "DEEP": "deep.json", "DUPLICATE": "dup.json"}
+    argv = [str(tmp_path / files[a]) if a in files else a for a in argv]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ROLECALL_", "PYTEST_"))}
+    env["PYTHONPATH"] = str(tmp_path)
+    done = subprocess.run([sys.executable, "-m", "rolecall.conformance.cli", "replay", *argv, EXAMPLE], cwd=tmp_path,
+                          env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr.startswith("rolecall: bad input: ") and done.stderr.count("\n") == 1
+    assert needle in done.stderr
