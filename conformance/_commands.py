@@ -45,22 +45,45 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
         "divergence or an expectation that no longer holds, 2 bad usage, 3 the target failed.",
     )
     _target_options(c)
-    c.add_argument("--report", metavar="DIR", default="rolecall-report",
-                   help="where to write report.json and CONFORMANCE.md (default: rolecall-report)")
-    c.add_argument("--profile", choices=("dev", "ci", "nightly"), default="ci",
-                   help="Hypothesis profile: examples per property (dev 50, ci 300, nightly 5000; default ci)")
+    c.add_argument(
+        "--report",
+        metavar="DIR",
+        default="rolecall-report",
+        help="where to write report.json and CONFORMANCE.md (default: rolecall-report)",
+    )
+    c.add_argument(
+        "--profile",
+        choices=("dev", "ci", "nightly"),
+        default="ci",
+        help="Hypothesis profile: examples per property (dev 50, ci 300, nightly 5000; default ci)",
+    )
     c.add_argument("--expectations", metavar="FILE", help="expectations file (default: the built-in one)")
-    c.add_argument("--update-expectations", action="store_true",
-                   help="rewrite the expectations file from the run (new divergences pinned, fixed ones dropped)")
-    c.add_argument("--variant-rounds", type=int, default=2, metavar="N",
-                   help="with --update-expectations: rounds in which tagged variants of a known class count as new "
-                   "(default 2; later rounds add new classes only)")
+    c.add_argument(
+        "--update-expectations",
+        action="store_true",
+        help="rewrite the expectations file from the run (new divergences pinned, fixed ones dropped)",
+    )
+    c.add_argument(
+        "--variant-rounds",
+        type=int,
+        default=2,
+        metavar="N",
+        help="with --update-expectations: rounds in which tagged variants of a known class count as new "
+        "(default 2; later rounds add new classes only)",
+    )
     c.add_argument("-k", dest="keyword", metavar="EXPR", help="only the properties matching EXPR (pytest -k)")
-    c.add_argument("-x", "--exitfirst", action="store_true",
-                   help="stop at the first property that finds a new divergence (pytest -x)")
-    c.add_argument("--no-probe", action="store_true",
-                   help="skip the enforcement probe that stops the run (exit 3) when an obviously refused "
-                   "AssumeRole is allowed; every property then runs and reports what the target does not enforce")
+    c.add_argument(
+        "-x",
+        "--exitfirst",
+        action="store_true",
+        help="stop at the first property that finds a new divergence (pytest -x)",
+    )
+    c.add_argument(
+        "--no-probe",
+        action="store_true",
+        help="skip the enforcement probe that stops the run (exit 3) when an obviously refused "
+        "AssumeRole is allowed; every property then runs and reports what the target does not enforce",
+    )
     c.add_argument("-n", dest="workers", metavar="N", help="run on N pytest-xdist workers ('auto' for one per core)")
     c.add_argument("-q", "--quiet", action="store_true", help="less output")
     r = sub.add_parser(
@@ -83,9 +106,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
 
 
 def _target_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--target", default="moto",
-                   help="model, solver, moto (default), moto-server, moto-server-http, endpoint, or "
-                        "package.module:object")
+    p.add_argument(
+        "--target",
+        default="moto",
+        help="model, solver, moto (default), moto-server, moto-server-http, endpoint, or package.module:object",
+    )
     p.add_argument("--endpoint-url", metavar="URL", help="the emulator's URL (target endpoint)")
     p.add_argument("--accounts", metavar="FILE", help="accounts file with credentials per account (target endpoint)")
 
@@ -95,14 +120,36 @@ def _plugin_installed() -> bool:
 
 
 def _pytest_args(args: argparse.Namespace, cache_dir: str) -> list[str]:
-    argv = [str(HERE), "--rolecall-target", args.target, "--hypothesis-profile", args.profile,
-            "--rolecall-report", args.report, "-o", f"cache_dir={cache_dir}", "-p", "no:randomly",
-            "--rootdir", str(HERE), "-c", os.devnull, "-o", "consider_namespace_packages=true",
-            "-W", "ignore::pytest.PytestAssertRewriteWarning"]
+    argv = [
+        str(HERE),
+        "--rolecall-target",
+        args.target,
+        "--hypothesis-profile",
+        args.profile,
+        "--rolecall-report",
+        args.report,
+        "-o",
+        f"cache_dir={cache_dir}",
+        "-p",
+        "no:randomly",
+        "--rootdir",
+        str(HERE),
+        "-c",
+        os.devnull,
+        "-o",
+        "consider_namespace_packages=true",
+        "-W",
+        "ignore::pytest.PytestAssertRewriteWarning",
+    ]
     if not _plugin_installed():
         argv += ["-p", "rolecall.conformance.plugin"]
-    for opt, value in (("--rolecall-endpoint-url", args.endpoint_url), ("--rolecall-accounts", args.accounts),
-                       ("--rolecall-expectations", args.expectations), ("-k", args.keyword), ("-n", args.workers)):
+    for opt, value in (
+        ("--rolecall-endpoint-url", args.endpoint_url),
+        ("--rolecall-accounts", args.accounts),
+        ("--rolecall-expectations", args.expectations),
+        ("-k", args.keyword),
+        ("-n", args.workers),
+    ):
         if value:
             argv += [opt, value]
     if args.exitfirst:
@@ -190,8 +237,10 @@ def conformance(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             more = ["--rolecall-update-variants"] if variants else []
             if rounds > 1:
                 more += ["--last-failed", "--last-failed-no-failures", "none"]
-                out.write(f"rolecall: update round {rounds} ({'variants' if variants else 'classes'}): rerunning "
-                          "the properties that found a new divergence\n")
+                out.write(
+                    f"rolecall: update round {rounds} ({'variants' if variants else 'classes'}): rerunning "
+                    "the properties that found a new divergence\n"
+                )
                 out.flush()
             code = _exit(pytest.main([*base, *update, *more]))
         if code != EXIT_OK:
@@ -252,10 +301,19 @@ def replay(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) ->
             crashed = any(d.facts.get("target") == "target-error" for d in found)
             status = max(status, EXIT_INTERNAL if crashed else EXIT_FINDING if found else EXIT_OK)
             if args.json:
-                out.write(json.dumps({"id": doc.get("id"), "target": f"{target.name} {target.version}",
-                                      "model": c.last_unmap(expected.to_json()),
-                                      "outcome": c.last_unmap(dict(outcome.result)),
-                                      "differences": [vars(d.difference) for d in found]}, ensure_ascii=False) + "\n")
+                out.write(
+                    json.dumps(
+                        {
+                            "id": doc.get("id"),
+                            "target": f"{target.name} {target.version}",
+                            "model": c.last_unmap(expected.to_json()),
+                            "outcome": c.last_unmap(dict(outcome.result)),
+                            "differences": [vars(d.difference) for d in found],
+                        },
+                        ensure_ascii=False,
+                    )
+                    + "\n"
+                )
                 continue
             out.write(f"{label} on {target.name} {target.version}\n")
             want, got = c.last_unmap(expected.to_json()), c.last_unmap(dict(outcome.result))

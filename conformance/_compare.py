@@ -52,9 +52,7 @@ class Difference:
     detail: str
 
 
-def compare(
-    expected: model.Result, outcome: Outcome, aspects: Iterable[str], session_name: str
-) -> list[Difference]:
+def compare(expected: model.Result, outcome: Outcome, aspects: Iterable[str], session_name: str) -> list[Difference]:
     """The differences between the model's result and the target's outcome on ``aspects``."""
     aspects = set(aspects) | {"decision"}
     want, got = expected.to_json(), dict(outcome.result)
@@ -65,11 +63,23 @@ def compare(
     out: list[Difference] = []
     told = got.get("decision")
     if mc == "denied" and told in ("explicitDeny", "implicitDeny") and told != want["decision"]:
-        out.append(Difference("decision", want["decision"], got["decision"],
-                              f"the model says {want['decision']}, the target's message says {got['decision']}"))
+        out.append(
+            Difference(
+                "decision",
+                want["decision"],
+                got["decision"],
+                f"the model says {want['decision']}, the target's message says {got['decision']}",
+            )
+        )
     if mc == "denied" and "message" in aspects and got.get("message") != want.get("message"):
-        out.append(Difference("message", "AWS message", "other message",
-                              f"expected {want.get('message')!r}, got {got.get('message')!r}"))
+        out.append(
+            Difference(
+                "message",
+                "AWS message",
+                "other message",
+                f"expected {want.get('message')!r}, got {got.get('message')!r}",
+            )
+        )
     if mc == "allowed" and "response" in aspects:
         out += _response(expected, outcome, session_name)
     return out
@@ -181,8 +191,11 @@ def scenario_tags(doc: Mapping[str, Any]) -> set[str]:
                 if any(ch in v for ch in ".+()[]{}^$|\\"):
                     tags.add("regex-metacharacter")
     arn = str(caller.get("arn", ""))
-    if arn.count("/") > (2 if ":assumed-role/" in arn else 1) or caller.get("role_path", "/") != "/" \
-            or str(role.get("arn", "")).count("/") > 1:
+    if (
+        arn.count("/") > (2 if ":assumed-role/" in arn else 1)
+        or caller.get("role_path", "/") != "/"
+        or str(role.get("arn", "")).count("/") > 1
+    ):
         tags.add("path")
     tags.update(f"request:{k}" for k in request if k != "role_session_name")
     if role.get("exists") is False:

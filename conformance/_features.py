@@ -68,9 +68,9 @@ def _wild(value: str, how: int, at: int) -> str:
         return value
     i = at % len(tail)
     if how == 1:
-        tail = tail[:i] + "?" + tail[i + 1:]
+        tail = tail[:i] + "?" + tail[i + 1 :]
     elif how == 2:
-        tail = tail[:i] + "." + tail[i + 1:]
+        tail = tail[:i] + "." + tail[i + 1 :]
     elif how == 3:
         tail = tail[:i] + "*"
     elif how == 4:
@@ -108,22 +108,28 @@ def conditions(c: Conformance) -> st.SearchStrategy[Doc]:
 
 # Keys whose value the caller defines (R4, GKEYS): as written in policies, with the operators that test them.
 _CALLER_KEYS = {
-    "aws:principalarn": ("aws:PrincipalArn", ["ArnEquals", "ArnLike", "StringEquals", "StringLike",
-                                              "StringNotEquals", "ArnEqualsIfExists"]),
+    "aws:principalarn": (
+        "aws:PrincipalArn",
+        ["ArnEquals", "ArnLike", "StringEquals", "StringLike", "StringNotEquals", "ArnEqualsIfExists"],
+    ),
     "aws:username": ("aws:username", ["StringEquals", "StringLike", "StringEqualsIfExists", "Null"]),
     "aws:userid": ("aws:userid", ["StringEquals", "StringLike", "StringNotLike"]),
     "aws:principalaccount": ("aws:PrincipalAccount", ["StringEquals", "StringNotEquals"]),
     "aws:principaltype": ("aws:PrincipalType", ["StringEquals", "StringEqualsIgnoreCase"]),
-    "aws:multifactorauthpresent": ("aws:MultiFactorAuthPresent", ["Bool", "BoolIfExists", "Null",
-                                                                  "StringEquals"]),
+    "aws:multifactorauthpresent": ("aws:MultiFactorAuthPresent", ["Bool", "BoolIfExists", "Null", "StringEquals"]),
     # multi-valued request keys, absent when the request sends no tags (COND: ForAllValues holds on an absent key)
-    "aws:tagkeys": ("aws:TagKeys", ["ForAllValues:StringEquals", "ForAnyValue:StringEquals",
-                                    "ForAllValues:StringLike", "Null"]),
+    "aws:tagkeys": (
+        "aws:TagKeys",
+        ["ForAllValues:StringEquals", "ForAnyValue:StringEquals", "ForAllValues:StringLike", "Null"],
+    ),
     "sts:transitivetagkeys": ("sts:TransitiveTagKeys", ["ForAllValues:StringEquals", "ForAnyValue:StringLike"]),
 }
 _MULTI_VALUED = ("aws:tagkeys", "sts:transitivetagkeys")
-_VARIABLES = (("aws:principalaccount", "${aws:PrincipalAccount}"), ("aws:username", "${aws:username}"),
-              ("aws:userid", "${aws:userid}"))
+_VARIABLES = (
+    ("aws:principalaccount", "${aws:PrincipalAccount}"),
+    ("aws:username", "${aws:username}"),
+    ("aws:userid", "${aws:userid}"),
+)
 
 
 def _near_values(key: str, value: str | None, doc: Doc) -> list[str]:
@@ -175,8 +181,11 @@ def caller_conditions(draw: st.DrawFn, c: Conformance) -> Doc:
             if isinstance(part, str) and part and part in test:
                 test = test.replace(part, variable[1], 1)
     side = draw(st.sampled_from(["trust", "identity"]))
-    policy = doc["role"].get("trust_policy") if side == "trust" else next(
-        iter(doc["caller"].get("identity_policies") or []), None)
+    policy = (
+        doc["role"].get("trust_policy")
+        if side == "trust"
+        else next(iter(doc["caller"].get("identity_policies") or []), None)
+    )
     if isinstance(policy, dict):
         allows = [s for s in _statements(policy) if s.get("Effect") == "Allow"]
         if allows:
@@ -189,8 +198,11 @@ def caller_conditions(draw: st.DrawFn, c: Conformance) -> Doc:
 
 def boundaries(c: Conformance) -> st.SearchStrategy[Doc]:
     """Scenarios with a permissions boundary or a session policy (caller's session or request)."""
-    return c.scenarios().filter(lambda d: any(
-        d["caller"].get(k) for k in ("permissions_boundary", "session_policy")) or "policy" in d["request"])
+    return c.scenarios().filter(
+        lambda d: (
+            any(d["caller"].get(k) for k in ("permissions_boundary", "session_policy")) or "policy" in d["request"]
+        )
+    )
 
 
 @st.composite
@@ -201,8 +213,7 @@ def session_tags(draw: st.DrawFn, c: Conformance) -> Doc:
     req = doc["request"]
     what = draw(st.sampled_from(["tags", "source", "both"]))
     if what in ("tags", "both"):
-        keys = draw(st.lists(st.sampled_from(["project", "team", "cost-center"]), min_size=1, max_size=2,
-                             unique=True))
+        keys = draw(st.lists(st.sampled_from(["project", "team", "cost-center"]), min_size=1, max_size=2, unique=True))
         req["tags"] = [{"Key": k, "Value": draw(st.sampled_from(["x", "blue"]))} for k in keys]
         if draw(st.booleans()):
             req["transitive_tag_keys"] = keys[:1]

@@ -32,10 +32,27 @@ Doc = dict[str, Any]
 #: at most this many candidate runs per divergence (each one provisions and runs the scenario on the target)
 MAX_RUNS = 300
 
-_REQUEST_OPTIONAL = ("duration_seconds", "external_id", "policy", "policy_arns", "tags", "transitive_tag_keys",
-                     "source_identity", "serial_number", "token_code", "region")
-_CALLER_OPTIONAL = ("permissions_boundary", "session_policy", "tags", "transitive_tag_keys", "source_identity",
-                    "mfa", "credentials")
+_REQUEST_OPTIONAL = (
+    "duration_seconds",
+    "external_id",
+    "policy",
+    "policy_arns",
+    "tags",
+    "transitive_tag_keys",
+    "source_identity",
+    "serial_number",
+    "token_code",
+    "region",
+)
+_CALLER_OPTIONAL = (
+    "permissions_boundary",
+    "session_policy",
+    "tags",
+    "transitive_tag_keys",
+    "source_identity",
+    "mfa",
+    "credentials",
+)
 _ROLE_OPTIONAL = ("tags", "max_session_duration", "legacy_implicit_self_trust")
 
 
@@ -161,8 +178,11 @@ def scenario_size(doc: Doc) -> dict[str, int]:
             block = st.get("Condition") if isinstance(st, dict) else None
             if isinstance(block, dict):
                 conditions += sum(len(t) if isinstance(t, dict) else 1 for t in block.values())
-    return {"statements": statements, "conditions": conditions,
-            "accounts": len(set(ACCOUNT_ID.findall(json.dumps(doc))))}
+    return {
+        "statements": statements,
+        "conditions": conditions,
+        "accounts": len(set(ACCOUNT_ID.findall(json.dumps(doc)))),
+    }
 
 
 def _weight(doc: Doc) -> tuple[int, int, int]:

@@ -57,6 +57,7 @@ class ReportError(ValueError):
 
 # ---------------------------------------------------------------------------------------------- the data
 
+
 def merge_data(items: list[dict[str, Any]]) -> dict[str, Any]:
     """Merge :meth:`Conformance.data` dictionaries of several pytest-xdist workers into one.
 
@@ -87,8 +88,14 @@ def merge_data(items: list[dict[str, Any]]) -> dict[str, Any]:
             old = replayed.get(entry_id)
             if old is None or _REPLAY_RANK.get(status, 3) > _REPLAY_RANK.get(old, 3):
                 replayed[entry_id] = status
-    return {"counts": counts, "known_hits": known_hits, "known_examples": known_examples, "new": new,
-            "replayed": replayed, "first_new": first_new}
+    return {
+        "counts": counts,
+        "known_hits": known_hits,
+        "known_examples": known_examples,
+        "new": new,
+        "replayed": replayed,
+        "first_new": first_new,
+    }
 
 
 def _unique(values: Iterable[Any]) -> list[str]:
@@ -110,8 +117,9 @@ def _script_or_none(scenario: Mapping[str, Any], expected: dict[str, Any] | None
         return None  # a caller the emulators cannot be (service, root, federated…) or an invalid scenario
 
 
-def build_report(meta: dict[str, Any], tests: dict[str, Any], data: dict[str, Any],
-                 expectations: Expectations) -> dict[str, Any]:
+def build_report(
+    meta: dict[str, Any], tests: dict[str, Any], data: dict[str, Any], expectations: Expectations
+) -> dict[str, Any]:
     """The ``report.json`` structure of one run (format :data:`FORMAT`).
 
     ``meta`` holds ``rolecall_version``, ``target_name``, ``target_version``,
@@ -138,35 +146,55 @@ def build_report(meta: dict[str, Any], tests: dict[str, Any], data: dict[str, An
     known_hits: dict[str, int] = {k: int(v) for k, v in data.get("known_hits", {}).items()}
     divergences: list[dict[str, Any]] = []
     for d in data.get("new", []):
-        divergences.append({**d, "status": "new",
-                            "reproduce": _script_or_none(d["scenario"], d.get("model"), d.get("summary"))})
+        divergences.append(
+            {**d, "status": "new", "reproduce": _script_or_none(d["scenario"], d.get("model"), d.get("summary"))}
+        )
     for entry_id, d in sorted(data.get("known_examples", {}).items()):
-        divergences.append({**d, "status": "known", "expectation": d.get("expectation") or entry_id,
-                            "reproduce": _script_or_none(d["scenario"], d.get("model"), d.get("summary"))})
+        divergences.append(
+            {
+                **d,
+                "status": "known",
+                "expectation": d.get("expectation") or entry_id,
+                "reproduce": _script_or_none(d["scenario"], d.get("model"), d.get("summary")),
+            }
+        )
 
     known: list[dict[str, Any]] = []
     for e in expectations.entries:
-        known.append({
-            "id": e.id, "feature": e.feature, "reason": e.reason, "link": e.link, "signature": e.signature,
-            "hits": known_hits.get(e.id, 0), "replay": replayed.get(e.id), "counterexample": e.counterexample,
-            "reproduce": _script_or_none(e.counterexample, _expected_of(e.counterexample), f"{e.id}: {e.reason}"),
-        })
+        known.append(
+            {
+                "id": e.id,
+                "feature": e.feature,
+                "reason": e.reason,
+                "link": e.link,
+                "signature": e.signature,
+                "hits": known_hits.get(e.id, 0),
+                "replay": replayed.get(e.id),
+                "counterexample": e.counterexample,
+                "reproduce": _script_or_none(e.counterexample, _expected_of(e.counterexample), f"{e.id}: {e.reason}"),
+            }
+        )
 
     new_count = sum(1 for d in divergences if d["status"] == "new")
     summary = {k: sum(f[k] for f in features.values()) for k in _TEST_KEYS}
-    summary.update({
-        "new_divergences": new_count,
-        "known_divergences": sum(1 for k in known if k["hits"]),
-        "known_hits": sum(known_hits.values()),
-        "expectations_fixed": sum(1 for s in replayed.values() if s == "fixed"),
-        "examples": sum(f["examples"] for f in features.values()),
-    })
+    summary.update(
+        {
+            "new_divergences": new_count,
+            "known_divergences": sum(1 for k in known if k["hits"]),
+            "known_hits": sum(known_hits.values()),
+            "expectations_fixed": sum(1 for s in replayed.values() if s == "fixed"),
+            "examples": sum(f["examples"] for f in features.values()),
+        }
+    )
     started = datetime.datetime.fromtimestamp(float(meta["started"]), tz=datetime.UTC)
     return {
         "format": FORMAT,
         "rolecall_version": str(meta["rolecall_version"]),
-        "target": {"name": str(meta["target_name"]), "version": str(meta["target_version"]),
-                   "capabilities": sorted(str(c) for c in meta.get("capabilities", ()))},
+        "target": {
+            "name": str(meta["target_name"]),
+            "version": str(meta["target_version"]),
+            "capabilities": sorted(str(c) for c in meta.get("capabilities", ())),
+        },
         "profile": str(meta["profile"]),
         "started": started.isoformat(timespec="seconds"),
         "duration_seconds": round(float(meta["duration_seconds"]), 3),
@@ -202,6 +230,7 @@ def junit_properties(report: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 # ---------------------------------------------------------------------------------------------- files
 
+
 def load_reports(paths: Iterable[str | Path]) -> list[dict[str, Any]]:
     """Read report files, checking each is a rolecall conformance report of format :data:`FORMAT`."""
     out = []
@@ -212,7 +241,7 @@ def load_reports(paths: Iterable[str | Path]) -> list[dict[str, Any]]:
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise ReportError(f"{path}: cannot read a report ({exc})") from None
         if not isinstance(report, dict) or "format" not in report:
-            raise ReportError(f"{path}: not a rolecall conformance report (no \"format\")")
+            raise ReportError(f'{path}: not a rolecall conformance report (no "format")')
         if report["format"] != FORMAT:
             raise ReportError(f"{path}: unsupported report format {report['format']!r} (expected {FORMAT!r})")
         for key in ("target", "features", "divergences", "known", "summary"):
@@ -222,8 +251,9 @@ def load_reports(paths: Iterable[str | Path]) -> list[dict[str, Any]]:
     return out
 
 
-def write_report(directory: Path, report: dict[str, Any], others: Iterable[str | Path] = (),
-                 *, command: str = DEFAULT_COMMAND) -> tuple[Path, Path]:
+def write_report(
+    directory: Path, report: dict[str, Any], others: Iterable[str | Path] = (), *, command: str = DEFAULT_COMMAND
+) -> tuple[Path, Path]:
     """Write ``report.json`` and ``CONFORMANCE.md`` into ``directory`` (created if missing).
 
     The matrix has a column for this report and one for each other report file
@@ -242,6 +272,7 @@ def write_report(directory: Path, report: dict[str, Any], others: Iterable[str |
 
 
 # ---------------------------------------------------------------------------------------------- the matrix
+
 
 def _cell_text(text: str, limit: int = 80) -> str:
     text = " ".join(text.split()).replace("|", "\\|")
@@ -295,9 +326,11 @@ def matrix(reports: list[dict[str, Any]], *, command: str = DEFAULT_COMMAND) -> 
         lines.append(f"| {feature} | " + " | ".join(_cell(r, feature) for r in reports) + " |")
     for r in reports:
         lines += ["", f"## {_column(r)}", ""]
-        lines.append(f"rolecall {r.get('rolecall_version', '?')}, profile `{r.get('profile', '?')}`, "
-                     f"started {r.get('started', '?')}, {r.get('duration_seconds', 0):.1f} s, "
-                     f"Python {r.get('python', '?')} on {r.get('platform', '?')}.")
+        lines.append(
+            f"rolecall {r.get('rolecall_version', '?')}, profile `{r.get('profile', '?')}`, "
+            f"started {r.get('started', '?')}, {r.get('duration_seconds', 0):.1f} s, "
+            f"Python {r.get('python', '?')} on {r.get('platform', '?')}."
+        )
         caps = r["target"].get("capabilities", [])
         if caps:
             lines.append(f"Capabilities: {', '.join(caps)}.")
@@ -308,8 +341,10 @@ def matrix(reports: list[dict[str, Any]], *, command: str = DEFAULT_COMMAND) -> 
         for k in known:
             link = f" — [{k['link']}]({k['link']})" if k.get("link") else ""
             replay = f", replay {k['replay']}" if k.get("replay") else ""
-            lines.append(f"- `{k['id']}` ({k['feature']}): {_cell_text(str(k['reason']), 300)}{link} "
-                         f"(hits {k.get('hits', 0)}{replay})")
+            lines.append(
+                f"- `{k['id']}` ({k['feature']}): {_cell_text(str(k['reason']), 300)}{link} "
+                f"(hits {k.get('hits', 0)}{replay})"
+            )
         new = [d for d in r["divergences"] if d.get("status") == "new"]
         lines += ["", f"### New divergences ({len(new)})", ""]
         if not new:
@@ -331,10 +366,13 @@ def matrix(reports: list[dict[str, Any]], *, command: str = DEFAULT_COMMAND) -> 
             if i < len(new):
                 lines.append("")
         s = r["summary"]
-        lines += ["", f"**Totals**: {s['passed']} passed, {s['failed']} failed, {s['skipped']} skipped, "
-                      f"{s['error']} errors; {s['examples']} examples; {s['new_divergences']} new divergences, "
-                      f"{s['known_divergences']} known divergences hit, "
-                      f"{s['expectations_fixed']} expectations fixed."]
+        lines += [
+            "",
+            f"**Totals**: {s['passed']} passed, {s['failed']} failed, {s['skipped']} skipped, "
+            f"{s['error']} errors; {s['examples']} examples; {s['new_divergences']} new divergences, "
+            f"{s['known_divergences']} known divergences hit, "
+            f"{s['expectations_fixed']} expectations fixed.",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -403,7 +441,7 @@ def set_auth(unauthenticated):
         ActionAuthenticatorMixin.request_count = 0
 '''
 
-_SCRIPT_MAIN = '''
+_SCRIPT_MAIN = """
 
 def error_text(exc):
     err = exc.response.get("Error", {})
@@ -445,7 +483,7 @@ if __name__ == "__main__":
 
         with mock_aws():
             main()
-'''
+"""
 
 
 def _tags_literal(tags: Iterable[tuple[str, str]]) -> str:
@@ -462,8 +500,11 @@ def _provision_lines(p: Plan) -> tuple[list[str], list[str]]:
     c, r = p.caller, p.role
     consts: list[str] = []
     body: list[str] = []
-    consts.append("CALLER_POLICIES = [" + "".join(f"\n    {x!r}," for x in c.identity_policies)
-                  + ("\n]" if c.identity_policies else "]"))
+    consts.append(
+        "CALLER_POLICIES = ["
+        + "".join(f"\n    {x!r}," for x in c.identity_policies)
+        + ("\n]" if c.identity_policies else "]")
+    )
     if c.boundary is not None:
         consts.append(f"CALLER_BOUNDARY = {c.boundary!r}")
     if c.session_policy is not None:
@@ -475,19 +516,21 @@ def _provision_lines(p: Plan) -> tuple[list[str], list[str]]:
     tags = list(c.tags)
     if c.kind == "user":
         body.append(f"# the caller: IAM user arn:{c.partition}:iam::{c.account}:user{c.path}{c.name}")
-        body.append(f"iam = client(\"iam\", {c.account!r})")
+        body.append(f'iam = client("iam", {c.account!r})')
         kw = [("UserName", repr(c.name)), ("Path", repr(c.path))]
         if tags:
             kw.append(("Tags", _tags_literal(tags)))
         body.append(f"iam.create_user({_kwargs(kw)})")
         if c.boundary is not None:
-            body.append(f"boundary = iam.create_policy(PolicyName={c.name + '-boundary'!r}, "
-                        "PolicyDocument=CALLER_BOUNDARY)[\"Policy\"][\"Arn\"]")
+            body.append(
+                f"boundary = iam.create_policy(PolicyName={c.name + '-boundary'!r}, "
+                'PolicyDocument=CALLER_BOUNDARY)["Policy"]["Arn"]'
+            )
             body.append(f"iam.put_user_permissions_boundary(UserName={c.name!r}, PermissionsBoundary=boundary)")
         body.append("for i, doc in enumerate(CALLER_POLICIES):")
-        body.append(f"    iam.put_user_policy(UserName={c.name!r}, PolicyName=f\"p{{i}}\", PolicyDocument=doc)")
-        body.append(f"key = iam.create_access_key(UserName={c.name!r})[\"AccessKey\"]")
-        body.append("caller = (key[\"AccessKeyId\"], key[\"SecretAccessKey\"], None)")
+        body.append(f'    iam.put_user_policy(UserName={c.name!r}, PolicyName=f"p{{i}}", PolicyDocument=doc)')
+        body.append(f'key = iam.create_access_key(UserName={c.name!r})["AccessKey"]')
+        body.append('caller = (key["AccessKeyId"], key["SecretAccessKey"], None)')
     else:
         session = f"arn:{c.partition}:sts::{c.account}:assumed-role/{c.name}/{c.session_name}"
         if p.self_assume:
@@ -499,23 +542,42 @@ def _provision_lines(p: Plan) -> tuple[list[str], list[str]]:
             tags = tags or list(r.tags)
         else:
             body.append(f"# the caller: {session}, a session of role {c.role_arn}")
-            trust = json.dumps({"Version": "2012-10-17", "Statement": [{
-                "Effect": "Allow", "Principal": {"AWS": f"arn:{c.partition}:iam::{c.account}:root"},
-                "Action": ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"]}]}, separators=(",", ":"))
-            consts.insert(-2, f"# The caller's role trusts its own account (its session is created unauthenticated):\n"
-                              f"CALLER_ROLE_TRUST = {trust!r}")
-            kw = [("RoleName", repr(c.name)), ("Path", repr(c.path)), ("AssumeRolePolicyDocument", "CALLER_ROLE_TRUST"),
-                  ("MaxSessionDuration", "43200")]
-        body.append(f"iam = client(\"iam\", {c.account!r})")
+            trust = json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"AWS": f"arn:{c.partition}:iam::{c.account}:root"},
+                            "Action": ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"],
+                        }
+                    ],
+                },
+                separators=(",", ":"),
+            )
+            consts.insert(
+                -2,
+                f"# The caller's role trusts its own account (its session is created unauthenticated):\n"
+                f"CALLER_ROLE_TRUST = {trust!r}",
+            )
+            kw = [
+                ("RoleName", repr(c.name)),
+                ("Path", repr(c.path)),
+                ("AssumeRolePolicyDocument", "CALLER_ROLE_TRUST"),
+                ("MaxSessionDuration", "43200"),
+            ]
+        body.append(f'iam = client("iam", {c.account!r})')
         if tags:
             kw.append(("Tags", _tags_literal(tags)))
         if c.boundary is not None:
-            body.append(f"boundary = iam.create_policy(PolicyName={c.name + '-boundary'!r}, "
-                        "PolicyDocument=CALLER_BOUNDARY)[\"Policy\"][\"Arn\"]")
+            body.append(
+                f"boundary = iam.create_policy(PolicyName={c.name + '-boundary'!r}, "
+                'PolicyDocument=CALLER_BOUNDARY)["Policy"]["Arn"]'
+            )
             kw.append(("PermissionsBoundary", "boundary"))
         body.append(f"iam.create_role({_kwargs(kw)})")
         body.append("for i, doc in enumerate(CALLER_POLICIES):")
-        body.append(f"    iam.put_role_policy(RoleName={c.name!r}, PolicyName=f\"p{{i}}\", PolicyDocument=doc)")
+        body.append(f'    iam.put_role_policy(RoleName={c.name!r}, PolicyName=f"p{{i}}", PolicyDocument=doc)')
         skw = [("RoleArn", repr(c.role_arn)), ("RoleSessionName", repr(c.session_name))]
         if c.session_policy is not None:
             skw.append(("Policy", "CALLER_SESSION_POLICY"))
@@ -524,8 +586,8 @@ def _provision_lines(p: Plan) -> tuple[list[str], list[str]]:
             skw.append(("TransitiveTagKeys", repr(list(c.transitive_tag_keys))))
         if c.source_identity is not None:
             skw.append(("SourceIdentity", repr(c.source_identity)))
-        body.append(f"cred = client(\"sts\").assume_role({_kwargs(skw)})[\"Credentials\"]")
-        body.append("caller = (cred[\"AccessKeyId\"], cred[\"SecretAccessKey\"], cred[\"SessionToken\"])")
+        body.append(f'cred = client("sts").assume_role({_kwargs(skw)})["Credentials"]')
+        body.append('caller = (cred["AccessKeyId"], cred["SecretAccessKey"], cred["SessionToken"])')
 
     if p.self_assume:
         body.append("# the target role is the caller's role (created above)")
@@ -534,7 +596,7 @@ def _provision_lines(p: Plan) -> tuple[list[str], list[str]]:
     else:
         body.append(f"# the target role {r.arn}")
         if r.account != c.account:
-            body.append(f"iam = client(\"iam\", {r.account!r})")
+            body.append(f'iam = client("iam", {r.account!r})')
         kw = [("RoleName", repr(r.name)), ("Path", repr(r.path)), ("AssumeRolePolicyDocument", "TRUST_POLICY")]
         if r.max_session_duration is not None:
             kw.append(("MaxSessionDuration", repr(r.max_session_duration)))
@@ -545,8 +607,9 @@ def _provision_lines(p: Plan) -> tuple[list[str], list[str]]:
     return consts, body
 
 
-def reproduce_script(scenario: dict[str, Any], expected: dict[str, Any] | None = None,
-                     *, title: str | None = None) -> str:
+def reproduce_script(
+    scenario: dict[str, Any], expected: dict[str, Any] | None = None, *, title: str | None = None
+) -> str:
     """A standalone boto3 script that provisions ``scenario`` on moto and performs its AssumeRole.
 
     The script runs moto in-process (``mock_aws``) unless ``ENDPOINT_URL`` names
@@ -566,8 +629,11 @@ def reproduce_script(scenario: dict[str, Any], expected: dict[str, Any] | None =
     if expected is None and isinstance(scenario.get("expect"), dict):
         expected = dict(scenario["expect"])
     if expected is not None:
-        expected = {k: expected[k] for k in ("decision", "error_code", "denied_by", "action", "message")
-                    if expected.get(k) is not None}
+        expected = {
+            k: expected[k]
+            for k in ("decision", "error_code", "denied_by", "action", "message")
+            if expected.get(k) is not None
+        }
     title = " ".join(str(title or scenario.get("id") or "a scenario").split()).replace('"""', "'''")
     shown = json.dumps(scenario, indent=2, sort_keys=True).replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
     consts, body = _provision_lines(p)

@@ -27,7 +27,6 @@ from .targets.base import Capability, Outcome, TargetError, TargetProtocol
 __all__ = ["Conformance", "Divergence", "NewDivergence", "divergence_class"]
 
 
-
 @dataclass
 class Divergence:
     """A scenario on which the target and the model disagree, with everything a report needs."""
@@ -161,8 +160,9 @@ class Conformance:
         """A property starts: its examples are counted from zero (for :attr:`first_new`)."""
         self.test_examples = 0
 
-    def run(self, doc: dict[str, Any], feature: str, aspects: Iterable[str] = ("decision",)
-            ) -> tuple[list[Divergence], dict[str, Any], model.Result, Outcome]:
+    def run(
+        self, doc: dict[str, Any], feature: str, aspects: Iterable[str] = ("decision",)
+    ) -> tuple[list[Divergence], dict[str, Any], model.Result, Outcome]:
         """Adapt, prepare, decide, run, compare: the divergences (empty when the target agrees)."""
         adapted, removed = adapt(doc, self.target.capabilities)
         prepared = self.target.prepare(adapted)
@@ -184,11 +184,22 @@ class Conformance:
         for diff in diffs:
             scenario = dict(adapted)
             want = unmap(expected.to_json())
-            scenario["expect"] = {k: v for k, v in want.items()
-                                  if k in ("decision", "error_code", "denied_by", "action")}
+            scenario["expect"] = {
+                k: v for k, v in want.items() if k in ("decision", "error_code", "denied_by", "action")
+            }
             shown = Difference(diff.aspect, diff.model, diff.target, unmap(diff.detail))
-            found.append(Divergence(feature, scenario, prepared, want, unmap(_outcome_json(outcome)), shown,
-                                    facts(prepared, expected, diff), removed))
+            found.append(
+                Divergence(
+                    feature,
+                    scenario,
+                    prepared,
+                    want,
+                    unmap(_outcome_json(outcome)),
+                    shown,
+                    facts(prepared, expected, diff),
+                    removed,
+                )
+            )
         return found, adapted, expected, outcome
 
     def check(self, doc: dict[str, Any], feature: str, aspects: Iterable[str] = ("decision",)) -> None:
@@ -252,8 +263,9 @@ def unmapper(adapted: dict[str, Any], prepared: dict[str, Any]) -> Callable[[Any
     shown to people in the ids they wrote. Purely for display: the comparison used the prepared ids.
     """
     back: dict[str, str] = {}
-    for mine, theirs in zip(ACCOUNT_ID.findall(json.dumps(adapted)), ACCOUNT_ID.findall(json.dumps(prepared)),
-                            strict=False):
+    for mine, theirs in zip(
+        ACCOUNT_ID.findall(json.dumps(adapted)), ACCOUNT_ID.findall(json.dumps(prepared)), strict=False
+    ):
         if back.setdefault(theirs, mine) != mine:
             return lambda v: v  # not a pure renaming: show the prepared ids
     if all(k == v for k, v in back.items()):

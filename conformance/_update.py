@@ -18,8 +18,9 @@ def update_expectations(exp: Expectations, report: dict[str, Any], target: Targe
     pinned counterexample no longer diverges as they say (``fixed`` or ``changed``), keep the
     reasons and links of the others; write the file."""
     # an entry whose replay met a target error is kept: the target failed, the entry was not disproved
-    kept = [e for e in exp.entries
-            if report["expectations"]["replayed"].get(e.id, "holds") in ("holds", "target-error")]
+    kept = [
+        e for e in exp.entries if report["expectations"]["replayed"].get(e.id, "holds") in ("holds", "target-error")
+    ]
     ids = {e.id for e in kept}
     signatures = {repr(sorted(e.signature.items())) for e in kept}
     for d in report["divergences"]:

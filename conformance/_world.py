@@ -31,8 +31,16 @@ from rolecall.model.arn import IamUser, RoleSession
 from .targets.base import Capability
 
 __all__ = [
-    "ACCOUNT_ID", "CALLER_CAPABILITY", "CallerPlan", "FreshAccounts", "Plan", "RolePlan", "Unsupported",
-    "adapt", "caller_kind", "plan",
+    "ACCOUNT_ID",
+    "CALLER_CAPABILITY",
+    "CallerPlan",
+    "FreshAccounts",
+    "Plan",
+    "RolePlan",
+    "Unsupported",
+    "adapt",
+    "caller_kind",
+    "plan",
 ]
 
 Doc = dict[str, Any]
@@ -244,8 +252,15 @@ def plan(doc: Doc) -> Plan:
     elif isinstance(p, RoleSession):
         session_policy = c.get("session_policy")
         caller = CallerPlan(
-            "role-session", p.account, p.partition, p.role_name, p.role_path, policies, boundary,
-            _tags(c.get("tags")), session_name=p.session_name,
+            "role-session",
+            p.account,
+            p.partition,
+            p.role_name,
+            p.role_path,
+            policies,
+            boundary,
+            _tags(c.get("tags")),
+            session_name=p.session_name,
             session_policy=_dumps(session_policy) if session_policy is not None else None,
             transitive_tag_keys=tuple(c.get("transitive_tag_keys", ())),
             source_identity=c.get("source_identity"),
@@ -255,8 +270,14 @@ def plan(doc: Doc) -> Plan:
     r = doc["role"]
     ra = s.role.arn
     role = RolePlan(
-        arn=r["arn"], account=ra.account, name=ra.name, path=ra.path, trust=_dumps(r.get("trust_policy")),
-        max_session_duration=r.get("max_session_duration"), tags=_tags(r.get("tags")), exists=r.get("exists", True),
+        arn=r["arn"],
+        account=ra.account,
+        name=ra.name,
+        path=ra.path,
+        trust=_dumps(r.get("trust_policy")),
+        max_session_duration=r.get("max_session_duration"),
+        tags=_tags(r.get("tags")),
+        exists=r.get("exists", True),
     )
     self_assume = caller.kind == "role-session" and (caller.account, caller.name) == (role.account, role.name)
     if self_assume:
@@ -268,9 +289,15 @@ def plan(doc: Doc) -> Plan:
             raise Unsupported("the caller is a session of a role that does not exist")
     q = doc["request"]
     params: dict[str, Any] = {"RoleArn": r["arn"], "RoleSessionName": q["role_session_name"]}
-    simple = {"duration_seconds": "DurationSeconds", "external_id": "ExternalId", "policy": "Policy",
-              "transitive_tag_keys": "TransitiveTagKeys", "source_identity": "SourceIdentity",
-              "serial_number": "SerialNumber", "token_code": "TokenCode"}
+    simple = {
+        "duration_seconds": "DurationSeconds",
+        "external_id": "ExternalId",
+        "policy": "Policy",
+        "transitive_tag_keys": "TransitiveTagKeys",
+        "source_identity": "SourceIdentity",
+        "serial_number": "SerialNumber",
+        "token_code": "TokenCode",
+    }
     for key, name in simple.items():
         if key in q:
             params[name] = q[key]

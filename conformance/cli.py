@@ -216,8 +216,14 @@ def _decide(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -
     return status
 
 
-def _decide_stream(items: Iterable[Scenario | InputError], source: str, engine: Callable[[Scenario], Result],
-                   args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def _decide_stream(
+    items: Iterable[Scenario | InputError],
+    source: str,
+    engine: Callable[[Scenario], Result],
+    args: argparse.Namespace,
+    out: TextIO,
+    err: TextIO,
+) -> int:
     """Decide each scenario as it is read: one result per good record, one error line per bad one
     (named by its line), in constant memory."""
     status = EXIT_OK

@@ -48,8 +48,12 @@ if TYPE_CHECKING:
 __all__: list[str] = []
 
 _OPTIONS = (
-    ("target", "the conformance target: model, solver, moto, moto-server, moto-server-http, endpoint, or "
-               "package.module:object", "moto"),
+    (
+        "target",
+        "the conformance target: model, solver, moto, moto-server, moto-server-http, endpoint, or "
+        "package.module:object",
+        "moto",
+    ),
     ("endpoint_url", "the emulator's URL, for --rolecall-target endpoint", None),
     ("accounts", "the accounts file (credentials per account), for --rolecall-target endpoint", None),
     ("report", "write report.json and CONFORMANCE.md into this directory", None),
@@ -67,14 +71,29 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         suffix = f" (ini rolecall_{name}, env {env}" + (f"; default {default})" if default else ")")
         group.addoption(flag, dest=f"rolecall_{name}", default=None, help=help_text + suffix)
         parser.addini(f"rolecall_{name}", help_text, default=None)
-    group.addoption("--rolecall-update-variants", action="store_true", dest="rolecall_update_variants",
-                    default=False, help="with --rolecall-update-expectations: a divergence is new unless an entry "
-                    "matches it with its scenario tags too (each tagged variant of a class gets its own entry)")
-    group.addoption("--rolecall-update-expectations", action="store_true", dest="rolecall_update_expectations",
-                    default=False, help="rewrite the target's expectations file from this run")
-    group.addoption("--rolecall-no-probe", action="store_true", dest="rolecall_no_probe", default=False,
-                    help="skip the enforcement probe (an obviously refused AssumeRole must be refused before any "
-                    "property runs); the properties then show everything the target does not enforce")
+    group.addoption(
+        "--rolecall-update-variants",
+        action="store_true",
+        dest="rolecall_update_variants",
+        default=False,
+        help="with --rolecall-update-expectations: a divergence is new unless an entry "
+        "matches it with its scenario tags too (each tagged variant of a class gets its own entry)",
+    )
+    group.addoption(
+        "--rolecall-update-expectations",
+        action="store_true",
+        dest="rolecall_update_expectations",
+        default=False,
+        help="rewrite the target's expectations file from this run",
+    )
+    group.addoption(
+        "--rolecall-no-probe",
+        action="store_true",
+        dest="rolecall_no_probe",
+        default=False,
+        help="skip the enforcement probe (an obviously refused AssumeRole must be refused before any "
+        "property runs); the properties then show everything the target does not enforce",
+    )
 
 
 def _option(config: pytest.Config, name: str) -> str | None:
@@ -101,7 +120,8 @@ class _State:
         self._expectations: Expectations | None = None
         self.started = time.time()
         self.tests: dict[str, dict[str, Any]] = defaultdict(
-            lambda: {"passed": 0, "failed": 0, "skipped": 0, "error": 0, "skip_reasons": []})
+            lambda: {"passed": 0, "failed": 0, "skipped": 0, "error": 0, "skip_reasons": []}
+        )
         self.worker_data: list[dict[str, Any]] = []
 
     @property
@@ -110,8 +130,12 @@ class _State:
             from .targets import TargetUnavailable, load_target
 
             try:
-                self._target = load_target(self.target_spec, endpoint_url=_option(self.config, "endpoint_url"),
-                                           accounts=_option(self.config, "accounts"), worker=self.worker)
+                self._target = load_target(
+                    self.target_spec,
+                    endpoint_url=_option(self.config, "endpoint_url"),
+                    accounts=_option(self.config, "accounts"),
+                    worker=self.worker,
+                )
             except TargetUnavailable as exc:
                 raise pytest.UsageError(f"rolecall: {exc}") from None
         return self._target
@@ -140,9 +164,14 @@ class _State:
                 target.start()
             except TargetError as exc:
                 pytest.exit(f"rolecall: target {target.name} is unavailable: {exc}", returncode=3)
-            self._conformance = Conformance(target, self.expectations,
-                                            update=bool(self.config.getoption("rolecall_update_expectations")
-                                                        and self.config.getoption("rolecall_update_variants")))
+            self._conformance = Conformance(
+                target,
+                self.expectations,
+                update=bool(
+                    self.config.getoption("rolecall_update_expectations")
+                    and self.config.getoption("rolecall_update_variants")
+                ),
+            )
             problem = None if self.config.getoption("rolecall_no_probe") else _probe(self._conformance)
             if problem:
                 pytest.exit(f"rolecall: {problem}", returncode=3)
@@ -161,31 +190,56 @@ def _probe(c: Conformance) -> str | None:
     caps = c.target.capabilities
     probes = []
     user = "arn:aws:iam::111111111111:user/probe"
-    allow_all = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                                                         "Resource": "*"}]}
+    allow_all = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}],
+    }
     if Capability.TRUST_ENFORCEMENT in caps and Capability.USER_CALLERS in caps:
-        trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                                                         "Principal": {"AWS": "arn:aws:iam::111111111111:user/other"}}]}
-        probes.append(("a trust policy naming someone else", {
-            "caller": {"arn": user, "identity_policies": [allow_all]},
-            "role": {"arn": "arn:aws:iam::111111111111:role/probe", "trust_policy": trust},
-            "request": {"role_session_name": "probe"}}))
-    if Capability.IDENTITY_ENFORCEMENT in caps and Capability.MULTI_ACCOUNT in caps and \
-            Capability.USER_CALLERS in caps:
-        trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                                                         "Principal": {"AWS": "111111111111"}}]}
-        probes.append(("a cross-account caller without any identity policy", {
-            "caller": {"arn": user},
-            "role": {"arn": "arn:aws:iam::222222222222:role/probe", "trust_policy": trust},
-            "request": {"role_session_name": "probe"}}))
+        trust = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": "sts:AssumeRole",
+                    "Principal": {"AWS": "arn:aws:iam::111111111111:user/other"},
+                }
+            ],
+        }
+        probes.append(
+            (
+                "a trust policy naming someone else",
+                {
+                    "caller": {"arn": user, "identity_policies": [allow_all]},
+                    "role": {"arn": "arn:aws:iam::111111111111:role/probe", "trust_policy": trust},
+                    "request": {"role_session_name": "probe"},
+                },
+            )
+        )
+    if Capability.IDENTITY_ENFORCEMENT in caps and Capability.MULTI_ACCOUNT in caps and Capability.USER_CALLERS in caps:
+        trust = {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"AWS": "111111111111"}}],
+        }
+        probes.append(
+            (
+                "a cross-account caller without any identity policy",
+                {
+                    "caller": {"arn": user},
+                    "role": {"arn": "arn:aws:iam::222222222222:role/probe", "trust_policy": trust},
+                    "request": {"role_session_name": "probe"},
+                },
+            )
+        )
     for what, doc in probes:
         try:
             out = c.target.run(c.target.prepare(doc))
         except TargetError as exc:
             return f"enforcement probe failed on target {c.target.name}: {exc}"
         if out.result.get("decision") == "allowed":
-            return (f"target {c.target.name} allowed an AssumeRole that AWS refuses ({what}): its IAM "
-                    "enforcement is off, or it does not have the capabilities it declares; stopping")
+            return (
+                f"target {c.target.name} allowed an AssumeRole that AWS refuses ({what}): its IAM "
+                "enforcement is off, or it does not have the capabilities it declares; stopping"
+            )
     return None
 
 
@@ -256,8 +310,10 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     lines = [f"rolecall: target {t.name} {t.version} ({len(t.capabilities)} capabilities)"]
     written = state.expectations.version
     if written and str(t.version) and written != str(t.version):
-        lines.append(f"rolecall: expectations written for {t.name} {written}; this is {t.name} {t.version}: "
-                     "entries that no longer reproduce are reported as fixed in this version")
+        lines.append(
+            f"rolecall: expectations written for {t.name} {written}; this is {t.name} {t.version}: "
+            "entries that no longer reproduce are reported as fixed in this version"
+        )
     return lines
 
 
@@ -272,9 +328,20 @@ def _wants_conformance(config: pytest.Config) -> bool:
 #: scenarios are the leanest, so the first report (and what `-x` stops at) is a small counterexample; the
 #: detection run (tests/quality) measures this.
 FEATURE_ORDER = (
-    "same-account", "principals", "cross-account", "explicit-deny", "wildcards-and-case", "conditions",
-    "boundaries-and-session-policies", "organizations", "session-tags-and-source-identity", "durations-and-chaining",
-    "request-validation", "response", "access-denied-message", "expectations",
+    "same-account",
+    "principals",
+    "cross-account",
+    "explicit-deny",
+    "wildcards-and-case",
+    "conditions",
+    "boundaries-and-session-policies",
+    "organizations",
+    "session-tags-and-source-identity",
+    "durations-and-chaining",
+    "request-validation",
+    "response",
+    "access-denied-message",
+    "expectations",
 )
 
 
@@ -402,7 +469,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     from ._report import build_report, merge_data, write_report
 
     tests: dict[str, dict[str, Any]] = defaultdict(
-        lambda: {"passed": 0, "failed": 0, "skipped": 0, "error": 0, "skip_reasons": []})
+        lambda: {"passed": 0, "failed": 0, "skipped": 0, "error": 0, "skip_reasons": []}
+    )
     for p in payloads:
         for feature, t in p["tests"].items():
             for k in ("passed", "failed", "skipped", "error"):
@@ -410,9 +478,15 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             tests[feature]["skip_reasons"] += [r for r in t["skip_reasons"] if r not in tests[feature]["skip_reasons"]]
     data = merge_data([p["data"] for p in payloads if p["data"]])
     target = state.target
-    meta = {"rolecall_version": _rolecall_version(), "target_name": target.name, "target_version": target.version,
-            "capabilities": sorted(str(c) for c in target.capabilities), "profile": _profile(),
-            "started": state.started, "duration_seconds": time.time() - state.started}
+    meta = {
+        "rolecall_version": _rolecall_version(),
+        "target_name": target.name,
+        "target_version": target.version,
+        "capabilities": sorted(str(c) for c in target.capabilities),
+        "profile": _profile(),
+        "started": state.started,
+        "duration_seconds": time.time() - state.started,
+    }
     report = build_report(meta, dict(tests), data, state.expectations)
     state.report = report  # type: ignore[attr-defined]
     directory = _option(config, "report")
@@ -453,14 +527,19 @@ def _verdict(report: dict[str, Any], state: _State) -> list[str]:
     written = state.expectations.version
     other_version = bool(written and t["version"] and written != t["version"])
     if other_version:
-        out.append(f"the expectations were written for {t['name']} {written}; this is {t['name']} {t['version']}"
-                   + (f": fixed in {t['version']}: {', '.join(fixed)}" if fixed else ": every entry still holds"))
+        out.append(
+            f"the expectations were written for {t['name']} {written}; this is {t['name']} {t['version']}"
+            + (f": fixed in {t['version']}: {', '.join(fixed)}" if fixed else ": every entry still holds")
+        )
     known = (e["entries"] - len(fixed)) if replayed else s["known_divergences"]
     new = s["new_divergences"]
     errors = sum(1 for d in report["divergences"] if d.get("facts", {}).get("target") == "target-error")
-    out.append(f"{t['name']} {t['version']} diverges from AWS in {known} known way{'s' if known != 1 else ''}; "
-               f"{new} new" + (f" ({errors} of them target errors)" if errors else "")
-               + ("." if new == 0 else ": see the report."))
+    out.append(
+        f"{t['name']} {t['version']} diverges from AWS in {known} known way{'s' if known != 1 else ''}; "
+        f"{new} new"
+        + (f" ({errors} of them target errors)" if errors else "")
+        + ("." if new == 0 else ": see the report.")
+    )
     return out
 
 
@@ -478,17 +557,32 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         if d["status"] == "new":
             new_by_feature[d["feature"]] += 1
     for feature, f in sorted(report["features"].items()):
-        tests = f"{f['passed']} passed" + (f", {f['failed']} failed" if f["failed"] else "") + (
-            f", {f['error']} error" if f["error"] else "") + (f", {f['skipped']} skipped" if f["skipped"] else "")
+        tests = (
+            f"{f['passed']} passed"
+            + (f", {f['failed']} failed" if f["failed"] else "")
+            + (f", {f['error']} error" if f["error"] else "")
+            + (f", {f['skipped']} skipped" if f["skipped"] else "")
+        )
         notes = "; ".join(f["skip_reasons"])[:60]
-        rows.append((feature, tests, str(f["examples"]), str(f["agreed"]), str(f["known"]),
-                     str(new_by_feature.get(feature, 0)), notes))
+        rows.append(
+            (
+                feature,
+                tests,
+                str(f["examples"]),
+                str(f["agreed"]),
+                str(f["known"]),
+                str(new_by_feature.get(feature, 0)),
+                notes,
+            )
+        )
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for r in rows:
         tr.write_line("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip())
     s = report["summary"]
-    tr.write_line(f"examples {s['examples']}, new divergences {s['new_divergences']}, known divergences "
-                  f"{s['known_divergences']}, expectations fixed {s['expectations_fixed']}")
+    tr.write_line(
+        f"examples {s['examples']}, new divergences {s['new_divergences']}, known divergences "
+        f"{s['known_divergences']}, expectations fixed {s['expectations_fixed']}"
+    )
     for line in _verdict(report, state):
         tr.write_line(line)
     paths = getattr(state, "report_paths", None)

@@ -19,5 +19,8 @@ pytestmark = [
 def test_access_denied_message(rolecall: Conformance, data: st.DataObject) -> None:
     """Denied scenarios: the target's message is AWS's, word for word."""
     decision = data.draw(st.sampled_from(["implicitDeny", "explicitDeny"]), label="decision")
-    rolecall.check(data.draw(rolecall.scenarios(decision=decision), label="scenario"), "access-denied-message",
-                   aspects=("decision", "message"))
+    rolecall.check(
+        data.draw(rolecall.scenarios(decision=decision), label="scenario"),
+        "access-denied-message",
+        aspects=("decision", "message"),
+    )

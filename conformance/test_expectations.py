@@ -24,13 +24,19 @@ def test_expectation_still_holds(rolecall: Conformance, rolecall_expectation: Ex
         # summary lists it as fixed in this version)
         return
     if status == "fixed":
-        pytest.fail(f"expectation {e.id} ({e.reason}) no longer diverges: the target now agrees with AWS on its "
-                    "counterexample; run `rolecall conformance --update-expectations` to drop it")
+        pytest.fail(
+            f"expectation {e.id} ({e.reason}) no longer diverges: the target now agrees with AWS on its "
+            "counterexample; run `rolecall conformance --update-expectations` to drop it"
+        )
     if status == "target-error":
         assert d is not None
-        pytest.fail(f"expectation {e.id} could not be replayed: the target failed ({d.difference.detail}); the "
-                    "entry is kept, neither confirmed nor disproved")
+        pytest.fail(
+            f"expectation {e.id} could not be replayed: the target failed ({d.difference.detail}); the "
+            "entry is kept, neither confirmed nor disproved"
+        )
     if status == "changed":
         assert d is not None
-        pytest.fail(f"expectation {e.id} ({e.reason}) now diverges differently: {d.difference.detail}; facts "
-                    f"{json.dumps(d.facts)} no longer match its signature {json.dumps(e.signature)}")
+        pytest.fail(
+            f"expectation {e.id} ({e.reason}) now diverges differently: {d.difference.detail}; facts "
+            f"{json.dumps(d.facts)} no longer match its signature {json.dumps(e.signature)}"
+        )

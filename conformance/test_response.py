@@ -16,5 +16,8 @@ pytestmark = [pytest.mark.rolecall_feature("response"), pytest.mark.rolecall_nee
 @given(data=st.data())
 def test_response(rolecall: Conformance, data: st.DataObject) -> None:
     """Granted scenarios: the response and the issued credentials are AWS's."""
-    rolecall.check(data.draw(rolecall.scenarios(decision="allowed"), label="scenario"), "response",
-                   aspects=("decision", "response"))
+    rolecall.check(
+        data.draw(rolecall.scenarios(decision="allowed"), label="scenario"),
+        "response",
+        aspects=("decision", "response"),
+    )

@@ -379,8 +379,11 @@ def _value_test(family: str, op: str, v: str, *, variables: bool, where: str) ->
         return bool_test
     if family in ("numeric", "date"):
         parse: Callable[[str], Any] = _parse_number if family == "numeric" else _parse_date
-        what = (f"a number (at most {NUMBER_DIGITS} digits, exponent within ±{NUMBER_EXPONENT})"
-                if family == "numeric" else "an ISO 8601 date or epoch seconds")
+        what = (
+            f"a number (at most {NUMBER_DIGITS} digits, exponent within ±{NUMBER_EXPONENT})"
+            if family == "numeric"
+            else "an ISO 8601 date or epoch seconds"
+        )
         bound = parse(v)
         if bound is None:
             raise MalformedPolicyError(f"{op} needs {what}, not {v!r}", where)

@@ -739,8 +739,11 @@ def _next_line(stream: TextIO, lineno: int = 0) -> tuple[int, str | None]:
 
 
 def _too_long(source: str, lineno: int) -> InputError:
-    return InputError(f"{source}:{lineno}: a record longer than {MAX_SCENARIO_CHARS:,} characters is not a "
-                      "scenario; the rest of this input is not read", "$")
+    return InputError(
+        f"{source}:{lineno}: a record longer than {MAX_SCENARIO_CHARS:,} characters is not a "
+        "scenario; the rest of this input is not read",
+        "$",
+    )
 
 
 def _record(line: str, source: str, lineno: int) -> Scenario | InputError:
@@ -766,8 +769,7 @@ def _document(first: str, stream: TextIO, source: str, lineno: int) -> Iterator[
     """One JSON document over several lines (read up to :data:`MAX_SCENARIO_CHARS`)."""
     text = first + stream.read(MAX_SCENARIO_CHARS + 1 - len(first))
     if len(text) > MAX_SCENARIO_CHARS:
-        yield InputError(f"{source}: a document longer than {MAX_SCENARIO_CHARS:,} characters is not a scenario",
-                         "$")
+        yield InputError(f"{source}: a document longer than {MAX_SCENARIO_CHARS:,} characters is not a scenario", "$")
         return
     try:
         doc = load_json(text)

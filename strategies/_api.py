@@ -17,8 +17,13 @@ def _labelled(doc: Doc) -> Doc:
     return doc
 
 
-def scenarios(*, cross_account: bool | None = None, decision: str | None = None,
-              caller_kinds: Iterable[str] | None = None, invalid: bool = False) -> st.SearchStrategy[Doc]:
+def scenarios(
+    *,
+    cross_account: bool | None = None,
+    decision: str | None = None,
+    caller_kinds: Iterable[str] | None = None,
+    invalid: bool = False,
+) -> st.SearchStrategy[Doc]:
     """Complete AssumeRole scenarios in the scenario format (docs/scenario-format.md), as plain dicts.
 
     ``cross_account``: True / False for a caller in another / the role's own
@@ -51,6 +56,7 @@ def scenarios(*, cross_account: bool | None = None, decision: str | None = None,
     if decision is None:
         if kinds is not None and cross_account is not None and all(k == "service" for k in kinds):
             raise InvalidArgument("a service caller has no account: cross_account must be None")
-        return st.one_of(free_scenarios(cross_account, kinds),
-                         constructed_scenarios(None, cross_account, kinds)).map(_labelled)
+        return st.one_of(free_scenarios(cross_account, kinds), constructed_scenarios(None, cross_account, kinds)).map(
+            _labelled
+        )
     return constructed_scenarios(decision, cross_account, kinds).map(_labelled)

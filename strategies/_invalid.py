@@ -49,6 +49,7 @@ def _first(doc: Doc) -> Doc:
 def _set(key: str, value: Any) -> Callable[[Doc], None]:
     def fault(doc: Doc) -> None:
         _first(doc)[key] = copy.deepcopy(value)
+
     return fault
 
 
@@ -56,6 +57,7 @@ def _both(key1: str, value1: Any, key2: str, value2: Any) -> Callable[[Doc], Non
     def fault(doc: Doc) -> None:
         _first(doc)[key1] = value1
         _first(doc)[key2] = value2
+
     return fault
 
 
@@ -63,6 +65,7 @@ def _drop(*keys: str) -> Callable[[Doc], None]:
     def fault(doc: Doc) -> None:
         for key in keys:
             _first(doc).pop(key, None)
+
     return fault
 
 
@@ -71,18 +74,21 @@ def _rename(old: str, new: str) -> Callable[[Doc], None]:
         s = _first(doc)
         if old in s:
             s[new] = s.pop(old)
+
     return fault
 
 
 def _top(key: str, value: Any) -> Callable[[Doc], None]:
     def fault(doc: Doc) -> None:
         doc[key] = value
+
     return fault
 
 
 def _condition(op: str, key: str, value: Any) -> Callable[[Doc], None]:
     def fault(doc: Doc) -> None:
         _first(doc)["Condition"] = {op: {key: value}}
+
     return fault
 
 
@@ -135,18 +141,24 @@ def malformed_policies(draw: st.DrawFn, kinds: tuple[str, ...] = _ANY) -> Malfor
     return Malformed(doc, kind, MALFORMED, reason)
 
 
-_SLOTS = {"trust": ("role", "trust_policy"), "identity": ("caller", "identity_policies", 0),
-          "boundary": ("caller", "permissions_boundary"), "session": ("caller", "session_policy")}
+_SLOTS = {
+    "trust": ("role", "trust_policy"),
+    "identity": ("caller", "identity_policies", 0),
+    "boundary": ("caller", "permissions_boundary"),
+    "session": ("caller", "session_policy"),
+}
 
 
 @st.composite
-def invalid_scenarios(draw: st.DrawFn, cross_account: bool | None = None,
-                      kinds: tuple[str, ...] | None = None) -> Doc:
+def invalid_scenarios(draw: st.DrawFn, cross_account: bool | None = None, kinds: tuple[str, ...] | None = None) -> Doc:
     """A scenario AWS refuses, labelled in its ``expect`` (and ``id``): a stored policy it would
     not store (``MalformedPolicyDocument``), a trust policy naming a principal that does not
     exist ("Invalid principal in policy"), or a request failing validation (``ValidationError``)."""
-    people = tuple(k for k in (kinds or ("user", "session-token", "role-session"))
-                   if k in ("user", "session-token", "role-session")) or ("user", "role-session")
+    people = tuple(
+        k
+        for k in (kinds or ("user", "session-token", "role-session"))
+        if k in ("user", "session-token", "role-session")
+    ) or ("user", "role-session")
     doc = draw(constructed_scenarios("allowed", cross_account, people))
     what = pick(draw, ["policy", "policy", "principal", "request"])
     if what == "policy":
@@ -155,8 +167,12 @@ def invalid_scenarios(draw: st.DrawFn, cross_account: bool | None = None,
         slots += [k for k, f in (("boundary", "permissions_boundary"), ("session", "session_policy")) if f in caller]
         slot = pick(draw, slots)
         if slot == "identity" and not caller.get("identity_policies"):
-            caller["identity_policies"] = [{"Version": "2012-10-17", "Statement": [
-                {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": doc["role"]["arn"]}]}]
+            caller["identity_policies"] = [
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": doc["role"]["arn"]}],
+                }
+            ]
         node: Any = doc
         for key in _SLOTS[slot]:
             node = node[key]

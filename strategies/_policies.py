@@ -38,8 +38,11 @@ def actions() -> st.SearchStrategy[Any]:
     ``sts:AssumeRole*x``, other services), any spelling of letters and wildcards of ``sts``
     / ``s3`` / ``iam`` actions, and lists of these. Shrinks towards ``"sts:AssumeRole"``."""
     pool = st.sampled_from(ASSUME_ACTIONS + OTHER_ACTIONS)
-    spelled = st.builds(lambda svc, name: f"{svc}:{name}", st.sampled_from(["sts", "STS", "s3", "iam"]),
-                        st.text("AaSsuUmeRrolE*?", min_size=1, max_size=12))
+    spelled = st.builds(
+        lambda svc, name: f"{svc}:{name}",
+        st.sampled_from(["sts", "STS", "s3", "iam"]),
+        st.text("AaSsuUmeRrolE*?", min_size=1, max_size=12),
+    )
     single = st.sampled_from([a for a in ASSUME_ACTIONS + OTHER_ACTIONS if isinstance(a, str)])
     return st.one_of(pool, spelled, st.lists(st.one_of(single, spelled), min_size=1, max_size=3))
 
@@ -48,16 +51,26 @@ def _world(draw: st.DrawFn, caller: str | None, role: str | None) -> World:
     if caller is None and role is None:
         return draw_world(draw, None, ("user", "role-session", "session-token", "service"))
     role = role or f"arn:aws:iam::{ACCOUNTS[1]}:role/R"
-    c: Doc = {"service": caller} if caller is not None and ":" not in caller else {
-        "arn": caller or f"arn:aws:iam::{ACCOUNTS[0]}:user/alice"}
-    doc = {"caller": c, "role": {"arn": role, "trust_policy": {"Statement": [
-        {"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"}]}}, "request": {"role_session_name": "s1"}}
+    c: Doc = (
+        {"service": caller}
+        if caller is not None and ":" not in caller
+        else {"arn": caller or f"arn:aws:iam::{ACCOUNTS[0]}:user/alice"}
+    )
+    doc = {
+        "caller": c,
+        "role": {
+            "arn": role,
+            "trust_policy": {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"}]},
+        },
+        "request": {"role_session_name": "s1"},
+    }
     return world_of(doc)
 
 
 @st.composite
-def conditions(draw: st.DrawFn, caller: str | None = None, role: str | None = None,
-               holds: bool | None = None) -> dict[str, Any]:
+def conditions(
+    draw: st.DrawFn, caller: str | None = None, role: str | None = None, holds: bool | None = None
+) -> dict[str, Any]:
     """``Condition`` blocks of one or two tests the model can always decide (single-valued
     keys, or multi-valued keys under ``ForAnyValue:``/``ForAllValues:``; typed values).
 
@@ -83,11 +96,13 @@ def _policy_strategy(kind: str, caller: str | None, role: str | None, max_statem
     def build(draw: st.DrawFn) -> Doc:
         w = _world(draw, caller, role)
         return policy(draw, lambda d: STATEMENT_MAKERS[kind](d, w), max_size=max_statements)
+
     return build()
 
 
-def trust_policies(caller: str | None = None, role: str | None = None, *,
-                   max_statements: int = 3) -> st.SearchStrategy[Doc]:
+def trust_policies(
+    caller: str | None = None, role: str | None = None, *, max_statements: int = 3
+) -> st.SearchStrategy[Doc]:
     """Role trust policies built around ``caller`` (an ARN or a service name; drawn when None):
     principals naming it directly, through its account, through ``*``, or nearly (a prefix,
     a suffix or another case of its name, the same name in another account, the role path
@@ -96,8 +111,9 @@ def trust_policies(caller: str | None = None, role: str | None = None, *,
     return _policy_strategy("trust", caller, role, max_statements)
 
 
-def identity_policies(caller: str | None = None, role: str | None = None, *,
-                      max_statements: int = 3) -> st.SearchStrategy[Doc]:
+def identity_policies(
+    caller: str | None = None, role: str | None = None, *, max_statements: int = 3
+) -> st.SearchStrategy[Doc]:
     """Identity (permissions) policies of ``caller`` about the target ``role``: ``Resource`` the
     role exactly, through wildcards (``*``, ``?``, ``role/*``), or nearly (another case, a
     prefix, a regex reading of ``R.x``, another path or account); Allows and Denies,
@@ -105,15 +121,17 @@ def identity_policies(caller: str | None = None, role: str | None = None, *,
     return _policy_strategy("identity", caller, role, max_statements)
 
 
-def permissions_boundaries(caller: str | None = None, role: str | None = None, *,
-                           max_statements: int = 2) -> st.SearchStrategy[Doc]:
+def permissions_boundaries(
+    caller: str | None = None, role: str | None = None, *, max_statements: int = 2
+) -> st.SearchStrategy[Doc]:
     """Permissions boundaries (the same grammar and pools as :func:`identity_policies`).
     Shrinks towards one statement."""
     return _policy_strategy("boundary", caller, role, max_statements)
 
 
-def session_policies(caller: str | None = None, role: str | None = None, *,
-                     max_statements: int = 2) -> st.SearchStrategy[Doc]:
+def session_policies(
+    caller: str | None = None, role: str | None = None, *, max_statements: int = 2
+) -> st.SearchStrategy[Doc]:
     """Session policies of a role session (the same grammar and pools as
     :func:`identity_policies`). Shrinks towards one statement."""
     return _policy_strategy("session", caller, role, max_statements)

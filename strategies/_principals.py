@@ -17,8 +17,7 @@ _NAME_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+=,
 
 def _names(pool: tuple[str, ...], min_size: int = 1) -> st.SearchStrategy[str]:
     near = sorted({n for name in pool for n in near_names(name) if len(n) >= min_size} - set(pool))
-    return st.one_of(st.sampled_from(pool), st.sampled_from(near),
-                     st.text(_NAME_CHARS, min_size=min_size, max_size=16))
+    return st.one_of(st.sampled_from(pool), st.sampled_from(near), st.text(_NAME_CHARS, min_size=min_size, max_size=16))
 
 
 _PATHS = st.one_of(st.just("/"), st.sampled_from(["/team/", "/a/b/", "/svc/"]))
@@ -57,8 +56,9 @@ def roles(account: str | None = None) -> st.SearchStrategy[str]:
     ``arn:aws:iam::111111111111:role/R``.
     """
     accounts = st.just(account) if account is not None else account_ids()
-    return st.builds(lambda a, p, n: f"arn:aws:iam::{a}:role{p}{n}", accounts, _PATHS,
-                     _names(TARGET_NAMES + ROLE_NAMES))
+    return st.builds(
+        lambda a, p, n: f"arn:aws:iam::{a}:role{p}{n}", accounts, _PATHS, _names(TARGET_NAMES + ROLE_NAMES)
+    )
 
 
 def role_sessions(account: str | None = None) -> st.SearchStrategy[str]:
@@ -66,8 +66,9 @@ def role_sessions(account: str | None = None) -> st.SearchStrategy[str]:
     ARNs carry none). Shrinks towards ``arn:aws:sts::111111111111:assumed-role/R/s1``."""
     accounts = st.just(account) if account is not None else account_ids()
     sessions = st.one_of(st.sampled_from(SESSION_NAMES), st.text(_NAME_CHARS, min_size=2, max_size=16))
-    return st.builds(lambda a, r, s: f"arn:aws:sts::{a}:assumed-role/{r}/{s}", accounts,
-                     _names(TARGET_NAMES + ROLE_NAMES), sessions)
+    return st.builds(
+        lambda a, r, s: f"arn:aws:sts::{a}:assumed-role/{r}/{s}", accounts, _names(TARGET_NAMES + ROLE_NAMES), sessions
+    )
 
 
 def service_principals() -> st.SearchStrategy[str]:

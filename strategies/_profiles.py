@@ -16,11 +16,13 @@ def register_profiles(load: bool = False) -> None:
     With ``load``, also load the profile named by ``HYPOTHESIS_PROFILE`` (default ``ci``)."""
     settings.register_profile("dev", max_examples=50, deadline=None)
     settings.register_profile(
-        "ci", max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True,
+        "ci",
+        max_examples=300,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow],
+        derandomize=True,
         database=None,
     )
-    settings.register_profile(
-        "nightly", max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-    )
+    settings.register_profile("nightly", max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     if load:
         settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

@@ -81,9 +81,10 @@ def _organization(draw: st.DrawFn, w: World, percent: int = 50) -> Doc | None:
     rcps: Doc = {}
     for account in in_org:
         if chance(draw, 25):
-            rcps[account] = [[policy(draw, lambda d: rcp_statement(d, w), max_size=2)
-                              for _ in range(1 + chance(draw, 30))]
-                             for _ in range(1 + chance(draw, 40))]
+            rcps[account] = [
+                [policy(draw, lambda d: rcp_statement(d, w), max_size=2) for _ in range(1 + chance(draw, 30))]
+                for _ in range(1 + chance(draw, 40))
+            ]
     if scps:
         org["scps"] = scps
     if rcps:
@@ -134,15 +135,21 @@ def _valid_request(draw: st.DrawFn, w: World, *, tags_percent: int = 12, source_
 
 
 def _needs(request: Doc) -> tuple[str, ...]:
-    return ("sts:AssumeRole",) + (("sts:TagSession",) if request.get("tags") or request.get(
-        "transitive_tag_keys") else ()) + (("sts:SetSourceIdentity",) if "source_identity" in request else ())
+    return (
+        ("sts:AssumeRole",)
+        + (("sts:TagSession",) if request.get("tags") or request.get("transitive_tag_keys") else ())
+        + (("sts:SetSourceIdentity",) if "source_identity" in request else ())
+    )
 
 
 def _learn(w: World, request: Doc, caller: Doc, context: Doc | None) -> World:
     """Record in the world the facts conditions are built about."""
-    return w.but(external_id=request.get("external_id"), session=request["role_session_name"],
-                 tag=(caller.get("tags") or {}).get("team"),
-                 source_ip=(context or {}).get("aws:SourceIp"))
+    return w.but(
+        external_id=request.get("external_id"),
+        session=request["role_session_name"],
+        tag=(caller.get("tags") or {}).get("team"),
+        source_ip=(context or {}).get("aws:SourceIp"),
+    )
 
 
 def _caller_doc(draw: st.DrawFn, w: World) -> Doc:
@@ -181,8 +188,7 @@ def _assemble(caller: Doc, role: Doc, request: Doc, org: Doc | None, context: Do
 
 
 @st.composite
-def free_scenarios(draw: st.DrawFn, cross_account: bool | None = None,
-                   kinds: tuple[str, ...] | None = None) -> Doc:
+def free_scenarios(draw: st.DrawFn, cross_account: bool | None = None, kinds: tuple[str, ...] | None = None) -> Doc:
     """A valid scenario whose policies are drawn freely from the world's pools (the model decides)."""
     w = draw_world(draw, cross_account, kinds)
     org = span(draw, lambda d: _organization(d, w))
@@ -205,15 +211,13 @@ def free_scenarios(draw: st.DrawFn, cross_account: bool | None = None,
     if w.kind in ("user", "session-token", "role-session"):
         n = pickw(draw, (1, 0), (6, 1), (2, 2))
         if n or chance(draw, 50):
-            caller["identity_policies"] = [policy(draw, ident, first=ident_first if i == 0 else None)
-                                           for i in range(n)]
+            caller["identity_policies"] = [policy(draw, ident, first=ident_first if i == 0 else None) for i in range(n)]
         if chance(draw, 20):
             caller["permissions_boundary"] = policy(draw, ident_restrictive, max_size=2, first=ident_first)
         if w.kind == "role-session" and chance(draw, 35):
             caller["session_policy"] = policy(draw, ident_restrictive, max_size=2, first=ident_first)
 
-    trust = policy(draw, lambda d: trust_statement(d, w),
-                   first=lambda d: trust_statement(d, w, "Allow", 88, 10, needs))
+    trust = policy(draw, lambda d: trust_statement(d, w), first=lambda d: trust_statement(d, w, "Allow", 88, 10, needs))
     role: Doc = {"arn": w.target_arn, "trust_policy": trust}
     if chance(draw, 15):
         role["max_session_duration"] = pick(draw, [7200, 43200])
@@ -297,8 +301,15 @@ def _plans_for(decision: str | None, cross_account: bool | None, kinds: tuple[st
     people = [k for k in kinds if k in ("user", "session-token", "role-session")]
     out: list[tuple[int, str]] = []
     if auth:
-        out += [(55, "grant"), (20, "deny"), (5, "no-such-role"), (12, "no-trust-grant"),
-                (4, "tag-or-source-not-trusted"), (5, "bad-request"), (5, "after-authorization")]
+        out += [
+            (55, "grant"),
+            (20, "deny"),
+            (5, "no-such-role"),
+            (12, "no-trust-grant"),
+            (4, "tag-or-source-not-trusted"),
+            (5, "bad-request"),
+            (5, "after-authorization"),
+        ]
     if people:
         if cross_account is not False:
             out.append((8, "cross-account-caller-side"))
@@ -314,8 +325,9 @@ def _plans_for(decision: str | None, cross_account: bool | None, kinds: tuple[st
     if decision is not None:
         out = [(wt, p) for wt, p in out if PLANS[p][0] == decision]
     if not out:
-        raise InvalidArgument(f"no scenario has decision={decision!r} with cross_account={cross_account!r} "
-                              f"and caller_kinds={kinds!r}")
+        raise InvalidArgument(
+            f"no scenario has decision={decision!r} with cross_account={cross_account!r} and caller_kinds={kinds!r}"
+        )
     return out
 
 
@@ -332,8 +344,12 @@ def _kinds_for(plan: str, kinds: tuple[str, ...], cross_account: bool | None) ->
 
 
 @st.composite
-def constructed_scenarios(draw: st.DrawFn, decision: str | None = None, cross_account: bool | None = None,
-                          kinds: tuple[str, ...] | None = None) -> Doc:
+def constructed_scenarios(
+    draw: st.DrawFn,
+    decision: str | None = None,
+    cross_account: bool | None = None,
+    kinds: tuple[str, ...] | None = None,
+) -> Doc:
     """A valid scenario built so that its decision is ``decision`` (any when None), through a plan."""
     all_kinds = tuple(kinds) if kinds is not None else CALLER_KINDS
     plan = pickw(draw, *_plans_for(decision, cross_account, all_kinds))
@@ -353,8 +369,12 @@ def constructed_scenarios(draw: st.DrawFn, decision: str | None = None, cross_ac
     caller = _caller_doc(draw, w)
     context = _context(draw)
     w = _learn(w, request, caller, context)
-    org = span(draw, lambda d: _constructed_org(d, w, percent=60 if plan == "deny" else 35,
-                                                scp_gap=plan == "scp-gap" and w.account is not None))
+    org = span(
+        draw,
+        lambda d: _constructed_org(
+            d, w, percent=60 if plan == "deny" else 35, scp_gap=plan == "scp-gap" and w.account is not None
+        ),
+    )
     w = _with_org(w, org)
     needs = _needs(request)
     _event(f"plan: {plan}")
@@ -374,8 +394,13 @@ def constructed_scenarios(draw: st.DrawFn, decision: str | None = None, cross_ac
         trust = constructed_policy(draw, "trust", w, first, allows=False)
     else:
         # when the caller's side is to fail, no extra trust Allow may grant a class that needs nothing more
-        trust = constructed_policy(draw, "trust", w, grant(draw, "trust", w, needs, principal),
-                                   allows=plan not in ("cross-account-caller-side", "same-account-caller-side"))
+        trust = constructed_policy(
+            draw,
+            "trust",
+            w,
+            grant(draw, "trust", w, needs, principal),
+            allows=plan not in ("cross-account-caller-side", "same-account-caller-side"),
+        )
 
     # ---- the caller's side: which policy (if any) lacks the grant
     lacking: str | None = None
@@ -398,13 +423,15 @@ def constructed_scenarios(draw: st.DrawFn, decision: str | None = None, cross_ac
         if lacking == "boundary":
             caller["permissions_boundary"] = constructed_policy(draw, "boundary", w, None, allows=False, max_size=2)
         elif chance(draw, 20):
-            caller["permissions_boundary"] = constructed_policy(draw, "boundary", w,
-                                                                grant(draw, "boundary", w, needs), max_size=2)
+            caller["permissions_boundary"] = constructed_policy(
+                draw, "boundary", w, grant(draw, "boundary", w, needs), max_size=2
+            )
         if lacking == "session":
             caller["session_policy"] = constructed_policy(draw, "session", w, None, allows=False, max_size=2)
         elif w.kind == "role-session" and chance(draw, 30):
-            caller["session_policy"] = constructed_policy(draw, "session", w,
-                                                          grant(draw, "session", w, needs), max_size=2)
+            caller["session_policy"] = constructed_policy(
+                draw, "session", w, grant(draw, "session", w, needs), max_size=2
+            )
 
     role: Doc = {"arn": w.target_arn, "trust_policy": trust}
     if chance(draw, 15):
@@ -503,8 +530,12 @@ def _break_request(draw: st.DrawFn, doc: Doc) -> str:
 def _fail_after_authorization(draw: st.DrawFn, doc: Doc, w: World) -> str:
     """R13: an authorized request that fails a post-authorization check."""
     request, role = doc["request"], doc["role"]
-    options = ["duration above the role's maximum", "STS disabled in the region",
-               "malformed session policy", "packed size too large"]
+    options = [
+        "duration above the role's maximum",
+        "STS disabled in the region",
+        "malformed session policy",
+        "packed size too large",
+    ]
     if w.kind == "role-session":
         options.append("chained session above one hour")
     reason: str = pick(draw, options)
@@ -517,9 +548,14 @@ def _fail_after_authorization(draw: st.DrawFn, doc: Doc, w: World) -> str:
     elif reason == "STS disabled in the region":
         doc["disabled_regions"] = {w.target_account: ["us-east-1"]}
     elif reason == "malformed session policy":
-        request["policy"] = pick(draw, ['{"Version": "2012-10-17"}',
-                                        '{"Statement": [{"Effect": "Allow", "Action": "*"}]}',
-                                        '{"Statement": [{"Effect": "allow", "Action": "*", "Resource": "*"}]}'])
+        request["policy"] = pick(
+            draw,
+            [
+                '{"Version": "2012-10-17"}',
+                '{"Statement": [{"Effect": "Allow", "Action": "*"}]}',
+                '{"Statement": [{"Effect": "allow", "Action": "*", "Resource": "*"}]}',
+            ],
+        )
     else:
         # far above the limit (never near PACKED_UNCERTAIN_BAND): about 225 % of it
         request["tags"] = [{"Key": f"k{i:02d}" + "x" * 125, "Value": "v" * 256} for i in range(12)]
@@ -546,8 +582,7 @@ def _grant_everywhere(doc: Doc, w: World) -> None:
     org = doc.get("organization")
     if org and w.account in org.get("scps", {}):
         for level in org["scps"][w.account]:
-            level.append({"Version": V2012, "Statement": [{"Effect": "Allow", "Action": list(_ALL),
-                                                          "Resource": "*"}]})
+            level.append({"Version": V2012, "Statement": [{"Effect": "Allow", "Action": list(_ALL), "Resource": "*"}]})
 
 
 # =========================================================================== labels
@@ -563,8 +598,9 @@ def label(doc: Doc) -> None:
         return
     p = s.caller.principal
     account = getattr(p, "account", None)
-    _event("account: service" if account is None else
-           f"account: {'same' if account == s.role.arn.account else 'cross'}")
+    _event(
+        "account: service" if account is None else f"account: {'same' if account == s.role.arn.account else 'cross'}"
+    )
     _event(f"caller: {type(p).__name__}")
     _event(f"decision: {r.decision}")
     _event(f"rule: {r.rule}")

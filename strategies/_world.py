@@ -136,8 +136,11 @@ class World:
     @property
     def scp_applies(self) -> bool:
         """docs/semantics.md R7: the caller is an IAM user / role session of a member (not management) account."""
-        return (self.kind in ("user", "session-token", "role-session")
-                and self.account in self.org_members and self.account != self.org_management)
+        return (
+            self.kind in ("user", "session-token", "role-session")
+            and self.account in self.org_members
+            and self.account != self.org_management
+        )
 
     @property
     def rcp_applies(self) -> bool:
@@ -155,7 +158,9 @@ def world_of(doc: Doc) -> World:
     role = s.role.arn
     org = s.organization
     common: dict[str, Any] = {
-        "target_account": role.account, "target_path": role.path, "target_name": role.name,
+        "target_account": role.account,
+        "target_path": role.path,
+        "target_name": role.name,
         "org_members": org.members if org else frozenset(),
         "org_management": org.management_account if org else None,
     }
@@ -201,25 +206,46 @@ def draw_world(draw: st.DrawFn, cross_account: bool | None, kinds: tuple[str, ..
         cross = chance(draw, 50) if cross_account is None else cross_account
         other = pick(draw, [a for a in ACCOUNTS if a != account])  # always drawn: the shrinker can turn a
         target_account = other if cross else account  # cross-account example into a same-account one in one step
-    target = {"target_account": target_account, "target_path": pickw(draw, (3, "/"), (1, "/svc/")),
-              "target_name": pickw(draw, (3, TARGET_NAMES[0]), (2, TARGET_NAMES[1]), (1, TARGET_NAMES[2]),
-                                   (1, TARGET_NAMES[3]), (1, TARGET_NAMES[4]))}
+    target = {
+        "target_account": target_account,
+        "target_path": pickw(draw, (3, "/"), (1, "/svc/")),
+        "target_name": pickw(
+            draw,
+            (3, TARGET_NAMES[0]),
+            (2, TARGET_NAMES[1]),
+            (1, TARGET_NAMES[2]),
+            (1, TARGET_NAMES[3]),
+            (1, TARGET_NAMES[4]),
+        ),
+    }
     if kind == "service":
         return World(kind, None, None, pick(draw, SERVICES), **_NO_NAMES, **target)
     assert account is not None
     if kind in ("user", "session-token"):
         name = pickw(draw, (3, USER_NAMES[0]), (2, USER_NAMES[1]), (1, USER_NAMES[2]), (1, USER_NAMES[3]))
         path = pickw(draw, (3, "/"), (1, "/team/"), (1, "/a/b/"))
-        return World(kind, account, f"arn:aws:iam::{account}:user{path}{name}", None,
-                     **{**_NO_NAMES, "user_name": name, "user_path": path}, **target)
+        return World(
+            kind,
+            account,
+            f"arn:aws:iam::{account}:user{path}{name}",
+            None,
+            **{**_NO_NAMES, "user_name": name, "user_path": path},
+            **target,
+        )
     if kind == "role-session":
         rname = pickw(draw, (3, ROLE_NAMES[0]), (2, ROLE_NAMES[1]), (1, ROLE_NAMES[2]))
         rpath = pickw(draw, (3, "/"), (1, "/team/"))
         sess = pick(draw, SESSION_NAMES)
         if account == target_account and chance(draw, 20):  # self-assumption (R12)
             target = {"target_account": account, "target_path": rpath, "target_name": rname}
-        return World(kind, account, f"arn:aws:sts::{account}:assumed-role/{rname}/{sess}", None,
-                     **{**_NO_NAMES, "role_name": rname, "role_path": rpath, "session_name": sess}, **target)
+        return World(
+            kind,
+            account,
+            f"arn:aws:sts::{account}:assumed-role/{rname}/{sess}",
+            None,
+            **{**_NO_NAMES, "role_name": rname, "role_path": rpath, "session_name": sess},
+            **target,
+        )
     if kind == "root":
         return World(kind, account, f"arn:aws:iam::{account}:root", None, **_NO_NAMES, **target)
     return World(kind, account, f"arn:aws:sts::{account}:federated-user/fed1", None, **_NO_NAMES, **target)
@@ -241,24 +267,44 @@ def caller_principal_entries(w: World) -> tuple[list[tuple[str, Any]], list[Any]
     if w.kind == "service":
         assert w.service is not None
         other = "lambda.amazonaws.com" if w.service != "lambda.amazonaws.com" else "ec2.amazonaws.com"
-        related: list[tuple[str, Any]] = [("service", {"Service": w.service}),
-                                          ("service", {"Service": [other, w.service]})]
-        near: list[Any] = [{"Service": other}, "*", {"AWS": "*"}, {"AWS": f"arn:aws:iam::{w.target_account}:root"},
-                           {"Service": w.service.replace(".amazonaws.com", ".amazonaws.co")}]
+        related: list[tuple[str, Any]] = [
+            ("service", {"Service": w.service}),
+            ("service", {"Service": [other, w.service]}),
+        ]
+        near: list[Any] = [
+            {"Service": other},
+            "*",
+            {"AWS": "*"},
+            {"AWS": f"arn:aws:iam::{w.target_account}:root"},
+            {"Service": w.service.replace(".amazonaws.com", ".amazonaws.co")},
+        ]
         return related, near
     assert w.account is not None
     acct, other = w.account, other_account(w.account)
     root = f"arn:aws:iam::{acct}:root"
-    related = [("account", {"AWS": root}), ("account", {"AWS": acct}), ("wildcard", {"AWS": "*"}),
-               ("wildcard", "*"), ("account", {"AWS": [f"arn:aws:iam::{other}:root", root]})]
-    near = [{"AWS": f"arn:aws:iam::{other}:root"}, {"AWS": other}, {"AWS": f"arn:aws:iam::{UNRELATED_ACCOUNT}:root"},
-            {"Service": "ec2.amazonaws.com"}]
+    related = [
+        ("account", {"AWS": root}),
+        ("account", {"AWS": acct}),
+        ("wildcard", {"AWS": "*"}),
+        ("wildcard", "*"),
+        ("account", {"AWS": [f"arn:aws:iam::{other}:root", root]}),
+    ]
+    near = [
+        {"AWS": f"arn:aws:iam::{other}:root"},
+        {"AWS": other},
+        {"AWS": f"arn:aws:iam::{UNRELATED_ACCOUNT}:root"},
+        {"Service": "ec2.amazonaws.com"},
+    ]
     if w.kind in ("user", "session-token"):
         assert w.user_name is not None and w.user_path is not None
         name, path = w.user_name, w.user_path
         user = f"arn:aws:iam::{acct}:user{path}{name}"
-        related = [("user", {"AWS": user}), ("user", {"AWS": user}),
-                   ("user", {"AWS": [user, f"arn:aws:iam::{acct}:user/mallory"]}), *related]
+        related = [
+            ("user", {"AWS": user}),
+            ("user", {"AWS": user}),
+            ("user", {"AWS": [user, f"arn:aws:iam::{acct}:user/mallory"]}),
+            *related,
+        ]
         near += [{"AWS": f"arn:aws:iam::{acct}:user{path}{n}"} for n in near_names(name)]
         near += [
             {"AWS": f"arn:aws:iam::{acct}:user{path}{'bob' if name != 'bob' else 'alice'}"},
@@ -271,8 +317,12 @@ def caller_principal_entries(w: World) -> tuple[list[tuple[str, Any]], list[Any]
         rname, rpath, sess = w.role_name, w.role_path, w.session_name
         role_arn = w.caller_role_arn
         session_arn = f"arn:aws:sts::{acct}:assumed-role/{rname}/{sess}"
-        related = [("role", {"AWS": role_arn}), ("role", {"AWS": role_arn}), ("session", {"AWS": session_arn}),
-                   *related]
+        related = [
+            ("role", {"AWS": role_arn}),
+            ("role", {"AWS": role_arn}),
+            ("session", {"AWS": session_arn}),
+            *related,
+        ]
         near += [{"AWS": f"arn:aws:iam::{acct}:role{rpath}{n}"} for n in near_names(rname)]
         near += [
             {"AWS": f"arn:aws:iam::{acct}:role{flip_path(rpath)}{rname}"},
@@ -295,8 +345,15 @@ def target_resources(w: World) -> tuple[list[str], list[str]]:
     """
     t, name, acct = w.target_arn, w.target_name, w.target_account
     here = f"arn:aws:iam::{acct}:role{w.target_path}"
-    related = [t, t, "*", "arn:aws:iam::*:role/*", f"arn:aws:iam::{acct}:role/*",
-               f"{here}{name[:-1]}?", f"{here}{name[0]}*"]
+    related = [
+        t,
+        t,
+        "*",
+        "arn:aws:iam::*:role/*",
+        f"arn:aws:iam::{acct}:role/*",
+        f"{here}{name[:-1]}?",
+        f"{here}{name[0]}*",
+    ]
     near = [f"arn:aws:iam::{acct}:role{w.target_path}{n}" for n in near_names(name)]
     if name == "Rax":
         near.append(f"arn:aws:iam::{acct}:role{w.target_path}R.x")
@@ -310,11 +367,27 @@ def target_resources(w: World) -> tuple[list[str], list[str]]:
     return related, near
 
 
-ASSUME_ACTIONS: list[Any] = ["sts:AssumeRole", "sts:AssumeRole", "sts:*", "STS:assumerole", "sts:Assume*", "*",
-                             "sts:AssumeRol?", ["sts:AssumeRole", "sts:TagSession"],
-                             ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"]]
-OTHER_ACTIONS: list[Any] = ["s3:GetObject", "sts:TagSession", "sts:AssumeRoleWithSAML", "sts:SetSourceIdentity",
-                            "iam:PassRole", "sts:AssumeRole?", "sts:Assume?Role", "sts:AssumeRole*x"]
+ASSUME_ACTIONS: list[Any] = [
+    "sts:AssumeRole",
+    "sts:AssumeRole",
+    "sts:*",
+    "STS:assumerole",
+    "sts:Assume*",
+    "*",
+    "sts:AssumeRol?",
+    ["sts:AssumeRole", "sts:TagSession"],
+    ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"],
+]
+OTHER_ACTIONS: list[Any] = [
+    "s3:GetObject",
+    "sts:TagSession",
+    "sts:AssumeRoleWithSAML",
+    "sts:SetSourceIdentity",
+    "iam:PassRole",
+    "sts:AssumeRole?",
+    "sts:Assume?Role",
+    "sts:AssumeRole*x",
+]
 
 
 def assume_action(draw: st.DrawFn, needs: tuple[str, ...]) -> Any:
@@ -380,8 +453,10 @@ def near_value(draw: st.DrawFn, value: str) -> str:
 
 def true_conditions(w: World) -> list[tuple[str, str, Any]]:
     """Condition tests that hold in world ``w`` by construction (facts the world fixes)."""
-    out: list[tuple[str, str, Any]] = [("DateGreaterThan", "aws:CurrentTime", "2020-01-01T00:00:00Z"),
-                                       ("StringLike", "sts:RoleSessionName", w.session[0] + "*")]
+    out: list[tuple[str, str, Any]] = [
+        ("DateGreaterThan", "aws:CurrentTime", "2020-01-01T00:00:00Z"),
+        ("StringLike", "sts:RoleSessionName", w.session[0] + "*"),
+    ]
     if w.account is not None:
         out.append(("StringEquals", "aws:PrincipalAccount", w.account))
     if w.external_id is not None:

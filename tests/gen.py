@@ -190,6 +190,13 @@ def map_policies(doc: Doc, fn: Callable[[list[Doc]], list[Doc]]) -> Doc:
 
 def unrelated_trust_policy() -> Doc:
     """A trust policy naming only an account that appears nowhere else in the generated worlds."""
-    return {"Version": V2012, "Statement": [{
-        "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{UNRELATED_ACCOUNT}:root"},
-        "Action": ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"]}]}
+    return {
+        "Version": V2012,
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{UNRELATED_ACCOUNT}:root"},
+                "Action": ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"],
+            }
+        ],
+    }

@@ -40,8 +40,9 @@ __all__ = [
 BUILTIN = ("model", "solver", "moto", "moto-server", "moto-server-http", "endpoint")
 
 
-def load_target(spec: str, *, endpoint_url: str | None = None, accounts: str | None = None,
-                worker: str | None = None) -> TargetProtocol:
+def load_target(
+    spec: str, *, endpoint_url: str | None = None, accounts: str | None = None, worker: str | None = None
+) -> TargetProtocol:
     """The target named by ``spec`` (a built-in name or ``package.module:object``), not started.
 
     Raises :class:`TargetConfigurationError` (bad input: exit 2) naming the problem in what was given.
@@ -66,11 +67,15 @@ def load_target(spec: str, *, endpoint_url: str | None = None, accounts: str | N
         from .endpoint import EndpointTarget
 
         if not endpoint_url:
-            raise TargetConfigurationError("target 'endpoint' needs an endpoint URL (--endpoint-url; pytest: "
-                                    "--rolecall-endpoint-url or ROLECALL_ENDPOINT_URL)")
+            raise TargetConfigurationError(
+                "target 'endpoint' needs an endpoint URL (--endpoint-url; pytest: "
+                "--rolecall-endpoint-url or ROLECALL_ENDPOINT_URL)"
+            )
         if not accounts:
-            raise TargetConfigurationError("target 'endpoint' needs an accounts file (--accounts FILE; pytest: "
-                                    "--rolecall-accounts or ROLECALL_ACCOUNTS)")
+            raise TargetConfigurationError(
+                "target 'endpoint' needs an accounts file (--accounts FILE; pytest: "
+                "--rolecall-accounts or ROLECALL_ACCOUNTS)"
+            )
         return EndpointTarget(endpoint_url, accounts)
     if ":" not in spec:
         raise TargetConfigurationError(
@@ -82,11 +87,13 @@ def load_target(spec: str, *, endpoint_url: str | None = None, accounts: str | N
     except ImportError as exc:
         raise TargetConfigurationError(f"target {spec!r}: cannot import {module_name!r} ({exc})") from None
     except SystemExit as exc:  # a module that calls sys.exit() on import
-        raise TargetConfigurationError(f"target {spec!r}: importing {module_name!r} called sys.exit({exc.code})") \
-            from None
+        raise TargetConfigurationError(
+            f"target {spec!r}: importing {module_name!r} called sys.exit({exc.code})"
+        ) from None
     except Exception as exc:  # the user's module failed on import: their input, told in one line
         raise TargetConfigurationError(
-            f"target {spec!r}: importing {module_name!r} failed: {type(exc).__name__}: {exc}") from None
+            f"target {spec!r}: importing {module_name!r} failed: {type(exc).__name__}: {exc}"
+        ) from None
     obj: Any = module
     for part in attr.split("."):
         if not hasattr(obj, part):
@@ -97,11 +104,13 @@ def load_target(spec: str, *, endpoint_url: str | None = None, accounts: str | N
             obj = obj()
         except Exception as exc:
             raise TargetConfigurationError(
-                f"target {spec!r}: building it failed: {type(exc).__name__}: {exc}") from None
+                f"target {spec!r}: building it failed: {type(exc).__name__}: {exc}"
+            ) from None
     if not isinstance(obj, TargetProtocol):
-        missing = [m for m in ("name", "version", "capabilities", "start", "stop", "prepare", "run")
-                   if not hasattr(obj, m)]
+        missing = [
+            m for m in ("name", "version", "capabilities", "start", "stop", "prepare", "run") if not hasattr(obj, m)
+        ]
         raise TargetConfigurationError(
-            f"target {spec!r} does not follow the target protocol: missing {', '.join(missing)}"
-            " (see docs/targets.md)")
+            f"target {spec!r} does not follow the target protocol: missing {', '.join(missing)} (see docs/targets.md)"
+        )
     return obj

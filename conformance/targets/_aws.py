@@ -158,8 +158,15 @@ class AwsApi:
 
 
 #: provisioning refusals that say the *provisioning credentials* are wrong, not the scenario
-_PROVISIONING_FAILURES = {"AccessDenied", "AccessDeniedException", "InvalidClientTokenId", "SignatureDoesNotMatch",
-                          "UnrecognizedClientException", "ExpiredToken", "InvalidAccessKeyId"}
+_PROVISIONING_FAILURES = {
+    "AccessDenied",
+    "AccessDeniedException",
+    "InvalidClientTokenId",
+    "SignatureDoesNotMatch",
+    "UnrecognizedClientException",
+    "ExpiredToken",
+    "InvalidAccessKeyId",
+}
 
 
 def provision_error(exc: ClientError) -> Outcome:
@@ -182,8 +189,12 @@ class ApiProvisioner:
     Every created resource is logged in ``created`` (for targets that clean up).
     """
 
-    def __init__(self, iam: Callable[[str], Any], sts: Callable[[str], Any],
-                 bootstrap_principal: Callable[[str], str | None] | None = None) -> None:
+    def __init__(
+        self,
+        iam: Callable[[str], Any],
+        sts: Callable[[str], Any],
+        bootstrap_principal: Callable[[str], str | None] | None = None,
+    ) -> None:
         self._iam = iam
         self._sts = sts
         self._bootstrap = bootstrap_principal
@@ -239,11 +250,24 @@ class ApiProvisioner:
         extra = self._bootstrap(c.account) if self._bootstrap is not None else None
         if extra:
             principals.append(extra)
-        trust = json.dumps({"Version": "2012-10-17", "Statement": [{
-            "Effect": "Allow", "Principal": {"AWS": principals},
-            "Action": ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"]}]})
-        kw: dict[str, Any] = {"RoleName": c.name, "Path": c.path, "AssumeRolePolicyDocument": trust,
-                              "MaxSessionDuration": 43200}
+        trust = json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"AWS": principals},
+                        "Action": ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"],
+                    }
+                ],
+            }
+        )
+        kw: dict[str, Any] = {
+            "RoleName": c.name,
+            "Path": c.path,
+            "AssumeRolePolicyDocument": trust,
+            "MaxSessionDuration": 43200,
+        }
         if p.self_assume:  # one role: the target's trust, duration and tags, the caller's permissions
             r = p.role
             kw["AssumeRolePolicyDocument"] = r.trust

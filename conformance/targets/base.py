@@ -107,21 +107,23 @@ class Capability(StrEnum):
     """Issued credentials work: GetCallerIdentity with them answers as the session."""
 
 
-API_PROVISIONABLE: frozenset[str] = frozenset({
-    Capability.USER_CALLERS,
-    Capability.ROLE_SESSION_CALLERS,
-    Capability.IDENTITY_ENFORCEMENT,
-    Capability.TRUST_ENFORCEMENT,
-    Capability.CONDITIONS,
-    Capability.SESSION_TAGS,
-    Capability.SOURCE_IDENTITY,
-    Capability.SESSION_POLICIES,
-    Capability.ROLE_BOUNDARIES,
-    Capability.PRINCIPAL_TAGS,
-    Capability.PARAMETER_VALIDATION,
-    Capability.POLICY_VALIDATION,
-    Capability.CREDENTIALS,
-})
+API_PROVISIONABLE: frozenset[str] = frozenset(
+    {
+        Capability.USER_CALLERS,
+        Capability.ROLE_SESSION_CALLERS,
+        Capability.IDENTITY_ENFORCEMENT,
+        Capability.TRUST_ENFORCEMENT,
+        Capability.CONDITIONS,
+        Capability.SESSION_TAGS,
+        Capability.SOURCE_IDENTITY,
+        Capability.SESSION_POLICIES,
+        Capability.ROLE_BOUNDARIES,
+        Capability.PRINCIPAL_TAGS,
+        Capability.PARAMETER_VALIDATION,
+        Capability.POLICY_VALIDATION,
+        Capability.CREDENTIALS,
+    }
+)
 """What a target provisioning through the IAM and STS APIs alone can express, in one account
 (the emulator targets; ``multi-account`` when it has more than one)."""
 

@@ -102,11 +102,20 @@ _CRED_KEYS = frozenset({"access_key_id", "secret_access_key", "session_token"})
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
 #: error codes of a provisioning call that mean the file's credentials do not work, never an AWS answer
-_AUTH_FAILURES = frozenset({
-    "InvalidClientTokenId", "SignatureDoesNotMatch", "UnrecognizedClientException", "ExpiredToken",
-    "ExpiredTokenException", "InvalidAccessKeyId", "AuthFailure", "MissingAuthenticationToken",
-    "IncompleteSignature", "InvalidToken",
-})
+_AUTH_FAILURES = frozenset(
+    {
+        "InvalidClientTokenId",
+        "SignatureDoesNotMatch",
+        "UnrecognizedClientException",
+        "ExpiredToken",
+        "ExpiredTokenException",
+        "InvalidAccessKeyId",
+        "AuthFailure",
+        "MissingAuthenticationToken",
+        "IncompleteSignature",
+        "InvalidToken",
+    }
+)
 
 
 # ---------------------------------------------------------------------------------------------- accounts file
@@ -172,8 +181,9 @@ def load_accounts_file(path: str) -> AccountsFile:
                 raise fail(_sub(where, k), f"unknown field (allowed: {', '.join(sorted(allowed))})")
         return value
 
-    def text_field(o: Mapping[str, Any], where: str, key: str, default: str | None = None,
-                   nullable: bool = False) -> str | None:
+    def text_field(
+        o: Mapping[str, Any], where: str, key: str, default: str | None = None, nullable: bool = False
+    ) -> str | None:
         if key not in o:
             if default is None and not nullable:
                 raise fail(_sub(where, key), "missing")
@@ -476,7 +486,8 @@ class EndpointTarget(Target):
             return  # the AWS answer of saving the scenario's policies
         c = p.caller
         session_step = c.kind == "role-session" and len(prov.created) == (
-            (1 if c.boundary is not None else 0) + 1 + len(c.identity_policies))
+            (1 if c.boundary is not None else 0) + 1 + len(c.identity_policies)
+        )
         why = f"{got.result.get('decision')} {code or ''}: {got.result.get('message')}"
         if session_step and p.self_assume and got.result.get("decision") != "error":
             raise Unsupported(
@@ -485,8 +496,11 @@ class EndpointTarget(Target):
             )
         what = "creating the caller's session" if session_step else "provisioning"
         accounts = ", ".join(dict.fromkeys((c.account, p.role.account)))
-        hint = ("a leftover of an earlier run is still there after deleting it" if code == "EntityAlreadyExists" else
-                "those credentials must be allowed to manage IAM users, roles, policies and keys and to assume roles")
+        hint = (
+            "a leftover of an earlier run is still there after deleting it"
+            if code == "EntityAlreadyExists"
+            else "those credentials must be allowed to manage IAM users, roles, policies and keys and to assume roles"
+        )
         raise TargetError(
             f"{what} in account(s) {accounts} with the credentials of {self.file.path} was refused ({why}); {hint}"
         )

@@ -155,9 +155,7 @@ def _provision_in_backends(p: Plan) -> tuple[Creds, str | None] | Outcome:
                 for i, policy in enumerate(c.identity_policies):
                     iam.put_role_policy(c.name, f"p{i}", policy)
                 sts: Any = sts_backends[c.account][c.partition]
-                session = sts.assume_role(
-                    p.region, c.session_name, c.role_arn, c.session_policy, 3600, None
-                )
+                session = sts.assume_role(p.region, c.session_name, c.role_arn, c.session_policy, 3600, None)
                 creds = (session.access_key_id, session.secret_access_key, session.session_token)
             role_id = str(made.id) if c.kind != "user" and p.self_assume else None
             if r.exists and not p.self_assume:
@@ -174,9 +172,18 @@ def _provision_in_backends(p: Plan) -> tuple[Creds, str | None] | Outcome:
 
 
 def _self_trust(partition: str, account: str) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Principal": {"AWS": f"arn:{partition}:iam::{account}:root"},
-        "Action": ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"]}]})
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"AWS": f"arn:{partition}:iam::{account}:root"},
+                    "Action": ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"],
+                }
+            ],
+        }
+    )
 
 
 class MotoServerTarget(Target):
@@ -233,7 +240,9 @@ class MotoServerTarget(Target):
         """POST to moto's control API (Content-Type text/plain: docs/emulators.md §1.4)."""
         assert self.endpoint_url is not None
         req = urllib.request.Request(
-            f"{self.endpoint_url}/moto-api/{path}", data=body.encode(), method="POST",
+            f"{self.endpoint_url}/moto-api/{path}",
+            data=body.encode(),
+            method="POST",
             headers={"Content-Type": "text/plain"},
         )
         try:

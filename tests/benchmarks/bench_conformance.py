@@ -446,13 +446,13 @@ def split_target(name: str, corpus: Sequence[dict[str, Any]]) -> Split:
             if name == "moto" or getattr(target, "provision", "") == "backend":
                 import rolecall.conformance.targets.moto as moto_targets
 
-                stack.enter_context(
-                    watch.patch(moto_targets, "_provision_in_backends", f"{PROVISION} (moto backends)"))
+                stack.enter_context(watch.patch(moto_targets, "_provision_in_backends", f"{PROVISION} (moto backends)"))
                 if name == "moto":
                     stack.enter_context(watch.patch(target._mock, "reset", "world reset (mock_aws.reset)"))
                 else:
                     stack.enter_context(
-                        watch.patch(target, "_moto_api", lambda path, body: f"control: /moto-api/{path}"))
+                        watch.patch(target, "_moto_api", lambda path, body: f"control: /moto-api/{path}")
+                    )
             else:
                 from botocore.endpoint import Endpoint
                 from moto.moto_server.werkzeug_app import DomainDispatcherApplication

@@ -458,6 +458,7 @@ def _model_revision() -> str:
     import hashlib
 
     from rolecall import model
+
     files = sorted(Path(model.__file__).resolve().parent.glob("*.py"))
     digest = hashlib.sha256(b"".join(f.name.encode() + b"\0" + f.read_bytes() for f in files)).hexdigest()[:12]
     out = f"model/*.py sha256 {digest}"

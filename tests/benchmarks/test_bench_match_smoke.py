@@ -18,7 +18,11 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_bench_match_quick_prints_every_figure() -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "tests.benchmarks.bench_match", "--quick"],
-        cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     assert "Traceback" not in proc.stderr, proc.stderr
     assert proc.returncode in (0, 1), proc.stderr

@@ -34,13 +34,24 @@ EXAMPLE = str(EXAMPLES / "01-user-same-account.json")
 
 CROSS_TRUST_BOB: dict[str, Any] = {
     "id": "cross-account, trust names bob, identity allows",
-    "caller": {"arn": f"arn:aws:iam::{A}:user/alice", "identity_policies": [{
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": f"arn:aws:iam::{B}:role/R"}]}]},
-    "role": {"arn": f"arn:aws:iam::{B}:role/R", "trust_policy": {
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{A}:user/bob"},
-                       "Action": "sts:AssumeRole"}]}},
+    "caller": {
+        "arn": f"arn:aws:iam::{A}:user/alice",
+        "identity_policies": [
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": f"arn:aws:iam::{B}:role/R"}],
+            }
+        ],
+    },
+    "role": {
+        "arn": f"arn:aws:iam::{B}:role/R",
+        "trust_policy": {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{A}:user/bob"}, "Action": "sts:AssumeRole"}
+            ],
+        },
+    },
     "request": {"role_session_name": "s1"},
 }
 
@@ -91,7 +102,8 @@ def test_replay_json(diverging: str) -> None:
     assert doc["id"] == CROSS_TRUST_BOB["id"]
     assert (doc["model"]["decision"], doc["outcome"]["decision"]) == ("implicitDeny", "allowed")
     assert [(d["aspect"], d["model"], d["target"]) for d in doc["differences"]] == [
-        ("decision", "implicitDeny", "allowed")]
+        ("decision", "implicitDeny", "allowed")
+    ]
 
 
 def test_replay_missing_file(tmp_path: Path) -> None:
@@ -111,10 +123,14 @@ def test_replay_bad_json(tmp_path: Path) -> None:
     assert "Traceback" not in err
 
 
-@pytest.mark.parametrize(("argv", "needle"), [
-    (["--target", "nosuch"], "nosuch"),
-    (["--target", "endpoint"], "endpoint"),
-], ids=["unknown-target", "endpoint-without-url"])
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["--target", "nosuch"], "nosuch"),
+        (["--target", "endpoint"], "endpoint"),
+    ],
+    ids=["unknown-target", "endpoint-without-url"],
+)
 def test_replay_target_usage_errors(argv: list[str], needle: str) -> None:
     code, out, err = _run("replay", *argv, EXAMPLE)
     assert code == 2
@@ -127,14 +143,31 @@ def test_replay_target_usage_errors(argv: list[str], needle: str) -> None:
 def _conformance(cwd: Path, *argv: str) -> subprocess.CompletedProcess[str]:
     """``rolecall conformance`` in its own process: it runs pytest, which must not share this one's state."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ROLECALL_", "PYTEST_", "HYPOTHESIS_"))}
-    return subprocess.run([sys.executable, "-m", "rolecall.conformance.cli", "conformance", *argv], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "rolecall.conformance.cli", "conformance", *argv],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_conformance_against_the_model_writes_the_report(tmp_path: Path) -> None:
     report = tmp_path / "out"
-    done = _conformance(tmp_path, "--target", "model", "--profile", "dev", "-q", "--report", str(report),
-                        "-k", "cross_account or response")
+    done = _conformance(
+        tmp_path,
+        "--target",
+        "model",
+        "--profile",
+        "dev",
+        "-q",
+        "--report",
+        str(report),
+        "-k",
+        "cross_account or response",
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     data = json.loads((report / "report.json").read_text(encoding="utf-8"))
     assert data["target"]["name"] == "model"
@@ -144,8 +177,9 @@ def test_conformance_against_the_model_writes_the_report(tmp_path: Path) -> None
 
 
 def test_conformance_unknown_target_module_is_a_usage_error(tmp_path: Path) -> None:
-    done = _conformance(tmp_path, "--target", "no.such.module:thing", "--profile", "dev", "-q",
-                        "--report", str(tmp_path / "out"))
+    done = _conformance(
+        tmp_path, "--target", "no.such.module:thing", "--profile", "dev", "-q", "--report", str(tmp_path / "out")
+    )
     output = done.stdout + done.stderr
     assert done.returncode == 2, output
     assert "no.such.module:thing" in output and "cannot import" in output
@@ -154,8 +188,9 @@ def test_conformance_unknown_target_module_is_a_usage_error(tmp_path: Path) -> N
 
 
 def test_the_run_ends_with_a_plain_verdict(tmp_path: Path) -> None:
-    done = _conformance(tmp_path, "--target", "model", "--profile", "dev", "-q", "--report", str(tmp_path / "out"),
-                        "-k", "same_account")
+    done = _conformance(
+        tmp_path, "--target", "model", "--profile", "dev", "-q", "--report", str(tmp_path / "out"), "-k", "same_account"
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     version = json.loads((tmp_path / "out" / "report.json").read_text())["target"]["version"]
     assert f"model {version} diverges from AWS in 0 known ways; 0 new." in done.stdout
@@ -167,8 +202,13 @@ def _expectations_file(tmp_path: Path, version: str) -> Path:
 
     scenario = json.loads(Path(EXAMPLE).read_text())
     scenario.pop("id", None)
-    entry = Expectation("same-account-1", "same-account", "an old emulator's mistake", {
-        "aspect": "decision", "accounts": "same", "model": "allowed", "target": "implicitDeny"}, scenario)
+    entry = Expectation(
+        "same-account-1",
+        "same-account",
+        "an old emulator's mistake",
+        {"aspect": "decision", "accounts": "same", "model": "allowed", "target": "implicitDeny"},
+        scenario,
+    )
     path = tmp_path / "model.toml"
     path.write_text(Expectations("model", version, [entry]).dump(), encoding="utf-8")
     return path
@@ -178,14 +218,36 @@ def test_another_version_reports_what_it_fixed(tmp_path: Path) -> None:
     """Expectations made for another version of the target: said at the top and at the end, and an
     entry that no longer reproduces is reported as fixed in this version, without failing the run."""
     path = _expectations_file(tmp_path, "0.0.1")
-    done = _conformance(tmp_path, "--target", "model", "--profile", "dev", "--report", str(tmp_path / "out"),
-                        "--expectations", str(path), "-k", "expectation")
+    done = _conformance(
+        tmp_path,
+        "--target",
+        "model",
+        "--profile",
+        "dev",
+        "--report",
+        str(tmp_path / "out"),
+        "--expectations",
+        str(path),
+        "-k",
+        "expectation",
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     version = json.loads((tmp_path / "out" / "report.json").read_text())["target"]["version"]
     assert f"expectations written for model 0.0.1; this is model {version}" in done.stdout  # the header
     assert f"fixed in {version}: same-account-1" in done.stdout  # the end
-    same = _conformance(tmp_path, "--target", "model", "--profile", "dev", "--report", str(tmp_path / "out2"),
-                        "--expectations", str(_expectations_file(tmp_path, version)), "-k", "expectation")
+    same = _conformance(
+        tmp_path,
+        "--target",
+        "model",
+        "--profile",
+        "dev",
+        "--report",
+        str(tmp_path / "out2"),
+        "--expectations",
+        str(_expectations_file(tmp_path, version)),
+        "-k",
+        "expectation",
+    )
     assert same.returncode == 1 and "no longer diverges" in same.stdout  # the same version: strict
 
 
@@ -197,8 +259,10 @@ def _bad_paths(tmp_path: Path) -> dict[str, tuple[list[str], str]]:
     binary = tmp_path / "binary.toml"
     binary.write_bytes(b"\xff\xfe\x00\x01")
     empty_signature = tmp_path / "empty.toml"
-    empty_signature.write_text('target = "model"\n[[divergence]]\nid = "x"\nfeature = "f"\nreason = "r"\n'
-                               'counterexample = "{}"\nsignature = {}\n')
+    empty_signature.write_text(
+        'target = "model"\n[[divergence]]\nid = "x"\nfeature = "f"\nreason = "r"\n'
+        'counterexample = "{}"\nsignature = {}\n'
+    )
     return {
         "report-is-a-file": (["--report", str(existing)], "not a folder"),
         "report-is-dev-null": (["--report", "/dev/null"], "not a folder"),
@@ -211,27 +275,50 @@ def _bad_paths(tmp_path: Path) -> dict[str, tuple[list[str], str]]:
     }
 
 
-@pytest.mark.parametrize("case", ["report-is-a-file", "report-is-dev-null", "expectations-missing",
-                                  "expectations-folder", "expectations-malformed", "expectations-binary",
-                                  "expectations-empty-signature", "accounts-missing"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "report-is-a-file",
+        "report-is-dev-null",
+        "expectations-missing",
+        "expectations-folder",
+        "expectations-malformed",
+        "expectations-binary",
+        "expectations-empty-signature",
+        "accounts-missing",
+    ],
+)
 def test_bad_paths_are_refused_before_any_property_runs(tmp_path: Path, case: str) -> None:
     argv, needle = _bad_paths(tmp_path)[case]
-    done = _conformance(tmp_path, "--target", "model", "--profile", "dev", *(
-        argv if "--report" in argv else ["--report", str(tmp_path / "out"), *argv]))
+    done = _conformance(
+        tmp_path,
+        "--target",
+        "model",
+        "--profile",
+        "dev",
+        *(argv if "--report" in argv else ["--report", str(tmp_path / "out"), *argv]),
+    )
     assert done.returncode == 2, done.stdout + done.stderr
     assert done.stdout == "" and done.stderr.count("\n") == 1 and done.stderr.startswith("rolecall: bad input: ")
     assert needle in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize(("argv", "needle"), [
-    (["--target", "endpoint", "--endpoint-url", "file:///etc/passwd", "--accounts", "ACCOUNTS"], "http:// or https://"),
-    (["--target", "endpoint", "--endpoint-url", "http://[::1", "--accounts", "ACCOUNTS"], "not a URL"),
-    (["--target", "endpoint", "--endpoint-url", "http://127.0.0.1:9", "--accounts", "DEEP"], "nested too deeply"),
-    (["--target", "endpoint", "--endpoint-url", "http://127.0.0.1:9", "--accounts", "DUPLICATE"], "duplicate key"),
-    (["--target", "rolecall_raises:T"], "RuntimeError: boom"),
-    (["--target", "rolecall_exits:T"], "sys.exit(7)"),
-], ids=["file-url", "broken-url", "deep-accounts", "duplicate-key-accounts", "module-raises", "module-exits"])
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (
+            ["--target", "endpoint", "--endpoint-url", "file:///etc/passwd", "--accounts", "ACCOUNTS"],
+            "http:// or https://",
+        ),
+        (["--target", "endpoint", "--endpoint-url", "http://[::1", "--accounts", "ACCOUNTS"], "not a URL"),
+        (["--target", "endpoint", "--endpoint-url", "http://127.0.0.1:9", "--accounts", "DEEP"], "nested too deeply"),
+        (["--target", "endpoint", "--endpoint-url", "http://127.0.0.1:9", "--accounts", "DUPLICATE"], "duplicate key"),
+        (["--target", "rolecall_raises:T"], "RuntimeError: boom"),
+        (["--target", "rolecall_exits:T"], "sys.exit(7)"),
+    ],
+    ids=["file-url", "broken-url", "deep-accounts", "duplicate-key-accounts", "module-raises", "module-exits"],
+)
 def test_what_names_a_target_is_bad_input_in_one_line(tmp_path: Path, argv: list[str], needle: str) -> None:
     (tmp_path / "rolecall_raises.py").write_text('raise RuntimeError("boom")\n')
     (tmp_path / "rolecall_exits.py").write_text("import sys\nsys.exit(7)\n")
@@ -241,8 +328,15 @@ def test_what_names_a_target_is_bad_input_in_one_line(tmp_path: Path, argv: list
     argv = [str(tmp_path / files[a]) if a in files else a for a in argv]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ROLECALL_", "PYTEST_"))}
     env["PYTHONPATH"] = str(tmp_path)
-    done = subprocess.run([sys.executable, "-m", "rolecall.conformance.cli", "replay", *argv, EXAMPLE], cwd=tmp_path,
-                          env=env, capture_output=True, text=True, timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "rolecall.conformance.cli", "replay", *argv, EXAMPLE],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 2, done.stdout + done.stderr
     assert done.stderr.startswith("rolecall: bad input: ") and done.stderr.count("\n") == 1
     assert needle in done.stderr

@@ -65,8 +65,13 @@ def _trust(principal: Any, action: Any = "sts:AssumeRole", effect: str = "Allow"
     return _policy({"Effect": effect, "Principal": principal, "Action": action, **extra})
 
 
-def _scenario(caller: str = f"arn:aws:iam::{A}:user/alice", role: str = f"arn:aws:iam::{A}:role/R",
-              trust: Doc | None = None, identity: list[Doc] | None = None, **request: Any) -> Doc:
+def _scenario(
+    caller: str = f"arn:aws:iam::{A}:user/alice",
+    role: str = f"arn:aws:iam::{A}:role/R",
+    trust: Doc | None = None,
+    identity: list[Doc] | None = None,
+    **request: Any,
+) -> Doc:
     return {
         "caller": {"arn": caller, "identity_policies": [ALLOW_ASSUME] if identity is None else identity},
         "role": {"arn": role, "trust_policy": trust or _trust({"AWS": f"arn:aws:iam::{A}:root"})},
@@ -78,17 +83,24 @@ def _full_user_scenario() -> Doc:
     """A user-caller scenario using every part moto cannot express, and some it can."""
     return {
         "caller": {
-            "arn": f"arn:aws:iam::{A}:user/alice", "mfa": True, "tags": {"team": "blue"},
+            "arn": f"arn:aws:iam::{A}:user/alice",
+            "mfa": True,
+            "tags": {"team": "blue"},
             "identity_policies": [_policy({"Effect": "Allow", "Action": "sts:*", "Resource": "*"})],
             "permissions_boundary": _policy({"Effect": "Allow", "Action": "sts:*", "Resource": "*"}),
         },
         "role": {
-            "arn": f"arn:aws:iam::{A}:role/R", "tags": {"env": "prod"},
+            "arn": f"arn:aws:iam::{A}:role/R",
+            "tags": {"env": "prod"},
             "trust_policy": _trust({"AWS": A}, ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"]),
         },
         "request": {
-            "role_session_name": "s1", "serial_number": f"arn:aws:iam::{A}:mfa/alice", "token_code": "123456",
-            "external_id": "ext-123", "tags": [{"Key": "k", "Value": "v"}], "source_identity": "alice",
+            "role_session_name": "s1",
+            "serial_number": f"arn:aws:iam::{A}:mfa/alice",
+            "token_code": "123456",
+            "external_id": "ext-123",
+            "tags": [{"Key": "k", "Value": "v"}],
+            "source_identity": "alice",
         },
         "context": {"aws:SourceIp": "203.0.113.7"},
         "organization": {"id": "o-a1b2c3d4e5", "management_account": "999999999999", "members": [A]},
@@ -112,10 +124,16 @@ def _accounts(doc: Any) -> set[str]:
 def test_adapt_removes_what_moto_cannot_express_and_says_so() -> None:
     doc = _full_user_scenario()
     out, removed = adapt(doc, MOTO_CAPABILITIES)
-    assert sorted(removed) == sorted([
-        "organization", "context", "caller.mfa", "request.serial_number", "request.token_code",
-        "caller.permissions_boundary",
-    ])
+    assert sorted(removed) == sorted(
+        [
+            "organization",
+            "context",
+            "caller.mfa",
+            "request.serial_number",
+            "request.token_code",
+            "caller.permissions_boundary",
+        ]
+    )
     for key in ("organization", "context", "expect"):
         assert key not in out
     assert "mfa" not in out["caller"] and "permissions_boundary" not in out["caller"]
@@ -149,12 +167,16 @@ def test_adapt_keeps_everything_for_the_model() -> None:
     assert out == want
 
 
-@pytest.mark.parametrize("caller", [
-    {"arn": f"arn:aws:iam::{A}:root"},
-    {"arn": f"arn:aws:sts::{A}:federated-user/fed"},
-    {"service": "ec2.amazonaws.com"},
-    {"arn": f"arn:aws:iam::{A}:user/alice", "credentials": "session-token"},
-], ids=["root", "federated", "service", "session-token"])
+@pytest.mark.parametrize(
+    "caller",
+    [
+        {"arn": f"arn:aws:iam::{A}:root"},
+        {"arn": f"arn:aws:sts::{A}:federated-user/fed"},
+        {"service": "ec2.amazonaws.com"},
+        {"arn": f"arn:aws:iam::{A}:user/alice", "credentials": "session-token"},
+    ],
+    ids=["root", "federated", "service", "session-token"],
+)
 def test_adapt_refuses_callers_moto_cannot_be(caller: Doc) -> None:
     doc = _scenario()
     doc["caller"] = {**caller, "identity_policies": [ALLOW_ASSUME]}
@@ -164,8 +186,11 @@ def test_adapt_refuses_callers_moto_cannot_be(caller: Doc) -> None:
     assert out["caller"] == doc["caller"] and removed == []
 
 
-@pytest.mark.parametrize("capabilities", [MOTO_CAPABILITIES, MODEL_CAPABILITIES, frozenset({"user-callers"})],
-                         ids=["moto", "model", "users-only"])
+@pytest.mark.parametrize(
+    "capabilities",
+    [MOTO_CAPABILITIES, MODEL_CAPABILITIES, frozenset({"user-callers"})],
+    ids=["moto", "model", "users-only"],
+)
 def test_adapt_never_mutates_its_input_and_always_drops_expect(capabilities: frozenset[str]) -> None:
     doc = _full_user_scenario()
     before = copy.deepcopy(doc)
@@ -180,12 +205,16 @@ def test_adapt_never_mutates_its_input_and_always_drops_expect(capabilities: fro
 
 
 def test_fresh_accounts_renames_consistently_within_a_scenario() -> None:
-    trust = _trust({"AWS": [A, f"arn:aws:iam::{A}:user/alice"]},
-                   Condition={"StringEquals": {"aws:PrincipalAccount": A}, "NumericLessThan": {"n": "1234567890123"}})
-    doc = _scenario(role=f"arn:aws:iam::{B}:role/R", trust=trust,
-                    identity=[_policy({"Effect": "Allow", "Action": "sts:AssumeRole",
-                                       "Resource": f"arn:aws:iam::{B}:role/R"})],
-                    duration_seconds=3600)
+    trust = _trust(
+        {"AWS": [A, f"arn:aws:iam::{A}:user/alice"]},
+        Condition={"StringEquals": {"aws:PrincipalAccount": A}, "NumericLessThan": {"n": "1234567890123"}},
+    )
+    doc = _scenario(
+        role=f"arn:aws:iam::{B}:role/R",
+        trust=trust,
+        identity=[_policy({"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": f"arn:aws:iam::{B}:role/R"})],
+        duration_seconds=3600,
+    )
     before = copy.deepcopy(doc)
     out = FreshAccounts()(doc)
     assert doc == before
@@ -236,7 +265,12 @@ def test_fresh_accounts_never_change_a_spec_decision(path: Path) -> None:
     before = model.decide(model.load_scenario(doc))
     after = model.decide(model.load_scenario(renamed))
     assert (after.decision, after.rule, after.error_code, after.denied_by, after.action) == (
-        before.decision, before.rule, before.error_code, before.denied_by, before.action)
+        before.decision,
+        before.rule,
+        before.error_code,
+        before.denied_by,
+        before.action,
+    )
 
 
 # ============================================================================================= plan
@@ -280,16 +314,30 @@ def test_plan_of_a_self_assume() -> None:
 
 
 def test_plan_maps_every_request_field_to_boto3() -> None:
-    doc = _scenario(duration_seconds=900, external_id="ext-123", policy=json.dumps(ALLOW_ASSUME),
-                    policy_arns=["arn:aws:iam::aws:policy/ReadOnlyAccess"], tags=[{"Key": "k", "Value": "v"}],
-                    transitive_tag_keys=["k"], source_identity="alice", serial_number=f"arn:aws:iam::{A}:mfa/a",
-                    token_code="123456", region="eu-west-1")
+    doc = _scenario(
+        duration_seconds=900,
+        external_id="ext-123",
+        policy=json.dumps(ALLOW_ASSUME),
+        policy_arns=["arn:aws:iam::aws:policy/ReadOnlyAccess"],
+        tags=[{"Key": "k", "Value": "v"}],
+        transitive_tag_keys=["k"],
+        source_identity="alice",
+        serial_number=f"arn:aws:iam::{A}:mfa/a",
+        token_code="123456",
+        region="eu-west-1",
+    )
     p = plan(doc)
     assert p.params == {
-        "RoleArn": f"arn:aws:iam::{A}:role/R", "RoleSessionName": "s1", "DurationSeconds": 900,
-        "ExternalId": "ext-123", "Policy": json.dumps(ALLOW_ASSUME),
-        "PolicyArns": [{"arn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}], "Tags": [{"Key": "k", "Value": "v"}],
-        "TransitiveTagKeys": ["k"], "SourceIdentity": "alice", "SerialNumber": f"arn:aws:iam::{A}:mfa/a",
+        "RoleArn": f"arn:aws:iam::{A}:role/R",
+        "RoleSessionName": "s1",
+        "DurationSeconds": 900,
+        "ExternalId": "ext-123",
+        "Policy": json.dumps(ALLOW_ASSUME),
+        "PolicyArns": [{"arn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}],
+        "Tags": [{"Key": "k", "Value": "v"}],
+        "TransitiveTagKeys": ["k"],
+        "SourceIdentity": "alice",
+        "SerialNumber": f"arn:aws:iam::{A}:mfa/a",
         "TokenCode": "123456",
     }
     assert p.region == "eu-west-1"
@@ -304,11 +352,16 @@ def test_plan_refuses_a_root_caller() -> None:
 # ============================================================================ compare / decision_class
 
 
-@pytest.mark.parametrize(("result", "cls"), [
-    ({"decision": "explicitDeny"}, "denied"), ({"decision": "implicitDeny"}, "denied"),
-    ({"decision": "denied"}, "denied"), ({"decision": "allowed"}, "allowed"),
-    ({"decision": "error", "error_code": "ValidationError"}, "error:ValidationError"),
-])
+@pytest.mark.parametrize(
+    ("result", "cls"),
+    [
+        ({"decision": "explicitDeny"}, "denied"),
+        ({"decision": "implicitDeny"}, "denied"),
+        ({"decision": "denied"}, "denied"),
+        ({"decision": "allowed"}, "allowed"),
+        ({"decision": "error", "error_code": "ValidationError"}, "error:ValidationError"),
+    ],
+)
 def test_decision_class(result: Doc, cls: str) -> None:
     assert decision_class(result) == cls
 
@@ -361,8 +414,12 @@ def _good(r: model.Result, **changes: Any) -> Outcome:
     assumed = {"arn": a.arn, "assumed_role_id": f"{rid}:s1", "duration_seconds": a.duration_seconds}
     assumed.update({k: v for k, v in changes.items() if k in assumed})
     key = changes.get("key", "ASIA" + "X" * 16)
-    return Outcome(result={"decision": "allowed", "assumed_role": assumed}, role_id=rid,
-                   credentials={"AccessKeyId": key}, identity=changes.get("identity"))
+    return Outcome(
+        result={"decision": "allowed", "assumed_role": assumed},
+        role_id=rid,
+        credentials={"AccessKeyId": key},
+        identity=changes.get("identity"),
+    )
 
 
 def test_compare_response_accepts_a_correct_answer(allowed: model.Result) -> None:
@@ -375,15 +432,27 @@ def test_compare_response_accepts_a_correct_answer(allowed: model.Result) -> Non
     assert compare(allowed, _good(allowed, identity=identity), ["response"], "s1") == []
 
 
-@pytest.mark.parametrize(("change", "what"), [
-    ({"arn": f"arn:aws:sts::{A}:assumed-role/Other/s1"}, "assumed-role ARN"),
-    ({"assumed_role_id": "AROAPNRGGYBOVFLGUE5OE:other"}, "AssumedRoleId"),
-    ({"key": "AKIA" + "X" * 16}, "AccessKeyId"),
-    ({"duration_seconds": 3606}, "Expiration"),
-    ({"duration_seconds": 3594}, "Expiration"),
-    ({"identity": {"Arn": f"arn:aws:sts::{A}:assumed-role/R/other", "Account": A,
-                   "UserId": "AROAPNRGGYBOVFLGUE5OE:s1"}}, "GetCallerIdentity"),
-], ids=["arn", "assumed-role-id", "key", "expiration-late", "expiration-early", "identity"])
+@pytest.mark.parametrize(
+    ("change", "what"),
+    [
+        ({"arn": f"arn:aws:sts::{A}:assumed-role/Other/s1"}, "assumed-role ARN"),
+        ({"assumed_role_id": "AROAPNRGGYBOVFLGUE5OE:other"}, "AssumedRoleId"),
+        ({"key": "AKIA" + "X" * 16}, "AccessKeyId"),
+        ({"duration_seconds": 3606}, "Expiration"),
+        ({"duration_seconds": 3594}, "Expiration"),
+        (
+            {
+                "identity": {
+                    "Arn": f"arn:aws:sts::{A}:assumed-role/R/other",
+                    "Account": A,
+                    "UserId": "AROAPNRGGYBOVFLGUE5OE:s1",
+                }
+            },
+            "GetCallerIdentity",
+        ),
+    ],
+    ids=["arn", "assumed-role-id", "key", "expiration-late", "expiration-early", "identity"],
+)
 def test_compare_response_catches_each_wrong_field(allowed: model.Result, change: Doc, what: str) -> None:
     assert allowed.assumed_role is not None
     assert allowed.assumed_role.assumed_role_id.startswith("AROAPNRGGYBOVFLGUE5OE:")
@@ -402,35 +471,62 @@ def test_scenario_tags_of_a_plain_scenario() -> None:
     assert scenario_tags(_scenario(identity=[])) == {"no-identity-policy", "principal:account"}
 
 
-@pytest.mark.parametrize(("doc", "expected"), [
-    (_scenario(trust=_trust({"AWS": f"arn:aws:iam::{A}:user/bob"}, effect="Deny")), {"trust-deny"}),
-    (_scenario(trust=_trust({"AWS": f"arn:aws:iam::{A}:user/alice"},
-                            Condition={"StringLike": {"sts:RoleSessionName": "s*"}})),
-     {"trust-condition", "operator:StringLike"}),
-    (_scenario(trust=_trust({"AWS": f"arn:aws:iam::{A}:user/alice"}, "STS:assumerole")), {"action-case"}),
-    (_scenario(trust=_trust({"AWS": f"arn:aws:iam::{A}:user/alice"}, "sts:AssumeRol?")), {"wildcard-?"}),
-    (_scenario(identity=[_policy({"Effect": "Allow", "Action": "sts:AssumeRole",
-                                  "Resource": f"arn:aws:iam::{A}:role/R.x"})],
-               trust=_trust({"AWS": f"arn:aws:iam::{A}:user/alice"})), {"regex-metacharacter"}),
-    (_scenario(trust=_trust({"AWS": A})), {"principal:account"}),
-    (_scenario(trust=_trust("*")), {"principal:wildcard"}),
-    (_scenario(identity=[_policy({"Effect": "Deny", "Action": "sts:assumeRole", "Resource": "*"})],
-               trust=_trust({"AWS": f"arn:aws:iam::{A}:user/alice"})), {"identity-deny", "action-case"}),
-], ids=["trust-deny", "string-like", "action-case", "wildcard-?", "regex", "account", "wildcard", "identity-deny"])
+@pytest.mark.parametrize(
+    ("doc", "expected"),
+    [
+        (_scenario(trust=_trust({"AWS": f"arn:aws:iam::{A}:user/bob"}, effect="Deny")), {"trust-deny"}),
+        (
+            _scenario(
+                trust=_trust(
+                    {"AWS": f"arn:aws:iam::{A}:user/alice"}, Condition={"StringLike": {"sts:RoleSessionName": "s*"}}
+                )
+            ),
+            {"trust-condition", "operator:StringLike"},
+        ),
+        (_scenario(trust=_trust({"AWS": f"arn:aws:iam::{A}:user/alice"}, "STS:assumerole")), {"action-case"}),
+        (_scenario(trust=_trust({"AWS": f"arn:aws:iam::{A}:user/alice"}, "sts:AssumeRol?")), {"wildcard-?"}),
+        (
+            _scenario(
+                identity=[
+                    _policy({"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": f"arn:aws:iam::{A}:role/R.x"})
+                ],
+                trust=_trust({"AWS": f"arn:aws:iam::{A}:user/alice"}),
+            ),
+            {"regex-metacharacter"},
+        ),
+        (_scenario(trust=_trust({"AWS": A})), {"principal:account"}),
+        (_scenario(trust=_trust("*")), {"principal:wildcard"}),
+        (
+            _scenario(
+                identity=[_policy({"Effect": "Deny", "Action": "sts:assumeRole", "Resource": "*"})],
+                trust=_trust({"AWS": f"arn:aws:iam::{A}:user/alice"}),
+            ),
+            {"identity-deny", "action-case"},
+        ),
+    ],
+    ids=["trust-deny", "string-like", "action-case", "wildcard-?", "regex", "account", "wildcard", "identity-deny"],
+)
 def test_scenario_tags(doc: Doc, expected: set[str]) -> None:
     assert scenario_tags(doc) == expected
 
 
 def test_scenario_tags_of_request_fields_and_paths() -> None:
-    doc = _scenario(caller=f"arn:aws:iam::{A}:user/team/alice", trust=_trust({"AWS": f"arn:aws:iam::{A}:user/a"}),
-                    external_id="ext-123", duration_seconds=900)
+    doc = _scenario(
+        caller=f"arn:aws:iam::{A}:user/team/alice",
+        trust=_trust({"AWS": f"arn:aws:iam::{A}:user/a"}),
+        external_id="ext-123",
+        duration_seconds=900,
+    )
     doc["role"]["exists"] = False
     assert scenario_tags(doc) == {"path", "request:external_id", "request:duration_seconds", "role-missing"}
 
 
 def test_facts_same_and_cross_account() -> None:
-    for name, accounts in (("01-user-same-account.json", "same"), ("02-user-cross-account.json", "cross"),
-                           ("04-role-cross-account.json", "cross")):
+    for name, accounts in (
+        ("01-user-same-account.json", "same"),
+        ("02-user-cross-account.json", "cross"),
+        ("04-role-cross-account.json", "cross"),
+    ):
         doc = _load(EXAMPLES / name)
         r = _decided(doc)
         f = facts(doc, r, Difference("decision", r.decision, "implicitDeny", "x"))
@@ -448,24 +544,48 @@ def test_facts_of_a_trust_denial() -> None:
     r = _decided(doc)
     f = facts(doc, r, Difference("decision", "implicitDeny", "allowed", "x"))
     assert {k: f[k] for k in ("accounts", "caller", "model", "target", "rule", "denied_by", "action")} == {
-        "accounts": "cross", "caller": "user", "model": "implicitDeny", "target": "allowed", "rule": "R8",
-        "denied_by": "role trust policy", "action": "sts:AssumeRole"}
+        "accounts": "cross",
+        "caller": "user",
+        "model": "implicitDeny",
+        "target": "allowed",
+        "rule": "R8",
+        "denied_by": "role trust policy",
+        "action": "sts:AssumeRole",
+    }
 
 
 # ====================================================================================== expectations
 
 
 def _entry(id: str, feature: str = "cross-account", **signature: Any) -> Expectation:
-    return Expectation(id=id, feature=feature, reason=f"reason of {id}", signature=signature,
-                       counterexample=_scenario(role=f"arn:aws:iam::{B}:role/R"), link=f"https://example.com/{id}")
+    return Expectation(
+        id=id,
+        feature=feature,
+        reason=f"reason of {id}",
+        signature=signature,
+        counterexample=_scenario(role=f"arn:aws:iam::{B}:role/R"),
+        link=f"https://example.com/{id}",
+    )
 
 
 def test_expectations_dump_load_round_trip(tmp_path: Path) -> None:
     entries = [
-        _entry("b-trust", accounts="cross", model="implicitDeny", rule="R8", target="allowed",
-               tags=["principal:account", "request:external_id"], not_tags=["trust-deny"]),
-        _entry("a-any", feature="same-account", aspect="decision", model=["implicitDeny", "explicitDeny"],
-               trust_match=["user"]),
+        _entry(
+            "b-trust",
+            accounts="cross",
+            model="implicitDeny",
+            rule="R8",
+            target="allowed",
+            tags=["principal:account", "request:external_id"],
+            not_tags=["trust-deny"],
+        ),
+        _entry(
+            "a-any",
+            feature="same-account",
+            aspect="decision",
+            model=["implicitDeny", "explicitDeny"],
+            trust_match=["user"],
+        ),
     ]
     entries[1].reason = 'quotes " and \\ and \u00e9 survive'
     entries[1].counterexample["id"] = "has ''' inside"
@@ -490,17 +610,31 @@ model = "implicitDeny"
 """
 
 
-@pytest.mark.parametrize(("bad", "message"), [
-    ("id = 'x'\nfeature = 'f'\nreason = 'r'\ncounterexample = '{}'\n", "missing 'signature'"),
-    ("id = 'x'\nfeature = 'f'\nreason = 'r'\ncounterexample = '{}'\ncolour = 'red'\n"
-     "[divergence.signature]\nmodel = 'allowed'\n", "unknown field(s) colour"),
-    ("id = 'x'\nfeature = 'f'\nreason = 'r'\ncounterexample = '{}'\n[divergence.signature]\nmood = 'x'\n",
-     "unknown fact(s) mood"),
-    ("id = 'x'\nfeature = 'f'\nreason = 'r'\ncounterexample = '{not json'\n[divergence.signature]\nmodel = 'x'\n",
-     "counterexample: not a JSON scenario"),
-    ("id = 'e0'\nfeature = 'f'\nreason = 'r'\ncounterexample = '{}'\n[divergence.signature]\nmodel = 'x'\n",
-     "duplicate id 'e0'"),
-], ids=["missing-field", "unknown-field", "unknown-fact", "counterexample", "duplicate-id"])
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ("id = 'x'\nfeature = 'f'\nreason = 'r'\ncounterexample = '{}'\n", "missing 'signature'"),
+        (
+            "id = 'x'\nfeature = 'f'\nreason = 'r'\ncounterexample = '{}'\ncolour = 'red'\n"
+            "[divergence.signature]\nmodel = 'allowed'\n",
+            "unknown field(s) colour",
+        ),
+        (
+            "id = 'x'\nfeature = 'f'\nreason = 'r'\ncounterexample = '{}'\n[divergence.signature]\nmood = 'x'\n",
+            "unknown fact(s) mood",
+        ),
+        (
+            "id = 'x'\nfeature = 'f'\nreason = 'r'\ncounterexample = '{not json'\n"
+            "[divergence.signature]\nmodel = 'x'\n",
+            "counterexample: not a JSON scenario",
+        ),
+        (
+            "id = 'e0'\nfeature = 'f'\nreason = 'r'\ncounterexample = '{}'\n[divergence.signature]\nmodel = 'x'\n",
+            "duplicate id 'e0'",
+        ),
+    ],
+    ids=["missing-field", "unknown-field", "unknown-fact", "counterexample", "duplicate-id"],
+)
 def test_expectations_load_errors_name_file_and_entry(tmp_path: Path, bad: str, message: str) -> None:
     path = tmp_path / "moto.toml"
     path.write_text('target = "moto"\n' + _GOOD_ENTRY.format(n=0) + "\n[[divergence]]\n" + bad, encoding="utf-8")
@@ -520,19 +654,28 @@ def test_expectations_load_error_of_bad_toml_names_the_file(tmp_path: Path) -> N
 
 @pytest.fixture
 def trust_facts() -> Doc:
-    doc = _scenario(role=f"arn:aws:iam::{B}:role/R", trust=_trust({"AWS": f"arn:aws:iam::{A}:user/bob"}),
-                    external_id="ext-123")
+    doc = _scenario(
+        role=f"arn:aws:iam::{B}:role/R", trust=_trust({"AWS": f"arn:aws:iam::{A}:user/bob"}), external_id="ext-123"
+    )
     r = _decided(doc)
     return facts(doc, r, Difference("decision", r.decision, "allowed", "x"))
 
 
 def test_explain_picks_the_most_specific_match(trust_facts: Doc) -> None:
     generic = _entry("generic", accounts="cross")
-    specific = _entry("specific", accounts="cross", model="implicitDeny", rule="R8", target="allowed",
-                      tags=["request:external_id"])
+    specific = _entry(
+        "specific", accounts="cross", model="implicitDeny", rule="R8", target="allowed", tags=["request:external_id"]
+    )
     middle = _entry("middle", accounts=["cross", "same"], model="implicitDeny", target="allowed")
-    wrong = _entry("wrong", accounts="cross", model="implicitDeny", rule="R8", target="allowed", denied_by="x",
-                   tags=["request:external_id", "trust-deny"])
+    wrong = _entry(
+        "wrong",
+        accounts="cross",
+        model="implicitDeny",
+        rule="R8",
+        target="allowed",
+        denied_by="x",
+        tags=["request:external_id", "trust-deny"],
+    )
     assert specific.specificity > middle.specificity > generic.specificity
     assert wrong.specificity > specific.specificity and not wrong.matches(trust_facts)
     for order in ([generic, specific, middle, wrong], [wrong, middle, specific, generic]):
@@ -542,10 +685,13 @@ def test_explain_picks_the_most_specific_match(trust_facts: Doc) -> None:
 
 
 def test_explain_scoped_to_a_feature(trust_facts: Doc) -> None:
-    exp = Expectations(target="moto", entries=[
-        _entry("specific", accounts="cross", model="implicitDeny", rule="R8"),
-        _entry("other-feature", feature="principals", accounts="cross"),
-    ])
+    exp = Expectations(
+        target="moto",
+        entries=[
+            _entry("specific", accounts="cross", model="implicitDeny", rule="R8"),
+            _entry("other-feature", feature="principals", accounts="cross"),
+        ],
+    )
     assert (e := exp.explain(trust_facts)) is not None and e.id == "specific"
     assert (e := exp.explain(trust_facts, "principals")) is not None and e.id == "other-feature"
     assert exp.explain(trust_facts, "wildcards") is None
@@ -576,8 +722,10 @@ def test_model_target_agrees_with_the_model(doc: Doc) -> None:
 # =================================================================================== Conformance: moto
 
 CROSS_TRUST_BOB = _scenario(
-    role=f"arn:aws:iam::{B}:role/R", trust=_trust({"AWS": f"arn:aws:iam::{A}:user/bob"}),
-    identity=[_policy({"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": f"arn:aws:iam::{B}:role/R"})])
+    role=f"arn:aws:iam::{B}:role/R",
+    trust=_trust({"AWS": f"arn:aws:iam::{A}:user/bob"}),
+    identity=[_policy({"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": f"arn:aws:iam::{B}:role/R"})],
+)
 
 
 def _started(target: TargetProtocol) -> Iterator[Conformance]:
@@ -607,15 +755,24 @@ def test_moto_cross_account_trust_names_bob_diverges(moto: Conformance) -> None:
     d = found[0]
     assert isinstance(d, Divergence)
     assert {k: d.facts[k] for k in ("aspect", "accounts", "model", "rule", "target")} == {
-        "aspect": "decision", "accounts": "cross", "model": "implicitDeny", "rule": "R8", "target": "allowed"}
+        "aspect": "decision",
+        "accounts": "cross",
+        "model": "implicitDeny",
+        "rule": "R8",
+        "target": "allowed",
+    }
     # the divergence is reported in the user's accounts, provisioned in fresh ones
     assert d.scenario["caller"]["arn"] == CROSS_TRUST_BOB["caller"]["arn"] and adapted == CROSS_TRUST_BOB
     assert _accounts(d.prepared).isdisjoint({A, B}) and d.scenario["expect"]["decision"] == "implicitDeny"
 
 
 def test_moto_crash_is_a_target_error_never_a_denial(moto: Conformance) -> None:
-    doc = _scenario(trust={"Version": "2012-10-17",
-                           "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"}]})
+    doc = _scenario(
+        trust={
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"}],
+        }
+    )
     found, _, expected, outcome = moto.run(doc, "principals")
     assert expected.decision == "allowed"
     assert outcome.phase == "target-error" and outcome.result["decision"] == "target-error"

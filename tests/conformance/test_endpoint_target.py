@@ -33,16 +33,18 @@ Keys = dict[str, dict[str, Any]]
 
 
 def _moto_api(url: str, path: str, body: str) -> None:
-    req = urllib.request.Request(f"{url}/moto-api/{path}", data=body.encode(), method="POST",
-                                 headers={"Content-Type": "text/plain"})
+    req = urllib.request.Request(
+        f"{url}/moto-api/{path}", data=body.encode(), method="POST", headers={"Content-Type": "text/plain"}
+    )
     with urllib.request.urlopen(req, timeout=30) as resp:
         resp.read()
 
 
 def _iam_as_account(url: str, account: str) -> Any:
     """An IAM client whose calls moto books to ``account`` (authentication off: set-up only)."""
-    iam = boto3.client("iam", endpoint_url=url, region_name="us-east-1",
-                       aws_access_key_id="setup", aws_secret_access_key="setup")
+    iam = boto3.client(
+        "iam", endpoint_url=url, region_name="us-east-1", aws_access_key_id="setup", aws_secret_access_key="setup"
+    )
 
     def header(request: Any, **_: Any) -> None:
         request.headers["x-moto-account-id"] = account
@@ -69,8 +71,11 @@ def server() -> Iterator[tuple[str, Keys]]:
             iam.create_user(UserName="admin")
             iam.put_user_policy(UserName="admin", PolicyName="all", PolicyDocument=ADMIN_POLICY)
             key = iam.create_access_key(UserName="admin")["AccessKey"]
-            keys[account] = {"access_key_id": key["AccessKeyId"], "secret_access_key": key["SecretAccessKey"],
-                             "session_token": None}
+            keys[account] = {
+                "access_key_id": key["AccessKeyId"],
+                "secret_access_key": key["SecretAccessKey"],
+                "session_token": None,
+            }
         _moto_api(url, "reset-auth", "0")  # from now on every request is authenticated and authorized
         yield url, keys
     finally:
@@ -112,8 +117,13 @@ def _admin_iam(server: tuple[str, Keys], account: str) -> Any:
     """An IAM client signing as the admin of ``account`` (authentication is on)."""
     url, keys = server
     k = keys[account]
-    return boto3.client("iam", endpoint_url=url, region_name="us-east-1",
-                        aws_access_key_id=k["access_key_id"], aws_secret_access_key=k["secret_access_key"])
+    return boto3.client(
+        "iam",
+        endpoint_url=url,
+        region_name="us-east-1",
+        aws_access_key_id=k["access_key_id"],
+        aws_secret_access_key=k["secret_access_key"],
+    )
 
 
 def _assert_clean(server: tuple[str, Keys]) -> None:
@@ -126,21 +136,27 @@ def _assert_clean(server: tuple[str, Keys]) -> None:
 
 
 def _allow(resource: str) -> dict[str, Any]:
-    return {"Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": resource}]}
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": resource}],
+    }
 
 
 def _trust(principal: str) -> dict[str, Any]:
-    return {"Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Principal": {"AWS": principal}, "Action": "sts:AssumeRole"}]}
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": principal}, "Action": "sts:AssumeRole"}],
+    }
 
 
 def user_scenario(account: str = "123456789012") -> dict[str, Any]:
     """alice assumes R in her own account; the trust names her and her identity policy allows."""
     return {
         "id": "same-account user",
-        "caller": {"arn": f"arn:aws:iam::{account}:user/alice",
-                   "identity_policies": [_allow(f"arn:aws:iam::{account}:role/R")]},
+        "caller": {
+            "arn": f"arn:aws:iam::{account}:user/alice",
+            "identity_policies": [_allow(f"arn:aws:iam::{account}:role/R")],
+        },
         "role": {"arn": f"arn:aws:iam::{account}:role/R", "trust_policy": _trust(f"arn:aws:iam::{account}:user/alice")},
         "request": {"role_session_name": "s1"},
     }
@@ -183,8 +199,10 @@ def test_same_scenario_twice_reuses_the_names(target: EndpointTarget, server: tu
 def test_cross_account_user_provisions_in_the_files_accounts(target: EndpointTarget, server: tuple[str, Keys]) -> None:
     caller, role = "333333333333", "444444444444"
     doc = {
-        "caller": {"arn": f"arn:aws:iam::{caller}:user/alice",
-                   "identity_policies": [_allow(f"arn:aws:iam::{role}:role/R")]},
+        "caller": {
+            "arn": f"arn:aws:iam::{caller}:user/alice",
+            "identity_policies": [_allow(f"arn:aws:iam::{role}:role/R")],
+        },
         "role": {"arn": f"arn:aws:iam::{role}:role/R", "trust_policy": _trust(f"arn:aws:iam::{caller}:root")},
         "request": {"role_session_name": "x"},
     }
@@ -202,7 +220,8 @@ def test_accounts_only_mentioned_get_unused_ids(target: EndpointTarget, server: 
     """Three accounts in the scenario, two to provision: the third becomes an id the file does not have."""
     doc = user_scenario()
     doc["caller"]["identity_policies"][0]["Statement"].append(
-        {"Effect": "Deny", "Action": "sts:AssumeRole", "Resource": "arn:aws:iam::555555555555:role/*"})
+        {"Effect": "Deny", "Action": "sts:AssumeRole", "Resource": "arn:aws:iam::555555555555:role/*"}
+    )
     prepared, out = _run(target, doc)
     assert prepared["caller"]["identity_policies"][0]["Statement"][1]["Resource"] == "arn:aws:iam::999999999999:role/*"
     assert out.result["decision"] == "allowed", out.result
@@ -211,12 +230,16 @@ def test_accounts_only_mentioned_get_unused_ids(target: EndpointTarget, server: 
 
 def test_role_session_caller_with_a_boundary(target: EndpointTarget, server: tuple[str, Keys]) -> None:
     doc = {
-        "caller": {"arn": f"arn:aws:sts::{A}:assumed-role/CallerRole/s0",
-                   "identity_policies": [_allow(f"arn:aws:iam::{A}:role/R")],
-                   "permissions_boundary": _allow("*")},
+        "caller": {
+            "arn": f"arn:aws:sts::{A}:assumed-role/CallerRole/s0",
+            "identity_policies": [_allow(f"arn:aws:iam::{A}:role/R")],
+            "permissions_boundary": _allow("*"),
+        },
         # the trust names the session: moto matches trust principals literally (a role ARN would not match)
-        "role": {"arn": f"arn:aws:iam::{A}:role/R",
-                 "trust_policy": _trust(f"arn:aws:sts::{A}:assumed-role/CallerRole/s0")},
+        "role": {
+            "arn": f"arn:aws:iam::{A}:role/R",
+            "trust_policy": _trust(f"arn:aws:sts::{A}:assumed-role/CallerRole/s0"),
+        },
         "request": {"role_session_name": "s1"},
     }
     _, out = _run(target, doc, check_identity=True)
@@ -225,8 +248,9 @@ def test_role_session_caller_with_a_boundary(target: EndpointTarget, server: tup
     _assert_clean(server)  # the session's role, its policy, the boundary policy and R are gone
 
 
-def test_self_assume_the_provisioner_cannot_enter_is_unsupported(target: EndpointTarget,
-                                                                 server: tuple[str, Keys]) -> None:
+def test_self_assume_the_provisioner_cannot_enter_is_unsupported(
+    target: EndpointTarget, server: tuple[str, Keys]
+) -> None:
     """A session of the target role itself: the file's principal must create that session through the
     scenario's own trust, which moto (matching principals literally) refuses for ``root``."""
     doc = {
@@ -260,11 +284,13 @@ def test_leftovers_of_an_interrupted_run_are_deleted(target: EndpointTarget, ser
     _assert_clean(server)
 
 
-def test_a_scenario_naming_the_files_own_principal_is_unsupported(target: EndpointTarget,
-                                                                  server: tuple[str, Keys]) -> None:
+def test_a_scenario_naming_the_files_own_principal_is_unsupported(
+    target: EndpointTarget, server: tuple[str, Keys]
+) -> None:
     doc = user_scenario()
     doc["caller"]["arn"] = doc["role"]["trust_policy"]["Statement"][0]["Principal"]["AWS"] = (
-        "arn:aws:iam::123456789012:user/Admin")
+        "arn:aws:iam::123456789012:user/Admin"
+    )
     with pytest.raises(Unsupported, match="'admin' in account 111111111111"):
         target.prepare(doc)
     assert [u["UserName"] for u in _admin_iam(server, A).list_users()["Users"]] == ["admin"]
@@ -327,8 +353,9 @@ def test_unreachable_endpoint(accounts_file: str) -> None:
         t.start()
 
 
-def test_refuses_several_xdist_workers(accounts_file: str, server: tuple[str, Keys],
-                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_refuses_several_xdist_workers(
+    accounts_file: str, server: tuple[str, Keys], monkeypatch: pytest.MonkeyPatch
+) -> None:
     url, _ = server
     monkeypatch.setenv("PYTEST_XDIST_WORKER_COUNT", "4")
     t = load_target("endpoint", endpoint_url=url, accounts=accounts_file)
@@ -356,25 +383,36 @@ def test_unknown_credentials(server: tuple[str, Keys], tmp_path: Path) -> None:
 GOOD = {"access_key_id": "AKIAEXAMPLE", "secret_access_key": "secret"}
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    ({"accounts": {A: {"access_key_id": "AKIAEXAMPLE"}}}, rf"\$\.accounts\.{A}\.secret_access_key: missing"),
-    ({"accounts": {"12345": GOOD}}, r"\$\.accounts\.12345: not an account id \(12 ASCII digits\)"),
-    ({"accounts": {"\uff11" * 12: GOOD}}, r"not an account id \(12 ASCII digits\)"),
-    ({"accounts": {A: GOOD}, "comment": "x"}, r"\$\.comment: unknown field"),
-    ({"accounts": {A: dict(GOOD, region="us-east-1")}}, rf"\$\.accounts\.{A}\.region: unknown field"),
-    ({"region": "us-east-1"}, r"\$\.accounts: missing"),
-    ({"accounts": {}}, r"\$\.accounts: must name at least one account"),
-    ({"accounts": [A]}, r"\$\.accounts: must be an object, not a list"),
-    ({"accounts": {A: dict(GOOD, session_token=3)}}, rf"\$\.accounts\.{A}\.session_token: must be a string or null"),
-    ({"accounts": {A: dict(GOOD, secret_access_key="")}}, rf"\$\.accounts\.{A}\.secret_access_key: must not be empty"),
-    ({"accounts": {A: GOOD}, "capabilities": ["user-callers", "teleport"]},
-     r"\$\.capabilities\[1\]: unknown capability"),
-    ({"accounts": {A: GOOD}, "capabilities": ["multi-account"]}, r"\$\.capabilities\[0\]: 'multi-account' needs"),
-    ({"accounts": {A: GOOD}, "name": 7}, r"\$\.name: must be a string, not a number"),
-    ([], r"\$: must be an object, not a list"),
-    ('{"accounts": {', r"not JSON: .* line 1"),
-    ('{"accounts": {}, "accounts": {}}', r"duplicate key 'accounts'"),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"accounts": {A: {"access_key_id": "AKIAEXAMPLE"}}}, rf"\$\.accounts\.{A}\.secret_access_key: missing"),
+        ({"accounts": {"12345": GOOD}}, r"\$\.accounts\.12345: not an account id \(12 ASCII digits\)"),
+        ({"accounts": {"\uff11" * 12: GOOD}}, r"not an account id \(12 ASCII digits\)"),
+        ({"accounts": {A: GOOD}, "comment": "x"}, r"\$\.comment: unknown field"),
+        ({"accounts": {A: dict(GOOD, region="us-east-1")}}, rf"\$\.accounts\.{A}\.region: unknown field"),
+        ({"region": "us-east-1"}, r"\$\.accounts: missing"),
+        ({"accounts": {}}, r"\$\.accounts: must name at least one account"),
+        ({"accounts": [A]}, r"\$\.accounts: must be an object, not a list"),
+        (
+            {"accounts": {A: dict(GOOD, session_token=3)}},
+            rf"\$\.accounts\.{A}\.session_token: must be a string or null",
+        ),
+        (
+            {"accounts": {A: dict(GOOD, secret_access_key="")}},
+            rf"\$\.accounts\.{A}\.secret_access_key: must not be empty",
+        ),
+        (
+            {"accounts": {A: GOOD}, "capabilities": ["user-callers", "teleport"]},
+            r"\$\.capabilities\[1\]: unknown capability",
+        ),
+        ({"accounts": {A: GOOD}, "capabilities": ["multi-account"]}, r"\$\.capabilities\[0\]: 'multi-account' needs"),
+        ({"accounts": {A: GOOD}, "name": 7}, r"\$\.name: must be a string, not a number"),
+        ([], r"\$: must be an object, not a list"),
+        ('{"accounts": {', r"not JSON: .* line 1"),
+        ('{"accounts": {}, "accounts": {}}', r"duplicate key 'accounts'"),
+    ],
+)
 def test_accounts_file_errors(tmp_path: Path, data: Any, message: str) -> None:
     path = _write(tmp_path, data)
     with pytest.raises(TargetUnavailable, match=message) as info:
@@ -388,8 +426,15 @@ def test_missing_accounts_file(tmp_path: Path) -> None:
 
 
 def test_capabilities_version_and_defaults(tmp_path: Path) -> None:
-    path = _write(tmp_path, {"accounts": {A: GOOD, B: GOOD}, "capabilities": ["user-callers", "multi-account"],
-                             "name": "emu", "version": "1.2"})
+    path = _write(
+        tmp_path,
+        {
+            "accounts": {A: GOOD, B: GOOD},
+            "capabilities": ["user-callers", "multi-account"],
+            "name": "emu",
+            "version": "1.2",
+        },
+    )
     t = load_target("endpoint", endpoint_url="http://127.0.0.1:1", accounts=path)
     assert (t.name, t.version) == ("emu", "1.2")
     assert t.capabilities == {Capability.USER_CALLERS, Capability.MULTI_ACCOUNT}

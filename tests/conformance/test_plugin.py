@@ -22,16 +22,39 @@ def _run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("PYTEST_XDIST_WORKER", None)
     return subprocess.run(
-        [sys.executable, "-m", "pytest", str(SUITE), "-p", "no:cacheprovider", "--hypothesis-profile", "dev",
-         "-c", os.devnull, "--rootdir", str(tmp_path), *args],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            str(SUITE),
+            "-p",
+            "no:cacheprovider",
+            "--hypothesis-profile",
+            "dev",
+            "-c",
+            os.devnull,
+            "--rootdir",
+            str(tmp_path),
+            *args,
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
 
 
 def test_user_target_runs_the_whole_suite(tmp_path: Path) -> None:
     report, junit = tmp_path / "report", tmp_path / "junit.xml"
-    proc = _run(tmp_path, "--rolecall-target", "tests.conformance.user_target:ReferenceTwin",
-                "--rolecall-report", str(report), f"--junitxml={junit}")
+    proc = _run(
+        tmp_path,
+        "--rolecall-target",
+        "tests.conformance.user_target:ReferenceTwin",
+        "--rolecall-report",
+        str(report),
+        f"--junitxml={junit}",
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     assert "rolecall: target reference-twin 1.0" in proc.stdout
     data = json.loads((report / "report.json").read_text())
@@ -51,13 +74,26 @@ def test_user_target_runs_the_whole_suite(tmp_path: Path) -> None:
 
 def test_xdist_workers_merge_into_one_report(tmp_path: Path) -> None:
     report = tmp_path / "report"
-    proc = _run(tmp_path, "-n", "2", "--rolecall-target", "model", "--rolecall-report", str(report),
-                "-k", "cross_account or same_account or response or principal")
+    proc = _run(
+        tmp_path,
+        "-n",
+        "2",
+        "--rolecall-target",
+        "model",
+        "--rolecall-report",
+        str(report),
+        "-k",
+        "cross_account or same_account or response or principal",
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     data = json.loads((report / "report.json").read_text())
     f = data["features"]
     assert {k: f[k]["passed"] for k in ("cross-account", "same-account", "response", "principals")} == {
-        "cross-account": 1, "same-account": 1, "response": 1, "principals": 1}
+        "cross-account": 1,
+        "same-account": 1,
+        "response": 1,
+        "principals": 1,
+    }
     assert sum(f[k]["examples"] for k in ("cross-account", "same-account", "response", "principals")) >= 160
 
 
@@ -78,19 +114,61 @@ def test_enforcement_probe_stops_a_target_that_allows_everything(tmp_path: Path)
     )
     env_path = f"{tmp_path}{os.pathsep}{ROOT}"
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", str(SUITE), "-p", "no:cacheprovider", "--hypothesis-profile", "dev",
-         "-c", os.devnull, "--rootdir", str(tmp_path), "--rolecall-target", "lax:Lax", "-k", "principal"],
-        cwd=tmp_path, env={**os.environ, "PYTHONPATH": env_path}, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            str(SUITE),
+            "-p",
+            "no:cacheprovider",
+            "--hypothesis-profile",
+            "dev",
+            "-c",
+            os.devnull,
+            "--rootdir",
+            str(tmp_path),
+            "--rolecall-target",
+            "lax:Lax",
+            "-k",
+            "principal",
+        ],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": env_path},
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert proc.returncode == 3, proc.stdout + proc.stderr
     assert "IAM enforcement is off" in proc.stdout + proc.stderr
     # without the probe the property runs, finds the divergence and says after how many examples
     report = tmp_path / "report"
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", str(SUITE), "-p", "no:cacheprovider", "--hypothesis-profile", "dev",
-         "-c", os.devnull, "--rootdir", str(tmp_path), "--rolecall-target", "lax:Lax", "-k", "principal",
-         "--rolecall-no-probe", "--rolecall-report", str(report)],
-        cwd=tmp_path, env={**os.environ, "PYTHONPATH": env_path}, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            str(SUITE),
+            "-p",
+            "no:cacheprovider",
+            "--hypothesis-profile",
+            "dev",
+            "-c",
+            os.devnull,
+            "--rootdir",
+            str(tmp_path),
+            "--rolecall-target",
+            "lax:Lax",
+            "-k",
+            "principal",
+            "--rolecall-no-probe",
+            "--rolecall-report",
+            str(report),
+        ],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": env_path},
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert proc.returncode == 1, proc.stdout + proc.stderr
     row = json.loads((report / "report.json").read_text())["features"]["principals"]
@@ -103,10 +181,30 @@ def test_the_plugin_route_runs_the_ci_profile_unless_told(tmp_path: Path) -> Non
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HYPOTHESIS_", "PYTEST_", "ROLECALL_"))}
     report = tmp_path / "report"
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "--pyargs", "rolecall.conformance", "-p", "no:cacheprovider", "-c",
-         os.devnull, "--rootdir", str(tmp_path), "--rolecall-target", "model", "--rolecall-report", str(report),
-         "-k", "same_account"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--pyargs",
+            "rolecall.conformance",
+            "-p",
+            "no:cacheprovider",
+            "-c",
+            os.devnull,
+            "--rootdir",
+            str(tmp_path),
+            "--rolecall-target",
+            "model",
+            "--rolecall-report",
+            str(report),
+            "-k",
+            "same_account",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     data = json.loads((report / "report.json").read_text())

@@ -22,16 +22,25 @@ def _st(effect: str, **kw: Any) -> dict[str, Any]:
 BLOATED = {
     "caller": {
         "arn": ALICE,
-        "identity_policies": [{"Version": "2012-10-17", "Statement": [_st("Allow", Resource=ROLE)]},
-                              {"Version": "2012-10-17", "Statement": [_st("Allow", Resource="*")]}],
+        "identity_policies": [
+            {"Version": "2012-10-17", "Statement": [_st("Allow", Resource=ROLE)]},
+            {"Version": "2012-10-17", "Statement": [_st("Allow", Resource="*")]},
+        ],
         "permissions_boundary": {"Version": "2012-10-17", "Statement": [_st("Allow", Resource="*")]},
         "tags": {"team": "blue"},
     },
-    "role": {"arn": ROLE, "tags": {"env": "prod"}, "trust_policy": {"Version": "2012-10-17", "Statement": [
-        _st("Allow", Principal={"AWS": ALICE}),
-        _st("Deny", Principal={"AWS": ALICE}, Condition={"StringLike": {"sts:RoleSessionName": "*"}}),
-        _st("Allow", Principal={"AWS": "arn:aws:iam::111111111111:user/bob"}),
-    ]}},
+    "role": {
+        "arn": ROLE,
+        "tags": {"env": "prod"},
+        "trust_policy": {
+            "Version": "2012-10-17",
+            "Statement": [
+                _st("Allow", Principal={"AWS": ALICE}),
+                _st("Deny", Principal={"AWS": ALICE}, Condition={"StringLike": {"sts:RoleSessionName": "*"}}),
+                _st("Allow", Principal={"AWS": "arn:aws:iam::111111111111:user/bob"}),
+            ],
+        },
+    },
     "request": {"role_session_name": "s1", "external_id": "abcdef", "duration_seconds": 1800},
     "context": {"aws:SourceIp": "10.0.0.1"},
 }
@@ -56,10 +65,16 @@ def test_reduce_keeps_only_what_the_divergence_needs() -> None:
 def test_reduce_leaves_an_agreeing_part_alone_when_nothing_can_go() -> None:
     target = FaultyTarget("deny-ignored-trust")
     c = Conformance(target, Expectations(target=target.name))
-    minimal = {"caller": {"arn": ALICE},
-               "role": {"arn": ROLE, "trust_policy": {"Statement": [_st("Allow", Principal={"AWS": ALICE}),
-                                                                    _st("Deny", Principal={"AWS": ALICE})]}},
-               "request": {"role_session_name": "s1"}}
+    minimal = {
+        "caller": {"arn": ALICE},
+        "role": {
+            "arn": ROLE,
+            "trust_policy": {
+                "Statement": [_st("Allow", Principal={"AWS": ALICE}), _st("Deny", Principal={"AWS": ALICE})]
+            },
+        },
+        "request": {"role_session_name": "s1"},
+    }
     found, _, _, _ = c.run(copy.deepcopy(minimal), "explicit-deny")
     reduced = reduce_divergence(c, found[0])
     assert {k: v for k, v in reduced.scenario.items() if k != "expect"} == minimal

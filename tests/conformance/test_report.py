@@ -39,13 +39,17 @@ A, B, C = "111111111111", "222222222222", "333333333333"
 
 
 def _allow(resource: str) -> dict[str, Any]:
-    return {"Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": resource}]}
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": resource}],
+    }
 
 
 def _trust(principal: str) -> dict[str, Any]:
-    return {"Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Principal": {"AWS": principal}, "Action": "sts:AssumeRole"}]}
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": principal}, "Action": "sts:AssumeRole"}],
+    }
 
 
 #: cross-account, the trust names a third account: AWS denies, moto never evaluates cross-account trust
@@ -69,18 +73,30 @@ ROLE_SESSION: dict[str, Any] = {
         "transitive_tag_keys": ["team"],
         "source_identity": "alice",
     },
-    "role": {"arn": f"arn:aws:iam::{B}:role/ops/R", "trust_policy": _trust(f"arn:aws:iam::{A}:role/team/RA"),
-             "max_session_duration": 7200, "tags": {"env": "prod"}},
-    "request": {"role_session_name": "s1", "duration_seconds": 3600, "external_id": "it's \"quoted\"",
-                "policy": json.dumps(_allow("*")), "tags": [{"Key": "project", "Value": "x"}],
-                "source_identity": "alice"},
+    "role": {
+        "arn": f"arn:aws:iam::{B}:role/ops/R",
+        "trust_policy": _trust(f"arn:aws:iam::{A}:role/team/RA"),
+        "max_session_duration": 7200,
+        "tags": {"env": "prod"},
+    },
+    "request": {
+        "role_session_name": "s1",
+        "duration_seconds": 3600,
+        "external_id": 'it\'s "quoted"',
+        "policy": json.dumps(_allow("*")),
+        "tags": [{"Key": "project", "Value": "x"}],
+        "source_identity": "alice",
+    },
 }
 
 #: a session of the target role assuming the role itself
 SELF_ASSUME: dict[str, Any] = {
     "caller": {"arn": f"arn:aws:sts::{A}:assumed-role/R/s0", "identity_policies": [_allow(f"arn:aws:iam::{A}:role/R")]},
-    "role": {"arn": f"arn:aws:iam::{A}:role/R", "trust_policy": _trust(f"arn:aws:iam::{A}:role/R"),
-             "max_session_duration": 3600},
+    "role": {
+        "arn": f"arn:aws:iam::{A}:role/R",
+        "trust_policy": _trust(f"arn:aws:iam::{A}:role/R"),
+        "max_session_duration": 3600,
+    },
     "request": {"role_session_name": "s1"},
 }
 
@@ -94,6 +110,7 @@ MISSING: dict[str, Any] = {
 
 # ---------------------------------------------------------------------------------------------- a real run
 
+
 @pytest.fixture(scope="module")
 def run() -> Iterator[tuple[Conformance, Expectation]]:
     """A moto session that met one new divergence, then the same one as a known one, and replayed it."""
@@ -105,10 +122,17 @@ def run() -> Iterator[tuple[Conformance, Expectation]]:
             conf.check(CROSS, "cross-account")
         conf.new.append(info.value.divergence)
         d = info.value.divergence
-        entry = Expectation("moto-cross-account-trust", "cross-account", "moto never evaluates cross-account trust",
-                            signature_of(d.facts), d.scenario, "https://github.com/getmoto/moto/issues/0")
-        conf.expectations = Expectations(target="moto", version=target.version, entries=[entry],
-                                         path=Path("conformance/expectations/moto.toml"))
+        entry = Expectation(
+            "moto-cross-account-trust",
+            "cross-account",
+            "moto never evaluates cross-account trust",
+            signature_of(d.facts),
+            d.scenario,
+            "https://github.com/getmoto/moto/issues/0",
+        )
+        conf.expectations = Expectations(
+            target="moto", version=target.version, entries=[entry], path=Path("conformance/expectations/moto.toml")
+        )
         conf.check(CROSS, "cross-account")
         conf.check(CROSS, "cross-account")
         assert conf.replay(entry)[0] == "holds"
@@ -117,14 +141,25 @@ def run() -> Iterator[tuple[Conformance, Expectation]]:
         target.stop()
 
 
-META = {"rolecall_version": "0.1.0", "target_name": "moto", "target_version": "5.2.5",
-        "capabilities": ["user-callers", "multi-account"], "profile": "ci", "started": 1_700_000_000.0,
-        "duration_seconds": 12.3456}
+META = {
+    "rolecall_version": "0.1.0",
+    "target_name": "moto",
+    "target_version": "5.2.5",
+    "capabilities": ["user-callers", "multi-account"],
+    "profile": "ci",
+    "started": 1_700_000_000.0,
+    "duration_seconds": 12.3456,
+}
 
 TESTS = {
     "cross-account": {"passed": 1, "failed": 1, "skipped": 0, "error": 0, "skip_reasons": []},
-    "organizations": {"passed": 0, "failed": 0, "skipped": 2, "error": 0,
-                      "skip_reasons": ["needs organizations", "needs organizations"]},
+    "organizations": {
+        "passed": 0,
+        "failed": 0,
+        "skipped": 2,
+        "error": 0,
+        "skip_reasons": ["needs organizations", "needs organizations"],
+    },
     "expectations": {"passed": 1, "failed": 0, "skipped": 0, "error": 0, "skip_reasons": []},
 }
 
@@ -145,12 +180,26 @@ def test_report_structure(report: dict[str, Any]) -> None:
     assert report["python"].startswith("3.") and report["platform"]
     assert set(report["features"]) == {"cross-account", "organizations", "expectations"}
     ca = report["features"]["cross-account"]
-    assert ca == {"passed": 1, "failed": 1, "skipped": 0, "error": 0, "skip_reasons": [],
-                  "examples": 3, "agreed": 0, "known": 2, "unsupported": 0, "first_new_at": 1}
+    assert ca == {
+        "passed": 1,
+        "failed": 1,
+        "skipped": 0,
+        "error": 0,
+        "skip_reasons": [],
+        "examples": 3,
+        "agreed": 0,
+        "known": 2,
+        "unsupported": 0,
+        "first_new_at": 1,
+    }
     assert report["features"]["organizations"]["first_new_at"] is None
     assert report["features"]["organizations"]["skip_reasons"] == ["needs organizations"]
-    assert report["expectations"] == {"file": "conformance/expectations/moto.toml", "version": "5.2.5",
-                                      "entries": 1, "replayed": {"moto-cross-account-trust": "holds"}}
+    assert report["expectations"] == {
+        "file": "conformance/expectations/moto.toml",
+        "version": "5.2.5",
+        "entries": 1,
+        "replayed": {"moto-cross-account-trust": "holds"},
+    }
     assert json.loads(json.dumps(report)) == report  # JSON-ready
 
 
@@ -169,8 +218,17 @@ def test_report_divergences(report: dict[str, Any]) -> None:
     assert k["id"] == "moto-cross-account-trust" and k["hits"] == 2 and k["replay"] == "holds"
     assert k["link"].startswith("https://") and k["signature"]["accounts"] == "cross"
     assert k["counterexample"]["role"]["arn"] == CROSS["role"]["arn"] and k["reproduce"]
-    assert report["summary"] == {"passed": 2, "failed": 1, "skipped": 2, "error": 0, "new_divergences": 1,
-                                 "known_divergences": 1, "known_hits": 2, "expectations_fixed": 0, "examples": 3}
+    assert report["summary"] == {
+        "passed": 2,
+        "failed": 1,
+        "skipped": 2,
+        "error": 0,
+        "new_divergences": 1,
+        "known_divergences": 1,
+        "known_hits": 2,
+        "expectations_fixed": 0,
+        "examples": 3,
+    }
 
 
 def test_junit_properties(report: dict[str, Any]) -> None:
@@ -185,8 +243,17 @@ def test_matrix(report: dict[str, Any]) -> None:
     other["target"]["name"], other["target"]["version"] = "moto-server", "5.2.5"
     other["divergences"] = [d for d in other["divergences"] if d["status"] == "known"]
     other["features"]["cross-account"]["failed"] = 0
-    other["features"]["same-account"] = {"passed": 3, "failed": 0, "skipped": 0, "error": 0, "skip_reasons": [],
-                                         "examples": 300, "agreed": 300, "known": 0, "unsupported": 0}
+    other["features"]["same-account"] = {
+        "passed": 3,
+        "failed": 0,
+        "skipped": 0,
+        "error": 0,
+        "skip_reasons": [],
+        "examples": 300,
+        "agreed": 300,
+        "known": 0,
+        "unsupported": 0,
+    }
     text = matrix([report, other])
     assert "never edited by hand" in text and "rolecall conformance" in text
     assert "| feature | moto 5.2.5 | moto-server 5.2.5 |" in text
@@ -225,25 +292,46 @@ def test_write_and_load(report: dict[str, Any], tmp_path: Path) -> None:
 
 
 def test_merge_data() -> None:
-    d1 = {"counts": {"f": {"examples": 10, "agreed": 8, "known": 2, "unsupported": 1}},
-          "known_hits": {"k1": 2}, "known_examples": {"k1": {"n": 1}}, "new": [{"n": "a"}],
-          "replayed": {"k1": "holds", "k2": "holds"}, "first_new": {"f": 7}}
-    d2 = {"first_new": {"f": 3, "g": 9}, "counts": {"f": {"examples": 5, "agreed": 5, "known": 0, "unsupported": 0},
-                     "g": {"examples": 1, "agreed": 1, "known": 0, "unsupported": 0}},
-          "known_hits": {"k1": 3, "k3": 1}, "known_examples": {"k1": {"n": 2}, "k3": {"n": 3}},
-          "new": [{"n": "b"}], "replayed": {"k2": "changed"}}
+    d1 = {
+        "counts": {"f": {"examples": 10, "agreed": 8, "known": 2, "unsupported": 1}},
+        "known_hits": {"k1": 2},
+        "known_examples": {"k1": {"n": 1}},
+        "new": [{"n": "a"}],
+        "replayed": {"k1": "holds", "k2": "holds"},
+        "first_new": {"f": 7},
+    }
+    d2 = {
+        "first_new": {"f": 3, "g": 9},
+        "counts": {
+            "f": {"examples": 5, "agreed": 5, "known": 0, "unsupported": 0},
+            "g": {"examples": 1, "agreed": 1, "known": 0, "unsupported": 0},
+        },
+        "known_hits": {"k1": 3, "k3": 1},
+        "known_examples": {"k1": {"n": 2}, "k3": {"n": 3}},
+        "new": [{"n": "b"}],
+        "replayed": {"k2": "changed"},
+    }
     m = merge_data([d1, d2])
-    assert m["counts"] == {"f": {"examples": 15, "agreed": 13, "known": 2, "unsupported": 1},
-                           "g": {"examples": 1, "agreed": 1, "known": 0, "unsupported": 0}}
+    assert m["counts"] == {
+        "f": {"examples": 15, "agreed": 13, "known": 2, "unsupported": 1},
+        "g": {"examples": 1, "agreed": 1, "known": 0, "unsupported": 0},
+    }
     assert m["known_hits"] == {"k1": 5, "k3": 1}
     assert m["known_examples"] == {"k1": {"n": 1}, "k3": {"n": 3}}
     assert m["new"] == [{"n": "a"}, {"n": "b"}]
     assert m["replayed"] == {"k1": "holds", "k2": "changed"}
     assert m["first_new"] == {"f": 3, "g": 9}
-    assert merge_data([]) == {"counts": {}, "known_hits": {}, "known_examples": {}, "new": [], "replayed": {},
-                              "first_new": {}}
-    r = build_report({**META, "started": time.time()}, {}, {**m, "new": [], "known_examples": {}},
-                     Expectations(target="moto"))
+    assert merge_data([]) == {
+        "counts": {},
+        "known_hits": {},
+        "known_examples": {},
+        "new": [],
+        "replayed": {},
+        "first_new": {},
+    }
+    r = build_report(
+        {**META, "started": time.time()}, {}, {**m, "new": [], "known_examples": {}}, Expectations(target="moto")
+    )
     assert r["features"]["f"]["first_new_at"] == 3 and r["features"]["g"]["first_new_at"] == 9
 
 
@@ -267,16 +355,19 @@ def _run_scripts(scripts: dict[str, str], tmp_path: Path) -> dict[str, subproces
 
     def one(path: Path) -> subprocess.CompletedProcess[str]:
         env = {k: v for k, v in os.environ.items() if k not in ("ENDPOINT_URL", "MOTO_RESET")}
-        return subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=120, env=env,
-                              cwd=tmp_path)
+        return subprocess.run(
+            [sys.executable, str(path)], capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path
+        )
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         return dict(zip(paths, pool.map(one, paths.values()), strict=True))
 
 
 def test_reproduce_scripts_run(report: dict[str, Any], tmp_path: Path) -> None:
-    scripts = {f.stem: reproduce_script(json.loads(f.read_text(encoding="utf-8")))
-               for f in sorted(EXAMPLES.glob("0[1-4]-*.json"))}
+    scripts = {
+        f.stem: reproduce_script(json.loads(f.read_text(encoding="utf-8")))
+        for f in sorted(EXAMPLES.glob("0[1-4]-*.json"))
+    }
     scripts["role_session"] = reproduce_script(ROLE_SESSION)
     scripts["self_assume"] = reproduce_script(SELF_ASSUME, {"decision": "allowed"})
     scripts["missing"] = reproduce_script(MISSING)
@@ -305,7 +396,7 @@ def test_reproduce_script_content() -> None:
     assert "PermissionsBoundary=boundary" in text and "CALLER_SESSION_POLICY" in text
     assert "TransitiveTagKeys=['team']" in text and "SourceIdentity='alice'" in text
     assert "Path='/team/'" in text and "Path='/ops/'" in text and "MaxSessionDuration=7200" in text
-    assert 'client("iam", \'222222222222\')' in text
+    assert "client(\"iam\", '222222222222')" in text
     assert "x-moto-account-id" in text and 'moto_api("reset-auth", unauthenticated)' in text
     assert "ENDPOINT_URL" in text
     assert "parameter_validation=False" in text and "mock_aws" in text

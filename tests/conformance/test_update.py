@@ -19,8 +19,14 @@ class _Target:
 
 def _entry(ident: str) -> Expectation:
     scenario = json.loads((EXAMPLES / "01-user-same-account.json").read_text())
-    return Expectation(ident, "same-account", f"hand-written reason of {ident}",
-                       {"aspect": "decision", "accounts": "same"}, scenario, link="https://example.invalid/hand")
+    return Expectation(
+        ident,
+        "same-account",
+        f"hand-written reason of {ident}",
+        {"aspect": "decision", "accounts": "same"},
+        scenario,
+        link="https://example.invalid/hand",
+    )
 
 
 def test_entries_a_failing_target_could_not_replay_are_kept(tmp_path: Path) -> None:

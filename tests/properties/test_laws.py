@@ -155,11 +155,30 @@ def test_canonical_document_keeps_the_decision_and_is_idempotent(doc: dict[str, 
 
 RCP_SCENARIO: dict[str, Any] = {
     "caller": {"arn": "arn:aws:iam::111111111111:user/alice"},
-    "role": {"arn": "arn:aws:iam::222222222222:role/R", "trust_policy": {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::222222222222:root"}, "Action": "sts:AssumeRole"}]}},
-    "organization": {"id": "o-a1b2c3d4e5", "management_account": "999999999999", "members": ["222222222222"],
-                     "rcps": {"222222222222": [[{"Version": "2012-10-17", "Statement": [
-                         {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*"}]}]]}},
+    "role": {
+        "arn": "arn:aws:iam::222222222222:role/R",
+        "trust_policy": {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::222222222222:root"}, "Action": "sts:AssumeRole"}
+            ],
+        },
+    },
+    "organization": {
+        "id": "o-a1b2c3d4e5",
+        "management_account": "999999999999",
+        "members": ["222222222222"],
+        "rcps": {
+            "222222222222": [
+                [
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*"}],
+                    }
+                ]
+            ]
+        },
+    },
     "request": {"role_session_name": "s1"},
 }
 
@@ -282,8 +301,11 @@ def test_same_account_identity_allow_alone_is_never_enough(doc: dict[str, Any]) 
     assert r.decision != ALLOWED, show(changed, r)
     if r.decision == "implicitDeny":
         # R2: a role that does not exist is refused exactly like a trust-policy refusal
-        assert (r.rule, r.denied_by) in {("R8", "role trust policy"), ("R7", "service control policy"),
-                                         ("R2", "role trust policy")}, show(changed, r)
+        assert (r.rule, r.denied_by) in {
+            ("R8", "role trust policy"),
+            ("R7", "service control policy"),
+            ("R2", "role trust policy"),
+        }, show(changed, r)
     elif r.decision == "error":  # an invalid request is refused before any policy is read (R0)
         assert r.rule == "R0", show(changed, r)
     else:

@@ -81,11 +81,13 @@ _NO_SHRINK = "explicit,reuse,generate,target"
 
 # ---------------------------------------------------------------------------------------- sizes
 
+
 def _small(sz: dict[str, int]) -> bool:
     return sz["statements"] <= 2 and sz["conditions"] <= 1
 
 
 # ---------------------------------------------------------------------------------------- one fault
+
 
 def measure(fault: Fault, report: dict[str, Any], seconds: float) -> dict[str, Any]:
     """The detection row of one fault from its conformance report."""
@@ -94,10 +96,23 @@ def measure(fault: Fault, report: dict[str, Any], seconds: float) -> dict[str, A
     firsts = [int(features[f]["first_new_at"]) for f in caught_by]
     new = [d for d in report.get("divergences", []) if d.get("status") == "new"]
     crashed = [d for d in new if d.get("facts", {}).get("target") == "target-error"]
-    examples = [{"feature": d["feature"], "summary": d.get("summary"), "size": size_of(d["scenario"]),
-                 "scenario": d["scenario"]} for d in new]
-    examples.sort(key=lambda e: (e["size"]["statements"], e["size"]["conditions"], e["size"]["accounts"],
-                                 len(json.dumps(e["scenario"]))))
+    examples = [
+        {
+            "feature": d["feature"],
+            "summary": d.get("summary"),
+            "size": size_of(d["scenario"]),
+            "scenario": d["scenario"],
+        }
+        for d in new
+    ]
+    examples.sort(
+        key=lambda e: (
+            e["size"]["statements"],
+            e["size"]["conditions"],
+            e["size"]["accounts"],
+            len(json.dumps(e["scenario"])),
+        )
+    )
     best = examples[0] if examples else None
     return {
         "fault": fault.name,
@@ -117,18 +132,47 @@ def measure(fault: Fault, report: dict[str, Any], seconds: float) -> dict[str, A
     }
 
 
-def run_fault(fault: Fault, profile: str, workdir: Path, *, every_property: bool = False,
-              shrink: bool = True) -> dict[str, Any]:
+def run_fault(
+    fault: Fault, profile: str, workdir: Path, *, every_property: bool = False, shrink: bool = True
+) -> dict[str, Any]:
     """Run the suite against ``fault`` (a subprocess, so every fault starts from a clean interpreter)."""
     report_dir = workdir / fault.name
-    env = {**os.environ, "ROLECALL_FAULT": fault.name, "PYTHONPATH": os.pathsep.join(
-        p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)}
+    env = {
+        **os.environ,
+        "ROLECALL_FAULT": fault.name,
+        "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p),
+    }
     suite = str(Path(conformance.__file__).resolve().parent)
-    cmd = [sys.executable, "-c", _LAUNCH, f"{profile}-detection", profile, _SHRINK if shrink else _NO_SHRINK,
-           suite, "--rootdir", suite, "-c", os.devnull, "-p", "no:randomly", "-p", "no:cacheprovider",
-           "-W", "ignore::pytest.PytestAssertRewriteWarning", "-q", "--tb=no", "--no-header",
-           "--rolecall-target", TARGET, "--hypothesis-profile", f"{profile}-detection",
-           "--rolecall-report", str(report_dir), "--rolecall-no-probe", *([] if every_property else ["-x"])]
+    cmd = [
+        sys.executable,
+        "-c",
+        _LAUNCH,
+        f"{profile}-detection",
+        profile,
+        _SHRINK if shrink else _NO_SHRINK,
+        suite,
+        "--rootdir",
+        suite,
+        "-c",
+        os.devnull,
+        "-p",
+        "no:randomly",
+        "-p",
+        "no:cacheprovider",
+        "-W",
+        "ignore::pytest.PytestAssertRewriteWarning",
+        "-q",
+        "--tb=no",
+        "--no-header",
+        "--rolecall-target",
+        TARGET,
+        "--hypothesis-profile",
+        f"{profile}-detection",
+        "--rolecall-report",
+        str(report_dir),
+        "--rolecall-no-probe",
+        *([] if every_property else ["-x"]),
+    ]
     started = time.perf_counter()
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - started
@@ -141,8 +185,10 @@ def run_fault(fault: Fault, profile: str, workdir: Path, *, every_property: bool
 
 # ---------------------------------------------------------------------------------------- the verdict
 
-def verdict(rows: Sequence[dict[str, Any]], *, shrunk: bool = True,
-            committed: dict[str, Any] | None = None) -> tuple[dict[str, Any], list[str]]:
+
+def verdict(
+    rows: Sequence[dict[str, Any]], *, shrunk: bool = True, committed: dict[str, Any] | None = None
+) -> tuple[dict[str, Any], list[str]]:
     """The summary figures and the list of criteria that failed (empty: the run passes).
 
     Without shrinking the counterexamples' sizes are not judged. With ``committed`` (the
@@ -164,20 +210,29 @@ def verdict(rows: Sequence[dict[str, Any]], *, shrunk: bool = True,
         "small_counterexample_share": round(len(small) / len(caught), 4) if caught else None,
         "all_counterexamples": all_examples,
         "all_small_share": round(sum(r["small_counterexamples"] for r in caught) / all_examples, 4)
-        if all_examples else None,
+        if all_examples
+        else None,
         "equivalent_controls": len(controls),
         "seconds": round(sum(r["seconds"] for r in rows), 1),
     }
     failures = [f"fault {r['fault']!r} was not caught ({r['description']})" for r in faults if not r["caught"]]
-    failures += [f"equivalent mutant {r['fault']!r} was reported as a divergence: the suite is unsound there"
-                 for r in controls if r["caught"]]
-    failures += [f"fault {r['fault']!r}: the faulty target crashed ({r['target_errors']} target errors)"
-                 for r in faults if r["target_errors"]]
+    failures += [
+        f"equivalent mutant {r['fault']!r} was reported as a divergence: the suite is unsound there"
+        for r in controls
+        if r["caught"]
+    ]
+    failures += [
+        f"fault {r['fault']!r}: the faulty target crashed ({r['target_errors']} target errors)"
+        for r in faults
+        if r["target_errors"]
+    ]
     if examples and summary["median_examples"] > MEDIAN_EXAMPLES:
         failures.append(f"median examples to detection {summary['median_examples']} > {MEDIAN_EXAMPLES}")
     if shrunk and caught and summary["small_counterexample_share"] < SMALL_SHARE:
-        failures.append(f"only {summary['small_counterexample_share']:.0%} of the counterexamples have at most two "
-                        f"statements and one condition (< {SMALL_SHARE:.0%})")
+        failures.append(
+            f"only {summary['small_counterexample_share']:.0%} of the counterexamples have at most two "
+            f"statements and one condition (< {SMALL_SHARE:.0%})"
+        )
     if committed is not None:
         old = {r["fault"]: r for r in committed.get("faults", [])}
         for r in rows:
@@ -185,35 +240,52 @@ def verdict(rows: Sequence[dict[str, Any]], *, shrunk: bool = True,
             if o is None:
                 failures.append(f"fault {r['fault']!r} is not in the committed table: rerun `tox -e detection`")
             elif (o["caught_by"], o["examples"]) != (r["caught_by"], r["examples"]):
-                failures.append(f"fault {r['fault']!r}: caught by {r['caught_by']} at example {r['examples']}, the "
-                                f"committed table says {o['caught_by']} at {o['examples']}: rerun `tox -e detection`")
+                failures.append(
+                    f"fault {r['fault']!r}: caught by {r['caught_by']} at example {r['examples']}, the "
+                    f"committed table says {o['caught_by']} at {o['examples']}: rerun `tox -e detection`"
+                )
     return summary, failures
 
 
 # ---------------------------------------------------------------------------------------- the tables
 
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def markdown(rows: Sequence[dict[str, Any]], summary: dict[str, Any], failures: Sequence[str], profile: str,
-             all_properties: bool = False, shrunk: bool = True) -> str:
+def markdown(
+    rows: Sequence[dict[str, Any]],
+    summary: dict[str, Any],
+    failures: Sequence[str],
+    profile: str,
+    all_properties: bool = False,
+    shrunk: bool = True,
+) -> str:
     s = summary
     lines = [
         "# Detection power of the conformance suite",
         "",
         "Generated by `python -m tests.quality.detection"
-        + (" --all-properties" if all_properties else "") + "` (`tox -e detection`); never edited by hand. "
+        + (" --all-properties" if all_properties else "")
+        + "` (`tox -e detection`); never edited by hand. "
         f"Hypothesis profile `{profile}`. Each fault is one defect planted in the reference model "
         "(`tests/quality/faults.py`); the suite runs against it as against any target "
         "(`rolecall conformance --target tests.quality.faulty:FaultyTarget --no-probe`, `ROLECALL_FAULT=NAME`), "
-        + ("every property against every fault" if all_properties else
-           "stopping at the first property that catches the fault")
-        + (", each property shrinking the first class of divergence it meets." if shrunk else
-           ", without shrinking (the counterexamples are as first generated)."),
+        + (
+            "every property against every fault"
+            if all_properties
+            else "stopping at the first property that catches the fault"
+        )
+        + (
+            ", each property shrinking the first class of divergence it meets."
+            if shrunk
+            else ", without shrinking (the counterexamples are as first generated)."
+        ),
         "",
         f"**Detection rate: {s['caught']}/{s['faults']} faults caught"
-        + (f" ({s['detection_rate']:.0%})" if s["detection_rate"] is not None else "") + "**; "
+        + (f" ({s['detection_rate']:.0%})" if s["detection_rate"] is not None else "")
+        + "**; "
         f"median examples to detection {s['median_examples']} (max {s['max_examples']}); "
         f"{s['small_counterexample_share']:.0%} of the faults' smallest counterexamples have at most two statements "
         f"and at most one condition ({s['all_small_share']:.0%} of all {s['all_counterexamples']} shrunk "
@@ -221,15 +293,18 @@ def markdown(rows: Sequence[dict[str, Any]], summary: dict[str, Any], failures: 
         f"{s['seconds']} s of runs.",
         "",
         "Examples: how many examples the property that caught the fault had generated when it met the first "
-        "divergence" + (" (the fewest over the properties that caught it)" if all_properties else "")
+        "divergence"
+        + (" (the fewest over the properties that caught it)" if all_properties else "")
         + ". Size of the smallest shrunk counterexample: statements in all policies / condition tests / "
         "distinct accounts.",
         "",
     ]
     if failures:
         lines += ["**Criteria not met:**", "", *[f"- {f}" for f in failures], ""]
-    lines += ["| fault | rule | caught | examples | by properties | size (st/cond/acct) | counterexample |",
-              "|---|---|---|---|---|---|---|"]
+    lines += [
+        "| fault | rule | caught | examples | by properties | size (st/cond/acct) | counterexample |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
         if r["equivalent"]:
             continue
@@ -238,52 +313,102 @@ def markdown(rows: Sequence[dict[str, Any]], summary: dict[str, Any], failures: 
         lines.append(
             f"| `{r['fault']}`: {_cell(r['description'])} | {_cell(r['rule'])} | "
             f"{'yes' if r['caught'] else '**NO**'} | {r['examples'] if r['examples'] is not None else '-'} | "
-            f"{', '.join(r['caught_by']) or '-'} | {size} | {_cell(ce['summary'] or '') if ce else '-'} |")
-    lines += ["", "## Equivalent mutants (controls, excluded from the rate)", "",
-              "| mutant | why no decision can change | reported |", "|---|---|---|"]
+            f"{', '.join(r['caught_by']) or '-'} | {size} | {_cell(ce['summary'] or '') if ce else '-'} |"
+        )
+    lines += [
+        "",
+        "## Equivalent mutants (controls, excluded from the rate)",
+        "",
+        "| mutant | why no decision can change | reported |",
+        "|---|---|---|",
+    ]
     for r in rows:
         if r["equivalent"]:
-            lines.append(f"| `{r['fault']}`: {_cell(r['description'])} | {_cell(r['equivalent'])} | "
-                         f"{'**yes (a suite bug)**' if r['caught'] else 'nothing, as it must'} |")
-    lines += ["", "## Counterexamples", "",
-              "The smallest shrunk counterexample of each fault, replayable with "
-              "`ROLECALL_FAULT=NAME rolecall replay --target tests.quality.faulty:FaultyTarget FILE` "
-              "(from the repository root).", ""]
+            lines.append(
+                f"| `{r['fault']}`: {_cell(r['description'])} | {_cell(r['equivalent'])} | "
+                f"{'**yes (a suite bug)**' if r['caught'] else 'nothing, as it must'} |"
+            )
+    lines += [
+        "",
+        "## Counterexamples",
+        "",
+        "The smallest shrunk counterexample of each fault, replayable with "
+        "`ROLECALL_FAULT=NAME rolecall replay --target tests.quality.faulty:FaultyTarget FILE` "
+        "(from the repository root).",
+        "",
+    ]
     for r in rows:
         ce = r["counterexample"]
         if ce and not r["equivalent"]:
-            lines += [f"### `{r['fault']}`", "", f"Found by `{ce['feature']}`: {ce['summary']}", "",
-                      "```json", json.dumps(ce["scenario"], indent=None, sort_keys=True), "```", ""]
+            lines += [
+                f"### `{r['fault']}`",
+                "",
+                f"Found by `{ce['feature']}`: {ce['summary']}",
+                "",
+                "```json",
+                json.dumps(ce["scenario"], indent=None, sort_keys=True),
+                "```",
+                "",
+            ]
     return "\n".join(lines).rstrip() + "\n"
 
 
-def write(out: Path, rows: list[dict[str, Any]], summary: dict[str, Any], failures: list[str], profile: str,
-          all_properties: bool = False, *, shrunk: bool = True) -> None:
+def write(
+    out: Path,
+    rows: list[dict[str, Any]],
+    summary: dict[str, Any],
+    failures: list[str],
+    profile: str,
+    all_properties: bool = False,
+    *,
+    shrunk: bool = True,
+) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    data = {"format": "rolecall-detection/1", "profile": profile, "all_properties": all_properties, "shrunk": shrunk,
-            "summary": summary, "failures": failures, "faults": rows}
+    data = {
+        "format": "rolecall-detection/1",
+        "profile": profile,
+        "all_properties": all_properties,
+        "shrunk": shrunk,
+        "summary": summary,
+        "failures": failures,
+        "faults": rows,
+    }
     (out / "detection.json").write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    (out / "DETECTION.md").write_text(markdown(rows, summary, failures, profile, all_properties, shrunk),
-                                      encoding="utf-8")
+    (out / "DETECTION.md").write_text(
+        markdown(rows, summary, failures, profile, all_properties, shrunk), encoding="utf-8"
+    )
 
 
 # ---------------------------------------------------------------------------------------- command line
 
+
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m tests.quality.detection", description=__doc__.split("\n\n")[0])
     p.add_argument("--profile", choices=("dev", "ci", "nightly"), default="ci", help="Hypothesis profile (ci)")
-    p.add_argument("--out", default=str(HERE), metavar="DIR",
-                   help="where to write DETECTION.md and detection.json (default: tests/quality)")
+    p.add_argument(
+        "--out",
+        default=str(HERE),
+        metavar="DIR",
+        help="where to write DETECTION.md and detection.json (default: tests/quality)",
+    )
     p.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, help="faults run at once (default: cores)")
     p.add_argument("--fault", action="append", metavar="NAME", help="only this fault (repeatable)")
-    p.add_argument("--no-shrink", action="store_true",
-                   help="do not shrink (CI: whether and how soon each fault is caught; counterexample sizes are "
-                   "judged by the full run)")
-    p.add_argument("--check-against", metavar="FILE",
-                   help="a committed detection.json: fail unless every fault is caught by the same property at the "
-                   "same example")
-    p.add_argument("--all-properties", action="store_true",
-                   help="run every property against every fault (default: stop at the first that catches it)")
+    p.add_argument(
+        "--no-shrink",
+        action="store_true",
+        help="do not shrink (CI: whether and how soon each fault is caught; counterexample sizes are "
+        "judged by the full run)",
+    )
+    p.add_argument(
+        "--check-against",
+        metavar="FILE",
+        help="a committed detection.json: fail unless every fault is caught by the same property at the same example",
+    )
+    p.add_argument(
+        "--all-properties",
+        action="store_true",
+        help="run every property against every fault (default: stop at the first that catches it)",
+    )
     args = p.parse_args(argv)
     try:
         faults = [by_name(n) for n in args.fault] if args.fault else list(CATALOGUE)
@@ -292,13 +417,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     print(f"detection: {len(faults)} faulty targets, profile {args.profile}, {args.jobs} at a time", flush=True)
     with tempfile.TemporaryDirectory(prefix="rolecall-detection-") as tmp:
+
         def one(fault: Fault) -> dict[str, Any]:
-            row = run_fault(fault, args.profile, Path(tmp), every_property=args.all_properties,
-                            shrink=not args.no_shrink)
+            row = run_fault(
+                fault, args.profile, Path(tmp), every_property=args.all_properties, shrink=not args.no_shrink
+            )
             mark = "caught" if row["caught"] else "not caught"
-            print(f"  {fault.name:<34} {mark:<10} examples {row['examples']!s:<5} {row['seconds']:>6.1f} s",
-                  flush=True)
+            print(f"  {fault.name:<34} {mark:<10} examples {row['examples']!s:<5} {row['seconds']:>6.1f} s", flush=True)
             return row
+
         try:
             with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
                 rows = list(pool.map(one, faults))
@@ -315,8 +442,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     summary, failures = verdict(rows, shrunk=not args.no_shrink, committed=committed)
     write(Path(args.out), rows, summary, failures, args.profile, args.all_properties, shrunk=not args.no_shrink)
     rate = f"{summary['caught']}/{summary['faults']}"
-    print(f"detection: {rate} faults caught, median examples {summary['median_examples']}, small counterexamples "
-          f"{summary['small_counterexample_share']}, tables in {args.out}/DETECTION.md and detection.json")
+    print(
+        f"detection: {rate} faults caught, median examples {summary['median_examples']}, small counterexamples "
+        f"{summary['small_counterexample_share']}, tables in {args.out}/DETECTION.md and detection.json"
+    )
     for f in failures:
         print(f"detection: FAIL {f}", file=sys.stderr)
     return 1 if failures else 0

@@ -102,16 +102,20 @@ def planted(fault: Fault, worlds: OrderedDict[str, dict[Any, Any]] | None = None
 
 # ------------------------------------------------------------------------------------------- helpers
 
+
 def _wrap(owner: Any, name: str, make: Callable[[Callable[..., Any]], Callable[..., Any]]) -> list[Patch]:
     """A patch replacing ``owner.name`` with ``make(original)``."""
     return [(owner, name, make(getattr(owner, name)))]
 
 
-def _condition_fault(change: Callable[[conditions.Condition, Callable[[Any], bool]], Callable[[Any], bool]]
-                     ) -> Callable[[], list[Patch]]:
+def _condition_fault(
+    change: Callable[[conditions.Condition, Callable[[Any], bool]], Callable[[Any], bool]],
+) -> Callable[[], list[Patch]]:
     """A fault in how one condition is evaluated: wraps the compiled test of every condition parsed."""
+
     def patches() -> list[Patch]:
         return _wrap(conditions, "_compile", lambda orig: lambda cond, where: change(cond, orig(cond, where)))
+
     return patches
 
 
@@ -122,18 +126,23 @@ def _family(cond: conditions.Condition) -> str:
 def _hits_fault(skip: Callable[[str, str], bool]) -> Callable[[], list[Patch]]:
     """A fault in statement matching: statements of the policies labelled ``label`` with ``effect``
     for which ``skip(label, effect)`` holds never apply (see ``model.decide._hits``)."""
+
     def patches() -> list[Patch]:
         def make(orig: Callable[..., Any]) -> Callable[..., Any]:
             def hits(s: Any, label: str, policies: Any, effect: str, action: str, ctx: Any, **kw: Any) -> Any:
                 return [] if skip(label, effect) else orig(s, label, policies, effect, action, ctx, **kw)
+
             return hits
+
         return _wrap(decide, "_hits", make)
+
     return patches
 
 
 def _principal_fault(extra: Callable[[tuple[str, ...], Any], Iterable[str]]) -> Callable[[], list[Patch]]:
     """A fault in principal matching: ``extra(aws_entries, caller)`` are trust classes matched on top
     of the real ones (``model.match.principal_classes``, as ``model.policy`` calls it)."""
+
     def patches() -> list[Patch]:
         def make(orig: Callable[..., frozenset[str]]) -> Callable[..., frozenset[str]]:
             def classes(aws: Iterable[str], service: Iterable[str], caller: Any, wms: bool) -> frozenset[str]:
@@ -142,8 +151,11 @@ def _principal_fault(extra: Callable[[tuple[str, ...], Any], Iterable[str]]) -> 
                 if isinstance(caller, ServicePrincipal):
                     return real
                 return real | frozenset(extra(aws, caller))
+
             return classes
+
         return _wrap(policy, "principal_classes", make)
+
     return patches
 
 
@@ -168,13 +180,16 @@ def _root_not_delegation() -> list[Patch]:
     def make(orig: Callable[[Any], dict[str, str]]) -> Callable[[Any], dict[str, str]]:
         def keys(caller: Any) -> dict[str, str]:
             return {k: v for k, v in orig(caller).items() if v != "account" or isinstance(caller, Root)}
+
         return keys
+
     return _wrap(match, "principal_keys", make)
 
 
 def _bare_account_unsupported() -> list[Patch]:
     def make(orig: Callable[[str, str], str]) -> Callable[[str, str], str]:
         return lambda entry, where: entry if is_account_id(entry) else orig(entry, where)
+
     return _wrap(policy, "_canonical_aws_principal", make)
 
 
@@ -187,7 +202,9 @@ def _non_matching_allow_vetoes() -> list[Patch]:
                 if len(found) < candidates:
                     return []
             return found
+
         return hits
+
     return _wrap(decide, "_hits", make)
 
 
@@ -198,22 +215,30 @@ def _deny_unmet_condition() -> list[Patch]:
             if st.effect == "Deny":  # judged as if it had no Condition: its Resource still counts
                 hit = (pi, si, dataclasses.replace(st, conditions=()), classes)
             return bool(orig(hit, s, ctx))
+
         return holds
+
     return _wrap(decide, "_holds", make)
 
 
 def _parse_fault(change: Callable[[dict[str, Any], Any], Any]) -> Callable[[], list[Patch]]:
     """A fault in how a statement is read: ``change(raw statement, parsed Statement)`` is what the model
     gets from ``model.policy._parse_statement`` instead of the parsed statement."""
+
     def patches() -> list[Patch]:
         def make(orig: Callable[..., Any]) -> Callable[..., Any]:
             return lambda st, kind, variables, where: change(st, orig(st, kind, variables, where))
+
         return _wrap(policy, "_parse_statement", make)
+
     return patches
 
 
-_AWS_SPELLING = {"sts:assumerole": "sts:AssumeRole", "sts:tagsession": "sts:TagSession",
-                 "sts:setsourceidentity": "sts:SetSourceIdentity"}
+_AWS_SPELLING = {
+    "sts:assumerole": "sts:AssumeRole",
+    "sts:tagsession": "sts:TagSession",
+    "sts:setsourceidentity": "sts:SetSourceIdentity",
+}
 
 
 def _raw_case_actions(raw: dict[str, Any], parsed: Any) -> Any:
@@ -233,11 +258,20 @@ def _actions_case_sensitive() -> list[Patch]:
 
 
 def _condition_keys_case_sensitive() -> list[Patch]:
-    def make_condition(operator: str, key: str, values: Any, *, qualifier: str | None = None,
-                       if_exists: bool = False, variables: bool = True, where: str = "$") -> Any:
+    def make_condition(
+        operator: str,
+        key: str,
+        values: Any,
+        *,
+        qualifier: str | None = None,
+        if_exists: bool = False,
+        variables: bool = True,
+        where: str = "$",
+    ) -> Any:
         cond = conditions.Condition(operator, key, tuple(sorted(set(values))), qualifier, if_exists, variables)
         object.__setattr__(cond, "_test", conditions._compile(cond, where))
         return cond
+
     return [(conditions, "make_condition", make_condition)]
 
 
@@ -245,7 +279,9 @@ def _qmark_literal() -> list[Patch]:
     def make(orig: Callable[..., list[tuple[str, str]]]) -> Callable[..., list[tuple[str, str]]]:
         def units(glob: Any, *, arn: bool) -> list[tuple[str, str]]:
             return orig(tuple("?" if p == match.QMARK else p for p in glob), arn=arn)
+
         return units
+
     return _wrap(match, "_units", make)
 
 
@@ -276,14 +312,17 @@ def _not_action_as_action(raw: dict[str, Any], parsed: Any) -> Any:
 def _not_resource_as_resource(raw: dict[str, Any], parsed: Any) -> Any:
     if not parsed.not_resources:
         return parsed
-    return dataclasses.replace(parsed, resources=parsed.not_resources, not_resources=(), _action_cache={},
-                               _resource_test=None)
+    return dataclasses.replace(
+        parsed, resources=parsed.not_resources, not_resources=(), _action_cache={}, _resource_test=None
+    )
 
 
 def _variables_ignored() -> list[Patch]:
     def make(orig: Callable[..., Any]) -> Callable[..., Any]:
-        return lambda text, *, wildcards, variables, where: orig(text, wildcards=wildcards, variables=False,
-                                                                 where=where)
+        return lambda text, *, wildcards, variables, where: orig(
+            text, wildcards=wildcards, variables=False, where=where
+        )
+
     return [*_wrap(conditions, "parse_template", make), *_wrap(policy, "parse_template", make)]
 
 
@@ -294,20 +333,26 @@ def _role_path_in_session_arn() -> list[Patch]:
             a = s.role.arn
             arn = f"arn:{a.partition}:sts::{a.account}:assumed-role{a.path}{a.name}/{s.request.role_session_name}"
             return r._replace(assumed_role=r.assumed_role._replace(arn=arn))
+
         return issue
+
     return _wrap(decide, "issue_credentials", make)
 
 
 def _context_fault(change: Callable[[Any, dict[str, Any]], None]) -> Callable[[], list[Patch]]:
     """A fault in the request context of R4: ``change(scenario, context)`` edits the world part."""
+
     def patches() -> list[Patch]:
         def make(orig: Callable[[Any], dict[str, Any]]) -> Callable[[Any], dict[str, Any]]:
             def world_context(s: Any) -> dict[str, Any]:
                 ctx = orig(s)
                 change(s, ctx)  # idempotent: the dict is cached per world
                 return ctx
+
             return world_context
+
         return _wrap(decide, "_world_context", make)
+
     return patches
 
 
@@ -325,6 +370,7 @@ def _mfa_false_for_long_term(s: Any, ctx: dict[str, Any]) -> None:
 def _post_auth_fault(skip: str, relax: Callable[[Any], Any]) -> Callable[[], list[Patch]]:
     """A check of R13 left out: when the check whose message starts with ``skip`` fails, the
     remaining checks run on ``relax(scenario)``, a scenario that passes that one check."""
+
     def patches() -> list[Patch]:
         def make(orig: Callable[[Any], Any]) -> Callable[[Any], Any]:
             def checks(s: Any) -> Any:
@@ -332,15 +378,18 @@ def _post_auth_fault(skip: str, relax: Callable[[Any], Any]) -> Callable[[], lis
                 if r is not None and (r.message or "").startswith(skip):
                     return orig(relax(s))
                 return r
+
             return checks
+
         return _wrap(decide, "post_authorization_checks", make)
+
     return patches
 
 
 def _required_actions_without(action: str) -> Callable[[], list[Patch]]:
     def patches() -> list[Patch]:
-        return _wrap(decide, "required_actions",
-                     lambda orig: lambda s: tuple(a for a in orig(s) if a != action))
+        return _wrap(decide, "required_actions", lambda orig: lambda s: tuple(a for a in orig(s) if a != action))
+
     return patches
 
 
@@ -351,22 +400,32 @@ def _scp_on_management() -> list[Patch]:
             if org is not None and not isinstance(p, ServicePrincipal) and p.account == org.management_account:
                 return org.scps.get(p.account, ())
             return orig(s)
+
         return chain
+
     return _wrap(decide, "_scp_chain", make)
 
 
 def _caller_side_fault(**ignored: None) -> Callable[[], list[Patch]]:
     """A caller-side policy kind that never binds (``_CallerSide`` reads it as absent)."""
+
     def patches() -> list[Patch]:
         orig = decide._CallerSide.of
-        return [(decide._CallerSide, "of", classmethod(lambda cls, s, action, ctx: orig(s, action, ctx)._replace(
-            **ignored)))]
+        return [
+            (
+                decide._CallerSide,
+                "of",
+                classmethod(lambda cls, s, action, ctx: orig(s, action, ctx)._replace(**ignored)),
+            )
+        ]
+
     return patches
 
 
 def _root_caller_allowed() -> list[Patch]:
-    return _wrap(decide, "caller_may_assume",
-                 lambda orig: lambda s: None if isinstance(s.caller.principal, Root) else orig(s))
+    return _wrap(
+        decide, "caller_may_assume", lambda orig: lambda s: None if isinstance(s.caller.principal, Root) else orig(s)
+    )
 
 
 def _missing_role_no_such_entity() -> list[Patch]:
@@ -374,18 +433,32 @@ def _missing_role_no_such_entity() -> list[Patch]:
         def exists(s: Any) -> Any:
             r = orig(s)
             if r is not None and not s.role.exists:
-                return decide.Result("error", "R2", error_code="NoSuchEntity",
-                                     message=f"The role with name {s.role.arn.name} cannot be found.")
+                return decide.Result(
+                    "error",
+                    "R2",
+                    error_code="NoSuchEntity",
+                    message=f"The role with name {s.role.arn.name} cannot be found.",
+                )
             return r
+
         return exists
+
     return _wrap(decide, "role_exists", make)
 
 
 def _session_name_unvalidated() -> list[Patch]:
-    return [*_wrap(decide, "_violations",
-                   lambda orig: lambda constraint, value, field: () if constraint == "roleSessionName"
-                   else orig(constraint, value, field)),
-            (decide, "_valid_session_name", lambda name: True)]
+    return [
+        *_wrap(
+            decide,
+            "_violations",
+            lambda orig: (
+                lambda constraint, value, field: (
+                    () if constraint == "roleSessionName" else orig(constraint, value, field)
+                )
+            ),
+        ),
+        (decide, "_valid_session_name", lambda name: True),
+    ]
 
 
 def _duration_range_unchecked() -> list[Patch]:
@@ -395,21 +468,29 @@ def _duration_range_unchecked() -> list[Patch]:
             if d is not None and not 900 <= d <= 43200:
                 s = dataclasses.replace(s, request=dataclasses.replace(s.request, duration_seconds=3600))
             return orig(s)
+
         return validate
+
     return _wrap(decide, "validate_request", make)
 
 
 def _value_test_as(operators: dict[str, str]) -> Callable[[], list[Patch]]:
     """A condition operator implemented as another one (``_value_test`` of model.conditions)."""
+
     def patches() -> list[Patch]:
-        return _wrap(conditions, "_value_test", lambda orig: lambda family, op, v, **kw: orig(
-            family, operators.get(op, op), v, **kw))
+        return _wrap(
+            conditions,
+            "_value_test",
+            lambda orig: lambda family, op, v, **kw: orig(family, operators.get(op, op), v, **kw),
+        )
+
     return patches
 
 
 def _service_wildcard_always() -> list[Patch]:
-    return _wrap(policy, "principal_classes",
-                 lambda orig: lambda aws, service, caller, wms: orig(aws, service, caller, True))
+    return _wrap(
+        policy, "principal_classes", lambda orig: lambda aws, service, caller, wms: orig(aws, service, caller, True)
+    )
 
 
 def _memo_disabled() -> list[Patch]:
@@ -422,6 +503,7 @@ def _world_cache_disabled() -> list[Patch]:
 
 # ------------------------------------------------------------------------------------------- the catalogue
 
+
 def _no_trust() -> list[Patch]:
     account = frozenset({"account"})
     return [
@@ -432,8 +514,9 @@ def _no_trust() -> list[Patch]:
 
 
 def _identity_ignored_cross_account() -> list[Patch]:
-    return _wrap(decide, "cross_account", lambda orig: lambda classes, side: orig(classes, side._replace(
-        identity=True)))
+    return _wrap(
+        decide, "cross_account", lambda orig: lambda classes, side: orig(classes, side._replace(identity=True))
+    )
 
 
 def _same_account_needs_identity() -> list[Patch]:
@@ -443,123 +526,313 @@ def _same_account_needs_identity() -> list[Patch]:
 
 CATALOGUE: tuple[Fault, ...] = (
     # --- the two sides (R8-R12)
-    Fault("trust-ignored", "the trust policy is never consulted for grants: any caller the identity side "
-          "allows may assume the role", "R8", _no_trust, "docs/emulators.md: moto never evaluates trust "
-          "across accounts"),
-    Fault("identity-ignored-cross-account", "across accounts a trust grant suffices; the caller's identity "
-          "policy is not required", "R9", _identity_ignored_cross_account, "LocalStack (docs/emulators.md)"),
-    Fault("same-account-needs-identity", "within one account both sides are required even for direct grants "
-          "(user, role or session ARN, *)", "R10", _same_account_needs_identity,
-          "docs/emulators.md: moto requires an identity policy for same-account direct grants"),
-    Fault("boundary-ignored", "the caller's permissions boundary never limits the grant", "R9/R10",
-          _caller_side_fault(boundary=None)),
-    Fault("session-policy-ignored", "the caller's session policy never limits the grant", "R9/R10",
-          _caller_side_fault(session=None)),
+    Fault(
+        "trust-ignored",
+        "the trust policy is never consulted for grants: any caller the identity side allows may assume the role",
+        "R8",
+        _no_trust,
+        "docs/emulators.md: moto never evaluates trust across accounts",
+    ),
+    Fault(
+        "identity-ignored-cross-account",
+        "across accounts a trust grant suffices; the caller's identity policy is not required",
+        "R9",
+        _identity_ignored_cross_account,
+        "LocalStack (docs/emulators.md)",
+    ),
+    Fault(
+        "same-account-needs-identity",
+        "within one account both sides are required even for direct grants (user, role or session ARN, *)",
+        "R10",
+        _same_account_needs_identity,
+        "docs/emulators.md: moto requires an identity policy for same-account direct grants",
+    ),
+    Fault(
+        "boundary-ignored",
+        "the caller's permissions boundary never limits the grant",
+        "R9/R10",
+        _caller_side_fault(boundary=None),
+    ),
+    Fault(
+        "session-policy-ignored",
+        "the caller's session policy never limits the grant",
+        "R9/R10",
+        _caller_side_fault(session=None),
+    ),
     Fault("root-caller-allowed", "the account root user may assume roles", "R1", _root_caller_allowed),
-    Fault("missing-role-nosuchentity", "a role that does not exist is NoSuchEntity instead of AccessDenied",
-          "R2", _missing_role_no_such_entity, "moto answers NoSuchEntity from its IAM backend"),
+    Fault(
+        "missing-role-nosuchentity",
+        "a role that does not exist is NoSuchEntity instead of AccessDenied",
+        "R2",
+        _missing_role_no_such_entity,
+        "moto answers NoSuchEntity from its IAM backend",
+    ),
     # --- principals (R8, docs/semantics.md §4.3)
-    Fault("root-not-delegation", "an account's :root ARN names only the root user, not every principal "
-          "of the account", "R8 (PRINC)", _root_not_delegation, "docs/emulators.md: moto, account principals"),
-    Fault("root-is-every-account", "any account's :root ARN matches callers of every account", "R8",
-          _principal_fault(_any_root)),
-    Fault("bare-account-unsupported", "a bare 12-digit account id in Principal is not read as that account",
-          "R8 (§4.3)", _bare_account_unsupported),
-    Fault("principal-substring", "an AWS principal entry matches any caller name that contains it", "R8",
-          _principal_fault(_substring), "docs/emulators.md: moto, substring principal matching"),
-    Fault("principal-case-insensitive", "principal ARNs compared ignoring case", "R8 (PRINC: names are "
-          "case sensitive)", _principal_fault(_case_blind)),
-    Fault("non-matching-allow-vetoes", "a trust Allow statement that does not match the request vetoes "
-          "the ones that do", "R8 (statements are ORed)", _non_matching_allow_vetoes),
-    Fault("service-wildcard-always", "Principal * covers service principals whatever the "
-          "wildcard_matches_services option says", "R11 (§5.3)", _service_wildcard_always),
+    Fault(
+        "root-not-delegation",
+        "an account's :root ARN names only the root user, not every principal of the account",
+        "R8 (PRINC)",
+        _root_not_delegation,
+        "docs/emulators.md: moto, account principals",
+    ),
+    Fault(
+        "root-is-every-account",
+        "any account's :root ARN matches callers of every account",
+        "R8",
+        _principal_fault(_any_root),
+    ),
+    Fault(
+        "bare-account-unsupported",
+        "a bare 12-digit account id in Principal is not read as that account",
+        "R8 (§4.3)",
+        _bare_account_unsupported,
+    ),
+    Fault(
+        "principal-substring",
+        "an AWS principal entry matches any caller name that contains it",
+        "R8",
+        _principal_fault(_substring),
+        "docs/emulators.md: moto, substring principal matching",
+    ),
+    Fault(
+        "principal-case-insensitive",
+        "principal ARNs compared ignoring case",
+        "R8 (PRINC: names are case sensitive)",
+        _principal_fault(_case_blind),
+    ),
+    Fault(
+        "non-matching-allow-vetoes",
+        "a trust Allow statement that does not match the request vetoes the ones that do",
+        "R8 (statements are ORed)",
+        _non_matching_allow_vetoes,
+    ),
+    Fault(
+        "service-wildcard-always",
+        "Principal * covers service principals whatever the wildcard_matches_services option says",
+        "R11 (§5.3)",
+        _service_wildcard_always,
+    ),
     # --- explicit deny (R5), one fault per policy kind
-    Fault("deny-ignored-trust", "a matching Deny in the trust policy is ignored", "R5",
-          _hits_fault(lambda label, effect: effect == "Deny" and label == "trust"),
-          "docs/emulators.md: moto, a matching trust Deny allows"),
-    Fault("deny-ignored-identity", "a matching Deny in an identity policy is ignored", "R5",
-          _hits_fault(lambda label, effect: effect == "Deny" and label == "IDENTITY")),
-    Fault("deny-ignored-boundary", "a matching Deny in the permissions boundary is ignored", "R5",
-          _hits_fault(lambda label, effect: effect == "Deny" and label == "BOUNDARY")),
-    Fault("deny-ignored-session-policy", "a matching Deny in the caller's session policy is ignored", "R5",
-          _hits_fault(lambda label, effect: effect == "Deny" and label == "SESSION")),
-    Fault("deny-ignored-scp", "a matching Deny in a service control policy is ignored", "R5/R7",
-          _hits_fault(lambda label, effect: effect == "Deny" and label.startswith("scp"))),
-    Fault("rcps-ignored", "resource control policies are never evaluated", "R5/R6",
-          _hits_fault(lambda label, effect: label.startswith("rcp"))),
-    Fault("deny-unmet-condition-denies", "a Deny statement denies even when its Condition does not hold",
-          "R5 (COND)", _deny_unmet_condition),
+    Fault(
+        "deny-ignored-trust",
+        "a matching Deny in the trust policy is ignored",
+        "R5",
+        _hits_fault(lambda label, effect: effect == "Deny" and label == "trust"),
+        "docs/emulators.md: moto, a matching trust Deny allows",
+    ),
+    Fault(
+        "deny-ignored-identity",
+        "a matching Deny in an identity policy is ignored",
+        "R5",
+        _hits_fault(lambda label, effect: effect == "Deny" and label == "IDENTITY"),
+    ),
+    Fault(
+        "deny-ignored-boundary",
+        "a matching Deny in the permissions boundary is ignored",
+        "R5",
+        _hits_fault(lambda label, effect: effect == "Deny" and label == "BOUNDARY"),
+    ),
+    Fault(
+        "deny-ignored-session-policy",
+        "a matching Deny in the caller's session policy is ignored",
+        "R5",
+        _hits_fault(lambda label, effect: effect == "Deny" and label == "SESSION"),
+    ),
+    Fault(
+        "deny-ignored-scp",
+        "a matching Deny in a service control policy is ignored",
+        "R5/R7",
+        _hits_fault(lambda label, effect: effect == "Deny" and label.startswith("scp")),
+    ),
+    Fault(
+        "rcps-ignored",
+        "resource control policies are never evaluated",
+        "R5/R6",
+        _hits_fault(lambda label, effect: label.startswith("rcp")),
+    ),
+    Fault(
+        "deny-unmet-condition-denies",
+        "a Deny statement denies even when its Condition does not hold",
+        "R5 (COND)",
+        _deny_unmet_condition,
+    ),
     # --- organizations (R7)
-    Fault("scp-applies-to-management", "SCPs also bind the management account's principals", "R7 (ORG-SCP)",
-          _scp_on_management),
-    Fault("scp-allow-not-required", "an SCP level without an Allow does not deny (only SCP Denies bite)",
-          "R7", lambda: [(decide, "scp_gate", lambda s, action, ctx: None)]),
+    Fault(
+        "scp-applies-to-management",
+        "SCPs also bind the management account's principals",
+        "R7 (ORG-SCP)",
+        _scp_on_management,
+    ),
+    Fault(
+        "scp-allow-not-required",
+        "an SCP level without an Allow does not deny (only SCP Denies bite)",
+        "R7",
+        lambda: [(decide, "scp_gate", lambda s, action, ctx: None)],
+    ),
     # --- conditions (docs/semantics.md §4.5)
-    Fault("unimplemented-operators-pass", "Numeric, Date and IpAddress operators are not implemented and "
-          "always hold", "§4.5 (CONDOPS)",
-          _condition_fault(lambda cond, test: (lambda ctx: True) if _family(cond) in ("numeric", "date", "ip")
-                           else test), "docs/emulators.md: moto, unimplemented operators pass"),
-    Fault("missing-key-passes", "a condition on a key absent from the request holds", "§4.5 (COND)",
-          _condition_fault(lambda cond, test: test if _family(cond) == "null" else
-                           (lambda ctx: ctx.get(cond.key) is None or test(ctx)))),
-    Fault("ifexists-inverted", "...IfExists on an absent key fails instead of holding", "§4.5 (COND)",
-          _condition_fault(lambda cond, test: test if not cond.if_exists else
-                           (lambda ctx: ctx.get(cond.key) is not None and test(ctx)))),
-    Fault("forallvalues-absent-false", "ForAllValues: on an absent key fails instead of holding",
-          "§4.5 (COND multi-valued)",
-          _condition_fault(lambda cond, test: test if cond.qualifier != "ForAllValues" else
-                           (lambda ctx: ctx.get(cond.key) not in (None, ()) and test(ctx)))),
-    Fault("condition-keys-case-sensitive", "condition key names are compared case-sensitively",
-          "R4 (COND: key names are case-insensitive)", _condition_keys_case_sensitive),
-    Fault("stringequals-ignores-case", "StringEquals and StringNotEquals compare ignoring case", "§4.5",
-          _value_test_as({"StringEquals": "StringEqualsIgnoreCase",
-                          "StringNotEquals": "StringNotEqualsIgnoreCase"})),
-    Fault("stringlike-without-wildcards", "StringLike and StringNotLike compare literally (no * or ?)", "§4.5",
-          _value_test_as({"StringLike": "StringEquals", "StringNotLike": "StringNotEquals"})),
-    Fault("policy-variables-ignored", "${...} policy variables are read as literal text", "§4.5 (VARS)",
-          _variables_ignored),
-    Fault("principalarn-is-session-arn", "aws:PrincipalArn of a role session is the session ARN, not the "
-          "role ARN", "R4 (GKEYS)", _context_fault(_principal_arn_is_session)),
-    Fault("mfa-false-for-long-term-keys", "aws:MultiFactorAuthPresent is \"false\" (not absent) for "
-          "long-term keys without MFA", "R4 (GKEYS)", _context_fault(_mfa_false_for_long_term)),
+    Fault(
+        "unimplemented-operators-pass",
+        "Numeric, Date and IpAddress operators are not implemented and always hold",
+        "§4.5 (CONDOPS)",
+        _condition_fault(lambda cond, test: (lambda ctx: True) if _family(cond) in ("numeric", "date", "ip") else test),
+        "docs/emulators.md: moto, unimplemented operators pass",
+    ),
+    Fault(
+        "missing-key-passes",
+        "a condition on a key absent from the request holds",
+        "§4.5 (COND)",
+        _condition_fault(
+            lambda cond, test: test if _family(cond) == "null" else (lambda ctx: ctx.get(cond.key) is None or test(ctx))
+        ),
+    ),
+    Fault(
+        "ifexists-inverted",
+        "...IfExists on an absent key fails instead of holding",
+        "§4.5 (COND)",
+        _condition_fault(
+            lambda cond, test: test if not cond.if_exists else (lambda ctx: ctx.get(cond.key) is not None and test(ctx))
+        ),
+    ),
+    Fault(
+        "forallvalues-absent-false",
+        "ForAllValues: on an absent key fails instead of holding",
+        "§4.5 (COND multi-valued)",
+        _condition_fault(
+            lambda cond, test: (
+                test
+                if cond.qualifier != "ForAllValues"
+                else (lambda ctx: ctx.get(cond.key) not in (None, ()) and test(ctx))
+            )
+        ),
+    ),
+    Fault(
+        "condition-keys-case-sensitive",
+        "condition key names are compared case-sensitively",
+        "R4 (COND: key names are case-insensitive)",
+        _condition_keys_case_sensitive,
+    ),
+    Fault(
+        "stringequals-ignores-case",
+        "StringEquals and StringNotEquals compare ignoring case",
+        "§4.5",
+        _value_test_as({"StringEquals": "StringEqualsIgnoreCase", "StringNotEquals": "StringNotEqualsIgnoreCase"}),
+    ),
+    Fault(
+        "stringlike-without-wildcards",
+        "StringLike and StringNotLike compare literally (no * or ?)",
+        "§4.5",
+        _value_test_as({"StringLike": "StringEquals", "StringNotLike": "StringNotEquals"}),
+    ),
+    Fault(
+        "policy-variables-ignored",
+        "${...} policy variables are read as literal text",
+        "§4.5 (VARS)",
+        _variables_ignored,
+    ),
+    Fault(
+        "principalarn-is-session-arn",
+        "aws:PrincipalArn of a role session is the session ARN, not the role ARN",
+        "R4 (GKEYS)",
+        _context_fault(_principal_arn_is_session),
+    ),
+    Fault(
+        "mfa-false-for-long-term-keys",
+        'aws:MultiFactorAuthPresent is "false" (not absent) for long-term keys without MFA',
+        "R4 (GKEYS)",
+        _context_fault(_mfa_false_for_long_term),
+    ),
     # --- actions and wildcards (docs/semantics.md §4.4)
-    Fault("actions-case-sensitive", "action names are compared case-sensitively", "§4.4 (actions are "
-          "case-insensitive)", _actions_case_sensitive, "docs/emulators.md: moto, case-sensitive actions"),
-    Fault("qmark-unsupported", "? in a pattern is a literal question mark, not any one character", "§4.4",
-          _qmark_literal),
-    Fault("wildcards-as-raw-regex", "patterns are pasted into a regex: . + ( [ are metacharacters", "§4.4",
-          _raw_regex, "docs/emulators.md: moto, raw-regex wildcards"),
+    Fault(
+        "actions-case-sensitive",
+        "action names are compared case-sensitively",
+        "§4.4 (actions are case-insensitive)",
+        _actions_case_sensitive,
+        "docs/emulators.md: moto, case-sensitive actions",
+    ),
+    Fault(
+        "qmark-unsupported", "? in a pattern is a literal question mark, not any one character", "§4.4", _qmark_literal
+    ),
+    Fault(
+        "wildcards-as-raw-regex",
+        "patterns are pasted into a regex: . + ( [ are metacharacters",
+        "§4.4",
+        _raw_regex,
+        "docs/emulators.md: moto, raw-regex wildcards",
+    ),
     Fault("notaction-as-action", "NotAction is read as Action", "§4.4", _parse_fault(_not_action_as_action)),
-    Fault("notresource-as-resource", "NotResource is read as Resource", "§4.4",
-          _parse_fault(_not_resource_as_resource)),
+    Fault(
+        "notresource-as-resource", "NotResource is read as Resource", "§4.4", _parse_fault(_not_resource_as_resource)
+    ),
     # --- the request (R0, R3, R13) and the response (R14)
-    Fault("tagsession-not-required", "passing session tags does not require sts:TagSession", "R3 (TAGS)",
-          _required_actions_without(decide.TAG), "docs/emulators.md: moto, session tags without TagSession"),
-    Fault("setsourceidentity-not-required", "passing a SourceIdentity does not require "
-          "sts:SetSourceIdentity", "R3 (SRCID)", _required_actions_without(decide.SOURCE_IDENTITY)),
-    Fault("session-name-unvalidated", "RoleSessionName is not validated (length, characters)", "R0",
-          _session_name_unvalidated, "docs/emulators.md: moto, session names not validated"),
-    Fault("duration-range-unchecked", "DurationSeconds outside 900-43200 is accepted", "R0",
-          _duration_range_unchecked, "docs/emulators.md: moto, durations not validated"),
-    Fault("max-session-duration-unchecked", "DurationSeconds above the role's MaxSessionDuration is accepted",
-          "R13", _post_auth_fault("The requested DurationSeconds exceeds the MaxSessionDuration",
-                                  lambda s: dataclasses.replace(s, role=dataclasses.replace(
-                                      s.role, max_session_duration=43200)))),
-    Fault("chaining-cap-unchecked", "role chaining may ask for sessions longer than one hour", "R13 (TERMS)",
-          _post_auth_fault("The requested DurationSeconds exceeds the 1 hour",
-                           lambda s: dataclasses.replace(s, request=dataclasses.replace(
-                               s.request, duration_seconds=3600)))),
-    Fault("role-path-in-session-arn", "the assumed-role ARN keeps the role's path", "R14 (TF-19957)",
-          _role_path_in_session_arn),
+    Fault(
+        "tagsession-not-required",
+        "passing session tags does not require sts:TagSession",
+        "R3 (TAGS)",
+        _required_actions_without(decide.TAG),
+        "docs/emulators.md: moto, session tags without TagSession",
+    ),
+    Fault(
+        "setsourceidentity-not-required",
+        "passing a SourceIdentity does not require sts:SetSourceIdentity",
+        "R3 (SRCID)",
+        _required_actions_without(decide.SOURCE_IDENTITY),
+    ),
+    Fault(
+        "session-name-unvalidated",
+        "RoleSessionName is not validated (length, characters)",
+        "R0",
+        _session_name_unvalidated,
+        "docs/emulators.md: moto, session names not validated",
+    ),
+    Fault(
+        "duration-range-unchecked",
+        "DurationSeconds outside 900-43200 is accepted",
+        "R0",
+        _duration_range_unchecked,
+        "docs/emulators.md: moto, durations not validated",
+    ),
+    Fault(
+        "max-session-duration-unchecked",
+        "DurationSeconds above the role's MaxSessionDuration is accepted",
+        "R13",
+        _post_auth_fault(
+            "The requested DurationSeconds exceeds the MaxSessionDuration",
+            lambda s: dataclasses.replace(s, role=dataclasses.replace(s.role, max_session_duration=43200)),
+        ),
+    ),
+    Fault(
+        "chaining-cap-unchecked",
+        "role chaining may ask for sessions longer than one hour",
+        "R13 (TERMS)",
+        _post_auth_fault(
+            "The requested DurationSeconds exceeds the 1 hour",
+            lambda s: dataclasses.replace(s, request=dataclasses.replace(s.request, duration_seconds=3600)),
+        ),
+    ),
+    Fault(
+        "role-path-in-session-arn",
+        "the assumed-role ARN keeps the role's path",
+        "R14 (TF-19957)",
+        _role_path_in_session_arn,
+    ),
     # --- equivalent mutants: controls, not counted
-    Fault("memo-disabled", "authorization is recomputed for every request (no memo)", "-", _memo_disabled,
-          equivalent="the memo of model.decide.authorize is keyed on every input the outcome depends on "
-          "(the world, the required actions, each context key read and its value), so dropping it "
-          "changes speed only"),
-    Fault("world-cache-disabled", "nothing compiled from a scenario's world is shared with the next scenario "
-          "of the same world", "-", _world_cache_disabled,
-          equivalent="the cache is keyed on the whole world JSON (caller, role, organization, semantics, "
-          "nonexistent principals, disabled Regions), and what it holds is a function of the world alone"),
+    Fault(
+        "memo-disabled",
+        "authorization is recomputed for every request (no memo)",
+        "-",
+        _memo_disabled,
+        equivalent="the memo of model.decide.authorize is keyed on every input the outcome depends on "
+        "(the world, the required actions, each context key read and its value), so dropping it "
+        "changes speed only",
+    ),
+    Fault(
+        "world-cache-disabled",
+        "nothing compiled from a scenario's world is shared with the next scenario of the same world",
+        "-",
+        _world_cache_disabled,
+        equivalent="the cache is keyed on the whole world JSON (caller, role, organization, semantics, "
+        "nonexistent principals, disabled Regions), and what it holds is a function of the world alone",
+    ),
 )
 
 

@@ -68,8 +68,7 @@ def test_the_committed_counterexample_still_exposes_the_fault(fault: Any) -> Non
     assert ce is not None, f"{fault.name} was not caught in the committed detection run"
     target = FaultyTarget(fault.name)
     c = Conformance(target, Expectations(target=target.name))
-    found, _, _, _ = c.run(json.loads(json.dumps(ce["scenario"])), ce["feature"],
-                           ("decision", "message", "response"))
+    found, _, _, _ = c.run(json.loads(json.dumps(ce["scenario"])), ce["feature"], ("decision", "message", "response"))
     assert found, f"{fault.name}: the faulty target now agrees with the model on its counterexample"
     assert size_of(ce["scenario"]) == ce["size"]
 
@@ -96,19 +95,28 @@ def test_the_faulty_target_needs_a_known_fault(monkeypatch: pytest.MonkeyPatch) 
 
 
 def test_size_counts_every_policy_and_condition() -> None:
-    st = {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*",
-          "Condition": {"StringEquals": {"aws:a": "x", "aws:b": "y"}, "Bool": {"aws:c": "true"}}}
-    doc = {"caller": {"arn": "arn:aws:iam::111111111111:user/u", "identity_policies": [{"Statement": [st, st]}]},
-           "role": {"arn": "arn:aws:iam::222222222222:role/r", "trust_policy": {"Statement": {"Effect": "Allow"}}},
-           "request": {"role_session_name": "s", "policy": json.dumps({"Statement": [{"Effect": "Allow"}]})}}
+    st = {
+        "Effect": "Allow",
+        "Action": "sts:AssumeRole",
+        "Resource": "*",
+        "Condition": {"StringEquals": {"aws:a": "x", "aws:b": "y"}, "Bool": {"aws:c": "true"}},
+    }
+    doc = {
+        "caller": {"arn": "arn:aws:iam::111111111111:user/u", "identity_policies": [{"Statement": [st, st]}]},
+        "role": {"arn": "arn:aws:iam::222222222222:role/r", "trust_policy": {"Statement": {"Effect": "Allow"}}},
+        "request": {"role_session_name": "s", "policy": json.dumps({"Statement": [{"Effect": "Allow"}]})},
+    }
     assert size_of(doc) == {"statements": 4, "conditions": 6, "accounts": 2}
 
 
 def _report(features: dict[str, int | None], scenarios: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"features": {f: {"first_new_at": n} for f, n in features.items()},
-            "divergences": [{"status": "new", "feature": "f", "summary": "s", "scenario": s, "facts": {}}
-                            for s in scenarios],
-            "summary": {"examples": 10}}
+    return {
+        "features": {f: {"first_new_at": n} for f, n in features.items()},
+        "divergences": [
+            {"status": "new", "feature": "f", "summary": "s", "scenario": s, "facts": {}} for s in scenarios
+        ],
+        "summary": {"examples": 10},
+    }
 
 
 def test_measure_and_verdict() -> None:

@@ -34,6 +34,7 @@ def differs(fault: Fault) -> Callable[[dict[str, Any]], bool]:
         with planted(fault):
             faulty = outcome(doc)
         return faulty != outcome(doc)
+
     return predicate
 
 
@@ -61,8 +62,9 @@ def test_planted_fault_shrinks_to_a_small_scenario(name: str) -> None:
     minimal = find(
         strategies.scenarios(),
         differs(fault),
-        settings=settings(max_examples=5000, database=None, deadline=None, derandomize=True,
-                          suppress_health_check=list(HealthCheck)),
+        settings=settings(
+            max_examples=5000, database=None, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
+        ),
     )
     shown = json.dumps(minimal)
     assert max(statements_per_policy(minimal)) <= 1, shown

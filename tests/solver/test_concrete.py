@@ -200,8 +200,13 @@ def _trust(principal: str = f"arn:aws:iam::{A}:root", action: str | list[str] = 
 TRUST_DENY_ALL = {"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}
 
 
-def _edge(identity: list[Doc] | None = None, trust: list[Doc] | None = None, role: str = f"arn:aws:iam::{A}:role/R",
-          context: Doc | None = None, **more: Any) -> Doc:
+def _edge(
+    identity: list[Doc] | None = None,
+    trust: list[Doc] | None = None,
+    role: str = f"arn:aws:iam::{A}:role/R",
+    context: Doc | None = None,
+    **more: Any,
+) -> Doc:
     """alice (account A) assumes ``role``; ``identity`` are the statements of her one identity policy
     (default: Allow sts:AssumeRole; ``[]``: no identity policy); ``more``: ``organization`` or ``section__field``."""
     statements = [_allow()] if identity is None else identity
@@ -236,30 +241,55 @@ EDGE_CASES: dict[str, tuple[Doc, bool]] = {
     "identity-second-allow": (_edge([_allow(), _allow(Condition=MULTI)]), False),
     "identity-deny/trust-deny": (_edge([_allow(), {**DENY_AR, "Condition": MULTI}], [_trust(), TRUST_DENY_ALL]), True),
     "identity-other-resource": (
-        _edge([_allow(), {**_allow(Condition=MULTI), "Resource": "arn:aws:iam::999999999999:role/x"}]), False),
+        _edge([_allow(), {**_allow(Condition=MULTI), "Resource": "arn:aws:iam::999999999999:role/x"}]),
+        False,
+    ),
     "trust-second-allow": (_edge(trust=[_trust(), _trust(Condition=MULTI)]), True),
     "trust-deny-other-principal": (
         _edge(trust=[_trust(), {**TRUST_DENY_ALL, "Principal": {"AWS": f"arn:aws:iam::{B}:root"}, "Condition": MULTI}]),
-        False),
+        False,
+    ),
     "trust-not-matching/identity-allow": (_edge([_allow(Condition=MULTI)], [_trust(BOB)]), True),
     "cross-account/trust-allow/no-identity": (_edge([], [_trust(Condition=MULTI)], f"arn:aws:iam::{B}:role/R"), True),
     "tag-session/assume-role-denied-first": (
-        _edge(trust=[_trust(BOB), _trust(action="sts:TagSession", Condition=MULTI)], request__tags=ONE_TAG), False),
+        _edge(trust=[_trust(BOB), _trust(action="sts:TagSession", Condition=MULTI)], request__tags=ONE_TAG),
+        False,
+    ),
     "tag-session/assume-role-allowed": (
-        _edge([_allow(AR_AND_TAG)], [_trust(), _trust(action="sts:TagSession", Condition=MULTI)],
-              request__tags=ONE_TAG), True),
+        _edge(
+            [_allow(AR_AND_TAG)], [_trust(), _trust(action="sts:TagSession", Condition=MULTI)], request__tags=ONE_TAG
+        ),
+        True,
+    ),
     "tag-keys-string-equals": (
-        _edge([_allow(AR_AND_TAG)], [_trust(action=AR_AND_TAG, Condition={"StringEquals": {"aws:TagKeys": "a"}})],
-              context={}, request__tags=[*ONE_TAG, {"Key": "b", "Value": "2"}]), True),
+        _edge(
+            [_allow(AR_AND_TAG)],
+            [_trust(action=AR_AND_TAG, Condition={"StringEquals": {"aws:TagKeys": "a"}})],
+            context={},
+            request__tags=[*ONE_TAG, {"Key": "b", "Value": "2"}],
+        ),
+        True,
+    ),
     "wrong-type-numeric": (
-        _edge([_allow(Condition={"NumericLessThan": {"aws:MultiFactorAuthAge": "300"}})],
-              context={"aws:MultiFactorAuthAge": "five"}), True),
+        _edge(
+            [_allow(Condition={"NumericLessThan": {"aws:MultiFactorAuthAge": "300"}})],
+            context={"aws:MultiFactorAuthAge": "five"},
+        ),
+        True,
+    ),
     "for-any-value": (_edge([_allow(Condition={"ForAnyValue:IpAddress": MULTI["IpAddress"]})]), False),
     "boundary": (_edge(caller__permissions_boundary=_pol(_allow(Condition=MULTI))), True),
     "scp-allow": (_edge(organization=SCP_ALLOW_IF), True),
     "scp-allow/trust-deny-first": (_edge(trust=[_trust(), TRUST_DENY_ALL], organization=SCP_ALLOW_IF), False),
-    "rcp-deny": (_edge(role=f"arn:aws:iam::{B}:role/R", organization=_org(
-        rcps={B: [[_pol({**TRUST_DENY_ALL, "Principal": "*", "Resource": "*", "Condition": MULTI})]]})), True),
+    "rcp-deny": (
+        _edge(
+            role=f"arn:aws:iam::{B}:role/R",
+            organization=_org(
+                rcps={B: [[_pol({**TRUST_DENY_ALL, "Principal": "*", "Resource": "*", "Condition": MULTI})]]}
+            ),
+        ),
+        True,
+    ),
 }
 
 

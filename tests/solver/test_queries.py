@@ -213,7 +213,7 @@ def _universe(keys: frozenset[str]) -> Iterator[dict[str, Any]]:
     names = list(dims)
     for caller in _callers():
         service = "service" in caller
-        for identity in ([None] if service else [True, False]):
+        for identity in [None] if service else [True, False]:
             for values in itertools.product(*(dims[n] for n in names)):
                 v = dict(zip(names, values, strict=True))
                 if service and (v["aws:principaltag/team"] is not None or v["aws:multifactorauthpresent"]):
@@ -231,8 +231,11 @@ def _universe(keys: frozenset[str]) -> Iterator[dict[str, Any]]:
                 if v["aws:tagkeys"] is not None:
                     request["tags"] = [{"Key": k, "Value": val} for k, val in v["aws:tagkeys"]]
                 context = {}
-                for key, name in (("aws:principalorgid", "aws:PrincipalOrgID"), ("aws:sourceip", "aws:SourceIp"),
-                                  ("aws:multifactorauthage", "aws:MultiFactorAuthAge")):
+                for key, name in (
+                    ("aws:principalorgid", "aws:PrincipalOrgID"),
+                    ("aws:sourceip", "aws:SourceIp"),
+                    ("aws:multifactorauthage", "aws:MultiFactorAuthAge"),
+                ):
                     if v[key] is not None:
                         context[name] = v[key]
                 yield {"caller": c, "role": {"arn": ROLE}, "request": request, "context": context}
@@ -480,8 +483,15 @@ RESOURCES: list[Any] = [
     "arn:aws:iam::*:*",
     f"arn:aws:iam::{THIRD}:role/team/app",
 ]
-IDENTITY_ACTIONS: list[Any] = ["sts:AssumeRole", "sts:*", "sts:TagSession", ["sts:AssumeRole", "sts:TagSession"], "*",
-                               "iam:*", "sts:Assume?ole"]
+IDENTITY_ACTIONS: list[Any] = [
+    "sts:AssumeRole",
+    "sts:*",
+    "sts:TagSession",
+    ["sts:AssumeRole", "sts:TagSession"],
+    "*",
+    "iam:*",
+    "sts:Assume?ole",
+]
 IDENTITY_CONDITIONS: list[tuple[str, str, list[str]]] = [
     ("StringEquals", "aws:ResourceTag/env", ["prod"]),
     ("StringNotEquals", "aws:ResourceTag/env", ["prod"]),
@@ -548,8 +558,12 @@ def _identity_universe() -> list[tuple[dict[str, Any], Scenario]]:
         request: dict[str, Any] = {"role_session_name": session}
         if tags is not None:
             request["tags"] = tags
-        doc = {"caller": {"arn": q.DEFAULT_CALLER, "identity_policies": [_ALLOW_ALL]}, "role": role,
-               "request": request, "context": {"aws:SourceIp": ip}}
+        doc = {
+            "caller": {"arn": q.DEFAULT_CALLER, "identity_policies": [_ALLOW_ALL]},
+            "role": role,
+            "request": request,
+            "context": {"aws:SourceIp": ip},
+        }
         _IDENTITY_LOADED.append((doc, load_scenario(doc)))
     return _IDENTITY_LOADED
 

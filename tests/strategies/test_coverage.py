@@ -35,8 +35,14 @@ from tests.examples import scaled
 N = scaled(2000)
 RULES = [f"R{i}" for i in range(1, 14)]
 TRUST_CLASSES = {"user", "role", "session", "account", "wildcard", "service"}
-DENY_SOURCES = {"role trust policy", "identity-based policy", "permissions boundary", "session policy",
-                "service control policy", "resource control policy"}
+DENY_SOURCES = {
+    "role trust policy",
+    "identity-based policy",
+    "permissions boundary",
+    "session policy",
+    "service control policy",
+    "resource control policy",
+}
 
 
 def _strip_conditions(node: Any) -> Any:
@@ -54,8 +60,9 @@ def _outcome(r: model.Result) -> tuple[Any, ...]:
 def test_scenarios_cover_every_rule_class_and_source() -> None:
     seen: Counter[str] = Counter()
 
-    @settings(max_examples=N, phases=[Phase.generate], database=None, deadline=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=N, phases=[Phase.generate], database=None, deadline=None, suppress_health_check=list(HealthCheck)
+    )
     @given(strategies.scenarios())
     def collect(doc: dict[str, Any]) -> None:
         s = model.load_scenario(doc)
@@ -73,8 +80,11 @@ def test_scenarios_cover_every_rule_class_and_source() -> None:
         for reason in reasons:
             if reason.principal_class:
                 seen[f"class {reason.principal_class}"] += 1
-        if r.decision == "allowed" and s.role.legacy_implicit_self_trust and not any(
-                x.policy == "role trust policy" for x in reasons):
+        if (
+            r.decision == "allowed"
+            and s.role.legacy_implicit_self_trust
+            and not any(x.policy == "role trust policy" for x in reasons)
+        ):
             seen["R12"] += 1
         if "Condition" in str(doc):
             stripped = _strip_conditions(copy.deepcopy(doc))

@@ -29,17 +29,42 @@ SOME = settings(max_examples=scaled(300), deadline=None, suppress_health_check=[
 A, B = "111111111111", "222222222222"
 ALICE = f"arn:aws:iam::{A}:user/alice"
 ROLE = f"arn:aws:iam::{B}:role/R"
-KINDS = {"trust": PolicyKind.TRUST, "identity": PolicyKind.IDENTITY, "boundary": PolicyKind.BOUNDARY,
-         "session": PolicyKind.SESSION, "scp": PolicyKind.SCP, "rcp": PolicyKind.RCP}
+KINDS = {
+    "trust": PolicyKind.TRUST,
+    "identity": PolicyKind.IDENTITY,
+    "boundary": PolicyKind.BOUNDARY,
+    "session": PolicyKind.SESSION,
+    "scp": PolicyKind.SCP,
+    "rcp": PolicyKind.RCP,
+}
 
 
 def base(caller: dict[str, Any] | None = None, role: str = ROLE) -> dict[str, Any]:
     """A scenario that is allowed: A's alice, trust names account A, identity allows."""
     return {
-        "caller": caller or {"arn": ALICE, "identity_policies": [{"Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]}]},
-        "role": {"arn": role, "trust_policy": {"Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Principal": {"AWS": [f"arn:aws:iam::{A}:root", "*"]}, "Action": "sts:AssumeRole"}]}},
+        "caller": caller
+        or {
+            "arn": ALICE,
+            "identity_policies": [
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}],
+                }
+            ],
+        },
+        "role": {
+            "arn": role,
+            "trust_policy": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"AWS": [f"arn:aws:iam::{A}:root", "*"]},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            },
+        },
         "request": {"role_session_name": "s1"},
     }
 
@@ -154,14 +179,20 @@ def _place(doc: dict[str, Any], kind: str, policy: dict[str, Any]) -> dict[str, 
         doc["caller"] = {**doc["caller"], "arn": f"arn:aws:sts::{A}:assumed-role/RA/s1", "session_policy": policy}
     else:
         key = "scps" if kind == "scp" else "rcps"
-        doc["organization"] = {"id": "o-a1b2c3d4e5", "management_account": "999999999999", "members": [A, B],
-                               key: {A if kind == "scp" else B: [[policy]]}}
+        doc["organization"] = {
+            "id": "o-a1b2c3d4e5",
+            "management_account": "999999999999",
+            "members": [A, B],
+            key: {A if kind == "scp" else B: [[policy]]},
+        }
     return doc
 
 
 POLICY_STRATEGIES = {
-    "trust": strategies.trust_policies, "identity": strategies.identity_policies,
-    "boundary": strategies.permissions_boundaries, "session": strategies.session_policies,
+    "trust": strategies.trust_policies,
+    "identity": strategies.identity_policies,
+    "boundary": strategies.permissions_boundaries,
+    "session": strategies.session_policies,
 }
 
 

@@ -9,10 +9,25 @@ import pytest
 
 from rolecall import model
 
-MODULES = [f"rolecall.{name}" for name in (
-    "model", "model.arn", "model.conditions", "model.decide", "model.errors", "model.match", "model.policy",
-    "model.scenario", "model.schema", "model.solver", "model.solver.scope", "conformance", "conformance.cli",
-    "strategies")]
+MODULES = [
+    f"rolecall.{name}"
+    for name in (
+        "model",
+        "model.arn",
+        "model.conditions",
+        "model.decide",
+        "model.errors",
+        "model.match",
+        "model.policy",
+        "model.scenario",
+        "model.schema",
+        "model.solver",
+        "model.solver.scope",
+        "conformance",
+        "conformance.cli",
+        "strategies",
+    )
+]
 
 
 @pytest.mark.parametrize("name", MODULES)
@@ -25,8 +40,19 @@ def test_all_names_exist_and_are_unique(name: str) -> None:
 
 
 def test_facade_exports_the_decision_and_the_format() -> None:
-    for name in ("decide", "load_scenario", "load_scenarios_text", "dump_scenario", "parse_policy", "Result",
-                 "Scenario", "Semantics", "InputError", "MalformedPolicyError", "UndecidableError"):
+    for name in (
+        "decide",
+        "load_scenario",
+        "load_scenarios_text",
+        "dump_scenario",
+        "parse_policy",
+        "Result",
+        "Scenario",
+        "Semantics",
+        "InputError",
+        "MalformedPolicyError",
+        "UndecidableError",
+    ):
         assert name in model.__all__
 
 

@@ -88,6 +88,7 @@ def fuzz(n: int) -> settings:
 
 # ----------------------------------------------------------------------------- seeds
 
+
 class _Seeds(list):  # type: ignore[type-arg]
     """A list with a short repr: Hypothesis prints strategy arguments in its reports."""
 
@@ -193,7 +194,7 @@ ODD_STRINGS = [
     "::1",
     "2020-02-30T00:00:00Z",
     "9999999999999",
-    "\"",
+    '"',
     "\\",
     "{}",
     "[]",
@@ -216,6 +217,8 @@ def pick(draw: st.DrawFn, seq: Sequence[Any]) -> Any:
 def huge_strings(draw: st.DrawFn) -> str:
     n = draw(st.integers(min_value=1_000, max_value=200_000))
     return str(pick(draw, ["a", "\U0001f600", "*", ":", "/"])) * n
+
+
 odd_strings = st.sampled_from(ODD_STRINGS)
 strings = st.one_of(odd_strings, st.text(max_size=20))
 integers = st.one_of(
@@ -223,8 +226,12 @@ integers = st.one_of(
     st.sampled_from(HUGE_INTS),
     # up to 2**14000 (4,215 digits), just under Python's 4,300-digit str() limit, because the
     # text-producing strategies json.dumps these; larger integers: see REGRESSIONS
-    st.builds(lambda sign, bits, low: sign * (2**bits + low), st.sampled_from([1, -1]), st.integers(64, 14_000),
-              st.integers(0, 2**64)),
+    st.builds(
+        lambda sign, bits, low: sign * (2**bits + low),
+        st.sampled_from([1, -1]),
+        st.integers(64, 14_000),
+        st.integers(0, 2**64),
+    ),
 )
 floats = st.one_of(st.sampled_from([0.0, -0.0, 0.5, 3600.0, 1e308, 5e-324, float("nan"), float("inf")]), st.floats())
 scalars = st.one_of(st.none(), st.booleans(), integers, floats, strings)
@@ -232,16 +239,67 @@ scalars = st.one_of(st.none(), st.booleans(), integers, floats, strings)
 SCENARIO_WORDS = sorted(
     {
         # every field name of the format, so random objects hit real fields
-        "id", "caller", "role", "organization", "request", "context", "semantics", "expect",
-        "nonexistent_principals", "disabled_regions", "arn", "service", "role_path", "credentials", "unique_id",
-        "identity_policies", "permissions_boundary", "session_policy", "tags", "transitive_tag_keys",
-        "source_identity", "mfa", "trust_policy", "role_id", "max_session_duration", "exists",
-        "legacy_implicit_self_trust", "management_account", "members", "scps", "rcps", "role_session_name",
-        "duration_seconds", "external_id", "policy", "policy_arns", "serial_number", "token_code", "region",
-        "decision", "error_code", "denied_by", "action", "Key", "Value",
+        "id",
+        "caller",
+        "role",
+        "organization",
+        "request",
+        "context",
+        "semantics",
+        "expect",
+        "nonexistent_principals",
+        "disabled_regions",
+        "arn",
+        "service",
+        "role_path",
+        "credentials",
+        "unique_id",
+        "identity_policies",
+        "permissions_boundary",
+        "session_policy",
+        "tags",
+        "transitive_tag_keys",
+        "source_identity",
+        "mfa",
+        "trust_policy",
+        "role_id",
+        "max_session_duration",
+        "exists",
+        "legacy_implicit_self_trust",
+        "management_account",
+        "members",
+        "scps",
+        "rcps",
+        "role_session_name",
+        "duration_seconds",
+        "external_id",
+        "policy",
+        "policy_arns",
+        "serial_number",
+        "token_code",
+        "region",
+        "decision",
+        "error_code",
+        "denied_by",
+        "action",
+        "Key",
+        "Value",
         # and of policies
-        "Version", "Id", "Statement", "Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction",
-        "Resource", "NotResource", "Condition", "AWS", "Service", "Federated",
+        "Version",
+        "Id",
+        "Statement",
+        "Sid",
+        "Effect",
+        "Principal",
+        "NotPrincipal",
+        "Action",
+        "NotAction",
+        "Resource",
+        "NotResource",
+        "Condition",
+        "AWS",
+        "Service",
+        "Federated",
     }
 )
 keys = st.one_of(st.sampled_from(SCENARIO_WORDS), strings)
@@ -396,34 +454,87 @@ def test_mutated_scenarios_load_and_decide_or_raise_input_error(doc: Any) -> Non
 
 ACTIONS = ["sts:AssumeRole", "sts:*", "*", "STS:assumerole", "sts:Assume?ole", "s3:GetObject", "sts:TagSession"]
 BAD_ACTIONS = ["sts:", ":", "sts", "", "sts:Assume Role", "*:*"]
-RESOURCES = ["*", "arn:aws:iam::*:role/*", "arn:aws:iam::111111111111:role/R", "arn:*:iam::*:role/${aws:username}",
-             "arn:aws:iam::111111111111:role/${aws:PrincipalTag/team, 'blue'}", "arn:aws:iam::*:role/${*}x",
-             "arn:aws:iam::?????????111:role/*"]
+RESOURCES = [
+    "*",
+    "arn:aws:iam::*:role/*",
+    "arn:aws:iam::111111111111:role/R",
+    "arn:*:iam::*:role/${aws:username}",
+    "arn:aws:iam::111111111111:role/${aws:PrincipalTag/team, 'blue'}",
+    "arn:aws:iam::*:role/${*}x",
+    "arn:aws:iam::?????????111:role/*",
+]
 BAD_RESOURCES = ["arn", "arn:aws:iam::111111111111:role/${", "role/R", "", "arn:aws:iam::1:role/${a b}"]
-PRINCIPALS = ["*", {"AWS": "*"}, {"AWS": "111111111111"}, {"AWS": ["arn:aws:iam::111111111111:user/alice"]},
-              {"Service": "ec2.amazonaws.com"}, {"Federated": "cognito-identity.amazonaws.com"},
-              {"AWS": "AROAEXAMPLEEXAMPLE12"}, {"AWS": "arn:aws:sts::111111111111:assumed-role/R/s1"}]
-BAD_PRINCIPALS = [{"AWS": "arn:aws:*"}, {"CanonicalUser": "x"}, {}, {"AWS": []}, {"AWS": "alice"}, "alice",
-                  {"Service": "*"}]
+PRINCIPALS = [
+    "*",
+    {"AWS": "*"},
+    {"AWS": "111111111111"},
+    {"AWS": ["arn:aws:iam::111111111111:user/alice"]},
+    {"Service": "ec2.amazonaws.com"},
+    {"Federated": "cognito-identity.amazonaws.com"},
+    {"AWS": "AROAEXAMPLEEXAMPLE12"},
+    {"AWS": "arn:aws:sts::111111111111:assumed-role/R/s1"},
+]
+BAD_PRINCIPALS = [
+    {"AWS": "arn:aws:*"},
+    {"CanonicalUser": "x"},
+    {},
+    {"AWS": []},
+    {"AWS": "alice"},
+    "alice",
+    {"Service": "*"},
+]
 #: Values by operator family: mostly well-formed (the last entry or two of each list is
 #: not), so that parsing gets through to evaluation against random request contexts.
 FAMILY_VALUES = {
-    "string": st.one_of(st.text(st.characters(max_codepoint=0xFF, exclude_categories=["Cc"]), max_size=12),
-                        st.sampled_from(["${aws:username}", "a*b?", "${aws:PrincipalTag/team}", "${*}"]), strings),
+    "string": st.one_of(
+        st.text(st.characters(max_codepoint=0xFF, exclude_categories=["Cc"]), max_size=12),
+        st.sampled_from(["${aws:username}", "a*b?", "${aws:PrincipalTag/team}", "${*}"]),
+        strings,
+    ),
     "numeric": st.one_of(st.sampled_from(["0", "3600", "-1.5", "1e3", " 7 ", "x"]), integers, floats),
-    "date": st.sampled_from(["2024-01-01T00:00:00Z", "2024-01-01", "2024", "1700000000", "-1",
-                             "2024-01-01T00:00:00+14:00", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59-14:00",
-                             "999999999999", "yesterday"]),
+    "date": st.sampled_from(
+        [
+            "2024-01-01T00:00:00Z",
+            "2024-01-01",
+            "2024",
+            "1700000000",
+            "-1",
+            "2024-01-01T00:00:00+14:00",
+            "0001-01-01T00:00:00Z",
+            "9999-12-31T23:59:59-14:00",
+            "999999999999",
+            "yesterday",
+        ]
+    ),
     "bool": st.one_of(st.sampled_from(["true", "false", "True", "${aws:SecureTransport}", "yes"]), st.booleans()),
     "binary": st.sampled_from(["dGVzdA==", "", "AAAA", "not base64", "\u00e9"]),
     "ip": st.sampled_from(["10.0.0.0/8", "10.0.0.1", "::/0", "2001:db8::/32", " 10.0.0.0/8", "1.2.3.4/33"]),
-    "arn": st.sampled_from(["arn:aws:iam::*:role/*", "arn:aws:iam::111111111111:user/alice", "arn:*", "*", "x",
-                            "arn:aws:iam::${aws:PrincipalAccount}:root"]),
+    "arn": st.sampled_from(
+        [
+            "arn:aws:iam::*:role/*",
+            "arn:aws:iam::111111111111:user/alice",
+            "arn:*",
+            "*",
+            "x",
+            "arn:aws:iam::${aws:PrincipalAccount}:root",
+        ]
+    ),
     "null": st.sampled_from(["true", "false", "maybe"]),
 }
-CONDITION_KEYS = ["aws:SourceIp", "aws:CurrentTime", "aws:EpochTime", "aws:PrincipalArn", "aws:TagKeys",
-                  "sts:ExternalId", "aws:PrincipalTag/team", "aws:MultiFactorAuthAge", "aws:SecureTransport",
-                  "aws:userid", "AWS:SOURCEIP", "aws:username"]
+CONDITION_KEYS = [
+    "aws:SourceIp",
+    "aws:CurrentTime",
+    "aws:EpochTime",
+    "aws:PrincipalArn",
+    "aws:TagKeys",
+    "sts:ExternalId",
+    "aws:PrincipalTag/team",
+    "aws:MultiFactorAuthAge",
+    "aws:SecureTransport",
+    "aws:userid",
+    "AWS:SOURCEIP",
+    "aws:username",
+]
 
 
 @st.composite
@@ -491,9 +602,23 @@ def plausible_policy(draw: st.DrawFn, kind: PolicyKind) -> dict[str, Any]:
 #: values of the wrong type for the operator (those may only raise UndecidableError).
 contexts = st.dictionaries(
     st.sampled_from([k.lower() for k in CONDITION_KEYS]),
-    st.one_of(strings, st.lists(strings, max_size=3).map(tuple),
-              st.sampled_from(["10.1.2.3", "::1", "2025-06-01T00:00:00Z", "1750000000", "3600", "dGVzdA==", "true",
-                               "arn:aws:iam::111111111111:user/alice", "0001-01-01T00:00:00+14:00"])),
+    st.one_of(
+        strings,
+        st.lists(strings, max_size=3).map(tuple),
+        st.sampled_from(
+            [
+                "10.1.2.3",
+                "::1",
+                "2025-06-01T00:00:00Z",
+                "1750000000",
+                "3600",
+                "dGVzdA==",
+                "true",
+                "arn:aws:iam::111111111111:user/alice",
+                "0001-01-01T00:00:00+14:00",
+            ]
+        ),
+    ),
     max_size=4,
 )
 seed_policies = mutated(_Seeds(p for _, p in SEED_POLICIES))
@@ -809,8 +934,15 @@ def test_huge_int_management_account_is_an_input_error() -> None:
 
 
 def test_huge_int_condition_value_is_malformed() -> None:
-    doc = {"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*",
-                                                  "Condition": {"NumericEquals": {"k": 10**5000}}}}
+    doc = {
+        "Version": "2012-10-17",
+        "Statement": {
+            "Effect": "Allow",
+            "Action": "sts:AssumeRole",
+            "Resource": "*",
+            "Condition": {"NumericEquals": {"k": 10**5000}},
+        },
+    }
     with pytest.raises(MalformedPolicyError, match="too large"):
         parse_policy(doc, PolicyKind.IDENTITY)
 
@@ -838,8 +970,12 @@ def test_lone_surrogate_escape_is_printed_not_crashed_on() -> None:
 
 def test_non_ascii_digits_are_not_an_account_id() -> None:
     with pytest.raises(InputError):
-        load_scenario(_doc(caller__arn="arn:aws:iam::\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11"
-                                       "\uff11\uff11:user/alice"))
+        load_scenario(
+            _doc(
+                caller__arn="arn:aws:iam::\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11"
+                "\uff11\uff11:user/alice"
+            )
+        )
 
 
 def test_model_exports_the_typed_errors() -> None:

@@ -139,8 +139,14 @@ def _bounded(argv: list[str], stdin: bytes = b"", memory: int = 1 << 30) -> subp
     def limit() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
 
-    return subprocess.run([sys.executable, "-m", "rolecall.conformance.cli", *argv], input=stdin,
-                          capture_output=True, timeout=120, preexec_fn=limit, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "rolecall.conformance.cli", *argv],
+        input=stdin,
+        capture_output=True,
+        timeout=120,
+        preexec_fn=limit,
+        check=False,
+    )
 
 
 def test_an_endless_input_is_refused_without_reading_it_whole() -> None:
@@ -192,7 +198,8 @@ def test_json_lines_run_in_constant_memory() -> None:
     )
     peaks = []
     for n in (1_000, 10_000):
-        done = subprocess.run([sys.executable, "-c", script], input=lines(n), capture_output=True,
-                              text=True, timeout=600, check=True)
+        done = subprocess.run(
+            [sys.executable, "-c", script], input=lines(n), capture_output=True, text=True, timeout=600, check=True
+        )
         peaks.append(int(done.stdout.strip().splitlines()[-1]))
     assert peaks[1] - peaks[0] < 20_000, peaks  # KiB: far from what 9,000 more scenarios held at once take

@@ -799,12 +799,17 @@ def test_solver_engine_explain() -> None:
 
 # =========================================================================== interruption
 
+
 def _large_trust(tmp_path: Path) -> str:
     """300 statements, each with conditions: a query on it runs for many seconds."""
     statements = [
-        stmt(account(f"{100000000000 + i:012d}"),
-             {"StringLike": {"sts:ExternalId": f"ext-{i}-*"},
-              "ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::*:role/team-{i}/*"}})
+        stmt(
+            account(f"{100000000000 + i:012d}"),
+            {
+                "StringLike": {"sts:ExternalId": f"ext-{i}-*"},
+                "ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::*:role/team-{i}/*"},
+            },
+        )
         for i in range(300)
     ]
     return write(tmp_path, "large.json", trust(*statements))
@@ -822,8 +827,12 @@ def test_ctrl_c_ends_a_query_at_once_and_never_as_a_proof(tmp_path: Path, argv: 
 
     path = _large_trust(tmp_path)
     command = [argv[0], path, *([path] if argv[1:] == ["SAME"] else []), "--timeout", "120"]
-    child = subprocess.Popen([sys.executable, "-m", "rolecall.conformance.cli", *command], stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "rolecall.conformance.cli", *command],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     time.sleep(1.5)
     assert child.poll() is None, child.communicate()  # still at work: the signal interrupts a running query
     child.send_signal(signal.SIGINT)
@@ -834,6 +843,7 @@ def test_ctrl_c_ends_a_query_at_once_and_never_as_a_proof(tmp_path: Path, argv: 
 
 @pytest.mark.parametrize("value", ["nan", "inf", "1e308", "0", "-1"])
 def test_a_timeout_outside_its_range_is_bad_input(tmp_path: Path, value: str) -> None:
-    code, out, err = run(["check-no-public-access", write(tmp_path, "t.json", trust(stmt(account(PARTNER)))),
-                          "--timeout", value])
+    code, out, err = run(
+        ["check-no-public-access", write(tmp_path, "t.json", trust(stmt(account(PARTNER)))), "--timeout", value]
+    )
     assert (code, out) == (2, "") and err.startswith("rolecall: bad input: --timeout") and err.count("\n") == 1

@@ -206,9 +206,17 @@ def test_numbers_outside_the_models_domain_are_refused_at_once(value: str) -> No
         holds({"NumericLessThan": {"aws:MultiFactorAuthAge": "3600"}}, {"aws:multifactorauthage": value})
 
 
-@pytest.mark.parametrize(("value", "request_value", "expected"), [
-    ("1e308", "5", True), ("0.5", "0.25", True), ("-1e-308", "0", False), ("1" * 64, "2", True),
-])
+@pytest.mark.parametrize(
+    ("value", "request_value", "expected"),
+    [
+        ("1e308", "5", True),
+        ("0.5", "0.25", True),
+        ("-1e-308", "0", False),
+        ("1" * 64, "2", True),
+    ],
+)
 def test_numbers_inside_the_domain_compare(value: str, request_value: str, expected: bool) -> None:
-    assert holds({"NumericLessThan": {"aws:MultiFactorAuthAge": value}},
-                 {"aws:multifactorauthage": request_value}) is expected
+    assert (
+        holds({"NumericLessThan": {"aws:MultiFactorAuthAge": value}}, {"aws:multifactorauthage": request_value})
+        is expected
+    )

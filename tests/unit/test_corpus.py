@@ -234,8 +234,11 @@ def test_policy_variables_in_resource_and_conditions() -> None:
     doc = by_name("AWSTransformServerMigrationAgentPolicy")["document"]
     role = "arn:aws:iam::222222222222:role/AWSTransformRehostSharingRole_111111111111"
     s = scenario(doc, role, tags={"WorkspaceId": "ws1"})
-    s["organization"] = {"id": "o-a1b2c3d4e5", "management_account": "999999999999",
-                         "members": ["111111111111", "222222222222"]}
+    s["organization"] = {
+        "id": "o-a1b2c3d4e5",
+        "management_account": "999999999999",
+        "members": ["111111111111", "222222222222"],
+    }
     s["request"]["external_id"] = "111111111111:workspace/ws1"
     assert decide(load_scenario(s)).decision == "allowed"
     for path, value in (

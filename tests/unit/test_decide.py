@@ -292,8 +292,13 @@ def test_malformed_policy_is_a_result_not_an_input_error() -> None:
 def test_scenarios_sharing_a_world_decide_their_own_requests() -> None:
     """Compiled world facts and the authorization memo are shared by scenarios with the same
     world; every request must still get its own answer (memo keyed on the values read)."""
-    trust = pol(stmt(Principal={"AWS": A}, Action="sts:AssumeRole",
-                     Condition={"StringEquals": {"sts:ExternalId": "xyz"}, "StringLike": {"aws:SourceVpce": "vpce-*"}}))
+    trust = pol(
+        stmt(
+            Principal={"AWS": A},
+            Action="sts:AssumeRole",
+            Condition={"StringEquals": {"sts:ExternalId": "xyz"}, "StringLike": {"aws:SourceVpce": "vpce-*"}},
+        )
+    )
     docs = [
         scenario(id=f"s{i}", role__trust_policy=trust, request__external_id=ext, context={"aws:SourceVpce": vpce})
         for i, (ext, vpce) in enumerate(
@@ -304,8 +309,13 @@ def test_scenarios_sharing_a_world_decide_their_own_requests() -> None:
     assert all(s.compiled is loaded[0].compiled for s in loaded)  # one world
     for _ in range(3):
         results = [decide(s) for s in loaded]
-        assert [r.decision for r in results[:5]] == ["allowed", "implicitDeny", "implicitDeny", "allowed",
-                                                     "implicitDeny"]
+        assert [r.decision for r in results[:5]] == [
+            "allowed",
+            "implicitDeny",
+            "implicitDeny",
+            "allowed",
+            "implicitDeny",
+        ]
         assert [r.id for r in results] == [f"s{i}" for i in range(15)]
     other_world = load_scenario(scenario(role__trust_policy=pol(stmt(Principal={"AWS": B}, Action="sts:AssumeRole"))))
     assert other_world.compiled is not loaded[0].compiled

@@ -114,15 +114,20 @@ from rolecall.model.match import _compiled, _unit_regex, _units  # noqa: E402
 _ALPHABET = st.sampled_from("ab:/*?")
 
 
-@given(pattern=st.text(_ALPHABET, max_size=12), value=st.text(st.sampled_from("ab:/"), max_size=14),
-       arn=st.booleans(), ignore_case=st.booleans())
+@given(
+    pattern=st.text(_ALPHABET, max_size=12),
+    value=st.text(st.sampled_from("ab:/"), max_size=14),
+    arn=st.booleans(),
+    ignore_case=st.booleans(),
+)
 def test_greedy_glob_matches_the_reference_regex(pattern: str, value: str, arn: bool, ignore_case: bool) -> None:
     import re
 
     glob = glob_parts(pattern)
     units = _units(glob, arn=arn)
-    reference = re.fullmatch("".join(_unit_regex(u) for u in units), value,
-                             re.DOTALL | (re.IGNORECASE if ignore_case else 0))
+    reference = re.fullmatch(
+        "".join(_unit_regex(u) for u in units), value, re.DOTALL | (re.IGNORECASE if ignore_case else 0)
+    )
     assert _compiled(glob, arn, ignore_case).matches(value) is (reference is not None)
 
 
@@ -160,13 +165,31 @@ def test_hostile_patterns_through_a_decision() -> None:
     name = "a" * 64
     pattern = "arn:aws:i*m::*:role/" + "*a" * 10 + "*c"
     doc = {
-        "caller": {"arn": f"arn:aws:sts::111122223333:assumed-role/{name}/s1", "identity_policies": [
-            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                                                    "Resource": pattern.replace("*c", "*")}]}]},
-        "role": {"arn": f"arn:aws:iam::111122223333:role/{name}", "trust_policy": {
-            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"},
-                                                    "Action": "sts:AssumeRole",
-                                                    "Condition": {"ArnLike": {"aws:PrincipalArn": pattern}}}]}},
+        "caller": {
+            "arn": f"arn:aws:sts::111122223333:assumed-role/{name}/s1",
+            "identity_policies": [
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": pattern.replace("*c", "*")}
+                    ],
+                }
+            ],
+        },
+        "role": {
+            "arn": f"arn:aws:iam::111122223333:role/{name}",
+            "trust_policy": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"AWS": "*"},
+                        "Action": "sts:AssumeRole",
+                        "Condition": {"ArnLike": {"aws:PrincipalArn": pattern}},
+                    }
+                ],
+            },
+        },
         "request": {"role_session_name": "s2"},
     }
     assert str(decide(load_scenario(doc)).decision) == "implicitDeny"  # the name ends in "a", not "c"

@@ -86,8 +86,21 @@ def test_the_shipped_properties_run_beside_a_users_conformance_package(user_proj
 
 
 def test_rolecall_conformance_runs_beside_a_users_modules(user_project: Path) -> None:
-    done = _run(user_project, "-m", "rolecall.conformance.cli", "conformance", "--target", "model", "--profile",
-                "dev", "-k", "same_account", "-q", "--report", str(user_project / "report"))
+    done = _run(
+        user_project,
+        "-m",
+        "rolecall.conformance.cli",
+        "conformance",
+        "--target",
+        "model",
+        "--profile",
+        "dev",
+        "-k",
+        "same_account",
+        "-q",
+        "--report",
+        str(user_project / "report"),
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
 
 

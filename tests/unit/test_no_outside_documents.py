@@ -26,7 +26,10 @@ MENTION = re.compile(r"(?<![\w./-])((?:[\w.-]+/)*[\w.-]+\.md)\b|(?<![\w./-])(doc
 def _files() -> list[Path]:
     listed = subprocess.run(
         ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT, capture_output=True, text=True, check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.split()
     out = []
     for name in listed:
@@ -68,6 +71,5 @@ def test_no_file_cites_a_document_that_is_not_in_the_repository() -> None:
 
 
 def test_the_documents_the_code_cites_are_here() -> None:
-    for name in ("semantics.md", "scenario-format.md", "architecture.md", "targets.md",
-                 "emulators.md"):
+    for name in ("semantics.md", "scenario-format.md", "architecture.md", "targets.md", "emulators.md"):
         assert (ROOT / "docs" / name).stat().st_size > 1000, name

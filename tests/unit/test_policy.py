@@ -67,7 +67,8 @@ def test_statement_order_is_kept() -> None:
 
 
 IDENTITY_OK: dict[str, Any] = {
-    "Version": V, "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]
+    "Version": V,
+    "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}],
 }
 
 
@@ -244,7 +245,8 @@ def test_parses_are_remembered_only_inside_the_block() -> None:
     from rolecall.model.policy import remembering_parses
 
     doc: dict[str, Any] = {
-        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}],
     }
     assert parse_policy(doc, PolicyKind.IDENTITY) is not parse_policy(doc, PolicyKind.IDENTITY)
     with remembering_parses():
