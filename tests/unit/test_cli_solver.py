@@ -681,7 +681,10 @@ def _bad_inputs(tmp_path: Path) -> list[tuple[list[str], list[str]]]:
         (["who-can-assume", good, "--semantics", "no_such_point=true"], ["--semantics", "(at no_such_point=true)"]),
         (["who-can-assume", good, "--semantics", "wildcard_matches_services=yes"], ["wildcard_matches_services"]),
         (["check-no-public-access", good, "--semantics", "wildcard_matches_services"], ["NAME=true|false"]),
-        (["check-no-public-access", good, "--timeout", "0"], ["--timeout must be positive", "(at --timeout)"]),
+        (
+            ["check-no-public-access", good, "--timeout", "0"],
+            ["--timeout takes seconds, more than 0", "(at --timeout)"],
+        ),
         (["external-id-required", good, "--timeout", "-5"], ["(at --timeout)"]),
         (["check-no-public-access", good, "--role-arn", "not-an-arn"], ["not-an-arn", "(at --role-arn)"]),
         (["who-can-assume", good, "--role-arn", f"arn:aws:iam::{OWN}:user/bob"], ["(at --role-arn)"]),
