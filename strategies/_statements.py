@@ -43,8 +43,14 @@ T = TypeVar("T")
 # =========================================================================== free statements
 
 
-def trust_statement(draw: st.DrawFn, w: World, effect: str | None = None, related_percent: int = 65,
-                    condition_percent: int | None = None, needs: tuple[str, ...] = ()) -> Doc:
+def trust_statement(
+    draw: st.DrawFn,
+    w: World,
+    effect: str | None = None,
+    related_percent: int = 65,
+    condition_percent: int | None = None,
+    needs: tuple[str, ...] = (),
+) -> Doc:
     """A trust-policy statement: Principal from the caller's pools, Action, maybe a Condition."""
     effect = effect or pickw(draw, (4, "Allow"), (1, "Deny"))
     related, near = caller_principal_entries(w)
@@ -61,8 +67,9 @@ def trust_statement(draw: st.DrawFn, w: World, effect: str | None = None, relate
     return maybe_condition(draw, stmt, w, condition_percent)
 
 
-def identity_statement(draw: st.DrawFn, w: World, effect: str | None = None, related_percent: int = 75,
-                       needs: tuple[str, ...] = ()) -> Doc:
+def identity_statement(
+    draw: st.DrawFn, w: World, effect: str | None = None, related_percent: int = 75, needs: tuple[str, ...] = ()
+) -> Doc:
     """An identity / boundary / session-policy statement about the target role."""
     effect = effect or pickw(draw, (6, "Allow"), (1, "Deny"))
     stmt: Doc = {"Effect": effect}
@@ -104,8 +111,12 @@ def rcp_statement(draw: st.DrawFn, w: World, effect: str | None = None) -> Doc:
 
 
 STATEMENT_MAKERS: dict[str, Callable[..., Doc]] = {
-    "trust": trust_statement, "identity": identity_statement, "boundary": identity_statement,
-    "session": identity_statement, "scp": scp_statement, "rcp": rcp_statement,
+    "trust": trust_statement,
+    "identity": identity_statement,
+    "boundary": identity_statement,
+    "session": identity_statement,
+    "scp": scp_statement,
+    "rcp": rcp_statement,
 }
 
 
@@ -127,8 +138,12 @@ def span(draw: st.DrawFn, build: Callable[[st.DrawFn], T]) -> T:
     return draw(_Call(build))
 
 
-def policy(draw: st.DrawFn, make: Callable[[st.DrawFn], Doc], max_size: int = 3,
-           first: Callable[[st.DrawFn], Doc] | None = None) -> Doc:
+def policy(
+    draw: st.DrawFn,
+    make: Callable[[st.DrawFn], Doc],
+    max_size: int = 3,
+    first: Callable[[st.DrawFn], Doc] | None = None,
+) -> Doc:
     """A policy document of 1..max_size statements (the first from ``first`` if given).
 
     Version usually 2012-10-17; Statement an array, or sometimes one object;
@@ -137,14 +152,24 @@ def policy(draw: st.DrawFn, make: Callable[[st.DrawFn], Doc], max_size: int = 3,
     return span(draw, lambda d: _policy(d, make, max_size, first))
 
 
-def _policy(draw: st.DrawFn, make: Callable[[st.DrawFn], Doc], max_size: int,
-            first: Callable[[st.DrawFn], Doc] | None) -> Doc:
+def _policy(
+    draw: st.DrawFn, make: Callable[[st.DrawFn], Doc], max_size: int, first: Callable[[st.DrawFn], Doc] | None
+) -> Doc:
     # statements as a list that may be empty ("one more?" then a statement, each a span), so
     # that the shrinker deletes them one by one, any of them, down to one; an empty list is
     # completed by one statement drawn after it
     statements = [span(draw, first)] if first is not None else []
-    while len(statements) < max_size and chance(draw, 35 if statements else 50):
-        statements.append(span(draw, make))
+
+    def one_more(d: st.DrawFn) -> Doc | None:
+        # the "one more?" flag and the statement it admits form one span, so that deleting the span
+        # deletes both: any statement can go, not only the last
+        return span(d, make) if chance(d, 35 if statements else 50) else None
+
+    while len(statements) < max_size:
+        more = span(draw, one_more)
+        if more is None:
+            break
+        statements.append(more)
     if not statements:
         statements.append(span(draw, make))
     if chance(draw, 20):
@@ -256,8 +281,9 @@ def missing_allow(draw: st.DrawFn, kind: str, w: World) -> Doc:
     return stmt
 
 
-def constructed_policy(draw: st.DrawFn, kind: str, w: World, first: Doc | None, *, allows: bool = True,
-                       max_size: int = 3) -> Doc:
+def constructed_policy(
+    draw: st.DrawFn, kind: str, w: World, first: Doc | None, *, allows: bool = True, max_size: int = 3
+) -> Doc:
     """A policy whose decisive statement is ``first`` (if any), padded with inert statements:
     Denies that do not apply and (when ``allows``) free Allows (an Allow never removes access)."""
 

@@ -1,7 +1,8 @@
 """Known divergences of a target: ``conformance/expectations/<target>.toml``.
 
 Each entry (``[[divergence]]``) names its ``feature``, a ``reason``, a
-``link`` where there is one, its pinned minimal ``counterexample`` (a scenario,
+``link`` to the AWS documentation behind it (written by hand, or by default the
+page of its tag or rule: :func:`default_link`), its pinned minimal ``counterexample`` (a scenario,
 as JSON text) and a ``[divergence.signature]`` that recognises the divergence
 in any scenario. A signature is a set of facts (see :func:`rolecall.conformance._compare.facts`):
 
@@ -44,7 +45,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DISCRIMINATING_TAGS", "Expectation", "Expectations", "ExpectationsError", "builtin_path", "signature_of"]
+__all__ = [
+    "DISCRIMINATING_TAGS",
+    "Expectation",
+    "Expectations",
+    "ExpectationsError",
+    "builtin_path",
+    "default_link",
+    "signature_of",
+]
 
 HERE = Path(__file__).resolve().parent
 
@@ -53,8 +62,17 @@ _LIST_KEYS = ("trust_match", "tags", "not_tags")
 
 #: scenario tags that take part in automatically written signatures when the minimal counterexample has them
 DISCRIMINATING_TAGS = (
-    "trust-deny", "trust-condition", "action-case", "wildcard-?", "regex-metacharacter", "principal:account",
-    "no-identity-policy", "role-missing", "request:duration_seconds", "request:tags", "request:source_identity",
+    "trust-deny",
+    "trust-condition",
+    "action-case",
+    "wildcard-?",
+    "regex-metacharacter",
+    "principal:account",
+    "no-identity-policy",
+    "role-missing",
+    "request:duration_seconds",
+    "request:tags",
+    "request:source_identity",
     "request:policy",
 )
 """Few on purpose: each names a way emulators go wrong (docs/emulators.md); a tag a shrunk counterexample
@@ -123,8 +141,9 @@ class Expectations:
     entries: list[Expectation] = field(default_factory=list)
     path: Path | None = None
 
-    def explain(self, facts: Mapping[str, Any], feature: str | None = None, *,
-                strict: bool = True) -> Expectation | None:
+    def explain(
+        self, facts: Mapping[str, Any], feature: str | None = None, *, strict: bool = True
+    ) -> Expectation | None:
         """The most specific entry whose signature matches (only entries of ``feature`` if given).
 
         Not ``strict``: when no signature matches with its tags, the most specific one whose core
@@ -179,10 +198,19 @@ class Expectations:
             if raw["id"] in seen:
                 raise ExpectationsError(f"{where}: duplicate id {raw['id']!r}")
             seen.add(raw["id"])
-            entries.append(Expectation(str(raw["id"]), str(raw["feature"]), str(raw["reason"]), dict(sig),
-                                       scenario, str(raw.get("link", ""))))
-        return cls(target=str(data.get("target", target)), version=str(data.get("version", "")), entries=entries,
-                   path=path)
+            entries.append(
+                Expectation(
+                    str(raw["id"]),
+                    str(raw["feature"]),
+                    str(raw["reason"]),
+                    dict(sig),
+                    scenario,
+                    str(raw.get("link", "")),
+                )
+            )
+        return cls(
+            target=str(data.get("target", target)), version=str(data.get("version", "")), entries=entries, path=path
+        )
 
     def dump(self) -> str:
         """The file's text (TOML), entries in a stable order."""
@@ -194,16 +222,75 @@ class Expectations:
             f"version = {_str(self.version)}",
         ]
         for e in sorted(self.entries, key=lambda e: (e.feature, e.id)):
-            lines += ["", "[[divergence]]", f"id = {_str(e.id)}", f"feature = {_str(e.feature)}",
-                      f"reason = {_str(e.reason)}", f"link = {_str(e.link)}",
-                      f"counterexample = {_multiline(json.dumps(e.counterexample, indent=2, sort_keys=True))}",
-                      "[divergence.signature]"]
+            lines += [
+                "",
+                "[[divergence]]",
+                f"id = {_str(e.id)}",
+                f"feature = {_str(e.feature)}",
+                f"reason = {_str(e.reason)}",
+                f"link = {_str(e.link or default_link(e.signature))}",
+                f"counterexample = {_multiline(json.dumps(e.counterexample, indent=2, sort_keys=True))}",
+                "[divergence.signature]",
+            ]
             for key in (*_SCALAR_KEYS, *_LIST_KEYS):
                 if key in e.signature:
                     v = e.signature[key]
-                    lines.append(f"{key} = " + ("[" + ", ".join(_str(x) for x in v) + "]" if isinstance(v, list)
-                                                else _str(v)))
+                    lines.append(
+                        f"{key} = " + ("[" + ", ".join(_str(x) for x in v) + "]" if isinstance(v, list) else _str(v))
+                    )
         return "\n".join(lines) + "\n"
+
+
+_IAM = "https://docs.aws.amazon.com/IAM/latest/UserGuide/"
+_API_ASSUME_ROLE = "https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html"
+#: The AWS page behind a divergence, by the tag that names how the target goes wrong (first match wins)
+#: and then by the rule that decided (docs/semantics.md §0 lists these pages by key).
+_LINKS_BY_TAG = (
+    ("action-case", _IAM + "reference_policies_elements_action.html"),
+    ("wildcard-?", _IAM + "reference_policies_elements_resource.html"),
+    ("regex-metacharacter", _IAM + "reference_policies_elements_resource.html"),
+    ("principal:account", _IAM + "reference_policies_elements_principal.html"),
+    ("trust-condition", _IAM + "reference_policies_elements_condition_operators.html"),
+    ("request:tags", _IAM + "id_session-tags.html"),
+    ("request:source_identity", _IAM + "id_credentials_temp_control-access_monitor.html"),
+    ("request:policy", _IAM + "reference_policies_grammar.html"),
+    ("request:duration_seconds", _API_ASSUME_ROLE),
+)
+_LINKS_BY_RULE = {
+    "R0": _API_ASSUME_ROLE,
+    "R1": _IAM + "id_credentials_temp_request.html",
+    "R2": _API_ASSUME_ROLE,
+    "R5": _IAM + "reference_policies_evaluation-logic_policy-eval-denyallow.html",
+    "R6": "https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html",
+    "R7": "https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html",
+    "R8": _IAM + "reference_policies_elements_principal.html",
+    "R9": _IAM + "reference_policies_evaluation-logic-cross-account.html",
+    "R10": _IAM + "reference_policies_evaluation-logic_policy-eval-basics.html",
+    "R11": _IAM + "reference_policies_elements_principal.html",
+    "R12": "https://aws.amazon.com/blogs/security/announcing-an-update-to-iam-role-trust-policy-behavior/",
+    "R13": _API_ASSUME_ROLE,
+    "R14": _API_ASSUME_ROLE,
+}
+
+
+def default_link(signature: Mapping[str, Any]) -> str:
+    """The AWS documentation page behind a divergence with this signature: the page of the message
+    (troubleshooting access-denied messages), of the tag that names the mistake, or of the rule."""
+    aspect = str(signature.get("aspect", "decision"))
+    if aspect == "message":
+        return _IAM + "troubleshoot_access-denied.html"
+    if aspect != "decision":
+        return "https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html#API_AssumeRole_ResponseElements"
+    tags = set(_listify(signature.get("tags", [])))
+    for tag, url in _LINKS_BY_TAG:
+        if tag in tags:
+            return url
+    rules = _listify(signature.get("rule", ""))
+    return (
+        _LINKS_BY_RULE.get(rules[0], _IAM + "reference_policies_evaluation-logic.html")
+        if rules
+        else (_IAM + "reference_policies_evaluation-logic.html")
+    )
 
 
 def _str(s: Any) -> str:
@@ -229,7 +316,8 @@ def signature_of(facts: Mapping[str, Any]) -> dict[str, Any]:
 def describe(facts: Mapping[str, Any]) -> str:
     """A one-line reason for an automatically written entry."""
     where = {"same": "same account", "cross": "cross-account", "service": "service caller"}.get(
-        str(facts.get("accounts")), str(facts.get("accounts")))
+        str(facts.get("accounts")), str(facts.get("accounts"))
+    )
     if facts.get("aspect") == "decision":
         side = f" ({facts['rule']}{', ' + str(facts['denied_by']) if facts.get('denied_by') else ''})"
         text = f"{where}: AWS decides {facts['model']}{side}, the target answers {facts['target']}"
