@@ -533,7 +533,11 @@ def _verdict(report: dict[str, Any], state: _State) -> list[str]:
         )
     known = (e["entries"] - len(fixed)) if replayed else s["known_divergences"]
     new = s["new_divergences"]
-    errors = sum(1 for d in report["divergences"] if d.get("facts", {}).get("target") == "target-error")
+    errors = sum(
+        1
+        for d in report["divergences"]
+        if d.get("status") == "new" and d.get("facts", {}).get("target") == "target-error"
+    )  # new divergences that are the target failing, not answering
     out.append(
         f"{t['name']} {t['version']} diverges from AWS in {known} known way{'s' if known != 1 else ''}; "
         f"{new} new"
