@@ -199,8 +199,11 @@ def _interruptible() -> Iterator[None]:
     done = threading.Event()
 
     def watch() -> None:
-        while os.read(read, 1) and not done.is_set():
-            z3.main_ctx().interrupt()
+        # the pipe carries the number of every signal Python handles (SIGCHLD of a test's child, too):
+        # only SIGINT interrupts Z3, whose context would otherwise stay cancelled for later checks
+        while (got := os.read(read, 1)) and not done.is_set():
+            if got[0] == signal.SIGINT:
+                z3.main_ctx().interrupt()
 
     watcher = threading.Thread(target=watch, name="rolecall-interrupt", daemon=True)
     watcher.start()
