@@ -34,11 +34,14 @@ __all__ = [
     "Glob",
     "arn_glob_matches",
     "caller_key",
+    "compiled_glob",
     "glob_parts",
+    "glob_units",
     "principal_classes",
     "principal_entry_matches",
     "principal_keys",
     "string_glob_matches",
+    "unit_regex",
 ]
 
 
@@ -79,10 +82,10 @@ def glob_parts(pattern: str) -> Glob:
 # A compiled glob is a list of units. Each unit is one of:
 #   ("lit", c)  one literal character       ("any", ".") / ("any", "[^:]")  exactly one character
 #   ("star", ".*")  any run                 ("star", "[^:]*")  any run without a colon
-# Units are the semantics; two mechanical back ends run them (see _Compiled).
+# Units are the semantics; the back ends of _Compiled run them.
 
 
-def _units(glob: Glob, *, arn: bool) -> list[tuple[str, str]]:
+def glob_units(glob: Glob, *, arn: bool) -> list[tuple[str, str]]:
     """Glob parts as units. For ARNs, wildcards in the partition, service, region and account
     fields never cross a colon, except a ``*`` that ends its field (RES); in the resource
     field (after the fifth colon) they match anything."""
@@ -138,7 +141,7 @@ class _Compiled:
                 segments.append([])
             else:
                 segments[-1].append(unit)
-        compiled = [re.compile("".join(_unit_regex(u) for u in seg), flags) for seg in segments]
+        compiled = [re.compile("".join(unit_regex(u) for u in seg), flags) for seg in segments]
         if len(segments) == 1:
             self.whole = compiled[0]
             return
@@ -221,14 +224,16 @@ class _BitAutomaton:
         return bool(states & self.accept)
 
 
-def _unit_regex(unit: tuple[str, str]) -> str:
+def unit_regex(unit: tuple[str, str]) -> str:
+    """One unit as a regular expression (for fixed-width segments, and for the solver's rendering)."""
     kind, text = unit
     return re.escape(text) if kind == "lit" else text
 
 
 @lru_cache(maxsize=65536)
-def _compiled(glob: Glob, arn: bool, ignore_case: bool) -> _Compiled:
-    return _Compiled(_units(glob, arn=arn), re.DOTALL | (re.IGNORECASE if ignore_case else 0))
+def compiled_glob(glob: Glob, arn: bool, ignore_case: bool) -> _Compiled:
+    """The glob compiled once (cached): ``.matches(value)`` in time linear in the value."""
+    return _Compiled(glob_units(glob, arn=arn), re.DOTALL | (re.IGNORECASE if ignore_case else 0))
 
 
 def string_glob_matches(glob: Glob, value: str, *, ignore_case: bool = False) -> bool:
@@ -236,7 +241,7 @@ def string_glob_matches(glob: Glob, value: str, *, ignore_case: bool = False) ->
     if len(glob) == 1 and not isinstance(glob[0], _Wild):
         literal = glob[0]
         return literal.lower() == value.lower() if ignore_case else literal == value
-    return _compiled(glob, False, ignore_case).matches(value)
+    return compiled_glob(glob, False, ignore_case).matches(value)
 
 
 def arn_glob_matches(glob: Glob, value: str) -> bool:
@@ -250,7 +255,7 @@ def arn_glob_matches(glob: Glob, value: str) -> bool:
         return False
     if len(glob) == 1 and not isinstance(glob[0], _Wild):
         return glob[0] == value
-    return _compiled(glob, True, False).matches(value)
+    return compiled_glob(glob, True, False).matches(value)
 
 
 def principal_keys(caller: IamUser | RoleSession | Root | FederatedUser) -> dict[str, str]:

@@ -1,7 +1,7 @@
 """Regular expressions over Z3 strings: globs, ARN globs and case folding.
 
 The only Z3 rendering of the model's matching (``model/match.py``): a glob is
-first turned into the model's own *units* (:func:`rolecall.model.match._units`, which
+first turned into the model's own *units* (:func:`rolecall.model.match.glob_units`, which
 fixes how ``*`` and ``?`` behave in each ARN field), and each unit becomes one
 regular-expression piece. So the solver cannot drift from the model on what a
 wildcard matches; it only chooses the Z3 spelling.
@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import z3
 
-from ..match import QMARK, STAR, Glob, _units
+from ..match import QMARK, STAR, Glob, glob_units
 
 __all__ = [
     "ANY",
@@ -59,8 +59,8 @@ def _concat(pieces: Sequence[z3.ReRef]) -> z3.ReRef:
 
 @lru_cache(maxsize=16384)
 def glob_regex(glob: Glob, arn: bool) -> z3.ReRef:
-    """The regular expression of a concrete glob (``*`` / ``?`` per :func:`rolecall.model.match._units`)."""
-    return units_regex(_units(glob, arn=arn))
+    """The regular expression of a concrete glob (``*`` / ``?`` per :func:`rolecall.model.match.glob_units`)."""
+    return units_regex(glob_units(glob, arn=arn))
 
 
 def units_regex(units: Sequence[tuple[str, str]]) -> z3.ReRef:

@@ -47,7 +47,7 @@ from typing import Any
 import z3
 
 from ..conditions import OPERATORS, Condition, Var, _parse_binary, _parse_date, _parse_ip, _parse_number, parse_template
-from ..match import STAR, _units
+from ..match import STAR, glob_units
 from ..policy import Policy, PolicyKind, Statement
 from ..scenario import Semantics
 from ._re import arn_shape, fold_regex, folds_below_range, template_regex, units_regex
@@ -895,7 +895,7 @@ def _structured_match(parts: list[str], at: ArnTerm, arn: bool) -> z3.BoolRef | 
     """Match a concrete glob against an ARN known by fields, without one regular expression over
     the whole string (which Z3 searches badly once the account is symbolic).
 
-    The model's own units of the glob (``model.match._units``) are run as an automaton over the
+    The model's own units of the glob (``model.match.glob_units``) are run as an automaton over the
     ARN: the literal head, then the account, then the colon and the resource's literal start;
     the symbolic rest of the resource must match from one of the states reached. The account
     is twelve digits: when no digit literal of the pattern can meet it, every account takes the
@@ -904,7 +904,7 @@ def _structured_match(parts: list[str], at: ArnTerm, arn: bool) -> z3.BoolRef | 
     string instead).
     """
     glob = tuple(parts)
-    units = _units(glob, arn=arn)
+    units = glob_units(glob, arn=arn)
     items: list[str] = []
     for part in parts:
         items.extend((part,) if _is_wild(part) else part)
@@ -919,11 +919,11 @@ def _structured_match(parts: list[str], at: ArnTerm, arn: bool) -> z3.BoolRef | 
         field = rest[:k]
         if field and not any(_is_wild(i) for i in field):
             account = _s("".join(field))
-            tail = _units(glob, arn=arn)[len(prefix) + k + 1 :]
+            tail = glob_units(glob, arn=arn)[len(prefix) + k + 1 :]
             return _and([at.account == account, _resource_match(at, tail, [0])])
         if len(field) > 1 and field[-1] == STAR and not any(_is_wild(i) for i in field[:-1]):
             # "1234*:…": the account starts so, and the star that ends the field may run past its colon
-            tail = _units(glob, arn=arn)[len(prefix) + k + 1 :]
+            tail = glob_units(glob, arn=arn)[len(prefix) + k + 1 :]
             crossing = _crossing(at, tail)
             return _and([z3.PrefixOf(_s("".join(field[:-1])), at.account), crossing])
     states = _closure(units, {0})

@@ -68,7 +68,7 @@ class Fault:
 
 # ------------------------------------------------------------------------------------------- planting
 
-_CACHED = (match.glob_parts, match._compiled, decide._violations, decide._valid_session_name)
+_CACHED = (match.glob_parts, match.compiled_glob, decide._violations, decide._valid_session_name)
 
 
 def _clear_caches() -> None:
@@ -282,7 +282,7 @@ def _qmark_literal() -> list[Patch]:
 
         return units
 
-    return _wrap(match, "_units", make)
+    return _wrap(match, "glob_units", make)
 
 
 class _RawRegex:
@@ -300,7 +300,7 @@ class _RawRegex:
 
 
 def _raw_regex() -> list[Patch]:
-    return [(match, "_compiled", lambda glob, arn, ignore_case: _RawRegex(glob))]
+    return [(match, "compiled_glob", lambda glob, arn, ignore_case: _RawRegex(glob))]
 
 
 def _not_action_as_action(raw: dict[str, Any], parsed: Any) -> Any:

@@ -24,7 +24,7 @@ import z3
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rolecall.model.match import _units, glob_parts, string_glob_matches
+from rolecall.model.match import glob_parts, glob_units, string_glob_matches
 from rolecall.model.policy import PolicyKind, parse_policy
 from rolecall.model.solver import queries as q
 from rolecall.model.solver._lazy import LazyStrings
@@ -47,7 +47,7 @@ def test_pathname_in_splits_like_the_model_matches(path: str, name: str, pattern
     """The hand-made split of ``path + name`` decides the glob exactly as the model does on the
     whole string (paths start and end with "/", names hold none)."""
     p, n = z3.String("p"), z3.String("n")
-    units = _units(glob_parts(pattern), arn=False)
+    units = glob_units(glob_parts(pattern), arn=False)
     term = pathname_in(p, n, units, [0])
     s = z3.Solver()
     s.add(p == path, n == name)

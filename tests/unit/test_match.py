@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from rolecall.model.arn import parse_caller_arn
-from rolecall.model.match import arn_glob_matches, glob_parts, principal_entry_matches, string_glob_matches
+from rolecall.model.match import (
+    arn_glob_matches,
+    compiled_glob,
+    glob_parts,
+    glob_units,
+    principal_entry_matches,
+    string_glob_matches,
+    unit_regex,
+)
 
 
 def action(pattern: str, value: str) -> bool:
@@ -104,12 +114,8 @@ def test_principals(entry: str, caller, expected) -> None:  # type: ignore[no-un
     assert principal_entry_matches(entry, caller) == expected
 
 
-# The greedy glob matcher must agree with the plain regular expression of the same units
-# (the reference semantics) on every pattern and value.
-from hypothesis import given  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-from rolecall.model.match import _compiled, _unit_regex, _units  # noqa: E402
+# The glob matcher must agree with the plain regular expression of the same units (the reference
+# semantics) on every pattern and value.
 
 _ALPHABET = st.sampled_from("ab:/*?")
 
@@ -124,11 +130,11 @@ def test_greedy_glob_matches_the_reference_regex(pattern: str, value: str, arn: 
     import re
 
     glob = glob_parts(pattern)
-    units = _units(glob, arn=arn)
+    units = glob_units(glob, arn=arn)
     reference = re.fullmatch(
-        "".join(_unit_regex(u) for u in units), value, re.DOTALL | (re.IGNORECASE if ignore_case else 0)
+        "".join(unit_regex(u) for u in units), value, re.DOTALL | (re.IGNORECASE if ignore_case else 0)
     )
-    assert _compiled(glob, arn, ignore_case).matches(value) is (reference is not None)
+    assert compiled_glob(glob, arn, ignore_case).matches(value) is (reference is not None)
 
 
 def test_many_wildcards_do_not_backtrack() -> None:
