@@ -136,8 +136,6 @@ def _pytest_args(args: argparse.Namespace, cache_dir: str) -> list[str]:
         str(HERE),
         "-c",
         os.devnull,
-        "-o",
-        "consider_namespace_packages=true",
         "-W",
         "ignore::pytest.PytestAssertRewriteWarning",
     ]
@@ -255,21 +253,15 @@ def replay(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) ->
     """Run the scenarios of one file on a target beside the model."""
     from ._session import Conformance
     from ._world import Unsupported
+    from .cli import read_input
     from .expectations import Expectations
     from .targets import TargetConfigurationError, TargetError, TargetUnavailable, load_target
 
     try:
-        if args.scenario == "-":
-            source, text = "<stdin>", stdin.read()
-        else:
-            source = args.scenario.removeprefix("file://")
-            text = Path(source).read_text(encoding="utf-8")
+        source, text = read_input(args.scenario, stdin)  # bounded, as every input
         docs = [s.source for s in load_scenarios_text(text, source)]
     except InputError as exc:
         err.write(f"rolecall: bad input: {exc.message} (at {exc.path})\n")
-        return EXIT_INPUT
-    except (OSError, UnicodeDecodeError) as exc:
-        err.write(f"rolecall: cannot read {args.scenario}: {exc}\n")
         return EXIT_INPUT
     try:
         target = load_target(args.target, endpoint_url=args.endpoint_url, accounts=args.accounts)

@@ -130,10 +130,7 @@ class Conformance:
     @property
     def version_note(self) -> str | None:
         """When the expectations were written for another version of the target: what to say."""
-        written, running = self.expectations.version, str(self.target.version)
-        if not written or not running or written == running:
-            return None
-        return f"expectations written for {self.target.name} {written}; this is {self.target.name} {running}"
+        return self.expectations.version_note(self.target.name, str(self.target.version))
 
     # ------------------------------------------------------------------ strategies
 

@@ -146,9 +146,9 @@ def _common(p: argparse.ArgumentParser, *, caller: bool) -> None:
 
 def _read_policy(name: str, stdin: TextIO, kind: PolicyKind | None = None) -> Policy:
     """A policy file: its kind from its content (a Principal makes it a trust policy)."""
-    from .cli import _read
+    from .cli import read_input
 
-    source, text = _read(name, stdin)
+    source, text = read_input(name, stdin)
     if kind is None:
         try:
             doc = load_json(text)
@@ -188,7 +188,7 @@ def _interruptible() -> Iterator[None]:
     Z3's context: the call returns, and the pending KeyboardInterrupt ends the command (exit 130,
     "rolecall: interrupted", never an answer). A check Z3 itself interrupts says so
     (``stop_if_interrupted``)."""
-    if threading.current_thread() is not threading.main_thread():  # pragma: no cover - tests call main()
+    if threading.current_thread() is not threading.main_thread():  # pragma: no cover - signals reach main only
         yield
         return
     import z3

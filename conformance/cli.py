@@ -19,7 +19,7 @@ from rolecall.model import InputError, Result, Scenario, decide, expectation_mis
 from rolecall.model.decide import granting_reasons
 from rolecall.model.scenario import MAX_SCENARIO_CHARS
 
-__all__ = ["main"]
+__all__ = ["main", "open_input", "read_input"]
 
 EXIT_OK, EXIT_FINDING, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -86,7 +86,7 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _open(name: str, stdin: TextIO) -> tuple[str, TextIO]:
+def open_input(name: str, stdin: TextIO) -> tuple[str, TextIO]:
     """The input to stream: stdin for ``-``, else the file (``file://`` allowed), opened as UTF-8
     (the caller closes a file it opened, never stdin)."""
     if name == "-":
@@ -104,10 +104,10 @@ def _open(name: str, stdin: TextIO) -> tuple[str, TextIO]:
         raise InputError(f"{path}: cannot read ({exc.strerror})", "$") from None
 
 
-def _read(name: str, stdin: TextIO) -> tuple[str, str]:
+def read_input(name: str, stdin: TextIO) -> tuple[str, str]:
     """A whole input (a policy, a scenario file), refused past :data:`MAX_SCENARIO_CHARS` characters
     without reading further (an endless input such as ``/dev/zero`` is refused at once)."""
-    source, stream = _open(name, stdin)
+    source, stream = open_input(name, stdin)
     try:
         text = stream.read(MAX_SCENARIO_CHARS + 1)
     except UnicodeDecodeError as exc:
@@ -203,7 +203,7 @@ def _decide(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -
         from rolecall.model.solver import decide as engine
     for name in args.inputs or ["-"]:
         try:
-            source, stream = _open(name, stdin)
+            source, stream = open_input(name, stdin)
         except InputError as exc:
             err.write(_line(f"rolecall: bad input: {exc.message} (at {exc.path})"))
             status = max(status, EXIT_INPUT)

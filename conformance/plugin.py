@@ -308,12 +308,9 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         return []
     t = state.target
     lines = [f"rolecall: target {t.name} {t.version} ({len(t.capabilities)} capabilities)"]
-    written = state.expectations.version
-    if written and str(t.version) and written != str(t.version):
-        lines.append(
-            f"rolecall: expectations written for {t.name} {written}; this is {t.name} {t.version}: "
-            "entries that no longer reproduce are reported as fixed in this version"
-        )
+    note = state.expectations.version_note(t.name, str(t.version))
+    if note:
+        lines.append(f"rolecall: {note}: entries that no longer reproduce are reported as fixed in this version")
     return lines
 
 
@@ -524,12 +521,10 @@ def _verdict(report: dict[str, Any], state: _State) -> list[str]:
     replayed: dict[str, str] = e.get("replayed", {})
     fixed = sorted(k for k, v in replayed.items() if v == "fixed")
     out = []
-    written = state.expectations.version
-    other_version = bool(written and t["version"] and written != t["version"])
-    if other_version:
+    note = state.expectations.version_note(t["name"], str(t["version"]))
+    if note:
         out.append(
-            f"the expectations were written for {t['name']} {written}; this is {t['name']} {t['version']}"
-            + (f": fixed in {t['version']}: {', '.join(fixed)}" if fixed else ": every entry still holds")
+            f"the {note}" + (f": fixed in {t['version']}: {', '.join(fixed)}" if fixed else ": every entry still holds")
         )
     known = (e["entries"] - len(fixed)) if replayed else s["known_divergences"]
     new = s["new_divergences"]

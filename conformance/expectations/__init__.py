@@ -162,6 +162,12 @@ class Expectations:
                 return best
         return None
 
+    def version_note(self, target_name: str, target_version: str) -> str | None:
+        """When these expectations were written for another version of the target: what to say."""
+        if not self.version or not target_version or self.version == target_version:
+            return None
+        return f"expectations written for {target_name} {self.version}; this is {target_name} {target_version}"
+
     @classmethod
     def load(cls, path: Path, target: str) -> Expectations:
         """Read and validate a file; a missing file is no expectations."""
@@ -280,17 +286,13 @@ def default_link(signature: Mapping[str, Any]) -> str:
     if aspect == "message":
         return _IAM + "troubleshoot_access-denied.html"
     if aspect != "decision":
-        return "https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html#API_AssumeRole_ResponseElements"
+        return _API_ASSUME_ROLE + "#API_AssumeRole_ResponseElements"
     tags = set(_listify(signature.get("tags", [])))
     for tag, url in _LINKS_BY_TAG:
         if tag in tags:
             return url
-    rules = _listify(signature.get("rule", ""))
-    return (
-        _LINKS_BY_RULE.get(rules[0], _IAM + "reference_policies_evaluation-logic.html")
-        if rules
-        else (_IAM + "reference_policies_evaluation-logic.html")
-    )
+    rule = _listify(signature.get("rule", ""))[0]
+    return _LINKS_BY_RULE.get(rule, _IAM + "reference_policies_evaluation-logic.html")
 
 
 def _str(s: Any) -> str:

@@ -177,18 +177,18 @@ def comparison_gap(old: Policy, new: Policy) -> Gap | None:
     state, or ``None`` when the comparison provably rests on what the encoding states."""
     if old.kind is not PolicyKind.TRUST or new.kind is not PolicyKind.TRUST:
         return None
-    old_part, new_part = federated_part(old), federated_part(new)
-    if not admitting(old) and not admitting(new) and not any("sts:SetContext" in a for *_, a in old_part + new_part):
+    old_part = [(i, st, acts, _canonical(st)) for i, st, acts in federated_part(old)]
+    new_part = [(i, st, acts, _canonical(st)) for i, st, acts in federated_part(new)]
+    if not admitting(old) and not admitting(new) and not any("sts:SetContext" in p[2] for p in old_part + new_part):
         return None  # neither policy lets a federated caller in, nor grants a provided context
-    old_keys = {_canonical(st) for _, st, _ in old_part}
-    new_keys = {_canonical(st) for _, st, _ in new_part}
+    old_keys, new_keys = {p[3] for p in old_part}, {p[3] for p in new_part}
     # The same statements (repeats take no part): both decide every such request alike.
     why = (
         "the two policies differ in the statements that decide federated requests or provided contexts, "
         "which the solver does not state yet; the comparison depends on them"
     )
     for part, other, which in ((new_part, old_keys, "second"), (old_part, new_keys, "first")):
-        for i, st, acts in part:
-            if _canonical(st) not in other:
+        for i, st, acts, key in part:
+            if key not in other:
                 return Gap(i, st, acts, f"{why} (this statement is in the {which} policy only)")
     return None

@@ -140,11 +140,14 @@ def test_replay_target_usage_errors(argv: list[str], needle: str) -> None:
 # ======================================================================================= conformance
 
 
-def _conformance(cwd: Path, *argv: str) -> subprocess.CompletedProcess[str]:
-    """``rolecall conformance`` in its own process: it runs pytest, which must not share this one's state."""
+def _rolecall(cwd: Path, *argv: str, path: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """``rolecall ARGV`` in its own process (``conformance`` runs pytest, which must not share this one's
+    state), none of this run's settings in its environment, ``path`` importable."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ROLECALL_", "PYTEST_", "HYPOTHESIS_"))}
+    if path is not None:
+        env["PYTHONPATH"] = str(path)
     return subprocess.run(
-        [sys.executable, "-m", "rolecall.conformance.cli", "conformance", *argv],
+        [sys.executable, "-m", "rolecall.conformance.cli", *argv],
         cwd=cwd,
         env=env,
         capture_output=True,
@@ -152,6 +155,10 @@ def _conformance(cwd: Path, *argv: str) -> subprocess.CompletedProcess[str]:
         timeout=120,
         check=False,
     )
+
+
+def _conformance(cwd: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+    return _rolecall(cwd, "conformance", *argv)
 
 
 def test_conformance_against_the_model_writes_the_report(tmp_path: Path) -> None:
@@ -326,17 +333,7 @@ def test_what_names_a_target_is_bad_input_in_one_line(tmp_path: Path, argv: list
     (tmp_path / "deep.json").write_text('{"accounts": ' + "[" * 5000 + "]" * 5000 + "}")
     files = {"ACCOUNTS": "dup.json", "DEEP": "deep.json", "DUPLICATE": "dup.json"}
     argv = [str(tmp_path / files[a]) if a in files else a for a in argv]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ROLECALL_", "PYTEST_"))}
-    env["PYTHONPATH"] = str(tmp_path)
-    done = subprocess.run(
-        [sys.executable, "-m", "rolecall.conformance.cli", "replay", *argv, EXAMPLE],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = _rolecall(tmp_path, "replay", *argv, EXAMPLE, path=tmp_path)
     assert done.returncode == 2, done.stdout + done.stderr
     assert done.stderr.startswith("rolecall: bad input: ") and done.stderr.count("\n") == 1
     assert needle in done.stderr

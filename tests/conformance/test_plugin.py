@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -18,19 +19,28 @@ ROOT = Path(__file__).resolve().parents[2]
 SUITE = Path(conformance.__file__).resolve().parent
 
 
-def _run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    env.pop("PYTEST_XDIST_WORKER", None)
+def _run(
+    tmp_path: Path,
+    *args: str,
+    profile: str | None = "dev",
+    suite: Sequence[str] = (str(SUITE),),
+    path: Sequence[Path] = (),
+    timeout: int = 600,
+) -> subprocess.CompletedProcess[str]:
+    """The suite in a pytest process of its own (``profile=None``: no profile given), with this
+    repository and ``path`` importable, and none of this run's pytest, Hypothesis or rolecall settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "HYPOTHESIS_", "ROLECALL_"))}
+    env["PYTHONPATH"] = os.pathsep.join([*map(str, path), str(ROOT)])
+    chosen = ["--hypothesis-profile", profile] if profile else []
     return subprocess.run(
         [
             sys.executable,
             "-m",
             "pytest",
-            str(SUITE),
+            *suite,
             "-p",
             "no:cacheprovider",
-            "--hypothesis-profile",
-            "dev",
+            *chosen,
             "-c",
             os.devnull,
             "--rootdir",
@@ -41,7 +51,7 @@ def _run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
         env=env,
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=timeout,
     )
 
 
@@ -112,62 +122,21 @@ def test_enforcement_probe_stops_a_target_that_allows_everything(tmp_path: Path)
         "    def run(self, doc, *, check_identity=False):\n"
         "        return Outcome(result={'decision': 'allowed'})\n"
     )
-    env_path = f"{tmp_path}{os.pathsep}{ROOT}"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            str(SUITE),
-            "-p",
-            "no:cacheprovider",
-            "--hypothesis-profile",
-            "dev",
-            "-c",
-            os.devnull,
-            "--rootdir",
-            str(tmp_path),
-            "--rolecall-target",
-            "lax:Lax",
-            "-k",
-            "principal",
-        ],
-        cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": env_path},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    proc = _run(tmp_path, "--rolecall-target", "lax:Lax", "-k", "principal", path=[tmp_path], timeout=300)
     assert proc.returncode == 3, proc.stdout + proc.stderr
     assert "IAM enforcement is off" in proc.stdout + proc.stderr
     # without the probe the property runs, finds the divergence and says after how many examples
     report = tmp_path / "report"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            str(SUITE),
-            "-p",
-            "no:cacheprovider",
-            "--hypothesis-profile",
-            "dev",
-            "-c",
-            os.devnull,
-            "--rootdir",
-            str(tmp_path),
-            "--rolecall-target",
-            "lax:Lax",
-            "-k",
-            "principal",
-            "--rolecall-no-probe",
-            "--rolecall-report",
-            str(report),
-        ],
-        cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": env_path},
-        capture_output=True,
-        text=True,
+    proc = _run(
+        tmp_path,
+        "--rolecall-target",
+        "lax:Lax",
+        "-k",
+        "principal",
+        "--rolecall-no-probe",
+        "--rolecall-report",
+        str(report),
+        path=[tmp_path],
         timeout=300,
     )
     assert proc.returncode == 1, proc.stdout + proc.stderr
@@ -178,33 +147,17 @@ def test_enforcement_probe_stops_a_target_that_allows_everything(tmp_path: Path)
 def test_the_plugin_route_runs_the_ci_profile_unless_told(tmp_path: Path) -> None:
     """`pytest --pyargs rolecall.conformance` with no profile runs the ci profile (300 derandomized
     examples per property, no deadline), as `rolecall conformance` does, not Hypothesis's defaults."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HYPOTHESIS_", "PYTEST_", "ROLECALL_"))}
     report = tmp_path / "report"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "--pyargs",
-            "rolecall.conformance",
-            "-p",
-            "no:cacheprovider",
-            "-c",
-            os.devnull,
-            "--rootdir",
-            str(tmp_path),
-            "--rolecall-target",
-            "model",
-            "--rolecall-report",
-            str(report),
-            "-k",
-            "same_account",
-        ],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
+    proc = _run(
+        tmp_path,
+        "--rolecall-target",
+        "model",
+        "--rolecall-report",
+        str(report),
+        "-k",
+        "same_account",
+        profile=None,
+        suite=["--pyargs", "rolecall.conformance"],
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     data = json.loads((report / "report.json").read_text())

@@ -111,8 +111,7 @@ def test_only_rolecall_is_installed_at_the_top_level() -> None:
     assert len(dists) == 1, purelib
     files = dists[0].files or []
     tops = {f.parts[0] for f in files if f.parts and not f.parts[0].endswith((".dist-info", ".pth"))}
-    tops -= {"..", "__editable__"}  # console scripts; an editable install's finder
-    tops = {t for t in tops if not t.startswith("__editable__")}
+    tops = {t for t in tops if t != ".." and not t.startswith("__editable__")}  # console scripts; a finder
     assert tops <= {"rolecall"}, tops
     for name in ("model", "strategies", "conformance"):
         spec = importlib.util.find_spec(f"rolecall.{name}")
