@@ -11,6 +11,7 @@ Pure Python; imports neither boto3, moto nor z3. Start with :func:`decide`
 from .conditions import UndecidableError
 from .decide import AssumedRole, Reason, Result, decide, expectation_mismatch, request_context, required_actions
 from .errors import InputError, MalformedPolicyError, RolecallError
+from .open_points import OpenPoint, open_points
 from .policy import Policy, PolicyKind, PrincipalSet, Statement, dump_policy, parse_policy, parse_policy_text
 from .scenario import (
     CallerSpec,
@@ -31,6 +32,7 @@ __all__ = [
     "CallerSpec",
     "InputError",
     "MalformedPolicyError",
+    "OpenPoint",
     "Organization",
     "Policy",
     "PolicyKind",
@@ -52,6 +54,7 @@ __all__ = [
     "expectation_mismatch",
     "load_scenario",
     "load_scenarios_text",
+    "open_points",
     "parse_policy",
     "parse_policy_text",
     "request_context",

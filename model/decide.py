@@ -27,6 +27,24 @@ from .scenario import Scenario
 __all__ = ["AssumedRole", "Reason", "Result", "decide", "required_actions", "request_context"]
 
 ASSUME, TAG, SOURCE_IDENTITY = "sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"
+
+#: Refusals whose error code AWS does not document: rolecall answers ``ValidationError`` [I]
+#: (docs/semantics.md §4.7 and R13). The messages are rolecall's own; each is a prefix of the message
+#: the model writes (:func:`rolecall.model.open_points` reads them).
+DUPLICATE_TAG_KEYS = "Duplicate tag keys found. Please note that Tag keys are case insensitive."
+TAG_KEY_AWS_PREFIX = "Tag keys cannot start with 'aws:'."
+SOURCE_IDENTITY_AWS_PREFIX = "SourceIdentity cannot start with 'aws:'."
+TRANSITIVE_KEY_NOT_PASSED = "Transitive tag key "
+INHERITED_TRANSITIVE_KEY = "Tag key "
+SOURCE_IDENTITY_CHANGED = "The source identity of a role chain cannot be changed."
+UNDOCUMENTED_CODE_MESSAGES = (
+    DUPLICATE_TAG_KEYS,
+    TAG_KEY_AWS_PREFIX,
+    SOURCE_IDENTITY_AWS_PREFIX,
+    TRANSITIVE_KEY_NOT_PASSED,
+    INHERITED_TRANSITIVE_KEY,
+    SOURCE_IDENTITY_CHANGED,
+)
 _LOWER = {a: a.lower() for a in (ASSUME, TAG, SOURCE_IDENTITY)}
 
 
@@ -306,19 +324,19 @@ def _tag_semantics(s: Scenario) -> Result | None:
             "error",
             "R0",
             error_code="ValidationError",
-            message="Duplicate tag keys found. Please note that Tag keys are case insensitive.",
+            message=DUPLICATE_TAG_KEYS,
         )
     if any(k.startswith("aws:") for k in lowered):
-        return Result("error", "R0", error_code="ValidationError", message="Tag keys cannot start with 'aws:'.")
+        return Result("error", "R0", error_code="ValidationError", message=TAG_KEY_AWS_PREFIX)
     if r.source_identity is not None and r.source_identity.lower().startswith("aws:"):
-        return Result("error", "R0", error_code="ValidationError", message="SourceIdentity cannot start with 'aws:'.")
+        return Result("error", "R0", error_code="ValidationError", message=SOURCE_IDENTITY_AWS_PREFIX)
     missing = [k for k in r.transitive_tag_keys or () if k.lower() not in lowered]
     if missing:
         return Result(
             "error",
             "R0",
             error_code="ValidationError",
-            message=f"Transitive tag key {missing[0]!r} is not among the session tags of the request.",
+            message=f"{TRANSITIVE_KEY_NOT_PASSED}{missing[0]!r} is not among the session tags of the request.",
         )
     return None
 
@@ -947,10 +965,11 @@ def post_authorization_checks(s: Scenario) -> Result | None:
     clash = [k for k, _ in r.tags or () if k.lower() in inherited]
     if clash:
         return _error(
-            "ValidationError", f"Tag key {clash[0]!r} is an inherited transitive tag and cannot be set again."
+            "ValidationError",
+            f"{INHERITED_TRANSITIVE_KEY}{clash[0]!r} is an inherited transitive tag and cannot be set again.",
         )
     if c.source_identity is not None and r.source_identity is not None and r.source_identity != c.source_identity:
-        return _error("ValidationError", "The source identity of a role chain cannot be changed.")
+        return _error("ValidationError", SOURCE_IDENTITY_CHANGED)
     region = r.region or "us-east-1"
     for account in (s.role.arn.account, getattr(p, "account", None)):
         if account is not None and region in s.disabled_regions.get(account, ()):
