@@ -6,7 +6,8 @@
 :mod:`rolecall.model.solver.queries` over policy files, with readable output or
 ``--json``. A counterexample is printed as a scenario (docs/scenario-format.md) that
 ``rolecall decide`` replays, with its ``expect`` set to the model's decision;
-``--save FILE`` writes it to a file.
+``--save FILE`` writes it to a file (``-``: standard output), after the answer is printed, so that a
+file that cannot be written never hides what was found.
 
 Exit codes (docs/architecture.md): 0 proved (who-can-assume: findings listed), 1 a
 counterexample, 2 bad usage or input, 3 unknown (timeout or an unsupported
@@ -138,7 +139,9 @@ def _common(p: argparse.ArgumentParser, *, caller: bool) -> None:
         help="time limit of the whole query, every check included (default 10 s)",
     )
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
-    p.add_argument("--save", metavar="FILE", help="write the counterexample scenario (or witnesses) to FILE")
+    p.add_argument(
+        "--save", metavar="FILE", help="write the counterexample scenario (or witnesses) to FILE ('-': standard output)"
+    )
 
 
 # =========================================================================== inputs
@@ -276,8 +279,6 @@ def _print_answer(answer: Any, args: argparse.Namespace, out: TextIO) -> int:
     if isinstance(answer, Counterexample):
         scenario = _replayable(answer.scenario, answer.decision, f"{answer.query} counterexample")
         doc["scenario"] = scenario
-        if args.save:
-            _save(args.save, scenario)
     if args.json:
         out.write(json.dumps(doc, ensure_ascii=False) + "\n")
     elif isinstance(answer, Proved):
@@ -291,6 +292,8 @@ def _print_answer(answer: Any, args: argparse.Namespace, out: TextIO) -> int:
         out.write(json.dumps(doc["scenario"], ensure_ascii=False) + "\n")
     else:
         out.write(f"{answer.query}: UNKNOWN\n  {answer.reason}\n  (an unknown is never a pass)\n")
+    if args.save and isinstance(answer, Counterexample):  # after the answer: a failed write never hides it
+        _save(args.save, doc["scenario"], out)
     return (
         EXIT_OK if isinstance(answer, Proved) else EXIT_FINDING if isinstance(answer, Counterexample) else EXIT_UNKNOWN
     )
@@ -300,17 +303,21 @@ def _replayable(scenario: dict[str, Any], decision: str, label: str) -> dict[str
     return {"id": label, **scenario, "expect": {"decision": decision}}
 
 
-def _save(path: str, payload: Any) -> None:
-    _write(path, json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+def _save(path: str, payload: Any, out: TextIO) -> None:
+    _write(path, json.dumps(payload, ensure_ascii=False, indent=2) + "\n", out)
 
 
-def _save_lines(path: str, scenarios: list[Any]) -> None:
-    _write(path, "".join(json.dumps(doc, ensure_ascii=False) + "\n" for doc in scenarios))
+def _save_lines(path: str, scenarios: list[Any], out: TextIO) -> None:
+    _write(path, "".join(json.dumps(doc, ensure_ascii=False) + "\n" for doc in scenarios), out)
 
 
-def _write(path: str, text: str) -> None:
+def _write(path: str, text: str, out: TextIO) -> None:
+    """Write ``text`` to ``path`` atomically, or to standard output for ``-``."""
     from ._files import write_atomic
 
+    if path == "-":
+        out.write(text)
+        return
     try:
         write_atomic(path, text)
     except OSError as exc:
@@ -323,8 +330,6 @@ def _print_findings(found: Any, args: argparse.Namespace, out: TextIO) -> int:
         f["witness"] = _replayable(
             f["witness"], "allowed", f"who-can-assume witness: statement {f['statement']}, {f['principal']}"
         )
-    if args.save:  # JSON Lines: one witness scenario per line, as `rolecall decide` reads them
-        _save_lines(args.save, [f["witness"] for f in doc["findings"]])
     if args.json:
         out.write(json.dumps(doc, ensure_ascii=False) + "\n")
     else:
@@ -347,6 +352,8 @@ def _print_findings(found: Any, args: argparse.Namespace, out: TextIO) -> int:
         if found.unknown is not None:
             more = " (the findings above may be incomplete)" if doc["findings"] else ""
             out.write(f"who-can-assume: UNKNOWN{more}\n  {found.unknown.reason}\n")
+    if args.save:  # JSON Lines: one witness scenario per line, as `rolecall decide` reads them
+        _save_lines(args.save, [f["witness"] for f in doc["findings"]], out)
     return EXIT_UNKNOWN if found.unknown is not None else EXIT_OK
 
 

@@ -16,13 +16,27 @@ from __future__ import annotations
 
 import json
 
-__all__ = ["InputError", "MalformedPolicyError", "RolecallError", "child"]
+__all__ = ["MAX_ERROR_TEXT", "InputError", "MalformedPolicyError", "RolecallError", "bounded", "child"]
+
+
+#: the longest message or path an error keeps: a value quoted from the input (a 10 MB condition value, a
+#: key of a million characters) is cut in the middle, so that every error line stays readable and bounded
+MAX_ERROR_TEXT = 1000
+
+
+def bounded(text: str, limit: int = MAX_ERROR_TEXT) -> str:
+    """``text``, or its beginning and end with what lies between counted, when longer than ``limit``."""
+    if len(text) <= limit:
+        return text
+    head, tail = limit * 3 // 4, limit // 5
+    return f"{text[:head]}… [{len(text) - head - tail} characters omitted] …{text[-tail:]}"
 
 
 class RolecallError(Exception):
-    """Base class of every error rolecall reports about its input."""
+    """Base class of every error rolecall reports about its input (message and path :func:`bounded`)."""
 
     def __init__(self, message: str, path: str = "$") -> None:
+        message, path = bounded(message), bounded(path)
         super().__init__(message, path)
         self.message = message
         self.path = path

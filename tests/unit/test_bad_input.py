@@ -981,3 +981,26 @@ def test_non_ascii_digits_are_not_an_account_id() -> None:
 def test_model_exports_the_typed_errors() -> None:
     assert issubclass(model.UndecidableError, model.InputError)
     assert not issubclass(model.MalformedPolicyError, model.InputError)
+
+
+@pytest.mark.parametrize("where", ["operator", "key", "field"])
+def test_a_huge_value_is_quoted_bounded_in_the_error_line(where: str) -> None:
+    """An error quoting a value from the input quotes its beginning and end only (model/errors.py
+    ``bounded``): a 1,000,000-character operator, condition key or field name gives one short line,
+    an error line or a result whose message is bounded."""
+    huge = "x" * 1_000_000
+    doc = copy.deepcopy(VALID)
+    doc.pop("expect", None)
+    statement = doc["role"]["trust_policy"]["Statement"][0]
+    if where == "operator":
+        statement["Condition"] = {huge: {"aws:username": "a"}}
+    elif where == "key":
+        statement["Condition"] = {"StringEquals": {huge: "a"}}
+    else:
+        doc["request"][huge] = 1
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["decide", "-"], stdin=io.StringIO(json.dumps(doc)), stdout=out, stderr=err)
+    text = out.getvalue() + err.getvalue()
+    # the message and the JSON path are bounded each, and the schema's word on the field is bounded too
+    assert code in (0, 2) and text.count("\n") == 1 and len(text) < 3 * model.errors.MAX_ERROR_TEXT, text[:300]
+    assert "characters omitted" in text

@@ -218,8 +218,17 @@ def test_save_to_an_unwritable_path_is_bad_input(tmp_path: Path) -> None:
     star = write(tmp_path, "star.json", trust(stmt("*")))
     target = tmp_path / "no" / "such" / "dir.json"
     code, out, err = run(["check-no-public-access", star, "--save", str(target)])
-    assert code == 2 and out == ""
+    assert code == 2 and "COUNTEREXAMPLE" in out and "replay it with `rolecall decide`" in out  # found, then shown
     assert err.count("\n") == 1 and str(target) in err and "(at --save)" in err
+
+
+def test_save_dash_writes_to_standard_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    star = write(tmp_path, "star.json", trust(stmt("*")))
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(["check-no-public-access", star, "--json", "--save", "-"])
+    assert code == 1 and err == "" and not (tmp_path / "-").exists()
+    answer, saved = out.split("\n", 1)
+    assert json.loads(saved) == json.loads(answer)["scenario"]
 
 
 def test_inputs_from_stdin_and_file_urls(tmp_path: Path) -> None:
