@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import tempfile
@@ -33,6 +34,7 @@ from ._files import write_atomic
 __all__ = ["add_commands", "conformance", "replay"]
 
 EXIT_OK, EXIT_FINDING, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130
 HERE = Path(__file__).resolve().parent
 
 
@@ -42,7 +44,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
         help="run the conformance suite against a target",
         description="Run the conformance properties against a target (default moto) with pytest, show the "
         "progress, end with the summary table, and write report.json and CONFORMANCE.md. Exit 0 clean, 1 a new "
-        "divergence or an expectation that no longer holds, 2 bad usage, 3 the target failed.",
+        "divergence or an expectation that no longer holds, 2 bad usage, 3 the target failed, 130 interrupted (the "
+        "report covers what ran and says so).",
     )
     _target_options(c)
     c.add_argument(
@@ -56,6 +59,20 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
         choices=("dev", "ci", "nightly"),
         default="ci",
         help="Hypothesis profile: examples per property (dev 50, ci 300, nightly 5000; default ci)",
+    )
+    c.add_argument(
+        "--seed",
+        type=int,
+        metavar="N",
+        help="draw the examples from seed N (any profile; the ci profile is otherwise derandomized: the same "
+        "examples on every run)",
+    )
+    c.add_argument(
+        "--strict",
+        action="store_true",
+        help="count an answer on a point AWS leaves open (the order of validation and authorization, "
+        "undocumented error codes, the AccessDenied text after the action; docs/semantics.md §5) as a "
+        "divergence; by default such answers are reported apart and never fail the run",
     )
     c.add_argument("--expectations", metavar="FILE", help="expectations file (default: the built-in one)")
     c.add_argument(
@@ -113,6 +130,23 @@ def _target_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--endpoint-url", metavar="URL", help="the emulator's URL (target endpoint)")
     p.add_argument("--accounts", metavar="FILE", help="accounts file with credentials per account (target endpoint)")
+    p.add_argument(
+        "--call-deadline",
+        type=_seconds,
+        metavar="SECONDS",
+        help="the most one call to the emulator may take, all of it (target endpoint; default 15): a server "
+        "that hangs or drips its answer is a target error after that",
+    )
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds in (0, 3600]")
+    return value
 
 
 def _plugin_installed() -> bool:
@@ -143,6 +177,7 @@ def _pytest_args(args: argparse.Namespace, cache_dir: str) -> list[str]:
         argv += ["-p", "rolecall.conformance.plugin"]
     for opt, value in (
         ("--rolecall-endpoint-url", args.endpoint_url),
+        ("--rolecall-call-deadline", None if args.call_deadline is None else str(args.call_deadline)),
         ("--rolecall-accounts", args.accounts),
         ("--rolecall-expectations", args.expectations),
         ("-k", args.keyword),
@@ -154,6 +189,10 @@ def _pytest_args(args: argparse.Namespace, cache_dir: str) -> list[str]:
         argv.append("-x")
     if args.no_probe:
         argv.append("--rolecall-no-probe")
+    if args.strict:
+        argv.append("--rolecall-strict")
+    if args.seed is not None:
+        argv += ["--hypothesis-seed", str(args.seed)]
     argv += ["-q", "--no-header"] if args.quiet else ["-v"]
     argv += ["--tb=short"]
     return argv
@@ -162,7 +201,18 @@ def _pytest_args(args: argparse.Namespace, cache_dir: str) -> list[str]:
 def _exit(code: int) -> int:
     """pytest's exit code in rolecall's words (pytest: 0 ok, 1 failures, 2 interrupted, 3 internal error,
     4 usage error, 5 no tests; ``pytest.exit(returncode=3)`` from the plugin when the target fails)."""
+    if int(code) == 2:  # interrupted (Ctrl-C): the report written says so
+        return EXIT_INTERRUPTED
     return {0: EXIT_OK, 1: EXIT_FINDING, 4: EXIT_INPUT, 5: EXIT_INPUT}.get(int(code), EXIT_INTERNAL)
+
+
+def _said(err: TextIO, code: int) -> int:
+    """:func:`_exit`, and the line an interrupted run ends with."""
+    mine = _exit(code)
+    if mine == EXIT_INTERRUPTED:
+        err.write("rolecall: interrupted (the report covers what ran and says so)\n")
+        err.flush()
+    return mine
 
 
 def _writable_folder(path: Path) -> str | None:
@@ -224,7 +274,7 @@ def conformance(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     with tempfile.TemporaryDirectory(prefix="rolecall-cache-") as cache:
         base = _pytest_args(args, cache)
         if not args.update_expectations:
-            return _exit(pytest.main(base))
+            return _said(err, pytest.main(base))
         # first rounds: variants (a class met with other scenario tags is new, so an account principal,
         # a re-cased action… each get an entry); then classes only, until no class is new
         update = ["--rolecall-update-expectations"]
@@ -240,13 +290,13 @@ def conformance(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                     "the properties that found a new divergence\n"
                 )
                 out.flush()
-            code = _exit(pytest.main([*base, *update, *more]))
+            code = _said(err, pytest.main([*base, *update, *more]))
         if code != EXIT_OK:
             err.write(f"rolecall: expectations not settled after {rounds} rounds (exit {code})\n")
             return code
         out.write("rolecall: expectations updated; checking the whole suite against them\n")
         out.flush()
-        return _exit(pytest.main(base))
+        return _said(err, pytest.main(base))
 
 
 def replay(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
@@ -264,7 +314,9 @@ def replay(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) ->
         err.write(f"rolecall: bad input: {exc.message} (at {exc.path})\n")
         return EXIT_INPUT
     try:
-        target = load_target(args.target, endpoint_url=args.endpoint_url, accounts=args.accounts)
+        target = load_target(
+            args.target, endpoint_url=args.endpoint_url, accounts=args.accounts, deadline=args.call_deadline
+        )
         target.start()
     except TargetConfigurationError as exc:
         err.write(f"rolecall: bad input: {exc}\n")

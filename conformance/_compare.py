@@ -6,6 +6,13 @@ text; ``response`` for the assumed-role ARN and id, the key, the expiration and
 GetCallerIdentity). :func:`facts` describes a divergence in a few words that
 expectation *signatures* match against (expectations.py), so a known
 divergence is recognised in any scenario.
+
+A difference on a point the sources leave open (:func:`rolecall.model.open_points`:
+the order of validation and authorization, undocumented error codes; and the
+AccessDenied text beyond the action, docs/semantics.md §3.6) carries that point in
+:attr:`Difference.open_point`; the session reports it as such, never as a new
+divergence, unless the run is strict. A strict comparison also compares the whole
+AccessDenied text.
 """
 
 from __future__ import annotations
@@ -20,11 +27,23 @@ from rolecall import model
 from ._world import caller_kind
 from .targets.base import Outcome
 
-__all__ = ["ASPECTS", "Difference", "compare", "decision_class", "facts", "scenario_tags"]
+__all__ = [
+    "ASPECTS",
+    "WORDING",
+    "Difference",
+    "compare",
+    "decision_class",
+    "denial_prefix",
+    "facts",
+    "message_shape",
+    "scenario_tags",
+]
 
 ASPECTS = ("decision", "message", "response")
 
 _DENIALS = ("explicitDeny", "implicitDeny", "denied")
+
+WORDING = "wording: AWS does not document the AccessDenied text after the action (docs/semantics.md §3.6, §5.9)"
 
 
 def decision_class(result: Mapping[str, Any]) -> str:
@@ -42,6 +61,16 @@ def _fine(result: Mapping[str, Any]) -> str:
     return f"error:{result.get('error_code')}" if d == "error" else d
 
 
+def denial_prefix(message: str, action: str | None) -> str | None:
+    """The part of an AccessDenied text AWS keeps stable, ``User: CALLER is not authorized to perform:
+    ACTION`` (docs/semantics.md §3.6), or ``None`` for a text without it (the root caller's)."""
+    if not action:
+        return None
+    marker = f" is not authorized to perform: {action}"
+    at = message.find(marker)
+    return None if at < 0 else message[: at + len(marker)]
+
+
 @dataclass(frozen=True)
 class Difference:
     """One way the target differs from the model."""
@@ -50,16 +79,36 @@ class Difference:
     model: str
     target: str
     detail: str
+    open_point: str = ""
+    """The point the sources leave open that admits the target's answer (see the module docstring), or ``""``."""
 
 
-def compare(expected: model.Result, outcome: Outcome, aspects: Iterable[str], session_name: str) -> list[Difference]:
-    """The differences between the model's result and the target's outcome on ``aspects``."""
+def compare(
+    expected: model.Result,
+    outcome: Outcome,
+    aspects: Iterable[str],
+    session_name: str,
+    scenario: model.Scenario | None = None,
+    *,
+    strict: bool = False,
+) -> list[Difference]:
+    """The differences between the model's result and the target's outcome on ``aspects``.
+
+    With ``scenario`` (and not ``strict``), a decision difference that one of the scenario's open points
+    admits carries it in :attr:`Difference.open_point`.
+    """
     aspects = set(aspects) | {"decision"}
     want, got = expected.to_json(), dict(outcome.result)
     mc, tc = decision_class(want), decision_class(got)
     if mc != tc:
         detail = f"the model says {_fine(want)}, the target {_fine(got)}"
-        return [Difference("decision", _fine(want), _fine(got), detail)]
+        point = ""
+        if scenario is not None and not strict and outcome.phase == "assume":
+            for p in model.open_points(scenario, expected):
+                if p.admits(tc):
+                    point = f"{p.point}: {p.text} (docs/semantics.md {p.section})"
+                    break
+        return [Difference("decision", _fine(want), _fine(got), detail, point)]
     out: list[Difference] = []
     told = got.get("decision")
     if mc == "denied" and told in ("explicitDeny", "implicitDeny") and told != want["decision"]:
@@ -69,15 +118,20 @@ def compare(expected: model.Result, outcome: Outcome, aspects: Iterable[str], se
                 want["decision"],
                 got["decision"],
                 f"the model says {want['decision']}, the target's message says {got['decision']}",
+                "" if strict else WORDING,
             )
         )
     if mc == "denied" and "message" in aspects and got.get("message") != want.get("message"):
+        text, wanted = str(got.get("message") or ""), str(want.get("message") or "")
+        prefix = denial_prefix(wanted, expected.action)
+        wording_only = not strict and prefix is not None and text.startswith(prefix)
         out.append(
             Difference(
                 "message",
                 "AWS message",
                 "other message",
                 f"expected {want.get('message')!r}, got {got.get('message')!r}",
+                WORDING if wording_only else "",
             )
         )
     if mc == "allowed" and "response" in aspects:
@@ -214,8 +268,29 @@ def _error_field(expected: model.Result) -> str:
     return m.group(1) if m else ""
 
 
-def facts(doc: Mapping[str, Any], expected: model.Result, diff: Difference) -> dict[str, Any]:
-    """What a divergence is, in the words signatures use (see expectations.py)."""
+_ARN = re.compile(r"arn:[A-Za-z0-9-]+:[^\s'\"]*")
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+_NUMBER = re.compile(r"\d+")
+
+
+def message_shape(text: str) -> str:
+    """A target's message with what varies from one scenario to another masked (ARNs, quoted values,
+    numbers), so that one refusal reads the same in every scenario: the words signatures match."""
+    text = _ARN.sub("ARN", text)
+    text = _QUOTED.sub("'…'", text)
+    return " ".join(_NUMBER.sub("N", text).split())[:200]
+
+
+def facts(
+    doc: Mapping[str, Any], expected: model.Result, diff: Difference, outcome: Outcome | None = None
+) -> dict[str, Any]:
+    """What a divergence is, in the words signatures use (see expectations.py).
+
+    ``phase`` is where the target answered (``assume``; ``provision`` when it refused to store the
+    scenario's policies; ``target-error`` when it failed), and for the last two ``target_message``
+    the shape of its message (:func:`message_shape`): such a divergence is the target's refusal or
+    failure, whatever the model decides, and is known by those words.
+    """
     s_caller = doc.get("caller", {})
     arn = str(s_caller.get("arn", ""))
     caller_account = arn.split(":")[4] if arn.count(":") >= 5 else None
@@ -233,4 +308,8 @@ def facts(doc: Mapping[str, Any], expected: model.Result, diff: Difference) -> d
         "trust_match": sorted({r.principal_class for r in expected.reasons if r.principal_class}),
         "error_field": _error_field(expected),
         "tags": sorted(scenario_tags(doc)),
+        "phase": outcome.phase if outcome is not None else "assume",
+        "target_message": message_shape(str(outcome.result.get("message") or ""))
+        if outcome is not None and outcome.phase != "assume"
+        else "",
     }

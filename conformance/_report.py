@@ -47,7 +47,7 @@ FORMAT = "rolecall-conformance-report/1"
 DEFAULT_COMMAND = "rolecall conformance --target TARGET (or pytest --rolecall-target TARGET --rolecall-report DIR)"
 
 _TEST_KEYS = ("passed", "failed", "skipped", "error")
-_COUNT_KEYS = ("examples", "agreed", "known", "unsupported")
+_COUNT_KEYS = ("examples", "agreed", "known", "open", "unsupported")
 _REPLAY_RANK = {"holds": 0, "fixed": 1, "changed": 2, "target-error": 3}
 
 
@@ -64,7 +64,8 @@ def merge_data(items: list[dict[str, Any]]) -> dict[str, Any]:
     Counts and ``known_hits`` are summed, ``known_examples`` united (the first
     example of an expectation wins), ``new`` concatenated, and ``replayed``
     united; an expectation replayed by several workers keeps the worst status
-    (``changed`` over ``fixed`` over ``holds``); ``first_new`` keeps the fewest examples per feature.
+    (``changed`` over ``fixed`` over ``holds``); ``first_new`` keeps the fewest examples per feature;
+    ``open_hits`` are summed and ``open_examples`` united like the known ones.
     """
     counts: dict[str, dict[str, int]] = {}
     known_hits: dict[str, int] = {}
@@ -72,7 +73,13 @@ def merge_data(items: list[dict[str, Any]]) -> dict[str, Any]:
     new: list[dict[str, Any]] = []
     replayed: dict[str, str] = {}
     first_new: dict[str, int] = {}
+    open_hits: dict[str, int] = {}
+    open_examples: dict[str, Any] = {}
     for item in items:
+        for point, hits in item.get("open_hits", {}).items():
+            open_hits[point] = open_hits.get(point, 0) + int(hits)
+        for point, example in item.get("open_examples", {}).items():
+            open_examples.setdefault(point, example)
         for feature, n in item.get("first_new", {}).items():
             first_new[feature] = min(int(n), first_new.get(feature, int(n)))
         for feature, c in item.get("counts", {}).items():
@@ -95,6 +102,8 @@ def merge_data(items: list[dict[str, Any]]) -> dict[str, Any]:
         "new": new,
         "replayed": replayed,
         "first_new": first_new,
+        "open_hits": open_hits,
+        "open_examples": open_examples,
     }
 
 
@@ -123,8 +132,9 @@ def build_report(
     """The ``report.json`` structure of one run (format :data:`FORMAT`).
 
     ``meta`` holds ``rolecall_version``, ``target_name``, ``target_version``,
-    ``capabilities``, ``profile``, ``started`` (epoch seconds) and
-    ``duration_seconds``; ``tests`` the pytest tallies per feature (``passed``,
+    ``capabilities``, ``profile``, ``started`` (epoch seconds),
+    ``duration_seconds`` and ``interrupted`` (the run was stopped before its end: the report
+    covers only what ran, and says so); ``tests`` the pytest tallies per feature (``passed``,
     ``failed``, ``skipped``, ``error``, ``skip_reasons``); ``data`` what the
     session observed (:meth:`Conformance.data`, or :func:`merge_data` of the
     workers'). A ``reproduce`` script is ``None`` for a scenario whose caller the
@@ -159,6 +169,18 @@ def build_report(
             }
         )
 
+    open_hits: dict[str, int] = {k: int(v) for k, v in data.get("open_hits", {}).items()}
+    for point, d in sorted(data.get("open_examples", {}).items()):
+        divergences.append(
+            {
+                **d,
+                "status": "open",
+                "open_point": point,
+                "hits": open_hits.get(point, 0),
+                "reproduce": _script_or_none(d["scenario"], d.get("model"), d.get("summary")),
+            }
+        )
+
     known: list[dict[str, Any]] = []
     for e in expectations.entries:
         known.append(
@@ -183,6 +205,7 @@ def build_report(
             "known_divergences": sum(1 for k in known if k["hits"]),
             "known_hits": sum(known_hits.values()),
             "expectations_fixed": sum(1 for s in replayed.values() if s == "fixed"),
+            "open_points": dict(sorted(open_hits.items())),
             "examples": sum(f["examples"] for f in features.values()),
         }
     )
@@ -198,6 +221,7 @@ def build_report(
         "profile": str(meta["profile"]),
         "started": started.isoformat(timespec="seconds"),
         "duration_seconds": round(float(meta["duration_seconds"]), 3),
+        "interrupted": bool(meta.get("interrupted", False)),
         "python": platform.python_version(),
         "platform": platform.platform(),
         "features": features,
@@ -331,6 +355,11 @@ def matrix(reports: list[dict[str, Any]], *, command: str = DEFAULT_COMMAND) -> 
             f"started {r.get('started', '?')}, {r.get('duration_seconds', 0):.1f} s, "
             f"Python {r.get('python', '?')} on {r.get('platform', '?')}."
         )
+        if r.get("interrupted"):
+            lines.append(
+                "**Interrupted**: the run was stopped before its end; features without a row did not run, "
+                "and the others may have run fewer examples."
+            )
         caps = r["target"].get("capabilities", [])
         if caps:
             lines.append(f"Capabilities: {', '.join(caps)}.")
@@ -365,6 +394,16 @@ def matrix(reports: list[dict[str, Any]], *, command: str = DEFAULT_COMMAND) -> 
             ]
             if i < len(new):
                 lines.append("")
+        opened = [d for d in r["divergences"] if d.get("status") == "open"]
+        if opened:
+            lines += ["", f"### Answers on points AWS leaves open ({len(opened)})", ""]
+            lines.append(
+                "Not divergences: the target answers as AWS may (docs/semantics.md §5); `--strict` counts them."
+            )
+            lines.append("")
+            for d in opened:
+                point = d.get("difference", {}).get("open_point", d.get("open_point", ""))
+                lines.append(f"- `{d.get('open_point')}` ({d.get('hits', 0)} examples): {_cell_text(str(point), 300)}")
         s = r["summary"]
         lines += [
             "",
@@ -634,7 +673,9 @@ def reproduce_script(
             for k in ("decision", "error_code", "denied_by", "action", "message")
             if expected.get(k) is not None
         }
-    title = " ".join(str(title or scenario.get("id") or "a scenario").split()).replace('"""', "'''")
+    # a hand-written reason may hold a backslash (C:\x...) or triple quotes: neither may end the docstring
+    title = " ".join(str(title or scenario.get("id") or "a scenario").split())
+    title = title.replace("\\", "\\\\").replace('"""', "'''")
     shown = json.dumps(scenario, indent=2, sort_keys=True).replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
     consts, body = _provision_lines(p)
     text = _SCRIPT_HEAD.format(title=title, scenario=shown, region=p.region, expected=expected)

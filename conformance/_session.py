@@ -9,7 +9,7 @@ it on the target, compare, and either record a known divergence or raise
 from __future__ import annotations
 
 import json
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,7 +24,7 @@ from ._world import ACCOUNT_ID, CALLER_CAPABILITY, Unsupported, adapt
 from .expectations import Expectation, Expectations, describe, signature_of
 from .targets.base import Capability, Outcome, TargetError, TargetProtocol
 
-__all__ = ["Conformance", "Divergence", "NewDivergence", "divergence_class"]
+__all__ = ["Conformance", "Divergence", "NewDivergence", "TargetFailed", "divergence_class"]
 
 
 @dataclass
@@ -48,7 +48,13 @@ class Divergence:
         return {
             "feature": self.feature,
             "expectation": self.expectation,
-            "difference": {"aspect": d.aspect, "model": d.model, "target": d.target, "detail": d.detail},
+            "difference": {
+                "aspect": d.aspect,
+                "model": d.model,
+                "target": d.target,
+                "detail": d.detail,
+                **({"open_point": d.open_point} if d.open_point else {}),
+            },
             "summary": describe(self.facts),
             "facts": self.facts,
             "scenario": self.scenario,
@@ -80,6 +86,11 @@ class NewDivergence(AssertionError):
         )
 
 
+class TargetFailed(AssertionError):
+    """The target failed (crashed, answered 5xx, timed out) where an answer was needed: neither a
+    divergence nor an agreement. A run whose only problems are these ends with exit 3."""
+
+
 _CLASSES: dict[str, type[NewDivergence]] = {}
 
 
@@ -103,16 +114,43 @@ class FeatureCounts:
     examples: int = 0
     agreed: int = 0
     known: int = 0
+    open: int = 0
+    """examples whose differences were all on points the sources leave open"""
     unsupported: int = 0
 
 
 class Conformance:
     """A target under test, its expectations, and the tallies of a run."""
 
-    def __init__(self, target: TargetProtocol, expectations: Expectations, *, update: bool = False) -> None:
+    #: the circuit breaker: the run stops when the target failed this many calls in a row, or
+    #: :data:`BREAKER_FAILURES` of the last :data:`BREAKER_WINDOW` (a target that fails most calls is down,
+    #: and a run against it would only collect target errors for hours)
+    BREAKER_IN_A_ROW = 10
+    BREAKER_WINDOW = 20
+    BREAKER_FAILURES = 15
+
+    def __init__(
+        self,
+        target: TargetProtocol,
+        expectations: Expectations,
+        *,
+        update: bool = False,
+        strict: bool = False,
+        on_target_down: Callable[[str], None] | None = None,
+    ) -> None:
         self.target = target
+        self.on_target_down = on_target_down
+        """Called with a message when the circuit breaker trips; it ends the run (the plugin: exit 3) unless
+        the target still answers a plain request (then it fails on particular inputs, which is a finding,
+        and the run goes on)."""
+        self.recent_failures: deque[bool] = deque(maxlen=self.BREAKER_WINDOW)
         self.expectations = expectations
         self.update = update
+        self.strict = strict
+        """Strict: a difference on a point the sources leave open counts like any other (see _compare.py)."""
+        self.open_hits: Counter[str] = Counter()
+        """open point (``order``, ``wording``…) -> examples whose only unexplained differences were on it"""
+        self.open_examples: dict[str, Divergence] = {}
         self.counts: dict[str, FeatureCounts] = defaultdict(FeatureCounts)
         self.known_hits: Counter[str] = Counter()
         self.known_examples: dict[str, Divergence] = {}
@@ -163,7 +201,8 @@ class Conformance:
         """Adapt, prepare, decide, run, compare: the divergences (empty when the target agrees)."""
         adapted, removed = adapt(doc, self.target.capabilities)
         prepared = self.target.prepare(adapted)
-        expected = model.decide(model.load_scenario(prepared))
+        loaded = model.load_scenario(prepared)
+        expected = model.decide(loaded)
         aspects = tuple(aspects)
         try:
             outcome = self.target.run(prepared, check_identity="response" in aspects)
@@ -173,9 +212,11 @@ class Conformance:
             fine = f"error:{want.get('error_code')}" if want["decision"] == "error" else want["decision"]
             diffs = [Difference("decision", fine, "target-error", f"the target failed: {exc}")]
             outcome = Outcome(result={"decision": "target-error", "message": str(exc)}, phase="target-error")
+            self._target_failed(str(exc))
         else:
+            self.recent_failures.append(False)
             session = str(prepared["request"].get("role_session_name", ""))
-            diffs = compare(expected, outcome, aspects, session)
+            diffs = compare(expected, outcome, aspects, session, loaded, strict=self.strict)
         unmap = self.last_unmap = unmapper(adapted, prepared)
         found = []
         for diff in diffs:
@@ -184,7 +225,7 @@ class Conformance:
             scenario["expect"] = {
                 k: v for k, v in want.items() if k in ("decision", "error_code", "denied_by", "action")
             }
-            shown = Difference(diff.aspect, diff.model, diff.target, unmap(diff.detail))
+            shown = Difference(diff.aspect, diff.model, diff.target, unmap(diff.detail), diff.open_point)
             found.append(
                 Divergence(
                     feature,
@@ -193,11 +234,22 @@ class Conformance:
                     want,
                     unmap(_outcome_json(outcome)),
                     shown,
-                    facts(prepared, expected, diff),
+                    facts(prepared, expected, diff, outcome),
                     removed,
                 )
             )
         return found, adapted, expected, outcome
+
+    def _target_failed(self, what: str) -> None:
+        self.recent_failures.append(True)
+        last = list(self.recent_failures)
+        in_a_row = len(last) >= self.BREAKER_IN_A_ROW and all(last[-self.BREAKER_IN_A_ROW :])
+        if (in_a_row or sum(last) >= self.BREAKER_FAILURES) and self.on_target_down is not None:
+            self.on_target_down(
+                f"target {self.target.name} failed {sum(last)} of its last {len(last)} calls (the last: {what}); "
+                "stopping the run: it is down or overloaded, not diverging"
+            )
+            self.recent_failures.clear()  # the callback found the target alive: failures of these inputs
 
     def check(self, doc: dict[str, Any], feature: str, aspects: Iterable[str] = ("decision",)) -> None:
         """The property: the target agrees with the model, or diverges in a known way."""
@@ -212,15 +264,25 @@ class Conformance:
         if not found:
             counts.agreed += 1
             return
+        open_only = True
         for d in found:
             entry = self.expectations.explain(d.facts, strict=self.update)
+            if entry is None and d.difference.open_point:
+                point = d.difference.open_point.split(":", 1)[0]
+                self.open_hits[point] += 1
+                self.open_examples.setdefault(point, d)
+                continue
             if entry is None:
                 self.first_new[feature] = min(self.first_new.get(feature, self.test_examples), self.test_examples)
                 raise new_divergence(d)
+            open_only = False
             d.expectation = entry.id
             self.known_hits[entry.id] += 1
             self.known_examples.setdefault(entry.id, d)
-        counts.known += 1
+        if open_only:
+            counts.open += 1
+        else:
+            counts.known += 1
 
     def replay(self, entry: Expectation) -> tuple[str, Divergence | None]:
         """Replay a pinned counterexample: ``holds`` (it still diverges as its signature says),
@@ -249,6 +311,8 @@ class Conformance:
             "new": [d.to_json() for d in self.new],
             "replayed": dict(self.replayed),
             "first_new": dict(self.first_new),
+            "open_hits": dict(self.open_hits),
+            "open_examples": {k: v.to_json() for k, v in self.open_examples.items()},
         }
 
 

@@ -11,10 +11,14 @@ option                          ini key                      environment        
 ``--rolecall-accounts``         ``rolecall_accounts``        ``ROLECALL_ACCOUNTS``
 ``--rolecall-report``           ``rolecall_report``          ``ROLECALL_REPORT``
 ``--rolecall-expectations``     ``rolecall_expectations``    ``ROLECALL_EXPECTATIONS``   built-in
+``--rolecall-call-deadline``    ``rolecall_call_deadline``   ``ROLECALL_CALL_DEADLINE``  ``15``
 ==============================  ===========================  ==========================  =========
 
 plus ``--rolecall-update-expectations`` (rewrite the expectations file from
-the run). Markers: ``rolecall_feature(name)`` tags a property with its feature;
+the run) and ``--rolecall-strict`` (answers on points AWS leaves open count as
+divergences; see ``_compare.py``); ``--hypothesis-seed`` draws other examples
+under any profile, the derandomized ``ci`` included. Markers:
+``rolecall_feature(name)`` tags a property with its feature;
 ``rolecall_needs(*capabilities)`` skips it, with the reason, on a target that
 lacks one of them.
 
@@ -30,6 +34,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import sys
 import time
@@ -58,6 +63,11 @@ _OPTIONS = (
     ("accounts", "the accounts file (credentials per account), for --rolecall-target endpoint", None),
     ("report", "write report.json and CONFORMANCE.md into this directory", None),
     ("expectations", "the expectations file (default: the built-in one for the target, if any)", None),
+    (
+        "call_deadline",
+        "the most one call to the emulator may take, all of it, in seconds, for --rolecall-target endpoint",
+        "15",
+    ),
 )
 
 _STATE_KEY = pytest.StashKey["_State"]()
@@ -87,6 +97,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="rewrite the target's expectations file from this run",
     )
     group.addoption(
+        "--rolecall-strict",
+        action="store_true",
+        dest="rolecall_strict",
+        default=False,
+        help="count a difference on a point AWS leaves open (the order of validation and authorization, "
+        "undocumented error codes, the AccessDenied text after the action) like any other divergence",
+    )
+    group.addoption(
         "--rolecall-no-probe",
         action="store_true",
         dest="rolecall_no_probe",
@@ -106,6 +124,19 @@ def _option(config: pytest.Config, name: str) -> str | None:
     if value is None:
         value = next(d for n, _, d in _OPTIONS if n == name)
     return None if value is None else str(value)
+
+
+def _deadline(text: str | None) -> float | None:
+    """The call deadline in seconds, from an option's text: a number in (0, 3600]."""
+    if text is None:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 < value <= 3600:
+        raise pytest.UsageError(f"rolecall: --rolecall-call-deadline {text!r}: a number of seconds in (0, 3600]")
+    return value
 
 
 class _State:
@@ -135,6 +166,7 @@ class _State:
                     endpoint_url=_option(self.config, "endpoint_url"),
                     accounts=_option(self.config, "accounts"),
                     worker=self.worker,
+                    deadline=_deadline(_option(self.config, "call_deadline")),
                 )
             except TargetUnavailable as exc:
                 raise pytest.UsageError(f"rolecall: {exc}") from None
@@ -167,6 +199,8 @@ class _State:
             self._conformance = Conformance(
                 target,
                 self.expectations,
+                strict=bool(self.config.getoption("rolecall_strict", False)),
+                on_target_down=lambda message: _target_down(target, message),
                 update=bool(
                     self.config.getoption("rolecall_update_expectations")
                     and self.config.getoption("rolecall_update_variants")
@@ -182,12 +216,25 @@ class _State:
             self._target.stop()
 
 
-def _probe(c: Conformance) -> str | None:
-    """Check that the target enforces what it claims before any property runs: an obviously
-    refused AssumeRole must be refused (moto with IAM enforcement off allows everything)."""
-    from .targets import Capability, TargetError
+def _target_down(target: TargetProtocol, message: str) -> None:
+    """The circuit breaker tripped (Conformance.BREAKER_*): end the run (exit 3) unless the target
+    still answers the probe's plain request, in which case it fails on particular inputs only (an
+    emulator that crashes on some policies) and the run goes on."""
+    from .targets import TargetError
 
-    caps = c.target.capabilities
+    for _, doc in _probe_scenarios(target.capabilities)[:1]:
+        try:
+            target.run(target.prepare(doc))
+        except TargetError:
+            break
+        return
+    pytest.exit(f"rolecall: {message}", returncode=3)
+
+
+def _probe_scenarios(caps: frozenset[str]) -> list[tuple[str, dict[str, Any]]]:
+    """The probe's requests for a target with capabilities ``caps``: obviously refused AssumeRoles."""
+    from .targets import Capability
+
     probes = []
     user = "arn:aws:iam::111111111111:user/probe"
     allow_all = {
@@ -230,6 +277,15 @@ def _probe(c: Conformance) -> str | None:
                 },
             )
         )
+    return probes
+
+
+def _probe(c: Conformance) -> str | None:
+    """Check that the target enforces what it claims before any property runs: an obviously
+    refused AssumeRole must be refused (moto with IAM enforcement off allows everything)."""
+    from .targets import TargetError
+
+    probes = _probe_scenarios(c.target.capabilities)
     for what, doc in probes:
         try:
             out = c.target.run(c.target.prepare(doc))
@@ -271,6 +327,23 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "rolecall_feature(name): the conformance feature a property checks")
     config.addinivalue_line("markers", "rolecall_needs(*capabilities): target capabilities a property needs")
     _state(config)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """A seed given with ``--hypothesis-seed`` draws other examples under every profile: the ``ci``
+    profile is derandomized (its draws depend on the property alone), which would ignore the seed
+    silently, so a seeded run loads the same profile with ``derandomize`` off (named
+    ``PROFILE+seed``)."""
+    seed = session.config.getoption("hypothesis_seed", None)
+    if seed is None or not _wants_conformance(session.config):
+        return
+    from hypothesis import settings
+
+    current = settings()
+    if current.derandomize:
+        name = f"{_profile()}+seed"
+        settings.register_profile(name, parent=current, derandomize=False)
+        settings.load_profile(name)
 
 
 _HERE = Path(__file__).resolve().parent
@@ -423,10 +496,18 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             tally["passed"] += 1
         elif rep.skipped:
             tally["skipped"] += 1
-        elif divergences and all(d.facts.get("target") == "target-error" for d in divergences):
+        elif (divergences and all(d.facts.get("target") == "target-error" for d in divergences)) or _target_failed(
+            call.excinfo.value if call.excinfo else None
+        ):
             tally["error"] += 1
         else:
             tally["failed"] += 1
+
+
+def _target_failed(exc: BaseException | None) -> bool:
+    from ._session import TargetFailed
+
+    return isinstance(exc, TargetFailed)
 
 
 def _divergences(exc: BaseException | None) -> Iterator[Any]:
@@ -483,9 +564,15 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         "profile": _profile(),
         "started": state.started,
         "duration_seconds": time.time() - state.started,
+        "interrupted": exitstatus == pytest.ExitCode.INTERRUPTED,
     }
     report = build_report(meta, dict(tests), data, state.expectations)
     state.report = report  # type: ignore[attr-defined]
+    s = report["summary"]
+    if exitstatus == pytest.ExitCode.TESTS_FAILED and s["failed"] == 0 and s["error"] > 0:
+        # the only problems were the target failing (a property's divergences all target errors, a
+        # replay the target could not answer, a target that did not start): the target failed, exit 3
+        session.exitstatus = 3
     directory = _option(config, "report")
     if directory:
         state.report_paths = write_report(Path(directory), report)  # type: ignore[attr-defined]
@@ -521,6 +608,8 @@ def _verdict(report: dict[str, Any], state: _State) -> list[str]:
     replayed: dict[str, str] = e.get("replayed", {})
     fixed = sorted(k for k, v in replayed.items() if v == "fixed")
     out = []
+    if report.get("interrupted"):
+        out.append("interrupted: this report covers only what ran before the run was stopped")
     note = state.expectations.version_note(t["name"], str(t["version"]))
     if note:
         out.append(
@@ -539,6 +628,13 @@ def _verdict(report: dict[str, Any], state: _State) -> list[str]:
         + (f" ({errors} of them target errors)" if errors else "")
         + ("." if new == 0 else ": see the report.")
     )
+    opened = s.get("open_points", {})
+    if opened:
+        out.append(
+            f"on points AWS leaves open it answered otherwise than the model {sum(opened.values())} times ("
+            + ", ".join(f"{k} {v}" for k, v in opened.items())
+            + "): not divergences, see the report; --strict counts them"
+        )
     return out
 
 
@@ -550,7 +646,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     tr = terminalreporter
     t = report["target"]
     tr.section(f"rolecall conformance: {t['name']} {t['version']}")
-    rows = [("feature", "tests", "examples", "agreed", "known", "new", "notes")]
+    rows = [("feature", "tests", "examples", "agreed", "known", "open", "new", "notes")]
     new_by_feature: dict[str, int] = defaultdict(int)
     for d in report["divergences"]:
         if d["status"] == "new":
@@ -570,6 +666,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
                 str(f["examples"]),
                 str(f["agreed"]),
                 str(f["known"]),
+                str(f.get("open", 0)),
                 str(new_by_feature.get(feature, 0)),
                 notes,
             )

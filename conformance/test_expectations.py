@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from rolecall.conformance._session import Conformance
+from rolecall.conformance._session import Conformance, TargetFailed
 from rolecall.conformance.expectations import Expectation
 
 pytestmark = [pytest.mark.rolecall_feature("expectations")]
@@ -30,7 +30,7 @@ def test_expectation_still_holds(rolecall: Conformance, rolecall_expectation: Ex
         )
     if status == "target-error":
         assert d is not None
-        pytest.fail(
+        raise TargetFailed(
             f"expectation {e.id} could not be replayed: the target failed ({d.difference.detail}); the "
             "entry is kept, neither confirmed nor disproved"
         )

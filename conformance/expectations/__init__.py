@@ -6,19 +6,27 @@ page of its tag or rule: :func:`default_link`), its pinned minimal ``counterexam
 as JSON text) and a ``[divergence.signature]`` that recognises the divergence
 in any scenario. A signature is a set of facts (see :func:`rolecall.conformance._compare.facts`):
 
-``aspect``, ``accounts``, ``caller``, ``model``, ``target``, ``rule``, ``denied_by``, ``action``,
-``error_field`` (the request field a ValidationError names)
-    a string, or a list of accepted strings;
+``aspect``, ``phase``, ``accounts``, ``caller``, ``model``, ``target``, ``target_message``, ``rule``,
+``denied_by``, ``action``, ``error_field`` (the request field a ValidationError names)
+    a string, or a list of accepted strings (an absent fact matches anything);
 ``trust_match``, ``tags``
     lists that must all be present in the divergence's facts;
 ``not_tags``
     tags that must be absent.
 
 The core facts name the class of a divergence; the tags name a variant of it (a
-trust naming an account, a re-cased action…). Exploration recognises a
-divergence by its most specific matching entry, and failing any match with
-tags, by the core facts alone (a known class met in other company), so it never
-flakes on a known class; a divergence whose class no entry has is new.
+trust naming an account, a re-cased action…). A target that refuses to store a
+scenario's policies, or fails, is known by ``phase`` and the shape of its message
+(``target_message``), whatever the model decides: that is the class of such a
+divergence. Exploration recognises a divergence at three levels, the first that
+matches winning: its variant (the signature with its tags), its class (the core
+facts alone: a known class met in other company), and, for the actions AssumeRole
+implies (``sts:TagSession``, ``sts:SetSourceIdentity``), its family (the target
+answers the same to the model's decision on that action, whichever policy and
+accounts decided it: a target that does not evaluate an action errs on it in every
+such scenario). So it never flakes on a known class, under any profile or seed; a
+divergence no level explains is new. ``--update-expectations`` requires the
+variant, so that every variant gets its own entry.
 
 For instance "cross-account; the model denies on the trust side; the target
 allows" is ``accounts = "cross"``, ``model = "implicitDeny"``, ``rule = "R8"``,
@@ -57,7 +65,19 @@ __all__ = [
 
 HERE = Path(__file__).resolve().parent
 
-_SCALAR_KEYS = ("aspect", "accounts", "caller", "model", "target", "rule", "denied_by", "action", "error_field")
+_SCALAR_KEYS = (
+    "aspect",
+    "phase",
+    "accounts",
+    "caller",
+    "model",
+    "target",
+    "target_message",
+    "rule",
+    "denied_by",
+    "action",
+    "error_field",
+)
 _LIST_KEYS = ("trust_match", "tags", "not_tags")
 
 #: scenario tags that take part in automatically written signatures when the minimal counterexample has them
@@ -108,8 +128,11 @@ class Expectation:
     counterexample: dict[str, Any]
     link: str = ""
 
-    def matches(self, facts: Mapping[str, Any], *, tags: bool = True) -> bool:
-        """Whether the signature recognises ``facts``; with ``tags=False``, on its core facts alone."""
+    def matches(self, facts: Mapping[str, Any], *, tags: bool = True, family: bool = False) -> bool:
+        """Whether the signature recognises ``facts``; with ``tags=False``, on its core facts alone;
+        with ``family=True``, on its family (see the module docstring)."""
+        if family:
+            return _family(self.signature) is not None and _family(self.signature) == _family(facts)
         for key, want in self.signature.items():
             if not tags and key in ("tags", "not_tags", "trust_match"):
                 continue
@@ -148,15 +171,19 @@ class Expectations:
 
         Not ``strict``: when no signature matches with its tags, the most specific one whose core
         facts (aspect, accounts, outcomes, rule, policy, action, field) match: the same class of
-        divergence met in a scenario that also carries, or lacks, some scenario tags. Exploration
-        uses this, so that it never flakes on a known class; ``--update-expectations`` is strict,
-        so that every tagged variant (an account principal, a re-cased action…) gets its own entry.
+        divergence met in a scenario that also carries, or lacks, some scenario tags; failing that,
+        one of the same family (module docstring). Exploration uses this, so that it never flakes on
+        a known class; ``--update-expectations`` is strict, so that every tagged variant (an account
+        principal, a re-cased action…) gets its own entry.
         """
         pool = [e for e in self.entries if feature is None or e.feature == feature]
-        for with_tags in (True, False) if not strict else (True,):
+        levels = ((True, False), (False, False), (False, True)) if not strict else ((True, False),)
+        for with_tags, family in levels:
             best: Expectation | None = None
             for e in pool:
-                if e.matches(facts, tags=with_tags) and (best is None or e.specificity > best.specificity):
+                if e.matches(facts, tags=with_tags, family=family) and (
+                    best is None or e.specificity > best.specificity
+                ):
                     best = e
             if best is not None:
                 return best
@@ -305,8 +332,26 @@ def _multiline(text: str) -> str:
     return _str(text)
 
 
+#: the actions AssumeRole implies, whose divergences form families (see the module docstring)
+_IMPLIED_ACTIONS = ("sts:TagSession", "sts:SetSourceIdentity")
+_DENIED = ("explicitDeny", "implicitDeny", "denied")
+
+
+def _family(facts: Mapping[str, Any]) -> tuple[str, ...] | None:
+    """The family of a divergence (or a signature): the aspect, the action AssumeRole implies, the
+    model's decision class and the target's answer; ``None`` outside the implied actions."""
+    action = facts.get("action")
+    if not isinstance(action, str) or action not in _IMPLIED_ACTIONS or facts.get("phase", "assume") != "assume":
+        return None
+    model = str(facts.get("model", ""))
+    return (str(facts.get("aspect")), action, "denied" if model in _DENIED else model, str(facts.get("target")))
+
+
 def signature_of(facts: Mapping[str, Any]) -> dict[str, Any]:
-    """The signature written for a new divergence: its core facts and its discriminating tags."""
+    """The signature written for a new divergence: its core facts and its discriminating tags; for a
+    refusal to store the scenario or a failure of the target, the phase and the target's words."""
+    if facts.get("phase", "assume") != "assume":
+        return {k: facts[k] for k in ("aspect", "phase", "target", "target_message") if k in facts}
     sig: dict[str, Any] = {k: facts[k] for k in ("aspect", "accounts", "model", "target", "rule") if facts.get(k)}
     for k in ("denied_by", "action", "error_field"):
         if facts.get(k):
@@ -320,6 +365,10 @@ def describe(facts: Mapping[str, Any]) -> str:
     where = {"same": "same account", "cross": "cross-account", "service": "service caller"}.get(
         str(facts.get("accounts")), str(facts.get("accounts"))
     )
+    phase = facts.get("phase", "assume")
+    if phase != "assume":
+        what = "refuses to store the scenario" if phase == "provision" else "fails"
+        return f"the target {what}: {facts.get('target')} ({facts.get('target_message') or 'no message'})"
     if facts.get("aspect") == "decision":
         side = f" ({facts['rule']}{', ' + str(facts['denied_by']) if facts.get('denied_by') else ''})"
         text = f"{where}: AWS decides {facts['model']}{side}, the target answers {facts['target']}"

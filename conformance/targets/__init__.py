@@ -41,11 +41,18 @@ BUILTIN = ("model", "solver", "moto", "moto-server", "moto-server-http", "endpoi
 
 
 def load_target(
-    spec: str, *, endpoint_url: str | None = None, accounts: str | None = None, worker: str | None = None
+    spec: str,
+    *,
+    endpoint_url: str | None = None,
+    accounts: str | None = None,
+    worker: str | None = None,
+    deadline: float | None = None,
 ) -> TargetProtocol:
     """The target named by ``spec`` (a built-in name or ``package.module:object``), not started.
 
-    Raises :class:`TargetConfigurationError` (bad input: exit 2) naming the problem in what was given.
+    ``deadline`` is the endpoint target's total deadline per call, in seconds (default
+    ``EndpointTarget.DEADLINE``). Raises :class:`TargetConfigurationError` (bad input: exit 2) naming the
+    problem in what was given.
     """
     if spec == "model":
         from .model import ModelTarget
@@ -76,7 +83,9 @@ def load_target(
                 "target 'endpoint' needs an accounts file (--accounts FILE; pytest: "
                 "--rolecall-accounts or ROLECALL_ACCOUNTS)"
             )
-        return EndpointTarget(endpoint_url, accounts)
+        if deadline is None:
+            return EndpointTarget(endpoint_url, accounts)
+        return EndpointTarget(endpoint_url, accounts, deadline=deadline)
     if ":" not in spec:
         raise TargetConfigurationError(
             f"unknown target {spec!r}: use one of {', '.join(BUILTIN)} or an import path package.module:object"

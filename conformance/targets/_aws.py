@@ -11,7 +11,7 @@ import json
 import re
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 import boto3
@@ -22,7 +22,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from .._world import Plan
 from .base import Outcome, TargetError
 
-__all__ = ["AwsApi", "Creds", "classify_denial", "outcome_of_error"]
+__all__ = ["AwsApi", "Creds", "DeadlineSender", "classify_denial", "outcome_of_error"]
 
 Creds = tuple[str, str, str | None]
 """(AccessKeyId, SecretAccessKey, SessionToken or None)."""
@@ -82,15 +82,111 @@ def target_failures(what: str) -> Iterator[None]:
         raise TargetError(f"{what}: {type(exc).__name__}: {exc}") from exc
 
 
+class _Body:
+    """The raw body botocore reads an :class:`~botocore.awsrequest.AWSResponse` from."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self._data
+
+
+#: the most a response body may hold (an emulator's answer is a few kilobytes; a server sending without
+#: end is failing)
+MAX_RESPONSE_BYTES = 4 * 1024 * 1024
+
+
+class DeadlineSender:
+    """Sends each request of a boto3 client itself, with a *total* deadline per call.
+
+    botocore's ``read_timeout`` bounds each socket read, so a server that sends its headers and then
+    one byte every few seconds holds a call for ever. This sender (a ``before-send`` handler, which
+    botocore lets answer in its place) closes the connection when ``deadline`` seconds have passed
+    since the request started, whatever the server is doing, and reads at most
+    :data:`MAX_RESPONSE_BYTES`; either is a :class:`TargetError`, never an answer.
+    """
+
+    def __init__(self, deadline: float, connect_timeout: float = 10.0) -> None:
+        self.deadline = deadline
+        self.connect_timeout = connect_timeout
+
+    def __call__(self, request: Any, **_: Any) -> Any:
+        import http.client
+        import threading
+        from urllib.parse import urlsplit
+
+        from botocore.awsrequest import AWSResponse, HTTPHeaders
+
+        url = urlsplit(request.url)
+        factory = http.client.HTTPSConnection if url.scheme == "https" else http.client.HTTPConnection
+        timeout = min(self.connect_timeout, self.deadline)
+        conn = factory(url.hostname or "", url.port, timeout=timeout)
+        expired = threading.Event()
+
+        def expire() -> None:
+            expired.set()
+            sock = conn.sock
+            if sock is not None:
+                with suppress(OSError):
+                    sock.shutdown(2)  # wakes the reading thread at once
+
+        timer = threading.Timer(self.deadline, expire)
+        timer.daemon = True
+        timer.start()
+        try:
+            path = url.path or "/"
+            if url.query:
+                path += "?" + url.query
+            body = request.body
+            if hasattr(body, "read"):
+                body = body.read()
+            conn.request(request.method, path, body=body, headers=dict(request.headers.items()))
+            response = conn.getresponse()
+            data = response.read(MAX_RESPONSE_BYTES + 1)
+            if expired.is_set():
+                raise TargetError(f"{request.url}: no complete answer within {self.deadline:g} s")
+            if len(data) > MAX_RESPONSE_BYTES:
+                raise TargetError(f"{request.url}: the answer exceeds {MAX_RESPONSE_BYTES} bytes")
+            length = response.getheader("Content-Length")
+            if length is not None and length.isdigit() and int(length) != len(data):
+                raise TargetError(f"{request.url}: the answer ended after {len(data)} of {length} bytes")
+            headers = HTTPHeaders()
+            for k, v in response.getheaders():
+                headers[k] = v
+            return AWSResponse(request.url, response.status, headers, _Body(data))
+        except (OSError, http.client.HTTPException) as exc:
+            if expired.is_set():
+                raise TargetError(f"{request.url}: no complete answer within {self.deadline:g} s") from None
+            raise TargetError(f"{request.url}: {type(exc).__name__}: {exc}") from None
+        finally:
+            timer.cancel()
+            conn.close()
+
+
 class AwsApi:
     """boto3 clients for one endpoint, reused across scenarios (client creation costs milliseconds).
 
     ``headers`` is called before each request is signed and may add headers
-    (the moto server's ``x-moto-account-id`` during provisioning).
+    (the moto server's ``x-moto-account-id`` during provisioning). With ``deadline``, every call
+    has a total deadline in seconds (:class:`DeadlineSender`); with ``retries``, a failed AssumeRole is
+    tried again that many times (after 0.5 s, then 1 s…).
     """
 
-    def __init__(self, endpoint_url: str | None, headers: Callable[[], dict[str, str]] | None = None) -> None:
+    def __init__(
+        self,
+        endpoint_url: str | None,
+        headers: Callable[[], dict[str, str]] | None = None,
+        *,
+        deadline: float | None = None,
+        retries: int = 0,
+    ) -> None:
         self.endpoint_url = endpoint_url
+        self.retries = retries
+        """How many times a failed AssumeRole is tried again (a failure of the target, never an answer;
+        provisioning calls are never retried: a create that reached the server would then be refused
+        as a duplicate, and read as the scenario's answer)."""
+        self._sender = DeadlineSender(deadline) if deadline is not None else None
         self._session = boto3.session.Session(
             aws_access_key_id="provisioning", aws_secret_access_key="provisioning", region_name="us-east-1"
         )
@@ -105,6 +201,8 @@ class AwsApi:
             c = self._session.client(service, region_name=region, endpoint_url=self.endpoint_url, config=CONFIG)
             if self._headers is not None:
                 c.meta.events.register("before-sign.*.*", self._add_headers)
+            if self._sender is not None:
+                c.meta.events.register("before-send.*.*", self._sender)
             self._clients[key] = c
         if creds is not None:
             # One client per (service, region), re-pointed at the caller's credentials: creating a
@@ -121,12 +219,22 @@ class AwsApi:
     def assume(self, p: Plan, creds: Creds, *, check_identity: bool = False) -> Outcome:
         """Perform the scenario's AssumeRole as the caller; optionally GetCallerIdentity with the result."""
         sts = self.client("sts", p.region, creds)
-        requested_at = time.time()
-        try:
-            with target_failures("AssumeRole"):
-                resp = sts.assume_role(**p.params)
-        except ClientError as exc:
-            return _client_error(exc, "assume")
+        for attempt in range(self.retries + 1):
+            requested_at = time.time()
+            try:
+                with target_failures("AssumeRole"):
+                    resp = sts.assume_role(**p.params)
+                break
+            except ClientError as exc:
+                try:
+                    return _client_error(exc, "assume")
+                except TargetError:
+                    if attempt == self.retries:
+                        raise
+            except TargetError:
+                if attempt == self.retries:
+                    raise
+            time.sleep(0.5 * 2**attempt)
         try:
             c = resp["Credentials"]
             user = resp["AssumedRoleUser"]

@@ -77,6 +77,7 @@ from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 
 from .._world import ACCOUNT_ID, Plan, Unsupported, plan
 from ._aws import ApiProvisioner, AwsApi, Creds, outcome_of_error
@@ -276,6 +277,12 @@ def _principal(arn: str) -> tuple[str, str] | None:
 # ---------------------------------------------------------------------------------------------- the target
 
 
+def _first_line(exc: BaseException) -> str:
+    """An exception's message, its first line only and bounded (botocore quotes whole bodies)."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return text[:300]
+
+
 def _checked_url(url: str) -> str:
     """An emulator's URL: ``http://`` or ``https://`` and a host (``file:///etc/passwd`` and ``http://[::1``
     are bad input, said in one line)."""
@@ -298,7 +305,18 @@ class EndpointTarget(Target):
     checks that the endpoint answers and that each account's credentials belong to that account.
     """
 
-    def __init__(self, endpoint_url: str, accounts_path: str) -> None:
+    #: the most one call to the emulator may take, all of it (connection, request, the whole answer):
+    #: a server that hangs or drips its answer is a target error after this many seconds
+    DEADLINE = 15.0
+
+    #: how many times a failed AssumeRole is tried again before it is a target error
+    RETRIES = 2
+
+    def __init__(
+        self, endpoint_url: str, accounts_path: str, *, deadline: float = DEADLINE, retries: int = RETRIES
+    ) -> None:
+        self.deadline = deadline
+        self.retries = retries
         self.endpoint_url = _checked_url(endpoint_url)
         self.file = load_accounts_file(accounts_path)
         self.name = self.file.name
@@ -324,7 +342,7 @@ class EndpointTarget(Target):
                 f"the endpoint target cannot run on {workers} pytest-xdist workers: they would share the accounts "
                 f"of {self.file.path} and create the same users and roles at once; run without -n"
             )
-        api = AwsApi(self.endpoint_url)
+        api = AwsApi(self.endpoint_url, deadline=self.deadline, retries=self.retries)
         url = self.endpoint_url
         for account, creds in self.file.accounts.items():
             sts = api.client("sts", self.file.region, creds)
@@ -337,8 +355,9 @@ class EndpointTarget(Target):
                     f"{url} refused the credentials of account {account} in {self.file.path}: "
                     f"HTTP {status} {err.get('Code')}: {err.get('Message')}"
                 ) from None
-            except (BotoCoreError, OSError) as exc:
-                raise TargetUnavailable(f"cannot reach {url}: {type(exc).__name__}: {exc}") from None
+            except (BotoCoreError, OSError, TargetError, ResponseParserError) as exc:
+                # unreachable, hanging past the deadline, or answering what is not AWS's protocol
+                raise TargetUnavailable(f"cannot use {url}: {type(exc).__name__}: {_first_line(exc)}") from None
             answered = str(who.get("Account"))
             if answered != account:
                 raise TargetUnavailable(

@@ -337,3 +337,82 @@ def test_what_names_a_target_is_bad_input_in_one_line(tmp_path: Path, argv: list
     assert done.returncode == 2, done.stdout + done.stderr
     assert done.stderr.startswith("rolecall: bad input: ") and done.stderr.count("\n") == 1
     assert needle in done.stderr
+
+
+_FAILING_TARGET = '''
+from typing import Any
+
+from rolecall.conformance.targets import Outcome, TargetError
+from tests.conformance.user_target import ReferenceTwin
+
+
+class SometimesDown(ReferenceTwin):
+    """The reference model, except that every third AssumeRole fails as an overloaded server does."""
+
+    name = "sometimes-down"
+    calls = 0
+
+    def run(self, doc: dict[str, Any], *, check_identity: bool = False) -> Outcome:
+        type(self).calls += 1
+        if type(self).calls % 3 == 0:
+            raise TargetError("HTTP 503 Service Unavailable")
+        return super().run(doc, check_identity=check_identity)
+'''
+
+
+def test_a_run_whose_only_problems_are_target_errors_exits_3(tmp_path: Path) -> None:
+    """Target errors are the target failing, never divergences (docs/targets.md): exit 3, not 1."""
+    (tmp_path / "sometimes_down.py").write_text(_FAILING_TARGET)
+    root = Path(__file__).resolve().parents[2]
+    done = _rolecall(
+        tmp_path,
+        "conformance",
+        "--target",
+        "sometimes_down:SometimesDown",
+        "--profile",
+        "dev",
+        "-k",
+        "same_account",
+        "--no-probe",
+        "-q",
+        "--report",
+        str(tmp_path / "r"),
+        path=Path(f"{tmp_path}{os.pathsep}{root}"),
+    )
+    assert done.returncode == 3, done.stdout[-3000:] + done.stderr[-2000:]
+    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    new = [d for d in report["divergences"] if d["status"] == "new"]
+    assert new and all(d["facts"]["target"] == "target-error" for d in new)
+    assert report["summary"]["failed"] == 0 and report["summary"]["error"] >= 1
+
+
+def test_an_interrupted_run_says_so_in_its_report_and_exits_130(tmp_path: Path) -> None:
+    """Ctrl-C: exit 130 with "rolecall: interrupted", and a report marked interrupted (never one that
+    looks complete)."""
+    import signal
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ROLECALL_", "PYTEST_", "HYPOTHESIS_"))}
+    env["PYTHONUNBUFFERED"] = "1"
+    cmd = [sys.executable, "-m", "rolecall.conformance.cli", "conformance", "--target", "model"]
+    proc = subprocess.Popen(
+        [*cmd, "--report", str(tmp_path / "r")],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    seen = []
+    for line in proc.stdout:  # the first property has passed: the run is under way
+        seen.append(line)
+        if "PASSED" in line:
+            break
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, "".join(seen) + out[-2000:] + err[-2000:]
+    assert "rolecall: interrupted" in err
+    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    assert report["interrupted"] is True
+    assert "**Interrupted**" in (tmp_path / "r" / "CONFORMANCE.md").read_text()
+    assert "interrupted: this report covers only what ran" in out

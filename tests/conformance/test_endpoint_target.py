@@ -349,7 +349,7 @@ def _closed_port() -> int:
 def test_unreachable_endpoint(accounts_file: str) -> None:
     url = f"http://127.0.0.1:{_closed_port()}"
     t = load_target("endpoint", endpoint_url=url, accounts=accounts_file)
-    with pytest.raises(TargetUnavailable, match=f"cannot reach {url}"):
+    with pytest.raises(TargetUnavailable, match=f"cannot use {url}"):
         t.start()
 
 

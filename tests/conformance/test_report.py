@@ -189,6 +189,7 @@ def test_report_structure(report: dict[str, Any]) -> None:
         "examples": 3,
         "agreed": 0,
         "known": 2,
+        "open": 0,
         "unsupported": 0,
         "first_new_at": 1,
     }
@@ -227,6 +228,7 @@ def test_report_divergences(report: dict[str, Any]) -> None:
         "known_divergences": 1,
         "known_hits": 2,
         "expectations_fixed": 0,
+        "open_points": {},
         "examples": 3,
     }
 
@@ -291,6 +293,15 @@ def test_write_and_load(report: dict[str, Any], tmp_path: Path) -> None:
         load_reports([tmp_path / "missing.json"])
 
 
+def test_an_interrupted_run_is_marked_so(run: tuple[Conformance, Expectation]) -> None:
+    conf, _ = run
+    data = json.loads(json.dumps(conf.data()))
+    whole = build_report(META, TESTS, data, conf.expectations)
+    cut = build_report({**META, "interrupted": True}, TESTS, data, conf.expectations)
+    assert whole["interrupted"] is False and cut["interrupted"] is True
+    assert "**Interrupted**" in matrix([cut]) and "**Interrupted**" not in matrix([whole])
+
+
 def test_merge_data() -> None:
     d1 = {
         "counts": {"f": {"examples": 10, "agreed": 8, "known": 2, "unsupported": 1}},
@@ -299,6 +310,8 @@ def test_merge_data() -> None:
         "new": [{"n": "a"}],
         "replayed": {"k1": "holds", "k2": "holds"},
         "first_new": {"f": 7},
+        "open_hits": {"order": 2},
+        "open_examples": {"order": {"n": "o1"}},
     }
     d2 = {
         "first_new": {"f": 3, "g": 9},
@@ -310,12 +323,16 @@ def test_merge_data() -> None:
         "known_examples": {"k1": {"n": 2}, "k3": {"n": 3}},
         "new": [{"n": "b"}],
         "replayed": {"k2": "changed"},
+        "open_hits": {"order": 1, "wording": 4},
+        "open_examples": {"order": {"n": "o2"}, "wording": {"n": "w"}},
     }
     m = merge_data([d1, d2])
     assert m["counts"] == {
-        "f": {"examples": 15, "agreed": 13, "known": 2, "unsupported": 1},
-        "g": {"examples": 1, "agreed": 1, "known": 0, "unsupported": 0},
+        "f": {"examples": 15, "agreed": 13, "known": 2, "open": 0, "unsupported": 1},
+        "g": {"examples": 1, "agreed": 1, "known": 0, "open": 0, "unsupported": 0},
     }
+    assert m["open_hits"] == {"order": 3, "wording": 4}
+    assert m["open_examples"] == {"order": {"n": "o1"}, "wording": {"n": "w"}}
     assert m["known_hits"] == {"k1": 5, "k3": 1}
     assert m["known_examples"] == {"k1": {"n": 1}, "k3": {"n": 3}}
     assert m["new"] == [{"n": "a"}, {"n": "b"}]
@@ -328,9 +345,14 @@ def test_merge_data() -> None:
         "new": [],
         "replayed": {},
         "first_new": {},
+        "open_hits": {},
+        "open_examples": {},
     }
     r = build_report(
-        {**META, "started": time.time()}, {}, {**m, "new": [], "known_examples": {}}, Expectations(target="moto")
+        {**META, "started": time.time()},
+        {},
+        {**m, "new": [], "known_examples": {}, "open_examples": {}},
+        Expectations(target="moto"),
     )
     assert r["features"]["f"]["first_new_at"] == 3 and r["features"]["g"]["first_new_at"] == 9
 
@@ -403,6 +425,16 @@ def test_reproduce_script_content() -> None:
     self_text = reproduce_script(SELF_ASSUME)
     assert self_text.count("create_role(") == 1 and "the target role is the caller's role" in self_text
     assert "create_role(" not in reproduce_script(MISSING).split("def provision")[1].split("def error_text")[0]
+
+
+@pytest.mark.parametrize("title", ["see C:\\xdocs\\new", 'ends in """ quotes """', "a\\", "\\N{x} \\u12"])
+def test_reproduce_script_with_any_hand_written_reason_compiles(title: str) -> None:
+    """A reason edited by hand becomes the script's title: backslashes and triple quotes are text."""
+    text = reproduce_script(ROLE_SESSION, title=title)
+    compile(text, "reproduce.py", "exec")
+    namespace: dict[str, Any] = {}
+    exec(compile(text.split("\nimport ", 1)[0], "head", "exec"), namespace)  # the docstring alone
+    assert " ".join(title.split()).replace('"""', "'''") in namespace["__doc__"]
 
 
 def test_reproduce_script_unsupported_caller() -> None:

@@ -1,0 +1,183 @@
+"""A misbehaving emulator never holds rolecall: every call has a total deadline, an answer that is not
+AWS's (5xx with any body, garbage, a reset, a body without end) is a target error, and a run against a
+target that fails most calls stops with exit 3 (docs/targets.md, "The endpoint target").
+
+The server is real (a socket on 127.0.0.1, tests/conformance/hostile_server.py); so are boto3 and the
+suite.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rolecall.conformance._session import Conformance
+from rolecall.conformance.expectations import Expectations
+from rolecall.conformance.targets import Outcome, TargetError, TargetUnavailable
+from rolecall.conformance.targets.endpoint import EndpointTarget
+from tests.conformance.hostile_server import MODES, HostileServer
+from tests.conformance.user_target import ReferenceTwin
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = str(ROOT / "examples" / "01-user-same-account.json")
+DEADLINE = 2.0
+
+
+@pytest.fixture
+def accounts(tmp_path: Path) -> str:
+    path = tmp_path / "accounts.json"
+    keys = {"access_key_id": "AKIAHOSTILE000000001", "secret_access_key": "s", "session_token": None}
+    path.write_text(json.dumps({"region": "us-east-1", "accounts": {"111111111111": keys}, "name": "hostile"}))
+    return str(path)
+
+
+@pytest.fixture(params=MODES)
+def hostile(request: pytest.FixtureRequest) -> Iterator[HostileServer]:
+    with HostileServer(request.param) as server:
+        yield server
+
+
+def test_every_misbehaviour_is_a_target_error_within_the_deadline(hostile: HostileServer, accounts: str) -> None:
+    target = EndpointTarget(hostile.url, accounts, deadline=DEADLINE)
+    began = time.monotonic()
+    with pytest.raises(TargetUnavailable) as caught:
+        target.start()
+    took = time.monotonic() - began
+    assert took < DEADLINE + 3, f"{hostile.mode}: {took:.1f} s"
+    assert hostile.url in str(caught.value)
+    if hostile.mode in ("hang", "drip"):
+        assert f"no complete answer within {DEADLINE:g} s" in str(caught.value)
+
+
+def _rolecall(tmp_path: Path, *argv: str) -> tuple[subprocess.CompletedProcess[str], float]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ROLECALL_", "PYTEST_", "HYPOTHESIS_"))}
+    env["PYTHONPATH"] = f"{tmp_path}{os.pathsep}{ROOT}"
+    began = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "rolecall.conformance.cli", *argv],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return done, time.monotonic() - began
+
+
+@pytest.mark.parametrize("command", ["replay", "conformance"])
+def test_the_commands_end_with_exit_3_on_a_dripping_server(tmp_path: Path, accounts: str, command: str) -> None:
+    """The case of the issue: headers, then one byte every second; both commands end, exit 3, in seconds."""
+    with HostileServer("drip") as server:
+        common = ["--target", "endpoint", "--endpoint-url", server.url, "--accounts", accounts]
+        argv = [command, *common, "--call-deadline", str(DEADLINE)]
+        argv += [EXAMPLE] if command == "replay" else ["-q", "--report", str(tmp_path / "r")]
+        done, took = _rolecall(tmp_path, *argv)
+    assert done.returncode == 3, done.stdout[-2000:] + done.stderr[-2000:]
+    assert took < 60, took
+    assert "within 2 s" in done.stdout + done.stderr
+
+
+def test_a_call_deadline_that_is_not_a_number_of_seconds_is_bad_usage(tmp_path: Path, accounts: str) -> None:
+    for bad in ("0", "-1", "nan", "inf", "1e9", "soon"):
+        done, _ = _rolecall(tmp_path, "replay", "--target", "model", "--call-deadline", bad, EXAMPLE)
+        assert done.returncode == 2 and "--call-deadline" in done.stderr, (bad, done.stderr)
+
+
+# ---------------------------------------------------------------------------------------------- breaker
+
+
+class _Down(ReferenceTwin):
+    """Answers the probe (its first calls), then fails every call, as a server that went down."""
+
+    def __init__(self, alive_calls: int = 0, probe_alive: bool = False) -> None:
+        super().__init__()
+        self.calls = 0
+        self.alive_calls = alive_calls
+        self.probe_alive = probe_alive
+
+    def run(self, doc: dict[str, Any], *, check_identity: bool = False) -> Outcome:
+        self.calls += 1
+        if self.probe_alive and doc["request"]["role_session_name"] == "probe":
+            return super().run(doc)
+        if self.calls > self.alive_calls:
+            raise TargetError("HTTP 503 Service Unavailable")
+        return super().run(doc, check_identity=check_identity)
+
+
+class _Tripped(Exception):
+    pass
+
+
+def _trip(message: str) -> None:
+    raise _Tripped(message)
+
+
+def _scenario() -> dict[str, Any]:
+    return dict(json.loads(Path(EXAMPLE).read_text()))
+
+
+def test_the_breaker_trips_after_ten_failures_in_a_row() -> None:
+    target = _Down()
+    target.start()
+    c = Conformance(target, Expectations("t"), on_target_down=_trip)
+    for _ in range(Conformance.BREAKER_IN_A_ROW - 1):
+        c.run(_scenario(), "f")
+    with pytest.raises(_Tripped, match="failed 10 of its last 10 calls"):
+        c.run(_scenario(), "f")
+
+
+def test_the_breaker_counts_failures_among_answers() -> None:
+    """15 failures among the last 20 calls trip it even when they alternate with answers."""
+
+    class Alternating(ReferenceTwin):
+        calls = 0
+
+        def run(self, doc: dict[str, Any], *, check_identity: bool = False) -> Outcome:
+            self.calls += 1
+            if self.calls % 4 == 0:
+                return super().run(doc)
+            raise TargetError("HTTP 500")
+
+    target = Alternating()
+    target.start()
+    c = Conformance(target, Expectations("t"), on_target_down=_trip)
+    with pytest.raises(_Tripped, match=r"failed 15 of its last (19|20) calls"):
+        for _ in range(40):
+            c.run(_scenario(), "f")
+    assert target.calls <= 20
+
+
+def test_a_target_failing_on_some_inputs_only_is_not_down() -> None:
+    """The breaker's callback finds the target alive (it answers a plain request): the count starts again."""
+    target = _Down(probe_alive=True)
+    target.start()
+    seen: list[str] = []
+    c = Conformance(target, Expectations("t"), on_target_down=seen.append)
+    for _ in range(25):
+        c.run(_scenario(), "f")
+    assert len(seen) == 2 and len(c.recent_failures) == 5
+
+
+_DOWN_TARGET = """
+from tests.conformance.test_hostile_endpoint import _Down
+
+
+def make():
+    return _Down(alive_calls=2)
+"""
+
+
+def test_a_run_against_a_target_gone_down_stops_with_exit_3(tmp_path: Path) -> None:
+    (tmp_path / "gone_down.py").write_text(_DOWN_TARGET)
+    done, took = _rolecall(tmp_path, "conformance", "--target", "gone_down:make", "-q", "--report", str(tmp_path / "r"))
+    assert done.returncode == 3, done.stdout[-3000:] + done.stderr[-2000:]
+    assert "it is down or overloaded, not diverging" in done.stdout + done.stderr
+    assert took < 60, took
