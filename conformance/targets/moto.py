@@ -222,6 +222,9 @@ class MotoServerTarget(Target):
         _, port = self._server.get_host_and_port()
         self.endpoint_url = f"http://127.0.0.1:{port}"
         self._api = AwsApi(self.endpoint_url, self._headers)
+        # moto's backends live in this process and outlive a session (an update runs several in one
+        # process): a new session starts from empty accounts, or its fresh ids would meet the last one's
+        self._moto_api("reset", "")
         self._moto_api("reset-auth", "0")
 
     def stop(self) -> None:

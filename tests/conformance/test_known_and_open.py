@@ -190,3 +190,20 @@ def test_the_session_counts_open_points_apart_and_fails_on_them_only_when_strict
     strict = Conformance(target, Expectations("model"), strict=True)
     with pytest.raises(NewDivergence):
         strict.check(doc, "f")
+
+
+def test_a_new_moto_server_session_starts_from_empty_accounts() -> None:
+    """moto's backends outlive a session in one process (an update runs several): a second session,
+    whose fresh account ids restart where the first's did, must not meet the first one's users."""
+    from rolecall.conformance.targets.moto import MotoServerTarget
+
+    outcomes = []
+    for _ in range(2):
+        target = MotoServerTarget()
+        target.start()
+        try:
+            outcomes.append(target.run(target.prepare(_doc())))
+        finally:
+            target.stop()
+    assert outcomes[0].phase == outcomes[1].phase == "assume", outcomes[1].result  # not EntityAlreadyExists
+    assert outcomes[0].result == outcomes[1].result
