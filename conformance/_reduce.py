@@ -9,7 +9,8 @@ a policy, the boundary, request fields, tags, context keys), then single
 statements, then single condition tests (and, for an IAM user caller, a trust
 statement turned into a direct grant together with one deletion), keeping a deletion whenever the target
 still diverges from the model *in the same class* (the same signature without
-scenario tags, as :func:`rolecall.conformance._session.divergence_class` defines it), until
+scenario tags, as :func:`rolecall.conformance._session.divergence_class` defines it, and
+not on a point AWS leaves open when the original was not), until
 no deletion keeps it. Every candidate is decided by the model and run on the
 target like any example, so the reduced scenario is a real, replayable
 divergence of the same kind, only smaller.
@@ -209,7 +210,14 @@ def reduce_divergence(c: Conformance, d: Divergence, *, max_runs: int = MAX_RUNS
                 found, _, _, _ = c.run(candidate, d.feature, (d.difference.aspect,))
             except Exception:  # no longer valid input (RolecallError), inexpressible on the target (Unsupported),
                 continue  # or a target failing on a candidate: none may lose the divergence already found
-            same = [x for x in found if divergence_class(x.facts) == cls]
+            # the same class, and no more excused than the original: a deletion that turns a divergence
+            # into an answer on an open point (deleting the identity policy of a request that is also
+            # invalid makes it fail authorization too: docs/semantics.md §5.6) changes what it is
+            same = [
+                x
+                for x in found
+                if divergence_class(x.facts) == cls and bool(x.difference.open_point) == bool(d.difference.open_point)
+            ]
             if same and _weight(same[0].scenario) < best_weight:
                 best, progress = same[0], True
                 best_weight = _weight(best.scenario)

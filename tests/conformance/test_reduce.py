@@ -96,3 +96,39 @@ def test_reduce_survives_a_target_that_crashes_on_a_candidate() -> None:
     reduced = reduce_divergence(c, found[0])
     assert "permissions_boundary" in reduced.scenario["caller"]  # every candidate without it crashed
     assert len(reduced.scenario["role"]["trust_policy"]["Statement"]) == 2
+
+
+class _AlwaysDenies(FaultyTarget):
+    """Validates nothing and denies every request (an emulator whose enforcement is upside down)."""
+
+    def run(self, doc: dict[str, Any], *, check_identity: bool = False) -> Any:
+        from rolecall.conformance.targets import Outcome
+
+        return Outcome(result={"decision": "implicitDeny", "error_code": "AccessDenied", "message": "no"})
+
+
+def test_reduce_never_turns_a_divergence_into_an_answer_on_an_open_point() -> None:
+    """A bad session name and a cross-account caller whose identity policy allows: the model says
+    ValidationError, the target denies, and authorization alone would allow (a divergence). Deleting the
+    identity policy keeps the class (ValidationError against a denial) but makes the request fail
+    authorization too, where a denial is AWS's other possible answer (docs/semantics.md §5.6): not the
+    same divergence, so the reduction keeps the policy."""
+    target = _AlwaysDenies("deny-ignored-trust")
+    c = Conformance(target, Expectations(target=target.name))
+    doc = {
+        "caller": {
+            "arn": ALICE,
+            "identity_policies": [{"Version": "2012-10-17", "Statement": [_st("Allow", Resource="*")]}],
+        },
+        "role": {
+            "arn": "arn:aws:iam::222222222222:role/R",
+            "trust_policy": {"Version": "2012-10-17", "Statement": [_st("Allow", Principal={"AWS": ALICE})]},
+        },
+        "request": {"role_session_name": "bad name!"},
+    }
+    found, _, _, _ = c.run(copy.deepcopy(doc), "request-validation")
+    assert [d.difference.target for d in found] == ["implicitDeny"] and not found[0].difference.open_point
+    reduced = reduce_divergence(c, found[0])
+    assert reduced.scenario["caller"].get("identity_policies"), "the deletion made it an open point"
+    again, _, _, _ = c.run({k: v for k, v in reduced.scenario.items() if k != "expect"}, "request-validation")
+    assert not again[0].difference.open_point
