@@ -205,7 +205,7 @@ def _interruptible() -> Iterator[None]:
         # the pipe carries the number of every signal Python handles (SIGCHLD of a test's child, too):
         # only SIGINT interrupts Z3, whose context would otherwise stay cancelled for later checks
         while (got := os.read(read, 1)) and not done.is_set():
-            if got[0] == signal.SIGINT:
+            if got[0] in (signal.SIGINT, signal.SIGALRM):  # Ctrl-C, or the command's deadline (_deadline)
                 z3.main_ctx().interrupt()
 
     watcher = threading.Thread(target=watch, name="rolecall-interrupt", daemon=True)
@@ -222,6 +222,36 @@ def _interruptible() -> Iterator[None]:
 
 #: The longest --timeout taken (a day): a query's budget, not a way to wait forever.
 _MAX_TIMEOUT_S = 86_400
+
+#: what the whole command may take beyond --timeout (printing the answer, Z3 noticing an interrupt)
+_GRACE_S = 1.0
+
+
+class _OutOfTime(BaseException):
+    """The command's deadline passed (a BaseException: no ``except Exception`` on the way swallows it)."""
+
+
+@contextlib.contextmanager
+def _deadline(seconds: float) -> Iterator[None]:
+    """Everything within: reading and parsing the policies, encoding, every check and replay, ends by
+    ``seconds`` plus :data:`_GRACE_S`. Z3's own timeout bounds its checks, not the Python around them
+    (a policy of hundreds of statements took minutes to encode past ``--timeout 5``): a SIGALRM at the
+    deadline raises :class:`_OutOfTime` in the main thread, and the interrupt watcher
+    (:func:`_interruptible`) interrupts Z3 on it, so a long call into Z3 returns at once."""
+    if threading.current_thread() is not threading.main_thread():  # pragma: no cover - signals reach main only
+        yield
+        return
+
+    def ring(signum: int, frame: Any) -> None:
+        raise _OutOfTime()
+
+    previous = signal.signal(signal.SIGALRM, ring)
+    signal.setitimer(signal.ITIMER_REAL, seconds + _GRACE_S)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def run_solver_command(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
@@ -241,35 +271,52 @@ def _run_solver_command(args: argparse.Namespace, out: TextIO, err: TextIO, stdi
         if hasattr(args, "caller_arn"):
             common["caller_arn"] = args.caller_arn
         cmd = args.command
-        if cmd == "who-can-assume":
-            trust = _read_policy(args.trust, stdin, PolicyKind.TRUST)
-            identity = _read_policy(args.identity, stdin, PolicyKind.IDENTITY) if args.identity else None
-            found = q.who_can_assume(trust, identity, **common)
-            return _print_findings(found, args, out)
-        ask: Callable[[], q.Answer]
-        if cmd in ("check-no-new-access", "check-equivalent"):
-            old, new = _read_policy(args.old, stdin), _read_policy(args.new, stdin)
-            if old.kind != new.kind:
-                raise InputError(f"{args.old} is a {old.kind.value} but {args.new} is a {new.kind.value}", "$")
-            fn = q.check_no_new_access if cmd == "check-no-new-access" else q.check_equivalent
-            ask = lambda: fn(old, new, **common)
-        elif cmd == "check-access-not-granted":
-            policy = _read_policy(args.policy, stdin)
-            ask = lambda: q.check_access_not_granted(
-                policy, principals=args.principal, accounts=args.account, roles=args.role, actions=args.action, **common
+        try:
+            with _deadline(args.timeout):
+                outcome = _ask(cmd, args, stdin, common)
+        except _OutOfTime:
+            reason = (
+                f"the time limit of {args.timeout:g} s was reached before an answer (--timeout bounds the whole "
+                "command: reading, encoding, every check and replay)"
             )
-        elif cmd == "check-no-public-access":
-            trust = _read_policy(args.trust, stdin, PolicyKind.TRUST)
-            ask = lambda: q.check_no_public_access(
-                trust, trusted_accounts=args.trusted_account, trusted_orgs=args.trusted_org, **common
-            )
-        else:
-            trust = _read_policy(args.trust, stdin, PolicyKind.TRUST)
-            ask = lambda: q.external_id_required(trust, args.external_id, **common)
-        return _print_answer(ask(), args, out)
+            return _print_answer(q.Unknown(cmd, reason), args, out)
+        if isinstance(outcome, q.WhoCanAssume):
+            return _print_findings(outcome, args, out)
+        return _print_answer(outcome, args, out)
     except RolecallError as exc:
         err.write(f"rolecall: bad input: {exc.message} (at {exc.path})\n")
         return EXIT_INPUT
+
+
+def _ask(cmd: str, args: argparse.Namespace, stdin: TextIO, common: dict[str, Any]) -> Any:
+    """Read the command's policies and ask its query: an answer, or who-can-assume's findings."""
+    from rolecall.model.solver import queries as q
+
+    if cmd == "who-can-assume":
+        trust = _read_policy(args.trust, stdin, PolicyKind.TRUST)
+        identity = _read_policy(args.identity, stdin, PolicyKind.IDENTITY) if args.identity else None
+        return q.who_can_assume(trust, identity, **common)
+    ask: Callable[[], q.Answer]
+    if cmd in ("check-no-new-access", "check-equivalent"):
+        old, new = _read_policy(args.old, stdin), _read_policy(args.new, stdin)
+        if old.kind != new.kind:
+            raise InputError(f"{args.old} is a {old.kind.value} but {args.new} is a {new.kind.value}", "$")
+        fn = q.check_no_new_access if cmd == "check-no-new-access" else q.check_equivalent
+        ask = lambda: fn(old, new, **common)
+    elif cmd == "check-access-not-granted":
+        policy = _read_policy(args.policy, stdin)
+        ask = lambda: q.check_access_not_granted(
+            policy, principals=args.principal, accounts=args.account, roles=args.role, actions=args.action, **common
+        )
+    elif cmd == "check-no-public-access":
+        trust = _read_policy(args.trust, stdin, PolicyKind.TRUST)
+        ask = lambda: q.check_no_public_access(
+            trust, trusted_accounts=args.trusted_account, trusted_orgs=args.trusted_org, **common
+        )
+    else:
+        trust = _read_policy(args.trust, stdin, PolicyKind.TRUST)
+        ask = lambda: q.external_id_required(trust, args.external_id, **common)
+    return ask()
 
 
 def _print_answer(answer: Any, args: argparse.Namespace, out: TextIO) -> int:

@@ -55,6 +55,7 @@ __all__ = [
     "Finding",
     "Proved",
     "Unknown",
+    "WhoCanAssume",
     "check_access_not_granted",
     "check_equivalent",
     "check_no_new_access",

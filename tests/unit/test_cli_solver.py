@@ -859,3 +859,24 @@ def test_a_timeout_outside_its_range_is_bad_input(tmp_path: Path, value: str) ->
         ["check-no-public-access", write(tmp_path, "t.json", trust(stmt(account(PARTNER)))), "--timeout", value]
     )
     assert (code, out) == (2, "") and err.startswith("rolecall: bad input: --timeout") and err.count("\n") == 1
+
+
+def test_timeout_bounds_the_whole_command(tmp_path: Path) -> None:
+    """--timeout bounds reading, encoding, every check and replay, not only Z3's checks: who-can-assume on
+    300 conditioned statements answers UNKNOWN by the deadline plus a second, never after."""
+    import time
+
+    statements = [
+        stmt(
+            {"AWS": f"arn:aws:iam::{100000000000 + i:012d}:role/r{i}"},
+            {"StringLike": {"aws:PrincipalTag/t": f"*a*b*{i}*"}, "IpAddress": {"aws:SourceIp": "10.0.0.0/8"}},
+        )
+        for i in range(300)
+    ]
+    big = write(tmp_path, "big.json", trust(*statements))
+    began = time.monotonic()
+    code, out, err = run(["who-can-assume", big, "--timeout", "0.5"])
+    took = time.monotonic() - began
+    assert code == 3 and err == "", err
+    assert "UNKNOWN" in out and "time limit of 0.5 s" in out
+    assert took < 0.5 + 1.0 + 0.5, took  # the deadline, its grace, and the slack of a loaded machine
