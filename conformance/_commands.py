@@ -387,9 +387,16 @@ def write_matrix(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     text = matrix(reports, command="rolecall matrix " + " ".join(args.reports))
     if args.output == "-":
         out.write(text)
-    else:
+        return EXIT_OK
+    if os.path.isdir(args.output):
+        err.write(f"rolecall: bad input: -o {args.output}: a folder (the matrix is a file, e.g. CONFORMANCE.md)\n")
+        return EXIT_INPUT
+    try:
         write_atomic(args.output, text)
-        out.write(f"rolecall: wrote {args.output} ({len(reports)} report(s))\n")
+    except OSError as exc:
+        err.write(f"rolecall: bad input: -o {args.output}: cannot write ({exc.strerror})\n")
+        return EXIT_INPUT
+    out.write(f"rolecall: wrote {args.output} ({len(reports)} report(s))\n")
     return EXIT_OK
 
 

@@ -271,8 +271,59 @@ def load_reports(paths: Iterable[str | Path]) -> list[dict[str, Any]]:
         for key in ("target", "features", "divergences", "known", "summary"):
             if key not in report:
                 raise ReportError(f"{path}: the report has no {key!r}")
+        problem = _shape_problem(report)
+        if problem:
+            raise ReportError(f"{path}: {problem}")
         out.append(report)
     return out
+
+
+_NUMBERS = ("passed", "failed", "skipped", "error")
+_SUMMARY_NUMBERS = (*_NUMBERS, "examples", "new_divergences", "known_divergences", "expectations_fixed")
+
+
+def _shape_problem(report: Mapping[str, Any]) -> str | None:
+    """What in a report the matrix cannot use, with its JSON path, or ``None`` (a report edited or
+    written by another tool must be refused in one line, never crash the matrix)."""
+
+    def number(value: Any) -> bool:
+        return isinstance(value, int) and not isinstance(value, bool)
+
+    target = report["target"]
+    if not isinstance(target, dict) or not isinstance(target.get("name"), str) or "version" not in target:
+        return "$.target: expected an object with a name and a version"
+    if not isinstance(target.get("capabilities", []), list):
+        return "$.target.capabilities: expected a list"
+    features = report["features"]
+    if not isinstance(features, dict):
+        return "$.features: expected an object (feature -> tallies)"
+    for name, f in features.items():
+        if not isinstance(f, dict):
+            return f"$.features[{json.dumps(name)}]: expected an object"
+        for key in (*_NUMBERS, "examples", "agreed", "known", "open"):
+            if key in f and not number(f[key]):
+                return f"$.features[{json.dumps(name)}].{key}: expected a whole number"
+        if not isinstance(f.get("skip_reasons", []), list):
+            return f"$.features[{json.dumps(name)}].skip_reasons: expected a list"
+    for key in ("divergences", "known"):
+        if not isinstance(report[key], list):
+            return f"$.{key}: expected a list"
+        for i, item in enumerate(report[key]):
+            if not isinstance(item, dict):
+                return f"$.{key}[{i}]: expected an object"
+            if key == "known" and not (isinstance(item.get("id"), str) and isinstance(item.get("feature"), str)):
+                return f"$.known[{i}]: expected an id and a feature (strings)"
+            if key == "known" and not number(item.get("hits", 0)):
+                return f"$.known[{i}].hits: expected a whole number"
+            if key == "divergences" and not isinstance(item.get("difference", {}), dict):
+                return f"$.divergences[{i}].difference: expected an object"
+    summary = report["summary"]
+    if not isinstance(summary, dict):
+        return "$.summary: expected an object"
+    for key in _SUMMARY_NUMBERS:
+        if not number(summary.get(key)):
+            return f"$.summary.{key}: expected a whole number"
+    return None
 
 
 def write_report(

@@ -416,3 +416,25 @@ def test_an_interrupted_run_says_so_in_its_report_and_exits_130(tmp_path: Path) 
     assert report["interrupted"] is True
     assert "**Interrupted**" in (tmp_path / "r" / "CONFORMANCE.md").read_text()
     assert "interrupted: this report covers only what ran" in out
+
+
+def test_matrix_to_a_folder_or_an_unwritable_place_is_bad_input(tmp_path: Path) -> None:
+    from rolecall.conformance._report import build_report
+
+    meta = {
+        "rolecall_version": "1",
+        "target_name": "moto",
+        "target_version": "5",
+        "capabilities": [],
+        "profile": "ci",
+        "started": 0,
+        "duration_seconds": 1,
+    }
+    from rolecall.conformance.expectations import Expectations
+
+    path = tmp_path / "report.json"
+    path.write_text(json.dumps(build_report(meta, {}, {}, Expectations("moto"))))
+    for where in (str(tmp_path), str(tmp_path / "no" / "such" / "CONFORMANCE.md")):
+        out, err = io.StringIO(), io.StringIO()
+        assert main(["matrix", str(path), "-o", where], stdout=out, stderr=err) == 2
+        assert err.getvalue().startswith(f"rolecall: bad input: -o {where}: ") and err.getvalue().count("\n") == 1

@@ -293,6 +293,30 @@ def test_write_and_load(report: dict[str, Any], tmp_path: Path) -> None:
         load_reports([tmp_path / "missing.json"])
 
 
+@pytest.mark.parametrize(
+    ("damage", "where"),
+    [
+        (lambda r: r.update(features="x"), "$.features: expected an object"),
+        (lambda r: r.update(summary={}), "$.summary.passed: expected a whole number"),
+        (lambda r: r.update(divergences=[1]), "$.divergences[0]: expected an object"),
+        (lambda r: r.update(known=[{"id": 1}]), "$.known[0]: expected an id and a feature"),
+        (lambda r: r["features"]["cross-account"].update(passed="2"), '$.features["cross-account"].passed'),
+        (lambda r: r.update(target=[]), "$.target: expected an object"),
+    ],
+)
+def test_a_damaged_report_is_refused_with_its_path(
+    report: dict[str, Any], tmp_path: Path, damage: Any, where: str
+) -> None:
+    """A report edited by hand or written by another tool: one error naming the field, never a crash."""
+    broken = copy.deepcopy(report)
+    damage(broken)
+    path = tmp_path / "report.json"
+    path.write_text(json.dumps(broken), encoding="utf-8")
+    with pytest.raises(ReportError) as caught:
+        load_reports([path])
+    assert str(caught.value).startswith(f"{path}: ") and where in str(caught.value)
+
+
 def test_an_interrupted_run_is_marked_so(run: tuple[Conformance, Expectation]) -> None:
     conf, _ = run
     data = json.loads(json.dumps(conf.data()))
