@@ -29,13 +29,13 @@ __all__ = ["AssumedRole", "Reason", "Result", "decide", "required_actions", "req
 ASSUME, TAG, SOURCE_IDENTITY = "sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"
 
 #: Refusals whose error code AWS does not document: rolecall answers ``ValidationError`` [I]
-#: (docs/semantics.md §4.7 and R13). The messages are rolecall's own; each is a prefix of the message
-#: the model writes (:func:`rolecall.model.open_points` reads them).
+#: (docs/semantics.md §4.7 and R13). The messages are rolecall's own; each is a sentence of the message
+#: the model writes, found in no other (:func:`rolecall.model.open_points` reads them).
 DUPLICATE_TAG_KEYS = "Duplicate tag keys found. Please note that Tag keys are case insensitive."
 TAG_KEY_AWS_PREFIX = "Tag keys cannot start with 'aws:'."
 SOURCE_IDENTITY_AWS_PREFIX = "SourceIdentity cannot start with 'aws:'."
-TRANSITIVE_KEY_NOT_PASSED = "Transitive tag key "
-INHERITED_TRANSITIVE_KEY = "Tag key "
+TRANSITIVE_KEY_NOT_PASSED = "is not among the session tags of the request."
+INHERITED_TRANSITIVE_KEY = "is an inherited transitive tag and cannot be set again."
 SOURCE_IDENTITY_CHANGED = "The source identity of a role chain cannot be changed."
 UNDOCUMENTED_CODE_MESSAGES = (
     DUPLICATE_TAG_KEYS,
@@ -336,7 +336,7 @@ def _tag_semantics(s: Scenario) -> Result | None:
             "error",
             "R0",
             error_code="ValidationError",
-            message=f"{TRANSITIVE_KEY_NOT_PASSED}{missing[0]!r} is not among the session tags of the request.",
+            message=f"Transitive tag key {missing[0]!r} {TRANSITIVE_KEY_NOT_PASSED}",
         )
     return None
 
@@ -966,7 +966,7 @@ def post_authorization_checks(s: Scenario) -> Result | None:
     if clash:
         return _error(
             "ValidationError",
-            f"{INHERITED_TRANSITIVE_KEY}{clash[0]!r} is an inherited transitive tag and cannot be set again.",
+            f"Tag key {clash[0]!r} {INHERITED_TRANSITIVE_KEY}",
         )
     if c.source_identity is not None and r.source_identity is not None and r.source_identity != c.source_identity:
         return _error("ValidationError", SOURCE_IDENTITY_CHANGED)

@@ -8,9 +8,13 @@ AWS does not document) rather than as a mistake of the other implementation.
 :func:`open_points` lists them for one scenario and its result:
 
 ``order`` (docs/semantics.md §5.6)
-    AWS documents neither the order of request validation (R0, R13) relative to
-    authorization (R1-R12) nor the order inside R13. When a request fails at more
-    than one stage, the answer of any failing stage is what AWS might send.
+    AWS does not document the order of request validation (R0, R13) relative to
+    authorization (R3-R12). When a request fails validation and authorization both,
+    the other one's answer is what AWS might send. Only that pair: the caller and
+    role checks (R1, R2) come first, a request for a role that does not exist is
+    refused like one the trust policy refuses (never told apart by a validation of
+    the role's attributes), and the order inside R0 or inside R13 changes no class
+    of answer.
 ``error-code`` (§4.7, R13 [I])
     Refusals whose error code AWS does not document (a transitive key not among the
     request's tags, an inherited transitive key passed again, a changed source
@@ -87,16 +91,13 @@ def _class(result: Result) -> str:
     return result.decision
 
 
-def _authorization(s: Scenario) -> Result | None:
-    return caller_may_assume(s) or role_exists(s) or authorize(s)
-
-
 #: the stages whose relative order AWS does not document, in the model's order (docs/semantics.md §5.6)
 _STAGES: tuple[tuple[str, frozenset[str], Callable[[Scenario], Result | None]], ...] = (
     ("request validation (R0)", frozenset({"R0"}), validate_request),
-    ("authorization (R1-R12)", frozenset({f"R{i}" for i in range(1, 13)}), _authorization),
+    ("authorization (R3-R12)", frozenset({f"R{i}" for i in range(3, 13)}), authorize),
     ("post-authorization checks (R13)", frozenset({"R13"}), post_authorization_checks),
 )
+_AUTHORIZATION = _STAGES[1][0]
 
 
 def _quietly(stage: Callable[[Scenario], Result | None], s: Scenario) -> Result | None:
@@ -113,11 +114,13 @@ def open_points(s: Scenario, result: Result) -> tuple[OpenPoint, ...]:
     decided_by = next((name for name, rules, _ in _STAGES if result.rule in rules), None)
     if result.rule == "R0" and result.error_code != "ValidationError":
         decided_by = None  # a stored policy IAM refuses (save time): no request is ever made
+    if decided_by is not None and _quietly(lambda s: caller_may_assume(s) or role_exists(s), s) is not None:
+        decided_by = None  # a caller that may not assume roles, or a missing role: no other order is open
     if decided_by is not None and result.decision != "allowed":
         others = []
         for name, _, stage in _STAGES:
-            if name == decided_by:
-                continue
+            if name == decided_by or _AUTHORIZATION not in (name, decided_by):
+                continue  # only validation against authorization is open, not R0 against R13
             other = _quietly(stage, s)
             if other is not None and _class(other) != mine:
                 others.append((name, _class(other)))
@@ -132,7 +135,7 @@ def open_points(s: Scenario, result: Result) -> tuple[OpenPoint, ...]:
                 )
             )
     message = result.message or ""
-    if result.decision == "error" and message == DUPLICATE_TAG_KEYS:
+    if result.error_code == "ValidationError" and result.rule == "R0" and message == DUPLICATE_TAG_KEYS:
         instead = ["error:*"]
         kept = _keep_last_tag(s)
         if kept is not None:
@@ -145,7 +148,11 @@ def open_points(s: Scenario, result: Result) -> tuple[OpenPoint, ...]:
                 tuple(dict.fromkeys(instead)),
             )
         )
-    elif result.decision == "error" and message.startswith(UNDOCUMENTED_CODE_MESSAGES):
+    elif (
+        result.error_code == "ValidationError"
+        and result.rule in ("R0", "R13")
+        and any(m in message for m in UNDOCUMENTED_CODE_MESSAGES)
+    ):
         points.append(
             OpenPoint(
                 "error-code", "§4.7", "AWS refuses this request with an error code it does not document", ("error:*",)

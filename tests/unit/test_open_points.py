@@ -64,6 +64,17 @@ def test_denied_and_over_the_max_session_duration_may_get_the_validation_error()
     assert p.point == "order" and p.instead == ("error:ValidationError",)
 
 
+def test_a_missing_role_or_validation_against_validation_is_not_open() -> None:
+    """§5.6 leaves open validation against authorization only: a role that does not exist is refused
+    like a trust refusal (no MaxSessionDuration of a missing role), and R0 against R13 changes nothing."""
+    missing = _scenario(duration_seconds=7200)
+    missing["role"]["exists"] = False
+    r, points = _points(missing)
+    assert r.rule == "R2" and points == ()
+    r, points = _points(_scenario(role_session_name="bad name!", duration_seconds=7200))
+    assert r.rule == "R0" and points == ()  # R13 fails too, but authorization allows: nothing open
+
+
 def test_an_allowed_request_and_a_documented_denial_have_none() -> None:
     assert _points(_scenario())[1] == ()
     r, points = _points(_scenario({"AWS": f"arn:aws:iam::{B}:root"}))
@@ -106,8 +117,8 @@ def test_a_stored_policy_iam_refuses_is_not_an_order_question() -> None:
 
 @given(strategies.scenarios())
 def test_the_alternatives_are_never_the_models_own_answer(doc: Doc) -> None:
-    """An open point offers what AWS might answer *instead*: never the class the model answered (else a
-    difference could not be admitted by it), and never on an allowed request except by a length."""
+    """An order point offers what AWS might answer *instead*: never the class the model answered, and
+    never on an allowed request; the other points are the four named ones."""
     try:
         s = model.load_scenario(doc)
         r = model.decide(s)
