@@ -124,7 +124,8 @@ def compare(
     if mc == "denied" and "message" in aspects and got.get("message") != want.get("message"):
         text, wanted = str(got.get("message") or ""), str(want.get("message") or "")
         prefix = denial_prefix(wanted, expected.action)
-        wording_only = not strict and prefix is not None and text.startswith(prefix)
+        # the same prefix, then the end or a space: "…perform: sts:AssumeRoleWithSAML" is another action
+        wording_only = not strict and prefix is not None and (text == prefix or text.startswith(prefix + " "))
         out.append(
             Difference(
                 "message",

@@ -133,10 +133,10 @@ def build_report(
 
     ``meta`` holds ``rolecall_version``, ``target_name``, ``target_version``,
     ``capabilities``, ``profile``, ``started`` (epoch seconds),
-    ``duration_seconds`` and ``interrupted`` (the run was stopped before its end: the report
-    covers only what ran, and says so); ``tests`` the pytest tallies per feature (``passed``,
-    ``failed``, ``skipped``, ``error``, ``skip_reasons``); ``data`` what the
-    session observed (:meth:`Conformance.data`, or :func:`merge_data` of the
+    ``duration_seconds``, ``interrupted`` (the run was stopped before its end: the report
+    covers only what ran, and says so) and ``stopped`` (why, when the circuit breaker stopped
+    it); ``tests`` the pytest tallies per feature (``passed``, ``failed``, ``skipped``, ``error``,
+    ``skip_reasons``); ``data`` what the session observed (:meth:`Conformance.data`, or :func:`merge_data` of the
     workers'). A ``reproduce`` script is ``None`` for a scenario whose caller the
     emulators cannot provision.
     """
@@ -222,6 +222,7 @@ def build_report(
         "started": started.isoformat(timespec="seconds"),
         "duration_seconds": round(float(meta["duration_seconds"]), 3),
         "interrupted": bool(meta.get("interrupted", False)),
+        "stopped": meta.get("stopped"),
         "python": platform.python_version(),
         "platform": platform.platform(),
         "features": features,
@@ -407,8 +408,9 @@ def matrix(reports: list[dict[str, Any]], *, command: str = DEFAULT_COMMAND) -> 
             f"Python {r.get('python', '?')} on {r.get('platform', '?')}."
         )
         if r.get("interrupted"):
+            why = f" ({_cell_text(str(r['stopped']), 300)})" if r.get("stopped") else ""
             lines.append(
-                "**Interrupted**: the run was stopped before its end; features without a row did not run, "
+                f"**Interrupted**: the run was stopped before its end{why}; features without a row did not run, "
                 "and the others may have run fewer examples."
             )
         caps = r["target"].get("capabilities", [])

@@ -24,7 +24,7 @@ from ._world import ACCOUNT_ID, CALLER_CAPABILITY, Unsupported, adapt
 from .expectations import Expectation, Expectations, describe, signature_of
 from .targets.base import Capability, Outcome, TargetError, TargetProtocol
 
-__all__ = ["Conformance", "Divergence", "NewDivergence", "TargetFailed", "divergence_class"]
+__all__ = ["Conformance", "Divergence", "NewDivergence", "TargetDown", "TargetFailed", "divergence_class"]
 
 
 @dataclass
@@ -91,6 +91,13 @@ class TargetFailed(AssertionError):
     divergence nor an agreement. A run whose only problems are these ends with exit 3."""
 
 
+class TargetDown(BaseException):
+    """The circuit breaker found the target down (:attr:`Conformance.down`): every later call of the
+    session raises it too. A BaseException, so that neither Hypothesis (which stops at once instead of
+    shrinking) nor an ``except Exception`` on the way takes it for a test failure; the plugin stops the
+    session on it (exit 3) and marks the report."""
+
+
 _CLASSES: dict[str, type[NewDivergence]] = {}
 
 
@@ -136,14 +143,16 @@ class Conformance:
         *,
         update: bool = False,
         strict: bool = False,
-        on_target_down: Callable[[str], None] | None = None,
+        is_alive: Callable[[], bool] | None = None,
     ) -> None:
         self.target = target
-        self.on_target_down = on_target_down
-        """Called with a message when the circuit breaker trips; it ends the run (the plugin: exit 3) unless
-        the target still answers a plain request (then it fails on particular inputs, which is a finding,
-        and the run goes on)."""
+        self.is_alive = is_alive
+        """Asked when the circuit breaker trips: whether the target still answers a plain request (the
+        plugin sends the probe's). Alive, the target fails on particular inputs (a finding) and the run
+        goes on; down (or no way to ask), :attr:`down` is set and :class:`TargetDown` raised."""
         self.recent_failures: deque[bool] = deque(maxlen=self.BREAKER_WINDOW)
+        self.down: str | None = None
+        """Why the circuit breaker stopped the session, once it has."""
         self.expectations = expectations
         self.update = update
         self.strict = strict
@@ -199,6 +208,8 @@ class Conformance:
         self, doc: dict[str, Any], feature: str, aspects: Iterable[str] = ("decision",)
     ) -> tuple[list[Divergence], dict[str, Any], model.Result, Outcome]:
         """Adapt, prepare, decide, run, compare: the divergences (empty when the target agrees)."""
+        if self.down is not None:
+            raise TargetDown(self.down)
         adapted, removed = adapt(doc, self.target.capabilities)
         prepared = self.target.prepare(adapted)
         loaded = model.load_scenario(prepared)
@@ -241,15 +252,20 @@ class Conformance:
         return found, adapted, expected, outcome
 
     def _target_failed(self, what: str) -> None:
+        """The circuit breaker: count a failure, and stop the session when the target is down."""
         self.recent_failures.append(True)
         last = list(self.recent_failures)
         in_a_row = len(last) >= self.BREAKER_IN_A_ROW and all(last[-self.BREAKER_IN_A_ROW :])
-        if (in_a_row or sum(last) >= self.BREAKER_FAILURES) and self.on_target_down is not None:
-            self.on_target_down(
-                f"target {self.target.name} failed {sum(last)} of its last {len(last)} calls (the last: {what}); "
-                "stopping the run: it is down or overloaded, not diverging"
-            )
-            self.recent_failures.clear()  # the callback found the target alive: failures of these inputs
+        if not (in_a_row or sum(last) >= self.BREAKER_FAILURES):
+            return
+        if self.is_alive is not None and self.is_alive():
+            self.recent_failures.clear()  # it answers a plain request: these inputs make it fail (a finding)
+            return
+        self.down = (
+            f"target {self.target.name} failed {sum(last)} of its last {len(last)} calls (the last: {what}) "
+            "and not the probe's plain request either: it is down or overloaded, not diverging"
+        )
+        raise TargetDown(self.down)
 
     def check(self, doc: dict[str, Any], feature: str, aspects: Iterable[str] = ("decision",)) -> None:
         """The property: the target agrees with the model, or diverges in a known way."""
@@ -264,22 +280,21 @@ class Conformance:
         if not found:
             counts.agreed += 1
             return
-        open_only = True
-        for d in found:
-            entry = self.expectations.explain(d.facts, strict=self.update)
-            if entry is None and d.difference.open_point:
+        explained = [(d, self.expectations.explain(d.facts, strict=self.update)) for d in found]
+        for d, entry in explained:  # a new divergence fails the example before anything else is counted
+            if entry is None and not d.difference.open_point:
+                self.first_new[feature] = min(self.first_new.get(feature, self.test_examples), self.test_examples)
+                raise new_divergence(d)
+        for d, entry in explained:
+            if entry is None:
                 point = d.difference.open_point.split(":", 1)[0]
                 self.open_hits[point] += 1
                 self.open_examples.setdefault(point, d)
-                continue
-            if entry is None:
-                self.first_new[feature] = min(self.first_new.get(feature, self.test_examples), self.test_examples)
-                raise new_divergence(d)
-            open_only = False
-            d.expectation = entry.id
-            self.known_hits[entry.id] += 1
-            self.known_examples.setdefault(entry.id, d)
-        if open_only:
+            else:
+                d.expectation = entry.id
+                self.known_hits[entry.id] += 1
+                self.known_examples.setdefault(entry.id, d)
+        if all(entry is None for _, entry in explained):
             counts.open += 1
         else:
             counts.known += 1

@@ -22,6 +22,7 @@ import json
 import math
 import os
 import signal
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any, TextIO
@@ -242,16 +243,36 @@ def _deadline(seconds: float) -> Iterator[None]:
         yield
         return
 
-    def ring(signum: int, frame: Any) -> None:
-        raise _OutOfTime()
+    live = [True]
 
+    def ring(signum: int, frame: Any) -> None:
+        if live[0]:
+            _EXPIRED.set()
+            raise _OutOfTime()
+
+    def quiet(unraisable: Any) -> None:
+        # the exception may land in a finalizer (Z3's AstRef.__del__), where Python only prints it: the
+        # timer rings again (every 50 ms) until it lands where it ends the command; say nothing meanwhile
+        if not isinstance(unraisable.exc_value, _OutOfTime):
+            previous_hook(unraisable)
+
+    _EXPIRED.clear()
+    previous_hook = sys.unraisablehook
+    sys.unraisablehook = quiet
     previous = signal.signal(signal.SIGALRM, ring)
-    signal.setitimer(signal.ITIMER_REAL, seconds + _GRACE_S)
+    signal.setitimer(signal.ITIMER_REAL, seconds + _GRACE_S, 0.05)
     try:
         yield
     finally:
+        live[0] = False  # first: a ring from here on is silent, so the clean-up below always completes
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+        sys.unraisablehook = previous_hook
+
+
+#: set when the deadline rang: an exception that a ring turned into another one (ctypes wraps an
+#: exception raised during a call into Z3 as ``ArgumentError``) is then the deadline too
+_EXPIRED = threading.Event()
 
 
 def run_solver_command(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
@@ -273,7 +294,12 @@ def _run_solver_command(args: argparse.Namespace, out: TextIO, err: TextIO, stdi
         cmd = args.command
         try:
             with _deadline(args.timeout):
-                outcome = _ask(cmd, args, stdin, common)
+                try:
+                    outcome = _ask(cmd, args, stdin, common)
+                except Exception:
+                    if _EXPIRED.is_set():  # the deadline, wrapped by the code it interrupted
+                        raise _OutOfTime() from None
+                    raise
         except _OutOfTime:
             reason = (
                 f"the time limit of {args.timeout:g} s was reached before an answer (--timeout bounds the whole "

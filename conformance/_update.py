@@ -11,12 +11,40 @@ from .targets.base import TargetProtocol
 
 __all__ = ["update_expectations"]
 
+#: words of a target error that says the target was unreachable, slow or overloaded rather than that it
+#: crashed on the scenario: such an error is never pinned (it would make the next outage "known")
+_TRANSPORT = (
+    "within",
+    "timed out",
+    "timeout",
+    "connect",
+    "refused",
+    "reset",
+    "unavailable",
+    "throttl",
+    "exceeds",
+    "ended after",
+    "broken pipe",
+)
+
+
+def _pinnable(d: dict[str, Any]) -> bool:
+    """Whether a new divergence may become an entry: not a target error of transport (a crash of the
+    target on this scenario is: it replays, and every later run checks that it still does)."""
+    facts = d.get("facts", {})
+    if facts.get("phase") != "target-error":
+        return True
+    text = str(facts.get("target_message", "")).lower()
+    return not any(word in text for word in _TRANSPORT)
+
 
 def update_expectations(exp: Expectations, report: dict[str, Any], target: TargetProtocol) -> Path:
     """Add an entry for every new divergence of the run (its shrunk scenario pinned, its signature
     from its facts; one entry per signature, whichever property found it), drop the entries whose
     pinned counterexample no longer diverges as they say (``fixed`` or ``changed``), keep the
-    reasons and links of the others; write the file."""
+    reasons and links of the others; write the file. A target error of transport (a timeout, a
+    refused or reset connection, an overloaded target) is never pinned: only a crash of the target
+    on a scenario, which its replay confirms on every run."""
     # an entry whose replay met a target error is kept: the target failed, the entry was not disproved
     kept = [
         e for e in exp.entries if report["expectations"]["replayed"].get(e.id, "holds") in ("holds", "target-error")
@@ -24,7 +52,7 @@ def update_expectations(exp: Expectations, report: dict[str, Any], target: Targe
     ids = {e.id for e in kept}
     signatures = {repr(sorted(e.signature.items())) for e in kept}
     for d in report["divergences"]:
-        if d["status"] != "new":
+        if d["status"] != "new" or not _pinnable(d):
             continue
         sig = signature_of(d["facts"])
         key = repr(sorted(sig.items()))

@@ -200,7 +200,7 @@ class _State:
                 target,
                 self.expectations,
                 strict=bool(self.config.getoption("rolecall_strict", False)),
-                on_target_down=lambda message: _target_down(target, message),
+                is_alive=lambda: _answers_the_probe(target),
                 update=bool(
                     self.config.getoption("rolecall_update_expectations")
                     and self.config.getoption("rolecall_update_variants")
@@ -216,19 +216,18 @@ class _State:
             self._target.stop()
 
 
-def _target_down(target: TargetProtocol, message: str) -> None:
-    """The circuit breaker tripped (Conformance.BREAKER_*): end the run (exit 3) unless the target
-    still answers the probe's plain request, in which case it fails on particular inputs only (an
-    emulator that crashes on some policies) and the run goes on."""
+def _answers_the_probe(target: TargetProtocol) -> bool:
+    """Whether the target still answers the probe's plain request (the circuit breaker's question:
+    Conformance.BREAKER_*); a target with no probe request for its capabilities is taken as down."""
     from .targets import TargetError
 
     for _, doc in _probe_scenarios(target.capabilities)[:1]:
         try:
             target.run(target.prepare(doc))
         except TargetError:
-            break
-        return
-    pytest.exit(f"rolecall: {message}", returncode=3)
+            return False
+        return True
+    return False
 
 
 def _probe_scenarios(caps: frozenset[str]) -> list[tuple[str, dict[str, Any]]]:
@@ -488,10 +487,19 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         c = state._conformance
         if c is not None:
             from ._reduce import reduce_divergence
+            from ._session import TargetDown
 
             # after Hypothesis's shrinking, delete what the divergence does not need from its scenario
-            divergences = [reduce_divergence(c, d) for d in divergences]
+            reduced = []
+            for d in divergences:
+                try:
+                    reduced.append(d if c.down else reduce_divergence(c, d))
+                except TargetDown:
+                    reduced.append(d)  # the target went down while reducing: report it as found
+            divergences = reduced
             c.new.extend(divergences)
+            if c.down is not None:
+                item.session.shouldstop = f"rolecall: {c.down}"  # the circuit breaker: no property runs after
         if rep.passed:
             tally["passed"] += 1
         elif rep.skipped:
@@ -505,9 +513,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 def _target_failed(exc: BaseException | None) -> bool:
-    from ._session import TargetFailed
+    from ._session import TargetDown, TargetFailed
 
-    return isinstance(exc, TargetFailed)
+    return isinstance(exc, TargetFailed | TargetDown)
 
 
 def _divergences(exc: BaseException | None) -> Iterator[Any]:
@@ -522,7 +530,11 @@ def _divergences(exc: BaseException | None) -> Iterator[Any]:
 
 def _payload(state: _State) -> dict[str, Any]:
     c = state._conformance
-    return {"tests": dict(state.tests), "data": c.data() if c is not None else None}
+    return {
+        "tests": dict(state.tests),
+        "data": c.data() if c is not None else None,
+        "down": c.down if c is not None else None,
+    }
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -564,12 +576,15 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         "profile": _profile(),
         "started": state.started,
         "duration_seconds": time.time() - state.started,
-        "interrupted": exitstatus == pytest.ExitCode.INTERRUPTED,
+        "interrupted": exitstatus == pytest.ExitCode.INTERRUPTED or any(p.get("down") for p in payloads),
+        "stopped": next((p["down"] for p in payloads if p.get("down")), None),
     }
     report = build_report(meta, dict(tests), data, state.expectations)
     state.report = report  # type: ignore[attr-defined]
     s = report["summary"]
-    if exitstatus == pytest.ExitCode.TESTS_FAILED and s["failed"] == 0 and s["error"] > 0:
+    if report.get("stopped"):
+        session.exitstatus = 3  # the circuit breaker found the target down
+    elif exitstatus == pytest.ExitCode.TESTS_FAILED and s["failed"] == 0 and s["error"] > 0:
         # the only problems were the target failing (a property's divergences all target errors, a
         # replay the target could not answer, a target that did not start): the target failed, exit 3
         session.exitstatus = 3
@@ -608,7 +623,9 @@ def _verdict(report: dict[str, Any], state: _State) -> list[str]:
     replayed: dict[str, str] = e.get("replayed", {})
     fixed = sorted(k for k, v in replayed.items() if v == "fixed")
     out = []
-    if report.get("interrupted"):
+    if report.get("stopped"):
+        out.append(f"stopped: {report['stopped']}; this report covers only what ran before")
+    elif report.get("interrupted"):
         out.append("interrupted: this report covers only what ran before the run was stopped")
     note = state.expectations.version_note(t["name"], str(t["version"]))
     if note:

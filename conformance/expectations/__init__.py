@@ -8,7 +8,7 @@ in any scenario. A signature is a set of facts (see :func:`rolecall.conformance.
 
 ``aspect``, ``phase``, ``accounts``, ``caller``, ``model``, ``target``, ``target_message``, ``rule``,
 ``denied_by``, ``action``, ``error_field`` (the request field a ValidationError names)
-    a string, or a list of accepted strings (an absent fact matches anything);
+    a string, or a list of accepted strings (a fact the signature does not name matches anything);
 ``trust_match``, ``tags``
     lists that must all be present in the divergence's facts;
 ``not_tags``
@@ -22,9 +22,10 @@ divergence. Exploration recognises a divergence at three levels, the first that
 matches winning: its variant (the signature with its tags), its class (the core
 facts alone: a known class met in other company), and, for the actions AssumeRole
 implies (``sts:TagSession``, ``sts:SetSourceIdentity``), its family (the target
-answers the same to the model's decision on that action, whichever policy and
-accounts decided it: a target that does not evaluate an action errs on it in every
-such scenario). So it never flakes on a known class, under any profile or seed; a
+answers the same to the model's decision on that action by the same rule and the
+same deciding policy, in either accounts setting, explicit or implicit: a target
+that does not evaluate a policy on an action errs on it in every such scenario;
+a deny of another policy kind is another family). So it never flakes on a known class, under any profile or seed; a
 divergence no level explains is new. ``--update-expectations`` requires the
 variant, so that every variant gets its own entry.
 
@@ -339,12 +340,20 @@ _DENIED = ("explicitDeny", "implicitDeny", "denied")
 
 def _family(facts: Mapping[str, Any]) -> tuple[str, ...] | None:
     """The family of a divergence (or a signature): the aspect, the action AssumeRole implies, the
-    model's decision class and the target's answer; ``None`` outside the implied actions."""
+    model's decision class, the target's answer, the rule and the deciding policy (not the accounts,
+    nor explicit against implicit); ``None`` outside the implied actions."""
     action = facts.get("action")
     if not isinstance(action, str) or action not in _IMPLIED_ACTIONS or facts.get("phase", "assume") != "assume":
         return None
     model = str(facts.get("model", ""))
-    return (str(facts.get("aspect")), action, "denied" if model in _DENIED else model, str(facts.get("target")))
+    return (
+        str(facts.get("aspect")),
+        action,
+        "denied" if model in _DENIED else model,
+        str(facts.get("target")),
+        str(facts.get("rule", "")),
+        str(facts.get("denied_by", "")),
+    )
 
 
 def signature_of(facts: Mapping[str, Any]) -> dict[str, Any]:

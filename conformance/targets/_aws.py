@@ -8,6 +8,7 @@ tested) and without retries (so that a failure surfaces as one).
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -104,7 +105,9 @@ class DeadlineSender:
     one byte every few seconds holds a call for ever. This sender (a ``before-send`` handler, which
     botocore lets answer in its place) closes the connection when ``deadline`` seconds have passed
     since the request started, whatever the server is doing, and reads at most
-    :data:`MAX_RESPONSE_BYTES`; either is a :class:`TargetError`, never an answer.
+    :data:`MAX_RESPONSE_BYTES`; either is a :class:`TargetError`, never an answer. HTTPS is verified
+    against the system's certificates, or the bundle ``AWS_CA_BUNDLE`` names; proxies are not used
+    (an emulator is reached directly).
     """
 
     def __init__(self, deadline: float, connect_timeout: float = 10.0) -> None:
@@ -119,10 +122,17 @@ class DeadlineSender:
         from botocore.awsrequest import AWSResponse, HTTPHeaders
 
         url = urlsplit(request.url)
-        factory = http.client.HTTPSConnection if url.scheme == "https" else http.client.HTTPConnection
         timeout = min(self.connect_timeout, self.deadline)
-        conn = factory(url.hostname or "", url.port, timeout=timeout)
+        conn: http.client.HTTPConnection
+        if url.scheme == "https":
+            import ssl
+
+            context = ssl.create_default_context(cafile=os.environ.get("AWS_CA_BUNDLE") or None)
+            conn = http.client.HTTPSConnection(url.hostname or "", url.port, timeout=timeout, context=context)
+        else:
+            conn = http.client.HTTPConnection(url.hostname or "", url.port, timeout=timeout)
         expired = threading.Event()
+        began = time.monotonic()
 
         def expire() -> None:
             expired.set()
@@ -135,6 +145,12 @@ class DeadlineSender:
         timer.daemon = True
         timer.start()
         try:
+            conn.connect()
+            left = self.deadline - (time.monotonic() - began)
+            if expired.is_set() or left <= 0:  # the deadline passed while connecting: the timer found no socket
+                raise TargetError(f"{request.url}: no complete answer within {self.deadline:g} s")
+            if conn.sock is not None:
+                conn.sock.settimeout(left)  # each read waits at most what is left; the timer closes the rest
             path = url.path or "/"
             if url.query:
                 path += "?" + url.query

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from rolecall.conformance._session import Conformance
+from rolecall.conformance._session import Conformance, TargetDown
 from rolecall.conformance.expectations import Expectations
 from rolecall.conformance.targets import Outcome, TargetError, TargetUnavailable
 from rolecall.conformance.targets.endpoint import EndpointTarget
@@ -112,14 +112,6 @@ class _Down(ReferenceTwin):
         return super().run(doc, check_identity=check_identity)
 
 
-class _Tripped(Exception):
-    pass
-
-
-def _trip(message: str) -> None:
-    raise _Tripped(message)
-
-
 def _scenario() -> dict[str, Any]:
     return dict(json.loads(Path(EXAMPLE).read_text()))
 
@@ -127,11 +119,17 @@ def _scenario() -> dict[str, Any]:
 def test_the_breaker_trips_after_ten_failures_in_a_row() -> None:
     target = _Down()
     target.start()
-    c = Conformance(target, Expectations("t"), on_target_down=_trip)
+    asked: list[bool] = []
+    c = Conformance(target, Expectations("t"), is_alive=lambda: asked.append(True) or False)
     for _ in range(Conformance.BREAKER_IN_A_ROW - 1):
         c.run(_scenario(), "f")
-    with pytest.raises(_Tripped, match="failed 10 of its last 10 calls"):
+    with pytest.raises(TargetDown, match="failed 10 of its last 10 calls"):
         c.run(_scenario(), "f")
+    assert asked == [True] and c.down is not None
+    calls = target.calls
+    with pytest.raises(TargetDown):  # every later call of the session stops at once, without the target
+        c.run(_scenario(), "f")
+    assert target.calls == calls
 
 
 def test_the_breaker_counts_failures_among_answers() -> None:
@@ -148,22 +146,23 @@ def test_the_breaker_counts_failures_among_answers() -> None:
 
     target = Alternating()
     target.start()
-    c = Conformance(target, Expectations("t"), on_target_down=_trip)
-    with pytest.raises(_Tripped, match=r"failed 15 of its last (19|20) calls"):
+    c = Conformance(target, Expectations("t"), is_alive=lambda: False)
+    with pytest.raises(TargetDown, match=r"failed 15 of its last (19|20) calls"):
         for _ in range(40):
             c.run(_scenario(), "f")
     assert target.calls <= 20
 
 
 def test_a_target_failing_on_some_inputs_only_is_not_down() -> None:
-    """The breaker's callback finds the target alive (it answers a plain request): the count starts again."""
+    """The breaker asks whether the target still answers a plain request: it does, so the count starts
+    again and the session goes on."""
     target = _Down(probe_alive=True)
     target.start()
-    seen: list[str] = []
-    c = Conformance(target, Expectations("t"), on_target_down=seen.append)
+    asked: list[bool] = []
+    c = Conformance(target, Expectations("t"), is_alive=lambda: asked.append(True) or True)
     for _ in range(25):
         c.run(_scenario(), "f")
-    assert len(seen) == 2 and len(c.recent_failures) == 5
+    assert len(asked) == 2 and len(c.recent_failures) == 5 and c.down is None
 
 
 _DOWN_TARGET = """
@@ -175,9 +174,18 @@ def make():
 """
 
 
-def test_a_run_against_a_target_gone_down_stops_with_exit_3(tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", [None, "2"])
+def test_a_run_against_a_target_gone_down_stops_with_exit_3(tmp_path: Path, workers: str | None) -> None:
+    """The whole run stops at the breaker (no later property runs, no traceback), exit 3, and its report
+    says it was stopped and why."""
     (tmp_path / "gone_down.py").write_text(_DOWN_TARGET)
-    done, took = _rolecall(tmp_path, "conformance", "--target", "gone_down:make", "-q", "--report", str(tmp_path / "r"))
-    assert done.returncode == 3, done.stdout[-3000:] + done.stderr[-2000:]
-    assert "it is down or overloaded, not diverging" in done.stdout + done.stderr
-    assert took < 60, took
+    argv = ["conformance", "--target", "gone_down:make", "-q", "--report", str(tmp_path / "r")]
+    done, took = _rolecall(tmp_path, *argv, *(["-n", workers] if workers else []))
+    text = done.stdout + done.stderr
+    assert done.returncode == 3, text[-4000:]
+    assert "it is down or overloaded, not diverging" in text and "INTERNALERROR" not in text
+    assert took < 90, took
+    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    assert report["interrupted"] is True and "down or overloaded" in report["stopped"]
+    ran = [f for f, row in report["features"].items() if row["examples"]]
+    assert len(ran) <= (1 if workers is None else 2), ran  # one property per worker met the breaker

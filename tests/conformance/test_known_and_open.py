@@ -69,6 +69,7 @@ def test_a_message_naming_another_action_or_caller_is_a_divergence() -> None:
     for text in (
         f"User: arn:aws:iam::{A}:user/bob is not authorized to perform: sts:AssumeRole",
         f"User: arn:aws:iam::{A}:user/alice is not authorized to perform: sts:TagSession",
+        f"User: arn:aws:iam::{A}:user/alice is not authorized to perform: sts:AssumeRoleWithSAML",
         "Access denied",
     ):
         (d,) = compare(r, _denied(text), ("message",), "s1", s)
@@ -155,12 +156,16 @@ def _family_facts(action: str, accounts: str, denied_by: str) -> dict[str, Any]:
 def test_an_implied_action_is_known_by_its_family_unless_strict(action: str) -> None:
     known = _family_facts(action, "same", "identity-based policy")
     exp = Expectations("t", entries=[Expectation("k", "f", "r", signature_of(known), {})])
-    met = _family_facts(action, "cross", "role trust policy")
+    met = {**_family_facts(action, "cross", "identity-based policy"), "model": "implicitDeny", "tags": ["boundary"]}
     entry = exp.explain(met, strict=False)
     assert entry is not None and entry.id == "k"
     assert exp.explain(met, strict=True) is None
     allowed = {**met, "model": "allowed", "target": "implicitDeny"}
     assert exp.explain(allowed, strict=False) is None  # another family
+    # a deny of another policy kind is another family: a target ignoring SCP denies is never excused by
+    # a known trust-side or identity-side entry
+    for denied_by in ("service control policy", "permissions boundary", "role trust policy"):
+        assert exp.explain(_family_facts(action, "cross", denied_by), strict=False) is None, denied_by
 
 
 def test_assume_role_itself_has_no_family() -> None:

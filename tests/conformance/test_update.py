@@ -41,3 +41,30 @@ def test_entries_a_failing_target_could_not_replay_are_kept(tmp_path: Path) -> N
     after = Expectations.load(path, "emulator")
     assert [e.id for e in after.entries] == ["a-1", "a-2"]  # the fixed one goes; the unreplayable one stays
     assert all(e.reason.startswith("hand-written") and e.link == "https://example.invalid/hand" for e in after.entries)
+
+
+def _new(message: str, phase: str = "target-error") -> dict[str, Any]:
+    scenario = json.loads((EXAMPLES / "01-user-same-account.json").read_text())
+    facts = {"aspect": "decision", "phase": phase, "target": "target-error", "target_message": message}
+    return {"status": "new", "feature": "same-account", "summary": message, "facts": facts, "scenario": scenario}
+
+
+def test_a_target_error_of_transport_is_never_pinned_a_crash_is(tmp_path: Path) -> None:
+    """A timeout or a refused connection would make the next outage "known": never an entry. A crash of
+    the target on the scenario (an exception of the emulator) is one: its replay checks it every run."""
+    path = tmp_path / "emulator.toml"
+    report: dict[str, Any] = {
+        "expectations": {"replayed": {}},
+        "divergences": [
+            _new("http://127.0.0.N:N/: no complete answer within N s"),
+            _new("AssumeRole: EndpointConnectionError: Could not connect to the endpoint URL: '…'"),
+            _new("HTTP N ServiceUnavailable: Service Unavailable"),
+            _new("AssumeRole: ConnectionResetError: [Errno N] Connection reset by peer"),
+            _new("AssumeRole: AttributeError: '…' object has no attribute '…'"),
+        ],
+    }
+    update_expectations(Expectations("emulator", path=path), report, _Target())  # type: ignore[arg-type]
+    after = Expectations.load(path, "emulator")
+    assert [e.signature["target_message"] for e in after.entries] == [
+        "AssumeRole: AttributeError: '…' object has no attribute '…'"
+    ]
