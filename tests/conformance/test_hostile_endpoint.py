@@ -120,7 +120,12 @@ def test_the_breaker_trips_after_ten_failures_in_a_row() -> None:
     target = _Down()
     target.start()
     asked: list[bool] = []
-    c = Conformance(target, Expectations("t"), is_alive=lambda: asked.append(True) or False)
+
+    def dead() -> bool:
+        asked.append(True)
+        return False
+
+    c = Conformance(target, Expectations("t"), is_alive=dead)
     for _ in range(Conformance.BREAKER_IN_A_ROW - 1):
         c.run(_scenario(), "f")
     with pytest.raises(TargetDown, match="failed 10 of its last 10 calls"):
@@ -159,7 +164,12 @@ def test_a_target_failing_on_some_inputs_only_is_not_down() -> None:
     target = _Down(probe_alive=True)
     target.start()
     asked: list[bool] = []
-    c = Conformance(target, Expectations("t"), is_alive=lambda: asked.append(True) or True)
+
+    def alive() -> bool:
+        asked.append(True)
+        return True
+
+    c = Conformance(target, Expectations("t"), is_alive=alive)
     for _ in range(25):
         c.run(_scenario(), "f")
     assert len(asked) == 2 and len(c.recent_failures) == 5 and c.down is None
