@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import sys
 import tempfile
@@ -140,13 +139,12 @@ def _target_options(p: argparse.ArgumentParser) -> None:
 
 
 def _seconds(text: str) -> float:
+    from .targets.endpoint import parse_deadline
+
     try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not 0 < value <= 3600:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds in (0, 3600]")
-    return value
+        return parse_deadline(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _plugin_installed() -> bool:

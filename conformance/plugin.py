@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 import os
 import sys
 import time
@@ -128,15 +127,14 @@ def _option(config: pytest.Config, name: str) -> str | None:
 
 def _deadline(text: str | None) -> float | None:
     """The call deadline in seconds, from an option's text: a number in (0, 3600]."""
+    from .targets.endpoint import parse_deadline
+
     if text is None:
         return None
     try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not 0 < value <= 3600:
-        raise pytest.UsageError(f"rolecall: --rolecall-call-deadline {text!r}: a number of seconds in (0, 3600]")
-    return value
+        return parse_deadline(text)
+    except ValueError as exc:
+        raise pytest.UsageError(f"rolecall: --rolecall-call-deadline: {exc}") from None
 
 
 class _State:

@@ -70,6 +70,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -91,7 +92,24 @@ from .base import (
     TargetUnavailable,
 )
 
-__all__ = ["DEFAULT_CAPABILITIES", "EndpointTarget", "load_accounts_file"]
+__all__ = ["DEFAULT_CAPABILITIES", "EndpointTarget", "load_accounts_file", "parse_deadline"]
+
+
+#: the longest call deadline taken, in seconds (an hour: a budget, not a way to wait for ever)
+MAX_DEADLINE = 3600.0
+
+
+def parse_deadline(text: str) -> float:
+    """A call deadline from an option's text: seconds in (0, :data:`MAX_DEADLINE`]; ``ValueError``
+    naming the problem otherwise (``nan``, ``inf``, ``0``, words)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 < value <= MAX_DEADLINE:
+        raise ValueError(f"{text!r} is not a number of seconds in (0, {MAX_DEADLINE:g}]")
+    return value
+
 
 DEFAULT_CAPABILITIES: frozenset[str] = API_PROVISIONABLE
 """What an emulator is assumed to support when its accounts file does not say; ``multi-account`` is
