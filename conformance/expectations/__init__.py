@@ -25,8 +25,12 @@ implies (``sts:TagSession``, ``sts:SetSourceIdentity``), its family (the target
 answers the same to the model's decision on that action by the same rule and the
 same deciding policy, in either accounts setting, explicit or implicit: a target
 that does not evaluate a policy on an action errs on it in every such scenario;
-a deny of another policy kind is another family). So it never flakes on a known class, under any profile or seed; a
-divergence no level explains is new. ``--update-expectations`` requires the
+a deny of another policy kind is another family), and last, for those actions
+again, an ignored action: when the entries show the target answering the same to
+refusals of the action by two or more kinds of policy, it does not evaluate the
+action, and a refusal by any kind is that cause (:meth:`Expectations.explain`).
+So it never flakes on a known class, under any profile or seed; a divergence no
+level explains is new. ``--update-expectations`` requires the
 variant, so that every variant gets its own entry.
 
 For instance "cross-account; the model denies on the trust side; the target
@@ -188,7 +192,24 @@ class Expectations:
                     best = e
             if best is not None:
                 return best
-        return None
+        return None if strict else self._action_ignored(facts, pool)
+
+    def _action_ignored(self, facts: Mapping[str, Any], pool: list[Expectation]) -> Expectation | None:
+        """The last level of exploration: for an action AssumeRole implies, when the entries show the
+        target answering the same to the model's refusals of that action by two or more kinds of
+        policy (a trust-side and an identity-side refusal, say), the target evidently does not evaluate
+        the action at all, and a refusal by any other kind is the same cause. Fewer kinds are no such
+        evidence: a target evaluating the action but ignoring one policy kind on it meets a new
+        divergence. (A policy kind a target ignores everywhere also shows on ``sts:AssumeRole``, which
+        has no such level.)"""
+        key = _family(facts)
+        if key is None:
+            return None
+        same = [e for e in pool if (k := _family(e.signature)) is not None and k[:4] == key[:4]]
+        kinds = {str(e.signature.get("denied_by", "")) for e in same} - {""}
+        if len(kinds) < 2:
+            return None
+        return max(same, key=lambda e: e.specificity)
 
     def version_note(self, target_name: str, target_version: str) -> str | None:
         """When these expectations were written for another version of the target: what to say."""

@@ -168,6 +168,30 @@ def test_an_implied_action_is_known_by_its_family_unless_strict(action: str) -> 
         assert exp.explain(_family_facts(action, "cross", denied_by), strict=False) is None, denied_by
 
 
+def test_an_action_refused_by_two_policy_kinds_and_allowed_is_an_ignored_action() -> None:
+    """Entries showing the target allowing sts:TagSession against a trust-side and an identity-side
+    refusal: it does not evaluate the action, so a session-policy refusal of it is that same cause. One
+    kind is no such evidence."""
+    action = "sts:TagSession"
+    trust = _family_facts(action, "same", "role trust policy")
+    identity = {**_family_facts(action, "cross", "identity-based policy"), "rule": "R9", "model": "implicitDeny"}
+    met = {**_family_facts(action, "cross", "session policy"), "rule": "R9", "model": "implicitDeny"}
+    one = Expectations("t", entries=[Expectation("t1", "f", "r", signature_of(trust), {})])
+    assert one.explain(met, strict=False) is None
+    two = Expectations(
+        "t",
+        entries=[
+            Expectation("t1", "f", "r", signature_of(trust), {}),
+            Expectation("i1", "f", "r", signature_of(identity), {}),
+        ],
+    )
+    entry = two.explain(met, strict=False)
+    assert entry is not None and entry.id in ("t1", "i1")
+    assert two.explain(met, strict=True) is None
+    assert two.explain({**met, "action": "sts:SetSourceIdentity"}, strict=False) is None  # another action
+    assert two.explain({**met, "target": "error:ValidationError"}, strict=False) is None  # another answer
+
+
 def test_assume_role_itself_has_no_family() -> None:
     known = _family_facts("sts:AssumeRole", "same", "identity-based policy")
     exp = Expectations("t", entries=[Expectation("k", "f", "r", signature_of(known), {})])
