@@ -25,6 +25,7 @@ from typing import Any
 
 from ._session import Conformance, Divergence, divergence_class
 from ._world import ACCOUNT_ID
+from .expectations import signature_of
 
 __all__ = ["reduce_divergence", "scenario_size"]
 
@@ -197,7 +198,10 @@ def reduce_divergence(c: Conformance, d: Divergence, *, max_runs: int = MAX_RUNS
     docstring); ``d`` itself when nothing can go, or when the target failed (a crash is reported as found)."""
     if d.facts.get("target") == "target-error":
         return d
-    cls = divergence_class(d.facts)
+    # the kind kept: the class; while an update pins variants (the session is strict about them), the
+    # variant, whose tags a deletion must not lose (else the same variant is "new" in every round)
+    kind = signature_of if c.update else divergence_class
+    cls = kind(d.facts)
     best, runs, progress = d, 0, True
     best_weight = _weight(d.scenario)
     while progress and runs < max_runs:
@@ -216,7 +220,7 @@ def reduce_divergence(c: Conformance, d: Divergence, *, max_runs: int = MAX_RUNS
             same = [
                 x
                 for x in found
-                if divergence_class(x.facts) == cls and bool(x.difference.open_point) == bool(d.difference.open_point)
+                if kind(x.facts) == cls and bool(x.difference.open_point) == bool(d.difference.open_point)
             ]
             if same and _weight(same[0].scenario) < best_weight:
                 best, progress = same[0], True

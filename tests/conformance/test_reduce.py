@@ -132,3 +132,17 @@ def test_reduce_never_turns_a_divergence_into_an_answer_on_an_open_point() -> No
     assert reduced.scenario["caller"].get("identity_policies"), "the deletion made it an open point"
     again, _, _, _ = c.run({k: v for k, v in reduced.scenario.items() if k != "expect"}, "request-validation")
     assert not again[0].difference.open_point
+
+
+def test_reduce_keeps_the_variant_while_an_update_pins_variants() -> None:
+    """An update that pins variants is strict about their tags: the reduction may not delete the trust
+    condition (tag ``trust-condition``) it deletes otherwise, or the same variant would be new in every
+    round of the update and never pinned."""
+    target = FaultyTarget("deny-ignored-trust")
+    c = Conformance(target, Expectations(target=target.name), update=True)
+    found, _, _, _ = c.run(copy.deepcopy(BLOATED), "explicit-deny")
+    assert "trust-condition" in found[0].facts["tags"]
+    reduced = reduce_divergence(c, found[0])
+    assert "trust-condition" in reduced.facts["tags"]
+    assert "Condition" in reduced.scenario["role"]["trust_policy"]["Statement"][1]
+    assert "context" not in reduced.scenario  # what the variant does not need still goes
