@@ -75,6 +75,15 @@ CLASSES: dict[str, Callable[[Sig], bool]] = {
     "session tags not requiring sts:TagSession (D24)": lambda s: (
         _is(s, "action", "sts:TagSession") and _is(s, "target", "allowed")
     ),
+    "policies of Version 2008-10-17 refused when stored (D28)": lambda s: (
+        _is(s, "phase", "provision")
+        and _is(s, "target", "error:MalformedPolicyDocument")
+        and "2012-10-17" not in str(s.get("target_message"))  # numbers are masked: N-N-N
+        and "must be version" in str(s.get("target_message"))
+    ),
+    "crashes on a trust principal it cannot read (D8)": lambda s: (
+        _is(s, "phase", "target-error") and "AttributeError" in str(s.get("target_message"))
+    ),
 }
 
 
