@@ -172,7 +172,8 @@ class DeadlineSender:
                 headers[k] = v
             return AWSResponse(request.url, response.status, headers, _Body(data))
         except (OSError, http.client.HTTPException) as exc:
-            if expired.is_set():
+            # the timer, or a read bounded by what was left of the deadline (whichever ends it first)
+            if expired.is_set() or time.monotonic() - began >= self.deadline - 0.05:
                 raise TargetError(f"{request.url}: no complete answer within {self.deadline:g} s") from None
             raise TargetError(f"{request.url}: {type(exc).__name__}: {exc}") from None
         finally:

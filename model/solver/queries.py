@@ -583,9 +583,12 @@ def _answer(query: str, build: Callable[[], Answer]) -> Answer:
 def _unless_unstated(answer: Answer, gaps: Sequence[Gap]) -> Answer:
     """A proof is no proof when its claim depends on statements the encoding does not state
     (``scope.py``): the answer is then :class:`Unknown`, naming them. A counterexample stands
-    (it was found in the stated door and replayed through the model), and so does an unknown."""
+    (it was found in the stated door and replayed through the model), and so does an unknown, whose
+    reason names those statements first: they make it unknown whatever the stated door's search found."""
     if isinstance(answer, Proved) and gaps:
         return Unknown(answer.query, _unstated_reason(gaps))
+    if isinstance(answer, Unknown) and gaps:
+        return Unknown(answer.query, f"{_unstated_reason(gaps)}; and in the stated door: {answer.reason}")
     return answer
 
 

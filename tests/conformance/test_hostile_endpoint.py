@@ -31,6 +31,12 @@ EXAMPLE = str(ROOT / "examples" / "01-user-same-account.json")
 DEADLINE = 2.0
 
 
+@pytest.fixture(autouse=True)
+def _one_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test has its own server: the endpoint target's one-worker rule does not apply under xdist."""
+    monkeypatch.delenv("PYTEST_XDIST_WORKER_COUNT", raising=False)
+
+
 @pytest.fixture
 def accounts(tmp_path: Path) -> str:
     path = tmp_path / "accounts.json"

@@ -166,7 +166,10 @@ def test_every_source_was_found() -> None:
     assert len(SOURCES["tests/quality/detection.json"]) > 0
     for path in EXPECTATIONS.glob("*.toml"):
         assert len(SOURCES[path.relative_to(ROOT).as_posix()]) > 0, path
-    assert sum(CHECKED.values()) == len(CASES) > 300
+    # the spec's scenarios, the examples, the detection table's counterexamples and the unique pinned
+    # counterexamples of both expectation files: 266 since the files know divergences by cause (127 and
+    # 126 entries, where they held 339 and 341)
+    assert sum(CHECKED.values()) == len(CASES) > 200
 
 
 @pytest.mark.parametrize("doc", [doc for _, doc in CASES], ids=[case_id for case_id, _ in CASES])

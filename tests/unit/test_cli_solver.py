@@ -844,6 +844,8 @@ def test_ctrl_c_ends_a_query_at_once_and_never_as_a_proof(tmp_path: Path, argv: 
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # a pytest-xdist worker ignores SIGINT, and a child inherits that: give it a shell's default
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     time.sleep(1.5)
     assert child.poll() is None, child.communicate()  # still at work: the signal interrupts a running query
