@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 
 from rolecall.conformance.cli import main
+from tests.processes import rolecall
 
 from ..conftest import EXAMPLES
 
@@ -141,20 +142,8 @@ def test_replay_target_usage_errors(argv: list[str], needle: str) -> None:
 
 
 def _rolecall(cwd: Path, *argv: str, path: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """``rolecall ARGV`` in its own process (``conformance`` runs pytest, which must not share this one's
-    state), none of this run's settings in its environment, ``path`` importable."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ROLECALL_", "PYTEST_", "HYPOTHESIS_"))}
-    if path is not None:
-        env["PYTHONPATH"] = str(path)
-    return subprocess.run(
-        [sys.executable, "-m", "rolecall.conformance.cli", *argv],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    """``rolecall ARGV`` in its own process (tests/processes.py), ``path`` importable."""
+    return rolecall(cwd, *argv, path=path)
 
 
 def _conformance(cwd: Path, *argv: str) -> subprocess.CompletedProcess[str]:

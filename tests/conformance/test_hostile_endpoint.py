@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +24,7 @@ from rolecall.conformance.targets import Outcome, TargetError, TargetUnavailable
 from rolecall.conformance.targets.endpoint import EndpointTarget
 from tests.conformance.hostile_server import MODES, HostileServer
 from tests.conformance.user_target import ReferenceTwin
+from tests.processes import rolecall
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = str(ROOT / "examples" / "01-user-same-account.json")
@@ -64,17 +64,9 @@ def test_every_misbehaviour_is_a_target_error_within_the_deadline(hostile: Hosti
 
 
 def _rolecall(tmp_path: Path, *argv: str) -> tuple[subprocess.CompletedProcess[str], float]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ROLECALL_", "PYTEST_", "HYPOTHESIS_"))}
-    env["PYTHONPATH"] = f"{tmp_path}{os.pathsep}{ROOT}"
+    """``rolecall ARGV`` in its own process (tests/processes.py) and how long it took."""
     began = time.monotonic()
-    done = subprocess.run(
-        [sys.executable, "-m", "rolecall.conformance.cli", *argv],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = rolecall(tmp_path, *argv, path=f"{tmp_path}{os.pathsep}{ROOT}")
     return done, time.monotonic() - began
 
 

@@ -9,34 +9,21 @@ with `pytest -m slow`.
 from __future__ import annotations
 
 import json
-import os
 import random
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.processes import rolecall
 
 pytestmark = pytest.mark.slow
 
 
 def _run(tmp_path: Path, name: str, *extra: str) -> tuple[subprocess.CompletedProcess[str], dict[str, object]]:
     report = tmp_path / name
-    cmd = [
-        sys.executable,
-        "-m",
-        "rolecall.conformance.cli",
-        "conformance",
-        "--target",
-        "moto",
-        "-q",
-        "--report",
-        str(report),
-        *extra,
-    ]
-    # none of this run's settings: the suite runs as a user's shell would run it
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ROLECALL_", "PYTEST_", "HYPOTHESIS_"))}
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=1800, cwd=tmp_path, env=env)
+    # in its own process, none of this run's settings: as a user's shell runs it
+    proc = rolecall(tmp_path, "conformance", "--target", "moto", "-q", "--report", str(report), *extra, timeout=1800)
     data = json.loads((report / "report.json").read_text()) if (report / "report.json").exists() else {}
     return proc, data
 
