@@ -219,13 +219,14 @@ def _answers_the_probe(target: TargetProtocol) -> bool:
     Conformance.BREAKER_*); a target with no probe request for its capabilities is taken as down."""
     from .targets import TargetError
 
-    for _, doc in _probe_scenarios(target.capabilities)[:1]:
-        try:
-            target.run(target.prepare(doc))
-        except TargetError:
-            return False
-        return True
-    return False
+    probes = _probe_scenarios(target.capabilities)
+    if not probes:
+        return False
+    try:
+        target.run(target.prepare(probes[0][1]))
+    except TargetError:
+        return False
+    return True
 
 
 def _probe_scenarios(caps: frozenset[str]) -> list[tuple[str, dict[str, Any]]]:

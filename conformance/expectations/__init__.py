@@ -137,7 +137,8 @@ class Expectation:
         """Whether the signature recognises ``facts``; with ``tags=False``, on its core facts alone;
         with ``family=True``, on its family (see the module docstring)."""
         if family:
-            return _family(self.signature) is not None and _family(self.signature) == _family(facts)
+            mine = _family(self.signature)
+            return mine is not None and mine == _family(facts)
         for key, want in self.signature.items():
             if not tags and key in ("tags", "not_tags", "trust_match"):
                 continue

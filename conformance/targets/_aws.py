@@ -7,15 +7,20 @@ tested) and without retries (so that a failure surfaces as one).
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import re
+import ssl
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from typing import Any
+from urllib.parse import urlsplit
 
 import boto3
+from botocore.awsrequest import AWSResponse, HTTPHeaders
 from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.exceptions import BotoCoreError, ClientError
@@ -115,18 +120,10 @@ class DeadlineSender:
         self.connect_timeout = connect_timeout
 
     def __call__(self, request: Any, **_: Any) -> Any:
-        import http.client
-        import threading
-        from urllib.parse import urlsplit
-
-        from botocore.awsrequest import AWSResponse, HTTPHeaders
-
         url = urlsplit(request.url)
         timeout = min(self.connect_timeout, self.deadline)
         conn: http.client.HTTPConnection
         if url.scheme == "https":
-            import ssl
-
             context = ssl.create_default_context(cafile=os.environ.get("AWS_CA_BUNDLE") or None)
             conn = http.client.HTTPSConnection(url.hostname or "", url.port, timeout=timeout, context=context)
         else:
@@ -240,18 +237,15 @@ class AwsApi:
             requested_at = time.time()
             try:
                 with target_failures("AssumeRole"):
-                    resp = sts.assume_role(**p.params)
+                    try:
+                        resp = sts.assume_role(**p.params)
+                    except ClientError as exc:
+                        return _client_error(exc, "assume")  # an answer, or a TargetError for a 5xx
                 break
-            except ClientError as exc:
-                try:
-                    return _client_error(exc, "assume")
-                except TargetError:
-                    if attempt == self.retries:
-                        raise
             except TargetError:
                 if attempt == self.retries:
                     raise
-            time.sleep(0.5 * 2**attempt)
+                time.sleep(0.5 * 2**attempt)
         try:
             c = resp["Credentials"]
             user = resp["AssumedRoleUser"]

@@ -103,11 +103,6 @@ class HostileServer:
     def mode(self) -> str:
         return self._server.mode
 
-    @mode.setter
-    def mode(self, value: str) -> None:
-        assert value in MODES, value
-        self._server.mode = value
-
     def close(self) -> None:
         self._server.stopping.set()
         self._server.shutdown()

@@ -141,13 +141,8 @@ def test_replay_target_usage_errors(argv: list[str], needle: str) -> None:
 # ======================================================================================= conformance
 
 
-def _rolecall(cwd: Path, *argv: str, path: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """``rolecall ARGV`` in its own process (tests/processes.py), ``path`` importable."""
-    return rolecall(cwd, *argv, path=path)
-
-
 def _conformance(cwd: Path, *argv: str) -> subprocess.CompletedProcess[str]:
-    return _rolecall(cwd, "conformance", *argv)
+    return rolecall(cwd, "conformance", *argv)
 
 
 def test_conformance_against_the_model_writes_the_report(tmp_path: Path) -> None:
@@ -322,7 +317,7 @@ def test_what_names_a_target_is_bad_input_in_one_line(tmp_path: Path, argv: list
     (tmp_path / "deep.json").write_text('{"accounts": ' + "[" * 5000 + "]" * 5000 + "}")
     files = {"ACCOUNTS": "dup.json", "DEEP": "deep.json", "DUPLICATE": "dup.json"}
     argv = [str(tmp_path / files[a]) if a in files else a for a in argv]
-    done = _rolecall(tmp_path, "replay", *argv, EXAMPLE, path=tmp_path)
+    done = rolecall(tmp_path, "replay", *argv, EXAMPLE, path=tmp_path)
     assert done.returncode == 2, done.stdout + done.stderr
     assert done.stderr.startswith("rolecall: bad input: ") and done.stderr.count("\n") == 1
     assert needle in done.stderr
@@ -353,7 +348,7 @@ def test_a_run_whose_only_problems_are_target_errors_exits_3(tmp_path: Path) -> 
     """Target errors are the target failing, never divergences (docs/targets.md): exit 3, not 1."""
     (tmp_path / "sometimes_down.py").write_text(_FAILING_TARGET)
     root = Path(__file__).resolve().parents[2]
-    done = _rolecall(
+    done = rolecall(
         tmp_path,
         "conformance",
         "--target",
