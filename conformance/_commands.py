@@ -26,7 +26,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import TextIO
 
-from rolecall.model import InputError, load_scenarios_text
+from rolecall.model import InputError, Scenario, load_scenarios_text
 
 from ._files import write_atomic
 
@@ -307,7 +307,15 @@ def replay(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) ->
 
     try:
         source, text = read_input(args.scenario, stdin)  # bounded, as every input
-        docs = [s.source for s in load_scenarios_text(text, source)]
+        loaded = load_scenarios_text(text, source)
+        for s in loaded:
+            if not isinstance(s, Scenario):  # the targets run the AssumeRole door only, for now
+                raise InputError(
+                    f"{source}: {s.id or 'a scenario'} calls {s.api}; replay runs AssumeRole scenarios only "
+                    "(decide it with rolecall decide)",
+                    "$.api",
+                )
+        docs = [s.source for s in loaded]
     except InputError as exc:
         err.write(f"rolecall: bad input: {exc.message} (at {exc.path})\n")
         return EXIT_INPUT

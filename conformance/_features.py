@@ -163,7 +163,7 @@ def caller_conditions(draw: st.DrawFn, c: Conformance) -> Doc:
     ``aws:TagKeys`` and ``sts:TransitiveTagKeys``, absent without tags, where ``ForAllValues:`` holds
     and ``ForAnyValue:`` does not (COND)."""
     doc = copy.deepcopy(draw(c.scenarios(decision="allowed")))
-    ctx = model.request_context(model.load_scenario(doc), clock=False)
+    ctx = model.request_context(model.load_assume_role(doc), clock=False)
     key = draw(st.sampled_from(sorted(_CALLER_KEYS)))
     name, operators = _CALLER_KEYS[key]
     op = draw(st.sampled_from(operators))

@@ -212,7 +212,7 @@ class Conformance:
             raise TargetDown(self.down)
         adapted, removed = adapt(doc, self.target.capabilities)
         prepared = self.target.prepare(adapted)
-        loaded = model.load_scenario(prepared)
+        loaded = model.load_assume_role(prepared)
         expected = model.decide(loaded)
         aspects = tuple(aspects)
         try:

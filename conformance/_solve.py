@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import math
 import os
@@ -41,7 +42,8 @@ SOLVER_COMMANDS = (
     "external-id-required",
     "who-can-assume",
 )
-_SEMANTICS = tuple(Semantics.__dataclass_fields__)
+#: The boolean contested points (the solver answers for the AssumeRole door).
+_SEMANTICS = tuple(name for name, f in Semantics.__dataclass_fields__.items() if f.type == "bool")
 
 
 def add_solver_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -172,13 +174,13 @@ def _read_policy(name: str, stdin: TextIO, kind: PolicyKind | None = None) -> Po
 
 
 def _semantics(items: list[str]) -> Semantics:
-    values: dict[str, bool] = {}
+    values: dict[str, Any] = {}
     for item in items:
         name, sep, value = item.partition("=")
         if not sep or name not in _SEMANTICS or value.lower() not in ("true", "false"):
             raise InputError(f"--semantics takes NAME=true|false with NAME one of {', '.join(_SEMANTICS)}", item)
         values[name] = value.lower() == "true"
-    return Semantics(**values)
+    return dataclasses.replace(Semantics(), **values)
 
 
 # =========================================================================== running

@@ -242,7 +242,7 @@ def plan(doc: Doc) -> Plan:
     Raises :class:`rolecall.model.InputError` for a scenario that is not valid input and
     :class:`Unsupported` for a caller the emulator targets cannot be.
     """
-    s = model.load_scenario(doc)
+    s = model.load_assume_role(doc)
     c = doc["caller"]
     p = s.caller.principal
     policies = tuple(_dumps(x) for x in c.get("identity_policies", []))

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from typing import TextIO
 
-from rolecall.model import InputError, Result, Scenario, decide, expectation_mismatch, iter_scenarios
+from rolecall.model import AnyScenario, InputError, Result, decide, expectation_mismatch, iter_scenarios
 from rolecall.model.decide import granting_reasons
 from rolecall.model.scenario import MAX_SCENARIO_CHARS
 
@@ -35,6 +35,15 @@ _RULES = {
     "R11": "the service-principal rule",
     "R13": "the post-authorization checks",
     "R14": "every rule passing",
+    "F0": "the stored trust policy (identity-provider controls)",
+    "F1": "request validation",
+    "F3": "the identity provider, token or assertion",
+    "F4": "the role's existence",
+    "F7": "an explicit deny",
+    "F9": "the service control policy chain",
+    "F10": "the role trust policy (federated principal)",
+    "F11": "the post-authorization checks",
+    "F12": "every rule passing",
 }
 
 
@@ -122,7 +131,7 @@ def read_input(name: str, stdin: TextIO) -> tuple[str, str]:
     return source, text
 
 
-def explain(s: Scenario, r: Result, engine: str = "model") -> str:
+def explain(s: AnyScenario, r: Result, engine: str = "model") -> str:
     """The decision for a person: which side decided, which statement, why."""
     lines = [f"{s.id or '(scenario)'}", f"  decision: {r.decision}" + (f" ({r.error_code})" if r.error_code else "")]
     lines.append(f"  decided by: {r.rule}, {_RULES.get(r.rule, r.rule)}")
@@ -149,13 +158,16 @@ def explain(s: Scenario, r: Result, engine: str = "model") -> str:
     if r.assumed_role:
         a = r.assumed_role
         lines.append(f"  session: {a.arn} ({a.assumed_role_id}), {a.duration_seconds} s")
+        extra = {k: v for k, v in a.to_json().items() if k not in ("arn", "assumed_role_id", "duration_seconds")}
+        for name, value in extra.items():
+            lines.append(f"  {name.replace('_', ' ')}: {value}")
     mismatch = expectation_mismatch(s, r)
     if s.expect:
         lines.append("  expectation: " + ("met" if not mismatch else "NOT met: " + "; ".join(mismatch)))
     return "\n".join(lines)
 
 
-def _label(s: Scenario, source: str) -> str:
+def _label(s: AnyScenario, source: str) -> str:
     return json.dumps(s.id, ensure_ascii=False) if s.id is not None else source
 
 
@@ -217,9 +229,9 @@ def _decide(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -
 
 
 def _decide_stream(
-    items: Iterable[Scenario | InputError],
+    items: Iterable[AnyScenario | InputError],
     source: str,
-    engine: Callable[[Scenario], Result],
+    engine: Callable[[AnyScenario], Result],
     args: argparse.Namespace,
     out: TextIO,
     err: TextIO,

@@ -1,7 +1,9 @@
-"""rolecall's reference model of AWS ``sts:AssumeRole``: the readable specification.
+"""rolecall's reference model of AWS role assumption: the readable specification.
 
 Pure Python; imports neither boto3, moto nor z3. Start with :func:`decide`
-(``model/decide.py``), which states docs/semantics.md's rules R0-R14 one function each.
+(``model/decide.py``), which states docs/semantics.md's rules R0-R14 one function each for
+``sts:AssumeRole``, and ``model/federation.py``, rules F0-F12 of docs/federation.md for
+AssumeRoleWithWebIdentity and AssumeRoleWithSAML.
 
 >>> from rolecall.model import load_scenario, decide
 >>> decide(load_scenario(doc)).decision      # doctest: +SKIP
@@ -14,22 +16,41 @@ from .errors import InputError, MalformedPolicyError, RolecallError
 from .open_points import OpenPoint, open_points
 from .policy import Policy, PolicyKind, PrincipalSet, Statement, dump_policy, parse_policy, parse_policy_text
 from .scenario import (
+    AnyScenario,
     CallerSpec,
+    FederatedCaller,
+    FederatedOrigin,
+    FederatedRequest,
+    FederatedScenario,
+    IdentityProviders,
+    OidcProvider,
     Organization,
     Request,
     RoleSpec,
+    SamlAssertion,
+    SamlProvider,
     Scenario,
     Semantics,
     canonical_document,
     dump_scenario,
     iter_scenarios,
+    load_assume_role,
     load_scenario,
     load_scenarios_text,
 )
 
 __all__ = [
+    "AnyScenario",
     "AssumedRole",
     "CallerSpec",
+    "FederatedCaller",
+    "FederatedOrigin",
+    "FederatedRequest",
+    "FederatedScenario",
+    "IdentityProviders",
+    "OidcProvider",
+    "SamlAssertion",
+    "SamlProvider",
     "InputError",
     "MalformedPolicyError",
     "OpenPoint",
@@ -52,6 +73,7 @@ __all__ = [
     "dump_scenario",
     "iter_scenarios",
     "expectation_mismatch",
+    "load_assume_role",
     "load_scenario",
     "load_scenarios_text",
     "open_points",

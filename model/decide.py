@@ -8,21 +8,22 @@ here and nowhere else.
 
 from __future__ import annotations
 
-import math
-import re
-import unicodedata
-import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from .arn import FederatedUser, IamUser, RoleSession, Root, ServicePrincipal
 from .conditions import Context, UndecidableError, _parse_date
 from .errors import MalformedPolicyError
+from .federation import decide_federated, federated_context, federated_granting_reasons
 from .match import caller_key
 from .policy import Policy, PolicyKind, Statement, parse_policy_text
-from .scenario import Scenario
+from .result import AssumedRole, Reason, Result
+from .scenario import AnyScenario, FederatedScenario, Scenario
+from .validation import PACKED_UNCERTAIN_BAND, packed_percent, validation_error
+from .validation import constraint as _constraint
+from .validation import valid_session_name as _valid_session_name
+from .validation import violations as _violations
 
 __all__ = ["AssumedRole", "Reason", "Result", "decide", "required_actions", "request_context"]
 
@@ -48,85 +49,19 @@ UNDOCUMENTED_CODE_MESSAGES = (
 _LOWER = {a: a.lower() for a in (ASSUME, TAG, SOURCE_IDENTITY)}
 
 
-class Reason(NamedTuple):
-    """A statement that took part in the decision (docs/semantics.md §1.2: which policy, index, Sid).
-
-    Results are immutable named tuples: cheap to build on every decision.
-    """
-
-    policy: str
-    """The policy kind, in AWS's words (``role trust policy``, ``identity-based policy``…)."""
-    statement: int
-    """Index of the statement inside its policy."""
-    effect: str
-    sid: str | None = None
-    policy_index: int | None = None
-    """Which policy of its kind: the index among identity policies, or of an SCP/RCP within its level."""
-    level: int | None = None
-    """For SCPs and RCPs: the level of the chain (root, OUs, account)."""
-    principal_class: str | None = None
-    """For trust-policy Allows: how the principal matched (user, role, session, service, wildcard, account)."""
-
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"policy": self.policy, "statement": self.statement, "effect": self.effect}
-        for name in ("sid", "policy_index", "level", "principal_class"):
-            v = getattr(self, name)
-            if v is not None:
-                out[name] = v
-        return out
-
-
-class AssumedRole(NamedTuple):
-    """What AWS returns on success (docs/semantics.md §3.3)."""
-
-    arn: str
-    assumed_role_id: str
-    duration_seconds: int
-
-    def to_json(self) -> dict[str, Any]:
-        return {"arn": self.arn, "assumed_role_id": self.assumed_role_id, "duration_seconds": self.duration_seconds}
-
-
-class Result(NamedTuple):
-    """A decision in the result format of docs/scenario-format.md."""
-
-    decision: str
-    rule: str
-    """The docs/semantics.md rule that decided (``R0``…``R14``)."""
-    message: str | None = None
-    error_code: str | None = None
-    denied_by: str | None = None
-    action: str | None = None
-    reasons: tuple[Reason, ...] = ()
-    assumed_role: AssumedRole | None = None
-    id: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        if self.id is not None:
-            out["id"] = self.id
-        out["decision"] = self.decision
-        for name in ("error_code", "message", "denied_by", "action"):
-            v = getattr(self, name)
-            if v is not None:
-                out[name] = v
-        if self.reasons:
-            out["reasons"] = [r.to_json() for r in self.reasons]
-        if self.assumed_role is not None:
-            out["assumed_role"] = self.assumed_role.to_json()
-        out["rule"] = self.rule
-        return out
-
-
 # =========================================================================== the rule
 
 
-def decide(s: Scenario) -> Result:
+def decide(s: AnyScenario) -> Result:
     """Decide one scenario: the first rule that yields a result ends evaluation.
 
     R5 (explicit deny) is checked for every required action before any Allow is
-    considered, so an explicit Deny anywhere always wins over the rest.
+    considered, so an explicit Deny anywhere always wins over the rest. A scenario at a
+    federated door is decided by rules F0-F12 (:func:`rolecall.model.federation.decide_federated`).
     """
+    if type(s) is FederatedScenario:
+        return decide_federated(s)
+    assert isinstance(s, Scenario)
     result = (
         saved_policies_valid(s)
         or validate_request(s)
@@ -193,63 +128,6 @@ def saved_policies_valid(s: Scenario) -> Result | None:
     )
 
 
-_SESSION_NAME = re.compile(r"[\w+=,.@-]*", re.ASCII)
-_EXTERNAL_ID = re.compile(r"[\w+=,.@:/-]*", re.ASCII)
-_SERIAL = re.compile(r"[\w+=/:,.@-]*", re.ASCII)
-_TOKEN = re.compile(r"[\d]*", re.ASCII)
-_ARN_CHARS = re.compile(r"[\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]+")
-_POLICY_CHARS = re.compile(r"[\t\n\r\x20-\xff]+")
-_TAG_PUNCT = frozenset("_.:/=+-@")
-
-
-def _tag_text_ok(text: str) -> bool:
-    """``[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*`` (BOTO-STS tagKeyType / tagValueType)."""
-    return all(ch in _TAG_PUNCT or unicodedata.category(ch)[0] in "LZN" for ch in text)
-
-
-_TAG_KEY_SHOWN = r"[\p{L}\p{Z}\p{N}_.:/=+\-@]+"
-_TAG_VALUE_SHOWN = r"[\p{L}\p{Z}\p{N}_.:/=+\-@]*"
-
-#: String parameters of AssumeRole: (min length, max length, pattern, the pattern as AWS prints it).
-_CONSTRAINTS: dict[str, tuple[int, int | None, Callable[[str], object], str]] = {
-    "roleArn": (
-        20,
-        2048,
-        _ARN_CHARS.fullmatch,
-        r"[\u0009\u000A\u000D\u0020-\u007E\u0085\u00A0-\uD7FF\uE000-\uFFFD\u10000-\u10FFFF]+",
-    ),
-    "roleSessionName": (2, 64, _SESSION_NAME.fullmatch, r"[\w+=,.@-]*"),
-    "externalId": (2, 1224, _EXTERNAL_ID.fullmatch, r"[\w+=,.@:\/-]*"),
-    "serialNumber": (9, 256, _SERIAL.fullmatch, r"[\w+=/:,.@-]*"),
-    "tokenCode": (6, 6, _TOKEN.fullmatch, r"[\d]*"),
-    "sourceIdentity": (2, 64, _SESSION_NAME.fullmatch, r"[\w+=,.@-]*"),
-    "policy": (1, None, lambda v: not v or _POLICY_CHARS.fullmatch(v), r"[\u0009\u000A\u000D\u0020-\u00FF]+"),
-    "policyArns.member.arn": (20, 2048, lambda v: True, ""),
-    "tags.member.key": (1, 128, _tag_text_ok, _TAG_KEY_SHOWN),
-    "tags.member.value": (0, 256, _tag_text_ok, _TAG_VALUE_SHOWN),
-    "transitiveTagKeys.member": (1, 128, lambda v: True, ""),
-}
-
-
-@lru_cache(maxsize=8192)
-def _violations(constraint: str, value: str, field: str) -> tuple[str, ...]:
-    """The constraint violations of one string parameter (pure, so cached per value)."""
-    lo, hi, ok, shown = _CONSTRAINTS[constraint]
-    out = []
-    if len(value) < lo:
-        out.append(_constraint(value, field, f"Member must have length greater than or equal to {lo}"))
-    elif hi is not None and len(value) > hi:
-        out.append(_constraint(value, field, f"Member must have length less than or equal to {hi}"))
-    if not ok(value):
-        out.append(_constraint(value, field, f"Member must satisfy regular expression pattern: {shown}"))
-    return tuple(out)
-
-
-@lru_cache(maxsize=65536)
-def _valid_session_name(name: str) -> bool:
-    return 2 <= len(name) <= 64 and _SESSION_NAME.fullmatch(name) is not None
-
-
 def validate_request(s: Scenario) -> Result | None:
     """R0: syntactic validation of every request parameter (docs/semantics.md §3.1, BOTO-STS).
 
@@ -300,9 +178,7 @@ def validate_request(s: Scenario) -> Result | None:
     for i, k in enumerate(r.transitive_tag_keys or (), 1):
         errors += _violations("transitiveTagKeys.member", k, f"transitiveTagKeys.{i}.member")
     if errors:
-        n = len(errors)
-        head = f"{n} validation error{'s' if n > 1 else ''} detected: "
-        return Result("error", "R0", error_code="ValidationError", message=head + "; ".join(errors))
+        return validation_error(errors, "R0")
     if r.tags is None and r.source_identity is None and r.transitive_tag_keys is None:
         return None
     return _tag_semantics(s)
@@ -339,10 +215,6 @@ def _tag_semantics(s: Scenario) -> Result | None:
             message=f"Transitive tag key {missing[0]!r} {TRANSITIVE_KEY_NOT_PASSED}",
         )
     return None
-
-
-def _constraint(value: object, field: str, rule: str) -> str:
-    return f"Value '{value}' at '{field}' failed to satisfy constraint: {rule}"
 
 
 # =========================================================================== R1, R2, R3
@@ -404,7 +276,7 @@ _ONLY_ASSUME = (ASSUME,)
 
 
 def request_context(
-    s: Scenario, now: datetime | None = None, *, clock: bool = True
+    s: AnyScenario, now: datetime | None = None, *, clock: bool = True
 ) -> dict[str, str | tuple[str, ...]]:
     """R4: the request context, keys lower-cased (names are case-insensitive, COND).
 
@@ -425,6 +297,8 @@ def request_context(
     endpoint), ``aws:CurrentTime``/``aws:EpochTime`` now; the scenario's
     ``context`` supplies or overrides the rest.
     """
+    if isinstance(s, FederatedScenario):
+        return federated_context(s, now)  # F6 (the clock is always set there)
     ctx = {**_world_context(s), **_request_part(s)}
     if clock:
         ctx.update(_clock(s, now))
@@ -463,6 +337,9 @@ def _world_context(s: Scenario) -> dict[str, str | tuple[str, ...]]:
         ctx["aws:resourcetag/" + k.lower()] = v
     for k in c.transitive_tag_keys:
         ctx["aws:resourcetag/" + k.lower()] = next(v for tk, v in c.tags.items() if tk.lower() == k.lower())
+    if c.federated_origin is not None:  # F13: a session that federation created
+        ctx["aws:federatedprovider"] = c.federated_origin.provider
+        ctx.update(c.federated_origin.keys)
     if c.mfa:
         ctx["aws:multifactorauthpresent"] = "true"
     elif p.credentials in ("role-session", "session-token"):
@@ -899,21 +776,10 @@ def same_account(s: Scenario, classes: frozenset[str], side: _CallerSide) -> tup
 # =========================================================================== R13, R14
 
 
-#: AWS does not publish how it packs session policies and tags. The model's estimate:
-#: UTF-8 bytes of tag keys and values plus the zlib-compressed size of the compact
-#: session policy, against 2048 bytes. Within the uncertain band around the limit the
-#: model refuses to decide (fail closed) instead of guessing.
-PACKED_LIMIT_BYTES = 2048
-PACKED_UNCERTAIN_BAND = (90, 110)
-
-
 def packed_size_percent(s: Scenario) -> int:
-    """The model's estimate of ``PackedPolicySize`` (see :data:`PACKED_LIMIT_BYTES`)."""
-    r = s.request
-    size = sum(len(k.encode()) + len(v.encode()) for k, v in r.tags or ())
-    if r.policy:
-        size += len(zlib.compress("".join(r.policy.split()).encode("latin-1", "replace"), 9))
-    return math.ceil(100 * size / PACKED_LIMIT_BYTES)
+    """The model's estimate of ``PackedPolicySize`` for the request's tags and session policy
+    (see :data:`rolecall.model.validation.PACKED_LIMIT_BYTES`)."""
+    return packed_percent(s.request.tags or (), s.request.policy)
 
 
 def post_authorization_checks(s: Scenario) -> Result | None:
@@ -1020,13 +886,15 @@ def _error(code: str, message: str) -> Result:
     return Result("error", "R13", error_code=code, message=message)
 
 
-def granting_reasons(s: Scenario) -> tuple[Reason, ...]:
+def granting_reasons(s: AnyScenario) -> tuple[Reason, ...]:
     """For an allowed scenario: the statements that grant each required action, on both
     sides (trust policy, SCP levels, identity policies, boundary, session policy).
 
     Not part of :func:`decide`'s hot path; ``rolecall decide`` attaches them to allowed
     results so that a person sees which statements decided.
     """
+    if isinstance(s, FederatedScenario):
+        return federated_granting_reasons(s)
     ctx = _LazyContext(s)
     out: list[Reason] = []
     for action in required_actions(s):
@@ -1038,7 +906,7 @@ def granting_reasons(s: Scenario) -> tuple[Reason, ...]:
     return tuple(dict.fromkeys(out))
 
 
-def expectation_mismatch(s: Scenario, result: Result) -> list[str]:
+def expectation_mismatch(s: AnyScenario, result: Result) -> list[str]:
     """Which fields of ``expect`` the result does not meet (empty when all are met)."""
     out = []
     for key, wanted in (s.expect or {}).items():

@@ -56,7 +56,7 @@ from .decide import (
     validate_request,
 )
 from .errors import RolecallError
-from .scenario import Scenario, dump_scenario, load_scenario
+from .scenario import AnyScenario, Scenario, dump_scenario, load_scenario
 
 __all__ = ["OpenPoint", "open_points"]
 
@@ -106,8 +106,13 @@ def _quietly(stage: Callable[[Scenario], Result | None], s: Scenario) -> Result 
         return None  # a stage the model cannot decide here offers no alternative (fail closed)
 
 
-def open_points(s: Scenario, result: Result) -> tuple[OpenPoint, ...]:
-    """The open points of ``result``, the model's decision of ``s`` (see the module docstring)."""
+def open_points(s: AnyScenario, result: Result) -> tuple[OpenPoint, ...]:
+    """The open points of ``result``, the model's decision of ``s`` (see the module docstring).
+
+    The federated doors' contested points are options of :class:`~rolecall.model.Semantics`
+    (docs/federation.md §5), decided under the option's value; none is listed here for them."""
+    if not isinstance(s, Scenario):
+        return ()
     points: list[OpenPoint] = []
     mine = _class(result)
     decided_by = next((name for name, rules, _ in _STAGES if result.rule in rules), None)

@@ -19,8 +19,9 @@ import copy
 import json
 import re
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from .arn import (
@@ -38,10 +39,21 @@ from .arn import (
 from .arn import parse_service as _parse_service
 from .errors import InputError, MalformedPolicyError, child
 from .policy import Policy, PolicyKind, load_json, parse_policy
+from .providers import idp_controls_error
 
 __all__ = [
+    "APIS",
+    "AnyScenario",
     "CallerSpec",
     "DECISIONS",
+    "FederatedCaller",
+    "FederatedOrigin",
+    "FederatedRequest",
+    "FederatedScenario",
+    "IdentityProviders",
+    "OidcProvider",
+    "SamlAssertion",
+    "SamlProvider",
     "Organization",
     "Request",
     "RoleSpec",
@@ -51,13 +63,20 @@ __all__ = [
     "dump_scenario",
     "MAX_SCENARIO_CHARS",
     "iter_scenarios",
+    "load_assume_role",
     "load_scenario",
     "load_scenarios_text",
 ]
 
 DECISIONS = ("allowed", "explicitDeny", "implicitDeny", "error")
 DENIED_BY = tuple(k.value for k in PolicyKind)
-ACTIONS = ("sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity")
+ACTIONS = (
+    "sts:AssumeRole",
+    "sts:TagSession",
+    "sts:SetSourceIdentity",
+    "sts:AssumeRoleWithWebIdentity",
+    "sts:AssumeRoleWithSAML",
+)
 
 # Keys the model computes from the scenario (R4); giving them in `context` is an input error.
 _DERIVED_PREFIXES = ("aws:principaltag/", "aws:requesttag/", "aws:resourcetag/", "sts:")
@@ -90,6 +109,32 @@ class Semantics:
     """R11: does ``"*"`` / ``{"AWS": "*"}`` in a trust policy match a service principal?"""
     session_token_callers_are_chained: bool = True
     """R13: do GetSessionToken credentials hit the 1-hour role-chaining cap?"""
+    # The federated doors (docs/federation.md §1.1 and §5)
+    wildcard_matches_federated: bool = False
+    """F10: does ``"*"`` / ``{"AWS": "*"}`` in a trust policy match a web-identity or SAML caller?"""
+    bare_host_matches_oidc_provider: bool = False
+    """F10: does ``{"Federated": "host"}`` match a token of the IAM OIDC provider with that host?"""
+    federated_provider_value: str = "arn"
+    """F6: ``aws:FederatedProvider`` during the call through an IAM OIDC provider: its ARN
+    (``"arn"``) or the issuer host (``"host"``)."""
+    oidc_array_aud_multivalued: bool = True
+    """F6: a JSON-array ``aud`` claim gives a multi-valued ``<provider>:aud`` key."""
+    cognito_amr_multivalued: bool = True
+    """F6: ``cognito-identity.amazonaws.com:amr`` is multi-valued (IAM guide), not a string (SAR)."""
+    federation_keys_in_companion_actions: bool = True
+    """F5: the provider claim keys are present when sts:TagSession / sts:SetSourceIdentity of the
+    same call are authorized."""
+    enforce_idp_controls_on_save: bool = True
+    """F0: IAM refuses to store a trust policy that trusts a recognised shared OIDC provider
+    without testing its tenant claim (unless the role predates the controls)."""
+    cognito_cross_account_requires_aud_amr: bool = True
+    """F10: a cross-account Cognito request needs a statement testing both ``…:aud`` and ``…:amr``."""
+    scps_apply_to_federated: bool = False
+    """F9: are the role account's SCPs evaluated for a federated caller?"""
+    saml_role_attribute_required: bool = True
+    """F3.5: the assertion's Role attribute must hold the pair RoleArn,PrincipalArn."""
+    oidc_session_capped_by_token_exp: bool = False
+    """F11: is a web-identity session capped by the token's ``exp``?"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +149,18 @@ class CallerSpec:
     transitive_tag_keys: tuple[str, ...] = ()
     source_identity: str | None = None
     mfa: bool = False
+    federated_origin: FederatedOrigin | None = None
+    """The caller is a role session created by AssumeRoleWithWebIdentity / AssumeRoleWithSAML (F13)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FederatedOrigin:
+    """Where a role session came from, when federation created it (docs/federation.md F13, §3.7):
+    the provider (its ARN or built-in host) and the provider keys that survive into later requests."""
+
+    provider: str
+    keys: Mapping[str, str | tuple[str, ...]] = field(default_factory=dict)
+    """Lower-cased key -> value (a tuple for multi-valued keys such as ``…:amr``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +174,8 @@ class RoleSpec:
     tags: Mapping[str, str] = field(default_factory=dict)
     exists: bool = True
     legacy_implicit_self_trust: bool = False
+    trust_predates_idp_controls: bool = False
+    """F0: the trust policy was stored before IAM's identity-provider controls and not changed since."""
     session_arn_prefix: str = field(init=False, compare=False, repr=False)
     """``arn:P:sts::ACCOUNT:assumed-role/NAME/``: sessions of the role, without its path (R14)."""
 
@@ -194,6 +253,126 @@ class Scenario:
     """What the decision compiles from the *world* (caller, role, organization,
     semantics) alone, shared by every loaded scenario with the same world (see
     :func:`_world_cache` and ``model.decide``)."""
+
+
+#: The three doors into a role (docs/federation.md §3.1).
+APIS = ("AssumeRole", "AssumeRoleWithWebIdentity", "AssumeRoleWithSAML")
+FEDERATED_APIS = APIS[1:]
+PROVIDER_KINDS = ("oidc", "cognito", "well_known", "saml")
+TOKEN_STATUSES = ("valid", "expired", "invalid_signature", "idp_unreachable", "idp_rejected", "malformed")
+#: Built-in web identity providers: no IAM provider entity is needed (IAM-OIDC-CLI, PRINC).
+COGNITO_HOST = "cognito-identity.amazonaws.com"
+WELL_KNOWN_HOSTS = ("accounts.google.com", "graph.facebook.com", "www.amazon.com")
+#: The two providers of OAuth 2.0 access tokens, named by ``ProviderId`` (SMITHY-STS).
+OAUTH_HOSTS = ("graph.facebook.com", "www.amazon.com")
+#: Claims AWS itself defines in a web identity token (TAGS, SRCID, STEELE-ROLES).
+TAGS_CLAIM = "https://aws.amazon.com/tags"
+SOURCE_IDENTITY_CLAIM = "https://aws.amazon.com/source_identity"
+ROLES_CLAIM = "https://aws.amazon.com/roles"
+
+
+@dataclass(frozen=True, slots=True)
+class OidcProvider:
+    """An IAM OIDC identity provider entity (docs/federation.md §3.3; OIDC-CREATE)."""
+
+    account: str
+    url: str
+    """``https://`` + host and optional path; case-sensitive, no port."""
+    client_ids: tuple[str, ...]
+    """The registered audiences."""
+    arn: str
+    thumbprints: tuple[str, ...] = ()
+    """Recorded and ignored: AWS no longer uses them for CA-trusted IdPs (OIDC-CREATE)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SamlProvider:
+    """An IAM SAML provider entity: its name and the entityID of its metadata (§3.3)."""
+
+    account: str
+    name: str
+    issuer: str
+    arn: str
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityProviders:
+    """The IAM identity-provider entities of one account."""
+
+    oidc: tuple[OidcProvider, ...] = ()
+    saml: tuple[SamlProvider, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SamlAssertion:
+    """The fields of a SAML authentication response that STS reads (§3.2; SAML-ASSERT)."""
+
+    issuer: str | None = None
+    name_id: str | None = None
+    name_id_format: str | None = None
+    recipient: str | None = None
+    """The SubjectConfirmationData ``Recipient``: the value of ``saml:aud`` (STSKEYS)."""
+    audience: str | None = None
+    """The ``Audience`` restriction; informational (``saml:aud`` is the Recipient)."""
+    session_not_on_or_after: str | None = None
+    attributes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Attribute ``Name`` -> its ``AttributeValue`` strings, in order."""
+
+
+@dataclass(frozen=True, slots=True)
+class FederatedCaller:
+    """Who calls a federated door: a token's claims or a SAML assertion (§3.2). The claims are
+    the ground truth; the condition keys of F6 are derived from them."""
+
+    provider_kind: str
+    """``oidc``, ``cognito``, ``well_known`` or ``saml``."""
+    provider: str | None
+    """The provider key: the issuer without ``https://``, or the built-in host (``None`` for SAML)."""
+    claims: Mapping[str, Any] = field(default_factory=dict)
+    assertion: SamlAssertion | None = None
+    token_status: str = "valid"
+    cognito_pool_account: str | None = None
+    """The account that owns the Cognito identity pool (F10's cross-account rule)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FederatedRequest:
+    """The parameters of AssumeRoleWithWebIdentity / AssumeRoleWithSAML (§3.5); ``None``: not sent.
+    The token or assertion itself is :class:`FederatedCaller`."""
+
+    role_session_name: str | None = None
+    principal_arn: str | None = None
+    provider_id: str | None = None
+    duration_seconds: int | None = None
+    policy: str | None = None
+    policy_arns: tuple[str, ...] | None = None
+    region: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FederatedScenario:
+    """One question at a federated door (AssumeRoleWithWebIdentity or AssumeRoleWithSAML),
+    validated and with every policy parsed (docs/federation.md §3). There is no AWS caller:
+    only the role's trust policy and its account's RCPs decide (F2)."""
+
+    api: str
+    federated_caller: FederatedCaller
+    role: RoleSpec
+    request: FederatedRequest
+    identity_providers: Mapping[str, IdentityProviders] = field(default_factory=dict)
+    organization: Organization | None = None
+    context: Mapping[str, str | tuple[str, ...]] = field(default_factory=dict)
+    semantics: Semantics = Semantics()
+    expect: Mapping[str, str] | None = None
+    id: str | None = None
+    malformed: MalformedPolicyError | None = None
+    disabled_regions: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    source: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    compiled: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+#: Any scenario: the AssumeRole door or a federated one.
+AnyScenario = Scenario | FederatedScenario
 
 
 # ------------------------------------------------------------------ helpers
@@ -316,7 +495,10 @@ class _PolicyLoader:
 
 _SCENARIO_FIELDS = (
     "id",
+    "api",
     "caller",
+    "federated_caller",
+    "identity_providers",
     "role",
     "organization",
     "request",
@@ -339,6 +521,7 @@ _CALLER_FIELDS = (
     "transitive_tag_keys",
     "source_identity",
     "mfa",
+    "federated_origin",
 )
 _ROLE_FIELDS = (
     "arn",
@@ -348,22 +531,45 @@ _ROLE_FIELDS = (
     "tags",
     "exists",
     "legacy_implicit_self_trust",
+    "trust_predates_idp_controls",
 )
 _REQUEST_FIELDS = tuple(f.name for f in fields(Request) if f.init)
 _SEMANTICS_FIELDS = tuple(f.name for f in fields(Semantics))
 _CREDENTIALS = ("long-term", "session-token", "role-session", "federation")
 
 
-def load_scenario(value: Any, where: str = "$") -> Scenario:
-    """Validate a decoded scenario object and build a :class:`Scenario`."""
+def load_scenario(value: Any, where: str = "$") -> AnyScenario:
+    """Validate a decoded scenario object and build a :class:`Scenario` (the AssumeRole door, the
+    default) or a :class:`FederatedScenario` (``"api"`` names a federated door)."""
     try:
+        if isinstance(value, dict) and value.get("api", "AssumeRole") != "AssumeRole":
+            return _load_federated(value, where)
         return _load_scenario(value, where)
     except RecursionError:
         raise InputError("input nested too deeply", where) from None
 
 
+def load_assume_role(value: Any, where: str = "$") -> Scenario:
+    """:func:`load_scenario` for code that handles the AssumeRole door only (the conformance targets,
+    the strategies' worlds): a federated scenario is an :class:`InputError` naming the door, never a
+    value the caller cannot read."""
+    s = load_scenario(value, where)
+    if not isinstance(s, Scenario):
+        raise InputError(f"only AssumeRole scenarios are taken here, not {s.api}", child(where, "api"))
+    return s
+
+
 def _load_scenario(value: Any, where: str) -> Scenario:
-    top = _Reader(value, where, _SCENARIO_FIELDS, ("caller", "role", "request"))
+    top = _Reader(value, where, _SCENARIO_FIELDS, ())
+    api = top.get("api", str, "AssumeRole")
+    if api not in APIS:
+        raise InputError(f"api must be one of {', '.join(APIS)}", top.path("api"))
+    for name in ("federated_caller", "identity_providers"):
+        if name in top.value:
+            raise InputError(f"{name} is for the federated APIs; an AssumeRole scenario has a caller", top.path(name))
+    for name in ("caller", "role", "request"):
+        if name not in top.value:
+            raise InputError(f"missing required field {name!r}", where)
     policies = _PolicyLoader()
     caller = _load_caller(top.get("caller", dict), top.path("caller"), policies)
     role = _load_role(top.get("role", dict), top.path("role"), policies)
@@ -433,6 +639,17 @@ def _principal_error(role: RoleSpec, nonexistent: frozenset[str], where: str) ->
     return None
 
 
+def _controls_error(role: RoleSpec, semantics: Semantics, where: str) -> MalformedPolicyError | None:
+    """F0: IAM's identity-provider controls, unless the role predates them or the option is off.
+
+    Checked at the federated doors only. An AssumeRole scenario's trust policy is taken as stored,
+    as format v1 always took it (a v1 scenario keeps its meaning); its federated statements take
+    no part in an AssumeRole decision (docs/federation.md F0)."""
+    if not semantics.enforce_idp_controls_on_save or role.trust_predates_idp_controls:
+        return None
+    return idp_controls_error(role.trust_policy, child(where, "trust_policy"))
+
+
 def _load_caller(value: Any, where: str, policies: _PolicyLoader) -> CallerSpec:
     r = _Reader(value, where, _CALLER_FIELDS)
     arn = r.get("arn", str)
@@ -480,7 +697,16 @@ def _load_caller(value: Any, where: str, policies: _PolicyLoader) -> CallerSpec:
             raise InputError(
                 f"transitive tag key {k!r} is not among the caller's tags", child(r.path("transitive_tag_keys"), i)
             )
+    origin = None
+    if r.value.get("federated_origin") is not None:
+        if not isinstance(principal, RoleSession) or principal.credentials != "role-session":
+            raise InputError(
+                "federated_origin is only for role-session callers (sessions that federation created)",
+                r.path("federated_origin"),
+            )
+        origin = _load_federated_origin(r.value["federated_origin"], r.path("federated_origin"))
     return CallerSpec(
+        federated_origin=origin,
         principal=principal,
         identity_policies=identity,
         permissions_boundary=policies(boundary, PolicyKind.BOUNDARY, r.path("permissions_boundary"))
@@ -492,6 +718,50 @@ def _load_caller(value: Any, where: str, policies: _PolicyLoader) -> CallerSpec:
         source_identity=r.get("source_identity", str, nullable=True),
         mfa=r.get("mfa", bool, False),
     )
+
+
+#: Keys that survive federation into later requests (STSKEYS; docs/federation.md F13): for web
+#: identity ``amr``, ``aud``, ``id``, ``sub`` of the provider; for SAML these three.
+_SURVIVING_WEB_KEYS = ("amr", "aud", "id", "sub")
+_SURVIVING_SAML_KEYS = ("namequalifier", "sub", "sub_type")
+_PROVIDER_ARN = re.compile(r"arn:[\w-]+:iam::(\d{12}):(oidc-provider|saml-provider)/(.+)", re.ASCII)
+
+
+def _load_federated_origin(value: Any, where: str) -> FederatedOrigin:
+    r = _Reader(value, where, ("provider", "keys"), ("provider",))
+    provider = r.get("provider", str)
+    m = _PROVIDER_ARN.fullmatch(provider)
+    if m is not None:
+        prefix = "saml" if m[2] == "saml-provider" else m[3].lower()
+    elif provider in (COGNITO_HOST, *WELL_KNOWN_HOSTS):
+        prefix = provider
+    else:
+        raise InputError(
+            "provider is an IAM OIDC or SAML provider ARN, or a built-in host "
+            f"({', '.join((COGNITO_HOST, *WELL_KNOWN_HOSTS))}); got {_describe(provider)}",
+            r.path("provider"),
+        )
+    surviving = _SURVIVING_SAML_KEYS if prefix == "saml" else _SURVIVING_WEB_KEYS
+    kw = r.path("keys")
+    kr = _Reader(r.get("keys", dict, {}), kw, tuple(value.get("keys") or ()))
+    keys: dict[str, str | tuple[str, ...]] = {}
+    for key, v in kr.value.items():
+        low = key.lower()
+        head, _, claim = low.rpartition(":")
+        if head != prefix or claim not in surviving:
+            names = ", ".join(f"{prefix}:{k}" for k in surviving)
+            raise InputError(
+                f"{key} does not survive federation: later requests carry only {names} (STSKEYS)", child(kw, key)
+            )
+        if low in keys:
+            raise InputError(f"key {key!r} repeats (key names are case-insensitive)", child(kw, key))
+        if isinstance(v, str):
+            keys[low] = v
+        elif isinstance(v, list):
+            keys[low] = _str_list(v, child(kw, key))
+        else:
+            raise InputError(f"a key's value is a string or an array of strings, got {_type(v)}", child(kw, key))
+    return FederatedOrigin(provider, keys)
 
 
 def _load_role(value: Any, where: str, policies: _PolicyLoader) -> RoleSpec:
@@ -512,6 +782,7 @@ def _load_role(value: Any, where: str, policies: _PolicyLoader) -> RoleSpec:
         tags=_str_map(r.get("tags", dict, {}), r.path("tags")),
         exists=r.get("exists", bool, True),
         legacy_implicit_self_trust=r.get("legacy_implicit_self_trust", bool, False),
+        trust_predates_idp_controls=r.get("trust_predates_idp_controls", bool, False),
     )
 
 
@@ -592,6 +863,24 @@ def _load_organization(value: Any, where: str, policies: _PolicyLoader) -> Organ
 def _load_context(
     value: Any, where: str, caller: CallerSpec, request: Request, org: Organization | None, role_account: str
 ) -> dict[str, str | tuple[str, ...]]:
+    origin = caller.federated_origin
+
+    def derived(low: str) -> str | None:
+        if low == "aws:principalorgid" and org is not None and org.contains(caller.principal.account):
+            return "aws:PrincipalOrgID follows from the organization; do not give it here"
+        if low == "aws:resourceorgid" and org is not None and org.contains(role_account):
+            return "aws:ResourceOrgID follows from the organization; do not give it here"
+        if low == "aws:requestedregion" and request.region is not None:
+            return "aws:RequestedRegion follows from request.region; do not give both"
+        if origin is not None and (low == "aws:federatedprovider" or low in origin.keys):
+            return f"{low} follows from caller.federated_origin; do not give it here"
+        return None
+
+    return _context_values(value, where, derived)
+
+
+def _context_values(value: Any, where: str, derived: Callable[[str], str | None]) -> dict[str, str | tuple[str, ...]]:
+    """The ``context`` object: lower-cased key -> value; keys the model derives are refused."""
     r = _Reader(value, where, tuple(value) if isinstance(value, dict) else ())
     out: dict[str, str | tuple[str, ...]] = {}
     for key, v in r.value.items():
@@ -601,12 +890,9 @@ def _load_context(
             raise InputError(f"context key {key!r} repeats (key names are case-insensitive)", kw)
         if low in _DERIVED_KEYS or low.startswith(_DERIVED_PREFIXES):
             raise InputError(f"{key} is computed from the scenario; do not give it in context", kw)
-        if low == "aws:principalorgid" and org is not None and org.contains(caller.principal.account):
-            raise InputError("aws:PrincipalOrgID follows from the organization; do not give it here", kw)
-        if low == "aws:resourceorgid" and org is not None and org.contains(role_account):
-            raise InputError("aws:ResourceOrgID follows from the organization; do not give it here", kw)
-        if low == "aws:requestedregion" and request.region is not None:
-            raise InputError("aws:RequestedRegion follows from request.region; do not give both", kw)
+        problem = derived(low)
+        if problem is not None:
+            raise InputError(problem, kw)
         if isinstance(v, str):
             out[low] = v
         elif isinstance(v, list) and all(isinstance(x, str) for x in v):
@@ -623,7 +909,13 @@ def _load_semantics(value: Any, where: str) -> Semantics:
             "legacy_implicit_self_trust is a property of the role: set role.legacy_implicit_self_trust",
             r.path("legacy_implicit_self_trust"),
         )
-    return Semantics(**{name: r.get(name, bool, getattr(Semantics(), name)) for name in _SEMANTICS_FIELDS})
+    values: dict[str, Any] = {}
+    for name in _SEMANTICS_FIELDS:
+        default = getattr(Semantics(), name)
+        values[name] = r.get(name, type(default), default)
+        if name == "federated_provider_value" and values[name] not in ("arn", "host"):
+            raise InputError('federated_provider_value is "arn" or "host"', r.path(name))
+    return Semantics(**values)
 
 
 def _load_expect(value: Any, where: str) -> dict[str, str]:
@@ -650,10 +942,309 @@ def _load_disabled_regions(value: Any, where: str) -> dict[str, frozenset[str]]:
     return out
 
 
+# ------------------------------------------------------------------ the federated doors
+
+#: Request parameters each federated API has (SMITHY-STS; docs/federation.md §3.5).
+_FEDERATED_REQUEST_FIELDS = {
+    "AssumeRoleWithWebIdentity": (
+        "role_session_name",
+        "provider_id",
+        "duration_seconds",
+        "policy",
+        "policy_arns",
+        "region",
+    ),
+    "AssumeRoleWithSAML": ("principal_arn", "duration_seconds", "policy", "policy_arns", "region"),
+}
+#: AssumeRole parameters the federated APIs do not have: session tags and the source identity
+#: come from the token or assertion (F5), ExternalId and MFA do not exist (F1).
+_NOT_FEDERATED = ("tags", "transitive_tag_keys", "source_identity", "external_id", "serial_number", "token_code")
+_FEDERATED_CALLER_FIELDS = ("provider_kind", "provider", "claims", "assertion", "token_status", "cognito_pool_account")
+_ASSERTION_FIELDS = (
+    "issuer",
+    "name_id",
+    "name_id_format",
+    "recipient",
+    "audience",
+    "session_not_on_or_after",
+    "attributes",
+)
+
+
+def _load_federated(value: dict[str, Any], where: str) -> FederatedScenario:
+    """A scenario at a federated door (docs/federation.md §3): ``federated_caller`` instead of
+    ``caller``, the identity providers of the accounts, and the API's own request."""
+    top = _Reader(value, where, _SCENARIO_FIELDS, ())
+    api = top.get("api", str)
+    if api not in APIS:
+        raise InputError(f"api must be one of {', '.join(APIS)}", top.path("api"))
+    if "caller" in top.value:
+        raise InputError(
+            f"{api} has no AWS caller: describe the token or assertion in federated_caller", top.path("caller")
+        )
+    if "nonexistent_principals" in top.value:
+        raise InputError(
+            "nonexistent_principals names AWS principals; a federated trust names providers",
+            top.path("nonexistent_principals"),
+        )
+    for name in ("federated_caller", "role", "request"):
+        if name not in top.value:
+            raise InputError(f"missing required field {name!r}", where)
+    policies = _PolicyLoader()
+    role = _load_role(top.get("role", dict), top.path("role"), policies)
+    caller = _load_federated_caller(top.get("federated_caller", dict), top.path("federated_caller"), api, role)
+    request = _load_federated_request(top.get("request", dict), top.path("request"), api)
+    providers = _load_identity_providers(
+        top.get("identity_providers", dict, {}), top.path("identity_providers"), role.arn.partition
+    )
+    organization = None
+    if top.value.get("organization") is not None:
+        organization = _load_organization(top.value["organization"], top.path("organization"), policies)
+    context = _context_values(top.get("context", dict, {}), top.path("context"), _federated_derived(request))
+    semantics = _load_semantics(top.get("semantics", dict, {}), top.path("semantics"))
+    return FederatedScenario(
+        api=api,
+        federated_caller=caller,
+        role=role,
+        request=request,
+        identity_providers=providers,
+        organization=organization,
+        context=context,
+        semantics=semantics,
+        expect=_load_expect(top.value["expect"], top.path("expect")) if top.value.get("expect") is not None else None,
+        id=top.get("id", str, nullable=True),
+        malformed=policies.malformed or _controls_error(role, semantics, top.path("role")),
+        disabled_regions=_load_disabled_regions(top.get("disabled_regions", dict, {}), top.path("disabled_regions")),
+        source=value,
+    )
+
+
+#: Keys of an AWS principal: a federated caller has none (F2; VPCE-POL, DP-RCP), so giving one is an
+#: input error rather than a value the decision would read.
+_NO_FEDERATED_KEYS = (
+    "aws:principal",
+    "aws:tokenissuetime",
+    "aws:multifactorauth",
+    "aws:userid",
+    "aws:username",
+    "sts:externalid",
+)
+
+
+def _federated_derived(request: FederatedRequest) -> Callable[[str], str | None]:
+    """Context keys a federated scenario may not give: the token's or assertion's keys (F6)."""
+
+    def derived(low: str) -> str | None:
+        prefix = low.partition(":")[0]
+        if low.startswith(_NO_FEDERATED_KEYS):
+            return f"{low} does not exist for a federated caller: it has no AWS identity (F2, F6)"
+        if low.startswith("aws:resourceorg"):
+            return f"{low} follows from the organization (F6); do not give it here"
+        if prefix == "saml" or "." in prefix or "/" in prefix:
+            return f"{low} is a provider key: it comes from the token or assertion in federated_caller (F6)"
+        if low == "aws:federatedprovider":
+            return "aws:FederatedProvider follows from the provider (F6); do not give it here"
+        if low == "aws:requestedregion" and request.region is not None:
+            return "aws:RequestedRegion follows from request.region; do not give both"
+        return None
+
+    return derived
+
+
+#: An issuer without its scheme: a host name (no port) and an optional path, no query or fragment
+#: (OIDC-CREATE: "the URL … cannot contain a port number"; OIDC Core: no query or fragment).
+_ISSUER = re.compile(
+    r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*"
+    r"(/[\x21\x22\x24-\x2e\x30-\x3e\x40-\x7e]+)*",  # path segments: printable, no / ? #
+    re.ASCII,
+)
+
+
+def _load_federated_caller(value: Any, where: str, api: str, role: RoleSpec) -> FederatedCaller:
+    r = _Reader(value, where, _FEDERATED_CALLER_FIELDS, ("provider_kind",))
+    kind = r.get("provider_kind", str)
+    if kind not in PROVIDER_KINDS:
+        raise InputError(f"provider_kind must be one of {', '.join(PROVIDER_KINDS)}", r.path("provider_kind"))
+    if (kind == "saml") != (api == "AssumeRoleWithSAML"):
+        wanted = "saml" if api == "AssumeRoleWithSAML" else "oidc, cognito or well_known"
+        raise InputError(f"{api} takes provider_kind {wanted}", r.path("provider_kind"))
+    status = r.get("token_status", str, "valid")
+    if status not in TOKEN_STATUSES:
+        raise InputError(f"token_status must be one of {', '.join(TOKEN_STATUSES)}", r.path("token_status"))
+    pool = r.get("cognito_pool_account", str)
+    if pool is not None:
+        if kind != "cognito":
+            raise InputError("cognito_pool_account is for provider_kind cognito", r.path("cognito_pool_account"))
+        _account(pool, r.path("cognito_pool_account"))
+    if kind == "saml":
+        if status == "idp_unreachable":
+            raise InputError(
+                "STS verifies an assertion with the provider's uploaded metadata; it never calls the SAML IdP",
+                r.path("token_status"),
+            )
+        for name in ("provider", "claims"):
+            if name in r.value:
+                raise InputError(f"a SAML caller has an assertion, not {name!r}", r.path(name))
+        if "assertion" not in r.value:
+            raise InputError("missing required field 'assertion'", where)
+        assertion = _load_assertion(r.get("assertion", dict), r.path("assertion"))
+        return FederatedCaller(kind, None, {}, assertion, status)
+    if "assertion" in r.value:
+        raise InputError(
+            "an assertion is for AssumeRoleWithSAML; a web identity caller has claims", r.path("assertion")
+        )
+    provider = r.get("provider", str)
+    if provider is None:
+        raise InputError("missing required field 'provider'", where)
+    pw = r.path("provider")
+    if kind == "cognito" and provider != COGNITO_HOST:
+        raise InputError(f"a Cognito token's provider is {COGNITO_HOST}", pw)
+    if kind == "well_known" and provider not in WELL_KNOWN_HOSTS:
+        raise InputError(f"provider_kind well_known is one of {', '.join(WELL_KNOWN_HOSTS)}", pw)
+    if kind == "oidc":
+        if provider in (COGNITO_HOST, *WELL_KNOWN_HOSTS):
+            raise InputError(f"{provider} is a built-in provider: use provider_kind cognito or well_known", pw)
+        if _ISSUER.fullmatch(provider) is None:
+            raise InputError("provider is the issuer without https:// (host and optional path, no port)", pw)
+    claims = _load_claims(r.get("claims", dict, {}), r.path("claims"), provider)
+    return FederatedCaller(kind, provider, claims, None, status, pool)
+
+
+def _load_claims(value: dict[str, Any], where: str, provider: str) -> dict[str, Any]:
+    """The token's claims as the IdP issued them; the shapes AWS reads are checked (§3.2)."""
+    r = _Reader(value, where, tuple(value))
+    iss = r.get("iss", str)
+    if iss is not None and iss.startswith("https://") and iss[len("https://") :] != provider:
+        raise InputError(f"iss {iss!r} is not https:// + provider {provider!r}", r.path("iss"))
+    for name in ("sub", "azp", SOURCE_IDENTITY_CLAIM) + (
+        ("app_id", "id", "user_id") if provider in OAUTH_HOSTS else ()
+    ):
+        r.get(name, str)
+    for name in ("aud", "amr", ROLES_CLAIM):
+        v = r.value.get(name)
+        if v is not None and not isinstance(v, str):
+            _str_list(v, r.path(name))
+    if "aud" in r.value and r.value["aud"] == []:
+        raise InputError("an aud array is not empty", r.path("aud"))
+    tags = r.value.get(TAGS_CLAIM)
+    if tags is not None:
+        tw = r.path(TAGS_CLAIM)
+        tr = _Reader(tags, tw, ("principal_tags", "transitive_tag_keys"))
+        pt = tr.get("principal_tags", dict, {})
+        pr = _Reader(pt, tr.path("principal_tags"), tuple(pt))
+        for k, vs in pr.value.items():
+            _str_list(vs, pr.path(k))
+        _str_list(tr.value.get("transitive_tag_keys", []), tr.path("transitive_tag_keys"))
+    return dict(value)
+
+
+def _load_assertion(value: dict[str, Any], where: str) -> SamlAssertion:
+    r = _Reader(value, where, _ASSERTION_FIELDS)
+    attributes: dict[str, tuple[str, ...]] = {}
+    raw = r.get("attributes", dict, {})
+    ar = _Reader(raw, r.path("attributes"), tuple(raw))
+    for name, values in ar.value.items():
+        attributes[name] = _str_list(values, ar.path(name))
+    when = r.get("session_not_on_or_after", str)
+    if when is not None and iso_time(when) is None:
+        raise InputError(
+            "session_not_on_or_after is an ISO 8601 time (2026-01-01T12:00:00Z)", r.path("session_not_on_or_after")
+        )
+    return SamlAssertion(
+        issuer=r.get("issuer", str),
+        name_id=r.get("name_id", str),
+        name_id_format=r.get("name_id_format", str),
+        recipient=r.get("recipient", str),
+        audience=r.get("audience", str),
+        session_not_on_or_after=when,
+        attributes=attributes,
+    )
+
+
+def iso_time(text: str) -> datetime | None:
+    """An ISO 8601 time (``Z`` or an offset; without one, UTC), or ``None`` when it is not one."""
+    try:
+        t = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return t if t.tzinfo is not None else t.replace(tzinfo=UTC)
+
+
+def _load_federated_request(value: Any, where: str, api: str) -> FederatedRequest:
+    allowed = _FEDERATED_REQUEST_FIELDS[api]
+    if isinstance(value, dict):
+        for name in (*_NOT_FEDERATED, "role_session_name", "principal_arn", "provider_id"):
+            if name in value and name not in allowed:
+                why = (
+                    "the session name comes from the assertion's RoleSessionName attribute"
+                    if name == "role_session_name"
+                    else "session tags and the source identity come from the token or assertion (F5)"
+                    if name in ("tags", "transitive_tag_keys", "source_identity")
+                    else "the API has no such parameter (SMITHY-STS)"
+                )
+                raise InputError(f"{api} has no {name}: {why}", child(where, name))
+    required = ("role_session_name",) if api == "AssumeRoleWithWebIdentity" else ("principal_arn",)
+    r = _Reader(value, where, allowed, required)
+    policy_arns = None
+    if "policy_arns" in r.value:
+        policy_arns = _str_list(r.value["policy_arns"], r.path("policy_arns"))
+    return FederatedRequest(
+        role_session_name=r.get("role_session_name", str),
+        principal_arn=r.get("principal_arn", str),
+        provider_id=r.get("provider_id", str),
+        duration_seconds=r.get("duration_seconds", int),
+        policy=r.get("policy", str),
+        policy_arns=policy_arns,
+        region=r.get("region", str),
+    )
+
+
+def _load_identity_providers(value: Any, where: str, partition: str) -> dict[str, IdentityProviders]:
+    r = _Reader(value, where, tuple(value) if isinstance(value, dict) else ())
+    out: dict[str, IdentityProviders] = {}
+    for account, entry in r.value.items():
+        aw = child(where, account)
+        _account(account, aw)
+        er = _Reader(entry, aw, ("oidc", "saml"))
+        oidc: list[OidcProvider] = []
+        for i, p in enumerate(er.get("oidc", list, [])):
+            pw = child(er.path("oidc"), i)
+            pr = _Reader(p, pw, ("url", "client_ids", "thumbprints"), ("url", "client_ids"))
+            url = pr.get("url", str)
+            host = url[len("https://") :] if url.startswith("https://") else ""
+            if _ISSUER.fullmatch(host) is None:
+                raise InputError(
+                    "an OIDC provider URL is https:// + host and optional path, without a port", pr.path("url")
+                )
+            if any(o.url == url for o in oidc):
+                raise InputError(f"each OIDC provider of an account has its own URL; {url} repeats", pr.path("url"))
+            client_ids = _str_list(pr.value["client_ids"], pr.path("client_ids"))
+            if not 1 <= len(client_ids) <= 100 or any(not 1 <= len(c) <= 255 for c in client_ids):
+                raise InputError(
+                    "client_ids: 1 to 100 audiences of 1 to 255 characters (OIDC-CREATE)", pr.path("client_ids")
+                )
+            thumbprints = _str_list(pr.value.get("thumbprints", []), pr.path("thumbprints"))
+            arn = f"arn:{partition}:iam::{account}:oidc-provider/{host}"
+            oidc.append(OidcProvider(account, url, client_ids, arn, thumbprints))
+        saml: list[SamlProvider] = []
+        for i, p in enumerate(er.get("saml", list, [])):
+            pw = child(er.path("saml"), i)
+            pr = _Reader(p, pw, ("name", "issuer"), ("name", "issuer"))
+            name = pr.get("name", str)
+            if not re.fullmatch(r"[\w._-]{1,128}", name, re.ASCII):
+                raise InputError("a SAML provider name is 1-128 of A-Z a-z 0-9 . _ - (SMITHY-IAM)", pr.path("name"))
+            if any(o.name == name for o in saml):
+                raise InputError(f"SAML provider {name!r} repeats", pr.path("name"))
+            arn = f"arn:{partition}:iam::{account}:saml-provider/{name}"
+            saml.append(SamlProvider(account, name, pr.get("issuer", str), arn))
+        out[account] = IdentityProviders(tuple(oidc), tuple(saml))
+    return out
+
+
 # ------------------------------------------------------------------ text I/O
 
 
-def load_scenarios_text(text: str, source: str = "<input>") -> list[Scenario]:
+def load_scenarios_text(text: str, source: str = "<input>") -> list[AnyScenario]:
     """Load one JSON scenario, or JSON Lines (one scenario per line).
 
     Errors name the source, the line (for JSON Lines) and the JSON path.
@@ -689,7 +1280,7 @@ def load_scenarios_text(text: str, source: str = "<input>") -> list[Scenario]:
 MAX_SCENARIO_CHARS = 4 * 1024 * 1024
 
 
-def iter_scenarios(stream: TextIO, source: str = "<input>") -> Iterator[Scenario | InputError]:
+def iter_scenarios(stream: TextIO, source: str = "<input>") -> Iterator[AnyScenario | InputError]:
     """Scenarios as they are read, in constant memory: JSON Lines (one scenario per line) or one JSON
     document over several lines. Yields each scenario, or an :class:`InputError` for a record that
     is not one (naming the source, the line and the JSON path), and goes on with the next line; an
@@ -702,7 +1293,7 @@ def iter_scenarios(stream: TextIO, source: str = "<input>") -> Iterator[Scenario
         yield InputError(f"{source}: not UTF-8 text ({exc.reason})", "$")
 
 
-def _iter_scenarios(stream: TextIO, source: str) -> Iterator[Scenario | InputError]:
+def _iter_scenarios(stream: TextIO, source: str) -> Iterator[AnyScenario | InputError]:
     lineno, first = _next_line(stream)
     while first is not None and not first.strip():
         lineno, first = _next_line(stream, lineno)
@@ -746,7 +1337,7 @@ def _too_long(source: str, lineno: int) -> InputError:
     )
 
 
-def _record(line: str, source: str, lineno: int) -> Scenario | InputError:
+def _record(line: str, source: str, lineno: int) -> AnyScenario | InputError:
     try:
         doc = load_json(line)
     except ValueError as exc:
@@ -756,7 +1347,7 @@ def _record(line: str, source: str, lineno: int) -> Scenario | InputError:
     return _located(doc, source, lineno)
 
 
-def _located(doc: Any, source: str, lineno: int) -> Scenario | InputError:
+def _located(doc: Any, source: str, lineno: int) -> AnyScenario | InputError:
     if doc is _NESTED:
         return InputError(f"{source}:{lineno}: JSON nested too deeply", "$")
     try:
@@ -765,7 +1356,7 @@ def _located(doc: Any, source: str, lineno: int) -> Scenario | InputError:
         return exc
 
 
-def _document(first: str, stream: TextIO, source: str, lineno: int) -> Iterator[Scenario | InputError]:
+def _document(first: str, stream: TextIO, source: str, lineno: int) -> Iterator[AnyScenario | InputError]:
     """One JSON document over several lines (read up to :data:`MAX_SCENARIO_CHARS`)."""
     text = first + stream.read(MAX_SCENARIO_CHARS + 1 - len(first))
     if len(text) > MAX_SCENARIO_CHARS:
@@ -788,7 +1379,7 @@ def _document(first: str, stream: TextIO, source: str, lineno: int) -> Iterator[
         yield InputError(f"{source}: {exc.message}", exc.path)
 
 
-def _load_located(doc: Any, source: str, lineno: int | None) -> Scenario:
+def _load_located(doc: Any, source: str, lineno: int | None) -> AnyScenario:
     try:
         return load_scenario(doc)
     except InputError as exc:
@@ -796,12 +1387,12 @@ def _load_located(doc: Any, source: str, lineno: int | None) -> Scenario:
         raise InputError(f"{where}: {exc.message}", exc.path) from None
 
 
-def dump_scenario(scenario: Scenario) -> dict[str, Any]:
+def dump_scenario(scenario: AnyScenario) -> dict[str, Any]:
     """The scenario as JSON-ready data, exactly as it was given (a deep copy)."""
     return copy.deepcopy(dict(scenario.source))
 
 
-def canonical_document(scenario: Scenario) -> dict[str, Any]:
+def canonical_document(scenario: AnyScenario) -> dict[str, Any]:
     """The scenario with every policy rewritten in its canonical spelling.
 
     Deciding the result gives the same outcome as the original (a property the
@@ -810,15 +1401,22 @@ def canonical_document(scenario: Scenario) -> dict[str, Any]:
     doc = dump_scenario(scenario)
     if scenario.malformed is not None:
         return doc
-    c, ro = doc["caller"], doc["role"]
+    if isinstance(scenario, FederatedScenario):
+        return _canonical_world(doc, scenario)
+    c = doc["caller"]
     if c.get("identity_policies"):
         c["identity_policies"] = [p.to_json() for p in scenario.caller.identity_policies]
     if c.get("permissions_boundary") is not None and scenario.caller.permissions_boundary:
         c["permissions_boundary"] = scenario.caller.permissions_boundary.to_json()
     if c.get("session_policy") is not None and scenario.caller.session_policy:
         c["session_policy"] = scenario.caller.session_policy.to_json()
+    return _canonical_world(doc, scenario)
+
+
+def _canonical_world(doc: dict[str, Any], scenario: AnyScenario) -> dict[str, Any]:
+    """The trust policy, SCPs and RCPs of ``doc`` in their canonical spelling (both doors)."""
     assert scenario.role.trust_policy is not None
-    ro["trust_policy"] = scenario.role.trust_policy.to_json()
+    doc["role"]["trust_policy"] = scenario.role.trust_policy.to_json()
     org = doc.get("organization")
     if org and scenario.organization:
         for name, chains in (("scps", scenario.organization.scps), ("rcps", scenario.organization.rcps)):

@@ -591,7 +591,7 @@ def _grant_everywhere(doc: Doc, w: World) -> None:
 def label(doc: Doc) -> None:
     """Record the class of a scenario with :func:`hypothesis.event` (see ``--hypothesis-show-statistics``)."""
     try:
-        s = model.load_scenario(doc)
+        s = model.load_assume_role(doc)
         r = model.decide(s)
     except model.RolecallError as exc:
         _event(f"decision: input error ({type(exc).__name__})")

@@ -153,7 +153,7 @@ class World:
 
 def world_of(doc: Doc) -> World:
     """The :class:`World` of a generated doc (read back through the model's own parser)."""
-    s = model.load_scenario(doc)
+    s = model.load_assume_role(doc)
     p = s.caller.principal
     role = s.role.arn
     org = s.organization

@@ -14,6 +14,7 @@ from rolecall.strategies import register_profiles
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC_SCENARIOS = ROOT / "tests" / "scenarios" / "spec"
+FEDERATION_SCENARIOS = ROOT / "tests" / "scenarios" / "federation"
 EXAMPLES = ROOT / "examples"
 CORPUS = ROOT / "tests" / "data" / "aws-managed-policies.jsonl.gz"  # copied from shared/corpus
 

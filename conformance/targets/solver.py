@@ -52,7 +52,7 @@ class SolverTarget(Target):
 
     def run(self, doc: dict[str, Any], *, check_identity: bool = False) -> Outcome:
         try:
-            r = self._decide(model.load_scenario(doc))
+            r = self._decide(model.load_assume_role(doc))
         except Exception as exc:
             # an unsupported construct, a timeout, an undecidable input the model decided, a crash:
             # a failure of the solver, reported as a target error (never read as a denial)

@@ -8,7 +8,8 @@ Cognito, Google, ...) and ``sts:AssumeRoleWithSAML``, to a ``Federated``
 principal (the IAM User Guide, "AWS JSON policy elements: Principal",
 federated principals), and can grant ``sts:SetContext`` (trusted identity
 propagation, a request parameter the model does not have). None of these is in
-the encoding yet (docs/semantics.md §8).
+the encoding yet (docs/semantics.md §8; the model decides the federated doors,
+docs/federation.md).
 
 A query that ignored such a statement would answer about the AssumeRole door
 alone and call it the role: a trust policy whose only statement lets any GitHub

@@ -145,7 +145,7 @@ def load_speed_cases() -> tuple[list[SpeedCase], Counter[str], int]:
     moto ``IAMPolicy`` objects constructed). Returns (cases, exclusion reasons, total)."""
     from moto.iam.access_control import IAMPolicy, PermissionResult
 
-    from rolecall.model import decide, load_scenario, request_context
+    from rolecall.model import decide, load_assume_role, request_context
 
     paths = sorted(SPEC_DIR.glob("*.json"))
     short = _short_ids(paths)
@@ -153,7 +153,7 @@ def load_speed_cases() -> tuple[list[SpeedCase], Counter[str], int]:
     cases: list[SpeedCase] = []
     for path in paths:
         raw = json.loads(path.read_text(encoding="utf-8"))
-        s = load_scenario(raw)
+        s = load_assume_role(raw)
         why = _exclusion(raw, s)
         result = decide(s) if why is None else None
         if result is not None and result.rule in ("R0", "R1", "R2"):

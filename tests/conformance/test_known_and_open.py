@@ -43,7 +43,7 @@ def _doc(trust_account: str = A, **request: Any) -> Doc:
 
 
 def _decided(doc: Doc) -> tuple[model.Scenario, model.Result]:
-    s = model.load_scenario(doc)
+    s = model.load_assume_role(doc)
     return s, model.decide(s)
 
 

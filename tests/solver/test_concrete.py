@@ -35,7 +35,7 @@ import pytest
 from hypothesis import given, settings
 
 from rolecall.conformance.expectations import Expectations
-from rolecall.model import Result, Scenario, UndecidableError, decide, load_scenario
+from rolecall.model import AnyScenario, Result, UndecidableError, decide, load_scenario
 from rolecall.model.policy import load_json
 from rolecall.model.solver import decide as solver_decide
 from rolecall.strategies import scenarios
@@ -43,7 +43,7 @@ from tests.conftest import EXAMPLES, ROOT, SPEC_SCENARIOS
 from tests.examples import scaled
 
 Doc = dict[str, Any]
-Engine = Callable[[Scenario], Result]
+Engine = Callable[[AnyScenario], Result]
 
 #: What both engines must agree on (``reasons`` is the model's alone).
 FIELDS = ("decision", "rule", "denied_by", "action", "error_code", "message", "assumed_role")

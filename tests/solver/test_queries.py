@@ -28,7 +28,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rolecall.model import Policy, PolicyKind, RolecallError, Scenario, load_scenario, parse_policy
+from rolecall.model import Policy, PolicyKind, RolecallError, Scenario, load_assume_role, load_scenario, parse_policy
 from rolecall.model.solver import Counterexample, Proved, Unknown
 from rolecall.model.solver import queries as q
 from rolecall.model.solver.scope import admitting, comparison_gap
@@ -191,7 +191,7 @@ def loaded_universe(*docs: dict[str, Any]) -> list[tuple[dict[str, Any], Scenari
     key = frozenset(keys)
     if key not in _LOADED:
         _LOADED[key] = [
-            (doc, load_scenario({**doc, "role": {**doc["role"], "trust_policy": _PLACEHOLDER}}))
+            (doc, load_assume_role({**doc, "role": {**doc["role"], "trust_policy": _PLACEHOLDER}}))
             for doc in _universe(key)
         ]
     return _LOADED[key]
@@ -564,7 +564,7 @@ def _identity_universe() -> list[tuple[dict[str, Any], Scenario]]:
             "request": request,
             "context": {"aws:SourceIp": ip},
         }
-        _IDENTITY_LOADED.append((doc, load_scenario(doc)))
+        _IDENTITY_LOADED.append((doc, load_assume_role(doc)))
     return _IDENTITY_LOADED
 
 

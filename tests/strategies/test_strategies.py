@@ -249,7 +249,7 @@ def test_scenarios_cross_account(cross: bool) -> None:
     @SOME
     @given(strategies.scenarios(cross_account=cross, caller_kinds=("user", "role-session")))
     def check(doc: dict[str, Any]) -> None:
-        s = model.load_scenario(doc)
+        s = model.load_assume_role(doc)
         assert (s.caller.principal.account != s.role.arn.account) == cross
         decide(doc)
 

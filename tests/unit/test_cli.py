@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from rolecall.conformance.cli import main
-from tests.conftest import EXAMPLES, SPEC_SCENARIOS
+from tests.conftest import EXAMPLES, FEDERATION_SCENARIOS, SPEC_SCENARIOS
 
 
 def run(argv: list[str], stdin: str = "") -> tuple[int, str, str]:
@@ -203,3 +203,37 @@ def test_json_lines_run_in_constant_memory() -> None:
         )
         peaks.append(int(done.stdout.strip().splitlines()[-1]))
     assert peaks[1] - peaks[0] < 20_000, peaks  # KiB: far from what 9,000 more scenarios held at once take
+
+
+def test_decides_every_federated_scenario_and_explains_it() -> None:
+    """``rolecall decide`` and ``--explain`` on the federation catalogue (docs/federation.md)."""
+    files = sorted(str(p) for p in FEDERATION_SCENARIOS.glob("*.json"))
+    code, out, err = run(["decide", *files])
+    assert (code, err) == (0, ""), err
+    results = [json.loads(line) for line in out.splitlines()]
+    assert len(results) == len(files) == 71
+    github = next(r for r in results if r["id"] == "FED-01")
+    assert github["reasons"] == [
+        {"policy": "role trust policy", "statement": 0, "effect": "Allow", "principal_class": "federated"}
+    ]
+    code, out, err = run(["decide", "--explain", str(FEDERATION_SCENARIOS / "FED-32.json")])
+    assert code == 0, err
+    assert "decided by: F12, every rule passing" in out
+    assert "name qualifier: Tqn8tkYlpm5Lxl4zuIfGiPbQsAs=" in out
+    code, out, err = run(["decide", "--explain", str(FEDERATION_SCENARIOS / "FED-43.json")])
+    assert "denied by: the resource control policy, on sts:AssumeRoleWithWebIdentity" in out
+    assert "AWS says: Not authorized to perform sts:AssumeRoleWithWebIdentity" in out
+
+
+def test_the_solver_engine_refuses_a_federated_scenario_with_exit_2() -> None:
+    pytest.importorskip("z3")
+    code, out, err = run(["decide", "--engine", "solver", str(FEDERATION_SCENARIOS / "FED-01.json")])
+    assert (code, out) == (2, "")
+    assert err.startswith('rolecall: cannot decide "FED-01": the solver does not encode AssumeRoleWithWebIdentity')
+
+
+def test_replay_refuses_a_federated_scenario_as_bad_input() -> None:
+    """The targets run the AssumeRole door only: a federated file is an input error (exit 2), not a crash."""
+    code, out, err = run(["replay", "--target", "model", str(FEDERATION_SCENARIOS / "FED-01.json")])
+    assert (code, out) == (2, "")
+    assert "FED-01 calls AssumeRoleWithWebIdentity; replay runs AssumeRole scenarios only" in err

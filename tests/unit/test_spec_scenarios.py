@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from rolecall.model import decide, expectation_mismatch, load_scenarios_text
+from rolecall.model import Scenario, decide, expectation_mismatch, load_scenarios_text
 from tests.conftest import EXAMPLES, SPEC_SCENARIOS
 
 SPEC_FILES = sorted(SPEC_SCENARIOS.glob("*.json"))
@@ -53,6 +53,7 @@ def test_scenario_meets_its_expectation(path: Path) -> None:
         )
     elif result.decision in ("explicitDeny", "implicitDeny"):
         assert result.action is not None and result.message
+        assert isinstance(scenario, Scenario)
         if result.rule != "R1":
             assert result.message.startswith(
                 f"User: {scenario.caller.principal.arn} is not authorized to perform: {result.action}"
