@@ -1,4 +1,5 @@
-"""Public Hypothesis strategies for AssumeRole worlds: accounts, principals, policies, scenarios.
+"""Public Hypothesis strategies for role assumption: accounts, principals, policies, scenarios, and
+the federated doors' identity providers, tokens, SAML assertions and scenarios.
 
 Every strategy generates plain JSON-ready values in AWS's spelling and in the
 scenario format (docs/scenario-format.md), valid by construction (never by
@@ -17,6 +18,14 @@ The implementation lives in private modules; this façade only re-exports.
 """
 
 from ._api import scenarios
+from ._federation import (
+    FAMILIES,
+    FEDERATED_PLANS,
+    federated_scenarios,
+    identity_providers,
+    saml_assertions,
+    web_identity_tokens,
+)
 from ._invalid import POLICY_FAULTS, Malformed, malformed_policies
 from ._policies import (
     actions,
@@ -42,14 +51,18 @@ from ._principals import (
 from ._profiles import register_profiles
 
 __all__ = [
+    "FAMILIES",
+    "FEDERATED_PLANS",
     "POLICY_FAULTS",
     "Malformed",
     "account_ids",
     "actions",
     "arns",
     "conditions",
+    "federated_scenarios",
     "federated_users",
     "identity_policies",
+    "identity_providers",
     "malformed_policies",
     "permissions_boundaries",
     "rcps",
@@ -58,12 +71,14 @@ __all__ = [
     "role_sessions",
     "roles",
     "roots",
+    "saml_assertions",
     "scenarios",
     "scps",
     "service_principals",
     "session_policies",
     "trust_policies",
     "users",
+    "web_identity_tokens",
 ]
 
 _missing = [name for name in __all__ if name not in globals()]
