@@ -140,6 +140,19 @@ def compare(
     return out
 
 
+#: Response fields of AssumeRoleWithWebIdentity / AssumeRoleWithSAML (docs/federation.md F12), by the
+#: name of :class:`rolecall.model.AssumedRole`'s field, and AWS's name for the report.
+_FEDERATED_FIELDS = {
+    "subject": "SubjectFromWebIdentityToken / Subject",
+    "subject_type": "SubjectType",
+    "provider": "Provider",
+    "audience": "Audience",
+    "issuer": "Issuer",
+    "name_qualifier": "NameQualifier",
+    "source_identity": "SourceIdentity",
+}
+
+
 def _response(expected: model.Result, outcome: Outcome, session_name: str) -> list[Difference]:
     a = expected.assumed_role
     got = outcome.result.get("assumed_role") or {}
@@ -164,6 +177,13 @@ def _response(expected: model.Result, outcome: Outcome, session_name: str) -> li
     key = (outcome.credentials or {}).get("AccessKeyId")
     if key is not None and not (key.startswith("ASIA") and len(key) == 20):
         diff("AccessKeyId", f"expected ASIA followed by 16 characters, got {key!r}")
+    for name, shown in _FEDERATED_FIELDS.items():  # the federated APIs' response fields (F12)
+        value = getattr(a, name)
+        if value is None:
+            continue
+        wanted = dict(value) if name == "session_tags" else list(value) if name == "transitive_tag_keys" else value
+        if got.get(name) != wanted:
+            diff(shown, f"expected {wanted!r}, got {got.get(name)!r}")
     if outcome.identity is not None:
         want = {"Arn": a.arn, "Account": a.arn.split(":")[4], "UserId": want_id or a.assumed_role_id}
         if rid is None:
@@ -297,6 +317,8 @@ def facts(
     caller_account = arn.split(":")[4] if arn.count(":") >= 5 else None
     role_account = str(doc.get("role", {}).get("arn", "")).split(":")[4] if doc.get("role") else None
     accounts = "service" if caller_account is None else ("same" if caller_account == role_account else "cross")
+    if "federated_caller" in doc:
+        accounts = "federated"
     return {
         "aspect": diff.aspect,
         "accounts": accounts,

@@ -198,6 +198,17 @@ class Conformance:
             kw.pop("cross_account", None)
         return strategies.scenarios(caller_kinds=kinds, **kw)
 
+    def federated_scenarios(self, api: str) -> st.SearchStrategy[dict[str, Any]]:
+        """:func:`rolecall.strategies.federated_scenarios` at one federated door, restricted to one
+        account (the role's) when the target has only one."""
+        need = Capability.SAML if api == "AssumeRoleWithSAML" else Capability.WEB_IDENTITY
+        if need not in self.target.capabilities:
+            raise Unsupported(f"the target does not declare {need}")
+        drawn = strategies.federated_scenarios(api=api)
+        if Capability.MULTI_ACCOUNT in self.target.capabilities:
+            return drawn
+        return drawn.filter(lambda d: len(set(ACCOUNT_ID.findall(json.dumps(d))) - {"999999999999"}) <= 1)
+
     # ------------------------------------------------------------------ the check
 
     def start_test(self) -> None:
@@ -212,7 +223,7 @@ class Conformance:
             raise TargetDown(self.down)
         adapted, removed = adapt(doc, self.target.capabilities)
         prepared = self.target.prepare(adapted)
-        loaded = model.load_assume_role(prepared)
+        loaded = model.load_scenario(prepared)
         expected = model.decide(loaded)
         aspects = tuple(aspects)
         try:
@@ -226,8 +237,10 @@ class Conformance:
             self._target_failed(str(exc))
         else:
             self.recent_failures.append(False)
-            session = str(prepared["request"].get("role_session_name", ""))
-            diffs = compare(expected, outcome, aspects, session, loaded, strict=self.strict)
+            a = expected.assumed_role
+            session = a.arn.rsplit("/", 1)[1] if a else str(prepared["request"].get("role_session_name", ""))
+            door = loaded if isinstance(loaded, model.Scenario) else None  # open points: AssumeRole's
+            diffs = compare(expected, outcome, aspects, session, door, strict=self.strict)
         unmap = self.last_unmap = unmapper(adapted, prepared)
         found = []
         for diff in diffs:

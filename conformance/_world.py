@@ -13,20 +13,26 @@ Three steps, each a pure function of the scenario:
 * :func:`plan` turns a (prepared) scenario into the provisioning plan the
   emulator targets execute: the caller (user or role session), the role, and
   the AssumeRole parameters, with every policy sent exactly as the scenario
-  spells it.
+  spells it; :func:`federated_plan` does the same at the federated doors: the
+  role, the identity providers, and the call with an unsigned token or SAML
+  assertion built from the scenario.
 """
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
+from xml.sax.saxutils import escape
 
 from rolecall import model
 from rolecall.model.arn import IamUser, RoleSession
+from rolecall.model.scenario import OAUTH_HOSTS
 
 from .targets.base import Capability
 
@@ -34,13 +40,18 @@ __all__ = [
     "ACCOUNT_ID",
     "CALLER_CAPABILITY",
     "CallerPlan",
+    "FederatedPlan",
     "FreshAccounts",
     "Plan",
     "RolePlan",
     "Unsupported",
     "adapt",
     "caller_kind",
+    "federated_plan",
     "plan",
+    "saml_metadata",
+    "saml_response",
+    "web_identity_token",
 ]
 
 Doc = dict[str, Any]
@@ -51,7 +62,10 @@ class Unsupported(Exception):
 
 
 def caller_kind(doc: Doc) -> str:
-    """``user``, ``role-session``, ``session-token``, ``root``, ``federated`` or ``service``."""
+    """``user``, ``role-session``, ``session-token``, ``root``, ``federated`` or ``service``; at the
+    federated doors ``web-identity`` or ``saml``."""
+    if "federated_caller" in doc:
+        return "saml" if doc.get("api") == "AssumeRoleWithSAML" else "web-identity"
     caller = doc.get("caller", {})
     if "service" in caller:
         return "service"
@@ -76,6 +90,8 @@ CALLER_CAPABILITY = {
     "federated": Capability.FEDERATED_CALLERS,
     "service": Capability.SERVICE_CALLERS,
 }
+#: the federated doors' callers (a token, an assertion) -> the capability a target needs to take them
+DOOR_CAPABILITY = {"web-identity": Capability.WEB_IDENTITY, "saml": Capability.SAML}
 
 
 def adapt(doc: Doc, capabilities: frozenset[str]) -> tuple[Doc, list[str]]:
@@ -86,11 +102,13 @@ def adapt(doc: Doc, capabilities: frozenset[str]) -> tuple[Doc, list[str]]:
     model decides the adapted scenario.
     """
     kind = caller_kind(doc)
-    need = CALLER_CAPABILITY.get(kind)
+    need = CALLER_CAPABILITY.get(kind) or DOOR_CAPABILITY.get(kind)
     if need is None or need not in capabilities:
         raise Unsupported(f"caller kind {kind!r} cannot be provisioned")
     out = copy.deepcopy(doc)
     removed: list[str] = []
+    if "federated_caller" in out:
+        return _adapt_federated(out, capabilities, removed)
     caller, role, request = out["caller"], out["role"], out["request"]
 
     def drop(obj: Doc, key: str, label: str) -> None:
@@ -135,6 +153,25 @@ def adapt(doc: Doc, capabilities: frozenset[str]) -> tuple[Doc, list[str]]:
         del caller["permissions_boundary"]
     if caller.get("session_policy", 0) is None:
         del caller["session_policy"]
+    return out, removed
+
+
+def _adapt_federated(out: Doc, capabilities: frozenset[str], removed: list[str]) -> tuple[Doc, list[str]]:
+    """:func:`adapt` at the federated doors: the parts a target may lack are the organization, the
+    request context, disabled Regions, role tags and session policies (docs/federation.md)."""
+    out.pop("expect", None)
+    role, request = out["role"], out["request"]
+    for cap, obj, key, label in (
+        (Capability.ORGANIZATIONS, out, "organization", "organization"),
+        (Capability.REQUEST_CONTEXT, out, "context", "context"),
+        (Capability.DISABLED_REGIONS, out, "disabled_regions", "disabled_regions"),
+        (Capability.PRINCIPAL_TAGS, role, "tags", "role.tags"),
+        (Capability.SESSION_POLICIES, request, "policy", "request.policy"),
+        (Capability.SESSION_POLICIES, request, "policy_arns", "request.policy_arns"),
+    ):
+        if cap not in capabilities and key in obj:
+            del obj[key]
+            removed.append(label)
     return out, removed
 
 
@@ -306,3 +343,154 @@ def plan(doc: Doc) -> Plan:
     if "tags" in q:
         params["Tags"] = list(q["tags"])
     return Plan(caller, role, params, region=q.get("region") or "us-east-1", self_assume=self_assume)
+
+
+# ----------------------------------------------------------------------------- the federated doors
+
+
+@dataclass(frozen=True)
+class FederatedPlan:
+    """Everything an emulator target needs to realise a scenario at a federated door
+    (docs/federation.md, "What the suite sends")."""
+
+    api: str
+    role: RolePlan
+    oidc_providers: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...]
+    """(account, url, client ids, thumbprints) of every IAM OIDC provider to create."""
+    saml_providers: tuple[tuple[str, str, str], ...]
+    """(account, name, metadata document) of every IAM SAML provider to create."""
+    params: dict[str, Any] = field(default_factory=dict)
+    """The call's parameters in boto3's spelling: the token or assertion built from the scenario."""
+    region: str = "us-east-1"
+
+    @property
+    def accounts(self) -> tuple[str, ...]:
+        """The accounts to provision in: the role's, then those with identity providers."""
+        others = [a for a, *_ in self.oidc_providers] + [a for a, *_ in self.saml_providers]
+        return tuple(dict.fromkeys((self.role.account, *others)))
+
+
+def federated_plan(doc: Doc, now: float | None = None) -> FederatedPlan:
+    """The provisioning plan of a prepared federated scenario (validated through the model first).
+
+    Raises :class:`Unsupported` for a token status the suite cannot produce (an identity provider
+    that is unreachable or rejects the token: that happens at the IdP, not in the token)."""
+    s = model.load_scenario(doc)
+    if not isinstance(s, model.FederatedScenario):
+        raise Unsupported("not a federated scenario")
+    fc = s.federated_caller
+    if fc.token_status in ("idp_unreachable", "idp_rejected"):
+        raise Unsupported(f"token_status {fc.token_status}: the suite cannot make an identity provider do that")
+    moment = time.time() if now is None else now
+    r, ra = doc["role"], s.role.arn
+    role = RolePlan(
+        arn=r["arn"],
+        account=ra.account,
+        name=ra.name,
+        path=ra.path,
+        trust=_dumps(r["trust_policy"]),
+        max_session_duration=r.get("max_session_duration"),
+        tags=_tags(r.get("tags")),
+        exists=s.role.exists,
+    )
+    oidc = tuple(
+        (account, p.url, p.client_ids, p.thumbprints) for account, e in s.identity_providers.items() for p in e.oidc
+    )
+    saml = tuple(
+        (account, p.name, saml_metadata(p.issuer)) for account, e in s.identity_providers.items() for p in e.saml
+    )
+    req = doc["request"]
+    params: dict[str, Any] = {"RoleArn": r["arn"]}
+    if s.api == "AssumeRoleWithSAML":
+        assert fc.assertion is not None
+        params["PrincipalArn"] = req["principal_arn"]
+        params["SAMLAssertion"] = saml_response(fc.assertion, fc.token_status, moment)
+    else:
+        params["RoleSessionName"] = req["role_session_name"]
+        params["WebIdentityToken"] = web_identity_token(fc, moment)
+        if "provider_id" in req:
+            params["ProviderId"] = req["provider_id"]
+    for key, name in (("duration_seconds", "DurationSeconds"), ("policy", "Policy")):
+        if key in req:
+            params[name] = req[key]
+    if "policy_arns" in req:
+        params["PolicyArns"] = [{"arn": a} for a in req["policy_arns"]]
+    return FederatedPlan(s.api, role, oidc, saml, params, req.get("region") or "us-east-1")
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def web_identity_token(fc: model.FederatedCaller, now: float) -> str:
+    """The token of a federated caller: a JWT (``header.claims.signature``) with the scenario's
+    claims, unsigned (the signature part is a fixed marker; docs/federation.md), ``iss`` defaulted
+    to ``https://`` + provider, ``iat`` and ``exp`` set around ``now`` unless given (an ``expired``
+    token's ``exp`` is an hour past). The OAuth 2.0 providers' access tokens are opaque: their
+    claims, encoded. ``malformed``: not a JWT at all."""
+    if fc.token_status == "malformed":
+        return "rolecall-malformed-token"
+    claims = dict(fc.claims)
+    if fc.provider in OAUTH_HOSTS:
+        return "rolecall-oauth." + _b64url(json.dumps(claims, sort_keys=True).encode())
+    claims.setdefault("iss", "https://" + (fc.provider or ""))
+    claims.setdefault("iat", int(now) - 60)
+    claims.setdefault("exp", int(now) + 3600)
+    if fc.token_status == "expired":
+        claims["iat"], claims["exp"] = int(now) - 7200, int(now) - 3600
+    header = {"alg": "RS256", "typ": "JWT", "kid": "rolecall"}
+    signature = b"rolecall: not signed" if fc.token_status == "valid" else b"rolecall: a bad signature"
+    return ".".join(_b64url(json.dumps(part, separators=(",", ":")).encode()) for part in (header, claims)) + (
+        "." + _b64url(signature)
+    )
+
+
+def saml_metadata(issuer: str) -> str:
+    """A SAML IdP metadata document naming ``issuer`` (entityID), without keys (nothing is signed)."""
+    return (
+        '<?xml version="1.0"?><md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" '
+        f'entityID="{escape(issuer)}"><md:IDPSSODescriptor '
+        'protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"/></md:EntityDescriptor>'
+    )
+
+
+def saml_response(a: model.SamlAssertion, status: str, now: float) -> str:
+    """The base64 SAML ``Response`` of an assertion (SAML-ASSERT's shape), unsigned: Issuer, Subject
+    NameID with its Format, SubjectConfirmationData Recipient and NotOnOrAfter (an hour past for an
+    ``expired`` assertion), the Audience restriction, SessionNotOnOrAfter, and every attribute."""
+    if status == "malformed":
+        return base64.b64encode(b"rolecall: not a SAML response").decode()
+    iso = "%Y-%m-%dT%H:%M:%SZ"
+    issued = time.strftime(iso, time.gmtime(now - 60))
+    until = time.strftime(iso, time.gmtime(now - 3600 if status == "expired" else now + 300))
+    attributes = "".join(
+        f'<saml:Attribute Name="{escape(name)}">'
+        + "".join(f"<saml:AttributeValue>{escape(v)}</saml:AttributeValue>" for v in values)
+        + "</saml:Attribute>"
+        for name, values in a.attributes.items()
+    )
+    session = f' SessionNotOnOrAfter="{escape(a.session_not_on_or_after)}"' if a.session_not_on_or_after else ""
+    subject = (
+        f'<saml:NameID Format="{escape(a.name_id_format or "")}">{escape(a.name_id)}</saml:NameID>'
+        if a.name_id is not None
+        else ""
+    )
+    recipient = f' Recipient="{escape(a.recipient)}"' if a.recipient is not None else ""
+    audience = escape(a.audience or "https://signin.aws.amazon.com/saml")
+    xml = (
+        '<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" '
+        'xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_rolecall" Version="2.0" '
+        f'IssueInstant="{issued}"><saml:Issuer>{escape(a.issuer or "")}</saml:Issuer>'
+        '<samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>'
+        f'<saml:Assertion ID="_rolecall-assertion" Version="2.0" IssueInstant="{issued}">'
+        f"<saml:Issuer>{escape(a.issuer or '')}</saml:Issuer>"
+        f'<saml:Subject>{subject}<saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer">'
+        f'<saml:SubjectConfirmationData NotOnOrAfter="{until}"{recipient}/></saml:SubjectConfirmation>'
+        f'</saml:Subject><saml:Conditions NotBefore="{issued}" NotOnOrAfter="{until}"><saml:AudienceRestriction>'
+        f"<saml:Audience>{audience}</saml:Audience></saml:AudienceRestriction></saml:Conditions>"
+        f'<saml:AuthnStatement AuthnInstant="{issued}"{session}><saml:AuthnContext><saml:AuthnContextClassRef>'
+        "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport</saml:AuthnContextClassRef>"
+        f"</saml:AuthnContext></saml:AuthnStatement><saml:AttributeStatement>{attributes}"
+        "</saml:AttributeStatement></saml:Assertion></samlp:Response>"
+    )
+    return base64.b64encode(xml.encode()).decode()

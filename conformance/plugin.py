@@ -409,6 +409,7 @@ FEATURE_ORDER = (
     "request-validation",
     "response",
     "access-denied-message",
+    "federation",
     "expectations",
 )
 

@@ -49,9 +49,9 @@ NAME_ATTR = "https://aws.amazon.com/SAML/Attributes/RoleSessionName"
 AFFILIATION = "urn:oid:1.3.6.1.4.1.5923.1.1.1.1"
 OWNERS = ("acme", "acme-evil", "acm")
 REPOS = ("app", "app2", "infra")
-BRANCHES = ("main", "dev", "release/1")
+BRANCHES = ("main", "dev", "release/1", "main-next")  # main-next: a pin of main is its prefix
 NAMESPACES = ("payments", "default", "kube-system")
-ACCOUNTS_SA = ("api", "debug", "aws-node")
+ACCOUNTS_SA = ("api", "debug", "aws-node", "api-admin")  # api-admin: a pin of api is its prefix
 AFFILIATIONS = ("staff", "faculty", "student")
 ROLE = f"arn:aws:iam::{B}:role/federated-role"
 
@@ -60,6 +60,7 @@ FEDERATED_PLANS: dict[str, tuple[str, ...]] = {
     "allowed": ("exact", "pattern", "key-case", "vacuous", "tags-allowed"),
     "implicitDeny": (
         "near-miss-value",
+        "near-miss-prefix",
         "near-miss-case",
         "foreign-provider",
         "bare-host",
@@ -77,6 +78,7 @@ _NOT_FOR = {
     "provider-elsewhere": ("cognito", "google"),
     "bare-host": ("cognito", "google", "saml"),
     "pattern": ("google",),
+    "near-miss-prefix": ("cognito", "google", "saml"),
 }
 
 
@@ -150,7 +152,10 @@ class _Tenant:
             op, value = others[variant % len(others)]
             return op, f"{host}:sub", value
         if self.family == "eks":
-            return "StringEquals", f"{host}:sub", f"system:serviceaccount:{_other(NAMESPACES, v['ns'])}:{v['sa']}"
+            ns, sa = (
+                (_other(NAMESPACES, v["ns"]), v["sa"]) if variant % 2 == 0 else (v["ns"], _other(ACCOUNTS_SA, v["sa"]))
+            )
+            return "StringEquals", f"{host}:sub", f"system:serviceaccount:{ns}:{sa}"
         if self.family == "cognito":
             if variant % 2:
                 return "StringEquals", f"{host}:aud", _other(POOLS, v["pool"])
@@ -172,6 +177,15 @@ def _other(pool: tuple[str, ...], value: str) -> str:
 
 @st.composite
 def _tenants(draw: st.DrawFn, family: str) -> _Tenant:
+    tenant = draw(_identities(family))
+    # the trust policy also pins the audience (shrinks to not: one condition, the identity's own pin);
+    # Cognito's always does (IAM's controls want its aud tested, F0)
+    tenant.values["pin_aud"] = "yes" if family == "cognito" or draw(st.booleans()) else ""
+    return tenant
+
+
+@st.composite
+def _identities(draw: st.DrawFn, family: str) -> _Tenant:
     if family == "github":
         owner, repo, branch = (
             draw(st.sampled_from(OWNERS)),
@@ -305,11 +319,11 @@ def _base(t: _Tenant) -> Doc:
     principal = _principal(t)
     op, key, value = t.pin()
     conditions: dict[str, dict[str, Any]] = {op: {key: value}}
-    if t.family in ("github", "eks"):
+    if t.family in ("github", "eks") and t.values["pin_aud"]:
         conditions.setdefault("StringEquals", {})[f"{t.host}:aud"] = "sts.amazonaws.com"
     if t.family == "cognito":
         conditions.setdefault("StringEquals", {})[f"{t.host}:aud"] = t.values["pool"]
-    if saml:
+    if saml and t.values["pin_aud"]:
         conditions.setdefault("StringEquals", {})["SAML:aud"] = RECIPIENT
     statement = {"Effect": "Allow", "Principal": principal, "Action": _action(t), "Condition": conditions}
     doc: Doc = {
@@ -405,6 +419,13 @@ def _denied(plan: str, bend: Callable[[Doc, _Tenant, int], None], action: str | 
     return build
 
 
+def _longer_subject(doc: Doc) -> None:
+    """The token's subject extends the pinned one (branch ``main-next`` against a pin of ``main``,
+    service account ``api-admin`` against ``api``): the pin is a prefix of it, never equal."""
+    claims = doc["federated_caller"]["claims"]
+    claims["sub"] += "-next"
+
+
 def _foreign(doc: Doc, t: _Tenant, variant: int) -> None:
     """The trust names the provider of another account (tokens resolve in the role's, F10)."""
     if t.family in ("github", "eks", "saml"):
@@ -480,6 +501,7 @@ def _error(plan: str, code: str) -> Callable[..., Doc]:
 
 _BUILD: dict[str, Callable[..., Doc]] = {
     "near-miss-value": _denied("near-miss-value", lambda d, t, v: _replace_pin(d, t, t.near_miss(v))),
+    "near-miss-prefix": _denied("near-miss-prefix", lambda d, t, v: _longer_subject(d)),
     "near-miss-case": _denied("near-miss-case", lambda d, t, v: _replace_pin(d, t, t.case_miss())),
     "foreign-provider": _denied("foreign-provider", _foreign),
     "bare-host": _denied("bare-host", lambda d, t, v: _statement(d).update(Principal={"Federated": t.host})),

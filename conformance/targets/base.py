@@ -105,6 +105,12 @@ class Capability(StrEnum):
     """Policies are validated when saved (CreateRole, PutUserPolicy)."""
     CREDENTIALS = "credentials"
     """Issued credentials work: GetCallerIdentity with them answers as the session."""
+    WEB_IDENTITY = "web-identity"
+    """AssumeRoleWithWebIdentity: IAM OIDC providers can be provisioned, and the target takes a token
+    whose claims the scenario gives (unsigned: no emulator verifies signatures; docs/federation.md)."""
+    SAML = "saml"
+    """AssumeRoleWithSAML: IAM SAML providers can be provisioned, and the target takes an unsigned
+    assertion built from the scenario (docs/federation.md)."""
 
 
 API_PROVISIONABLE: frozenset[str] = frozenset(

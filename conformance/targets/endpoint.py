@@ -250,6 +250,11 @@ def load_accounts_file(path: str) -> AccountsFile:
                 raise fail(f"$.capabilities[{i}]", f"unknown capability {c!r} (known: {', '.join(sorted(known))})")
             if c in caps:
                 raise fail(f"$.capabilities[{i}]", f"{c!r} is listed twice")
+            if c in (Capability.WEB_IDENTITY, Capability.SAML):
+                raise fail(
+                    f"$.capabilities[{i}]",
+                    f"{c!r}: the endpoint target does not drive the federated APIs yet (docs/federation.md)",
+                )
             caps.add(Capability(c))
         if Capability.MULTI_ACCOUNT in caps and len(accounts) < 2:
             i = raw_caps.index(Capability.MULTI_ACCOUNT.value)

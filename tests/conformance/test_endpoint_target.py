@@ -407,6 +407,10 @@ GOOD = {"access_key_id": "AKIAEXAMPLE", "secret_access_key": "secret"}
             r"\$\.capabilities\[1\]: unknown capability",
         ),
         ({"accounts": {A: GOOD}, "capabilities": ["multi-account"]}, r"\$\.capabilities\[0\]: 'multi-account' needs"),
+        (
+            {"accounts": {A: GOOD}, "capabilities": ["saml"]},
+            r"\$\.capabilities\[0\]: 'saml': the endpoint target does not",
+        ),
         ({"accounts": {A: GOOD}, "name": 7}, r"\$\.name: must be a string, not a number"),
         ([], r"\$: must be an object, not a list"),
         ('{"accounts": {', r"not JSON: .* line 1"),

@@ -56,7 +56,8 @@ def test_solver_is_a_builtin_target_like_the_model() -> None:
     assert "solver" in BUILTIN
     assert isinstance(SOLVER, SolverTarget)
     assert SOLVER.name == "solver"
-    assert SOLVER.capabilities == MODEL.capabilities
+    # everything the model target can do but the federated doors, which the encoding does not state yet
+    assert SOLVER.capabilities == MODEL.capabilities - {"web-identity", "saml"}
     assert " z3 " in SOLVER.version and SOLVER.version.startswith("rolecall ")
 
 

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import rolecall.model.conditions as conditions
+import rolecall.model.federation as federation
 import rolecall.model.match as match
 import rolecall.model.policy as policy
 import rolecall.model.scenario as scenario
@@ -524,6 +525,145 @@ def _same_account_needs_identity() -> list[Patch]:
     return [(decide, "same_account", lambda s, classes, side: cross(classes, side))]
 
 
+# ------------------------------------------------------------------------- the federated doors (F0-F12)
+
+
+def _sub_condition_fault(
+    operator: str, change: Callable[[conditions.Condition], Callable[[Any], bool]]
+) -> Callable[[], list[Patch]]:
+    """A fault in how ``operator`` is evaluated on a provider's ``…:sub`` key (every other test unchanged)."""
+    return _condition_fault(
+        lambda cond, test: change(cond) if cond.operator == operator and cond.key.endswith(":sub") else test
+    )
+
+
+def _sub_prefix(cond: conditions.Condition) -> Callable[[Any], bool]:
+    """StringEquals on sub read as "starts with" (a prefix test: repo:acme/app admits repo:acme/app2)."""
+
+    def test(ctx: Any) -> bool:
+        raw = ctx.get(cond.key)
+        values = raw if isinstance(raw, tuple) else () if raw is None else (raw,)
+        return bool(values) and all(any(v.startswith(p) for p in cond.values) for v in values)
+
+    return test
+
+
+def _sub_equals(cond: conditions.Condition) -> Callable[[Any], bool]:
+    """StringLike on sub compared as plain text (wildcards never expand)."""
+
+    def test(ctx: Any) -> bool:
+        raw = ctx.get(cond.key)
+        values = raw if isinstance(raw, tuple) else () if raw is None else (raw,)
+        return bool(values) and all(v in cond.values for v in values)
+
+    return test
+
+
+def _token_check_skips(*messages: str) -> Callable[[], list[Patch]]:
+    """F3 answers nothing where it would refuse with one of these messages (the check is missing)."""
+
+    def patches() -> list[Patch]:
+        def make(orig: Callable[[Any], Any]) -> Callable[[Any], Any]:
+            def check(s: Any) -> Any:
+                r = orig(s)
+                return None if r is not None and any(m in (r.message or "") for m in messages) else r
+
+            return check
+
+        return _wrap(federation, "check_token", make)
+
+    return patches
+
+
+def _provider_in_any_account() -> list[Patch]:
+    """F3: the token's issuer is looked up among the OIDC providers of every account, not the role's."""
+
+    def find(s: Any) -> Any:
+        fc = s.federated_caller
+        if fc.provider_kind != "oidc":
+            return None
+        iss = fc.claims.get("iss", "https://" + (fc.provider or ""))
+        own = s.identity_providers.get(s.role.arn.account)
+        for entry in ([own] if own else []) + [e for a, e in s.identity_providers.items() if a != s.role.arn.account]:
+            for p in entry.oidc:
+                if p.url == iss:
+                    return dataclasses.replace(p, arn=p.arn.replace(f"::{p.account}:", f"::{s.role.arn.account}:"))
+        return None
+
+    return [(federation, "_oidc_provider", find)]
+
+
+def _federated_principal_any_account() -> list[Patch]:
+    """F10: a Federated provider ARN matches whatever account it names."""
+
+    def make(orig: Callable[..., bool]) -> Callable[..., bool]:
+        def matches(st: Any, s: Any, kind: Any) -> bool:
+            if orig(st, s, kind):
+                return True
+            if st.principal is None:
+                return False
+            registered = federation._oidc_provider(s)
+            arn = s.request.principal_arn if s.api == "AssumeRoleWithSAML" else registered.arn if registered else ""
+            anywhere = re.sub(r"::\d{12}:", "::*:", arn or "")
+            return bool(arn) and anywhere in [re.sub(r"::\d{12}:", "::*:", e) for e in st.principal.federated]
+
+        return matches
+
+    return _wrap(federation, "_principal_matches", make)
+
+
+def _federated_actions_without(action: str) -> Callable[[], list[Patch]]:
+    def patches() -> list[Patch]:
+        return _wrap(federation, "federated_actions", lambda orig: lambda s: tuple(a for a in orig(s) if a != action))
+
+    return patches
+
+
+def _federated_denies_without(kind: str) -> Callable[[], list[Patch]]:
+    """F7: matching Denies of one policy kind are ignored at the federated doors."""
+
+    def patches() -> list[Patch]:
+        def make(orig: Callable[..., list[Any]]) -> Callable[..., list[Any]]:
+            return lambda s, action, ctx: [r for r in orig(s, action, ctx) if r.policy != kind]
+
+        return _wrap(federation, "_explicit_denies", make)
+
+    return patches
+
+
+def _federated_post_check_skips(message: str) -> Callable[[], list[Patch]]:
+    def patches() -> list[Patch]:
+        def make(orig: Callable[[Any], Any]) -> Callable[[Any], Any]:
+            def check(s: Any) -> Any:
+                r = orig(s)
+                return None if r is not None and message in (r.message or "") else r
+
+            return check
+
+        return _wrap(federation, "federated_post_checks", make)
+
+    return patches
+
+
+def _primary_action_only_in_trust() -> list[Patch]:
+    """F10: any trust Allow naming the provider grants, whatever its Action (the action is not read)."""
+
+    def make(orig: Callable[..., Any]) -> Callable[..., Any]:
+        def grants(s: Any, action: str, ctx: Any) -> Any:
+            r = orig(s, action, ctx)
+            if r is None or s.role.trust_policy is None:
+                return r
+            for st in s.role.trust_policy.statements:
+                trusted = st.effect == "Allow" and federation._principal_matches(st, s, policy.PolicyKind.TRUST)
+                if trusted and st.conditions_hold(ctx):
+                    return None
+            return r
+
+        return grants
+
+    return _wrap(federation, "trust_grants", make)
+
+
 CATALOGUE: tuple[Fault, ...] = (
     # --- the two sides (R8-R12)
     Fault(
@@ -814,6 +954,74 @@ CATALOGUE: tuple[Fault, ...] = (
         "the assumed-role ARN keeps the role's path",
         "R14 (TF-19957)",
         _role_path_in_session_arn,
+    ),
+    # --- the federated doors (docs/federation.md F0-F12)
+    Fault(
+        "federated-sub-prefix-match",
+        "StringEquals on a provider's sub claim matches any value that starts with the pinned one",
+        "F10 (CONDOPS)",
+        _sub_condition_fault("StringEquals", _sub_prefix),
+        "a known CI-trust mistake: repo:acme/app admits repo:acme/app-fork",
+    ),
+    Fault(
+        "federated-stringlike-sub-as-equals",
+        "StringLike on a provider's sub claim is compared as plain text (its wildcards never expand)",
+        "F10 (CONDOPS)",
+        _sub_condition_fault("StringLike", _sub_equals),
+    ),
+    Fault(
+        "federated-aud-not-checked",
+        "a token's aud is never checked against the OIDC provider's client IDs",
+        "F3 (OIDC-CREATE)",
+        _token_check_skips("Incorrect token audience", "Missing a required claim: aud"),
+    ),
+    Fault(
+        "federated-provider-any-account",
+        "the token's issuer is resolved through an OIDC provider of any account, not only the role's",
+        "F3 (CAC-721, MOZ-127)",
+        _provider_in_any_account,
+    ),
+    Fault(
+        "federated-principal-any-account",
+        "a Federated provider ARN of another account matches the role account's provider",
+        "F10",
+        _federated_principal_any_account,
+    ),
+    Fault(
+        "federated-token-status-ignored",
+        "expired or invalid tokens and assertions are accepted",
+        "F3 (SMITHY-STS)",
+        _token_check_skips("expired", "could not be validated", "Response signature invalid", "redeemed"),
+    ),
+    Fault(
+        "federated-tagsession-not-required",
+        "session tags in a token or assertion do not require sts:TagSession in the trust policy",
+        "F5 (TAGS)",
+        _federated_actions_without(decide.TAG),
+    ),
+    Fault(
+        "federated-trust-deny-ignored",
+        "a matching Deny in the trust policy is ignored at the federated doors",
+        "F7",
+        _federated_denies_without("role trust policy"),
+    ),
+    Fault(
+        "federated-rcp-ignored",
+        "resource control policies are not applied to federated calls",
+        "F7/F8 (VPC-FED, DP-RCP)",
+        _federated_denies_without("resource control policy"),
+    ),
+    Fault(
+        "federated-action-not-read",
+        "a trust Allow naming the provider grants whatever its Action (sts:AssumeRole opens the federated doors)",
+        "F10 (AA-CHECKS: mismatched action)",
+        _primary_action_only_in_trust,
+    ),
+    Fault(
+        "federated-max-session-duration-unchecked",
+        "a federated call may ask for more than the role's MaxSessionDuration",
+        "F11",
+        _federated_post_check_skips("MaxSessionDuration"),
     ),
     # --- equivalent mutants: controls, not counted
     Fault(
