@@ -228,8 +228,8 @@ def scenario_tags(doc: Mapping[str, Any]) -> set[str]:
     slots: list[tuple[str, Any]] = [("trust", role.get("trust_policy"))]
     slots += [("identity", p) for p in caller.get("identity_policies", [])]
     slots += [("boundary", caller.get("permissions_boundary")), ("session", caller.get("session_policy"))]
-    if not caller.get("identity_policies"):
-        tags.add("no-identity-policy")
+    if "federated_caller" not in doc and not caller.get("identity_policies"):
+        tags.add("no-identity-policy")  # a federated caller has no identity at all (F2)
     if caller.get("permissions_boundary"):
         tags.add("boundary")
     if caller.get("session_policy") or "policy" in request:

@@ -329,10 +329,37 @@ _LINKS_BY_RULE = {
 }
 
 
+_STS_API = "https://docs.aws.amazon.com/STS/latest/APIReference/"
+#: The pages behind a divergence at a federated door, by the rule that decided (docs/federation.md §0).
+_FEDERATED_LINKS = {
+    "F0": _IAM + "id_roles_providers_oidc_secure-by-default.html",
+    "F10": _IAM + "id_roles_create_for-idp_oidc.html",
+    "F7": _IAM + "reference_policies_evaluation-logic_policy-eval-denyallow.html",
+    "F4": _IAM + "id_roles_create_for-idp_oidc.html",
+}
+
+
+def _federated_link(signature: Mapping[str, Any], aspect: str) -> str:
+    action = _listify(signature.get("action", ""))[0]
+    saml = action == "sts:AssumeRoleWithSAML" or _listify(signature.get("caller", ""))[0] == "saml"
+    api = _STS_API + ("API_AssumeRoleWithSAML.html" if saml else "API_AssumeRoleWithWebIdentity.html")
+    if aspect != "decision":  # the response of either API (a signature names no action there)
+        return _IAM + "id_roles_providers.html"
+    rule = _listify(signature.get("rule", ""))[0]
+    if saml and rule in ("F4", "F10"):
+        return _IAM + "id_roles_create_for-idp_saml.html"
+    if "request:tags" in set(_listify(signature.get("tags", []))) or str(signature.get("action")) == "sts:TagSession":
+        return _IAM + "id_session-tags.html"
+    return _FEDERATED_LINKS.get(rule, api)
+
+
 def default_link(signature: Mapping[str, Any]) -> str:
     """The AWS documentation page behind a divergence with this signature: the page of the message
-    (troubleshooting access-denied messages), of the tag that names the mistake, or of the rule."""
+    (troubleshooting access-denied messages), of the tag that names the mistake, or of the rule; at the
+    federated doors the API's page or the page of the federated rule (docs/federation.md §0)."""
     aspect = str(signature.get("aspect", "decision"))
+    if _listify(signature.get("accounts", ""))[0] == "federated":
+        return _federated_link(signature, aspect)
     if aspect == "message":
         return _IAM + "troubleshoot_access-denied.html"
     if aspect != "decision":
@@ -396,6 +423,8 @@ def describe(facts: Mapping[str, Any]) -> str:
     where = {"same": "same account", "cross": "cross-account", "service": "service caller"}.get(
         str(facts.get("accounts")), str(facts.get("accounts"))
     )
+    if facts.get("accounts") == "federated":
+        where = "AssumeRoleWithSAML" if facts.get("caller") == "saml" else "AssumeRoleWithWebIdentity"
     phase = facts.get("phase", "assume")
     if phase != "assume":
         what = "refuses to store the scenario" if phase == "provision" else "fails"

@@ -7,6 +7,7 @@ tested) and without retries (so that a failure surfaces as one).
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -25,10 +26,10 @@ from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .._world import Plan
+from .._world import FederatedPlan, Plan
 from .base import Outcome, TargetError
 
-__all__ = ["AwsApi", "Creds", "DeadlineSender", "classify_denial", "outcome_of_error"]
+__all__ = ["AwsApi", "Creds", "DeadlineSender", "assume_federated", "classify_denial", "outcome_of_error"]
 
 Creds = tuple[str, str, str | None]
 """(AccessKeyId, SecretAccessKey, SessionToken or None)."""
@@ -274,6 +275,73 @@ class AwsApi:
         raw = {k: v for k, v in resp.items() if k != "ResponseMetadata"}
         raw["Credentials"] = {k: str(v) for k, v in c.items() if k != "SecretAccessKey"}
         return Outcome(result=result, raw=raw, identity=identity, credentials=credentials, requested_at=requested_at)
+
+
+#: The response fields of the federated APIs (boto3's names) -> rolecall's (docs/federation.md F12).
+_FEDERATED_RESPONSE = {
+    "SubjectFromWebIdentityToken": "subject",
+    "Subject": "subject",
+    "SubjectType": "subject_type",
+    "Provider": "provider",
+    "Audience": "audience",
+    "Issuer": "issuer",
+    "NameQualifier": "name_qualifier",
+    "SourceIdentity": "source_identity",
+}
+
+
+def _federated_call(api: AwsApi, fp: FederatedPlan) -> Any:
+    sts = api.client("sts", fp.region)
+    if fp.api == "AssumeRoleWithSAML":
+        return sts.assume_role_with_saml(**fp.params)
+    return sts.assume_role_with_web_identity(**fp.params)
+
+
+def assume_federated(
+    api: AwsApi, fp: FederatedPlan, *, check_identity: bool = False, around: Callable[[], Any] | None = None
+) -> Outcome:
+    """Perform a federated scenario's call (unsigned: the APIs take no AWS credentials, SMITHY-STS) and
+    optionally GetCallerIdentity with the credentials it issued. ``around`` is a context manager
+    factory wrapped around the call alone (an emulator's switch for letting an unsigned call through
+    its own authentication)."""
+    requested_at = time.time()
+    with target_failures(fp.api), around() if around is not None else contextlib.nullcontext():
+        try:
+            resp = _federated_call(api, fp)
+        except ClientError as exc:
+            return _client_error(exc, "assume")
+    try:
+        c = resp["Credentials"]
+        user = resp["AssumedRoleUser"]
+        expiration = c["Expiration"]
+        assumed: dict[str, Any] = {
+            "arn": user["Arn"],
+            "assumed_role_id": user["AssumedRoleId"],
+            "duration_seconds": round(expiration.timestamp() - requested_at),
+        }
+        new = (c["AccessKeyId"], c["SecretAccessKey"], c.get("SessionToken"))
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise TargetError(f"{fp.api} answered without {exc}: {resp!r}"[:500]) from exc
+    for name, ours in _FEDERATED_RESPONSE.items():
+        if resp.get(name) is not None:
+            assumed[ours] = str(resp[name])
+    identity = None
+    if check_identity:
+        try:
+            with target_failures("GetCallerIdentity"):
+                who = api.client("sts", fp.region, new).get_caller_identity()
+            identity = {k: str(who.get(k)) for k in ("Arn", "Account", "UserId")}
+        except ClientError as exc:
+            err = exc.response.get("Error", {})
+            identity = {"Error": f"{err.get('Code')}: {err.get('Message')}"}
+    raw = {k: v for k, v in resp.items() if k not in ("ResponseMetadata", "Credentials")}
+    return Outcome(
+        result={"decision": "allowed", "assumed_role": assumed},
+        raw=raw,
+        identity=identity,
+        credentials={"AccessKeyId": c["AccessKeyId"], "Expiration": expiration.isoformat()},
+        requested_at=requested_at,
+    )
 
 
 #: provisioning refusals that say the *provisioning credentials* are wrong, not the scenario

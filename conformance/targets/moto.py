@@ -27,16 +27,18 @@ Provisioning (docs/emulators.md §3, "Multi-account recipe"):
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import logging
 import os
 import threading
 import urllib.request
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from .._world import FreshAccounts, Plan, plan
-from ._aws import ApiProvisioner, AwsApi, Creds, outcome_of_error, target_failures
+from .._world import FederatedPlan, FreshAccounts, Plan, federated_plan, plan
+from ._aws import ApiProvisioner, AwsApi, Creds, assume_federated, outcome_of_error, target_failures
 from .base import API_PROVISIONABLE, Capability, Outcome, Target, TargetError, TargetUnavailable
 
 __all__ = ["MotoServerTarget", "MotoTarget"]
@@ -47,6 +49,11 @@ _CAPABILITIES: frozenset[str] = frozenset({Capability.MULTI_ACCOUNT, *API_PROVIS
 """What moto 5.2.5 can provision. Not: user permissions boundaries (no PutUserPermissionsBoundary),
 organizations (its IAM authorization never consults SCPs or RCPs), arbitrary request context, MFA,
 root / federated / service / GetSessionToken callers."""
+_FEDERATED: frozenset[str] = frozenset({Capability.WEB_IDENTITY, Capability.SAML})
+"""The federated doors, where moto provisions OIDC and SAML providers in its backends and answers
+AssumeRoleWithWebIdentity / AssumeRoleWithSAML (docs/emulators.md). moto's IAM enforcement cannot
+authenticate these unsigned calls (its authenticator reads the Authorization header), so the
+target lets exactly the call through it; everything else stays enforced."""
 
 
 def _moto_version() -> str:
@@ -66,7 +73,7 @@ class MotoTarget(Target):
     """moto in-process (``mock_aws``), IAM enforcement on."""
 
     name = "moto"
-    capabilities = _CAPABILITIES
+    capabilities = _CAPABILITIES | _FEDERATED
 
     def __init__(self, worker: str | None = None) -> None:
         self.version = _moto_version()
@@ -75,6 +82,7 @@ class MotoTarget(Target):
         self._saved: tuple[float, int] | None = None
         self._api: AwsApi | None = None
         self._since_reset = 0
+        self._account = threading.local()
 
     def start(self) -> None:
         if self._mock is not None:
@@ -87,7 +95,12 @@ class MotoTarget(Target):
         self._saved = (settings.INITIAL_NO_AUTH_ACTION_COUNT, ActionAuthenticatorMixin.request_count)
         settings.INITIAL_NO_AUTH_ACTION_COUNT = 0  # authenticate and authorize every request
         ActionAuthenticatorMixin.request_count = 0
-        self._api = AwsApi(None)
+        self._api = AwsApi(None, self._headers)
+
+    def _headers(self) -> dict[str, str]:
+        """``x-moto-account-id`` for a federated call: the role's account (an unsigned call names none)."""
+        account = getattr(self._account, "id", None)
+        return {"x-moto-account-id": account} if account else {}
 
     def stop(self) -> None:
         if self._mock is None:
@@ -106,12 +119,29 @@ class MotoTarget(Target):
     def run(self, doc: dict[str, Any], *, check_identity: bool = False) -> Outcome:
         if self._mock is None or self._api is None:
             raise TargetUnavailable("the moto target is not started")
+        if "federated_caller" in doc:
+            self._since_reset += 1
+            return self._run_federated(federated_plan(doc), check_identity)
         p = plan(doc)
         if self._since_reset >= RESET_EVERY:
             self._mock.reset()
             self._since_reset = 0
         self._since_reset += 1
         return _run_in_backends(self._api, p, check_identity)
+
+    def _run_federated(self, fp: FederatedPlan, check_identity: bool) -> Outcome:
+        from moto.core.authorization import disable_iam_authentication
+
+        assert self._api is not None
+        made = _provision_federated_in_backends(fp)
+        if isinstance(made, Outcome):
+            return made
+        self._account.id = fp.role.account
+        try:
+            out = assume_federated(self._api, fp, check_identity=check_identity, around=disable_iam_authentication)
+        finally:
+            self._account.id = None
+        return dataclasses.replace(out, role_id=made)
 
 
 def _run_in_backends(api: AwsApi, p: Plan, check_identity: bool) -> Outcome:
@@ -171,6 +201,44 @@ def _provision_in_backends(p: Plan) -> tuple[Creds, str | None] | Outcome:
         raise
 
 
+def _provision_federated_in_backends(fp: FederatedPlan) -> str | Outcome | None:
+    """Create the identity providers and the role of a federated scenario in moto's backends: the
+    role's id (``None`` when the scenario's role does not exist), or moto's answer refusing one."""
+    from moto.core.exceptions import ServiceException
+    from moto.iam.models import iam_backends
+
+    partition = fp.role.arn.split(":")[1]
+    try:
+        with target_failures("provisioning"):
+            for account, url, client_ids, thumbprints in fp.oidc_providers:
+                iam_backends[account][partition].create_open_id_connect_provider(
+                    url, list(thumbprints), list(client_ids), []
+                )
+            for account, name, metadata in fp.saml_providers:
+                iam_backends[account][partition].create_saml_provider(name, metadata)
+            r = fp.role
+            if not r.exists:
+                return None
+            msd = str(r.max_session_duration) if r.max_session_duration is not None else None
+            tags = [{"Key": k, "Value": v} for k, v in r.tags]
+            return str(iam_backends[r.account][partition].create_role(r.name, r.trust, r.path, None, "", tags, msd).id)
+    except TargetError as exc:
+        cause = exc.__cause__
+        if isinstance(cause, ServiceException):
+            return outcome_of_error(cause.code, cause.message, {"Error": {"Code": cause.code}}, "provision")
+        raise
+
+
+@contextlib.contextmanager
+def _let_one_through(moto_api: Callable[[str, str], None]) -> Iterator[None]:
+    """The moto server lets the next request through unauthenticated, then authenticates again."""
+    moto_api("reset-auth", "1")
+    try:
+        yield
+    finally:
+        moto_api("reset-auth", "0")
+
+
 def _self_trust(partition: str, account: str) -> str:
     return json.dumps(
         {
@@ -202,6 +270,8 @@ class MotoServerTarget(Target):
         if provision not in ("backend", "http"):
             raise ValueError(f"provision must be 'backend' or 'http', not {provision!r}")
         self.provision = provision
+        if provision == "backend":  # over HTTP, providers are not provisioned yet: no federated doors there
+            self.capabilities = _CAPABILITIES | _FEDERATED
         self.name = "moto-server" if provision == "backend" else "moto-server-http"
         self.version = _moto_version()
         self._fresh = FreshAccounts(_account_base(worker or os.environ.get("PYTEST_XDIST_WORKER"), 5_000_000_000))
@@ -257,6 +327,24 @@ class MotoServerTarget(Target):
     def prepare(self, doc: dict[str, Any]) -> dict[str, Any]:
         return self._fresh(doc)
 
+    def _run_federated(self, fp: FederatedPlan, check_identity: bool) -> Outcome:
+        assert self._api is not None
+        made = _provision_federated_in_backends(fp)
+        if isinstance(made, Outcome):
+            return made
+        self._account.id = fp.role.account  # the unsigned call names no account: the role's
+        try:
+            # the server's enforcement cannot authenticate an unsigned call: let exactly that one through
+            out = assume_federated(
+                self._api,
+                fp,
+                check_identity=check_identity,
+                around=lambda: _let_one_through(self._moto_api),
+            )
+        finally:
+            self._account.id = None
+        return dataclasses.replace(out, role_id=made)
+
     def _iam(self, account: str) -> Any:
         assert self._api is not None
         self._account.id = account
@@ -270,6 +358,9 @@ class MotoServerTarget(Target):
     def run(self, doc: dict[str, Any], *, check_identity: bool = False) -> Outcome:
         if self._api is None:
             raise TargetUnavailable("the moto-server target is not started")
+        if "federated_caller" in doc and self.provision == "backend":
+            self._since_reset += 1
+            return self._run_federated(federated_plan(doc), check_identity)
         p = plan(doc)
         if self._since_reset >= RESET_EVERY:
             self._moto_api("reset", "")
