@@ -15,7 +15,7 @@ from typing import NamedTuple
 from .arn import FederatedUser, IamUser, RoleSession, Root, ServicePrincipal
 from .conditions import Context, UndecidableError, _parse_date
 from .errors import MalformedPolicyError
-from .federation import decide_federated, federated_context, federated_granting_reasons
+from .federation import decide_federated, federated_actions, federated_context, federated_granting_reasons
 from .match import caller_key
 from .policy import Policy, PolicyKind, Statement, parse_policy_text
 from .result import AssumedRole, Reason, Result
@@ -253,12 +253,14 @@ def role_exists(s: Scenario) -> Result | None:
     )
 
 
-def required_actions(s: Scenario) -> tuple[str, ...]:
+def required_actions(s: AnyScenario) -> tuple[str, ...]:
     """R3: ``sts:AssumeRole``, plus ``sts:TagSession`` when tags or transitive keys are passed,
     plus ``sts:SetSourceIdentity`` when a source identity is passed (TAGS, SRCID).
 
     [I] Inherited transitive tags alone do not require ``sts:TagSession``.
     """
+    if isinstance(s, FederatedScenario):
+        return federated_actions(s)  # F5
     r = s.request
     if r.plain:
         return _ONLY_ASSUME

@@ -260,7 +260,7 @@ def _check_assertion(s: FederatedScenario) -> Result | None:
             "InvalidIdentityToken", "RoleSessionName in AuthnResponse must match [a-zA-Z_0-9+=,.@-]{2,64}"
         )
     duration = a.attributes.get(SAML_SESSION_DURATION, ())
-    if duration and not (duration[0].isdigit() and 900 <= int(duration[0]) <= 43200):
+    if duration and not (duration[0].isascii() and duration[0].isdigit() and 900 <= int(duration[0][:6]) <= 43200):
         return _token_error("InvalidIdentityToken", "SessionDuration in AuthnResponse must be 900 to 43200 seconds")
     return None
 
@@ -339,7 +339,8 @@ def federated_context(s: FederatedScenario, now: datetime | None = None) -> dict
     ``aws:PrincipalIsAWSService``… (VPCE-POL, DP-RCP). ``aws:ResourceTag/*`` are the role's tags
     ([C], AWS's own RCP sample reads them).
     """
-    ctx = _provider_keys(s)
+    ctx: dict[str, str | tuple[str, ...]] = dict(s.context)  # what the scenario gives; derived keys win
+    ctx.update(_provider_keys(s))
     r = s.request
     ctx["sts:rolesessionname"] = _session_name(s)
     if s.api == "AssumeRoleWithWebIdentity":
@@ -361,8 +362,7 @@ def federated_context(s: FederatedScenario, now: datetime | None = None) -> dict
     for key, value in s.role.tags.items():
         ctx["aws:resourcetag/" + key.lower()] = value
     ctx["aws:securetransport"] = "true"
-    ctx["aws:requestedregion"] = r.region or "us-east-1"
-    ctx.update(s.context)
+    ctx.setdefault("aws:requestedregion", r.region or "us-east-1")
     moment = _now(s, now)
     ctx.setdefault("aws:currenttime", moment.strftime("%Y-%m-%dT%H:%M:%SZ"))
     ctx.setdefault("aws:epochtime", str(int(moment.timestamp())))
@@ -384,18 +384,19 @@ def _provider_keys(s: FederatedScenario) -> dict[str, str | tuple[str, ...]]:
     if fc.assertion is not None:
         a = fc.assertion
         provider = _saml_provider(s)
-        assert provider is not None  # F3 passed
         ctx["saml:aud"] = a.recipient or ""
         ctx["saml:iss"] = a.issuer or ""
         ctx["saml:sub"] = a.name_id or ""
         ctx["saml:sub_type"] = _subject_type(a.name_id_format)
-        ctx["saml:doc"] = f"{provider.account}/{provider.name}"
-        ctx["saml:namequalifier"] = _name_qualifier(provider)
+        if provider is not None:  # F3 refuses a call without one; the keys exist only with it
+            ctx["saml:doc"] = f"{provider.account}/{provider.name}"
+            ctx["saml:namequalifier"] = _name_qualifier(provider)
         for name, values in a.attributes.items():
             key = SAML_ATTRIBUTE_KEYS.get(name)
             if key is not None and values:
                 ctx[key] = tuple(values) if key in SAML_MULTI_VALUED else values[0]
-        ctx["aws:federatedprovider"] = provider.arn
+        if provider is not None:
+            ctx["aws:federatedprovider"] = provider.arn
         return ctx
     claims, p = fc.claims, (fc.provider or "").lower()
     if p in OAUTH_HOSTS:
@@ -453,6 +454,8 @@ def _claim_value(value: Any, claim: str) -> str | tuple[str, ...]:
 def _scalar(value: Any, claim: str) -> str:
     if isinstance(value, str):
         return value
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 2**63:
+        raise UndecidableError(f"claim {claim!r} is an integer beyond 64 bits", "$.federated_caller.claims")
     if isinstance(value, bool | int | float) or value is None:
         return json.dumps(value)
     raise UndecidableError(
@@ -613,7 +616,8 @@ def _principal_matches(st: Statement, s: FederatedScenario, kind: PolicyKind) ->
     p = st.principal
     if p is None:
         return kind is PolicyKind.RCP
-    if "*" in p.aws and (kind is PolicyKind.RCP or s.semantics.wildcard_matches_federated):
+    deny = st.effect == "Deny"  # the contested readings widen a Deny, never narrow it: fail closed
+    if "*" in p.aws and (kind is PolicyKind.RCP or deny or s.semantics.wildcard_matches_federated):
         return True
     fc = s.federated_caller
     if fc.provider_kind == "saml":
@@ -621,7 +625,7 @@ def _principal_matches(st: Statement, s: FederatedScenario, kind: PolicyKind) ->
     elif fc.provider_kind == "oidc":
         registered = _oidc_provider(s)
         names = {registered.arn} if registered else set()
-        if s.semantics.bare_host_matches_oidc_provider and fc.provider:
+        if (deny or s.semantics.bare_host_matches_oidc_provider) and fc.provider:
             names.add(fc.provider)
     else:
         names = {fc.provider}

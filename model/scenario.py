@@ -1000,7 +1000,9 @@ def _load_federated(value: dict[str, Any], where: str) -> FederatedScenario:
     organization = None
     if top.value.get("organization") is not None:
         organization = _load_organization(top.value["organization"], top.path("organization"), policies)
-    context = _context_values(top.get("context", dict, {}), top.path("context"), _federated_derived(request))
+    context = _context_values(
+        top.get("context", dict, {}), top.path("context"), _federated_derived(request, caller.provider)
+    )
     semantics = _load_semantics(top.get("semantics", dict, {}), top.path("semantics"))
     return FederatedScenario(
         api=api,
@@ -1031,7 +1033,7 @@ _NO_FEDERATED_KEYS = (
 )
 
 
-def _federated_derived(request: FederatedRequest) -> Callable[[str], str | None]:
+def _federated_derived(request: FederatedRequest, provider: str | None) -> Callable[[str], str | None]:
     """Context keys a federated scenario may not give: the token's or assertion's keys (F6)."""
 
     def derived(low: str) -> str | None:
@@ -1040,7 +1042,7 @@ def _federated_derived(request: FederatedRequest) -> Callable[[str], str | None]
             return f"{low} does not exist for a federated caller: it has no AWS identity (F2, F6)"
         if low.startswith("aws:resourceorg"):
             return f"{low} follows from the organization (F6); do not give it here"
-        if prefix == "saml" or "." in prefix or "/" in prefix:
+        if prefix == "saml" or "." in prefix or "/" in prefix or (provider and low.startswith(provider.lower() + ":")):
             return f"{low} is a provider key: it comes from the token or assertion in federated_caller (F6)"
         if low == "aws:federatedprovider":
             return "aws:FederatedProvider follows from the provider (F6); do not give it here"

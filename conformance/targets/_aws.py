@@ -231,6 +231,16 @@ class AwsApi:
         for k, v in self._headers().items():
             request.headers[k] = v
 
+    def caller_identity(self, region: str, creds: Creds) -> dict[str, str]:
+        """GetCallerIdentity with issued credentials: ``Arn``, ``Account``, ``UserId``, or the ``Error``."""
+        try:
+            with target_failures("GetCallerIdentity"):
+                who = self.client("sts", region, creds).get_caller_identity()
+            return {k: str(who.get(k)) for k in ("Arn", "Account", "UserId")}
+        except ClientError as exc:
+            err = exc.response.get("Error", {})
+            return {"Error": f"{err.get('Code')}: {err.get('Message')}"}
+
     def assume(self, p: Plan, creds: Creds, *, check_identity: bool = False) -> Outcome:
         """Perform the scenario's AssumeRole as the caller; optionally GetCallerIdentity with the result."""
         sts = self.client("sts", p.region, creds)
@@ -263,15 +273,7 @@ class AwsApi:
             new = (c["AccessKeyId"], c["SecretAccessKey"], c.get("SessionToken"))
         except (KeyError, TypeError, AttributeError) as exc:
             raise TargetError(f"AssumeRole answered without {exc}: {resp!r}"[:500]) from exc
-        identity = None
-        if check_identity:
-            try:
-                with target_failures("GetCallerIdentity"):
-                    who = self.client("sts", p.region, new).get_caller_identity()
-                identity = {k: str(who.get(k)) for k in ("Arn", "Account", "UserId")}
-            except ClientError as exc:
-                err = exc.response.get("Error", {})
-                identity = {"Error": f"{err.get('Code')}: {err.get('Message')}"}
+        identity = self.caller_identity(p.region, new) if check_identity else None
         raw = {k: v for k, v in resp.items() if k != "ResponseMetadata"}
         raw["Credentials"] = {k: str(v) for k, v in c.items() if k != "SecretAccessKey"}
         return Outcome(result=result, raw=raw, identity=identity, credentials=credentials, requested_at=requested_at)
@@ -325,15 +327,7 @@ def assume_federated(
     for name, ours in _FEDERATED_RESPONSE.items():
         if resp.get(name) is not None:
             assumed[ours] = str(resp[name])
-    identity = None
-    if check_identity:
-        try:
-            with target_failures("GetCallerIdentity"):
-                who = api.client("sts", fp.region, new).get_caller_identity()
-            identity = {k: str(who.get(k)) for k in ("Arn", "Account", "UserId")}
-        except ClientError as exc:
-            err = exc.response.get("Error", {})
-            identity = {"Error": f"{err.get('Code')}: {err.get('Message')}"}
+    identity = api.caller_identity(fp.region, new) if check_identity else None
     raw = {k: v for k, v in resp.items() if k not in ("ResponseMetadata", "Credentials")}
     return Outcome(
         result={"decision": "allowed", "assumed_role": assumed},

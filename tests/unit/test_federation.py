@@ -482,3 +482,42 @@ def test_the_solver_refuses_federated_scenarios() -> None:
         solver_decide(load_scenario(doc("FED-01")))
     assert solver_decide(load_scenario(BASE["FED-61"])).decision == "allowed"
     assert solver_decide(load_scenario(BASE["FED-60"])).error_code == "ValidationError"
+
+
+# ----------------------------------------------------------------------------- review regressions
+
+
+def test_a_star_deny_in_the_trust_policy_denies_a_federated_caller() -> None:
+    """The contested readings of ``"*"`` and bare hosts widen a Deny, never narrow it (fail closed)."""
+    for principal in ("*", {"Federated": GITHUB}):
+        d = doc("FED-16")
+        d["role"]["trust_policy"]["Statement"][1]["Principal"] = principal
+        r = decided(d)
+        assert (r["decision"], r["rule"]) == ("explicitDeny", "F7"), principal
+
+
+def test_context_cannot_override_a_claim_key() -> None:
+    d = doc("FED-40")
+    d["federated_caller"]["provider"] = "idp"
+    d["federated_caller"]["claims"].pop("iss")
+    d["identity_providers"][B]["oidc"][0]["url"] = "https://idp"
+    d["context"] = {"idp:sub": "admin"}
+    with pytest.raises(InputError, match="provider key") as info:
+        load_scenario(d)
+    assert info.value.path == '$.context["idp:sub"]'
+
+
+@pytest.mark.parametrize("value", ["²", "٩٠٠", "9" * 5000])
+def test_a_bad_session_duration_attribute_is_refused_not_a_crash(value: str) -> None:
+    d = doc("FED-32")
+    d["federated_caller"]["assertion"]["attributes"]["https://aws.amazon.com/SAML/Attributes/SessionDuration"] = [value]
+    assert decided(d)["error_code"] == "InvalidIdentityToken"
+
+
+@pytest.mark.parametrize("stem", sorted(BASE))
+def test_public_functions_take_every_catalogue_scenario(stem: str) -> None:
+    from rolecall.model import required_actions
+
+    s = load_scenario(BASE[stem])
+    assert required_actions(s)
+    assert isinstance(request_context(s), dict)
