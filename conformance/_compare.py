@@ -179,11 +179,8 @@ def _response(expected: model.Result, outcome: Outcome, session_name: str) -> li
         diff("AccessKeyId", f"expected ASIA followed by 16 characters, got {key!r}")
     for name, shown in _FEDERATED_FIELDS.items():  # the federated APIs' response fields (F12)
         value = getattr(a, name)
-        if value is None:
-            continue
-        wanted = dict(value) if name == "session_tags" else list(value) if name == "transitive_tag_keys" else value
-        if got.get(name) != wanted:
-            diff(shown, f"expected {wanted!r}, got {got.get(name)!r}")
+        if value is not None and got.get(name) != value:
+            diff(shown, f"expected {value!r}, got {got.get(name)!r}")
     if outcome.identity is not None:
         want = {"Arn": a.arn, "Account": a.arn.split(":")[4], "UserId": want_id or a.assumed_role_id}
         if rid is None:

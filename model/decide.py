@@ -20,10 +20,14 @@ from .match import caller_key
 from .policy import Policy, PolicyKind, Statement, parse_policy_text
 from .result import AssumedRole, Reason, Result
 from .scenario import AnyScenario, FederatedScenario, Scenario
-from .validation import PACKED_UNCERTAIN_BAND, packed_percent, validation_error
-from .validation import constraint as _constraint
-from .validation import valid_session_name as _valid_session_name
-from .validation import violations as _violations
+from .validation import (
+    PACKED_UNCERTAIN_BAND,
+    constraint,
+    packed_percent,
+    valid_session_name,
+    validation_error,
+    violations,
+)
 
 __all__ = ["AssumedRole", "Reason", "Result", "decide", "required_actions", "request_context"]
 
@@ -137,22 +141,20 @@ def validate_request(s: Scenario) -> Result | None:
     """
     r = s.request
     name = r.role_session_name
-    if r.plain and _valid_session_name(name):
+    if r.plain and valid_session_name(name):
         return None  # the common request: a valid session name and nothing else (the role ARN was parsed)
     errors = [
-        *_violations("roleArn", s.role.arn.arn, "roleArn"),
-        *_violations("roleSessionName", r.role_session_name, "roleSessionName"),
+        *violations("roleArn", s.role.arn.arn, "roleArn"),
+        *violations("roleSessionName", r.role_session_name, "roleSessionName"),
     ]
     if r.duration_seconds is not None:
         if r.duration_seconds < 900:
             errors.append(
-                _constraint(
-                    r.duration_seconds, "durationSeconds", "Member must have value greater than or equal to 900"
-                )
+                constraint(r.duration_seconds, "durationSeconds", "Member must have value greater than or equal to 900")
             )
         elif r.duration_seconds > 43200:
             errors.append(
-                _constraint(r.duration_seconds, "durationSeconds", "Member must have value less than or equal to 43200")
+                constraint(r.duration_seconds, "durationSeconds", "Member must have value less than or equal to 43200")
             )
     for name, value in (
         ("externalId", r.external_id),
@@ -162,21 +164,21 @@ def validate_request(s: Scenario) -> Result | None:
         ("policy", r.policy),
     ):
         if value is not None:
-            errors += _violations(name, value, name)
+            errors += violations(name, value, name)
     for name, items, limit in (
         ("policyArns", r.policy_arns, 10),
         ("tags", r.tags, 50),
         ("transitiveTagKeys", r.transitive_tag_keys, 50),
     ):
         if items is not None and len(items) > limit:
-            errors.append(_constraint("[...]", name, f"Member must have length less than or equal to {limit}"))
+            errors.append(constraint("[...]", name, f"Member must have length less than or equal to {limit}"))
     for i, arn in enumerate(r.policy_arns or (), 1):
-        errors += _violations("policyArns.member.arn", arn, f"policyArns.{i}.member.arn")
+        errors += violations("policyArns.member.arn", arn, f"policyArns.{i}.member.arn")
     for i, (k, v) in enumerate(r.tags or (), 1):
-        errors += _violations("tags.member.key", k, f"tags.{i}.member.key")
-        errors += _violations("tags.member.value", v, f"tags.{i}.member.value")
+        errors += violations("tags.member.key", k, f"tags.{i}.member.key")
+        errors += violations("tags.member.value", v, f"tags.{i}.member.value")
     for i, k in enumerate(r.transitive_tag_keys or (), 1):
-        errors += _violations("transitiveTagKeys.member", k, f"transitiveTagKeys.{i}.member")
+        errors += violations("transitiveTagKeys.member", k, f"transitiveTagKeys.{i}.member")
     if errors:
         return validation_error(errors, "R0")
     if r.tags is None and r.source_identity is None and r.transitive_tag_keys is None:

@@ -69,7 +69,7 @@ class Fault:
 
 # ------------------------------------------------------------------------------------------- planting
 
-_CACHED = (match.glob_parts, match.compiled_glob, decide._violations, decide._valid_session_name)
+_CACHED = (match.glob_parts, match.compiled_glob, decide.violations, decide.valid_session_name)
 
 
 def _clear_caches() -> None:
@@ -451,14 +451,14 @@ def _session_name_unvalidated() -> list[Patch]:
     return [
         *_wrap(
             decide,
-            "_violations",
+            "violations",
             lambda orig: (
                 lambda constraint, value, field: (
                     () if constraint == "roleSessionName" else orig(constraint, value, field)
                 )
             ),
         ),
-        (decide, "_valid_session_name", lambda name: True),
+        (decide, "valid_session_name", lambda name: True),
     ]
 
 
