@@ -26,7 +26,7 @@ from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .._world import FederatedPlan, Plan
+from .._world import FederatedPlan, Plan, RolePlan
 from .base import Outcome, TargetError
 
 __all__ = ["AwsApi", "Creds", "DeadlineSender", "assume_federated", "classify_denial", "outcome_of_error"]
@@ -382,7 +382,7 @@ class ApiProvisioner:
         self.created: list[tuple[str, str, str]] = []
         """(account, kind, name) in creation order; kinds ``user``, ``user-policy`` (name
         ``USER:POLICY``), ``access-key`` (``USER:KEYID``), ``policy`` (its ARN), ``role``,
-        ``role-policy`` (``ROLE:POLICY``)."""
+        ``role-policy`` (``ROLE:POLICY``), ``oidc-provider`` and ``saml-provider`` (their ARNs)."""
         self.role_id: str | None = None
         """The RoleId CreateRole answered for the target role."""
 
@@ -400,18 +400,48 @@ class ApiProvisioner:
             with target_failures("provisioning"):
                 creds = self._caller(p)
                 if p.role.exists and not p.self_assume:
-                    r = p.role
-                    kw: dict[str, Any] = {"RoleName": r.name, "Path": r.path, "AssumeRolePolicyDocument": r.trust}
-                    if r.max_session_duration is not None:
-                        kw["MaxSessionDuration"] = r.max_session_duration
-                    if r.tags:
-                        kw["Tags"] = [{"Key": k, "Value": v} for k, v in r.tags]
-                    made = self._iam(r.account).create_role(**kw)
-                    self.created.append((r.account, "role", r.name))
-                    self.role_id = str(made.get("Role", {}).get("RoleId") or "") or None
+                    self._role(p.role)
                 return creds
         except ClientError as exc:
             return provision_error(exc)
+
+    def federated_calls(self, fp: FederatedPlan) -> int:
+        """How many API calls :meth:`provision_federated` makes for ``fp``."""
+        return len(fp.oidc_providers) + len(fp.saml_providers) + (1 if fp.role.exists else 0)
+
+    def provision_federated(self, fp: FederatedPlan) -> Outcome | None:
+        """Create a federated scenario's identity providers (CreateOpenIDConnectProvider,
+        CreateSAMLProvider, each in its account) and its role; ``None``, or the AWS answer that refused.
+        The role's id is then :attr:`role_id`."""
+        try:
+            with target_failures("provisioning"):
+                for account, url, client_ids, thumbprints in fp.oidc_providers:
+                    kw: dict[str, Any] = {"Url": url, "ClientIDList": list(client_ids)}
+                    if thumbprints:  # optional since 2024: IAM then trusts the provider's CA (docs/federation.md)
+                        kw["ThumbprintList"] = list(thumbprints)
+                    made = self._iam(account).create_open_id_connect_provider(**kw)
+                    self.created.append((account, "oidc-provider", str(made["OpenIDConnectProviderArn"])))
+                for account, name, metadata in fp.saml_providers:
+                    made = self._iam(account).create_saml_provider(Name=name, SAMLMetadataDocument=metadata)
+                    self.created.append((account, "saml-provider", str(made["SAMLProviderArn"])))
+                if fp.role.exists:
+                    self._role(fp.role)
+                return None
+        except ClientError as exc:
+            return provision_error(exc)
+        except KeyError as exc:
+            raise TargetError(f"provisioning: an identity provider was created without {exc}") from exc
+
+    def _role(self, r: RolePlan) -> None:
+        """CreateRole for the scenario's role (its trust, path, duration and tags); logs it and its id."""
+        kw: dict[str, Any] = {"RoleName": r.name, "Path": r.path, "AssumeRolePolicyDocument": r.trust}
+        if r.max_session_duration is not None:
+            kw["MaxSessionDuration"] = r.max_session_duration
+        if r.tags:
+            kw["Tags"] = [{"Key": k, "Value": v} for k, v in r.tags]
+        made = self._iam(r.account).create_role(**kw)
+        self.created.append((r.account, "role", r.name))
+        self.role_id = str(made.get("Role", {}).get("RoleId") or "") or None
 
     def _caller(self, p: Plan) -> Creds:
         c = p.caller

@@ -128,10 +128,14 @@ API_PROVISIONABLE: frozenset[str] = frozenset(
         Capability.PARAMETER_VALIDATION,
         Capability.POLICY_VALIDATION,
         Capability.CREDENTIALS,
+        Capability.WEB_IDENTITY,
+        Capability.SAML,
     }
 )
 """What a target provisioning through the IAM and STS APIs alone can express, in one account
-(the emulator targets; ``multi-account`` when it has more than one)."""
+(the emulator targets; ``multi-account`` when it has more than one). The federated doors are in:
+their identity providers are IAM resources (CreateOpenIDConnectProvider, CreateSAMLProvider) and
+their calls take no credentials."""
 
 
 class TargetError(Exception):

@@ -18,9 +18,9 @@ has, and the suite can act in them only with credentials someone gives it. The
 
 ``accounts`` (required, at least one)
     Account id (12 ASCII digits) -> the credentials of a principal allowed to
-    create and delete IAM users, roles, inline and managed policies and access
-    keys in that account, and to assume the roles it creates (``sts:AssumeRole``
-    on ``*``). ``access_key_id`` and ``secret_access_key`` are required,
+    create and delete IAM users, roles, inline and managed policies, access
+    keys and OIDC and SAML identity providers in that account, and to assume the
+    roles it creates (``sts:AssumeRole`` on ``*``). ``access_key_id`` and ``secret_access_key`` are required,
     ``session_token`` is optional (a string or null).
 ``region`` (optional, ``us-east-1``)
     The region of the provisioning calls and of the start-up check. The
@@ -54,6 +54,12 @@ How a scenario is realised:
   deleted when a create answers ``EntityAlreadyExists``, and provisioning is
   retried once. The accounts must therefore be dedicated to the suite, and
   one emulator must not serve two runs (or two pytest-xdist workers) at once.
+* A federated scenario (AssumeRoleWithWebIdentity, AssumeRoleWithSAML) has no
+  caller: the role's account is renamed to the file's first account, every
+  other account with identity providers to the next; :meth:`EndpointTarget.run`
+  creates the providers and the role, makes the call unsigned (as AWS takes
+  it), and deletes them. An emulator failing an unsigned call is a
+  :class:`TargetError` whose note names the capability to leave out.
 * A role-session caller is a role trusting its own account plus, by name, the
   file's principal (emulators that match trust principals literally would
   otherwise refuse to let that principal create the caller's session). When
@@ -75,13 +81,13 @@ import os
 import re
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
-from .._world import ACCOUNT_ID, Plan, Unsupported, plan
-from ._aws import ApiProvisioner, AwsApi, Creds, outcome_of_error
+from .._world import ACCOUNT_ID, FederatedPlan, Plan, RolePlan, Unsupported, federated_plan, plan
+from ._aws import ApiProvisioner, AwsApi, Creds, assume_federated, outcome_of_error
 from .base import (
     API_PROVISIONABLE,
     Capability,
@@ -94,6 +100,15 @@ from .base import (
 
 __all__ = ["DEFAULT_CAPABILITIES", "EndpointTarget", "load_accounts_file", "parse_deadline"]
 
+
+_T = TypeVar("_T")
+_P = TypeVar("_P")
+
+#: the capability that declares each federated door (the hint of a failed unsigned call)
+_FEDERATED_CAPABILITY = {
+    "AssumeRoleWithWebIdentity": Capability.WEB_IDENTITY.value,
+    "AssumeRoleWithSAML": Capability.SAML.value,
+}
 
 #: the longest call deadline taken, in seconds (an hour: a budget, not a way to wait for ever)
 MAX_DEADLINE = 3600.0
@@ -250,11 +265,6 @@ def load_accounts_file(path: str) -> AccountsFile:
                 raise fail(f"$.capabilities[{i}]", f"unknown capability {c!r} (known: {', '.join(sorted(known))})")
             if c in caps:
                 raise fail(f"$.capabilities[{i}]", f"{c!r} is listed twice")
-            if c in (Capability.WEB_IDENTITY, Capability.SAML):
-                raise fail(
-                    f"$.capabilities[{i}]",
-                    f"{c!r}: the endpoint target does not drive the federated APIs yet (docs/federation.md)",
-                )
             caps.add(Capability(c))
         if Capability.MULTI_ACCOUNT in caps and len(accounts) < 2:
             i = raw_caps.index(Capability.MULTI_ACCOUNT.value)
@@ -412,6 +422,10 @@ class EndpointTarget(Target):
             account = arn.split(":")[4] if isinstance(arn, str) and arn.count(":") >= 5 else ""
             if account in seen and account not in needed:
                 needed.append(account)
+        providers = doc.get("identity_providers")
+        if "federated_caller" in doc and isinstance(providers, dict):
+            # a federated scenario: the role's account first, then every account whose providers it creates
+            needed += [a for a in providers if a in seen and a not in needed]
         mine = list(self.file.accounts)
         if len(needed) > len(mine):
             raise Unsupported(
@@ -425,13 +439,25 @@ class EndpointTarget(Target):
                 mapping[account] = next(spare)
         prepared: dict[str, Any] = json.loads(ACCOUNT_ID.sub(lambda m: mapping[m.group(0)], text))
         try:
-            p = plan(prepared)
+            realised = federated_plan(prepared) if "federated_caller" in prepared else plan(prepared)
         except Unsupported:
             raise
         except Exception:  # not valid input: the model reports it when it decides the prepared scenario
             return prepared
-        self._check_names(p)
+        if isinstance(realised, FederatedPlan):
+            self._check_role_name(realised.role)
+        else:
+            self._check_names(realised)
         return prepared
+
+    def _check_role_name(self, r: RolePlan) -> None:
+        """:meth:`_check_names` for a federated scenario: its role is all it names."""
+        principal = ("role", r.name.lower())
+        if r.exists and self._identities.get(r.account) == principal:
+            raise Unsupported(
+                f"the scenario's role {r.name!r} in account {r.account} is the principal whose credentials "
+                f"{self.file.path} gives"
+            )
 
     def _check_names(self, p: Plan) -> None:
         """Refuse a scenario whose caller or role has the name of the file's own principal: provisioning
@@ -469,33 +495,91 @@ class EndpointTarget(Target):
     # -- a scenario
 
     def run(self, doc: dict[str, Any], *, check_identity: bool = False) -> Outcome:
-        """Provision, AssumeRole, clean up (always); the outcome, with the role's id from CreateRole."""
+        """Provision, call, clean up (always); the outcome, with the role's id from CreateRole."""
         if self._api is None:
             raise TargetUnavailable("the endpoint target is not started")
         api = self._api
+        if "federated_caller" in doc:
+            return self._run_federated(federated_plan(doc), check_identity)
         p = plan(doc)
         self._creds(p.caller.account)
         if p.role.exists and not p.self_assume:
             self._creds(p.role.account)
         self._check_names(p)
+        return self._provisioned(
+            lambda prov: _provision(prov.provision, p),
+            lambda: self._purge_leftovers(p),
+            lambda got, prov: self._refuse_target_failure(got, p, prov),
+            lambda creds, prov: dataclasses.replace(
+                api.assume(p, creds, check_identity=check_identity), role_id=prov.role_id
+            ),
+        )
+
+    def _run_federated(self, fp: FederatedPlan, check_identity: bool) -> Outcome:
+        """A federated door: the identity providers and the role created with the file's credentials of their
+        accounts, then the call, unsigned as AWS takes it (docs/federation.md, "What the suite sends")."""
+        assert self._api is not None
+        api = self._api
+        for account in fp.accounts:
+            self._creds(account)
+        self._check_role_name(fp.role)
+
+        def refused(got: Outcome, _: ApiProvisioner) -> None:
+            code = got.result.get("error_code")
+            if got.result.get("decision") != "error" or code in _AUTH_FAILURES or code == "EntityAlreadyExists":
+                raise TargetError(
+                    f"provisioning the identity providers and the role in account(s) {', '.join(fp.accounts)} with "
+                    f"the credentials of {self.file.path} was refused ({got.result.get('decision')} {code or ''}: "
+                    f"{got.result.get('message')}); those credentials must be allowed to manage IAM OIDC and SAML "
+                    "providers and roles"
+                )
+
+        def call(_: None, prov: ApiProvisioner) -> Outcome:
+            try:
+                out = assume_federated(api, fp, check_identity=check_identity)
+            except TargetError as exc:
+                exc.add_note(
+                    f"AWS takes {fp.api} unsigned (no AWS credentials); an emulator that fails such a call cannot "
+                    f"run the federated doors: leave {_FEDERATED_CAPABILITY[fp.api]!r} out of the capabilities of "
+                    f"{self.file.path}"
+                )
+                raise
+            return dataclasses.replace(out, role_id=prov.role_id)
+
+        return self._provisioned(
+            lambda prov: _provision(prov.provision_federated, fp),
+            lambda: self._purge_federated_leftovers(fp),
+            refused,
+            call,
+        )
+
+    def _provisioned(
+        self,
+        provision: Callable[[ApiProvisioner], _T | Outcome],
+        purge: Callable[[], None],
+        refused: Callable[[Outcome, ApiProvisioner], None],
+        act: Callable[[_T, ApiProvisioner], Outcome],
+    ) -> Outcome:
+        """Provision with a fresh :class:`ApiProvisioner`, act on what it made, and delete it all, whatever
+        happens. A create answered ``EntityAlreadyExists`` (a leftover of an interrupted run) deletes what
+        this attempt made, calls ``purge`` to delete the leftovers, then provisions once more. A refusal is given to
+        ``refused`` (which raises when it is about the file's credentials), else it is the outcome."""
         provisioners: list[ApiProvisioner] = []
         try:
             prov = ApiProvisioner(self._iam, self._sts, self._bootstrap_principal)
             provisioners.append(prov)
-            got = _provision(prov, p)
+            got = provision(prov)
             if isinstance(got, Outcome) and got.result.get("error_code") == "EntityAlreadyExists":
-                # a leftover of an interrupted run: delete what this attempt made and the leftovers, then retry once
                 self._cleanup(prov.created, strict=True)
                 provisioners.clear()
-                self._purge_leftovers(p)
+                purge()
                 prov = ApiProvisioner(self._iam, self._sts, self._bootstrap_principal)
                 provisioners.append(prov)
-                got = _provision(prov, p)
+                got = provision(prov)
             if isinstance(got, Outcome):
-                self._refuse_target_failure(got, p, prov)
+                refused(got, prov)
                 return got
-            out = api.assume(p, got, check_identity=check_identity)
-            return dataclasses.replace(out, role_id=prov.role_id)
+            return act(got, prov)
         except BaseException as exc:
             # the real failure wins; a clean-up failure is only a note on it
             for problem in self._cleanup([c for pr in provisioners for c in pr.created], strict=False):
@@ -581,6 +665,10 @@ class EndpointTarget(Target):
             _ignore_missing(iam.delete_role, RoleName=name)
         elif kind == "policy":  # logged by ARN
             _ignore_missing(iam.delete_policy, PolicyArn=name)
+        elif kind == "oidc-provider":  # logged by ARN
+            _ignore_missing(iam.delete_open_id_connect_provider, OpenIDConnectProviderArn=name)
+        elif kind == "saml-provider":  # logged by ARN
+            _ignore_missing(iam.delete_saml_provider, SAMLProviderArn=name)
         else:
             raise TargetError(f"unknown kind of created resource {kind!r}")
 
@@ -597,6 +685,23 @@ class EndpointTarget(Target):
                     _ignore_missing(self._iam(c.account).delete_policy, PolicyArn=arn)
             if r.exists and not p.self_assume:
                 self._purge_role(r.account, r.name)
+        except TargetError:
+            raise
+        except Exception as exc:
+            raise TargetError(f"deleting the leftovers of an earlier run: {_describe(exc)}") from exc
+
+    def _purge_federated_leftovers(self, fp: FederatedPlan) -> None:
+        """Delete the identity providers and the role ``fp`` creates, wherever they are left over."""
+        partition = fp.role.arn.split(":")[1]
+        try:
+            for account, url, *_ in fp.oidc_providers:
+                arn = f"arn:{partition}:iam::{account}:oidc-provider/{url.removeprefix('https://')}"
+                _ignore_missing(self._iam(account).delete_open_id_connect_provider, OpenIDConnectProviderArn=arn)
+            for account, name, _ in fp.saml_providers:
+                arn = f"arn:{partition}:iam::{account}:saml-provider/{name}"
+                _ignore_missing(self._iam(account).delete_saml_provider, SAMLProviderArn=arn)
+            if fp.role.exists:
+                self._purge_role(fp.role.account, fp.role.name)
         except TargetError:
             raise
         except Exception as exc:
@@ -633,11 +738,12 @@ class EndpointTarget(Target):
         _ignore_missing(self._iam(account).delete_role, RoleName=name)
 
 
-def _provision(prov: ApiProvisioner, p: Plan) -> Creds | Outcome:
-    """``prov.provision(p)``, with a refusal of the file's credentials given back as the answer it was, so
-    that :meth:`EndpointTarget._refuse_target_failure` can tell a set-up failure from an unsupported scenario."""
+def _provision(provision: Callable[[_P], _T | Outcome], p: _P) -> _T | Outcome:
+    """``provision(p)`` (an :class:`ApiProvisioner` method), with a refusal of the file's credentials given
+    back as the answer it was, so that :meth:`EndpointTarget._refuse_target_failure` can tell a set-up failure
+    from an unsupported scenario."""
     try:
-        return prov.provision(p)
+        return provision(p)
     except TargetError as exc:
         cause = exc.__cause__
         if isinstance(cause, ClientError):

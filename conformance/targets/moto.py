@@ -48,12 +48,10 @@ RESET_EVERY = 100
 _CAPABILITIES: frozenset[str] = frozenset({Capability.MULTI_ACCOUNT, *API_PROVISIONABLE})
 """What moto 5.2.5 can provision. Not: user permissions boundaries (no PutUserPermissionsBoundary),
 organizations (its IAM authorization never consults SCPs or RCPs), arbitrary request context, MFA,
-root / federated / service / GetSessionToken callers."""
-_FEDERATED: frozenset[str] = frozenset({Capability.WEB_IDENTITY, Capability.SAML})
-"""The federated doors, where moto provisions OIDC and SAML providers in its backends and answers
-AssumeRoleWithWebIdentity / AssumeRoleWithSAML (docs/emulators.md). moto's IAM enforcement cannot
-authenticate these unsigned calls (its authenticator reads the Authorization header), so the
-target lets exactly the call through it; everything else stays enforced."""
+root / federated / service / GetSessionToken callers. The federated doors are in: moto answers
+AssumeRoleWithWebIdentity and AssumeRoleWithSAML (docs/emulators.md, "The federated doors"); its IAM
+enforcement cannot authenticate these unsigned calls (its authenticator reads the Authorization header),
+so the targets let exactly that call through it; everything else stays enforced."""
 
 
 def _moto_version() -> str:
@@ -73,7 +71,7 @@ class MotoTarget(Target):
     """moto in-process (``mock_aws``), IAM enforcement on."""
 
     name = "moto"
-    capabilities = _CAPABILITIES | _FEDERATED
+    capabilities = _CAPABILITIES
 
     def __init__(self, worker: str | None = None) -> None:
         self.version = _moto_version()
@@ -270,8 +268,6 @@ class MotoServerTarget(Target):
         if provision not in ("backend", "http"):
             raise ValueError(f"provision must be 'backend' or 'http', not {provision!r}")
         self.provision = provision
-        if provision == "backend":  # over HTTP, providers are not provisioned yet: no federated doors there
-            self.capabilities = _CAPABILITIES | _FEDERATED
         self.name = "moto-server" if provision == "backend" else "moto-server-http"
         self.version = _moto_version()
         self._fresh = FreshAccounts(_account_base(worker or os.environ.get("PYTEST_XDIST_WORKER"), 5_000_000_000))
@@ -329,7 +325,7 @@ class MotoServerTarget(Target):
 
     def _run_federated(self, fp: FederatedPlan, check_identity: bool) -> Outcome:
         assert self._api is not None
-        made = _provision_federated_in_backends(fp)
+        made = _provision_federated_in_backends(fp) if self.provision == "backend" else self._provision_federated(fp)
         if isinstance(made, Outcome):
             return made
         self._account.id = fp.role.account  # the unsigned call names no account: the role's
@@ -345,6 +341,23 @@ class MotoServerTarget(Target):
             self._account.id = None
         return dataclasses.replace(out, role_id=made)
 
+    def _provision_federated(self, fp: FederatedPlan) -> str | Outcome | None:
+        """The providers and the role of ``fp`` over HTTP (IAM's own calls, as for any emulator), exactly
+        those calls let through unauthenticated; the role's id, or the answer that refused."""
+        prov = ApiProvisioner(self._iam, self._sts)
+        self._moto_api("reset-auth", str(prov.federated_calls(fp)))
+        try:
+            got = prov.provision_federated(fp)
+        except BaseException:
+            self._moto_api("reset-auth", "0")
+            raise
+        finally:
+            self._account.id = None
+        if isinstance(got, Outcome):
+            self._moto_api("reset-auth", "0")  # a refused call may not have been counted
+            return got
+        return prov.role_id
+
     def _iam(self, account: str) -> Any:
         assert self._api is not None
         self._account.id = account
@@ -358,7 +371,7 @@ class MotoServerTarget(Target):
     def run(self, doc: dict[str, Any], *, check_identity: bool = False) -> Outcome:
         if self._api is None:
             raise TargetUnavailable("the moto-server target is not started")
-        if "federated_caller" in doc and self.provision == "backend":
+        if "federated_caller" in doc:
             self._since_reset += 1
             return self._run_federated(federated_plan(doc), check_identity)
         p = plan(doc)

@@ -133,6 +133,8 @@ def _assert_clean(server: tuple[str, Keys]) -> None:
         assert [u["UserName"] for u in iam.list_users()["Users"]] == ["admin"], account
         assert iam.list_roles()["Roles"] == [], account
         assert iam.list_policies(Scope="Local")["Policies"] == [], account
+        assert iam.list_open_id_connect_providers()["OpenIDConnectProviderList"] == [], account
+        assert iam.list_saml_providers()["SAMLProviderList"] == [], account
 
 
 def _allow(resource: str) -> dict[str, Any]:
@@ -378,6 +380,118 @@ def test_unknown_credentials(server: tuple[str, Keys], tmp_path: Path) -> None:
         t.start()
 
 
+# ------------------------------------------------------------------------------------------ the federated doors
+
+FEDERATION = Path(__file__).resolve().parents[1] / "scenarios" / "federation"
+
+
+def _fed(name: str) -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads((FEDERATION / f"{name}.json").read_text(encoding="utf-8"))
+    doc.pop("expect")
+    return doc
+
+
+@pytest.fixture
+def auth_off(server: tuple[str, Keys]) -> Iterator[None]:
+    """moto's server, with its enforcement on, answers HTTP 500 to any unsigned call (it reads the Authorization
+    header unconditionally): with it off, it stands in for an emulator that takes the federated doors as AWS does."""
+    url, _ = server
+    _moto_api(url, "reset-auth", "inf")
+    try:
+        yield
+    finally:
+        _moto_api(url, "reset-auth", "0")
+
+
+@pytest.mark.usefixtures("auth_off")
+def test_web_identity_provisions_the_provider_and_cleans_up(target: EndpointTarget, server: tuple[str, Keys]) -> None:
+    """FED-01 (GitHub Actions): the provider and the role are created in the file's first account, the call
+    goes unsigned, and the credentials it issues answer GetCallerIdentity as the session."""
+    prepared, out = _run(target, _fed("FED-01"), check_identity=True)
+    assert list(prepared["identity_providers"]) == [A] and prepared["role"]["arn"].split(":")[4] == A
+    assert out.result["decision"] == "allowed", out.result
+    assert out.result["assumed_role"]["arn"] == f"arn:aws:sts::{A}:assumed-role/gh-deploy/gha-run-1"
+    assert out.role_id is not None and out.identity is not None and out.identity["Account"] == A
+    _assert_clean(server)
+
+
+@pytest.mark.usefixtures("auth_off")
+def test_saml_provisions_the_provider_and_cleans_up(target: EndpointTarget, server: tuple[str, Keys]) -> None:
+    prepared, out = _run(target, _fed("FED-32"))
+    assert prepared["request"]["principal_arn"].split(":")[4] == A
+    assert out.result["decision"] == "allowed", out.result
+    assert out.result["assumed_role"]["arn"].startswith(f"arn:aws:sts::{A}:assumed-role/")
+    _assert_clean(server)
+
+
+@pytest.mark.usefixtures("auth_off")
+def test_providers_of_two_accounts_take_the_files_two_accounts(
+    target: EndpointTarget, server: tuple[str, Keys]
+) -> None:
+    """FED-11: the role's account is the file's first account, the other account with a provider the second."""
+    doc = _fed("FED-11")
+    prepared, out = _run(target, doc)
+    role_account = doc["role"]["arn"].split(":")[4]
+    other = next(a for a in doc["identity_providers"] if a != role_account)
+    assert prepared["role"]["arn"].split(":")[4] == A
+    assert set(prepared["identity_providers"]) == {A, B}
+    assert json.dumps(prepared).count(B) == json.dumps(doc).count(other)
+    assert out.result["decision"] in ("allowed", "implicitDeny", "explicitDeny", "error")
+    _assert_clean(server)
+
+
+def test_providers_of_two_accounts_need_two_in_the_file(server: tuple[str, Keys], tmp_path: Path) -> None:
+    url, keys = server
+    t = load_target("endpoint", endpoint_url=url, accounts=_write(tmp_path, {"accounts": {A: keys[A]}}))
+    with pytest.raises(Unsupported, match="needs 2 accounts"):
+        t.prepare(_fed("FED-11"))
+
+
+@pytest.mark.usefixtures("auth_off")
+def test_leftover_providers_are_deleted(target: EndpointTarget, server: tuple[str, Keys]) -> None:
+    iam = _admin_iam(server, A)
+    iam.create_open_id_connect_provider(Url="https://token.actions.githubusercontent.com", ClientIDList=["x"])
+    _, out = _run(target, _fed("FED-01"))
+    assert out.result["decision"] == "allowed", out.result
+    _assert_clean(server)
+
+
+def test_an_emulator_failing_the_unsigned_call_is_a_target_error(
+    target: EndpointTarget, server: tuple[str, Keys]
+) -> None:
+    """With its enforcement on, moto fails every unsigned call (HTTP 500): a target error that says which
+    capability to leave out, and nothing left behind."""
+    prepared = target.prepare(_fed("FED-01"))
+    with pytest.raises(TargetError, match="AssumeRoleWithWebIdentity") as info:
+        target.run(prepared)
+    assert any("leave 'web-identity' out of the capabilities" in n for n in getattr(info.value, "__notes__", []))
+    _assert_clean(server)
+
+
+def test_credentials_that_cannot_create_providers_are_a_target_error(server: tuple[str, Keys], tmp_path: Path) -> None:
+    """Credentials allowed to manage roles but not identity providers: a target error naming what they lack."""
+    url, _ = server
+    admin = _admin_iam(server, A)
+    admin.create_user(UserName="roles-only")
+    roles_only = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": ["iam:*Role*", "sts:GetCallerIdentity"], "Resource": "*"}],
+    }
+    admin.put_user_policy(UserName="roles-only", PolicyName="p", PolicyDocument=json.dumps(roles_only))
+    key = admin.create_access_key(UserName="roles-only")["AccessKey"]
+    try:
+        creds = {"access_key_id": key["AccessKeyId"], "secret_access_key": key["SecretAccessKey"]}
+        t = load_target("endpoint", endpoint_url=url, accounts=_write(tmp_path, {"accounts": {A: creds}}))
+        t.start()
+        with pytest.raises(TargetError, match=r"must be allowed to manage IAM OIDC and SAML providers"):
+            t.run(t.prepare(_fed("FED-01")))
+    finally:
+        admin.delete_access_key(UserName="roles-only", AccessKeyId=key["AccessKeyId"])
+        admin.delete_user_policy(UserName="roles-only", PolicyName="p")
+        admin.delete_user(UserName="roles-only")
+    _assert_clean(server)
+
+
 # ------------------------------------------------------------------------------------------ the accounts file
 
 GOOD = {"access_key_id": "AKIAEXAMPLE", "secret_access_key": "secret"}
@@ -407,10 +521,6 @@ GOOD = {"access_key_id": "AKIAEXAMPLE", "secret_access_key": "secret"}
             r"\$\.capabilities\[1\]: unknown capability",
         ),
         ({"accounts": {A: GOOD}, "capabilities": ["multi-account"]}, r"\$\.capabilities\[0\]: 'multi-account' needs"),
-        (
-            {"accounts": {A: GOOD}, "capabilities": ["saml"]},
-            r"\$\.capabilities\[0\]: 'saml': the endpoint target does not",
-        ),
         ({"accounts": {A: GOOD}, "name": 7}, r"\$\.name: must be a string, not a number"),
         ([], r"\$: must be an object, not a list"),
         ('{"accounts": {', r"not JSON: .* line 1"),
@@ -445,6 +555,7 @@ def test_capabilities_version_and_defaults(tmp_path: Path) -> None:
     one = load_target("endpoint", endpoint_url="http://127.0.0.1:1", accounts=_write(tmp_path, {"accounts": {A: GOOD}}))
     assert (one.name, one.version) == ("endpoint", "unknown")
     assert Capability.MULTI_ACCOUNT not in one.capabilities and Capability.CREDENTIALS in one.capabilities
+    assert {Capability.WEB_IDENTITY, Capability.SAML} <= one.capabilities  # the federated doors, by default
 
 
 def test_the_sample_file_is_valid() -> None:
