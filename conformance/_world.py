@@ -445,11 +445,22 @@ def web_identity_token(fc: model.FederatedCaller, now: float) -> str:
     )
 
 
+def _attr(value: str) -> str:
+    """``value`` escaped for a double-quoted XML attribute: ``escape`` alone leaves ``"`` as it is, and a
+    parser normalises a literal tab, newline or carriage return in an attribute to a space (XML 1.0 §3.3.3)."""
+    return escape(value, {'"': "&quot;", "\t": "&#9;", "\n": "&#10;", "\r": "&#13;"})
+
+
+def _text(value: str) -> str:
+    """``value`` escaped for XML character data (a literal carriage return would be read as a newline)."""
+    return escape(value, {"\r": "&#13;"})
+
+
 def saml_metadata(issuer: str) -> str:
     """A SAML IdP metadata document naming ``issuer`` (entityID), without keys (nothing is signed)."""
     return (
         '<?xml version="1.0"?><md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" '
-        f'entityID="{escape(issuer)}"><md:IDPSSODescriptor '
+        f'entityID="{_attr(issuer)}"><md:IDPSSODescriptor '
         'protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"/></md:EntityDescriptor>'
     )
 
@@ -464,26 +475,26 @@ def saml_response(a: model.SamlAssertion, status: str, now: float) -> str:
     issued = time.strftime(iso, time.gmtime(now - 60))
     until = time.strftime(iso, time.gmtime(now - 3600 if status == "expired" else now + 300))
     attributes = "".join(
-        f'<saml:Attribute Name="{escape(name)}">'
-        + "".join(f"<saml:AttributeValue>{escape(v)}</saml:AttributeValue>" for v in values)
+        f'<saml:Attribute Name="{_attr(name)}">'
+        + "".join(f"<saml:AttributeValue>{_text(v)}</saml:AttributeValue>" for v in values)
         + "</saml:Attribute>"
         for name, values in a.attributes.items()
     )
-    session = f' SessionNotOnOrAfter="{escape(a.session_not_on_or_after)}"' if a.session_not_on_or_after else ""
+    session = f' SessionNotOnOrAfter="{_attr(a.session_not_on_or_after)}"' if a.session_not_on_or_after else ""
     subject = (
-        f'<saml:NameID Format="{escape(a.name_id_format or "")}">{escape(a.name_id)}</saml:NameID>'
+        f'<saml:NameID Format="{_attr(a.name_id_format or "")}">{_text(a.name_id)}</saml:NameID>'
         if a.name_id is not None
         else ""
     )
-    recipient = f' Recipient="{escape(a.recipient)}"' if a.recipient is not None else ""
-    audience = escape(a.audience or "https://signin.aws.amazon.com/saml")
+    recipient = f' Recipient="{_attr(a.recipient)}"' if a.recipient is not None else ""
+    audience = _text(a.audience or "https://signin.aws.amazon.com/saml")
     xml = (
         '<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" '
         'xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_rolecall" Version="2.0" '
-        f'IssueInstant="{issued}"><saml:Issuer>{escape(a.issuer or "")}</saml:Issuer>'
+        f'IssueInstant="{issued}"><saml:Issuer>{_text(a.issuer or "")}</saml:Issuer>'
         '<samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>'
         f'<saml:Assertion ID="_rolecall-assertion" Version="2.0" IssueInstant="{issued}">'
-        f"<saml:Issuer>{escape(a.issuer or '')}</saml:Issuer>"
+        f"<saml:Issuer>{_text(a.issuer or '')}</saml:Issuer>"
         f'<saml:Subject>{subject}<saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer">'
         f'<saml:SubjectConfirmationData NotOnOrAfter="{until}"{recipient}/></saml:SubjectConfirmation>'
         f'</saml:Subject><saml:Conditions NotBefore="{issued}" NotOnOrAfter="{until}"><saml:AudienceRestriction>'
