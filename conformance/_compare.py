@@ -63,9 +63,14 @@ def _fine(result: Mapping[str, Any]) -> str:
 
 def denial_prefix(message: str, action: str | None) -> str | None:
     """The part of an AccessDenied text AWS keeps stable, ``User: CALLER is not authorized to perform:
-    ACTION`` (docs/semantics.md §3.6), or ``None`` for a text without it (the root caller's)."""
+    ACTION`` (docs/semantics.md §3.6), or at the federated doors, where no AWS caller exists to name,
+    ``Not authorized to perform ACTION`` (docs/federation.md §2.2); ``None`` for a text without it
+    (the root caller's)."""
     if not action:
         return None
+    federated = f"Not authorized to perform {action}"
+    if message.startswith(federated):
+        return federated
     marker = f" is not authorized to perform: {action}"
     at = message.find(marker)
     return None if at < 0 else message[: at + len(marker)]

@@ -40,6 +40,7 @@ from .validation import (
     SESSION_NAME,
     constraint,
     packed_percent,
+    sensitive_constraint,
     validation_error,
     violations,
 )
@@ -135,14 +136,16 @@ def trust_storable(s: FederatedScenario) -> Result | None:
 def validate_federated_request(s: FederatedScenario) -> Result | None:
     """F1: the API's parameters against the service model (SMITHY-STS): RoleArn 20-2048,
     RoleSessionName 2-64 ``[\\w+=,.@-]*`` (web identity), PrincipalArn 20-2048 (SAML), ProviderId
-    4-2048, DurationSeconds 900-43200, Policy 1-2048 characters, at most 10 PolicyArns; all
-    violations in one ``ValidationError``, in AWS's shape."""
+    4-2048, DurationSeconds 900-43200, Policy 1-2048 characters, at most 10 PolicyArns, the token
+    or assertion at most 20,000 or 100,000 characters (:func:`_token_length`); all violations in one
+    ``ValidationError``, in AWS's shape."""
     r = s.request
     errors = [*violations("roleArn", s.role.arn.arn, "roleArn")]
     if r.role_session_name is not None:
         errors += violations("roleSessionName", r.role_session_name, "roleSessionName")
     if r.principal_arn is not None:
         errors += violations("principalArn", r.principal_arn, "principalArn")
+    errors += _token_length(s)
     if r.provider_id is not None:
         errors += violations("providerId", r.provider_id, "providerId")
     if r.duration_seconds is not None and not 900 <= r.duration_seconds <= 43200:
@@ -155,6 +158,47 @@ def validate_federated_request(s: FederatedScenario) -> Result | None:
     for i, arn in enumerate(r.policy_arns or (), 1):
         errors += violations("policyArns.member.arn", arn, f"policyArns.{i}.member.arn")
     return validation_error(errors, "F1")
+
+
+#: The longest token and assertion the APIs take (SMITHY-STS: clientTokenType 4-20,000, SAMLAssertionType
+#: 4-100,000 characters, both ``sensitive``), and how much an IdP may add to what the scenario states: a
+#: JWT's header and a signature of up to 4,096 bits; a signed SAML Response's signature, certificate and
+#: markup. Within that band of the limit the model cannot know the length AWS sees (fail closed, F1).
+_TOKEN_LIMITS = {
+    "AssumeRoleWithWebIdentity": ("webIdentityToken", 20_000, 2_048),
+    "AssumeRoleWithSAML": ("SAMLAssertion", 100_000, 16_384),
+}
+
+
+def _token_length(s: FederatedScenario) -> list[str]:
+    """F1: the token or assertion against its maximum length, from the least the scenario's claims or
+    attributes take once encoded (a JWT: the claims' compact JSON in base64url, a header and the
+    shortest signature, ES256's; a SAML Response: its texts alone, in base64). Over the maximum it is
+    a ``ValidationError`` whatever the IdP adds; within the band below it, undecidable. An OAuth 2.0
+    access token is opaque (its claims are the provider's answer, not its text): no bound."""
+    fc = s.federated_caller
+    field, limit, band = _TOKEN_LIMITS[s.api]
+    if fc.token_status == "malformed" or fc.provider in OAUTH_HOSTS:
+        return []
+    if fc.assertion is not None:
+        a = fc.assertion
+        texts = [a.issuer, a.name_id, a.name_id_format, a.recipient, a.audience, a.session_not_on_or_after]
+        texts += [t for name, values in a.attributes.items() for t in (name, *values)]
+        least = 4 * math.ceil(sum(len(t.encode()) for t in texts if t) / 3)
+    else:
+        claims = json.dumps(dict(fc.claims), separators=(",", ":"), ensure_ascii=False).encode()
+        # '{"alg":"ES256"}' is 20 characters in base64url, an ES256 signature 86, and two dots
+        least = math.ceil(len(claims) * 4 / 3) + 20 + 86 + 2
+    if least > limit:
+        return [sensitive_constraint(field, f"Member must have length less than or equal to {limit}")]
+    if least > limit - band:
+        raise UndecidableError(
+            f"the {field} is at least {least} characters once encoded, within {band} of its maximum {limit}: the "
+            "length AWS sees depends on what the identity provider adds (header, signature), so rolecall will not "
+            "guess",
+            "$.federated_caller",
+        )
+    return []
 
 
 # =========================================================================== F3
@@ -456,7 +500,11 @@ def _scalar(value: Any, claim: str) -> str:
         return value
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 2**63:
         raise UndecidableError(f"claim {claim!r} is an integer beyond 64 bits", "$.federated_caller.claims")
-    if isinstance(value, bool | int | float) or value is None:
+    if value is None:  # a JSON null: neither absent nor the text "null" is documented (fail closed)
+        raise UndecidableError(
+            f"claim {claim!r} is null; AWS documents no condition-key value for it", "$.federated_caller.claims"
+        )
+    if isinstance(value, bool | int | float):
         return json.dumps(value)
     raise UndecidableError(
         f"claim {claim!r} holds an {type(value).__name__}; AWS documents no condition-key value for it",
@@ -516,15 +564,8 @@ def authorize_federated(s: FederatedScenario) -> Result | None:
     account (F7; SCPs too under ``scps_apply_to_federated``) denies; then, per action, the SCP
     chain when it applies (F9) and a trust-policy Allow that names the provider (F10). RCPs only
     bite through their Denies (F8, as R6)."""
-    actions = federated_actions(s)
-    full = federated_context(s)
-    provider_keys = frozenset(k for k in _provider_keys(s) if k != "aws:federatedprovider")
-    contexts = {
-        a: full
-        if a == actions[0] or s.semantics.federation_keys_in_companion_actions
-        else _ActionContext(full, provider_keys)
-        for a in actions
-    }
+    contexts = _action_contexts(s)
+    actions = tuple(contexts)
     for action in actions:
         found = _explicit_denies(s, action, contexts[action])
         if found:
@@ -535,6 +576,20 @@ def authorize_federated(s: FederatedScenario) -> Result | None:
         if result is not None:
             return result
     return None
+
+
+def _action_contexts(s: FederatedScenario) -> dict[str, Context]:
+    """The request context each action of F5 is evaluated with, in F5's order: the provider's keys are
+    hidden from the companion actions unless ``federation_keys_in_companion_actions`` (F5, [C])."""
+    actions = federated_actions(s)
+    full = federated_context(s)
+    provider_keys = frozenset(k for k in _provider_keys(s) if k != "aws:federatedprovider")
+    return {
+        a: full
+        if a == actions[0] or s.semantics.federation_keys_in_companion_actions
+        else _ActionContext(full, provider_keys)
+        for a in actions
+    }
 
 
 def _scps(s: FederatedScenario) -> tuple[tuple[Policy, ...], ...]:
@@ -583,13 +638,19 @@ def trust_grants(s: FederatedScenario, action: str, ctx: Context) -> Result | No
     Cognito across accounts (SMITHY-STS RoleArn note, COG-BP): when the identity pool belongs to
     another account, a statement counts only if it tests both ``…:aud`` and ``…:amr``
     (``cognito_cross_account_requires_aud_amr``, [C] the mechanism)."""
+    if _grants(s, action, ctx):
+        return None
+    return _denied(s, action, PolicyKind.TRUST, "F10")
+
+
+def _grants(s: FederatedScenario, action: str, ctx: Context) -> list[Reason]:
+    """F10's granting statements for one action: the Allows of the trust policy that apply, less
+    those the Cognito cross-account rule discounts."""
     assert s.role.trust_policy is not None
     grants = _matching(PolicyKind.TRUST, (s.role.trust_policy,), "Allow", action, ctx, s)
     if grants and _cross_account_cognito(s):
         grants = [g for g in grants if _tests_aud_and_amr(s.role.trust_policy.statements[g.statement])]
-    if grants:
-        return None
-    return _denied(s, action, PolicyKind.TRUST, "F10")
+    return grants
 
 
 def _cross_account_cognito(s: FederatedScenario) -> bool:
@@ -719,13 +780,14 @@ def _tag_problem(s: FederatedScenario) -> str | None:
         return "The token passes more than 50 session tags."
     seen: set[str] = set()
     for k, v in tags:
-        if not 1 <= len(k) <= 128 or k.lower().startswith("aws:"):
+        # the tag types of the service model (BOTO-STS tagKeyType, tagValueType): length and characters
+        if violations("tags.member.key", k, "key") or k.lower().startswith("aws:"):
             return f"Session tag key {k!r} is not a valid tag key."
         if k.lower() in seen:
             return "Duplicate tag keys found. Please note that Tag keys are case insensitive."
         seen.add(k.lower())
-        if len(v) != 1 or len(v[0]) > 256:
-            return f"Session tag {k!r} must have exactly one value of at most 256 characters."
+        if len(v) != 1 or violations("tags.member.value", v[0], "value"):
+            return f"Session tag {k!r} must have exactly one value of at most 256 letters, digits, spaces or _.:/=+-@."
     for k in transitive:
         if k.lower() not in seen:
             return f"Transitive tag key {k!r} is not among the session tags."
@@ -808,12 +870,11 @@ def federated_credentials(s: FederatedScenario) -> Result:
 
 
 def federated_granting_reasons(s: FederatedScenario) -> tuple[Reason, ...]:
-    """For an allowed federated scenario: the trust-policy statements that grant each action."""
-    full = federated_context(s)
-    assert s.role.trust_policy is not None
+    """For an allowed federated scenario: the trust-policy statements that grant each action, read as
+    F10 reads them (each action with its own context, the Cognito cross-account rule applied)."""
     out: list[Reason] = []
-    for action in federated_actions(s):
-        out += _matching(PolicyKind.TRUST, (s.role.trust_policy,), "Allow", action, full, s)
+    for action, ctx in _action_contexts(s).items():
+        out += _grants(s, action, ctx)
     return tuple(dict.fromkeys(out))
 
 

@@ -52,6 +52,7 @@ __all__ = [
     "FederatedScenario",
     "IdentityProviders",
     "OidcProvider",
+    "ROLES_CLAIM",
     "SamlAssertion",
     "SamlProvider",
     "Organization",

@@ -23,6 +23,7 @@ __all__ = [
     "SESSION_NAME",
     "constraint",
     "packed_percent",
+    "sensitive_constraint",
     "valid_session_name",
     "validation_error",
     "violations",
@@ -93,6 +94,13 @@ def valid_session_name(name: str) -> bool:
 def constraint(value: object, field: str, rule: str) -> str:
     """One violation in AWS's words: ``Value '…' at 'field' failed to satisfy constraint: …``."""
     return f"Value '{value}' at '{field}' failed to satisfy constraint: {rule}"
+
+
+def sensitive_constraint(field: str, rule: str) -> str:
+    """One violation of a parameter the service model marks ``sensitive`` (a web identity token, a SAML
+    assertion): AWS leaves the value out, ``Value at 'field' failed to satisfy constraint: …`` (the
+    same shape AWS answers for SSM's sensitive ``Value``: ministryofjustice/modernisation-platform#8116)."""
+    return f"Value at '{field}' failed to satisfy constraint: {rule}"
 
 
 def validation_error(errors: Sequence[str], rule: str) -> Result | None:

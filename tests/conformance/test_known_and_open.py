@@ -7,6 +7,7 @@ words whatever the model decides; a divergence on an action AssumeRole implies i
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from rolecall.conformance._session import Conformance, NewDivergence
 from rolecall.conformance.expectations import Expectation, Expectations, signature_of
 from rolecall.conformance.targets import Outcome
 from rolecall.conformance.targets.model import ModelTarget
+from tests.conftest import FEDERATION_SCENARIOS
 
 A, B = "111111111111", "222222222222"
 Doc = dict[str, Any]
@@ -74,6 +76,21 @@ def test_a_message_naming_another_action_or_caller_is_a_divergence() -> None:
     ):
         (d,) = compare(r, _denied(text), ("message",), "s1", s)
         assert d.aspect == "message" and d.open_point == "", text
+
+
+def test_a_federated_denial_differing_after_the_action_is_wording() -> None:
+    """At the federated doors AWS names no caller: ``Not authorized to perform ACTION`` is the stable
+    part, and only text after it is wording."""
+    doc = json.loads((FEDERATION_SCENARIOS / "FED-02.json").read_text(encoding="utf-8"))
+    s = model.load_scenario(doc)
+    r = model.decide(s)
+    assert r.message == "Not authorized to perform sts:AssumeRoleWithWebIdentity"
+    (d,) = compare(r, _denied(r.message + " because no trust policy allows it"), ("message",), "s1")
+    assert d.aspect == "message" and d.open_point == WORDING
+    for text in ("Not authorized to perform sts:AssumeRoleWithSAML", "Not authorized to perform sts:TagSession"):
+        (d,) = compare(r, _denied(text), ("message",), "s1")
+        assert d.open_point == "", text
+    assert compare(r, _denied(r.message), ("message",), "s1") == []
 
 
 def test_explicit_or_implicit_read_from_the_wording_is_wording() -> None:

@@ -26,6 +26,7 @@ from rolecall.model import (
     load_scenarios_text,
     request_context,
 )
+from rolecall.model.decide import granting_reasons
 from tests.conftest import FEDERATION_SCENARIOS
 
 FILES = sorted(FEDERATION_SCENARIOS.glob("*.json"))
@@ -394,6 +395,61 @@ def test_only_listed_claims_become_keys() -> None:
     assert f"{GITHUB}:ref_protected" not in ctx  # a GitLab key, not GitHub's
 
 
+def test_a_null_claim_that_would_be_a_key_is_undecidable() -> None:
+    """A JSON null in a claim AWS makes a condition key: neither "absent" nor the text "null" is
+    documented, so the model fails closed; a null in a claim that is no key changes nothing."""
+    d = doc("FED-01")
+    d["federated_caller"]["claims"]["repository_id"] = None
+    with pytest.raises(UndecidableError, match="'repository_id' is null") as info:
+        decide(load_scenario(d))
+    assert info.value.path == "$.federated_caller.claims"
+    d["federated_caller"]["claims"].pop("repository_id")
+    d["federated_caller"]["claims"]["repository_owner"] = None  # not a GitHub key (FED-12)
+    assert decide(load_scenario(d)).decision == "allowed"
+
+
+@pytest.mark.parametrize(
+    ("extra", "outcome"),
+    [
+        (13_000, "allowed"),  # 13,000 characters of claims: about 17,600 in base64url, below the band
+        (14_500, "undecidable"),  # within 2,048 of the maximum: the IdP's header and signature decide
+        (15_500, "ValidationError"),  # over 20,000 whatever the IdP adds
+    ],
+)
+def test_the_token_length_is_checked_from_the_claims(extra: int, outcome: str) -> None:
+    """F1: WebIdentityToken is at most 20,000 characters (SMITHY-STS); the value is sensitive and AWS
+    leaves it out of the message."""
+    d = doc("FED-01")
+    d["federated_caller"]["claims"]["padding"] = "x" * extra
+    s = load_scenario(d)
+    if outcome == "undecidable":
+        with pytest.raises(UndecidableError, match="within 2048 of its maximum 20000") as info:
+            decide(s)
+        assert info.value.path == "$.federated_caller"
+        return
+    r = decide(s)
+    if outcome == "allowed":
+        assert r.decision == "allowed"
+        return
+    assert (r.decision, r.rule, r.error_code) == ("error", "F1", "ValidationError")
+    assert r.message == (
+        "1 validation error detected: Value at 'webIdentityToken' failed to satisfy constraint: "
+        "Member must have length less than or equal to 20000"
+    )
+
+
+def test_the_assertion_length_is_checked_from_its_texts() -> None:
+    d = doc("FED-32")
+    d["federated_caller"]["assertion"]["attributes"]["urn:oid:1.3.6.1.4.1.5923.1.1.1.7"] = ["e" * 1000] * 76
+    r = decide(load_scenario(d))
+    assert (r.decision, r.error_code) == ("error", "ValidationError")
+    assert "Value at 'SAMLAssertion' failed to satisfy constraint: Member must have length less than or equal to" in (
+        r.message or ""
+    )
+    d["federated_caller"]["assertion"]["attributes"]["urn:oid:1.3.6.1.4.1.5923.1.1.1.7"] = ["e" * 1000] * 60
+    assert decide(load_scenario(d)).decision == "allowed"
+
+
 def test_principal_matching() -> None:
     """F10's table: only the provider of the role's account, the built-in host or the SAML provider."""
     d = doc("FED-01")
@@ -438,6 +494,33 @@ def test_session_tag_problems() -> None:
     d = doc("FED-41")
     d["federated_caller"]["claims"]["https://aws.amazon.com/tags"]["transitive_tag_keys"] = ["Missing"]
     assert "Transitive tag key" in decided(d)["message"]
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "problem"),
+    [
+        ("team;x", "web", "not a valid tag key"),  # ';' is not in the tag key type's characters
+        ("team", "a,b", "exactly one value"),  # nor ',' in a value
+        ("k" * 129, "web", "not a valid tag key"),
+        ("team", "v" * 257, "exactly one value"),
+    ],
+)
+def test_session_tag_characters_and_lengths(key: str, value: str, problem: str) -> None:
+    """F11: a token's tags must be of the service model's tag types (BOTO-STS tagKeyType, tagValueType)."""
+    d = doc("FED-41")
+    d["federated_caller"]["claims"]["https://aws.amazon.com/tags"]["principal_tags"] = {
+        "Department": ["Engineering"],
+        key: [value],
+    }
+    d["federated_caller"]["claims"]["https://aws.amazon.com/tags"].pop("transitive_tag_keys", None)
+    r = decided(d)
+    assert (r["decision"], r["error_code"], r["rule"]) == ("error", "InvalidIdentityToken", "F11"), r
+    assert problem in r["message"]
+    d["federated_caller"]["claims"]["https://aws.amazon.com/tags"]["principal_tags"] = {
+        "Department": ["Engineering"],
+        "team": ["web:a/b=c+d-e@f g"],
+    }
+    assert decided(d)["decision"] == "allowed"
 
 
 # ----------------------------------------------------------------------------- F11-F13
@@ -521,3 +604,25 @@ def test_public_functions_take_every_catalogue_scenario(stem: str) -> None:
     s = load_scenario(BASE[stem])
     assert required_actions(s)
     assert isinstance(request_context(s), dict)
+
+
+def test_granting_reasons_read_statements_as_f10_does() -> None:
+    """A Cognito pool of another account: a statement that does not test both ``aud`` and ``amr`` grants
+    nothing (F10), so ``rolecall decide`` must not name it among the granting statements; and a companion
+    action's grants are read without the provider's keys (F5)."""
+    doc = json.loads((FEDERATION_SCENARIOS / "FED-23.json").read_text(encoding="utf-8"))
+    doc["federated_caller"]["cognito_pool_account"] = "111111111111"
+    doc["role"]["trust_predates_idp_controls"] = True  # else F0 refuses the statement without aud
+    host = "cognito-identity.amazonaws.com"
+    bare = {"Effect": "Allow", "Principal": {"Federated": host}, "Action": "sts:AssumeRoleWithWebIdentity"}
+    tested = copy.deepcopy(bare)
+    tested["Condition"] = {
+        "StringEquals": {f"{host}:aud": doc["federated_caller"]["claims"]["aud"]},
+        "ForAnyValue:StringLike": {f"{host}:amr": "unauthenticated"},
+    }
+    doc["role"]["trust_policy"]["Statement"] = [bare, tested]
+    s = load_scenario(doc)
+    assert decide(s).decision == "allowed"
+    assert [(r.policy, r.statement) for r in granting_reasons(s)] == [("role trust policy", 1)]
+    doc["role"]["trust_policy"]["Statement"] = [bare]
+    assert decide(load_scenario(doc)).rule == "F10"
