@@ -22,6 +22,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from rolecall.model.scenario import ROLES_CLAIM
+
 from ._world import Doc
 
 __all__ = [
@@ -54,10 +56,20 @@ NAMESPACES = ("payments", "default", "kube-system")
 ACCOUNTS_SA = ("api", "debug", "aws-node", "api-admin")  # api-admin: a pin of api is its prefix
 AFFILIATIONS = ("staff", "faculty", "student")
 ROLE = f"arn:aws:iam::{B}:role/federated-role"
+#: a role the token or assertion may name instead (the roles claim, the SAML Role attribute)
+OTHER_ROLE = f"arn:aws:iam::{B}:role/federated-other"
 
 #: Plans per outcome: how the world is bent away from an Allow (or not).
 FEDERATED_PLANS: dict[str, tuple[str, ...]] = {
-    "allowed": ("exact", "pattern", "key-case", "vacuous", "tags-allowed"),
+    "allowed": (
+        "exact",
+        "pattern",
+        "key-case",
+        "vacuous",
+        "tags-allowed",
+        "roles-claim-listed",
+        "pool-elsewhere-tested",
+    ),
     "implicitDeny": (
         "near-miss-value",
         "near-miss-prefix",
@@ -68,17 +80,36 @@ FEDERATED_PLANS: dict[str, tuple[str, ...]] = {
         "wrong-action",
         "tags-without-tag-session",
         "role-missing",
+        "pool-elsewhere-untested",
     ),
     "explicitDeny": ("trust-deny", "rcp-deny"),
-    "error": ("aud-not-registered", "provider-elsewhere", "expired", "duration", "session-name"),
+    "error": (
+        "aud-not-registered",
+        "provider-elsewhere",
+        "expired",
+        "duration",
+        "session-name",
+        "roles-claim-other",
+        "saml-role-other",
+        "idp-controls",
+    ),
 }
-#: Plans a family cannot follow (no IAM provider, or no case-sensitive pinned value to bend).
+_WEB = ("github", "eks", "cognito", "google")
+#: Plans a family cannot follow (no IAM provider, or no case-sensitive pinned value to bend, or a
+#: check that is one family's own: the roles claim, Cognito's pools, the SAML Role attribute, IAM's
+#: identity-provider controls, which bind GitHub's and Cognito's of these families).
 _NOT_FOR = {
     "aud-not-registered": ("cognito", "google", "saml"),
     "provider-elsewhere": ("cognito", "google"),
     "bare-host": ("cognito", "google", "saml"),
     "pattern": ("google",),
     "near-miss-prefix": ("cognito", "google", "saml"),
+    "roles-claim-listed": ("cognito", "saml"),
+    "roles-claim-other": ("cognito", "saml"),
+    "pool-elsewhere-tested": ("github", "eks", "google", "saml"),
+    "pool-elsewhere-untested": ("github", "eks", "google", "saml"),
+    "saml-role-other": _WEB,
+    "idp-controls": ("eks", "google", "saml"),
 }
 
 
@@ -394,6 +425,10 @@ def _build_default(t: _Tenant, plan: str, variant: int, outcome: str) -> Doc:
     elif plan == "tags-allowed":
         _add_tags(doc, t)
         _statement(doc)["Action"] = [_action(t), "sts:TagSession"]
+    elif plan == "roles-claim-listed":  # the token lists the roles it may assume; this one among them (F3)
+        doc["federated_caller"]["claims"][ROLES_CLAIM] = [ROLE, OTHER_ROLE][: 1 + variant % 2]
+    elif plan == "pool-elsewhere-tested":  # another account's pool: the statement tests aud and amr (F10)
+        doc["federated_caller"]["cognito_pool_account"] = A
     primary = _action(t)
     if outcome == "allowed":
         return _expect(doc, outcome, plan)
@@ -440,11 +475,25 @@ def _wrong_action(doc: Doc, t: _Tenant, variant: int) -> None:
 
 
 def _trust_deny(doc: Doc, t: _Tenant, variant: int) -> None:
+    """A Deny naming the provider, or (variants 2 and 3) everyone: a ``"*"`` Deny denies every caller,
+    federated ones included, whatever the reading of ``"*"`` in an Allow (F7)."""
     op, key, value = t.pin()
-    deny: dict[str, Any] = {"Effect": "Deny", "Principal": _principal(t), "Action": "sts:AssumeRoleWith*"}
+    principal: Any = _principal(t) if variant < 2 else "*"
+    deny: dict[str, Any] = {"Effect": "Deny", "Principal": principal, "Action": "sts:AssumeRoleWith*"}
     if variant % 2:
         deny["Condition"] = {op: {key: value}}
     doc["role"]["trust_policy"]["Statement"].append(deny)
+
+
+def _pool_elsewhere_untested(doc: Doc, t: _Tenant, variant: int) -> None:
+    """Another account's Cognito pool, and a statement that tests aud but not amr: it grants nothing
+    (F10, ``cognito_cross_account_requires_aud_amr``)."""
+    doc["federated_caller"]["cognito_pool_account"] = A
+    op, key, _ = t.pin()
+    conditions = _statement(doc)["Condition"]
+    del conditions[op][key]
+    if not conditions[op]:
+        del conditions[op]
 
 
 def _rcp_deny(doc: Doc, t: _Tenant, variant: int) -> None:
@@ -483,6 +532,20 @@ def _error(plan: str, code: str) -> Callable[..., Doc]:
             doc["federated_caller"]["token_status"] = "expired"
         elif plan == "duration":
             doc["request"]["duration_seconds"] = 7200
+        elif plan == "roles-claim-other":  # the token's roles claim lists another role only (F3)
+            doc["federated_caller"]["claims"][ROLES_CLAIM] = [OTHER_ROLE]
+        elif plan == "saml-role-other":  # the Role attribute pairs another role with the provider (F3)
+            doc["federated_caller"]["assertion"]["attributes"][ROLE_ATTR] = [
+                f"{OTHER_ROLE},arn:aws:iam::{B}:saml-provider/Okta"
+            ]
+        elif plan == "idp-controls":  # the claim IAM's controls require is not tested: no such role (F0)
+            op, key, _ = t.pin() if t.family == "github" else ("StringEquals", f"{t.host}:aud", "")
+            conditions = _statement(doc)["Condition"]
+            del conditions[op][key]
+            if not conditions[op]:
+                del conditions[op]
+            if not conditions:
+                del _statement(doc)["Condition"]
         else:
             if t.family == "saml":
                 doc["federated_caller"]["assertion"]["attributes"][NAME_ATTR] = ["a b"]
@@ -490,6 +553,8 @@ def _error(plan: str, code: str) -> Callable[..., Doc]:
                 doc["request"]["role_session_name"] = ("a b", "x", "s" * 65)[variant % 3]
         if plan == "session-name" and t.family == "saml":
             code_here = "InvalidIdentityToken"
+        elif plan == "idp-controls":
+            code_here = "MalformedPolicyDocument"
         elif plan == "provider-elsewhere" and t.family == "saml":
             code_here = "ValidationError"
         else:
@@ -509,6 +574,7 @@ _BUILD: dict[str, Callable[..., Doc]] = {
     "wrong-action": _denied("wrong-action", _wrong_action),
     "tags-without-tag-session": _denied("tags-without-tag-session", lambda d, t, v: _add_tags(d, t), "sts:TagSession"),
     "role-missing": _denied("role-missing", lambda d, t, v: d["role"].update(exists=False)),
+    "pool-elsewhere-untested": _denied("pool-elsewhere-untested", _pool_elsewhere_untested),
     "trust-deny": _denied("trust-deny", _trust_deny),
     "rcp-deny": _denied("rcp-deny", _rcp_deny),
     "aud-not-registered": _error("aud-not-registered", "InvalidIdentityToken"),
@@ -516,4 +582,7 @@ _BUILD: dict[str, Callable[..., Doc]] = {
     "expired": _error("expired", "ExpiredTokenException"),
     "duration": _error("duration", "ValidationError"),
     "session-name": _error("session-name", "ValidationError"),
+    "roles-claim-other": _error("roles-claim-other", "InvalidIdentityToken"),
+    "saml-role-other": _error("saml-role-other", "InvalidIdentityToken"),
+    "idp-controls": _error("idp-controls", "MalformedPolicyDocument"),
 }

@@ -645,6 +645,24 @@ def _federated_post_check_skips(message: str) -> Callable[[], list[Patch]]:
     return patches
 
 
+def _cognito_pool_account_ignored() -> list[Patch]:
+    """F10: the pool's account is never compared with the role's."""
+    return [(federation, "_cross_account_cognito", lambda s: False)]
+
+
+def _idp_controls_not_enforced() -> list[Patch]:
+    """F0: the identity-provider controls are not applied when the trust policy is stored."""
+
+    def make(orig: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        def storable(s: Any) -> Any:
+            r = orig(s)
+            return None if r is not None and "identity-provider controls" in (r.message or "") else r
+
+        return storable
+
+    return _wrap(federation, "trust_storable", make)
+
+
 def _primary_action_only_in_trust() -> list[Patch]:
     """F10: any trust Allow naming the provider grants, whatever its Action (the action is not read)."""
 
@@ -991,7 +1009,33 @@ CATALOGUE: tuple[Fault, ...] = (
         "federated-token-status-ignored",
         "expired or invalid tokens and assertions are accepted",
         "F3 (SMITHY-STS)",
-        _token_check_skips("expired", "could not be validated", "Response signature invalid", "redeemed"),
+        _token_check_skips(
+            "expired", "could not be validated", "Response signature invalid", "redeemed", "Invalid SAML response"
+        ),
+    ),
+    Fault(
+        "federated-roles-claim-ignored",
+        "a token's roles claim (https://aws.amazon.com/roles) is not read: a token for another role is accepted",
+        "F3 (STEELE-ROLES)",
+        _token_check_skips("roles claim"),
+    ),
+    Fault(
+        "federated-saml-role-attribute-ignored",
+        "the SAML Role attribute is not read: an assertion that names another role is accepted",
+        "F3 (SAML-ASSERT)",
+        _token_check_skips("The Role attribute of the SAML response"),
+    ),
+    Fault(
+        "federated-cognito-pool-account-ignored",
+        "a Cognito pool of another account is trusted like the role account's own (aud and amr need not be tested)",
+        "F10 (SMITHY-STS RoleArn, COG-BP)",
+        _cognito_pool_account_ignored,
+    ),
+    Fault(
+        "federated-idp-controls-not-enforced",
+        "a trust policy lacking the claim test IAM's provider controls require is stored (GitHub sub, Cognito aud)",
+        "F0 (IDP-CONTROLS)",
+        _idp_controls_not_enforced,
     ),
     Fault(
         "federated-tagsession-not-required",
