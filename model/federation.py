@@ -899,3 +899,37 @@ def _denied(
 
 def _error(code: str, message: str) -> Result:
     return Result("error", "F11", error_code=code, message=message)
+
+
+# =========================================================================== for the solver
+
+# The solver's concrete mode (``model/solver/concrete.py``) decides F0-F4 and F11-F12 with the functions
+# above and states F7-F10 as Z3 terms; these names give it the model's own answers for the parts the
+# terms read, so the two engines cannot drift apart on them.
+
+
+def registered_oidc_provider(s: FederatedScenario) -> OidcProvider | None:
+    """F3.1/F10: the IAM OIDC provider of the role's account whose URL is the token's issuer, the
+    one a ``Federated`` provider ARN must name (``None``: none, or not an IAM OIDC token)."""
+    return _oidc_provider(s)
+
+
+def companion_hidden_keys(s: FederatedScenario) -> frozenset[str]:
+    """F5/F6: the provider's keys (every ``P:*`` or ``saml:*`` key, not ``aws:FederatedProvider``)
+    that ``sts:TagSession`` and ``sts:SetSourceIdentity`` do not see when
+    ``federation_keys_in_companion_actions`` is off."""
+    return frozenset(k for k in _provider_keys(s) if k != "aws:federatedprovider")
+
+
+def tests_aud_and_amr(st: Statement) -> bool:
+    """F10, Cognito across accounts: whether a statement's conditions test both
+    ``cognito-identity.amazonaws.com:aud`` and ``…:amr`` (any operator)."""
+    return _tests_aud_and_amr(st)
+
+
+def federated_denied(s: FederatedScenario, action: str, kind: PolicyKind, rule: str) -> Result:
+    """A refusal at a federated door in the model's words (F3, F4, F7, F9, F10), without reasons."""
+    return _denied(s, action, kind, rule)
+
+
+__all__ += ["companion_hidden_keys", "federated_denied", "registered_oidc_provider", "tests_aud_and_amr"]

@@ -1,10 +1,11 @@
 """The ``solver`` target: the Z3 engine (:func:`rolecall.model.solver.decide`) against the reference model.
 
 The solver is the model's second statement of the AssumeRole rule (R1-R12 as
-Z3 terms; R0, R13 and R14 are the model's own functions), so like the ``model``
-target it can express everything, and every property must pass with no
-expectations file: a divergence here is a disagreement between the two
-engines, the most useful thing this target can find.
+Z3 terms; R0, R13 and R14 are the model's own functions) and of the federated
+doors (F7-F10 as Z3 terms; F0-F4, F11 and F12 are the model's functions), so
+like the ``model`` target it can express everything, and every property must
+pass with no expectations file: a divergence here is a disagreement between
+the two engines, the most useful thing this target can find.
 
 The solver reports no ``reasons`` (its :class:`rolecall.model.Result` has an empty
 tuple), so its outcomes carry none. Nothing is lost: the suite never compares
@@ -29,11 +30,11 @@ __all__ = ["SolverTarget"]
 
 
 class SolverTarget(Target):
-    """Decides each scenario with :func:`rolecall.model.solver.decide`; can express everything."""
+    """Decides each scenario with :func:`rolecall.model.solver.decide`; can express everything,
+    the federated doors (``web-identity``, ``saml``) included."""
 
     name = "solver"
-    #: everything but the federated doors, which the encoding does not state yet (docs/federation.md)
-    capabilities: frozenset[str] = frozenset(str(c) for c in Capability) - {Capability.WEB_IDENTITY, Capability.SAML}
+    capabilities: frozenset[str] = frozenset(str(c) for c in Capability)
 
     def __init__(self) -> None:
         from importlib.metadata import PackageNotFoundError, version
@@ -53,7 +54,7 @@ class SolverTarget(Target):
 
     def run(self, doc: dict[str, Any], *, check_identity: bool = False) -> Outcome:
         try:
-            r = self._decide(model.load_assume_role(doc))
+            r = self._decide(model.load_scenario(doc))
         except Exception as exc:
             # an unsupported construct, a timeout, an undecidable input the model decided, a crash:
             # a failure of the solver, reported as a target error (never read as a denial)

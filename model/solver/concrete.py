@@ -6,10 +6,15 @@ scenario become constant terms (R4's context is the model's
 the policies are encoded by :mod:`rolecall.model.solver.encode`, and Z3 decides. R0
 (validation) and R13/R14 (post-authorization checks, the credentials) read no
 policy: they are the model's own functions, applied around the encoding.
+
+The federated doors likewise: F7-F10 by Z3 (:mod:`rolecall.model.solver.federated`, over
+F6's context, the model's :func:`~rolecall.model.federation.federated_context`), F0, F1,
+F3, F4, F11 and F12 by the model's functions, in ``decide_federated``'s order.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import z3
@@ -26,8 +31,21 @@ from ..decide import (
     saved_policies_valid,
     validate_request,
 )
+from ..federation import (
+    check_token,
+    companion_hidden_keys,
+    federated_actions,
+    federated_context,
+    federated_credentials,
+    federated_denied,
+    federated_post_checks,
+    federated_role_exists,
+    registered_oidc_provider,
+    trust_storable,
+    validate_federated_request,
+)
 from ..policy import PolicyKind
-from ..scenario import AnyScenario, Scenario
+from ..scenario import AnyScenario, FederatedScenario, Scenario
 from ._lazy import stop_if_interrupted
 from .encode import (
     ACTIONS,
@@ -46,8 +64,23 @@ from .encode import (
     encode,
     parse_typed,
 )
+from .federated import (
+    PROVIDER_KINDS,
+    FederatedEnv,
+    FederatedWorld,
+    Token,
+    encode_federated,
+)
 
-__all__ = ["caller_terms", "concrete_env", "decide", "solve_outcome", "world_of"]
+__all__ = [
+    "caller_terms",
+    "concrete_env",
+    "decide",
+    "federated_env",
+    "federated_world",
+    "solve_outcome",
+    "world_of",
+]
 
 #: Z3's budget for one concrete decision; everything is constant, so this is generous.
 TIMEOUT_MS = 60_000
@@ -112,11 +145,8 @@ def _no_typed(j: int, family: str) -> tuple[z3.BoolRef, Any]:  # pragma: no cove
     raise AssertionError("an absent key has no value to read")
 
 
-def concrete_env(s: Scenario) -> Env:
-    """The scenario's request as constant terms."""
-    ctx = request_context(s)
-    actions = required_actions(s)
-    role = s.role.arn
+def _keys(ctx: Mapping[str, str | tuple[str, ...]]) -> Callable[[str], KeyState]:
+    """A request context as constant key states (each built once)."""
     cache: dict[str, KeyState] = {}
 
     def key(name: str) -> KeyState:
@@ -124,12 +154,63 @@ def concrete_env(s: Scenario) -> Env:
             cache[name] = _key_state(ctx.get(name))
         return cache[name]
 
+    return key
+
+
+def _role_terms(s: AnyScenario) -> RoleTerms:
+    role = s.role.arn
+    return RoleTerms(_str(role.partition), _str(role.account), _str(role.path), _str(role.name))
+
+
+def concrete_env(s: Scenario) -> Env:
+    """The scenario's request as constant terms."""
+    actions = required_actions(s)
     return Env(
         caller=caller_terms(s.caller.principal),
-        role=RoleTerms(_str(role.partition), _str(role.account), _str(role.path), _str(role.name)),
+        role=_role_terms(s),
         need_tag=z3.BoolVal(ACTIONS[1] in actions),
         need_source=z3.BoolVal(ACTIONS[2] in actions),
-        key=key,
+        key=_keys(request_context(s)),
+    )
+
+
+def federated_world(s: FederatedScenario) -> FederatedWorld:
+    """The concrete facts of a federated scenario that F7-F10 read besides the request."""
+    assert s.role.trust_policy is not None  # a missing trust policy is malformed (F0)
+    return FederatedWorld(
+        action=federated_actions(s)[0], trust=s.role.trust_policy, organization=s.organization, semantics=s.semantics
+    )
+
+
+def federated_env(s: FederatedScenario) -> FederatedEnv:
+    """A federated scenario's request as constant terms: the token as F3 resolved it, F5's
+    actions and F6's context (the model's :func:`federated_context`, which raises
+    ``UndecidableError`` where the model does, before any policy is read)."""
+    ctx = federated_context(s)  # first: it raises where authorize_federated would
+    actions = federated_actions(s)
+    hidden = companion_hidden_keys(s)
+    fc = s.federated_caller
+    arn: str | None = None
+    if fc.provider_kind == "saml":
+        arn = s.request.principal_arn
+    elif fc.provider_kind == "oidc":
+        registered = registered_oidc_provider(s)
+        arn = registered.arn if registered is not None else None
+    token = Token(
+        kind=z3.IntVal(PROVIDER_KINDS.index(fc.provider_kind)),
+        provider_arn=_str(arn or ""),
+        has_provider_arn=z3.BoolVal(arn is not None),
+        host=_str(fc.provider or ""),
+        has_host=z3.BoolVal(fc.provider is not None),
+        pool_account=_str(fc.cognito_pool_account or s.role.arn.account),
+    )
+    return FederatedEnv(
+        token=token,
+        role=_role_terms(s),
+        need_tag=z3.BoolVal(ACTIONS[1] in actions),
+        need_source=z3.BoolVal(ACTIONS[2] in actions),
+        key=_keys(ctx),
+        provider_key=lambda name: z3.BoolVal(name in hidden),
     )
 
 
@@ -154,20 +235,32 @@ def solve_outcome(enc: Encoding, where: str = "$") -> int:
 
 
 def decide(s: AnyScenario) -> Result:
-    """Decide a scenario with the solver (R1-R12 by Z3; R0, R13, R14 by the model's functions).
-
-    The encoding states the AssumeRole door only: a federated scenario is refused as undecidable
-    (never another answer than the model's), until the encoding states rules F0-F12.
-    """
-    if not isinstance(s, Scenario):
-        raise UndecidableError(
-            f"the solver does not encode {s.api} yet (docs/federation.md); decide it with the model",
-            "$.api",
+    """Decide a scenario with the solver: R1-R12 by Z3 (R0, R13, R14 by the model's functions);
+    at a federated door F7-F10 by Z3 (F0, F1, F3, F4, F11, F12 by the model's functions)."""
+    if isinstance(s, FederatedScenario):
+        result = (
+            trust_storable(s)
+            or validate_federated_request(s)
+            or check_token(s)
+            or federated_role_exists(s)
+            or _authorize_federated(s)
+            or federated_post_checks(s)
+            or federated_credentials(s)
         )
-    result = saved_policies_valid(s) or validate_request(s) or _authorize(s) or post_authorization_checks(s)
-    if result is None:
-        result = issue_credentials(s)
+    else:
+        refused = saved_policies_valid(s) or validate_request(s) or _authorize(s) or post_authorization_checks(s)
+        result = refused if refused is not None else issue_credentials(s)
     return result if result.id == s.id else Result._make((*result[:-1], s.id))
+
+
+def _authorize_federated(s: FederatedScenario) -> Result | None:
+    """F7-F10: Z3 evaluates the encoding; a refusal is worded by the model (``federated_denied``)."""
+    enc = encode_federated(federated_world(s), federated_env(s))
+    o = enc.outcomes[solve_outcome(enc)]
+    if o.decision == "allowed":
+        return None
+    assert o.action is not None and o.denied_by is not None
+    return federated_denied(s, o.action, PolicyKind(o.denied_by), o.rule)
 
 
 def _authorize(s: Scenario) -> Result | None:

@@ -37,7 +37,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -62,11 +62,13 @@ __all__ = [
     "USER",
     "ArnTerm",
     "Caller",
+    "Conditions",
     "Encoding",
     "Env",
     "KeyState",
     "Outcome",
     "RoleTerms",
+    "Statements",
     "Unsupported",
     "World",
     "encode",
@@ -268,6 +270,11 @@ def _not(b: z3.BoolRef) -> z3.BoolRef:
     return z3.BoolRef(z3.Z3_mk_not(_CTX.ref(), b.as_ast()), _CTX)
 
 
+#: The connectives above, for the other encodings of this package (``federated.py``): they fold
+#: the constants true and false as they build, which keeps a concrete decision's terms small.
+and_terms, or_terms, not_term = _and, _or, _not
+
+
 def _s(text: str) -> z3.SeqRef:
     return z3.StringVal(text)
 
@@ -354,10 +361,295 @@ def _glob_in(term: z3.SeqRef, alternatives: Sequence[Sequence[tuple[str, str]]])
     return z3.InRe(term, regexes[0] if len(regexes) == 1 else z3.Union(*regexes))
 
 
+def account_chains(
+    org: Any, by_account: Mapping[str, tuple[tuple[Policy, ...], ...]], account: z3.SeqRef
+) -> list[tuple[z3.BoolRef, tuple[tuple[Policy, ...], ...]]]:
+    """The policy chains of an organization's member accounts (its ``scps`` or ``rcps``), each with
+    the condition "``account`` is that account": never the management account's, never an empty
+    one (ORG-SCP, ORG-RCP). R6 and F7/F8 read the RCPs, F7/F9 the SCPs, of the role's account."""
+    out = []
+    for name, levels in sorted(by_account.items()):
+        if name == org.management_account or name not in org.members or not levels:
+            continue
+        out.append((account == _s(name), levels))
+    return out
+
+
+# =========================================================================== conditions
+
+
+class Conditions:
+    """One place for conditions: each condition test as (value, raises) terms over the request
+    context ``key`` (``model.conditions._compile``), with the policy-variable and wildcard matching
+    the tests need (Resource patterns use it too). ``raises`` is the model's ``UndecidableError``
+    (MULTI, CONDOPS). A condition reads only the context, never the action, the policy kind or the
+    decision's step, so each is encoded once and shared."""
+
+    def __init__(self, key: Callable[[str], KeyState]) -> None:
+        self.key = key
+        self._memo: dict[tuple[str, object], Any] = {}
+
+    def condition(self, cond: Condition) -> tuple[z3.BoolRef, z3.BoolRef]:
+        """(value, raises) of one condition test (``model.conditions._compile``)."""
+        key = ("condition", cond)
+        if key not in self._memo:
+            self._memo[key] = self._condition_term(cond)
+        return self._memo[key]  # type: ignore[no-any-return]
+
+    def _condition_term(self, cond: Condition) -> tuple[z3.BoolRef, z3.BoolRef]:
+        family, negated = OPERATORS[cond.operator]
+        ks = self.key(cond.key)
+        absent = ks.count == 0
+        if family == "null":
+            wanted = {v.lower() == "true" for v in cond.values}
+            return _or([absent if True in wanted else _FALSE, _not(absent) if False in wanted else _FALSE]), _FALSE
+        singles = [self._single(cond, family, negated, ks, j) for j in range(len(ks.slots))]
+        if cond.if_exists or cond.qualifier == "ForAllValues":
+            on_absent = _TRUE
+        elif cond.qualifier == "ForAnyValue":
+            on_absent = _FALSE
+        else:
+            on_absent = _TRUE if negated else _FALSE
+        active = list(ks.active) if ks.active is not None else [ks.count > j for j in range(len(ks.slots))]
+        if cond.qualifier is not None:
+            clean = _and([z3.Implies(a, _not(none)) for a, (_, none, _) in zip(active, singles, strict=True)])
+            if cond.qualifier == "ForAllValues":
+                value = _and([clean, *[z3.Implies(a, r) for a, (r, _, _) in zip(active, singles, strict=True)]])
+            else:
+                value = _and([clean, _or([_and([a, r]) for a, (r, _, _) in zip(active, singles, strict=True)])])
+            raises = _or([_and([a, rs]) for a, (_, _, rs) in zip(active, singles, strict=True)])
+        else:
+            if not singles:
+                return (on_absent, _FALSE)
+            r0, none0, raise0 = singles[0]
+            if ks.active is not None:  # the one value is in whichever slot is active
+                r0 = _or([_and([a, r]) for a, (r, _, _) in zip(active, singles, strict=True)])
+                none0 = _or([_and([a, n]) for a, (_, n, _) in zip(active, singles, strict=True)])
+                raise0 = _or([_and([a, x]) for a, (_, _, x) in zip(active, singles, strict=True)])
+            value = _and([_not(none0), r0])
+            raises = (
+                _or([ks.count >= 2, _and([ks.count == 1, raise0])])
+                if len(ks.slots) > 1
+                else _and([ks.count == 1, raise0])
+            )
+        return z3.If(absent, on_absent, value), _and([_not(absent), raises])
+
+    def _single(
+        self, cond: Condition, family: str, negated: bool, ks: KeyState, j: int
+    ) -> tuple[z3.BoolRef, z3.BoolRef, z3.BoolRef]:
+        """One request value against every policy value: (result, a variable had no value, raises)."""
+        x = ks.slots[j]
+        structure = ks.arns[j] if ks.arns else None
+        variables = cond.variables and family in ("string", "arn", "bool")
+        hits: list[z3.BoolRef] = []
+        nones: list[z3.BoolRef] = []
+        raises: z3.BoolRef = _FALSE
+        if family in ("numeric", "date", "ip", "binary"):
+            ok, value = ks.typed(j, family)
+            raises = _not(ok)
+            for v in cond.values:
+                hits.append(_and([ok, self._typed_test(cond.operator, family, v, value)]))
+        else:
+            for v in cond.values:
+                hit, none = self._value_test(cond.operator, family, v, x, variables, structure)
+                hits.append(hit)
+                nones.append(none)
+        hit = _or(hits)
+        return (_not(hit) if negated else hit), _or(nones), raises
+
+    def _resolve(self, tpl: tuple[str | Var, ...]) -> tuple[list[str | z3.SeqRef], z3.BoolRef]:
+        """Substitute variables (``resolve``): parts, and "some variable has no value"."""
+        parts: list[str | z3.SeqRef] = []
+        missing: list[z3.BoolRef] = []
+        for p in tpl:
+            if not isinstance(p, Var):
+                parts.append(p)
+                continue
+            ks = self.key(p.key)
+            available = _and([ks.count == 1, _not(ks.is_tuple)]) if ks.slots else _FALSE
+            slot = ks.slots[0] if ks.slots else _s("")
+            if p.default is not None:
+                term = z3.If(available, slot, _s(p.default))
+            else:
+                term = slot
+                missing.append(_not(available))
+            term = z3.simplify(term)
+            const = _const_str(term)
+            parts.append(const if const is not None else term)
+        merged: list[str | z3.SeqRef] = []
+        for part in parts:  # plain literals merge; wildcards (STAR/QMARK) stay separate
+            if merged and type(part) is str and type(merged[-1]) is str:
+                merged[-1] = merged[-1] + part
+            else:
+                merged.append(part)
+        return merged, _or(missing)
+
+    def glob_test(
+        self, tpl: tuple[str | Var, ...], x: z3.SeqRef, *, arn: bool, structure: ArnTerm | None = None
+    ) -> z3.BoolRef:
+        """Like / ARN / Resource match of one template; a missing variable matches nothing."""
+        key = ("glob", (tpl, x.get_id(), arn, id(structure)))
+        if key not in self._memo:
+            self._memo[key] = (self._glob_term(tpl, x, arn=arn, structure=structure), x, structure)
+        return self._memo[key][0]
+
+    def _glob_term(
+        self, tpl: tuple[str | Var, ...], x: z3.SeqRef, *, arn: bool, structure: ArnTerm | None
+    ) -> z3.BoolRef:
+        parts, missing = self._resolve(tpl)
+        if structure is not None and all(isinstance(p, str) for p in parts):
+            by_field = _structured_match(parts, structure, arn)
+            if by_field is not None:
+                return _and([_not(missing), by_field])
+        if all(isinstance(p, str) for p in parts) and len(parts) == 1 and not _is_wild(parts[0]) and not arn:
+            match = x == _s(parts[0])
+        else:
+            regex = template_regex(parts, arn)
+            if regex is None:
+                raise Unsupported("an ARN pattern with a wildcard in its first five fields after a policy variable")
+            match = z3.InRe(x, regex)
+            if arn:
+                match = z3.And(z3.InRe(x, arn_shape()), match)
+        return _and([_not(missing), match])
+
+    def _value_test(
+        self, op: str, family: str, v: str, x: z3.SeqRef, variables: bool, structure: ArnTerm | None = None
+    ) -> tuple[z3.BoolRef, z3.BoolRef]:
+        """(hit, variable missing) of one policy value (``_value_test``)."""
+        if family == "string":
+            like = op.endswith("Like")
+            tpl = parse_template(v, wildcards=like, variables=variables, where="$")
+            if like:
+                parts, missing = self._resolve(tpl)
+                return self.glob_test(tpl, x, arn=False, structure=structure), missing
+            parts, missing = self._resolve(tpl)
+            if op.endswith("IgnoreCase"):
+                return _and([_not(missing), self._fold_eq(x, parts, str.casefold)]), missing
+            if structure is not None and all(isinstance(p, str) and "*" not in p and "?" not in p for p in parts):
+                by_field = _structured_match(parts, structure, arn=False)  # an ARN known by fields
+                if by_field is not None:
+                    return _and([_not(missing), by_field]), missing
+            text = _concat_parts(parts)
+            return _and([_not(missing), x == text]), missing
+        if family == "arn":
+            tpl = parse_template(v, wildcards=True, variables=variables, where="$")
+            _, missing = self._resolve(tpl)
+            return self.glob_test(tpl, x, arn=True, structure=structure), missing
+        if family == "bool":
+            tpl = parse_template(v, wildcards=False, variables=variables, where="$")
+            parts, missing = self._resolve(tpl)
+            return _and([_not(missing), self._fold_eq(x, parts, str.lower)]), missing
+        raise AssertionError(family)  # pragma: no cover
+
+    def _fold_eq(self, x: z3.SeqRef, parts: list[str | z3.SeqRef], fold: Callable[[str], str]) -> z3.BoolRef:
+        """``fold(x) == fold(text)``: by regular expression when ``text`` is concrete."""
+        if not all(isinstance(p, str) for p in parts):
+            raise Unsupported("a case-insensitive comparison with a policy variable")
+        text = fold("".join(parts))
+        xc = _const_str(x)
+        if xc is not None and not folds_below_range(xc):
+            return _TRUE if fold(xc) == text else _FALSE  # beyond the folding table: a concrete value, computed
+        return z3.InRe(x, fold_regex(text, fold))
+
+    def _typed_test(self, op: str, family: str, v: str, value: Any) -> z3.BoolRef:
+        if family == "numeric":
+            bound = _parse_number(v)
+            assert bound is not None
+            return _ORDER[op.removeprefix("Numeric")](value, z3.RealVal(_fraction(bound)))
+        if family == "date":
+            moment = _parse_date(v)
+            assert moment is not None
+            return _ORDER[op.removeprefix("Date")](value, z3.RealVal(epoch(moment)))
+        if family == "ip":
+            net = _parse_ip(v)
+            assert net is not None
+            version, number = value
+            lo, hi = int(net.network_address), int(net.broadcast_address)
+            return z3.And(version == net.version, number >= lo, number <= hi)
+        if family == "binary":
+            b = _parse_binary(v)
+            assert b is not None
+            return value == z3.StringVal(b.decode("latin-1"))
+        raise AssertionError(family)  # pragma: no cover
+
+
+# =========================================================================== statements
+
+
+class Statements:
+    """One place for statement matching, shared by the decisions (:func:`encode` for AssumeRole,
+    ``model/solver/federated.py`` for the federated doors): Resource against the role ARN, then
+    each Condition in order, short-circuiting as the model does (``_holds``, ``_matching``), with
+    the err terms of the tests it reaches appended to ``errs``. The Action is concrete (the
+    policy's ``statements_for``); the Principal is each decision's own (its table differs per door).
+    """
+
+    def __init__(self, role: RoleTerms, key: Callable[[str], KeyState], errs: list[z3.BoolRef]) -> None:
+        self.role, self.errs = role, errs
+        self.conditions = Conditions(key)
+        self._memo: dict[int, z3.BoolRef] = {}
+
+    def resource(self, st: Statement) -> z3.BoolRef:
+        """Resource / NotResource against the role ARN (``_compile_resources``)."""
+        key = id(st)
+        if key not in self._memo:
+            self._memo[key] = self._resource_term(st)
+        return self._memo[key]
+
+    def _resource_term(self, st: Statement) -> z3.BoolRef:
+        patterns = st.resources or st.not_resources
+        if not patterns:
+            return _TRUE
+        negate = bool(st.not_resources)
+        if "*" in patterns:
+            return _FALSE if negate else _TRUE
+        arn, structure = self.role.arn, self.role.structured
+        hits = []
+        for text in patterns:
+            tpl = parse_template(text, wildcards=True, variables=st.variables, where="$")
+            hits.append(self.conditions.glob_test(tpl, arn, arn=True, structure=structure))
+        hit = _or(hits)
+        return _not(hit) if negate else hit
+
+    def holds(self, st: Statement, reached: z3.BoolRef) -> z3.BoolRef:
+        """Resource, then each condition in order, short-circuiting like ``_holds``."""
+        res = self.resource(st)
+        out = [res]
+        step = _and([reached, res])
+        for cond in st.conditions:
+            value, raises = self.conditions.condition(cond)
+            self.errs.append(_and([step, raises]))
+            out.append(value)
+            step = _and([step, value])
+        return _and(out)
+
+    def allows(self, policies: Sequence[Policy], action: str, reached: z3.BoolRef) -> z3.BoolRef:
+        """Some statement allows (``_allows``): settled statements first, then the residual ones
+        in order, each evaluated only while none before it held."""
+        settled: list[z3.BoolRef] = []
+        residual: list[Statement] = []
+        for policy in policies:
+            for _, st in policy.statements_for("Allow", action.lower()):
+                if st.request_dependent:
+                    residual.append(st)
+                else:
+                    settled.append(self.resource(st))
+        any_settled = _or(settled)
+        step = _and([reached, _not(any_settled)])
+        held: list[z3.BoolRef] = []
+        for st in residual:
+            h = self.holds(st, step)
+            held.append(h)
+            step = _and([step, _not(h)])
+        return _or([any_settled, *held])
+
+
 # =========================================================================== the encoder
 
 
 class _Encoder:
+    """The AssumeRole decision, R1-R12 (``model.decide``), over :class:`Statements`."""
+
     def __init__(self, world: World, env: Env) -> None:
         self.w, self.env, self.c = world, env, env.caller
         self.errs: list[z3.BoolRef] = []
@@ -365,7 +657,9 @@ class _Encoder:
         self.grants: dict[tuple[int, str], z3.BoolRef] = {}
         self.class_terms: dict[str, z3.BoolRef] = {}
         # A statement's parts read only the request, never the action or the step: each is
-        # encoded once and shared by the three actions and the Deny and Allow passes.
+        # encoded once (``Statements``, ``Conditions``) and shared by the three actions and the
+        # Deny and Allow passes; so is each Principal's table.
+        self.m = Statements(env.role, env.key, self.errs)
         self._memo: dict[tuple[str, object], Any] = {}
 
     def _code(self, o: Outcome) -> z3.ArithRef:
@@ -449,7 +743,7 @@ class _Encoder:
         for guard, levels in self._scp_chains():
             level_reached = _and([reached, guard])
             for level in levels:
-                ok = self._allows(level, action, level_reached)
+                ok = self.m.allows(level, action, level_reached)
                 fail = _and([guard, _not(ok)])
                 steps.append((fail, r7))
                 level_reached = _and([level_reached, ok])
@@ -472,10 +766,10 @@ class _Encoder:
             for kind in (PolicyKind.IDENTITY, PolicyKind.BOUNDARY, PolicyKind.SESSION):
                 sides[kind] = self.env.side(kind, action)
         else:
-            sides[PolicyKind.IDENTITY] = (_TRUE, self._allows(w.identity, action, side_reached))
+            sides[PolicyKind.IDENTITY] = (_TRUE, self.m.allows(w.identity, action, side_reached))
             for kind, policy in ((PolicyKind.BOUNDARY, w.boundary), (PolicyKind.SESSION, w.session_policy)):
                 if policy is not None:
-                    sides[kind] = (_TRUE, self._allows((policy,), action, side_reached))
+                    sides[kind] = (_TRUE, self.m.allows((policy,), action, side_reached))
 
         def first_failure(
             need_identity: bool = True, need_boundary: bool = True, need_session: bool = True
@@ -579,14 +873,7 @@ class _Encoder:
     def _rcp_chains(self) -> list[tuple[z3.BoolRef, tuple[tuple[Policy, ...], ...]]]:
         """R6 applicability (ORG-RCP): resources of member accounts but the management account."""
         org = self.w.organization
-        if org is None:
-            return []
-        out = []
-        for account, levels in sorted(org.rcps.items()):
-            if account == org.management_account or account not in org.members or not levels:
-                continue
-            out.append((self.env.role.account == _s(account), levels))
-        return out
+        return account_chains(org, org.rcps, self.env.role.account) if org is not None else []
 
     def _caller_sets(self) -> list[tuple[PolicyKind, z3.BoolRef, Sequence[Policy]]]:
         w = self.w
@@ -624,7 +911,7 @@ class _Encoder:
                     matched = _or(list(classes.values()))
                     if z3.is_false(matched):
                         continue
-                applies = self._statement(st, _and([reached, matched]))
+                applies = self.m.holds(st, _and([reached, matched]))
                 hit = _and([matched, applies])
                 out.append((hit, classes))
                 if record:
@@ -632,26 +919,6 @@ class _Encoder:
                         key = (si, entry)
                         self.grants[key] = _or([self.grants.get(key, _FALSE), _and([term, applies])])
         return out
-
-    def _allows(self, policies: Sequence[Policy], action: str, reached: z3.BoolRef) -> z3.BoolRef:
-        """Some statement allows (``_allows``): settled statements first, then the residual ones
-        in order, each evaluated only while none before it held."""
-        settled: list[z3.BoolRef] = []
-        residual: list[Statement] = []
-        for policy in policies:
-            for _, st in policy.statements_for("Allow", action.lower()):
-                if st.request_dependent:
-                    residual.append(st)
-                else:
-                    settled.append(self._resource(st))
-        any_settled = _or(settled)
-        step = _and([reached, _not(any_settled)])
-        held: list[z3.BoolRef] = []
-        for st in residual:
-            h = self._statement(st, step)
-            held.append(h)
-            step = _and([step, _not(h)])
-        return _or([any_settled, *held])
 
     # ------------------------------------------------------------------ principals
 
@@ -668,227 +935,6 @@ class _Encoder:
         out = [(e, name, term) for e in p.aws for name, term in entry_classes(self.c, e, wildcard_services)]
         out += [(name, "service", z3.And(self.c.kind == SERVICE, self.c.service == _s(name))) for name in p.service]
         return out
-
-    # ------------------------------------------------------------------ statements
-
-    def _resource(self, st: Statement) -> z3.BoolRef:
-        """Resource / NotResource against the role ARN (``_compile_resources``)."""
-        key = ("resource", id(st))
-        if key not in self._memo:
-            self._memo[key] = self._resource_term(st)
-        return self._memo[key]
-
-    def _resource_term(self, st: Statement) -> z3.BoolRef:
-        patterns = st.resources or st.not_resources
-        if not patterns:
-            return _TRUE
-        negate = bool(st.not_resources)
-        if "*" in patterns:
-            return _FALSE if negate else _TRUE
-        arn, structure = self.env.role.arn, self.env.role.structured
-        hits = []
-        for text in patterns:
-            tpl = parse_template(text, wildcards=True, variables=st.variables, where="$")
-            hits.append(self._glob_test(tpl, arn, arn=True, structure=structure))
-        hit = _or(hits)
-        return _not(hit) if negate else hit
-
-    def _statement(self, st: Statement, reached: z3.BoolRef) -> z3.BoolRef:
-        """Resource, then each condition in order, short-circuiting like ``_holds``."""
-        res = self._resource(st)
-        out = [res]
-        step = _and([reached, res])
-        for cond in st.conditions:
-            value, raises = self._condition(cond)
-            self.errs.append(_and([step, raises]))
-            out.append(value)
-            step = _and([step, value])
-        return _and(out)
-
-    # ------------------------------------------------------------------ conditions
-
-    def _condition(self, cond: Condition) -> tuple[z3.BoolRef, z3.BoolRef]:
-        """(value, raises) of one condition test (``model.conditions._compile``)."""
-        key = ("condition", cond)
-        if key not in self._memo:
-            self._memo[key] = self._condition_term(cond)
-        return self._memo[key]  # type: ignore[no-any-return]
-
-    def _condition_term(self, cond: Condition) -> tuple[z3.BoolRef, z3.BoolRef]:
-        family, negated = OPERATORS[cond.operator]
-        ks = self.env.key(cond.key)
-        absent = ks.count == 0
-        if family == "null":
-            wanted = {v.lower() == "true" for v in cond.values}
-            return _or([absent if True in wanted else _FALSE, _not(absent) if False in wanted else _FALSE]), _FALSE
-        singles = [self._single(cond, family, negated, ks, j) for j in range(len(ks.slots))]
-        if cond.if_exists or cond.qualifier == "ForAllValues":
-            on_absent = _TRUE
-        elif cond.qualifier == "ForAnyValue":
-            on_absent = _FALSE
-        else:
-            on_absent = _TRUE if negated else _FALSE
-        active = list(ks.active) if ks.active is not None else [ks.count > j for j in range(len(ks.slots))]
-        if cond.qualifier is not None:
-            clean = _and([z3.Implies(a, _not(none)) for a, (_, none, _) in zip(active, singles, strict=True)])
-            if cond.qualifier == "ForAllValues":
-                value = _and([clean, *[z3.Implies(a, r) for a, (r, _, _) in zip(active, singles, strict=True)]])
-            else:
-                value = _and([clean, _or([_and([a, r]) for a, (r, _, _) in zip(active, singles, strict=True)])])
-            raises = _or([_and([a, rs]) for a, (_, _, rs) in zip(active, singles, strict=True)])
-        else:
-            if not singles:
-                return (on_absent, _FALSE)
-            r0, none0, raise0 = singles[0]
-            if ks.active is not None:  # the one value is in whichever slot is active
-                r0 = _or([_and([a, r]) for a, (r, _, _) in zip(active, singles, strict=True)])
-                none0 = _or([_and([a, n]) for a, (_, n, _) in zip(active, singles, strict=True)])
-                raise0 = _or([_and([a, x]) for a, (_, _, x) in zip(active, singles, strict=True)])
-            value = _and([_not(none0), r0])
-            raises = (
-                _or([ks.count >= 2, _and([ks.count == 1, raise0])])
-                if len(ks.slots) > 1
-                else _and([ks.count == 1, raise0])
-            )
-        return z3.If(absent, on_absent, value), _and([_not(absent), raises])
-
-    def _single(
-        self, cond: Condition, family: str, negated: bool, ks: KeyState, j: int
-    ) -> tuple[z3.BoolRef, z3.BoolRef, z3.BoolRef]:
-        """One request value against every policy value: (result, a variable had no value, raises)."""
-        x = ks.slots[j]
-        structure = ks.arns[j] if ks.arns else None
-        variables = cond.variables and family in ("string", "arn", "bool")
-        hits: list[z3.BoolRef] = []
-        nones: list[z3.BoolRef] = []
-        raises: z3.BoolRef = _FALSE
-        if family in ("numeric", "date", "ip", "binary"):
-            ok, value = ks.typed(j, family)
-            raises = _not(ok)
-            for v in cond.values:
-                hits.append(_and([ok, self._typed_test(cond.operator, family, v, value)]))
-        else:
-            for v in cond.values:
-                hit, none = self._value_test(cond.operator, family, v, x, variables, structure)
-                hits.append(hit)
-                nones.append(none)
-        hit = _or(hits)
-        return (_not(hit) if negated else hit), _or(nones), raises
-
-    def _resolve(self, tpl: tuple[str | Var, ...]) -> tuple[list[str | z3.SeqRef], z3.BoolRef]:
-        """Substitute variables (``resolve``): parts, and "some variable has no value"."""
-        parts: list[str | z3.SeqRef] = []
-        missing: list[z3.BoolRef] = []
-        for p in tpl:
-            if not isinstance(p, Var):
-                parts.append(p)
-                continue
-            ks = self.env.key(p.key)
-            available = _and([ks.count == 1, _not(ks.is_tuple)]) if ks.slots else _FALSE
-            slot = ks.slots[0] if ks.slots else _s("")
-            if p.default is not None:
-                term = z3.If(available, slot, _s(p.default))
-            else:
-                term = slot
-                missing.append(_not(available))
-            term = z3.simplify(term)
-            const = _const_str(term)
-            parts.append(const if const is not None else term)
-        merged: list[str | z3.SeqRef] = []
-        for part in parts:  # plain literals merge; wildcards (STAR/QMARK) stay separate
-            if merged and type(part) is str and type(merged[-1]) is str:
-                merged[-1] = merged[-1] + part
-            else:
-                merged.append(part)
-        return merged, _or(missing)
-
-    def _glob_test(
-        self, tpl: tuple[str | Var, ...], x: z3.SeqRef, *, arn: bool, structure: ArnTerm | None = None
-    ) -> z3.BoolRef:
-        """Like / ARN / Resource match of one template; a missing variable matches nothing."""
-        key = ("glob", (tpl, x.get_id(), arn, id(structure)))
-        if key not in self._memo:
-            self._memo[key] = (self._glob_term(tpl, x, arn=arn, structure=structure), x, structure)
-        return self._memo[key][0]
-
-    def _glob_term(
-        self, tpl: tuple[str | Var, ...], x: z3.SeqRef, *, arn: bool, structure: ArnTerm | None
-    ) -> z3.BoolRef:
-        parts, missing = self._resolve(tpl)
-        if structure is not None and all(isinstance(p, str) for p in parts):
-            by_field = _structured_match(parts, structure, arn)
-            if by_field is not None:
-                return _and([_not(missing), by_field])
-        if all(isinstance(p, str) for p in parts) and len(parts) == 1 and not _is_wild(parts[0]) and not arn:
-            match = x == _s(parts[0])
-        else:
-            regex = template_regex(parts, arn)
-            if regex is None:
-                raise Unsupported("an ARN pattern with a wildcard in its first five fields after a policy variable")
-            match = z3.InRe(x, regex)
-            if arn:
-                match = z3.And(z3.InRe(x, arn_shape()), match)
-        return _and([_not(missing), match])
-
-    def _value_test(
-        self, op: str, family: str, v: str, x: z3.SeqRef, variables: bool, structure: ArnTerm | None = None
-    ) -> tuple[z3.BoolRef, z3.BoolRef]:
-        """(hit, variable missing) of one policy value (``_value_test``)."""
-        if family == "string":
-            like = op.endswith("Like")
-            tpl = parse_template(v, wildcards=like, variables=variables, where="$")
-            if like:
-                parts, missing = self._resolve(tpl)
-                return self._glob_test(tpl, x, arn=False, structure=structure), missing
-            parts, missing = self._resolve(tpl)
-            if op.endswith("IgnoreCase"):
-                return _and([_not(missing), self._fold_eq(x, parts, str.casefold)]), missing
-            if structure is not None and all(isinstance(p, str) and "*" not in p and "?" not in p for p in parts):
-                by_field = _structured_match(parts, structure, arn=False)  # an ARN known by fields
-                if by_field is not None:
-                    return _and([_not(missing), by_field]), missing
-            text = _concat_parts(parts)
-            return _and([_not(missing), x == text]), missing
-        if family == "arn":
-            tpl = parse_template(v, wildcards=True, variables=variables, where="$")
-            _, missing = self._resolve(tpl)
-            return self._glob_test(tpl, x, arn=True, structure=structure), missing
-        if family == "bool":
-            tpl = parse_template(v, wildcards=False, variables=variables, where="$")
-            parts, missing = self._resolve(tpl)
-            return _and([_not(missing), self._fold_eq(x, parts, str.lower)]), missing
-        raise AssertionError(family)  # pragma: no cover
-
-    def _fold_eq(self, x: z3.SeqRef, parts: list[str | z3.SeqRef], fold: Callable[[str], str]) -> z3.BoolRef:
-        """``fold(x) == fold(text)``: by regular expression when ``text`` is concrete."""
-        if not all(isinstance(p, str) for p in parts):
-            raise Unsupported("a case-insensitive comparison with a policy variable")
-        text = fold("".join(parts))
-        xc = _const_str(x)
-        if xc is not None and not folds_below_range(xc):
-            return _TRUE if fold(xc) == text else _FALSE  # beyond the folding table: a concrete value, computed
-        return z3.InRe(x, fold_regex(text, fold))
-
-    def _typed_test(self, op: str, family: str, v: str, value: Any) -> z3.BoolRef:
-        if family == "numeric":
-            bound = _parse_number(v)
-            assert bound is not None
-            return _ORDER[op.removeprefix("Numeric")](value, z3.RealVal(_fraction(bound)))
-        if family == "date":
-            moment = _parse_date(v)
-            assert moment is not None
-            return _ORDER[op.removeprefix("Date")](value, z3.RealVal(epoch(moment)))
-        if family == "ip":
-            net = _parse_ip(v)
-            assert net is not None
-            version, number = value
-            lo, hi = int(net.network_address), int(net.broadcast_address)
-            return z3.And(version == net.version, number >= lo, number <= hi)
-        if family == "binary":
-            b = _parse_binary(v)
-            assert b is not None
-            return value == z3.StringVal(b.decode("latin-1"))
-        raise AssertionError(family)  # pragma: no cover
 
 
 def _structured_match(parts: list[str], at: ArnTerm, arn: bool) -> z3.BoolRef | None:
@@ -1044,4 +1090,4 @@ def parse_typed(family: str, text: str) -> tuple[bool, Any]:
     raise AssertionError(family)  # pragma: no cover
 
 
-__all__ += ["CREDENTIALS", "epoch", "parse_typed"]
+__all__ += ["CREDENTIALS", "account_chains", "and_terms", "epoch", "not_term", "or_terms", "parse_typed"]

@@ -1,7 +1,8 @@
 """The solver's concrete mode agrees with the model on every scenario there is.
 
 :func:`rolecall.model.solver.decide` decides R1-R12 with Z3 (R0, R13 and R14 with the model's own
-functions); :func:`rolecall.model.decide` is the reference. On every scenario the tests ship, and on
+functions), and at the federated doors F7-F10 with Z3 (F0, F1, F3, F4, F11 and F12 with the
+model's); :func:`rolecall.model.decide` is the reference. On every scenario the tests ship, and on
 generated ones, both must reach the same (decision, rule, denied_by, action, error_code), the
 same message and the same assumed role, or both refuse with :class:`rolecall.model.UndecidableError`.
 Only ``reasons`` is not compared: the solver does not report them.
@@ -10,11 +11,14 @@ Sources of scenarios (each case is named after its file, and its place in the fi
 
 * every JSON / JSON Lines file under ``tests/`` and ``examples/``, searched for scenario
   objects wherever they are nested (the SPEC scenarios of ``tests/scenarios/spec``, the
-  shipped examples, the fault counterexamples of ``tests/quality/detection.json``);
+  federated scenarios of ``tests/scenarios/federation``, the shipped examples, the fault
+  counterexamples of ``tests/quality/detection.json``);
 * the pinned counterexample of every entry of ``conformance/expectations/*.toml``;
 * :data:`EDGE_CASES`, written here, where the model refuses (or decides before it would);
 * generated scenarios, valid and invalid (:func:`rolecall.strategies.scenarios`), 2,000 of each under
-  the ``ci`` profile (300 under ``dev``, 20,000 under ``nightly``).
+  the ``ci`` profile (333 under ``dev``, 33,333 under ``nightly``);
+* generated federated scenarios of each door (:func:`rolecall.strategies.federated_scenarios`),
+  1,000 of each under the ``ci`` profile, some of them turned undecidable for the model.
 
 A scenario found twice (``moto-server.toml`` pins the same counterexamples as ``moto.toml``)
 is checked once, under the first name it was found by.
@@ -25,6 +29,7 @@ scenario into a file and replay it with ``rolecall decide`` (either engine).
 
 from __future__ import annotations
 
+import copy
 import json
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -33,13 +38,15 @@ from typing import Any
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rolecall.conformance.expectations import Expectations
 from rolecall.model import AnyScenario, Result, UndecidableError, decide, load_scenario
+from rolecall.model.decide import expectation_mismatch
 from rolecall.model.policy import load_json
 from rolecall.model.solver import decide as solver_decide
-from rolecall.strategies import scenarios
-from tests.conftest import EXAMPLES, ROOT, SPEC_SCENARIOS
+from rolecall.strategies import federated_scenarios, scenarios
+from tests.conftest import EXAMPLES, FEDERATION_SCENARIOS, ROOT, SPEC_SCENARIOS
 from tests.examples import scaled
 
 Doc = dict[str, Any]
@@ -71,12 +78,7 @@ def _show(r: Result | UndecidableError) -> str:
 def disagreement(doc: Doc) -> str | None:
     """None when the solver and the model agree on ``doc``; otherwise a replayable report."""
     model, solver = outcome(decide, doc), outcome(solver_decide, doc)
-    if "federated_caller" in doc:
-        # The encoding does not state the federated doors yet: the solver must refuse them (never
-        # another answer than the model's); the model's own answer is checked elsewhere.
-        refused = isinstance(solver, UndecidableError) and solver.path == "$.api"
-        differing = [] if refused else ["federated door not refused"]
-    elif isinstance(model, UndecidableError) or isinstance(solver, UndecidableError):
+    if isinstance(model, UndecidableError) or isinstance(solver, UndecidableError):
         # Both refuse: agreement. Their messages differ on purpose (the model names the condition
         # it could not evaluate; the solver only knows that some condition was undecidable).
         same = isinstance(model, UndecidableError) and isinstance(solver, UndecidableError)
@@ -333,4 +335,195 @@ def test_generated_scenarios(doc: Doc) -> None:
 def test_generated_invalid_scenarios(doc: Doc) -> None:
     """Scenarios AWS refuses (R0). R0 is the model's own function in both engines: this checks that
     the solver applies it, and first (a broken world never reaches the encoding)."""
+    assert_agree(doc)
+
+
+# =========================================================================== the federated doors
+
+FEDERATED: dict[str, Doc] = {
+    p.stem: load_json(p.read_text(encoding="utf-8")) for p in sorted(FEDERATION_SCENARIOS.glob("*.json"))
+}
+
+
+def test_every_federated_scenario_is_checked() -> None:
+    """All 71 stored federated scenarios are among the shipped ones compared above, and of every outcome."""
+    assert len(FEDERATED) == 71
+    shipped = {json.dumps(doc, sort_keys=True) for _, doc in CASES}
+    assert all(json.dumps(doc, sort_keys=True) in shipped for doc in FEDERATED.values())
+    decisions = {doc["expect"]["decision"] for doc in FEDERATED.values()}
+    assert decisions == {"allowed", "implicitDeny", "explicitDeny", "error"}
+
+
+@pytest.mark.parametrize("name", list(FEDERATED))
+def test_the_solver_meets_each_federated_expectation(name: str) -> None:
+    """The solver's own answer meets the scenario's ``expect`` (and is the model's, field by field)."""
+    doc = FEDERATED[name]
+    assert_agree(doc)
+    s = load_scenario(doc)
+    assert expectation_mismatch(s, solver_decide(s)) == []
+
+
+# Where the model refuses at a federated door: a condition on a multi-valued key without a qualifier
+# (F7 or F10 reaches it), or a Cognito amr of several values read as one string (F6); and, for each,
+# a variant where something decides first, so both engines must decide in the model's order.
+
+PROVIDER = "arn:aws:iam::222222222222:oidc-provider/token.actions.githubusercontent.com"
+SOURCES_IP = {"aws:SourceIp": ["10.0.0.1", "10.0.0.2"]}
+STAR_DENY = {"Effect": "Deny", "Principal": "*", "Action": "sts:*"}
+
+
+def _federated_edge(name: str, *statements: Doc, multi_on_first: bool = False, **more: Any) -> Doc:
+    """A stored federated scenario with a multi-valued ``aws:SourceIp`` in its context, ``statements``
+    appended to its trust policy, MULTI added to the first statement's conditions when asked, and
+    ``more``: ``field`` or ``section__field`` values."""
+    doc = copy.deepcopy(FEDERATED[name])
+    doc["context"] = {**doc.get("context", {}), **SOURCES_IP}
+    trust = doc["role"]["trust_policy"]["Statement"]
+    if multi_on_first:
+        trust[0]["Condition"] = {**trust[0].get("Condition", {}), **MULTI}
+    trust.extend(statements)
+    for key, value in more.items():
+        *section, field = key.split("__")
+        (doc.setdefault(section[0], {}) if section else doc)[field] = value
+    return doc
+
+
+def _scp_org(condition: Doc) -> Doc:
+    """FED-45's organization with one SCP level, whose one Allow of ``sts:*`` holds under ``condition``
+    (``{}``: a level that allows only ``s3:*``, so F9 refuses)."""
+    allow: Doc = {"Effect": "Allow", "Action": "sts:*" if condition else "s3:*", "Resource": "*"}
+    if condition:
+        allow["Condition"] = condition
+    org: Doc = copy.deepcopy(FEDERATED["FED-45-scps-apply-to-federated-true"]["organization"])
+    org["scps"] = {"222222222222": [[_pol(allow)]]}
+    return org
+
+
+FEDERATED_EDGE_CASES: dict[str, tuple[Doc, bool]] = {
+    "trust-allow": (_federated_edge("FED-01", multi_on_first=True), True),
+    "trust-allow/star-deny-first": (_federated_edge("FED-01", STAR_DENY, multi_on_first=True), False),
+    "trust-allow/earlier-condition-fails": (
+        _federated_edge(
+            "FED-01",
+            {
+                **FEDERATED["FED-01"]["role"]["trust_policy"]["Statement"][0],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}, **MULTI},
+            },
+            role__trust_predates_idp_controls=True,  # a statement without a sub test is stored (F0)
+        ),
+        False,
+    ),
+    "trust-allow/other-provider": (
+        _federated_edge(
+            "FED-01",
+            {
+                "Effect": "Allow",
+                "Principal": {"Federated": PROVIDER.replace("222222222222", "111111111111")},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": MULTI,
+            },
+            role__trust_predates_idp_controls=True,
+        ),
+        False,
+    ),
+    "trust-deny-star": (_federated_edge("FED-01", {**STAR_DENY, "Condition": MULTI}), True),
+    "trust-deny-bare-host": (
+        _federated_edge(
+            "FED-01",
+            {**STAR_DENY, "Principal": {"Federated": "token.actions.githubusercontent.com"}, "Condition": MULTI},
+        ),
+        True,
+    ),
+    "rcp-deny/trust-deny-evaluated-too": (_federated_edge("FED-43", {**STAR_DENY, "Condition": MULTI}), True),
+    "primary-deny/tag-session-deny-not-reached": (
+        _federated_edge(
+            "FED-41",
+            {**STAR_DENY, "Action": "sts:AssumeRoleWithWebIdentity"},
+            {**STAR_DENY, "Action": "sts:TagSession", "Condition": MULTI},
+        ),
+        False,
+    ),
+    "saml-trust-allow": (_federated_edge("FED-32", multi_on_first=True), True),
+    "tag-session-companion": (
+        _federated_edge(
+            "FED-41",
+            {
+                "Effect": "Allow",
+                "Principal": {"Federated": "arn:aws:iam::222222222222:oidc-provider/idp.example.com"},
+                "Action": "sts:TagSession",
+                "Condition": MULTI,
+            },
+        ),
+        True,
+    ),
+    "scp-allow": (_federated_edge("FED-45-scps-apply-to-federated-true", organization=_scp_org(MULTI)), True),
+    "scp-level-without-allow": (
+        _federated_edge("FED-45-scps-apply-to-federated-true", organization=_scp_org({})),
+        False,
+    ),
+    "cognito-amr-single-valued": (_federated_edge("FED-24", semantics__cognito_amr_multivalued=False), True),
+}
+
+
+@pytest.mark.parametrize("doc", [doc for doc, _ in FEDERATED_EDGE_CASES.values()], ids=list(FEDERATED_EDGE_CASES))
+def test_where_the_model_refuses_a_federated_call(doc: Doc) -> None:
+    assert_agree(doc)
+
+
+def test_the_federated_refusals_are_refusals() -> None:
+    """The federated cases above exercise what they say: the model refuses exactly those marked so."""
+    cases = FEDERATED_EDGE_CASES.items()
+    refused = {name for name, (doc, _) in cases if isinstance(outcome(decide, doc), UndecidableError)}
+    assert refused == {name for name, (_, refuses) in cases if refuses}
+
+
+#: The options F6-F10 read (docs/federation.md §1.1), flipped at random in the generated worlds.
+FEDERATION_OPTIONS = (
+    "wildcard_matches_federated",
+    "bare_host_matches_oidc_provider",
+    "oidc_array_aud_multivalued",
+    "cognito_amr_multivalued",
+    "federation_keys_in_companion_actions",
+    "cognito_cross_account_requires_aud_amr",
+    "scps_apply_to_federated",
+)
+
+#: Examples per door (1,000 in ci, scaled by the profile).
+FEDERATED_N = scaled(1_000)
+
+
+@st.composite
+def _twisted_federated(draw: st.DrawFn, api: str) -> Doc:
+    """A generated federated scenario, then perhaps: some options flipped (``federated_provider_value``
+    too), and a condition the model cannot evaluate (a multi-valued key without a qualifier) on
+    every trust statement or on a trust Deny that names everyone."""
+    doc = copy.deepcopy(draw(federated_scenarios(api=api)))
+    flips: dict[str, Any] = draw(st.dictionaries(st.sampled_from(FEDERATION_OPTIONS), st.booleans(), max_size=3))
+    if draw(st.booleans()):
+        flips["federated_provider_value"] = "host"
+    if flips:
+        doc["semantics"] = {**doc.get("semantics", {}), **flips}
+    twist = draw(st.sampled_from(("none", "none", "allow", "deny")))
+    if twist != "none":
+        doc["context"] = {**doc.get("context", {}), **SOURCES_IP}
+        trust = doc["role"]["trust_policy"]["Statement"]
+        if twist == "allow":
+            for statement in trust:
+                statement["Condition"] = {**statement.get("Condition", {}), **MULTI}
+        else:
+            trust.append({**STAR_DENY, "Condition": MULTI})
+    return doc
+
+
+@settings(max_examples=FEDERATED_N)
+@given(_twisted_federated("AssumeRoleWithWebIdentity"))
+def test_generated_web_identity_scenarios(doc: Doc) -> None:
+    """The solver decides AssumeRoleWithWebIdentity as the model, and refuses exactly where it does."""
+    assert_agree(doc)
+
+
+@settings(max_examples=FEDERATED_N)
+@given(_twisted_federated("AssumeRoleWithSAML"))
+def test_generated_saml_scenarios(doc: Doc) -> None:
+    """The solver decides AssumeRoleWithSAML as the model, and refuses exactly where it does."""
     assert_agree(doc)

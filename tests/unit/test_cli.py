@@ -225,11 +225,13 @@ def test_decides_every_federated_scenario_and_explains_it() -> None:
     assert "AWS says: Not authorized to perform sts:AssumeRoleWithWebIdentity" in out
 
 
-def test_the_solver_engine_refuses_a_federated_scenario_with_exit_2() -> None:
+def test_the_solver_engine_decides_a_federated_scenario() -> None:
     pytest.importorskip("z3")
-    code, out, err = run(["decide", "--engine", "solver", str(FEDERATION_SCENARIOS / "FED-01.json")])
-    assert (code, out) == (2, "")
-    assert err.startswith('rolecall: cannot decide "FED-01": the solver does not encode AssumeRoleWithWebIdentity')
+    code, out, err = run(["decide", "--engine", "solver", str(FEDERATION_SCENARIOS / "FED-16.json")])
+    assert (code, err) == (0, "")
+    _, model_out, _ = run(["decide", str(FEDERATION_SCENARIOS / "FED-16.json")])
+    assert json.loads(out) == {k: v for k, v in json.loads(model_out).items() if k != "reasons"}
+    assert json.loads(out)["rule"] == "F7"
 
 
 def test_replay_refuses_a_federated_scenario_as_bad_input() -> None:

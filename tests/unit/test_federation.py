@@ -556,13 +556,16 @@ def test_keys_that_survive_federation() -> None:
         load_scenario(user)
 
 
-def test_the_solver_refuses_federated_scenarios() -> None:
-    """Until the encoding states F0-F12, the solver never answers differently: it refuses."""
+def test_the_solver_decides_federated_scenarios() -> None:
+    """The solver states F7-F10 (F0-F4, F11, F12 are the model's functions): it answers as the model
+    (tests/solver/test_concrete.py compares every field on every stored and generated scenario)."""
     pytest.importorskip("z3")
     from rolecall.model.solver import decide as solver_decide
 
-    with pytest.raises(UndecidableError, match="does not encode"):
-        solver_decide(load_scenario(doc("FED-01")))
+    allowed = solver_decide(load_scenario(doc("FED-01")))
+    assert allowed.decision == "allowed" and allowed.assumed_role == decide(load_scenario(doc("FED-01"))).assumed_role
+    denied = solver_decide(load_scenario(doc("FED-16")))
+    assert (denied.decision, denied.rule, denied.reasons) == ("explicitDeny", "F7", ())
     assert solver_decide(load_scenario(BASE["FED-61"])).decision == "allowed"
     assert solver_decide(load_scenario(BASE["FED-60"])).error_code == "ValidationError"
 
