@@ -583,11 +583,9 @@ def _action_contexts(s: FederatedScenario) -> dict[str, Context]:
     hidden from the companion actions unless ``federation_keys_in_companion_actions`` (F5, [C])."""
     actions = federated_actions(s)
     full = federated_context(s)
-    provider_keys = frozenset(k for k in _provider_keys(s) if k != "aws:federatedprovider")
+    hidden = companion_hidden_keys(s)
     return {
-        a: full
-        if a == actions[0] or s.semantics.federation_keys_in_companion_actions
-        else _ActionContext(full, provider_keys)
+        a: full if a == actions[0] or s.semantics.federation_keys_in_companion_actions else _ActionContext(full, hidden)
         for a in actions
     }
 
