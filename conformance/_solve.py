@@ -2,7 +2,8 @@
 
 ``rolecall check-no-new-access OLD NEW``, ``check-equivalent A B``,
 ``check-access-not-granted POLICY``, ``check-no-public-access TRUST``,
-``external-id-required TRUST`` and ``who-can-assume TRUST``: the queries of
+``external-id-required TRUST``, ``who-can-assume TRUST`` and
+``check-federated-subjects TRUST --allow PATTERN``: the queries of
 :mod:`rolecall.model.solver.queries` over policy files, with readable output or
 ``--json``. A counterexample is printed as a scenario (docs/scenario-format.md) that
 ``rolecall decide`` replays, with its ``expect`` set to the model's decision;
@@ -41,6 +42,7 @@ SOLVER_COMMANDS = (
     "check-no-public-access",
     "external-id-required",
     "who-can-assume",
+    "check-federated-subjects",
 )
 #: The boolean contested points (the solver answers for the AssumeRole door).
 _SEMANTICS = tuple(name for name, f in Semantics.__dataclass_fields__.items() if f.type == "bool")
@@ -101,6 +103,17 @@ def add_solver_commands(sub: argparse._SubParsersAction) -> None:  # type: ignor
     )
     p.add_argument("trust", metavar="TRUST")
     p.add_argument("--external-id", action="append", metavar="ID", help="an accepted ExternalId")
+    _common(p, caller=False)
+    p = sub.add_parser(
+        "check-federated-subjects",
+        help="prove that every subject a federated door admits matches one of the allowed patterns",
+        description="Prove that every token or SAML assertion the trust policy admits through "
+        "sts:AssumeRoleWithWebIdentity or sts:AssumeRoleWithSAML carries a subject (the token's sub, the SAML "
+        "NameID) matching one of the --allow patterns (IAM wildcards * and ?), for example "
+        "'repo:my-org/*:ref:refs/heads/main'; or print a counterexample token. " + exits,
+    )
+    p.add_argument("trust", metavar="TRUST")
+    p.add_argument("--allow", action="append", default=[], metavar="PATTERN", required=True, help="an allowed subject")
     _common(p, caller=False)
     p = sub.add_parser(
         "who-can-assume",
@@ -336,6 +349,9 @@ def _ask(cmd: str, args: argparse.Namespace, stdin: TextIO, common: dict[str, An
         ask = lambda: q.check_access_not_granted(
             policy, principals=args.principal, accounts=args.account, roles=args.role, actions=args.action, **common
         )
+    elif cmd == "check-federated-subjects":
+        trust = _read_policy(args.trust, stdin, PolicyKind.TRUST)
+        ask = lambda: q.check_federated_subjects(trust, args.allow, **common)
     elif cmd == "check-no-public-access":
         trust = _read_policy(args.trust, stdin, PolicyKind.TRUST)
         ask = lambda: q.check_no_public_access(
@@ -411,6 +427,9 @@ def _print_findings(found: Any, args: argparse.Namespace, out: TextIO) -> int:
         if not doc["findings"] and found.unknown is None:
             out.write("who-can-assume: nobody can assume this role\n")
         for f in doc["findings"]:
+            if f["class"] == "federated":
+                _print_federated(f, out)
+                continue
             who = "any account" if f["accounts"] == "any" else ", ".join(f["accounts"]) or "services only"
             scope = [s for s, on in (("same account", f["same_account"]), ("cross-account", f["cross_account"])) if on]
             out.write(
@@ -424,6 +443,8 @@ def _print_findings(found: Any, args: argparse.Namespace, out: TextIO) -> int:
             if "conditions" in f:
                 out.write(f"    conditions: {json.dumps(f['conditions'], ensure_ascii=False)}\n")
             out.write(f"    witness: {json.dumps(f['witness'], ensure_ascii=False)}\n")
+        for d in doc.get("never_match", []):
+            out.write(f"- {d['principal']}, statement {d['statement']}: never matches ({d['why']})\n")
         if found.unknown is not None:
             more = " (the findings above may be incomplete)" if doc["findings"] else ""
             out.write(f"who-can-assume: UNKNOWN{more}\n  {found.unknown.reason}\n")
@@ -432,8 +453,26 @@ def _print_findings(found: Any, args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_UNKNOWN if found.unknown is not None else EXIT_OK
 
 
+def _print_federated(f: dict[str, Any], out: TextIO) -> None:
+    """One federated finding (docs/federation.md §6), for a person."""
+    public = {True: "PUBLIC", False: "not public", None: "public: undecided"}[f["public"]]
+    out.write(
+        f"- {f['principal']} ({f['issuer']}, {f['api']}), statement {f['statement']}"
+        + (f" (Sid {f['sid']})" if "sid" in f else "")
+        + "\n"
+    )
+    out.write(f"    who: {f['admits']}; {public}\n")
+    for note in f.get("notes", []):
+        out.write(f"    note: {note}\n")
+    if "conditions" in f:
+        out.write(f"    conditions: {json.dumps(f['conditions'], ensure_ascii=False)}\n")
+    out.write(f"    witness: {json.dumps(f['witness'], ensure_ascii=False)}\n")
+
+
 def describe(scenario: dict[str, Any]) -> str:
     """The caller and request of a scenario, for a person."""
+    if "federated_caller" in scenario:
+        return _describe_federated(scenario)
     c, r = scenario["caller"], scenario["request"]
     lines = []
     who = c.get("arn") or c.get("service")
@@ -480,6 +519,24 @@ def describe(scenario: dict[str, Any]) -> str:
     if r.get("source_identity"):
         parts.append(f"source identity {r['source_identity']!r}")
     lines.append("  request: " + "; ".join(parts))
+    if scenario.get("context"):
+        lines.append("  context: " + json.dumps(scenario["context"], ensure_ascii=False))
+    return "\n".join(lines) + "\n"
+
+
+def _describe_federated(scenario: dict[str, Any]) -> str:
+    """The token or assertion of a federated scenario, for a person."""
+    fc = scenario["federated_caller"]
+    lines = [f"  door: {scenario['api']}"]
+    if "assertion" in fc:
+        a = fc["assertion"]
+        lines.append(f"  SAML assertion: issuer {a.get('issuer')}, NameID {a.get('name_id')!r}")
+        lines.append("    attributes: " + json.dumps(a.get("attributes", {}), ensure_ascii=False))
+    else:
+        lines.append(f"  token of {fc.get('provider')}: " + json.dumps(fc.get("claims", {}), ensure_ascii=False))
+        if "cognito_pool_account" in fc:
+            lines.append(f"    identity pool of account {fc['cognito_pool_account']}")
+    lines.append(f"  role: {scenario['role']['arn']}")
     if scenario.get("context"):
         lines.append("  context: " + json.dumps(scenario["context"], ensure_ascii=False))
     return "\n".join(lines) + "\n"

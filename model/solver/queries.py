@@ -41,12 +41,25 @@ import z3
 
 from ..arn import is_account_id, parse_caller_arn, parse_role_arn
 from ..errors import InputError, RolecallError
+from ..match import glob_parts, glob_units, string_glob_matches
 from ..policy import Policy, PolicyKind, parse_policy, remembering_parses
 from ..scenario import Semantics, load_scenario
 from ._lazy import LazyStrings, stop_if_interrupted
+from ._re import units_regex
 from ._universe import Assignment, Frame, PooledModel, Universe, entry_fields
 from .decode import decode
 from .encode import ACTIONS, SERVICE, Unsupported, World, encode, entry_classes
+from .federated_frame import (
+    ATTACKER,
+    ATTACKER_ACCOUNT,
+    FederatedTokens,
+    Issuer,
+    dead_entries,
+    grants,
+    mentions,
+    subject,
+    tenant_probe,
+)
 from .scope import Gap, admitting, comparison_gap
 
 __all__ = [
@@ -59,6 +72,7 @@ __all__ = [
     "check_access_not_granted",
     "check_equivalent",
     "check_no_new_access",
+    "check_federated_subjects",
     "check_no_public_access",
     "external_id_required",
     "who_can_assume",
@@ -165,6 +179,47 @@ class Finding:
         }
         if self.sid is not None:
             out["sid"] = self.sid
+        if self.conditions:
+            out["conditions"] = self.conditions
+        out["witness"] = self.witness
+        return out
+
+
+@dataclass(frozen=True)
+class FederatedFinding:
+    """Who can assume the role through one ``Federated`` entry of one trust statement: the tokens it
+    admits, in the issuer's own terms (docs/federation.md §6), with a witness the model allows."""
+
+    statement: int
+    sid: str | None
+    principal: str
+    issuer: str
+    api: str
+    issuer_class: int
+    """1 public CI/SaaS, 2 consumer identity, 3 Cognito, 4 per-tenant OIDC, 5 SAML (§6.2)."""
+    public: bool | None
+    """Some token anyone on the internet can obtain is admitted; ``None``: rolecall cannot tell."""
+    admits: str
+    """The admitted set, for a person: "any GitHub Actions repository", "any repository of owner acme"…"""
+    notes: tuple[str, ...]
+    conditions: dict[str, Any] | None
+    witness: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "statement": self.statement,
+            "principal": self.principal,
+            "class": "federated",
+            "issuer": self.issuer,
+            "api": self.api,
+            "issuer_class": self.issuer_class,
+            "public": self.public,
+            "admits": self.admits,
+        }
+        if self.sid is not None:
+            out["sid"] = self.sid
+        if self.notes:
+            out["notes"] = list(self.notes)
         if self.conditions:
             out["conditions"] = self.conditions
         out["witness"] = self.witness
@@ -324,6 +379,7 @@ class _Query:
         timeout_ms: int,
         identity: Policy | None = None,
         observe: Sequence[str] = (),
+        federated: bool = False,
     ) -> None:
         kinds = {p.kind for p in policies}
         if len(kinds) != 1 or next(iter(kinds)) not in (PolicyKind.TRUST, PolicyKind.IDENTITY):
@@ -344,6 +400,12 @@ class _Query:
         )
         self.worlds = [self._world(p) for p in policies]
         self.encodings = [encode(w, self.universe.env) for w in self.worlds]
+        self.tokens: FederatedTokens | None = None
+        """The federated frame (``federated_frame.py``): every token the trust policy's issuers could sign."""
+        if federated and self.mode == "trust":
+            self.tokens = FederatedTokens(
+                self.universe, policies[0], parse_role_arn(role_arn, "--role-arn"), self.semantics
+            ).build()
         self.universe.finish()
         self._pool: _Incremental | None = None
         self._pool_terms: list[tuple[z3.SeqRef, z3.SeqRef]] = []
@@ -432,6 +494,33 @@ class _Query:
         solver.set(timeout=min(budget_ms, left), random_seed=seed)
         solver.add(*self.universe.constraints, *goal)
         return _outcome(solver, solver.check())
+
+    def find_token(
+        self, issuer: Issuer, goal: Sequence[z3.BoolRef], check: Callable[[dict[str, Any]], bool]
+    ) -> tuple[str, dict[str, Any] | str]:
+        """:meth:`find` for a token of the federated frame: solve, build the token's scenario, replay it
+        through the model; an unconfirmed token is excluded and the search goes on (an ``unsat`` after
+        that is ``unknown``, never a proof)."""
+        assert self.tokens is not None
+        tokens = self.tokens
+        extra: list[z3.BoolRef] = [z3.Not(tokens.errors[issuer.entry])]
+        blocked = False
+        for attempt in range(_REPLAY_ATTEMPTS):
+            verdict, m = self.solve(*goal, *extra)
+            if verdict == "unsat" and blocked:
+                return "unknown", "the tokens found did not replay through the model"
+            if isinstance(m, str):
+                return verdict, m
+            doc = tokens.witness(issuer, m)
+            if check(doc):
+                return "sat", doc
+
+            if attempt == 0 and self.universe.strict:
+                extra += self.universe.strict
+            else:
+                extra.append(_block_token(tokens, issuer, m))
+                blocked = True
+        return "unknown", f"no token found replayed through the model in {_REPLAY_ATTEMPTS} attempts"
 
     def find(
         self, goal: Sequence[z3.BoolRef], check: Callable[[dict[str, Any]], bool]
@@ -567,6 +656,14 @@ _REWRITES: tuple[Callable[[dict[str, Any]], dict[str, Any] | None], ...] = (
 def _block(u: Universe, m: Assignment) -> z3.BoolRef:
     """Exclude the caller and request of one model (so the next try differs)."""
     terms = [u.caller.kind, u.caller.account, u.caller.name, u.session_name]
+    return z3.Not(z3.And(*[t == m.eval(t, model_completion=True) for t in terms]))
+
+
+def _block_token(tokens: FederatedTokens, issuer: Issuer, m: Assignment) -> z3.BoolRef:
+    """Exclude one token: its key values as the model gives them."""
+    terms = [t for t in tokens.terms(issuer)]
+    if not terms:
+        return z3.BoolVal(False)
     return z3.Not(z3.And(*[t == m.eval(t, model_completion=True) for t in terms]))
 
 
@@ -819,14 +916,133 @@ def check_no_public_access(
 
         verdict, found = q.find(goal, lambda doc: _replay(doc) == "allowed" and outside(doc))
         statement = "no principal outside " + ", ".join([*accounts, *trusted_orgs]) + " can assume the role"
-        if verdict == "unsat":
-            return Proved(name, statement)
         if verdict == "unknown":
             return Unknown(name, str(found))
-        assert isinstance(found, dict)
-        return Counterexample(name, statement, found, "allowed")
+        if verdict == "sat":
+            assert isinstance(found, dict)
+            return Counterexample(name, statement, found, "allowed")
+        public = _public_token(trust, role_arn, semantics, timeout_ms, accounts)
+        if public is not None:
+            if isinstance(public, Unknown):
+                return public
+            return Counterexample(
+                name, f"{statement}, and no token anyone on the internet can obtain is admitted", public, "allowed"
+            )
+        if grants(trust, parse_role_arn(role_arn, "--role-arn"), semantics or Semantics()):
+            statement += " (and no federated statement admits a token anyone on the internet can obtain)"
+        return Proved(name, statement)
 
-    return _unless_unstated(_answer(name, build), admitting(trust))
+    return _unless_unstated(_answer(name, build), _federated_gaps(trust))
+
+
+def _public_token(
+    trust: Policy, role_arn: str, semantics: Semantics | None, timeout_ms: int, trusted: Sequence[str]
+) -> dict[str, Any] | Unknown | None:
+    """A token of a public issuer (docs/federation.md §6.2: classes 1-3) that some federated grant admits,
+    with a tenant no policy names: its scenario, replayed through the model; ``None`` when there is none;
+    :class:`Unknown` when a grant's issuer names its tenants where rolecall cannot see, or the search
+    could not decide."""
+    name = "check-no-public-access"
+    role = parse_role_arn(role_arn, "--role-arn")
+    sem = semantics or Semantics()
+    found = [g for g in grants(trust, role, sem) if g.issuer.public_class in (1, 2, 3)]
+    if not found:
+        return None
+    q = _federated_query(name, trust, role_arn, semantics, timeout_ms)
+    tokens = q.tokens
+    assert tokens is not None
+    if ATTACKER_ACCOUNT in trusted:
+        return Unknown(name, f"the attacker's account of the federated frame, {ATTACKER_ACCOUNT}, is trusted")
+    for g in found:
+        probe = tenant_probe(g.issuer, tokens)
+        if probe is None:
+            admitted, doc = q.find_token(g.issuer, [tokens.granted_by[(g.index, g.issuer.entry)]], _replay_allowed)
+            if admitted == "unsat":
+                continue
+            return Unknown(
+                name,
+                f"$.Statement[{g.index}] admits tokens of {g.issuer.name}, a public multi-tenant issuer, and rolecall "
+                "does not know where its tokens name the tenant (docs/federation.md §6.2)",
+            )
+        verdict, doc = q.find_token(g.issuer, [tokens.granted_by[(g.index, g.issuer.entry)], probe], _replay_allowed)
+        if verdict == "unknown":
+            return Unknown(name, f"$.Statement[{g.index}], {g.issuer.entry}: {doc}")
+        if verdict == "sat":
+            assert isinstance(doc, dict)
+            return doc
+    return None
+
+
+def _replay_allowed(doc: dict[str, Any]) -> bool:
+    return _replay(doc) == "allowed"
+
+
+def check_federated_subjects(
+    trust: Policy,
+    allowed: Sequence[str],
+    *,
+    role_arn: str = DEFAULT_ROLE,
+    semantics: Semantics | None = None,
+    timeout_ms: int = DEFAULT_TIMEOUT_MS,
+) -> Answer:
+    """Every subject a token or assertion the trust policy admits through a federated door can carry
+    matches one of the ``allowed`` patterns (IAM wildcards: ``*`` any run, ``?`` one character), for
+    example only ``repo:my-org/*:ref:refs/heads/main``: else a counterexample token. The subject is
+    the token's ``sub`` (the SAML NameID, Facebook's ``id``, Login with Amazon's ``user_id``); a token
+    without one matches no pattern."""
+    name = "check-federated-subjects"
+    if not allowed:
+        raise InputError("name at least one allowed subject pattern", "--allow")
+    for pattern in allowed:
+        if not pattern:
+            raise InputError("an allowed subject pattern is not empty", "--allow")
+
+    def build() -> Answer:
+        role = parse_role_arn(role_arn, "--role-arn")
+        sem = semantics or Semantics()
+        statement = "every subject the trust policy admits through a federated door matches " + ", ".join(allowed)
+        found = grants(trust, role, sem)
+        if not found:
+            return Proved(name, statement + " (no federated statement admits any token)")
+        q = _federated_query(name, trust, role_arn, semantics, timeout_ms)
+        tokens = q.tokens
+        assert tokens is not None
+        for entry, issuer in tokens.issuers.items():
+            sub = subject(issuer, tokens)
+            outside = z3.Or(
+                sub.count == 0,
+                z3.And(*[z3.Not(z3.InRe(sub.slots[0], _glob_regex(p))) for p in allowed]),
+            )
+            verdict, doc = q.find_token(
+                issuer, [tokens.allowed[entry], outside], functools.partial(_outside_subjects, allowed=allowed)
+            )
+            if verdict == "unknown":
+                return Unknown(name, f"{entry}: {doc}")
+            if verdict == "sat":
+                assert isinstance(doc, dict)
+                return Counterexample(name, statement, doc, "allowed")
+        return Proved(name, statement)
+
+    return _unless_unstated(_answer(name, build), _federated_gaps(trust))
+
+
+def _glob_regex(pattern: str) -> z3.ReRef:
+    """An IAM wildcard pattern as ``StringLike`` reads it (``*``, ``?``, case-sensitive): the model's units."""
+    return units_regex(glob_units(glob_parts(pattern), arn=False))
+
+
+def _outside_subjects(doc: dict[str, Any], allowed: Sequence[str]) -> bool:
+    """The model allows the token, and its subject matches none of the patterns."""
+    if _replay(doc) != "allowed":
+        return False
+    fc = doc["federated_caller"]
+    if "assertion" in fc:
+        sub = fc["assertion"].get("name_id")
+    else:
+        claims = fc.get("claims", {})
+        host = str(fc.get("provider", "")).lower()
+        sub = claims.get("id" if host == "graph.facebook.com" else "user_id" if host == "www.amazon.com" else "sub")
+    return not isinstance(sub, str) or not any(string_glob_matches(glob_parts(p), sub) for p in allowed)
 
 
 def external_id_required(
@@ -888,9 +1104,18 @@ class WhoCanAssume:
 
     findings: list[Finding] = field(default_factory=list)
     unknown: Unknown | None = None
+    federated: list[FederatedFinding] = field(default_factory=list)
+    """The federated doors' findings (docs/federation.md §6)."""
+    dead: list[tuple[int, str, str]] = field(default_factory=list)
+    """(statement, Federated entry, why) of entries that admit no token (§6.3, FED-DEAD-STATEMENT)."""
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"query": "who-can-assume", "findings": [f.to_json() for f in self.findings]}
+        out: dict[str, Any] = {
+            "query": "who-can-assume",
+            "findings": [f.to_json() for f in self.findings] + [f.to_json() for f in self.federated],
+        }
+        if self.dead:
+            out["never_match"] = [{"statement": i, "principal": e, "why": w} for i, e, w in self.dead]
         if self.unknown is not None:
             out["result"], out["reason"] = "unknown", self.unknown.reason
         else:
@@ -912,10 +1137,181 @@ def who_can_assume(
     ``identity``, every caller holds that identity policy (else the caller side is free)."""
     with remembering_parses():  # each witness replay parses the same trust policy again
         out = _who_can_assume(trust, identity, role_arn, semantics, timeout_ms)
-    gaps = admitting(trust)
-    if gaps and out.unknown is None:  # the findings are the sts:AssumeRole door's; the others are not stated
+        if out.unknown is None:
+            _federated_findings(out, trust, role_arn, semantics, timeout_ms)
+    gaps = _federated_gaps(trust)
+    if gaps and out.unknown is None:  # the findings are the stated doors'; these statements are not stated
         out.unknown = Unknown("who-can-assume", _unstated_reason(gaps))
     return out
+
+
+def _federated_gaps(trust: Policy) -> list[Gap]:
+    """The statements of :func:`~rolecall.model.solver.scope.admitting` the federated frame does not state:
+    those whose principal is ``"*"`` (whether it matches a federated caller is contested, ``scope.WILDCARD``)."""
+    return [g for g in admitting(trust) if g.statement.principal is not None and "*" in g.statement.principal.aws]
+
+
+def _federated_query(name: str, trust: Policy, role_arn: str, semantics: Semantics | None, timeout_ms: int) -> _Query:
+    return _Query(
+        name,
+        (trust,),
+        role_arn=role_arn,
+        caller_arn=DEFAULT_CALLER,
+        semantics=semantics,
+        timeout_ms=timeout_ms,
+        federated=True,
+    )
+
+
+def _fresh(policies: Sequence[Policy], base: str) -> str:
+    """A tenant name no policy mentions (``base``, else ``base-2``…)."""
+    n = 1
+    name = base
+    while mentions(policies, name):
+        n += 1
+        name = f"{base}-{n}"
+    return name
+
+
+def _federated_findings(
+    out: WhoCanAssume, trust: Policy, role_arn: str, semantics: Semantics | None, timeout_ms: int
+) -> None:
+    """Append a :class:`FederatedFinding` per federated grant that admits some token (docs/federation.md §6)."""
+    name = "who-can-assume"
+    role = parse_role_arn(role_arn, "--role-arn")
+    sem = semantics or Semantics()
+    out.dead += dead_entries(trust, role, sem)
+    if not grants(trust, role, sem):
+        return
+    try:
+        q = _federated_query(name, trust, role_arn, semantics, timeout_ms)
+        for g in grants(trust, role, sem):
+            found = _federated_finding(q, trust, g.index, g.issuer)
+            if found is not None:
+                out.federated.append(found)
+    except Unsupported as exc:
+        out.unknown = Unknown(name, f"unsupported: {exc}")
+    except _Undecided as exc:
+        out.unknown = Unknown(name, str(exc))
+
+
+def _federated_finding(q: _Query, trust: Policy, si: int, issuer: Issuer) -> FederatedFinding | None:
+    """One grant's finding: a witness token, whether the grant is public, and the admitted set in the
+    issuer's terms (the normal forms of docs/federation.md §6.4)."""
+    tokens = q.tokens
+    assert tokens is not None
+    goal = [tokens.granted_by[(si, issuer.entry)]]
+    check = functools.partial(_witnesses, statement=si)
+    where = f"statement {si}, principal {issuer.entry}"
+
+    def search(*extra: z3.BoolRef) -> dict[str, Any] | None:
+        verdict, found = q.find_token(issuer, [*goal, *extra], check)
+        if verdict == "unknown":
+            raise _Undecided(f"{where}: {found}")
+        return found if isinstance(found, dict) else None
+
+    witness = search()
+    if witness is None:
+        return None
+    attacker = _fresh((trust,), ATTACKER)
+    notes: list[str] = []
+    public: bool | None = None
+    probe = tenant_probe(issuer, tokens)
+    sub = subject(issuer, tokens)
+    if issuer.public_class in (1, 2, 3):
+        if probe is None:
+            notes.append(
+                f"{issuer.name} is a public multi-tenant issuer, and rolecall does not know where its tokens name the "
+                "tenant: whether anyone on the internet can obtain an admitted token is not decided"
+            )
+        else:
+            found = search(probe)
+            public = found is not None
+            if found is not None:
+                witness = found
+    else:
+        public = False
+    admits = _admitted(issuer, public, witness, search, sub, attacker, tokens)
+    if issuer.public_class == 3:  # Cognito: are unauthenticated guests admitted (docs/federation.md §6.3)?
+        amr = tokens.key(issuer, "cognito-identity.amazonaws.com:amr")
+        guest = z3.Or(
+            *[z3.And(amr.count > j, slot == z3.StringVal("unauthenticated")) for j, slot in enumerate(amr.slots)]
+        )
+        if search(guest) is not None:
+            admits += ", unauthenticated guests included"
+        else:
+            admits += ", authenticated identities only"
+    st = trust.statements[si]
+    return FederatedFinding(
+        si,
+        st.sid,
+        issuer.entry,
+        issuer.name,
+        issuer.api,
+        issuer.public_class,
+        public,
+        admits,
+        tuple(notes),
+        st.to_json().get("Condition"),
+        witness,
+    )
+
+
+def _admitted(
+    issuer: Issuer,
+    public: bool | None,
+    witness: dict[str, Any],
+    search: Callable[..., dict[str, Any] | None],
+    sub: Any,
+    attacker: str,
+    tokens: FederatedTokens,
+) -> str:
+    """The admitted set in the issuer's words (docs/federation.md §6.4), from the witness and a few
+    more searches: can the subject, the owner's repository, the Cognito pool be anything?"""
+    fc = witness["federated_caller"]
+    claims, assertion = fc.get("claims", {}), fc.get("assertion", {})
+    example = claims.get("sub") or claims.get("id") or claims.get("user_id") or assertion.get("name_id")
+    narrowed = f"matching the statement's conditions (for example subject {example})"
+    any_subject = search(z3.And(sub.count >= 1, sub.slots[0] == z3.StringVal(attacker))) is not None
+    if public:
+        return {
+            1: f"any {issuer.name} workflow or job of any owner in the world",
+            2: f"any {issuer.name} account, through any OAuth client or app",
+            3: "any identity of any Cognito identity pool",
+        }[issuer.public_class]
+    if issuer.public_class == 1:
+        if issuer.tenant == "sub" and isinstance(example, str) and example.startswith(issuer.tenant_prefix):
+            before, end = issuer.tenant_prefix, issuer.tenant_end
+            owner = example[len(before) :].split(end, 1)[0]
+            wider = z3.PrefixOf(z3.StringVal(f"{before}{owner}{end}{attacker}"), sub.slots[0])
+            if owner and search(z3.And(sub.count >= 1, wider)) is not None:
+                return f"any {issuer.name} repository or project of owner {owner}"
+            return f"{issuer.name} subjects of owner {owner} {narrowed}"
+        return f"{issuer.name} tokens {narrowed}"
+    if issuer.public_class == 2:
+        client = claims.get("azp") or claims.get("aud") or claims.get("app_id")
+        who = "any user" if any_subject else f"users {narrowed}"
+        return f"{who} of {issuer.name} client or app {client}"
+    if issuer.public_class == 3:
+        aud = tokens.key(issuer, "cognito-identity.amazonaws.com:aud")
+        pool = tokens.pool_account(issuer)
+        any_pool = z3.And(
+            aud.slots[0] == z3.StringVal(f"us-east-1:{attacker}"), pool == z3.StringVal(tokens.role.account)
+        )
+        if search(any_pool) is not None:
+            return (
+                f"any identity of any Cognito identity pool of account {tokens.role.account} (a pool of another "
+                "account needs a statement testing aud and amr, F10)"
+            )
+        return f"any identity of Cognito identity pool {claims.get('aud')}"
+    if issuer.public_class == 4:
+        eks = issuer.name.startswith("EKS cluster")
+        if any_subject:
+            return f"any service account of {issuer.name}" if eks else f"any identity {issuer.name} signs for"
+        return f"{'service accounts' if eks else 'identities'} of {issuer.name} {narrowed}"
+    if any_subject:
+        return f"any user of {issuer.name} whom its IdP maps to this role"
+    return f"users of {issuer.name} {narrowed}"
 
 
 def _who_can_assume(

@@ -88,13 +88,38 @@ def _unknown_naming(answer: Any, index: int) -> None:
     assert "not stated" in answer.reason
 
 
+#: What check-no-public-access answers once the federated frame states the statement (docs/federation.md
+#: §6.2): public issuers without a tenant pin are public; per-tenant issuers and SAML never are; ``"*"``,
+#: whose matching of federated callers is contested, stays unknown.
+PUBLIC = {
+    "github-any-repository": Counterexample,
+    "github-no-sub": Counterexample,
+    "eks-any-service-account": Proved,
+    "cognito-unauthenticated": Proved,
+    "google-no-aud": Counterexample,
+    "saml": Proved,
+    "star-principal-web-identity": Unknown,
+    "aws-star-principal-saml": Unknown,
+    "sts-star-action": Counterexample,
+    "star-action": Proved,
+    "action-wildcard": Counterexample,
+    "not-action": Counterexample,
+    "beside-a-stated-door": Counterexample,
+}
+
+
 @pytest.mark.parametrize("name", sorted(OPENING))
 def test_single_policy_claims_are_unknown(name: str) -> None:
     """The role's own account's AssumeRole grant comes first (the stated door proves everything
-    about it), the opening statement second: each query must name statement 1."""
+    about it), the opening statement second: each query whose claim the federated frame does not
+    state must name statement 1; the public-access check and who-can-assume answer for the federated
+    doors (tests/solver/test_federated_queries.py) except for the contested ``"*"``."""
     policy = trust(OWN_ACCOUNT, OPENING[name])
     assert [g.index for g in admitting(policy)] == [1]
-    _unknown_naming(q.check_no_public_access(policy), 1)
+    public = q.check_no_public_access(policy)
+    assert isinstance(public, PUBLIC[name]), public
+    if isinstance(public, Unknown):
+        _unknown_naming(public, 1)
     alone = q.check_access_not_granted(trust(OPENING[name]))  # "grants nothing at all"
     if name == "beside-a-stated-door":  # its AWS entry grants sts:AssumeRole: a real counterexample
         assert isinstance(alone, Counterexample), alone
@@ -104,8 +129,13 @@ def test_single_policy_claims_are_unknown(name: str) -> None:
     _unknown_naming(q.check_access_not_granted(policy, actions=["sts:TagSession"]), 1)
     _unknown_naming(q.external_id_required(policy), 1)
     found = q.who_can_assume(policy)
-    assert found.unknown is not None and "$.Statement[1]" in found.unknown.reason
     assert {f.principal for f in found.findings} >= {f"arn:aws:iam::{ROLE_ACCOUNT}:root"}  # the stated door's
+    if PUBLIC[name] is Unknown:
+        assert found.unknown is not None and "$.Statement[1]" in found.unknown.reason
+    else:
+        assert found.unknown is None, found.unknown
+        assert [f.statement for f in found.federated] == [1]
+        assert found.federated[0].public is (PUBLIC[name] is Counterexample)
 
 
 @pytest.mark.parametrize("name", sorted(OPENING))
@@ -244,9 +274,16 @@ def test_the_issue_reproduction_on_the_command_line(tmp_path: Any) -> None:
 
     path = tmp_path / "github.json"
     path.write_text(json.dumps({"Version": "2012-10-17", "Statement": [OPENING["github-any-repository"]]}))
-    for command in ("who-can-assume", "check-no-public-access", "check-access-not-granted"):
+    answers = {
+        # the federated frame answers these (docs/federation.md §6): any GitHub repository can get in
+        "who-can-assume": (0, "PUBLIC"),
+        "check-no-public-access": (1, "COUNTEREXAMPLE"),
+        # this comparison is not stated for the federated doors yet: unknown, never a pass
+        "check-access-not-granted": (3, "UNKNOWN"),
+    }
+    for command, (exit_code, word) in answers.items():
         out, err = io.StringIO(), io.StringIO()
         code = main([command, str(path)], stdin=io.StringIO(), stdout=out, stderr=err)
-        assert code == 3, (command, out.getvalue(), err.getvalue())
-        assert "UNKNOWN" in out.getvalue() and "$.Statement[0]" in out.getvalue()
+        assert code == exit_code, (command, out.getvalue(), err.getvalue())
+        assert word in out.getvalue(), out.getvalue()
         assert "PROVED" not in out.getvalue() and "nobody" not in out.getvalue()

@@ -1,0 +1,705 @@
+"""The trust frame at the federated doors: every token or assertion an issuer could sign, as Z3 terms.
+
+A trust policy's ``Federated`` statements admit *tokens*, not AWS principals
+(docs/federation.md §6): for a role R, a statement naming an issuer admits every
+token that issuer can sign which F3 accepts and F7-F10 allow. This module states
+that set for the solver's queries (``queries.py``), beside the AssumeRole door's
+universe (``_universe.py``), sharing its variables for the request's own keys:
+
+* **The issuers** (:func:`issuer_of`): each ``Federated`` entry of an ``Allow`` is an
+  IAM OIDC provider of the role's account (its ARN), an IAM SAML provider of the
+  role's account, or a built-in host (Cognito, Google, Facebook, Login with
+  Amazon); anything else never matches (F10: another account's provider, a bare
+  host of an IAM OIDC provider unless ``bare_host_matches_oidc_provider``).
+* **The token** (:class:`FederatedTokens`): the issuer is fixed per grant; every
+  claim AWS makes a key (F6: ``aud``, ``sub``, ``azp``, the provider's 2026 keys,
+  Cognito's ``amr``, the SAML keys) is a free value, present or absent as the
+  issuer can sign it: ``sub`` always (OpenID Connect Core 1.0 §2: ``sub`` is
+  REQUIRED in an ID token; the SAML NameID is required by F3), ``aud`` always, the
+  others freely. Keys of other issuers, and claims AWS does not make keys, are
+  absent (F6). ``aws:FederatedProvider`` is the issuer's. The request's own keys
+  (``aws:SourceIp``, ``aws:CurrentTime``…, the session name) are the universe's.
+  Keys of an AWS identity (``aws:PrincipalArn``, ``aws:PrincipalOrgID``, principal
+  tags, MFA, ``sts:ExternalId``…) are absent (VPCE-POL, DP-RCP).
+* **Not stated** (:class:`~rolecall.model.solver.encode.Unsupported`, so an
+  answer that depends on it is ``unknown``, never a pass): tokens that pass
+  session tags or a source identity (a policy reading ``aws:RequestTag/*``,
+  ``aws:TagKeys``, ``sts:TransitiveTagKeys`` or ``sts:SourceIdentity``), the
+  role's tags (``aws:ResourceTag/*``), and the ``"*"`` principal, whose matching of
+  federated callers is contested (``scope.WILDCARD``).
+
+F3's checks that need the provider's registration (an OIDC provider's client IDs,
+a SAML provider's issuer) are not constraints here: the trust frame does not
+know them, so every audience and issuer is possible, the set an attacker faces
+who registers nothing (the audience of a GitHub token is the job's own choice).
+
+The public classification (docs/federation.md §6.2) asks the solver whether an
+admitted token can carry a *tenant* no policy names (:data:`ATTACKER`): a
+GitHub repository owner, a GitLab group, a Google OAuth client, a Cognito pool in
+another account… For issuers whose subject format rolecall does not know
+(:attr:`Issuer.tenant` empty in class 1), it cannot tell, and says so.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import z3
+
+from ..arn import RoleArn
+from ..federation import SAML, WEB_IDENTITY
+from ..policy import Policy, Statement
+from ..providers import IDP_CONTROLS, SAML_ATTRIBUTE_KEYS, SAML_MULTI_VALUED, provider_claim_keys
+from ..scenario import COGNITO_HOST, OAUTH_HOSTS, ROLES_CLAIM, WELL_KNOWN_HOSTS, Semantics
+from ._universe import Assignment, Universe
+from .encode import KeyState, Unsupported
+from .federated import (
+    COGNITO,
+    OIDC,
+    SAML_PROVIDER,
+    WELL_KNOWN,
+    FederatedEnv,
+    FederatedWorld,
+    Token,
+    encode_federated,
+)
+
+__all__ = [
+    "ATTACKER",
+    "FederatedTokens",
+    "Grant",
+    "Issuer",
+    "dead_entries",
+    "grants",
+    "issuer_of",
+]
+
+#: The tenant an attacker brings: a name no policy mentions (checked per query), valid in every
+#: issuer's tenant syntax (letters, digits and ``-``).
+ATTACKER = "rolecall-attacker"
+#: The attacker's own AWS account (a Cognito identity pool it creates there).
+ATTACKER_ACCOUNT = "999988887777"
+
+_OIDC_ARN = re.compile(r"arn:(?P<partition>[\w-]+):iam::(?P<account>\d{12}):oidc-provider/(?P<host>.+)", re.ASCII)
+_SAML_ARN = re.compile(r"arn:(?P<partition>[\w-]+):iam::(?P<account>\d{12}):saml-provider/(?P<name>[\w+=,.@-]+)")
+_EKS = re.compile(r"oidc\.eks\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/id/(?P<cluster>[0-9A-Za-z]+)")
+
+#: Class-1 issuers (public multi-tenant CI and SaaS) whose subject names the tenant at a known place:
+#: host -> (the subject before the tenant, the character that ends it). GitHub Actions
+#: (``repo:OWNER/REPO:…``, GH-OIDC-REF), GitLab (``project_path:GROUP/PROJECT:…``), HCP Terraform
+#: (``organization:ORG:project:…``), Buildkite (``organization:ORG:pipeline:…``).
+_TENANT_IN_SUB = {
+    "token.actions.githubusercontent.com": ("repo:", "/"),
+    "gitlab.com": ("project_path:", "/"),
+    "app.terraform.io": ("organization:", ":"),
+    "agent.buildkite.com": ("organization:", ":"),
+}
+#: Class-2 issuers: the key that names the OAuth client or app a token was issued through (STSKEYS).
+_CONSUMER_TENANT = {
+    "accounts.google.com": "accounts.google.com:aud",
+    "graph.facebook.com": "graph.facebook.com:app_id",
+    "www.amazon.com": "www.amazon.com:app_id",
+}
+
+#: Keys of an AWS identity: never in a federated request (scope.ABSENT_IN_FEDERATED and the rest of
+#: the caller's keys).
+_IDENTITY_KEYS = frozenset(
+    {
+        "sts:externalid",
+        "aws:principalarn",
+        "aws:principalaccount",
+        "aws:principalorgid",
+        "aws:principalorgpaths",
+        "aws:principaltype",
+        "aws:principalisawsservice",
+        "aws:principalservicename",
+        "aws:principalservicenameslist",
+        "aws:multifactorauthpresent",
+        "aws:multifactorauthage",
+        "aws:username",
+        "aws:userid",
+        "aws:sourceidentity",
+        "aws:tokenissuetime",
+        "aws:federatedprovider",  # handled apart: the issuer's
+    }
+)
+_UNSTATED_PREFIXES = ("aws:requesttag/", "aws:resourcetag/")
+_UNSTATED_KEYS = frozenset({"aws:tagkeys", "sts:transitivetagkeys", "sts:sourceidentity"})
+
+
+@dataclass(frozen=True)
+class Issuer:
+    """Who signs the tokens one ``Federated`` entry admits (docs/federation.md §6.2)."""
+
+    entry: str
+    """The entry as written."""
+    api: str
+    """The door: ``sts:AssumeRoleWithWebIdentity`` or ``sts:AssumeRoleWithSAML``."""
+    kind: int
+    """:data:`~rolecall.model.solver.federated.PROVIDER_KINDS` index."""
+    host: str
+    """The issuer's host (and path) as the entry writes it (``""`` for SAML); its keys are :attr:`prefix`."""
+    arn: str
+    """The IAM provider's ARN (``""`` for a built-in host)."""
+    public_class: int
+    """1 public CI/SaaS, 2 consumer identity, 3 Cognito, 4 per-tenant OIDC (EKS, own IdP), 5 SAML."""
+    name: str
+    """For a person: "GitHub Actions", "an EKS cluster", "SAML provider Okta"…"""
+    tenant: str = ""
+    """How the tenant is named: ``sub`` (in the subject, between :attr:`tenant_prefix` and
+    :attr:`tenant_end`), ``key:KEY`` (a key's value), ``cognito`` (the pool and its account); ``""``: not known."""
+    tenant_prefix: str = ""
+    tenant_end: str = ""
+
+    @property
+    def prefix(self) -> str:
+        """The prefix of the issuer's condition keys (keys are lower-cased, F6)."""
+        return "saml" if self.kind == SAML_PROVIDER else self.host.lower()
+
+    @property
+    def tenant_key(self) -> str:
+        return f"{self.prefix}:sub"
+
+
+def issuer_of(entry: str, role: RoleArn, semantics: Semantics) -> Issuer | None:
+    """The issuer a ``Federated`` entry names for a role (F10's table), or ``None`` when no token can
+    ever match it: another account's provider, a malformed entry, a bare host of an IAM OIDC
+    provider (unless ``bare_host_matches_oidc_provider``)."""
+    if m := _OIDC_ARN.fullmatch(entry):
+        if m["account"] != role.account or m["partition"] != role.partition:
+            return None
+        return _oidc(entry, m["host"], entry)
+    if m := _SAML_ARN.fullmatch(entry):
+        if m["account"] != role.account or m["partition"] != role.partition:
+            return None
+        return Issuer(entry, SAML, SAML_PROVIDER, "", entry, 5, f"SAML provider {m['name']}")
+    host = entry.lower()
+    if host == COGNITO_HOST:
+        return Issuer(entry, WEB_IDENTITY, COGNITO, host, "", 3, "Amazon Cognito identity pools", "cognito")
+    if host in WELL_KNOWN_HOSTS:
+        names = {
+            "accounts.google.com": "Google",
+            "graph.facebook.com": "Facebook",
+            "www.amazon.com": "Login with Amazon",
+        }
+        return Issuer(entry, WEB_IDENTITY, WELL_KNOWN, host, "", 2, names[host], f"key:{_CONSUMER_TENANT[host]}")
+    if semantics.bare_host_matches_oidc_provider and "/" not in host.split(".")[0] and "." in host:
+        arn = f"arn:{role.partition}:iam::{role.account}:oidc-provider/{host}"
+        return _oidc(entry, host, arn)
+    return None
+
+
+def _oidc(entry: str, host: str, arn: str) -> Issuer:
+    lower = host.lower()
+    if lower in _TENANT_IN_SUB:
+        before, end = _TENANT_IN_SUB[lower]
+        names = {
+            "token.actions.githubusercontent.com": "GitHub Actions",
+            "gitlab.com": "GitLab",
+            "app.terraform.io": "HCP Terraform",
+            "agent.buildkite.com": "Buildkite",
+        }
+        return Issuer(entry, WEB_IDENTITY, OIDC, host, arn, 1, names[lower], "sub", before, end)
+    if lower in IDP_CONTROLS:  # the other public issuers of IAM's identity-provider controls
+        return Issuer(entry, WEB_IDENTITY, OIDC, host, arn, 1, host)
+    eks = _EKS.fullmatch(host)
+    name = f"EKS cluster {eks['cluster']}" if eks else f"the OIDC issuer {host}"
+    return Issuer(entry, WEB_IDENTITY, OIDC, host, arn, 4, name)
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One ``Federated`` entry of one trust ``Allow`` statement whose Action covers the issuer's door."""
+
+    index: int
+    statement: Statement
+    issuer: Issuer
+
+
+def grants(trust: Policy, role: RoleArn, semantics: Semantics) -> list[Grant]:
+    """Every (statement, issuer) through which a token could be admitted, in statement order."""
+    out = []
+    for i, st in enumerate(trust.statements):
+        if st.effect != "Allow" or st.principal is None:
+            continue
+        for entry in st.principal.federated:
+            issuer = issuer_of(entry, role, semantics)
+            if issuer is not None and st.matches_action(issuer.api.lower()):
+                out.append(Grant(i, st, issuer))
+    return out
+
+
+def dead_entries(trust: Policy, role: RoleArn, semantics: Semantics) -> list[tuple[int, str, str]]:
+    """(statement, entry, why) of the ``Federated`` entries of trust Allows that admit no token
+    (docs/federation.md §6.3, FED-DEAD-STATEMENT)."""
+    out = []
+    for i, st in enumerate(trust.statements):
+        if st.effect != "Allow" or st.principal is None:
+            continue
+        for entry in st.principal.federated:
+            issuer = issuer_of(entry, role, semantics)
+            if issuer is None:
+                why = (
+                    "a provider of another account or partition: tokens resolve to the role account's providers (F10)"
+                    if entry.startswith("arn:")
+                    else "not a provider a token can resolve to (a bare OIDC host, F10)"
+                )
+                out.append((i, entry, why))
+            elif not st.matches_action(issuer.api.lower()):
+                out.append((i, entry, f"the statement does not allow {issuer.api}, the door of {issuer.name}"))
+    return out
+
+
+@dataclass
+class _Slots:
+    """A provider key's free value(s) in the universe."""
+
+    state: KeyState
+    present: z3.BoolRef
+
+
+@dataclass
+class FederatedTokens:
+    """The tokens of the issuers of a trust policy as terms over ``universe`` (module docstring),
+    with F7-F10 encoded for each (:attr:`allowed`)."""
+
+    universe: Universe
+    trust: Policy
+    role: RoleArn
+    semantics: Semantics
+    issuers: dict[str, Issuer] = field(default_factory=dict)
+    allowed: dict[str, z3.BoolRef] = field(default_factory=dict)
+    """Issuer entry -> "F7-F10 allow this issuer's token"."""
+    granted_by: dict[tuple[int, str], z3.BoolRef] = field(default_factory=dict)
+    """(statement, entry) -> "the token is allowed and this statement's conditions hold for it"."""
+    errors: dict[str, z3.BoolRef] = field(default_factory=dict)
+    """Issuer entry -> "the model would refuse to decide this token" (never a witness)."""
+    _keys: dict[tuple[str, str], KeyState] = field(default_factory=dict)
+    _pools: dict[str, z3.SeqRef] = field(default_factory=dict)
+
+    def build(self) -> FederatedTokens:
+        """Encode every issuer's token (before any solving: the universe's pools are made then)."""
+        self._check_keys()
+        found = grants(self.trust, self.role, self.semantics)
+        for g in found:
+            self.issuers.setdefault(g.issuer.entry, g.issuer)
+        for entry, issuer in self.issuers.items():
+            env = self._env(issuer)
+            # built now, before any solving: a query's probes read them (the universe's pools are made once)
+            subject(issuer, self)
+            if issuer.kind == COGNITO:
+                self.key(issuer, f"{COGNITO_HOST}:amr")
+            if issuer.tenant.startswith("key:"):
+                self.key(issuer, issuer.tenant[4:])
+            world = FederatedWorld(action=issuer.api, trust=self.trust, semantics=self.semantics)
+            enc = encode_federated(world, env)
+            self.allowed[entry] = enc.allowed
+            self.errors[entry] = enc.err
+            for g in found:
+                if g.issuer.entry == entry:
+                    self.granted_by[(g.index, entry)] = z3.And(enc.allowed, self._statement_holds(g, env))
+        return self
+
+    # ------------------------------------------------------------------ what is stated
+
+    def _check_keys(self) -> None:
+        for st in self.trust.statements:
+            for cond in st.conditions:
+                key = cond.key.lower()
+                if key in _UNSTATED_KEYS or key.startswith(_UNSTATED_PREFIXES):
+                    raise Unsupported(
+                        f"{cond.key} in a trust policy with federated statements: tokens that pass session tags or a "
+                        "source identity, and the role's tags, are not stated in the federated frame"
+                    )
+
+    # ------------------------------------------------------------------ the token
+
+    def _env(self, issuer: Issuer) -> FederatedEnv:
+        u = self.universe
+        pool = ATTACKER_ACCOUNT
+        if issuer.kind == COGNITO:
+            pool_term = z3.String(f"fed:{issuer.entry}:pool_account")
+            u.constraints.append(z3.InRe(pool_term, z3.Loop(z3.Range("0", "9"), 12, 12)))
+            self._pools[issuer.entry] = pool_term
+        else:
+            pool_term = z3.StringVal(self.role.account)
+        del pool
+        token = Token(
+            kind=z3.IntVal(issuer.kind),
+            provider_arn=z3.StringVal(issuer.arn),
+            has_provider_arn=z3.BoolVal(bool(issuer.arn)),
+            host=z3.StringVal(issuer.host),
+            has_host=z3.BoolVal(bool(issuer.host)),
+            pool_account=pool_term,
+        )
+        own = self._provider_keys(issuer)
+        return FederatedEnv(
+            token=token,
+            role=u.role,
+            need_tag=z3.BoolVal(False),
+            need_source=z3.BoolVal(False),
+            key=lambda name: self.key(issuer, name),
+            provider_key=lambda name: z3.BoolVal(name in own or name.startswith(f"{issuer.prefix}:")),
+        )
+
+    def _provider_keys(self, issuer: Issuer) -> frozenset[str]:
+        """The keys the issuer's tokens can carry (F6)."""
+        if issuer.kind == SAML_PROVIDER:
+            return frozenset(
+                {"saml:aud", "saml:iss", "saml:sub", "saml:sub_type", "saml:doc", "saml:namequalifier"}
+                | set(SAML_ATTRIBUTE_KEYS.values())
+            )
+        h = issuer.prefix
+        if h in OAUTH_HOSTS:
+            claims = ("app_id", "id") if h == "graph.facebook.com" else ("app_id", "user_id")
+            return frozenset(f"{h}:{c}" for c in claims)
+        keys = {f"{h}:aud", f"{h}:sub", f"{h}:azp"} | {f"{h}:{c}" for c in provider_claim_keys(issuer.host)}
+        if h == "accounts.google.com":
+            keys |= {f"{h}:oaud", f"{h}:google/organization_number"}
+        if h == COGNITO_HOST:
+            keys.add(f"{h}:amr")
+        return frozenset(keys)
+
+    def key(self, issuer: Issuer, name: str) -> KeyState:
+        """A context key as this issuer's token presents it (module docstring)."""
+        cache = (issuer.entry, name)
+        if cache not in self._keys:
+            self._keys[cache] = self._make_key(issuer, name)
+        return self._keys[cache]
+
+    def _make_key(self, issuer: Issuer, name: str) -> KeyState:
+        u = self.universe
+        absent = KeyState(z3.IntVal(0), z3.BoolVal(False), (), _nothing)
+        if name == "aws:federatedprovider":
+            value = issuer.arn if issuer.arn and (issuer.kind == SAML_PROVIDER or self._arn_value) else issuer.prefix
+            return _constant(value)
+        if name == "aws:securetransport":
+            return _constant("true")
+        if name == "aws:resourceaccount":
+            return _constant(self.role.account)
+        if name == "sts:roleauthorizedbyidp":
+            return absent if issuer.kind == SAML_PROVIDER else self._free(issuer, name, single=True, present=True)
+        if name == "saml:doc" and issuer.kind == SAML_PROVIDER:
+            return _constant(f"{self.role.account}/{issuer.arn.rsplit('/', 1)[1]}")
+        if name in _IDENTITY_KEYS or name.startswith("aws:principaltag/"):
+            return absent
+        if name in ("aws:resourceorgid", "aws:resourceorgpaths"):
+            return absent  # the trust frame has no organization
+        if self._is_provider_key(name):
+            if name not in self._provider_keys(issuer):
+                return absent  # another issuer's key, or a claim AWS does not make a key (F6)
+            return self._claim_key(issuer, name)
+        return u.key(name)  # the request's own keys: the universe's
+
+    @property
+    def _arn_value(self) -> bool:
+        return self.semantics.federated_provider_value == "arn"
+
+    @staticmethod
+    def _is_provider_key(name: str) -> bool:
+        prefix = name.split(":", 1)[0]
+        return prefix == "saml" or "." in prefix or "/" in prefix
+
+    def _claim_key(self, issuer: Issuer, name: str) -> KeyState:
+        h = issuer.prefix
+        always = {f"{h}:aud", f"{h}:sub", "saml:aud", "saml:iss", "saml:sub", "saml:sub_type", "saml:namequalifier"}
+        if h == "accounts.google.com":
+            always.add(f"{h}:oaud")
+        if h in OAUTH_HOSTS:
+            always = set()
+        multi = (
+            name in SAML_MULTI_VALUED
+            or (name == f"{h}:amr" and self.semantics.cognito_amr_multivalued)
+            or (
+                name == f"{h}:aud"
+                and h not in OAUTH_HOSTS
+                and h != "accounts.google.com"
+                and self.semantics.oidc_array_aud_multivalued
+            )
+            or (name == f"{h}:oaud")
+        )
+        state = self._free(issuer, name, single=not multi, present=name in always or name == f"{h}:amr")
+        # a claim an issuer signs is never empty (OpenID Connect Core 1.0 §2: sub identifies the end user)
+        self.universe.constraints += [z3.Length(slot) >= 1 for slot in state.slots]
+        if name == f"{h}:amr" and h == COGNITO_HOST:
+            # Cognito's amr: "authenticated" and the login providers, or "unauthenticated" alone (COG-TRUST)
+            first, rest = state.slots[0], state.slots[1:]
+            auth, guest = z3.StringVal("authenticated"), z3.StringVal("unauthenticated")
+            self.universe.constraints += [
+                z3.Or(first == auth, first == guest),
+                z3.Implies(first == guest, state.count == 1),
+            ]
+            self.universe.constraints += [z3.And(r != auth, r != guest) for r in rest]
+        return state
+
+    def _free(self, issuer: Issuer, name: str, *, single: bool, present: bool) -> KeyState:
+        """A free key of the issuer's token, built from the universe's free key of that name."""
+        state = self.universe.key(name)
+        lo = 1 if present else 0
+        self.universe.constraints += [state.count >= lo]
+        if single:
+            self.universe.constraints += [state.count <= 1, z3.Not(state.is_tuple)]
+        if name == "saml:aud":  # F3: the Recipient is an AWS sign-in endpoint
+            self.universe.constraints.append(z3.Implies(state.count >= 1, z3.InRe(state.slots[0], _SIGNIN)))
+        if name == "sts:roleauthorizedbyidp":
+            self.universe.constraints.append(z3.Or(state.slots[0] == "true", state.slots[0] == "false"))
+        return state
+
+    # ------------------------------------------------------------------ a grant
+
+    def _statement_holds(self, g: Grant, env: FederatedEnv) -> z3.BoolRef:
+        """The grant's statement applies to the token (its conditions hold for the primary action): which
+        statements a witness comes from, for findings. F10 needs some statement; this names one."""
+        from .encode import Statements
+
+        errs: list[z3.BoolRef] = []
+        holds = Statements(env.role, env.key, errs).holds(g.statement, z3.BoolVal(True))
+        return holds
+
+    def pool_account(self, issuer: Issuer) -> z3.SeqRef:
+        """The account of a Cognito token's identity pool (the role's for any other issuer)."""
+        return self._pools.get(issuer.entry, z3.StringVal(self.role.account))
+
+    def terms(self, issuer: Issuer) -> list[z3.ExprRef]:
+        """Every term a witness of ``issuer`` reads (to exclude one token from a search)."""
+        out: list[z3.ExprRef] = []
+        for (entry, _), state in self._keys.items():
+            if entry == issuer.entry and state.slots:
+                out += [state.count, *state.slots]
+        if issuer.entry in self._pools:
+            out.append(self._pools[issuer.entry])
+        return out
+
+    # ------------------------------------------------------------------ witnesses
+
+    def witness(self, issuer: Issuer, m: Assignment) -> dict[str, Any]:
+        """The scenario of one admitted token, in the format ``rolecall decide`` replays (v1.1)."""
+        role_arn = self.role.arn
+        trust = self.trust.to_json()
+        doc: dict[str, Any] = {
+            "api": "AssumeRoleWithSAML" if issuer.kind == SAML_PROVIDER else "AssumeRoleWithWebIdentity",
+            "role": {"arn": role_arn, "trust_policy": trust, "trust_predates_idp_controls": True},
+        }
+        values = self._values(issuer, m)
+        if issuer.kind == SAML_PROVIDER:
+            self._saml(doc, issuer, values)
+        else:
+            self._web(doc, issuer, values, m)
+        context = self._context(issuer, m)
+        if context:
+            doc["context"] = context
+        sem = {
+            name: getattr(self.semantics, name)
+            for name in Semantics.__dataclass_fields__
+            if getattr(self.semantics, name) != getattr(Semantics(), name)
+        }
+        if sem:
+            doc["semantics"] = sem
+        return doc
+
+    def _values(self, issuer: Issuer, m: Assignment) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for (entry, name), state in self._keys.items():
+            if entry != issuer.entry or not state.slots or not self._is_provider_key(name):
+                continue
+            if name not in self._provider_keys(issuer):
+                continue
+            count = m.eval(state.count, model_completion=True).as_long()
+            out[name] = [_text(m, state.slots[j]) for j in range(min(count, len(state.slots)))]
+        return out
+
+    def _web(self, doc: dict[str, Any], issuer: Issuer, values: dict[str, list[str]], m: Assignment) -> None:
+        h, host = issuer.prefix, issuer.host
+        claims: dict[str, Any] = {}
+        caller: dict[str, Any] = {"provider": host, "claims": claims}
+        # the session name as the model gives it where a policy reads it, else a fixed valid one (F1)
+        read = (issuer.entry, "sts:rolesessionname") in self._keys
+        session = _text(m, self.universe.key("sts:rolesessionname").slots[0]) if read else "rolecall-session"
+        request: dict[str, Any] = {"role_session_name": session}
+        if h in OAUTH_HOSTS:
+            caller["provider_kind"] = "well_known"
+            for key, vals in values.items():
+                if vals:
+                    claims[key.split(":", 1)[1]] = vals[0]
+            request["provider_id"] = h
+        else:
+            caller["provider_kind"] = {OIDC: "oidc", COGNITO: "cognito", WELL_KNOWN: "well_known"}[issuer.kind]
+            claims["iss"] = f"https://{host}"
+            auds = values.get(f"{h}:aud") or ["sts.amazonaws.com"]
+            if h == "accounts.google.com":
+                oaud = values.get(f"{h}:oaud") or auds
+                claims["aud"] = oaud[0] if len(oaud) == 1 else oaud
+                if auds[0] != claims["aud"]:
+                    claims["azp"] = auds[0]
+            else:
+                claims["aud"] = auds[0] if len(auds) == 1 else auds
+            for key, vals in values.items():
+                claim = key.split(":", 1)[1]
+                if claim in ("aud", "oaud") or not vals:
+                    continue
+                if claim == "google/organization_number":
+                    claims["google"] = {"organization_number": vals[0]}
+                elif claim == "amr":
+                    claims["amr"] = vals
+                else:
+                    claims[claim] = vals[0]
+            if issuer.kind == COGNITO:
+                caller["cognito_pool_account"] = _text(m, self._pools[issuer.entry])
+            if issuer.kind == OIDC:
+                all_auds = auds if isinstance(claims["aud"], list) else [claims["aud"]]
+                doc["identity_providers"] = {
+                    self.role.account: {
+                        "oidc": [{"url": f"https://{host}", "client_ids": list(dict.fromkeys(all_auds))}]
+                    }
+                }
+        authorized = self._keys.get((issuer.entry, "sts:roleauthorizedbyidp"))
+        if authorized is not None and _text(m, authorized.slots[0]) == "true":
+            claims[ROLES_CLAIM] = [self.role.arn]
+        doc["federated_caller"] = caller
+        doc["request"] = request
+
+    def _saml(self, doc: dict[str, Any], issuer: Issuer, values: dict[str, list[str]]) -> None:
+        name = issuer.arn.rsplit("/", 1)[1]
+        issuer_text = (values.get("saml:iss") or ["https://idp.example.com/saml"])[0]
+        attributes: dict[str, list[str]] = {
+            "https://aws.amazon.com/SAML/Attributes/Role": [f"{self.role.arn},{issuer.arn}"],
+            "https://aws.amazon.com/SAML/Attributes/RoleSessionName": ["rolecall-witness"],
+        }
+        by_key = {key: attr for attr, key in SAML_ATTRIBUTE_KEYS.items()}
+        for key, vals in values.items():
+            if key in by_key and vals:
+                attributes[by_key[key]] = vals
+        sub_type = (values.get("saml:sub_type") or ["persistent"])[0]
+        fmt = (
+            f"urn:oasis:names:tc:SAML:2.0:nameid-format:{sub_type}"
+            if sub_type in ("persistent", "transient")
+            else sub_type
+        )
+        doc["federated_caller"] = {
+            "provider_kind": "saml",
+            "assertion": {
+                "issuer": issuer_text,
+                "name_id": (values.get("saml:sub") or ["rolecall-user"])[0],
+                "name_id_format": fmt,
+                "recipient": (values.get("saml:aud") or ["https://signin.aws.amazon.com/saml"])[0],
+                "attributes": attributes,
+            },
+        }
+        doc["identity_providers"] = {self.role.account: {"saml": [{"name": name, "issuer": issuer_text}]}}
+        doc["request"] = {"principal_arn": issuer.arn}
+
+    def _context(self, issuer: Issuer, m: Assignment) -> dict[str, Any]:
+        """The request's own keys the policy reads, as the model's ``context`` gives them."""
+        out: dict[str, Any] = {}
+        for (entry, name), state in self._keys.items():
+            if entry != issuer.entry or self._is_provider_key(name) or not state.slots:
+                continue
+            if name in ("aws:securetransport", "aws:resourceaccount", "sts:rolesessionname", "sts:roleauthorizedbyidp"):
+                continue
+            count = m.eval(state.count, model_completion=True).as_long()
+            vals = [_text(m, state.slots[j]) for j in range(min(count, len(state.slots)))]
+            if not vals:
+                continue
+            is_tuple = z3.is_true(m.eval(state.is_tuple, model_completion=True))
+            out[name] = vals if is_tuple or len(vals) > 1 else vals[0]
+        return out
+
+
+def _constant(value: str) -> KeyState:
+    def typed(j: int, family: str) -> tuple[z3.BoolRef, Any]:
+        from .encode import parse_typed
+
+        ok, v = parse_typed(family, value)
+        return z3.BoolVal(ok), v
+
+    return KeyState(z3.IntVal(1), z3.BoolVal(False), (z3.StringVal(value),), typed)
+
+
+def _nothing(j: int, family: str) -> tuple[z3.BoolRef, Any]:  # pragma: no cover - an absent key has no slot
+    raise AssertionError("an absent key has no value")
+
+
+def _text(m: Assignment, term: z3.SeqRef) -> str:
+    value = m.eval(term, model_completion=True)
+    return str(value.as_string()) if z3.is_string_value(value) else ""
+
+
+_SIGNIN = z3.Union(
+    z3.Re("https://signin.aws.amazon.com/saml"),
+    z3.Re("https://signin.aws.amazon.com/static/saml"),
+    z3.Concat(
+        z3.Re("https://"),
+        z3.Plus(z3.Union(z3.Range("a", "z"), z3.Range("0", "9"), z3.Re("-"))),
+        z3.Re(".signin.aws.amazon.com/"),
+        z3.Union(z3.Re("saml"), z3.Re("static/saml")),
+    ),
+)
+
+
+def tenant_probe(issuer: Issuer, tokens: FederatedTokens) -> z3.BoolRef | None:
+    """A term "the token's tenant is one no policy names" for the issuer (docs/federation.md §6.2): a
+    repository owner, group or organization in the subject, an OAuth client or app, a Cognito pool in
+    another account, whose name is none of the literal tenants the trust policy mentions. A pattern
+    with a wildcard in the tenant (``repo:acme*``) admits such a tenant (``acme-evil``: owners are first
+    come, first served), so it is public (FED-PUB-WILDCARD-TENANT). ``None`` when rolecall does not know
+    where the issuer's tokens name the tenant."""
+    known = _known_tenants(issuer, tokens.trust)
+    tenant = z3.String(f"fed:{issuer.entry}:tenant")
+    fresh = [z3.Length(tenant) >= 1, *[tenant != z3.StringVal(k) for k in sorted(known)]]
+    if issuer.tenant == "sub":
+        before, end = issuer.tenant_prefix, issuer.tenant_end
+        state = tokens.key(issuer, issuer.tenant_key)
+        name = z3.Plus(z3.Union(z3.Range("a", "z"), z3.Range("A", "Z"), z3.Range("0", "9"), z3.Re("-"), z3.Re("_")))
+        head = z3.Concat(z3.StringVal(before), tenant, z3.StringVal(end))
+        return z3.And(state.count >= 1, z3.InRe(tenant, name), z3.PrefixOf(head, state.slots[0]), *fresh)
+    if issuer.tenant.startswith("key:"):
+        state = tokens.key(issuer, issuer.tenant[4:])
+        return z3.And(state.count >= 1, state.slots[0] == tenant, *fresh)
+    if issuer.tenant == "cognito":
+        aud = tokens.key(issuer, f"{COGNITO_HOST}:aud")
+        pool = tokens.pool_account(issuer)
+        return z3.And(aud.count >= 1, aud.slots[0] == tenant, pool == z3.StringVal(ATTACKER_ACCOUNT), *fresh)
+    return None
+
+
+def _known_tenants(issuer: Issuer, trust: Policy) -> set[str]:
+    """The literal tenants the trust policy names for the issuer: owners in subject values, client, app
+    or pool ids; of a pattern, the text before its first wildcard or policy variable."""
+    key = {"sub": issuer.tenant_key, "cognito": f"{COGNITO_HOST}:aud"}.get(issuer.tenant, issuer.tenant[4:])
+    out: set[str] = set()
+    for st in trust.statements:
+        for cond in st.conditions:
+            if cond.key.lower() != key:
+                continue
+            for value in cond.values:
+                if issuer.tenant == "sub":
+                    if not value.startswith(issuer.tenant_prefix):
+                        continue
+                    value = value[len(issuer.tenant_prefix) :].split(issuer.tenant_end, 1)[0]
+                literal = value
+                for ch in "*?$":  # a pattern names the tenant before its first wildcard (repo:acme* -> acme)
+                    literal = literal.split(ch, 1)[0]
+                if literal:
+                    out.add(literal)
+    return out
+
+
+def subject(issuer: Issuer, tokens: FederatedTokens) -> KeyState:
+    """The subject of the issuer's tokens: ``P:sub`` (OIDC, Cognito, Google), ``saml:sub`` (the NameID),
+    Facebook's ``id`` and Amazon's ``user_id``."""
+    if issuer.prefix == "graph.facebook.com":
+        return tokens.key(issuer, "graph.facebook.com:id")
+    if issuer.prefix == "www.amazon.com":
+        return tokens.key(issuer, "www.amazon.com:user_id")
+    return tokens.key(issuer, issuer.tenant_key)
+
+
+def mentions(policies: Sequence[Policy], text: str) -> bool:
+    """Whether any policy names ``text`` (then it is no fresh tenant)."""
+    return any(text in str(p.to_json()) for p in policies)
+
+
+__all__ += ["ATTACKER_ACCOUNT", "mentions", "subject", "tenant_probe"]

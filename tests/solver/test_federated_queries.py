@@ -1,0 +1,271 @@
+"""The queries answer for federated callers (docs/federation.md §6, the solver issue's step 3).
+
+* **The §6 cases**: a GitHub trust with a wildcard ``sub``, an org pattern, no ``sub`` at all,
+  Google without ``aud``, an EKS cluster, Cognito with and without guests, SAML, another account's
+  provider: ``who_can_assume`` says who in the issuer's terms and whether anyone on the internet can
+  get in, ``check_no_public_access`` proves or gives the public token, ``check_federated_subjects``
+  proves or gives a token with another subject. Every witness and counterexample replays through
+  the model as allowed.
+* **Proofs hold**: over scenarios drawn by ``federated_scenarios(decision="allowed")`` (every family,
+  every allowed plan), a PROVED of ``check_federated_subjects`` is checked against the drawn token
+  the model allows, and ``who_can_assume`` never answers "nobody" for a trust the model lets that
+  token through.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from rolecall.model import PolicyKind, Semantics, decide, load_scenario, parse_policy
+from rolecall.model.match import glob_parts, string_glob_matches
+from rolecall.model.solver import Counterexample, Proved, Unknown
+from rolecall.model.solver import queries as q
+from rolecall.strategies import federated_scenarios
+from tests.examples import scaled
+
+ACCOUNT = "111122223333"
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/deploy"
+GH_HOST = "token.actions.githubusercontent.com"
+GITHUB = f"arn:aws:iam::{ACCOUNT}:oidc-provider/{GH_HOST}"
+EKS_HOST = "oidc.eks.us-east-1.amazonaws.com/id/ABCDEF0123456789"
+EKS = f"arn:aws:iam::{ACCOUNT}:oidc-provider/{EKS_HOST}"
+SAML = f"arn:aws:iam::{ACCOUNT}:saml-provider/Okta"
+COGNITO = "cognito-identity.amazonaws.com"
+WEB, SAML_ACTION = "sts:AssumeRoleWithWebIdentity", "sts:AssumeRoleWithSAML"
+
+
+def trust(*statements: dict[str, Any]) -> Any:
+    return parse_policy({"Version": "2012-10-17", "Statement": list(statements)}, PolicyKind.TRUST)
+
+
+def allow(principal: str, action: str, condition: dict[str, Any] | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"Effect": "Allow", "Principal": {"Federated": principal}, "Action": action}
+    if condition:
+        out["Condition"] = condition
+    return out
+
+
+def allowed(doc: dict[str, Any]) -> bool:
+    return decide(load_scenario(doc)).decision == "allowed"
+
+
+#: name -> (statement, public?, words the admitted set must say)
+CASES: dict[str, tuple[dict[str, Any], bool, str]] = {
+    "github-wildcard-sub": (
+        allow(GITHUB, WEB, {"StringLike": {f"{GH_HOST}:sub": "*"}}),
+        True,
+        "any GitHub Actions workflow or job of any owner",
+    ),
+    "github-owner-wildcard": (
+        allow(GITHUB, WEB, {"StringLike": {f"{GH_HOST}:sub": "repo:acme*"}}),
+        True,  # acme-evil is another owner whose name starts with acme (FED-PUB-WILDCARD-TENANT)
+        "any owner",
+    ),
+    "github-org": (
+        allow(GITHUB, WEB, {"StringLike": {f"{GH_HOST}:sub": "repo:acme/*"}}),
+        False,
+        "any GitHub Actions repository or project of owner acme",
+    ),
+    "github-branch": (
+        allow(GITHUB, WEB, {"StringEquals": {f"{GH_HOST}:sub": "repo:acme/app:ref:refs/heads/main"}}),
+        False,
+        "repo:acme/app:ref:refs/heads/main",
+    ),
+    "github-no-sub": (
+        allow(GITHUB, WEB, {"StringEquals": {f"{GH_HOST}:aud": "sts.amazonaws.com"}}),
+        True,
+        "any owner",
+    ),
+    "github-vacuous-owner": (  # repository_owner is not a key AWS sets: ForAllValues holds on its absence
+        allow(GITHUB, WEB, {"ForAllValues:StringEquals": {f"{GH_HOST}:repository_owner": "acme"}}),
+        True,
+        "any owner",
+    ),
+    "google-no-aud": (allow("accounts.google.com", WEB), True, "any Google account"),
+    "google-aud": (
+        allow(
+            "accounts.google.com", WEB, {"StringEquals": {"accounts.google.com:aud": "1234.apps.googleusercontent.com"}}
+        ),
+        False,
+        "client or app 1234.apps.googleusercontent.com",
+    ),
+    "eks-any-service-account": (allow(EKS, WEB), False, "any service account of EKS cluster ABCDEF0123456789"),
+    "eks-one-service-account": (
+        allow(EKS, WEB, {"StringEquals": {f"{EKS_HOST}:sub": "system:serviceaccount:prod:deployer"}}),
+        False,
+        "system:serviceaccount:prod:deployer",
+    ),
+    "cognito-guests": (
+        allow(COGNITO, WEB, {"StringEquals": {f"{COGNITO}:aud": "us-east-1:pool-1"}}),
+        False,
+        "pool us-east-1:pool-1, unauthenticated guests included",
+    ),
+    "cognito-authenticated": (
+        allow(
+            COGNITO,
+            WEB,
+            {
+                "StringEquals": {f"{COGNITO}:aud": "us-east-1:pool-1"},
+                "ForAnyValue:StringLike": {f"{COGNITO}:amr": "authenticated"},
+            },
+        ),
+        False,
+        "authenticated identities only",
+    ),
+    "saml": (
+        allow(SAML, SAML_ACTION, {"StringEquals": {"SAML:aud": "https://signin.aws.amazon.com/saml"}}),
+        False,
+        "any user of SAML provider Okta",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_the_section_6_cases(name: str) -> None:
+    statement, public, words = CASES[name]
+    policy = trust(statement)
+    found = q.who_can_assume(policy, role_arn=ROLE)
+    assert found.unknown is None, found.unknown
+    (finding,) = found.federated
+    assert finding.public is public, finding
+    assert words in finding.admits, finding.admits
+    assert allowed(finding.witness), finding.witness
+    answer = q.check_no_public_access(policy, role_arn=ROLE)
+    if public:
+        assert isinstance(answer, Counterexample), answer
+        assert allowed(answer.scenario)
+    else:
+        assert isinstance(answer, Proved), answer
+
+
+def test_a_public_token_carries_a_tenant_the_policy_does_not_name() -> None:
+    policy = trust(CASES["github-owner-wildcard"][0])
+    answer = q.check_no_public_access(policy, role_arn=ROLE)
+    assert isinstance(answer, Counterexample)
+    sub = answer.scenario["federated_caller"]["claims"]["sub"]
+    assert sub.startswith("repo:acme") and not sub.startswith("repo:acme/"), sub  # another owner: acme…
+
+
+def test_a_provider_of_another_account_never_matches() -> None:
+    other = "arn:aws:iam::999999999999:oidc-provider/token.actions.githubusercontent.com"
+    found = q.who_can_assume(trust(allow(other, WEB)), role_arn=ROLE)
+    assert found.unknown is None and not found.federated and not found.findings
+    assert found.dead and found.dead[0][:2] == (0, other)
+    assert isinstance(q.check_no_public_access(trust(allow(other, WEB)), role_arn=ROLE), Proved)
+
+
+def test_the_wrong_door_never_matches() -> None:
+    """FED-52: a SAML provider with the web identity action."""
+    found = q.who_can_assume(trust(allow(SAML, WEB)), role_arn=ROLE)
+    assert not found.federated and found.dead and "does not allow" in found.dead[0][2]
+
+
+def test_a_trust_deny_takes_the_public_away() -> None:
+    """Findings are computed after the trust policy's Denies (docs/federation.md §6.3)."""
+    deny = {
+        "Effect": "Deny",
+        "Principal": {"Federated": GITHUB},
+        "Action": WEB,
+        "Condition": {"StringNotLike": {f"{GH_HOST}:sub": "repo:acme/*"}},
+    }
+    policy = trust(CASES["github-wildcard-sub"][0], deny)
+    (finding,) = q.who_can_assume(policy, role_arn=ROLE).federated
+    assert finding.public is False and "owner acme" in finding.admits
+    assert isinstance(q.check_no_public_access(policy, role_arn=ROLE), Proved)
+
+
+def test_the_star_principal_stays_unknown() -> None:
+    """Whether "*" matches a federated caller is contested (scope.WILDCARD): no proof rests on it."""
+    policy = trust({"Effect": "Allow", "Principal": "*", "Action": WEB})
+    assert isinstance(q.check_no_public_access(policy, role_arn=ROLE), Unknown)
+    assert q.who_can_assume(policy, role_arn=ROLE).unknown is not None
+    assert isinstance(q.check_federated_subjects(policy, ["repo:acme/*"], role_arn=ROLE), Unknown)
+
+
+def test_tokens_with_session_tags_are_not_stated() -> None:
+    """A trust that reads the token's session tags: those tokens are not in the frame, so no proof."""
+    st = allow(GITHUB, WEB, {"StringEquals": {"aws:RequestTag/team": "blue", f"{GH_HOST}:sub": "repo:acme/app:*"}})
+    st["Action"] = [WEB, "sts:TagSession"]
+    answer = q.check_federated_subjects(trust(st), ["repo:acme/*"], role_arn=ROLE)
+    assert isinstance(answer, Unknown) and "session tags" in answer.reason, answer
+    assert isinstance(q.check_no_public_access(trust(st), role_arn=ROLE), Unknown)
+
+
+@pytest.mark.parametrize(
+    ("patterns", "holds"),
+    [
+        (["repo:acme/*"], True),
+        (["repo:acme/app:*", "repo:acme/infra:*"], False),
+        (["repo:*"], True),
+        (["repo:acme/*:ref:refs/heads/main"], False),
+    ],
+)
+def test_check_federated_subjects(patterns: list[str], holds: bool) -> None:
+    policy = trust(CASES["github-org"][0])
+    answer = q.check_federated_subjects(policy, patterns, role_arn=ROLE)
+    if holds:
+        assert isinstance(answer, Proved), answer
+        return
+    assert isinstance(answer, Counterexample), answer
+    sub = answer.scenario["federated_caller"]["claims"]["sub"]
+    assert not any(string_glob_matches(glob_parts(p), sub) for p in patterns), sub
+    assert allowed(answer.scenario)
+
+
+def test_check_federated_subjects_across_issuers() -> None:
+    """One answer over every federated statement: the SAML users are outside a GitHub pattern."""
+    policy = trust(CASES["github-org"][0], CASES["saml"][0])
+    answer = q.check_federated_subjects(policy, ["repo:acme/*"], role_arn=ROLE)
+    assert isinstance(answer, Counterexample) and answer.scenario["api"] == "AssumeRoleWithSAML"
+    both = q.check_federated_subjects(policy, ["repo:acme/*", "*"], role_arn=ROLE)
+    assert isinstance(both, Proved)
+
+
+def test_the_command_line(tmp_path: Any) -> None:
+    from rolecall.conformance.cli import main
+
+    path = tmp_path / "trust.json"
+    path.write_text(json.dumps({"Version": "2012-10-17", "Statement": [CASES["github-org"][0]]}))
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["who-can-assume", str(path), "--role-arn", ROLE], stdin=io.StringIO(), stdout=out, stderr=err)
+    assert code == 0 and "any GitHub Actions repository or project of owner acme; not public" in out.getvalue()
+    out = io.StringIO()
+    args = ["check-federated-subjects", str(path), "--role-arn", ROLE, "--allow", "repo:acme/app:*"]
+    assert main(args, stdin=io.StringIO(), stdout=out, stderr=err) == 1
+    assert "COUNTEREXAMPLE" in out.getvalue() and "token of token.actions.githubusercontent.com" in out.getvalue()
+    out = io.StringIO()
+    assert main(["check-federated-subjects", str(path)], stdin=io.StringIO(), stdout=out, stderr=err) == 2
+
+
+# =========================================================================== over drawn scenarios
+
+PATTERNS = ["repo:acme/*", "system:serviceaccount:prod:*"]
+
+
+@settings(max_examples=scaled(60), deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None)
+@given(federated_scenarios(decision="allowed"))
+def test_proofs_hold_against_the_tokens_the_model_allows(doc: dict[str, Any]) -> None:
+    """A drawn token the model lets in: who-can-assume must not say nobody, and a PROVED of
+    check-federated-subjects must cover its subject (the drawn token is an enumerated member of the
+    frame's universe)."""
+    s = load_scenario(doc)
+    assert decide(s).decision == "allowed"
+    policy, role = s.role.trust_policy, s.role.arn.arn
+    assert policy is not None  # an allowed scenario's role has its trust policy
+    semantics = s.semantics if isinstance(s.semantics, Semantics) else None
+    found = q.who_can_assume(policy, role_arn=role, semantics=semantics)
+    assert found.unknown is not None or found.federated, "nobody, for a trust the model lets a token through"
+    for f in found.federated:
+        assert allowed(f.witness), f.witness
+    answer = q.check_federated_subjects(policy, PATTERNS, role_arn=role, semantics=semantics)
+    fc = doc["federated_caller"]
+    sub = fc["assertion"]["name_id"] if "assertion" in fc else fc["claims"].get("sub")
+    if isinstance(answer, Proved):
+        assert isinstance(sub, str) and any(string_glob_matches(glob_parts(p), sub) for p in PATTERNS), (sub, answer)
+    elif isinstance(answer, Counterexample):
+        assert allowed(answer.scenario)
