@@ -216,12 +216,14 @@ def _interruptible() -> Iterator[None]:
     os.set_blocking(write, False)
     previous = signal.set_wakeup_fd(write, warn_on_full_buffer=False)
     done = threading.Event()
+    interrupted = threading.Event()
 
     def watch() -> None:
         # the pipe carries the number of every signal Python handles (SIGCHLD of a test's child, too):
         # only SIGINT interrupts Z3, whose context would otherwise stay cancelled for later checks
         while (got := os.read(read, 1)) and not done.is_set():
             if got[0] in (signal.SIGINT, signal.SIGALRM):  # Ctrl-C, or the command's deadline (_deadline)
+                interrupted.set()
                 z3.main_ctx().interrupt()
 
     watcher = threading.Thread(target=watch, name="rolecall-interrupt", daemon=True)
@@ -234,6 +236,17 @@ def _interruptible() -> Iterator[None]:
         os.close(write)  # the reader sees the end of the pipe and stops
         watcher.join(timeout=1)
         os.close(read)
+        if interrupted.is_set():
+            _clear_interrupt(z3)
+
+
+def _clear_interrupt(z3: Any) -> None:
+    """Leave Z3's context as the command found it. An interrupt that lands outside a check stays on
+    the context: its rewriter then stops at once, so ``z3.simplify`` returns terms unevaluated, and
+    the solver's pool stage (which relies on the rewriter evaluating every string test on its pooled
+    values) decodes models that do not satisfy the query's formula. A check resets the context's
+    cancellation (Z3's API does at the start of every check): a trivial one, here."""
+    z3.Solver(ctx=z3.main_ctx()).check()
 
 
 #: The longest --timeout taken (a day): a query's budget, not a way to wait forever.

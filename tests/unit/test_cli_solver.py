@@ -863,6 +863,40 @@ def test_a_timeout_outside_its_range_is_bad_input(tmp_path: Path, value: str) ->
     assert (code, out) == (2, "") and err.startswith("rolecall: bad input: --timeout") and err.count("\n") == 1
 
 
+def test_a_deadline_leaves_z3_as_it_was(tmp_path: Path) -> None:
+    """The deadline interrupts Z3's context; the command clears that on its way out, or the next query in
+    the same process meets a rewriter that evaluates nothing and the pool stage's models stop meaning
+    what they say (a proof became "no decoded counterexample replayed")."""
+    import z3
+
+    statements = [
+        stmt(
+            {"AWS": f"arn:aws:iam::{100000000000 + i:012d}:role/r{i}"},
+            {"StringLike": {"aws:PrincipalTag/t": f"*a*b*{i}*"}, "IpAddress": {"aws:SourceIp": "10.0.0.0/8"}},
+        )
+        for i in range(300)
+    ]
+    big = write(tmp_path, "big.json", trust(*statements))
+    code, out, _ = run(["who-can-assume", big, "--timeout", "0.5"])
+    assert code == 3 and "UNKNOWN" in out, out  # the deadline (or, on a fast machine, the query's budget)
+    assert z3.is_false(z3.simplify(z3.StringVal("ab") == z3.StringVal("b")))
+    own = write(tmp_path, "own.json", trust(stmt({"AWS": "arn:aws:iam::111122223333:root"})))
+    code, out, _ = run(["check-no-public-access", own])
+    assert code == 0 and "PROVED" in out, out
+
+
+def test_an_interrupt_is_cleared_on_the_way_out() -> None:
+    """The clean-up the commands run after an interrupt: Z3's rewriter evaluates again."""
+    import z3
+
+    from rolecall.conformance import _solve
+
+    z3.main_ctx().interrupt()  # what the watcher does on Ctrl-C or the deadline
+    assert not z3.is_false(z3.simplify(z3.StringVal("ab") == z3.StringVal("b")))  # the harm: nothing is evaluated
+    _solve._clear_interrupt(z3)
+    assert z3.is_false(z3.simplify(z3.StringVal("ab") == z3.StringVal("b")))
+
+
 def test_timeout_bounds_the_whole_command(tmp_path: Path) -> None:
     """--timeout bounds reading, encoding, every check and replay, not only Z3's checks: who-can-assume on
     300 conditioned statements answers UNKNOWN by the deadline plus a second, never after."""
