@@ -35,7 +35,7 @@ import os
 import threading
 import urllib.request
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 from .._world import FederatedPlan, FreshAccounts, Plan, federated_plan, plan
 from ._aws import ApiProvisioner, AwsApi, Creds, assume_federated, outcome_of_error, target_failures
@@ -44,6 +44,7 @@ from .base import API_PROVISIONABLE, Capability, Outcome, Target, TargetError, T
 __all__ = ["MotoServerTarget", "MotoTarget"]
 
 RESET_EVERY = 100
+_T = TypeVar("_T")
 
 _CAPABILITIES: frozenset[str] = frozenset({Capability.MULTI_ACCOUNT, *API_PROVISIONABLE})
 """What moto 5.2.5 can provision. Not: user permissions boundaries (no PutUserPermissionsBoundary),
@@ -342,21 +343,26 @@ class MotoServerTarget(Target):
         return dataclasses.replace(out, role_id=made)
 
     def _provision_federated(self, fp: FederatedPlan) -> str | Outcome | None:
-        """The providers and the role of ``fp`` over HTTP (IAM's own calls, as for any emulator), exactly
-        those calls let through unauthenticated; the role's id, or the answer that refused."""
+        """The providers and the role of ``fp`` over HTTP (IAM's own calls, as for any emulator); the
+        role's id, or the answer that refused."""
         prov = ApiProvisioner(self._iam, self._sts)
-        self._moto_api("reset-auth", str(prov.federated_calls(fp)))
+        got = self._unauthenticated(prov.federated_calls(fp), lambda: prov.provision_federated(fp))
+        return got if isinstance(got, Outcome) else prov.role_id
+
+    def _unauthenticated(self, calls: int, provision: Callable[[], _T]) -> _T:
+        """``provision()`` with exactly its ``calls`` requests let through unauthenticated: everything after
+        them is authorized again, also when a call fails or is refused (a refused call may not be counted)."""
+        self._moto_api("reset-auth", str(calls))
         try:
-            got = prov.provision_federated(fp)
+            got = provision()
         except BaseException:
             self._moto_api("reset-auth", "0")
             raise
         finally:
             self._account.id = None
         if isinstance(got, Outcome):
-            self._moto_api("reset-auth", "0")  # a refused call may not have been counted
-            return got
-        return prov.role_id
+            self._moto_api("reset-auth", "0")
+        return got
 
     def _iam(self, account: str) -> Any:
         assert self._api is not None
@@ -382,17 +388,8 @@ class MotoServerTarget(Target):
         if self.provision == "backend":
             return _run_in_backends(self._api, p, check_identity)
         prov = ApiProvisioner(self._iam, self._sts)
-        # exactly the provisioning calls pass unauthenticated; everything after them is authorized
-        self._moto_api("reset-auth", str(prov.calls(p)))
-        try:
-            got = prov.provision(p)
-        except BaseException:
-            self._moto_api("reset-auth", "0")
-            raise
-        finally:
-            self._account.id = None
+        got = self._unauthenticated(prov.calls(p), lambda: prov.provision(p))
         if isinstance(got, Outcome):
-            self._moto_api("reset-auth", "0")  # a refused call may not have been counted
             return got
         out = self._api.assume(p, got, check_identity=check_identity)
         return dataclasses.replace(out, role_id=prov.role_id)

@@ -863,12 +863,8 @@ def test_a_timeout_outside_its_range_is_bad_input(tmp_path: Path, value: str) ->
     assert (code, out) == (2, "") and err.startswith("rolecall: bad input: --timeout") and err.count("\n") == 1
 
 
-def test_a_deadline_leaves_z3_as_it_was(tmp_path: Path) -> None:
-    """The deadline interrupts Z3's context; the command clears that on its way out, or the next query in
-    the same process meets a rewriter that evaluates nothing and the pool stage's models stop meaning
-    what they say (a proof became "no decoded counterexample replayed")."""
-    import z3
-
+def _big_trust(tmp_path: Path) -> str:
+    """300 conditioned statements: encoding them takes longer than a short --timeout."""
     statements = [
         stmt(
             {"AWS": f"arn:aws:iam::{100000000000 + i:012d}:role/r{i}"},
@@ -876,7 +872,16 @@ def test_a_deadline_leaves_z3_as_it_was(tmp_path: Path) -> None:
         )
         for i in range(300)
     ]
-    big = write(tmp_path, "big.json", trust(*statements))
+    return write(tmp_path, "big.json", trust(*statements))
+
+
+def test_a_deadline_leaves_z3_as_it_was(tmp_path: Path) -> None:
+    """The deadline interrupts Z3's context; the command clears that on its way out, or the next query in
+    the same process meets a rewriter that evaluates nothing and the pool stage's models stop meaning
+    what they say (a proof became "no decoded counterexample replayed")."""
+    import z3
+
+    big = _big_trust(tmp_path)
     code, out, _ = run(["who-can-assume", big, "--timeout", "0.5"])
     assert code == 3 and "UNKNOWN" in out, out  # the deadline (or, on a fast machine, the query's budget)
     assert z3.is_false(z3.simplify(z3.StringVal("ab") == z3.StringVal("b")))
@@ -902,14 +907,7 @@ def test_timeout_bounds_the_whole_command(tmp_path: Path) -> None:
     300 conditioned statements answers UNKNOWN by the deadline plus a second, never after."""
     import time
 
-    statements = [
-        stmt(
-            {"AWS": f"arn:aws:iam::{100000000000 + i:012d}:role/r{i}"},
-            {"StringLike": {"aws:PrincipalTag/t": f"*a*b*{i}*"}, "IpAddress": {"aws:SourceIp": "10.0.0.0/8"}},
-        )
-        for i in range(300)
-    ]
-    big = write(tmp_path, "big.json", trust(*statements))
+    big = _big_trust(tmp_path)
     began = time.monotonic()
     code, out, err = run(["who-can-assume", big, "--timeout", "0.5"])
     took = time.monotonic() - began
