@@ -69,6 +69,7 @@ from .federated import (
 
 __all__ = [
     "ATTACKER",
+    "ATTACKER_ACCOUNT",
     "FederatedTokens",
     "Grant",
     "Issuer",
@@ -319,14 +320,12 @@ class FederatedTokens:
 
     def _env(self, issuer: Issuer) -> FederatedEnv:
         u = self.universe
-        pool = ATTACKER_ACCOUNT
-        if issuer.kind == COGNITO:
+        if issuer.kind == COGNITO:  # the identity pool's account: any account (an attacker's own included)
             pool_term = z3.String(f"fed:{issuer.entry}:pool_account")
             u.constraints.append(z3.InRe(pool_term, z3.Loop(z3.Range("0", "9"), 12, 12)))
             self._pools[issuer.entry] = pool_term
         else:
             pool_term = z3.StringVal(self.role.account)
-        del pool
         token = Token(
             kind=z3.IntVal(issuer.kind),
             provider_arn=z3.StringVal(issuer.arn),
@@ -702,4 +701,4 @@ def mentions(policies: Sequence[Policy], text: str) -> bool:
     return any(text in str(p.to_json()) for p in policies)
 
 
-__all__ += ["ATTACKER_ACCOUNT", "mentions", "subject", "tenant_probe"]
+__all__ += ["mentions", "subject", "tenant_probe"]
