@@ -212,6 +212,8 @@ def _interruptible() -> Iterator[None]:
         return
     import z3
 
+    from rolecall.model.solver import clear_interrupt
+
     read, write = os.pipe()
     os.set_blocking(write, False)
     previous = signal.set_wakeup_fd(write, warn_on_full_buffer=False)
@@ -237,16 +239,7 @@ def _interruptible() -> Iterator[None]:
         watcher.join(timeout=1)
         os.close(read)
         if interrupted.is_set():
-            _clear_interrupt(z3)
-
-
-def _clear_interrupt(z3: Any) -> None:
-    """Leave Z3's context as the command found it. An interrupt that lands outside a check stays on
-    the context: its rewriter then stops at once, so ``z3.simplify`` returns terms unevaluated, and
-    the solver's pool stage (which relies on the rewriter evaluating every string test on its pooled
-    values) decodes models that do not satisfy the query's formula. A check resets the context's
-    cancellation (Z3's API does at the start of every check): a trivial one, here."""
-    z3.Solver(ctx=z3.main_ctx()).check()
+            clear_interrupt()
 
 
 #: The longest --timeout taken (a day): a query's budget, not a way to wait forever.

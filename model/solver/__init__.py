@@ -9,8 +9,9 @@ Two uses (docs/architecture.md, "The solver"):
   already replayed through the model) or :class:`Unknown` (a timeout or an
   unsupported construct; never a pass): :func:`check_no_new_access`,
   :func:`check_equivalent`, :func:`check_access_not_granted`,
-  :func:`check_no_public_access`, :func:`external_id_required`, and
-  :func:`who_can_assume` (findings with witnesses).
+  :func:`check_no_public_access`, :func:`external_id_required`,
+  :func:`who_can_assume` (findings with witnesses, the federated doors' included) and
+  :func:`check_federated_subjects`.
 
 This package imports ``z3``; :mod:`rolecall.model` itself never imports it.
 
@@ -22,17 +23,20 @@ This package imports ``z3``; :mod:`rolecall.model` itself never imports it.
 'proved'
 """
 
+from ._lazy import clear_interrupt
 from .concrete import decide
 from .encode import Unsupported
 from .queries import (
     Answer,
     Counterexample,
+    FederatedFinding,
     Finding,
     Proved,
     Unknown,
     WhoCanAssume,
     check_access_not_granted,
     check_equivalent,
+    check_federated_subjects,
     check_no_new_access,
     check_no_public_access,
     external_id_required,
@@ -42,6 +46,7 @@ from .queries import (
 __all__ = [
     "Answer",
     "Counterexample",
+    "FederatedFinding",
     "Finding",
     "Proved",
     "Unknown",
@@ -49,8 +54,10 @@ __all__ = [
     "WhoCanAssume",
     "check_access_not_granted",
     "check_equivalent",
+    "check_federated_subjects",
     "check_no_new_access",
     "check_no_public_access",
+    "clear_interrupt",
     "decide",
     "external_id_required",
     "who_can_assume",

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 import z3
 
-__all__ = ["LazyStrings", "stop_if_interrupted"]
+__all__ = ["LazyStrings", "clear_interrupt", "stop_if_interrupted"]
 
 _CONNECTIVES = frozenset({z3.Z3_OP_AND, z3.Z3_OP_OR, z3.Z3_OP_NOT, z3.Z3_OP_IMPLIES, z3.Z3_OP_XOR})
 #: Budget of one group's string check, at most (the query's deadline may cut it shorter).
@@ -48,6 +48,16 @@ def stop_if_interrupted(solver: z3.Solver) -> None:
     Every check of the solver's stages passes through here."""
     if "interrupted" in solver.reason_unknown():
         raise KeyboardInterrupt
+
+
+def clear_interrupt() -> None:
+    """Leave Z3's context uninterrupted. An interrupt (``z3.main_ctx().interrupt()``: Ctrl-C, a
+    command's deadline) that lands outside a check stays on the context: its rewriter then stops at
+    once, so ``z3.simplify`` returns terms unevaluated, and the queries' pool stage (which relies on
+    the rewriter evaluating every string test on its pooled values) decodes models that do not
+    satisfy the query's formula. A check resets the context's cancellation (Z3's API does at the
+    start of every check): a trivial one, here. Whoever interrupts Z3 calls this when done."""
+    z3.Solver(ctx=z3.main_ctx()).check()
 
 
 @dataclass
