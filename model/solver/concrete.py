@@ -15,7 +15,6 @@ F3, F4, F11 and F12 by the model's functions, in ``decide_federated``'s order.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
 
 import z3
 
@@ -61,8 +60,8 @@ from .encode import (
     KeyState,
     RoleTerms,
     World,
+    constant_key,
     encode,
-    parse_typed,
 )
 from .federated import (
     PROVIDER_KINDS,
@@ -129,29 +128,13 @@ def caller_terms(p: IamUser | RoleSession | Root | FederatedUser | ServicePrinci
     )
 
 
-def _key_state(value: str | tuple[str, ...] | None) -> KeyState:
-    if value is None:
-        return KeyState(z3.IntVal(0), z3.BoolVal(False), (), _no_typed)
-    values = value if isinstance(value, tuple) else (value,)
-
-    def typed(j: int, family: str) -> tuple[z3.BoolRef, Any]:
-        ok, v = parse_typed(family, values[j])
-        return z3.BoolVal(ok), v
-
-    return KeyState(z3.IntVal(len(values)), z3.BoolVal(isinstance(value, tuple)), tuple(_str(v) for v in values), typed)
-
-
-def _no_typed(j: int, family: str) -> tuple[z3.BoolRef, Any]:  # pragma: no cover - no slot to read
-    raise AssertionError("an absent key has no value to read")
-
-
 def _keys(ctx: Mapping[str, str | tuple[str, ...]]) -> Callable[[str], KeyState]:
     """A request context as constant key states (each built once)."""
     cache: dict[str, KeyState] = {}
 
     def key(name: str) -> KeyState:
         if name not in cache:
-            cache[name] = _key_state(ctx.get(name))
+            cache[name] = constant_key(ctx.get(name))
         return cache[name]
 
     return key

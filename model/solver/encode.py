@@ -71,6 +71,7 @@ __all__ = [
     "Statements",
     "Unsupported",
     "World",
+    "constant_key",
     "encode",
     "entry_classes",
 ]
@@ -220,6 +221,25 @@ class Encoding:
     allowed: z3.BoolRef
     grants: dict[tuple[int, str], z3.BoolRef] = field(default_factory=dict)
     classes: dict[str, z3.BoolRef] = field(default_factory=dict)
+
+
+def constant_key(value: str | tuple[str, ...] | None) -> KeyState:
+    """A context key whose value is known: absent (``None``), one string, or a list (a tuple)."""
+    if value is None:
+        return KeyState(z3.IntVal(0), z3.BoolVal(False), (), _no_slot)
+    values = value if isinstance(value, tuple) else (value,)
+
+    def typed(j: int, family: str) -> tuple[z3.BoolRef, Any]:
+        ok, v = parse_typed(family, values[j])
+        return z3.BoolVal(ok), v
+
+    return KeyState(
+        z3.IntVal(len(values)), z3.BoolVal(isinstance(value, tuple)), tuple(z3.StringVal(v) for v in values), typed
+    )
+
+
+def _no_slot(j: int, family: str) -> tuple[z3.BoolRef, Any]:  # pragma: no cover - an absent key has no slot
+    raise AssertionError("an absent key has no value to read")
 
 
 def encode(world: World, env: Env) -> Encoding:

@@ -152,6 +152,7 @@ class _FederatedEncoder:
         self.w, self.env, self.sem = world, env, world.semantics
         self.errs: list[z3.BoolRef] = []
         self.outcomes: list[Outcome] = []
+        self.grants: dict[tuple[int, str], z3.BoolRef] = {}
         # F5/F6: the primary action sees the whole context; the companion actions the same, or
         # (option off) without the provider's keys. Each context has its own statement encoding.
         self.primary = Statements(env.role, env.key, self.errs)
@@ -203,7 +204,7 @@ class _FederatedEncoder:
             outcome = z3.If(hit, code, outcome) if not z3.is_false(hit) else outcome
         err = _or(self.errs)
         allowed = _and([*[_not(hit) for hit, _ in steps], _not(err)])
-        return Encoding(outcome, err, self.outcomes, allowed)
+        return Encoding(outcome, err, self.outcomes, allowed, self.grants)
 
     # ------------------------------------------------------------------ F7, F8
 
@@ -218,7 +219,7 @@ class _FederatedEncoder:
         found_by: list[tuple[PolicyKind, z3.BoolRef]] = []
         for kind, applies, policies in sets:
             hits = self._matching(m, kind, policies, "Deny", action, _and([reached, applies]))
-            found_by.append((kind, _and([applies, _or([h for _, h in hits])])))
+            found_by.append((kind, _and([applies, _or([h for _, _, h in hits])])))
         found = _or([f for _, f in found_by])
         code: z3.ArithRef = z3.IntVal(-1)
         for kind, f in reversed(found_by):
@@ -237,7 +238,7 @@ class _FederatedEncoder:
             level_reached = _and([reached, guard])
             for level in levels:
                 hits = self._matching(m, PolicyKind.SCP, level, "Allow", action, level_reached)
-                ok = _or([h for _, h in hits])
+                ok = _or([h for _, _, h in hits])
                 steps.append((_and([guard, _not(ok)]), f9))
                 level_reached = _and([level_reached, ok])
         passed = _and([reached, *[_not(f) for f, _ in steps]])
@@ -251,17 +252,20 @@ class _FederatedEncoder:
     def _trust_grants(self, m: Statements, action: str, reached: z3.BoolRef) -> z3.BoolRef:
         """F10: some trust Allow covers the action, names the provider and its conditions hold;
         across accounts a Cognito token counts only statements testing both ``…:aud`` and ``…:amr``
-        (``cognito_cross_account_requires_aud_amr``; every matching statement is still evaluated)."""
+        (``cognito_cross_account_requires_aud_amr``; every matching statement is still evaluated).
+        For the primary action, each statement's own term is recorded in :attr:`Encoding.grants`
+        under ``(index, "Federated")`` (which statement a query's witness comes from)."""
         hits = self._matching(m, PolicyKind.TRUST, (self.w.trust,), "Allow", action, reached)
-        granted = _or([h for _, h in hits])
-        if not self.sem.cognito_cross_account_requires_aud_amr:
-            return granted
         t = self.env.token
         cross = _and([t.kind == COGNITO, t.pool_account != self.env.role.account])
-        if z3.is_false(z3.simplify(cross)):
-            return granted
-        counted = _or([h for st, h in hits if tests_aud_and_amr(st)])
-        return z3.If(cross, counted, granted)
+        if not self.sem.cognito_cross_account_requires_aud_amr or z3.is_false(z3.simplify(cross)):
+            counted = [(si, h) for si, _, h in hits]
+        else:
+            counted = [(si, h if tests_aud_and_amr(st) else z3.And(z3.Not(cross), h)) for si, st, h in hits]
+        if action == self.w.action:
+            for si, h in counted:
+                self.grants[(si, "Federated")] = h
+        return _or([h for _, h in counted])
 
     # ------------------------------------------------------------------ statements
 
@@ -273,17 +277,18 @@ class _FederatedEncoder:
         effect: str,
         action: str,
         reached: z3.BoolRef,
-    ) -> list[tuple[Statement, z3.BoolRef]]:
+    ) -> list[tuple[int, Statement, z3.BoolRef]]:
         """``_matching``: every statement with this Effect covering the action, each evaluated:
-        Principal (trust policies and RCPs) first, then Resource and Condition (:class:`Statements`)."""
+        Principal (trust policies and RCPs) first, then Resource and Condition (:class:`Statements`);
+        (its index in its policy, the statement, "it applies")."""
         out = []
         for policy in policies:
-            for _, st in policy.statements_for(effect, action.lower()):
+            for si, st in policy.statements_for(effect, action.lower()):
                 matched = self._principal(st, kind) if kind in (PolicyKind.TRUST, PolicyKind.RCP) else _TRUE
                 if z3.is_false(matched):
                     continue
                 applies = m.holds(st, _and([reached, matched]))
-                out.append((st, _and([matched, applies])))
+                out.append((si, st, _and([matched, applies])))
         return out
 
     def _principal(self, st: Statement, kind: PolicyKind) -> z3.BoolRef:

@@ -43,7 +43,7 @@ another account… For issuers whose subject format rolecall does not know
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,7 +55,7 @@ from ..policy import Policy, Statement
 from ..providers import IDP_CONTROLS, SAML_ATTRIBUTE_KEYS, SAML_MULTI_VALUED, provider_claim_keys
 from ..scenario import COGNITO_HOST, OAUTH_HOSTS, ROLES_CLAIM, WELL_KNOWN_HOSTS, Semantics
 from ._universe import Assignment, Universe
-from .encode import KeyState, Unsupported
+from .encode import KeyState, Unsupported, constant_key
 from .federated import (
     COGNITO,
     OIDC,
@@ -220,46 +220,57 @@ class Grant:
     issuer: Issuer
 
 
+def _entries(trust: Policy, role: RoleArn, semantics: Semantics) -> Iterator[tuple[int, Statement, str, Issuer | None]]:
+    """Every ``Federated`` entry of every trust ``Allow``, with its issuer (``None``: no token matches it)."""
+    for i, st in enumerate(trust.statements):
+        if st.effect == "Allow" and st.principal is not None:
+            for entry in st.principal.federated:
+                yield i, st, entry, issuer_of(entry, role, semantics)
+
+
 def grants(trust: Policy, role: RoleArn, semantics: Semantics) -> list[Grant]:
     """Every (statement, issuer) through which a token could be admitted, in statement order."""
-    out = []
-    for i, st in enumerate(trust.statements):
-        if st.effect != "Allow" or st.principal is None:
-            continue
-        for entry in st.principal.federated:
-            issuer = issuer_of(entry, role, semantics)
-            if issuer is not None and st.matches_action(issuer.api.lower()):
-                out.append(Grant(i, st, issuer))
-    return out
+    return [
+        Grant(i, st, issuer)
+        for i, st, _, issuer in _entries(trust, role, semantics)
+        if issuer is not None and st.matches_action(issuer.api.lower())
+    ]
 
 
 def dead_entries(trust: Policy, role: RoleArn, semantics: Semantics) -> list[tuple[int, str, str]]:
     """(statement, entry, why) of the ``Federated`` entries of trust Allows that admit no token
     (docs/federation.md §6.3, FED-DEAD-STATEMENT)."""
     out = []
-    for i, st in enumerate(trust.statements):
-        if st.effect != "Allow" or st.principal is None:
-            continue
-        for entry in st.principal.federated:
-            issuer = issuer_of(entry, role, semantics)
-            if issuer is None:
-                why = (
-                    "a provider of another account or partition: tokens resolve to the role account's providers (F10)"
-                    if entry.startswith("arn:")
-                    else "not a provider a token can resolve to (a bare OIDC host, F10)"
-                )
-                out.append((i, entry, why))
-            elif not st.matches_action(issuer.api.lower()):
-                out.append((i, entry, f"the statement does not allow {issuer.api}, the door of {issuer.name}"))
+    for i, st, entry, issuer in _entries(trust, role, semantics):
+        if issuer is None:
+            why = (
+                "a provider of another account or partition: tokens resolve to the role account's providers (F10)"
+                if entry.startswith("arn:")
+                else "not a provider a token can resolve to (a bare OIDC host, F10)"
+            )
+            out.append((i, entry, why))
+        elif not st.matches_action(issuer.api.lower()):
+            out.append((i, entry, f"the statement does not allow {issuer.api}, the door of {issuer.name}"))
     return out
 
 
-@dataclass
-class _Slots:
-    """A provider key's free value(s) in the universe."""
-
-    state: KeyState
-    present: z3.BoolRef
+def _provider_keys(issuer: Issuer) -> frozenset[str]:
+    """The condition keys an issuer's tokens can carry (F6: ``federated_context``'s provider keys)."""
+    if issuer.kind == SAML_PROVIDER:
+        return frozenset(
+            {"saml:aud", "saml:iss", "saml:sub", "saml:sub_type", "saml:doc", "saml:namequalifier"}
+            | set(SAML_ATTRIBUTE_KEYS.values())
+        )
+    h = issuer.prefix
+    if h in OAUTH_HOSTS:
+        claims = ("app_id", "id") if h == "graph.facebook.com" else ("app_id", "user_id")
+        return frozenset(f"{h}:{c}" for c in claims)
+    keys = {f"{h}:aud", f"{h}:sub", f"{h}:azp"} | {f"{h}:{c}" for c in provider_claim_keys(issuer.host)}
+    if h == "accounts.google.com":
+        keys |= {f"{h}:oaud", f"{h}:google/organization_number"}
+    if h == COGNITO_HOST:
+        keys.add(f"{h}:amr")
+    return frozenset(keys)
 
 
 @dataclass
@@ -275,11 +286,12 @@ class FederatedTokens:
     allowed: dict[str, z3.BoolRef] = field(default_factory=dict)
     """Issuer entry -> "F7-F10 allow this issuer's token"."""
     granted_by: dict[tuple[int, str], z3.BoolRef] = field(default_factory=dict)
-    """(statement, entry) -> "the token is allowed and this statement's conditions hold for it"."""
+    """(statement, entry) -> "the token is allowed, and this statement grants it" (F10's own term)."""
     errors: dict[str, z3.BoolRef] = field(default_factory=dict)
     """Issuer entry -> "the model would refuse to decide this token" (never a witness)."""
     _keys: dict[tuple[str, str], KeyState] = field(default_factory=dict)
     _pools: dict[str, z3.SeqRef] = field(default_factory=dict)
+    _own: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def build(self) -> FederatedTokens:
         """Encode every issuer's token (before any solving: the universe's pools are made then)."""
@@ -301,7 +313,8 @@ class FederatedTokens:
             self.errors[entry] = enc.err
             for g in found:
                 if g.issuer.entry == entry:
-                    self.granted_by[(g.index, entry)] = z3.And(enc.allowed, self._statement_holds(g, env))
+                    granted = enc.grants.get((g.index, "Federated"), z3.BoolVal(False))
+                    self.granted_by[(g.index, entry)] = z3.And(enc.allowed, granted)
         return self
 
     # ------------------------------------------------------------------ what is stated
@@ -345,22 +358,10 @@ class FederatedTokens:
         )
 
     def _provider_keys(self, issuer: Issuer) -> frozenset[str]:
-        """The keys the issuer's tokens can carry (F6)."""
-        if issuer.kind == SAML_PROVIDER:
-            return frozenset(
-                {"saml:aud", "saml:iss", "saml:sub", "saml:sub_type", "saml:doc", "saml:namequalifier"}
-                | set(SAML_ATTRIBUTE_KEYS.values())
-            )
-        h = issuer.prefix
-        if h in OAUTH_HOSTS:
-            claims = ("app_id", "id") if h == "graph.facebook.com" else ("app_id", "user_id")
-            return frozenset(f"{h}:{c}" for c in claims)
-        keys = {f"{h}:aud", f"{h}:sub", f"{h}:azp"} | {f"{h}:{c}" for c in provider_claim_keys(issuer.host)}
-        if h == "accounts.google.com":
-            keys |= {f"{h}:oaud", f"{h}:google/organization_number"}
-        if h == COGNITO_HOST:
-            keys.add(f"{h}:amr")
-        return frozenset(keys)
+        """The keys the issuer's tokens can carry (F6), computed once per issuer."""
+        if issuer.entry not in self._own:
+            self._own[issuer.entry] = _provider_keys(issuer)
+        return self._own[issuer.entry]
 
     def key(self, issuer: Issuer, name: str) -> KeyState:
         """A context key as this issuer's token presents it (module docstring)."""
@@ -371,18 +372,18 @@ class FederatedTokens:
 
     def _make_key(self, issuer: Issuer, name: str) -> KeyState:
         u = self.universe
-        absent = KeyState(z3.IntVal(0), z3.BoolVal(False), (), _nothing)
+        absent = constant_key(None)
         if name == "aws:federatedprovider":
             value = issuer.arn if issuer.arn and (issuer.kind == SAML_PROVIDER or self._arn_value) else issuer.prefix
-            return _constant(value)
+            return constant_key(value)
         if name == "aws:securetransport":
-            return _constant("true")
+            return constant_key("true")
         if name == "aws:resourceaccount":
-            return _constant(self.role.account)
+            return constant_key(self.role.account)
         if name == "sts:roleauthorizedbyidp":
             return absent if issuer.kind == SAML_PROVIDER else self._free(issuer, name, single=True, present=True)
         if name == "saml:doc" and issuer.kind == SAML_PROVIDER:
-            return _constant(f"{self.role.account}/{issuer.arn.rsplit('/', 1)[1]}")
+            return constant_key(f"{self.role.account}/{issuer.arn.rsplit('/', 1)[1]}")
         if name in _IDENTITY_KEYS or name.startswith("aws:principaltag/"):
             return absent
         if name in ("aws:resourceorgid", "aws:resourceorgpaths"):
@@ -446,17 +447,6 @@ class FederatedTokens:
         if name == "sts:roleauthorizedbyidp":
             self.universe.constraints.append(z3.Or(state.slots[0] == "true", state.slots[0] == "false"))
         return state
-
-    # ------------------------------------------------------------------ a grant
-
-    def _statement_holds(self, g: Grant, env: FederatedEnv) -> z3.BoolRef:
-        """The grant's statement applies to the token (its conditions hold for the primary action): which
-        statements a witness comes from, for findings. F10 needs some statement; this names one."""
-        from .encode import Statements
-
-        errs: list[z3.BoolRef] = []
-        holds = Statements(env.role, env.key, errs).holds(g.statement, z3.BoolVal(True))
-        return holds
 
     def pool_account(self, issuer: Issuer) -> z3.SeqRef:
         """The account of a Cognito token's identity pool (the role's for any other issuer)."""
@@ -607,20 +597,6 @@ class FederatedTokens:
         return out
 
 
-def _constant(value: str) -> KeyState:
-    def typed(j: int, family: str) -> tuple[z3.BoolRef, Any]:
-        from .encode import parse_typed
-
-        ok, v = parse_typed(family, value)
-        return z3.BoolVal(ok), v
-
-    return KeyState(z3.IntVal(1), z3.BoolVal(False), (z3.StringVal(value),), typed)
-
-
-def _nothing(j: int, family: str) -> tuple[z3.BoolRef, Any]:  # pragma: no cover - an absent key has no slot
-    raise AssertionError("an absent key has no value")
-
-
 def _text(m: Assignment, term: z3.SeqRef) -> str:
     value = m.eval(term, model_completion=True)
     return str(value.as_string()) if z3.is_string_value(value) else ""
@@ -686,14 +662,25 @@ def _known_tenants(issuer: Issuer, trust: Policy) -> set[str]:
     return out
 
 
+#: The claim that names the end user, where it is not ``sub``: the OAuth 2.0 providers' (STSKEYS).
+SUBJECT_CLAIMS = {"graph.facebook.com": "id", "www.amazon.com": "user_id"}
+
+
 def subject(issuer: Issuer, tokens: FederatedTokens) -> KeyState:
     """The subject of the issuer's tokens: ``P:sub`` (OIDC, Cognito, Google), ``saml:sub`` (the NameID),
-    Facebook's ``id`` and Amazon's ``user_id``."""
-    if issuer.prefix == "graph.facebook.com":
-        return tokens.key(issuer, "graph.facebook.com:id")
-    if issuer.prefix == "www.amazon.com":
-        return tokens.key(issuer, "www.amazon.com:user_id")
-    return tokens.key(issuer, issuer.tenant_key)
+    or the OAuth 2.0 providers' user claim (:data:`SUBJECT_CLAIMS`)."""
+    return tokens.key(issuer, f"{issuer.prefix}:{SUBJECT_CLAIMS.get(issuer.prefix, 'sub')}")
+
+
+def token_subject(doc: dict[str, Any]) -> str | None:
+    """The subject of a federated scenario's token or assertion, as :func:`subject` reads it (``None``: none)."""
+    fc = doc["federated_caller"]
+    if "assertion" in fc:
+        value = fc["assertion"].get("name_id")
+    else:
+        claim = SUBJECT_CLAIMS.get(str(fc.get("provider", "")).lower(), "sub")
+        value = fc.get("claims", {}).get(claim)
+    return value if isinstance(value, str) else None
 
 
 def mentions(policies: Sequence[Policy], text: str) -> bool:
@@ -701,4 +688,4 @@ def mentions(policies: Sequence[Policy], text: str) -> bool:
     return any(text in str(p.to_json()) for p in policies)
 
 
-__all__ += ["mentions", "subject", "tenant_probe"]
+__all__ += ["SUBJECT_CLAIMS", "mentions", "subject", "tenant_probe", "token_subject"]

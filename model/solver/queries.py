@@ -48,17 +48,19 @@ from ._lazy import LazyStrings, stop_if_interrupted
 from ._re import units_regex
 from ._universe import Assignment, Frame, PooledModel, Universe, entry_fields
 from .decode import decode
-from .encode import ACTIONS, SERVICE, Unsupported, World, encode, entry_classes
+from .encode import ACTIONS, SERVICE, Encoding, Unsupported, World, encode, entry_classes
 from .federated_frame import (
     ATTACKER,
     ATTACKER_ACCOUNT,
     FederatedTokens,
+    Grant,
     Issuer,
     dead_entries,
     grants,
     mentions,
     subject,
     tenant_probe,
+    token_subject,
 )
 from .scope import Gap, admitting, comparison_gap
 
@@ -399,13 +401,16 @@ class _Query:
             )
         )
         self.worlds = [self._world(p) for p in policies]
-        self.encodings = [encode(w, self.universe.env) for w in self.worlds]
         self.tokens: FederatedTokens | None = None
-        """The federated frame (``federated_frame.py``): every token the trust policy's issuers could sign."""
+        """The federated frame (``federated_frame.py``): every token the trust policy's issuers could sign.
+        A federated query asks about tokens only, so it encodes no AssumeRole request."""
         if federated and self.mode == "trust":
+            self.encodings: list[Encoding] = []
             self.tokens = FederatedTokens(
                 self.universe, policies[0], parse_role_arn(role_arn, "--role-arn"), self.semantics
             ).build()
+        else:
+            self.encodings = [encode(w, self.universe.env) for w in self.worlds]
         self.universe.finish()
         self._pool: _Incremental | None = None
         self._pool_terms: list[tuple[z3.SeqRef, z3.SeqRef]] = []
@@ -498,54 +503,62 @@ class _Query:
     def find_token(
         self, issuer: Issuer, goal: Sequence[z3.BoolRef], check: Callable[[dict[str, Any]], bool]
     ) -> tuple[str, dict[str, Any] | str]:
-        """:meth:`find` for a token of the federated frame: solve, build the token's scenario, replay it
-        through the model; an unconfirmed token is excluded and the search goes on (an ``unsat`` after
-        that is ``unknown``, never a proof)."""
+        """:meth:`find` for a token of the federated frame: the scenario is the token's, and a token the
+        model would refuse to decide is never one."""
         assert self.tokens is not None
         tokens = self.tokens
-        extra: list[z3.BoolRef] = [z3.Not(tokens.errors[issuer.entry])]
-        blocked = False
-        for attempt in range(_REPLAY_ATTEMPTS):
-            verdict, m = self.solve(*goal, *extra)
-            if verdict == "unsat" and blocked:
-                return "unknown", "the tokens found did not replay through the model"
-            if isinstance(m, str):
-                return verdict, m
-            doc = tokens.witness(issuer, m)
-            if check(doc):
-                return "sat", doc
-
-            if attempt == 0 and self.universe.strict:
-                extra += self.universe.strict
-            else:
-                extra.append(_block_token(tokens, issuer, m))
-                blocked = True
-        return "unknown", f"no token found replayed through the model in {_REPLAY_ATTEMPTS} attempts"
+        return self._replayed(
+            [*goal, z3.Not(tokens.errors[issuer.entry])],
+            lambda m: tokens.witness(issuer, m),
+            check,
+            lambda m: _exclude(tokens.terms(issuer), m),
+            "token",
+        )
 
     def find(
         self, goal: Sequence[z3.BoolRef], check: Callable[[dict[str, Any]], bool]
     ) -> tuple[str, dict[str, Any] | str]:
+        """Solve and decode, replaying through the model (:meth:`_replayed`); a confirmed counterexample
+        gets readable names where the model still confirms it."""
+        u = self.universe
+
+        def finish(doc: dict[str, Any], m: Assignment) -> dict[str, Any]:
+            # the pool's values are the policies' own or readable fresh ones already
+            return doc if isinstance(m, PooledModel) else readable(doc, check)
+
+        caller = [u.caller.kind, u.caller.account, u.caller.name, u.session_name]
+        return self._replayed(goal, self.doc, check, lambda m: _exclude(caller, m), "decoded counterexample", finish)
+
+    def _replayed(
+        self,
+        goal: Sequence[z3.BoolRef],
+        decode: Callable[[Assignment], dict[str, Any]],
+        check: Callable[[dict[str, Any]], bool],
+        exclude: Callable[[Assignment], z3.BoolRef],
+        what: str,
+        finish: Callable[[dict[str, Any], Assignment], dict[str, Any]] = lambda doc, _: doc,
+    ) -> tuple[str, dict[str, Any] | str]:
         """Solve and decode, replaying through the model. When the model does not confirm a
         decoding, the search goes on: first with the universe's strict constraints (exact, so an
-        ``unsat`` is still a proof), then excluding the unconfirmed caller (no longer exact: an
+        ``unsat`` is still a proof), then excluding the unconfirmed one (no longer exact: an
         ``unsat`` after that is ``unknown``, never a proof), and then gives up as unknown."""
         extra: list[z3.BoolRef] = []
         blocked = False
         for attempt in range(_REPLAY_ATTEMPTS):
             verdict, m = self.solve(*goal, *extra)
             if verdict == "unsat" and blocked:
-                return "unknown", "the counterexamples found did not replay through the model"
+                return "unknown", f"the {what}s found did not replay through the model"
             if isinstance(m, str):
                 return verdict, m
-            doc = self.doc(m)
-            if check(doc):  # the pool's values are the policies' own or readable fresh ones already
-                return "sat", doc if isinstance(m, PooledModel) else readable(doc, check)
+            doc = decode(m)
+            if check(doc):
+                return "sat", finish(doc, m)
             if attempt == 0 and self.universe.strict:
                 extra += self.universe.strict
             else:
-                extra.append(_block(self.universe, m))
+                extra.append(exclude(m))
                 blocked = True
-        return "unknown", f"no decoded counterexample replayed through the model in {_REPLAY_ATTEMPTS} attempts"
+        return "unknown", f"no {what} replayed through the model in {_REPLAY_ATTEMPTS} attempts"
 
 
 def readable(doc: dict[str, Any], check: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
@@ -653,18 +666,9 @@ _REWRITES: tuple[Callable[[dict[str, Any]], dict[str, Any] | None], ...] = (
 )
 
 
-def _block(u: Universe, m: Assignment) -> z3.BoolRef:
-    """Exclude the caller and request of one model (so the next try differs)."""
-    terms = [u.caller.kind, u.caller.account, u.caller.name, u.session_name]
-    return z3.Not(z3.And(*[t == m.eval(t, model_completion=True) for t in terms]))
-
-
-def _block_token(tokens: FederatedTokens, issuer: Issuer, m: Assignment) -> z3.BoolRef:
-    """Exclude one token: its key values as the model gives them."""
-    terms = [t for t in tokens.terms(issuer)]
-    if not terms:
-        return z3.BoolVal(False)
-    return z3.Not(z3.And(*[t == m.eval(t, model_completion=True) for t in terms]))
+def _exclude(terms: Sequence[z3.ExprRef], m: Assignment) -> z3.BoolRef:
+    """Exclude one model's values of ``terms`` (so the next try differs)."""
+    return z3.Not(z3.And(*[t == m.eval(t, model_completion=True) for t in terms])) if terms else z3.BoolVal(False)
 
 
 def _answer(query: str, build: Callable[[], Answer]) -> Answer:
@@ -921,14 +925,15 @@ def check_no_public_access(
         if verdict == "sat":
             assert isinstance(found, dict)
             return Counterexample(name, statement, found, "allowed")
-        public = _public_token(trust, role_arn, semantics, timeout_ms, accounts)
+        federated = grants(trust, parse_role_arn(role_arn, "--role-arn"), semantics or Semantics())
+        public = _public_token(trust, federated, role_arn, semantics, timeout_ms, accounts)
         if public is not None:
             if isinstance(public, Unknown):
                 return public
             return Counterexample(
                 name, f"{statement}, and no token anyone on the internet can obtain is admitted", public, "allowed"
             )
-        if grants(trust, parse_role_arn(role_arn, "--role-arn"), semantics or Semantics()):
+        if federated:
             statement += " (and no federated statement admits a token anyone on the internet can obtain)"
         return Proved(name, statement)
 
@@ -936,23 +941,26 @@ def check_no_public_access(
 
 
 def _public_token(
-    trust: Policy, role_arn: str, semantics: Semantics | None, timeout_ms: int, trusted: Sequence[str]
+    trust: Policy,
+    federated: Sequence[Grant],
+    role_arn: str,
+    semantics: Semantics | None,
+    timeout_ms: int,
+    trusted: Sequence[str],
 ) -> dict[str, Any] | Unknown | None:
     """A token of a public issuer (docs/federation.md §6.2: classes 1-3) that some federated grant admits,
     with a tenant no policy names: its scenario, replayed through the model; ``None`` when there is none;
     :class:`Unknown` when a grant's issuer names its tenants where rolecall cannot see, or the search
     could not decide."""
     name = "check-no-public-access"
-    role = parse_role_arn(role_arn, "--role-arn")
-    sem = semantics or Semantics()
-    found = [g for g in grants(trust, role, sem) if g.issuer.public_class in (1, 2, 3)]
+    found = [g for g in federated if g.issuer.public_class in (1, 2, 3)]
     if not found:
         return None
+    if ATTACKER_ACCOUNT in trusted:
+        return Unknown(name, f"the attacker's account of the federated frame, {ATTACKER_ACCOUNT}, is trusted")
     q = _federated_query(name, trust, role_arn, semantics, timeout_ms)
     tokens = q.tokens
     assert tokens is not None
-    if ATTACKER_ACCOUNT in trusted:
-        return Unknown(name, f"the attacker's account of the federated frame, {ATTACKER_ACCOUNT}, is trusted")
     for g in found:
         probe = tenant_probe(g.issuer, tokens)
         if probe is None:
@@ -1035,14 +1043,8 @@ def _outside_subjects(doc: dict[str, Any], allowed: Sequence[str]) -> bool:
     """The model allows the token, and its subject matches none of the patterns."""
     if _replay(doc) != "allowed":
         return False
-    fc = doc["federated_caller"]
-    if "assertion" in fc:
-        sub = fc["assertion"].get("name_id")
-    else:
-        claims = fc.get("claims", {})
-        host = str(fc.get("provider", "")).lower()
-        sub = claims.get("id" if host == "graph.facebook.com" else "user_id" if host == "www.amazon.com" else "sub")
-    return not isinstance(sub, str) or not any(string_glob_matches(glob_parts(p), sub) for p in allowed)
+    sub = token_subject(doc)
+    return sub is None or not any(string_glob_matches(glob_parts(p), sub) for p in allowed)
 
 
 def external_id_required(
@@ -1181,14 +1183,15 @@ def _federated_findings(
     role = parse_role_arn(role_arn, "--role-arn")
     sem = semantics or Semantics()
     out.dead += dead_entries(trust, role, sem)
-    if not grants(trust, role, sem):
+    found = grants(trust, role, sem)
+    if not found:
         return
     try:
         q = _federated_query(name, trust, role_arn, semantics, timeout_ms)
-        for g in grants(trust, role, sem):
-            found = _federated_finding(q, trust, g.index, g.issuer)
-            if found is not None:
-                out.federated.append(found)
+        for g in found:
+            finding = _federated_finding(q, trust, g.index, g.issuer)
+            if finding is not None:
+                out.federated.append(finding)
     except Unsupported as exc:
         out.unknown = Unknown(name, f"unsupported: {exc}")
     except _Undecided as exc:
@@ -1233,7 +1236,7 @@ def _federated_finding(q: _Query, trust: Policy, si: int, issuer: Issuer) -> Fed
         public = False
     admits = _admitted(issuer, public, witness, search, sub, attacker, tokens)
     if issuer.public_class == 3:  # Cognito: are unauthenticated guests admitted (docs/federation.md §6.3)?
-        amr = tokens.key(issuer, "cognito-identity.amazonaws.com:amr")
+        amr = tokens.key(issuer, f"{issuer.prefix}:amr")
         guest = z3.Or(
             *[z3.And(amr.count > j, slot == z3.StringVal("unauthenticated")) for j, slot in enumerate(amr.slots)]
         )
@@ -1268,11 +1271,13 @@ def _admitted(
 ) -> str:
     """The admitted set in the issuer's words (docs/federation.md §6.4), from the witness and a few
     more searches: can the subject, the owner's repository, the Cognito pool be anything?"""
-    fc = witness["federated_caller"]
-    claims, assertion = fc.get("claims", {}), fc.get("assertion", {})
-    example = claims.get("sub") or claims.get("id") or claims.get("user_id") or assertion.get("name_id")
+    claims = witness["federated_caller"].get("claims", {})
+    example = token_subject(witness)
     narrowed = f"matching the statement's conditions (for example subject {example})"
-    any_subject = search(z3.And(sub.count >= 1, sub.slots[0] == z3.StringVal(attacker))) is not None
+
+    def any_subject() -> bool:
+        return search(z3.And(sub.count >= 1, sub.slots[0] == z3.StringVal(attacker))) is not None
+
     if public:
         return {
             1: f"any {issuer.name} workflow or job of any owner in the world",
@@ -1290,10 +1295,10 @@ def _admitted(
         return f"{issuer.name} tokens {narrowed}"
     if issuer.public_class == 2:
         client = claims.get("azp") or claims.get("aud") or claims.get("app_id")
-        who = "any user" if any_subject else f"users {narrowed}"
+        who = "any user" if any_subject() else f"users {narrowed}"
         return f"{who} of {issuer.name} client or app {client}"
     if issuer.public_class == 3:
-        aud = tokens.key(issuer, "cognito-identity.amazonaws.com:aud")
+        aud = tokens.key(issuer, f"{issuer.prefix}:aud")
         pool = tokens.pool_account(issuer)
         any_pool = z3.And(
             aud.slots[0] == z3.StringVal(f"us-east-1:{attacker}"), pool == z3.StringVal(tokens.role.account)
@@ -1306,10 +1311,10 @@ def _admitted(
         return f"any identity of Cognito identity pool {claims.get('aud')}"
     if issuer.public_class == 4:
         eks = issuer.name.startswith("EKS cluster")
-        if any_subject:
+        if any_subject():
             return f"any service account of {issuer.name}" if eks else f"any identity {issuer.name} signs for"
         return f"{'service accounts' if eks else 'identities'} of {issuer.name} {narrowed}"
-    if any_subject:
+    if any_subject():
         return f"any user of {issuer.name} whom its IdP maps to this role"
     return f"users of {issuer.name} {narrowed}"
 
