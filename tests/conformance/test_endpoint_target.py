@@ -436,7 +436,7 @@ def test_providers_of_two_accounts_take_the_files_two_accounts(
     assert prepared["role"]["arn"].split(":")[4] == A
     assert set(prepared["identity_providers"]) == {A, B}
     assert json.dumps(prepared).count(B) == json.dumps(doc).count(other)
-    assert out.result["decision"] in ("allowed", "implicitDeny", "explicitDeny", "error")
+    assert out.phase == "assume", out.result  # both accounts' providers were created, and the call made
     _assert_clean(server)
 
 
