@@ -23,7 +23,7 @@ from ..scenario import Semantics
 from ._universe import Assignment, Universe
 from .encode import SERVICE, USER
 
-__all__ = ["decode"]
+__all__ = ["decode", "key_values"]
 
 _VERSION = "2012-10-17"
 #: A tag key no query universe reads, for a request that must carry tags the policies never name.
@@ -166,6 +166,14 @@ def _context(u: Universe, ev: _Eval) -> dict[str, Any]:
         values = [_slot(free, j, ev) for j in range(count)]
         out[key] = values[0] if count == 1 and not ev.b(free.is_tuple) else values
     return out
+
+
+def key_values(u: Universe, key: str, m: Assignment) -> list[str]:
+    """The values a model gives a free context key of the universe, as a scenario writes them (a
+    typed key's from its typed reading: an IP address, a number, a date, base64): what the federated
+    frame's witnesses read too."""
+    free, ev = u.free[key], _Eval(m)
+    return [_slot(free, j, ev) for j in range(min(ev.i(free.count), len(free.slots)))]
 
 
 def _slot(free: Any, j: int, ev: _Eval) -> str:

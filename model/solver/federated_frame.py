@@ -55,6 +55,7 @@ from ..policy import Policy, Statement
 from ..providers import IDP_CONTROLS, SAML_ATTRIBUTE_KEYS, SAML_MULTI_VALUED, provider_claim_keys
 from ..scenario import COGNITO_HOST, OAUTH_HOSTS, ROLES_CLAIM, WELL_KNOWN_HOSTS, Semantics
 from ._universe import Assignment, Universe
+from .decode import key_values
 from .encode import KeyState, Unsupported, constant_key
 from .federated import (
     COGNITO,
@@ -496,9 +497,16 @@ class FederatedTokens:
                 continue
             if name not in self._provider_keys(issuer):
                 continue
-            count = m.eval(state.count, model_completion=True).as_long()
-            out[name] = [_text(m, state.slots[j]) for j in range(min(count, len(state.slots)))]
+            out[name] = self._read(name, state, m)
         return out
+
+    def _read(self, name: str, state: KeyState, m: Assignment) -> list[str]:
+        """A key's values in a model: the universe's free keys as its decoder writes them (a typed
+        reading's text: an IP address for ``aws:SourceIp``), else the slots' text."""
+        if name in self.universe.free:
+            return key_values(self.universe, name, m)
+        count = m.eval(state.count, model_completion=True).as_long()
+        return [_text(m, state.slots[j]) for j in range(min(count, len(state.slots)))]
 
     def _web(self, doc: dict[str, Any], issuer: Issuer, values: dict[str, list[str]], m: Assignment) -> None:
         h, host = issuer.prefix, issuer.host
@@ -588,8 +596,7 @@ class FederatedTokens:
                 continue
             if name in ("aws:securetransport", "aws:resourceaccount", "sts:rolesessionname", "sts:roleauthorizedbyidp"):
                 continue
-            count = m.eval(state.count, model_completion=True).as_long()
-            vals = [_text(m, state.slots[j]) for j in range(min(count, len(state.slots)))]
+            vals = self._read(name, state, m)
             if not vals:
                 continue
             is_tuple = z3.is_true(m.eval(state.is_tuple, model_completion=True))
@@ -621,22 +628,31 @@ def tenant_probe(issuer: Issuer, tokens: FederatedTokens) -> z3.BoolRef | None:
     with a wildcard in the tenant (``repo:acme*``) admits such a tenant (``acme-evil``: owners are first
     come, first served), so it is public (FED-PUB-WILDCARD-TENANT). ``None`` when rolecall does not know
     where the issuer's tokens name the tenant."""
-    known = _known_tenants(issuer, tokens.trust)
-    tenant = z3.String(f"fed:{issuer.entry}:tenant")
-    fresh = [z3.Length(tenant) >= 1, *[tenant != z3.StringVal(k) for k in sorted(known)]]
+    known = sorted(_known_tenants(issuer, tokens.trust))
+
+    def fresh(tenant: z3.SeqRef) -> list[z3.BoolRef]:
+        return [z3.Length(tenant) >= 1, *[tenant != z3.StringVal(k) for k in known]]
+
     if issuer.tenant == "sub":
-        before, end = issuer.tenant_prefix, issuer.tenant_end
+        # the subject is BEFORE, a tenant name none of the known ones, END, then anything: one regular
+        # expression over the subject (a tenant name holds neither END character, so it is the run up
+        # to the first END), which Z3 decides on a subject a condition pins far faster than a
+        # separate tenant string under PrefixOf
         state = tokens.key(issuer, issuer.tenant_key)
         name = z3.Plus(z3.Union(z3.Range("a", "z"), z3.Range("A", "Z"), z3.Range("0", "9"), z3.Re("-"), z3.Re("_")))
-        head = z3.Concat(z3.StringVal(before), tenant, z3.StringVal(end))
-        return z3.And(state.count >= 1, z3.InRe(tenant, name), z3.PrefixOf(head, state.slots[0]), *fresh)
+        if known:
+            name = z3.Intersect(name, z3.Complement(z3.Union(*[z3.Re(k) for k in known])))
+        head = z3.Concat(
+            z3.Re(issuer.tenant_prefix), name, z3.Re(issuer.tenant_end), z3.Star(z3.AllChar(z3.ReSort(z3.StringSort())))
+        )
+        return z3.And(state.count >= 1, z3.InRe(state.slots[0], head))
     if issuer.tenant.startswith("key:"):
         state = tokens.key(issuer, issuer.tenant[4:])
-        return z3.And(state.count >= 1, state.slots[0] == tenant, *fresh)
+        return z3.And(state.count >= 1, *fresh(state.slots[0]))
     if issuer.tenant == "cognito":
         aud = tokens.key(issuer, f"{COGNITO_HOST}:aud")
         pool = tokens.pool_account(issuer)
-        return z3.And(aud.count >= 1, aud.slots[0] == tenant, pool == z3.StringVal(ATTACKER_ACCOUNT), *fresh)
+        return z3.And(aud.count >= 1, pool == z3.StringVal(ATTACKER_ACCOUNT), *fresh(aud.slots[0]))
     return None
 
 

@@ -278,3 +278,26 @@ def test_proofs_hold_against_the_tokens_the_model_allows(doc: dict[str, Any]) ->
 def test_the_property_met_proofs_and_counterexamples() -> None:
     """Not vacuous: the drawn trusts gave both proofs to check against their tokens and counterexamples."""
     assert MET["Proved"] > 0 and MET["Counterexample"] > 0, MET
+
+
+def test_a_witness_writes_the_request_keys_as_the_model_reads_them() -> None:
+    """An ``IpAddress aws:SourceIp`` beside the token's conditions: the witness's source IP is an
+    address the model reads (it once wrote ``""``, which the model refuses, and every query gave up
+    after three attempts)."""
+    policy = trust(
+        allow(
+            EKS,
+            WEB,
+            {
+                "StringEquals": {f"{EKS_HOST}:sub": "system:serviceaccount:payments:api"},
+                "IpAddress": {"aws:SourceIp": "203.0.113.0/24"},
+            },
+        )
+    )
+    found = q.who_can_assume(policy, role_arn=ROLE)
+    assert found.unknown is None, found.unknown
+    (finding,) = found.federated
+    assert allowed(finding.witness)
+    assert finding.witness["context"]["aws:sourceip"].startswith("203.0.113.")
+    subjects = q.check_federated_subjects(policy, ["system:serviceaccount:prod:*"], role_arn=ROLE)
+    assert isinstance(subjects, Counterexample) and allowed(subjects.scenario), subjects
