@@ -794,6 +794,25 @@ _FRESH = {
     "service": ("ec2.amazonaws.com",),
     "uid": ("AIDAEXAMPLEUSER001", "AROAEXAMPLEROLE001"),
 }
+#: Values a token's claims take that no policy need name, for the federated frame's checks
+#: (``federated_frame.py``): the SAML Recipients F3 accepts (regional and global sign-in), Cognito's
+#: ``amr`` words, ``sts:RoleAuthorizedByIdP``'s two values, and subjects naming a tenant nobody
+#: names (the public-tenant probe: GitHub, GitLab, HCP Terraform, Buildkite subject formats).
+_TOKEN_VALUES = {
+    "saml:aud": (
+        "https://signin.aws.amazon.com/saml",
+        "https://us-east-1.signin.aws.amazon.com/saml",
+        "https://signin.aws.amazon.com/static/saml",
+    ),
+    "sts:roleauthorizedbyidp": ("true", "false"),
+    ":amr": ("authenticated", "unauthenticated", "graph.facebook.com"),
+    ":sub": (
+        "repo:rolecall-attacker/app:ref:refs/heads/main",
+        "project_path:rolecall-attacker/app:ref_type:branch:ref:main",
+        "organization:rolecall-attacker:project:p:workspace:w:run_phase:apply",
+        "organization:rolecall-attacker:pipeline:p:ref:refs/heads/main",
+    ),
+}
 #: Keys whose values are the caller's fields: a policy variable of one reads that category's pool.
 _FIELD_KEYS = {"aws:username": "name", "aws:userid": "uid", "aws:principalaccount": "account"}
 _VARIABLE_VALUES = 6
@@ -852,6 +871,9 @@ class Pool:
         out = set(_FRESH["text"])
         for key in keys:
             out |= self.keys.get(key, set())
+            for name, values in _TOKEN_VALUES.items():
+                if key == name or (name.startswith(":") and key.endswith(name) and "." in key.split(":", 1)[0]):
+                    out.update(values)
         return sorted(out)
 
     def _variable_values(self, var: Var) -> list[str]:
