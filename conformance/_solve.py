@@ -79,10 +79,26 @@ def add_solver_commands(sub: argparse._SubParsersAction) -> None:  # type: ignor
         "(session tags) or sts:SetSourceIdentity. With no selector: the policy grants nothing at all. " + exits,
     )
     p.add_argument("policy", metavar="POLICY")
-    p.add_argument("--principal", action="append", default=[], metavar="P", help="a caller (trust policies)")
-    p.add_argument("--account", action="append", default=[], metavar="ID", help="an account id")
+    p.add_argument(
+        "--principal",
+        action="append",
+        default=[],
+        metavar="P",
+        help="a caller (trust policies): an IAM ARN, account id, unique id or service, or an issuer of federated "
+        "tokens (an OIDC or SAML provider ARN, cognito-identity.amazonaws.com, accounts.google.com, ...)",
+    )
+    p.add_argument(
+        "--account", action="append", default=[], metavar="ID", help="an account id (AWS callers or roles in it)"
+    )
     p.add_argument("--role", action="append", default=[], metavar="ARN", help="a role ARN (identity policies)")
-    p.add_argument("--action", action="append", default=[], metavar="A", help="an STS action AssumeRole can require")
+    p.add_argument(
+        "--action",
+        action="append",
+        default=[],
+        metavar="A",
+        help="an STS action a role assumption can require (sts:AssumeRole, sts:TagSession, "
+        "sts:SetSourceIdentity, sts:AssumeRoleWithWebIdentity, sts:AssumeRoleWithSAML)",
+    )
     _common(p, caller=True)
     p = sub.add_parser(
         "check-no-public-access",

@@ -67,6 +67,7 @@ from .federated import (
     Token,
     encode_federated,
 )
+from .scope import federated_part
 
 __all__ = [
     "ATTACKER",
@@ -76,7 +77,9 @@ __all__ = [
     "Issuer",
     "dead_entries",
     "grants",
+    "is_federated_name",
     "issuer_of",
+    "names_issuer",
 ]
 
 #: The tenant an attacker brings: a name no policy mentions (checked per query), valid in every
@@ -194,6 +197,21 @@ def issuer_of(entry: str, role: RoleArn, semantics: Semantics) -> Issuer | None:
     return None
 
 
+def is_federated_name(name: str) -> bool:
+    """Whether a name a user gives (``--principal``) names an issuer of federated tokens: an IAM OIDC or
+    SAML provider's ARN, or a built-in host (Cognito, Google, Facebook, Login with Amazon)."""
+    return bool(_OIDC_ARN.fullmatch(name) or _SAML_ARN.fullmatch(name)) or name.lower() in (
+        COGNITO_HOST,
+        *WELL_KNOWN_HOSTS,
+    )
+
+
+def names_issuer(name: str, issuer: Issuer) -> bool:
+    """Whether a name of :func:`is_federated_name` names this issuer: its provider's ARN, or its host
+    when it has no ARN (a built-in host; F10 compares those without regard to case)."""
+    return name == issuer.entry or name == issuer.arn or (not issuer.arn and name.lower() == issuer.host.lower())
+
+
 def _oidc(entry: str, host: str, arn: str) -> Issuer:
     lower = host.lower()
     if lower in _TENANT_IN_SUB:
@@ -283,9 +301,16 @@ class FederatedTokens:
     trust: Policy
     role: RoleArn
     semantics: Semantics
+    others: tuple[Policy, ...] = ()
+    """Further trust policies decided on the same tokens (a comparison: :attr:`allowed_by`), whose own
+    grants add no issuer: a token of an issuer ``trust`` does not name is one ``trust`` refuses."""
     issuers: dict[str, Issuer] = field(default_factory=dict)
     allowed: dict[str, z3.BoolRef] = field(default_factory=dict)
     """Issuer entry -> "F7-F10 allow this issuer's token"."""
+    allowed_by: list[dict[str, z3.BoolRef]] = field(default_factory=list)
+    """Per policy (``trust``, then :attr:`others`): issuer entry -> "F7-F10 of that policy allow the token"."""
+    errors_by: list[dict[str, z3.BoolRef]] = field(default_factory=list)
+    """Per policy, as :attr:`allowed_by`: "the model would refuse to decide the token under that policy"."""
     granted_by: dict[tuple[int, str], z3.BoolRef] = field(default_factory=dict)
     """(statement, entry) -> "the token is allowed, and this statement grants it" (F10's own term)."""
     errors: dict[str, z3.BoolRef] = field(default_factory=dict)
@@ -296,7 +321,10 @@ class FederatedTokens:
 
     def build(self) -> FederatedTokens:
         """Encode every issuer's token (before any solving: the universe's pools are made then)."""
-        self._check_keys()
+        for policy in (self.trust, *self.others):
+            self._check_keys(policy)
+        self.allowed_by = [{} for _ in range(1 + len(self.others))]
+        self.errors_by = [{} for _ in range(1 + len(self.others))]
         found = grants(self.trust, self.role, self.semantics)
         for g in found:
             self.issuers.setdefault(g.issuer.entry, g.issuer)
@@ -308,8 +336,13 @@ class FederatedTokens:
                 self.key(issuer, f"{COGNITO_HOST}:amr")
             if issuer.tenant.startswith("key:"):
                 self.key(issuer, issuer.tenant[4:])
-            world = FederatedWorld(action=issuer.api, trust=self.trust, semantics=self.semantics)
-            enc = encode_federated(world, env)
+            encs = [
+                encode_federated(FederatedWorld(action=issuer.api, trust=policy, semantics=self.semantics), env)
+                for policy in (self.trust, *self.others)
+            ]
+            for k, each in enumerate(encs):
+                self.allowed_by[k][entry], self.errors_by[k][entry] = each.allowed, each.err
+            enc = encs[0]
             self.allowed[entry] = enc.allowed
             self.errors[entry] = enc.err
             for g in found:
@@ -320,8 +353,12 @@ class FederatedTokens:
 
     # ------------------------------------------------------------------ what is stated
 
-    def _check_keys(self) -> None:
-        for st in self.trust.statements:
+    @staticmethod
+    def _check_keys(policy: Policy) -> None:
+        """Refuse (``Unsupported``) a key the frame does not state, in a statement that can take part
+        in a federated decision (``scope.federated_part``); a statement of the AssumeRole door alone
+        never reads a token."""
+        for _, st, _ in federated_part(policy):
             for cond in st.conditions:
                 key = cond.key.lower()
                 if key in _UNSTATED_KEYS or key.startswith(_UNSTATED_PREFIXES):

@@ -57,12 +57,14 @@ from .federated_frame import (
     Issuer,
     dead_entries,
     grants,
+    is_federated_name,
     mentions,
+    names_issuer,
     subject,
     tenant_probe,
     token_subject,
 )
-from .scope import Gap, admitting, comparison_gap
+from .scope import UNSTATED_DOORS, Gap, admitting, comparison_gap, federated_comparison_gaps, federated_part
 
 __all__ = [
     "Answer",
@@ -240,6 +242,10 @@ def _model_decide() -> Callable[[Any], Any]:
     return importlib.import_module("rolecall.model.decide").decide  # type: ignore[no-any-return]
 
 
+#: The model's decisions that refuse a request (a replay may also give ``allowed`` or ``invalid: …``).
+_REFUSED = ("explicitDeny", "implicitDeny")
+
+
 def _replay(doc: dict[str, Any]) -> str:
     """The model's decision on a decoded scenario (``"invalid: …"`` if it does not load or decide)."""
     try:
@@ -412,7 +418,7 @@ class _Query:
         if federated and self.mode == "trust":
             self.encodings: list[Encoding] = []
             self.tokens = FederatedTokens(
-                self.universe, policies[0], parse_role_arn(role_arn, "--role-arn"), self.semantics
+                self.universe, policies[0], parse_role_arn(role_arn, "--role-arn"), self.semantics, tuple(policies[1:])
             ).build()
         else:
             self.encodings = [encode(w, self.universe.env) for w in self.worlds]
@@ -704,7 +710,9 @@ def _unstated_reason(gaps: Sequence[Gap]) -> str:
 
 def _with_policy(doc: dict[str, Any], mode: str, policy: Policy) -> dict[str, Any]:
     """The same scenario with the compared policy swapped in."""
-    other = {**doc, "caller": dict(doc["caller"]), "role": dict(doc["role"])}
+    other = {**doc, "role": dict(doc["role"])}
+    if "caller" in doc:  # a federated scenario has a token instead (mode "trust")
+        other["caller"] = dict(doc["caller"])
     if mode == "trust":
         other["role"]["trust_policy"] = policy.to_json()
     else:
@@ -713,13 +721,25 @@ def _with_policy(doc: dict[str, Any], mode: str, policy: Policy) -> dict[str, An
 
 
 def _allowed_in(u: Universe, actions: Iterable[str]) -> z3.BoolRef:
-    """The request needs one of these actions (sts:AssumeRole: every request)."""
+    """The ``sts:AssumeRole`` request needs one of these actions (sts:AssumeRole: every request; a
+    federated door: none)."""
     need = {ACTIONS[0]: z3.BoolVal(True), ACTIONS[1]: u.need_tag, ACTIONS[2]: u.need_source}
     chosen = list(actions)
-    for a in chosen:
-        if a not in need:
-            raise InputError(f"an action AssumeRole can require: {', '.join(ACTIONS)} (not {a!r})", "--action")
-    return z3.Or(*[need[a] for a in chosen]) if chosen else z3.BoolVal(True)
+    return z3.Or(*[need.get(a, z3.BoolVal(False)) for a in chosen]) if chosen else z3.BoolVal(True)
+
+
+def _known_actions(actions: Iterable[str]) -> tuple[str, ...]:
+    """The actions a role assumption can require, as AWS spells them (action names are case-insensitive:
+    the IAM User Guide, "IAM JSON policy elements: Action")."""
+    known = {a.lower(): a for a in (*ACTIONS, *UNSTATED_DOORS)}
+    out = []
+    for a in actions:
+        if a.lower() not in known:
+            raise InputError(
+                f"an action a role assumption can require: {', '.join(known.values())} (not {a!r})", "--action"
+            )
+        out.append(known[a.lower()])
+    return tuple(out)
 
 
 # =========================================================================== the queries
@@ -749,8 +769,10 @@ def check_no_new_access(
 
         verdict, found = q.find([enc_new.allowed, z3.Not(enc_old.allowed)], check)
         statement = f"every request the new {q.mode} policy allows, the old one allows"
+        if verdict == "unsat" and federated:
+            verdict, found = _new_token(name, old, new, role_arn, semantics, q.deadline)
         if verdict == "unsat":
-            return Proved(name, statement)
+            return Proved(name, statement + (" (at all three doors)" if federated else ""))
         if verdict == "unknown":
             return Unknown(name, str(found))
         assert isinstance(found, dict)
@@ -758,8 +780,31 @@ def check_no_new_access(
         compared = {"scenario": old_doc, "decision": _replay(old_doc)}
         return Counterexample(name, statement, found, "allowed", compare=compared)
 
-    gap = comparison_gap(old, new)
-    return _unless_unstated(_answer(name, build), [gap] if gap is not None else [])
+    # The federated doors need comparing only when the policies' federated parts differ (scope.py).
+    federated = comparison_gap(old, new) is not None
+    return _unless_unstated(_answer(name, build), federated_comparison_gaps(old, new) if federated else [])
+
+
+def _new_token(
+    name: str, old: Policy, new: Policy, role_arn: str, semantics: Semantics | None, deadline: float
+) -> tuple[str, dict[str, Any] | str]:
+    """A token or assertion the ``new`` trust policy allows and ``old`` refuses (the federated doors of
+    :func:`check_no_new_access`): both decided on the same tokens of the federated frame, per issuer
+    of ``new`` (a token of another issuer, ``new`` refuses). ``("unsat", "")`` when there is none."""
+    left_ms = max(1, int((deadline - time.monotonic()) * 1000))
+    q = _federated_query(name, new, role_arn, semantics, left_ms, others=(old,))
+    tokens = q.tokens
+    assert tokens is not None
+
+    def check(doc: dict[str, Any]) -> bool:
+        return _replay(doc) == "allowed" and _replay(_with_policy(doc, "trust", old)) in _REFUSED
+
+    for entry, issuer in tokens.issuers.items():
+        goal = [tokens.allowed[entry], z3.Not(tokens.allowed_by[1][entry]), z3.Not(tokens.errors_by[1][entry])]
+        verdict, found = q.find_token(issuer, goal, check)
+        if verdict != "unsat":
+            return verdict, found if verdict == "sat" else f"{entry}: {found}"
+    return "unsat", ""
 
 
 def check_equivalent(
@@ -770,13 +815,14 @@ def check_equivalent(
     """``a`` and ``b`` allow exactly the same requests (no new access either way). A counterexample
     is a request one allows and the other does not; ``compare`` holds the other's decision."""
     name = "check-equivalent"
+    unknown: Unknown | None = None
     for new, old, which in ((b, a, "B allows and A does not"), (a, b, "A allows and B does not")):
         answer = check_no_new_access(old, new, **options)
         if isinstance(answer, Counterexample):
             return dataclasses.replace(answer, query=name, statement=f"A and B allow the same requests ({which})")
-        if isinstance(answer, Unknown):
-            return dataclasses.replace(answer, query=name)
-    return Proved(name, "A and B allow exactly the same requests")
+        if isinstance(answer, Unknown) and unknown is None:  # the other way may still find a counterexample
+            unknown = dataclasses.replace(answer, query=name)
+    return unknown if unknown is not None else Proved(name, "A and B allow exactly the same requests")
 
 
 def _principal_terms(u: Universe, principals: Iterable[str]) -> list[z3.BoolRef]:
@@ -821,9 +867,25 @@ def check_access_not_granted(
     for a in accounts:
         if not is_account_id(a):
             raise InputError(f"not a 12-digit account id: {a!r}", "--account")
+    actions = _known_actions(actions)
+    issuers = [p for p in principals if is_federated_name(p)]
+    named = [p for p in principals if not is_federated_name(p)]
+    if policy.kind is PolicyKind.IDENTITY and set(actions) & set(UNSTATED_DOORS):
+        raise InputError(
+            "the federated doors have no caller side: their caller is unsigned, so an identity policy takes no "
+            "part in them (ask about the role's trust policy)",
+            "--action",
+        )
+    # The federated doors are selected by naming no caller at all, or an issuer (a federated caller is
+    # in no AWS account, so --account does not select it), and by an action of theirs (or none).
+    federated = (
+        policy.kind is PolicyKind.TRUST
+        and (bool(issuers) or not (principals or accounts))
+        and (not actions or bool(set(actions) & {*UNSTATED_DOORS, *ACTIONS[1:]}))
+    )
 
     def build() -> Answer:
-        observe = [f for p in principals for f in entry_fields(p)]
+        observe = [f for p in named for f in entry_fields(p)]
         q = _Query(
             name,
             (policy,),
@@ -840,8 +902,10 @@ def check_access_not_granted(
                 raise InputError(
                     "--role selects roles for an identity policy; a trust policy's role is --role-arn", "--role"
                 )
-            who += _principal_terms(u, principals)
+            who += _principal_terms(u, named)
             who += [z3.And(u.caller.kind != SERVICE, u.caller.account == z3.StringVal(a)) for a in accounts]
+            if (principals or accounts) and not who:  # only issuers named: no AssumeRole caller is selected
+                who.append(z3.BoolVal(False))
         else:
             if principals:
                 raise InputError(
@@ -864,9 +928,11 @@ def check_access_not_granted(
             goal.append(z3.Or(*who))
         verdict, found = q.find(
             goal,
-            lambda doc: _replay(doc) == "allowed" and _selected(doc, principals, accounts, roles, actions, q.mode),
+            lambda doc: _replay(doc) == "allowed" and _selected(doc, named, accounts, roles, actions, q.mode),
         )
         statement = "the policy grants none of the named access"
+        if verdict == "unsat" and federated:
+            verdict, found = _granted_token(name, policy, issuers, actions, role_arn, semantics, q.deadline)
         if verdict == "unsat":
             return Proved(name, statement)
         if verdict == "unknown":
@@ -874,10 +940,48 @@ def check_access_not_granted(
         assert isinstance(found, dict)
         return Counterexample(name, statement, found, "allowed")
 
-    # Named IAM principals are never federated callers; any other selection (accounts, actions,
-    # nothing) may take in a caller that a federated door admits.
-    independent = bool(principals) and not accounts
-    return _unless_unstated(_answer(name, build), [] if independent else admitting(policy))
+    return _unless_unstated(_answer(name, build), _granted_gaps(policy, actions) if federated else [])
+
+
+def _granted_token(
+    name: str,
+    trust: Policy,
+    issuers: Sequence[str],
+    actions: Sequence[str],
+    role_arn: str,
+    semantics: Semantics | None,
+    deadline: float,
+) -> tuple[str, dict[str, Any] | str]:
+    """A token or assertion the trust policy allows (the federated doors of
+    :func:`check_access_not_granted`), of one of the named ``issuers`` (all when none is named),
+    through a door among ``actions`` (any when none is named). ``("unsat", "")`` when there is none."""
+    q = _federated_query(name, trust, role_arn, semantics, max(1, int((deadline - time.monotonic()) * 1000)))
+    tokens = q.tokens
+    assert tokens is not None
+    for entry, issuer in tokens.issuers.items():
+        if issuers and not any(names_issuer(n, issuer) for n in issuers):
+            continue
+        if actions and issuer.api not in actions:
+            continue  # its tokens with session tags or a source identity: _granted_gaps
+        verdict, found = q.find_token(issuer, [tokens.allowed[entry]], _replay_allowed)
+        if verdict != "unsat":
+            return verdict, found if verdict == "sat" else f"{entry}: {found}"
+    return "unsat", ""
+
+
+def _granted_gaps(trust: Policy, actions: Sequence[str]) -> list[Gap]:
+    """What :func:`check_access_not_granted` over the federated doors still depends on: ``"*"``
+    statements (contested, ``scope.WILDCARD``), and when ``actions`` name ``sts:TagSession`` or
+    ``sts:SetSourceIdentity``, the Allows that grant them to a federated caller (tokens that pass
+    session tags or a source identity are not in the federated frame)."""
+    gaps = _federated_gaps(trust)
+    companions = tuple(a for a in actions if a in ACTIONS[1:])
+    for i, st, acts in federated_part(trust):
+        covered = tuple(a for a in acts if a in companions)
+        if st.effect == "Allow" and covered:
+            why = "tokens that pass session tags or a source identity are not stated by the federated frame"
+            gaps.append(Gap(i, st, covered, why))
+    return gaps
 
 
 def _outside(u: Universe, trusted_accounts: Sequence[str], trusted_orgs: Sequence[str]) -> z3.BoolRef:
@@ -1061,7 +1165,13 @@ def external_id_required(
     timeout_ms: int = DEFAULT_TIMEOUT_MS,
 ) -> Answer:
     """Every cross-account caller must present an ExternalId (one of ``external_ids`` if given)
-    to assume the role: whatever the statements, ``IfExists``, ``StringLike "*"`` or ``Null``."""
+    to assume the role: whatever the statements, ``IfExists``, ``StringLike "*"`` or ``Null``.
+
+    The claim is about callers from AWS accounts, at the ``sts:AssumeRole`` door, the only one that
+    takes an ExternalId (the STS API reference: ``ExternalId`` is a parameter of AssumeRole alone). A
+    token or assertion at a federated door comes from no AWS account and carries none, so the claim
+    does not depend on the federated statements; when some can admit a token, the answer's statement
+    says so, and ``who_can_assume`` tells who."""
     name = "external-id-required"
 
     def build() -> Answer:
@@ -1095,14 +1205,20 @@ def external_id_required(
         wanted = "an ExternalId" if external_ids is None else "one of the ExternalIds " + ", ".join(external_ids)
         statement = f"every cross-account caller must present {wanted}"
         if verdict == "unsat":
+            doors = admitting(trust)
+            if doors:
+                where = ", ".join(f"$.Statement[{g.index}]" for g in doors)
+                statement += (
+                    f" (callers from AWS accounts; {where} can admit tokens or assertions at a federated door, "
+                    "which takes no ExternalId: see who-can-assume)"
+                )
             return Proved(name, statement)
         if verdict == "unknown":
             return Unknown(name, str(found))
         assert isinstance(found, dict)
         return Counterexample(name, statement, found, "allowed")
 
-    # A federated caller presents no ExternalId (the parameter belongs to sts:AssumeRole).
-    return _unless_unstated(_answer(name, build), admitting(trust))
+    return _answer(name, build)
 
 
 @dataclass
@@ -1158,10 +1274,19 @@ def _federated_gaps(trust: Policy) -> list[Gap]:
     return [g for g in admitting(trust) if g.statement.principal is not None and "*" in g.statement.principal.aws]
 
 
-def _federated_query(name: str, trust: Policy, role_arn: str, semantics: Semantics | None, timeout_ms: int) -> _Query:
+def _federated_query(
+    name: str,
+    trust: Policy,
+    role_arn: str,
+    semantics: Semantics | None,
+    timeout_ms: int,
+    others: Sequence[Policy] = (),
+) -> _Query:
+    """A query over the federated frame of ``trust`` (``others``: further trust policies decided on the
+    same tokens, ``FederatedTokens.others``)."""
     return _Query(
         name,
-        (trust,),
+        (trust, *others),
         role_arn=role_arn,
         caller_arn=DEFAULT_CALLER,
         semantics=semantics,

@@ -1,36 +1,41 @@
-"""What the encoding states of a policy, and which statements lie outside it.
+"""Which statements of a policy a query's claim depends on beyond the ``sts:AssumeRole`` door.
 
-The encoding (``encode.py``) states one door into a role, ``sts:AssumeRole``,
-with its companion actions ``sts:TagSession`` and ``sts:SetSourceIdentity``
+The encoding (``encode.py``) states the ``sts:AssumeRole`` door, with its
+companion actions ``sts:TagSession`` and ``sts:SetSourceIdentity``
 (docs/semantics.md rules R3, R5-R12). A trust policy can also open the two
 federated doors, ``sts:AssumeRoleWithWebIdentity`` (OIDC: GitHub Actions, EKS,
 Cognito, Google, ...) and ``sts:AssumeRoleWithSAML``, to a ``Federated``
 principal (the IAM User Guide, "AWS JSON policy elements: Principal",
 federated principals), and can grant ``sts:SetContext`` (trusted identity
-propagation, a request parameter the model does not have). None of these is in
-the encoding yet (docs/semantics.md §8; the model decides the federated doors,
-docs/federation.md).
+propagation, a request parameter the model does not have). The federated frame
+(``federated_frame.py``) states the federated doors for tokens and assertions
+that pass no session tags and no source identity, with ``"*"`` read as the
+chosen semantics reads it; ``sts:SetContext`` is stated nowhere.
 
 A query that ignored such a statement would answer about the AssumeRole door
 alone and call it the role: a trust policy whose only statement lets any GitHub
 repository in the world in would be "PROVED: no public access". This module
-finds, for every query, the statements its claim depends on that the encoding
-does not state, so the query answers ``Unknown`` (never a pass) naming them,
-unless the claim provably does not depend on them:
+finds, for every query, the statements its claim depends on beyond that door,
+so the query asks the federated frame too, and answers ``Unknown`` (never a
+pass) naming what neither states, unless the claim provably does not depend on
+it:
 
 * a claim that the policy grants *nothing* to some callers (no public access,
-  access not granted, an ExternalId required, who can assume) depends only on
-  the statements that can **admit** a caller through an unstated door: an
-  ``Allow`` whose Action or NotAction covers a federated action and whose
-  principal can match a federated caller (a ``Federated`` entry, or ``"*"``,
-  whose matching of federated callers is contested: see :data:`WILDCARD`). Deny statements only
-  take away, and an Allow that no federated caller can match admits nobody;
+  access not granted, who can assume) depends only on the statements that can
+  **admit** a caller through a federated door (:func:`admitting`): an ``Allow``
+  whose Action or NotAction covers a federated action and whose principal can
+  match a federated caller (a ``Federated`` entry, or ``"*"``, whose matching of
+  federated callers is contested: see :data:`WILDCARD`, so a proof resting on it
+  is unknown). Deny statements only take away, and an Allow that no federated
+  caller can match admits nobody;
 * a claim that compares two trust policies (no new access, equivalence)
   depends on every statement that can take part in a federated decision
   (:func:`federated_part`): when the two policies' parts are the same, both
   decide every federated request alike and the comparison rests on the
-  AssumeRole door, which the encoding states; when neither policy admits
-  anyone through an unstated door, neither allows a federated request at all;
+  AssumeRole door; when neither policy admits anyone through a federated door,
+  neither allows a federated request at all; otherwise the frame compares them
+  token by token, and :func:`federated_comparison_gaps` names what that
+  comparison does not state;
 * identity policies take no part in federated decisions: the federated caller
   is unsigned and has no AWS identity (the STS API reference: the call "does
   not require the use of Amazon Web Services security credentials"), so
@@ -53,6 +58,7 @@ __all__ = [
     "Gap",
     "admitting",
     "comparison_gap",
+    "federated_comparison_gaps",
     "federated_part",
 ]
 
@@ -86,7 +92,7 @@ class Gap:
         return f"$.Statement[{self.index}]{sid} {verb} {', '.join(self.actions)}{who}: {self.why}"
 
 
-_NOT_STATED = "the solver does not state federated role assumption yet, and the answer depends on this statement"
+_NOT_STATED = "the answer depends on this statement"
 
 
 def _covered(st: Statement, actions: tuple[str, ...]) -> tuple[str, ...]:
@@ -174,22 +180,60 @@ def _canonical(st: Statement) -> str:
 
 
 def comparison_gap(old: Policy, new: Policy) -> Gap | None:
-    """The first statement on which a comparison of two policies depends that the encoding does not
-    state, or ``None`` when the comparison provably rests on what the encoding states."""
+    """The first statement on which a comparison of two trust policies depends beyond the
+    ``sts:AssumeRole`` door, or ``None`` when the comparison provably rests on that door alone: when
+    the two policies' federated parts are the same (repeats take no part), both decide every federated
+    request alike; when neither admits anyone through a federated door nor grants a provided context,
+    neither allows such a request at all. Otherwise the federated doors must be compared too
+    (``queries.check_no_new_access``, with :func:`federated_comparison_gaps`)."""
     if old.kind is not PolicyKind.TRUST or new.kind is not PolicyKind.TRUST:
         return None
+    parts = federated_part(old) + federated_part(new)
+    if not admitting(old) and not admitting(new) and not any("sts:SetContext" in acts for _, _, acts in parts):
+        return None  # neither policy lets a federated caller in, nor grants a provided context
+    for i, st, acts, which in _differing(old, new):
+        why = "the two policies differ in this statement, which decides federated requests or provided contexts"
+        return Gap(i, st, acts, f"{why} (it is in the {which} policy only)")
+    return None
+
+
+def _differing(old: Policy, new: Policy) -> list[tuple[int, Statement, tuple[str, ...], str]]:
+    """The statements of the two policies' federated parts that the other policy does not hold."""
     old_part = [(i, st, acts, _canonical(st)) for i, st, acts in federated_part(old)]
     new_part = [(i, st, acts, _canonical(st)) for i, st, acts in federated_part(new)]
-    if not admitting(old) and not admitting(new) and not any("sts:SetContext" in p[2] for p in old_part + new_part):
-        return None  # neither policy lets a federated caller in, nor grants a provided context
     old_keys, new_keys = {p[3] for p in old_part}, {p[3] for p in new_part}
-    # The same statements (repeats take no part): both decide every such request alike.
-    why = (
-        "the two policies differ in the statements that decide federated requests or provided contexts, "
-        "which the solver does not state yet; the comparison depends on them"
-    )
-    for part, other, which in ((new_part, old_keys, "second"), (old_part, new_keys, "first")):
-        for i, st, acts, key in part:
-            if key not in other:
-                return Gap(i, st, acts, f"{why} (this statement is in the {which} policy only)")
-    return None
+    out = [(i, st, acts, "second") for i, st, acts, key in new_part if key not in old_keys]
+    return out + [(i, st, acts, "first") for i, st, acts, key in old_part if key not in new_keys]
+
+
+def federated_comparison_gaps(old: Policy, new: Policy) -> list[Gap]:
+    """What a comparison of two trust policies still depends on once the federated frame
+    (``federated_frame.py``) compares their federated doors token by token.
+
+    The frame states tokens that pass no session tags and no source identity (F5 then requires
+    only the door's action), and its ``"*"`` reading is one side of a contested point. So a proof
+    also needs: no ``"*"`` statement that can admit a federated caller in the new policy
+    (:data:`WILDCARD`: under the other reading it may admit every token; in the old policy such a
+    statement only admits more under that reading, and a Deny's ``"*"`` always matches); and no
+    statement the new policy adds (an ``Allow``) or drops (a ``Deny``: the two changes that can widen
+    access) that covers ``sts:TagSession`` or ``sts:SetSourceIdentity`` for a federated caller (tokens
+    that carry tags or a source identity are decided by it, and the frame has none), or
+    ``sts:SetContext`` (not in the model). A door statement alone is enough: with the
+    companion statements the same in both policies, a token with tags is allowed by one exactly when
+    the same token without them is (the keys that would tell them apart, ``aws:RequestTag/*``,
+    ``aws:TagKeys``, ``sts:TransitiveTagKeys``, ``sts:SourceIdentity``, are not stated: the frame
+    refuses a policy that reads them)."""
+    if old.kind is not PolicyKind.TRUST or new.kind is not PolicyKind.TRUST:
+        return []
+    out = [g for g in admitting(new) if g.statement.principal is not None and "*" in g.statement.principal.aws]
+    companions = ("sts:TagSession", "sts:SetSourceIdentity", "sts:SetContext")
+    for i, st, acts, which in _differing(old, new):
+        covered = tuple(a for a in acts if a in companions)
+        widens = (which == "second") == (st.effect == "Allow")  # an Allow added or a Deny removed
+        if covered and widens:
+            why = (
+                "the two policies differ in this statement, which decides tokens that pass session tags or a "
+                "source identity (or provided contexts), and the solver states tokens without them"
+            )
+            out.append(Gap(i, st, covered, f"{why} (this statement is in the {which} policy only)"))
+    return out

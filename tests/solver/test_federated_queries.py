@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from rolecall.model import PolicyKind, Semantics, decide, load_scenario, parse_policy
+from rolecall.model import InputError, PolicyKind, Semantics, decide, load_scenario, parse_policy
 from rolecall.model.match import glob_parts, string_glob_matches
 from rolecall.model.solver import Counterexample, Proved, Unknown
 from rolecall.model.solver import queries as q
@@ -142,6 +142,129 @@ def test_the_section_6_cases(name: str) -> None:
         assert allowed(answer.scenario)
     else:
         assert isinstance(answer, Proved), answer
+    _the_other_queries(policy, statement["Principal"]["Federated"])
+
+
+def _the_other_queries(policy: Any, issuer: str) -> None:
+    """check-access-not-granted, external-id-required and the comparisons on one federated grant: the
+    grant is access (found as a token the model allows), no AWS caller gets in, and the comparisons
+    see the grant come and go."""
+    granted = [
+        q.check_access_not_granted(policy, role_arn=ROLE),  # "grants nothing at all"
+        q.check_access_not_granted(policy, principals=[issuer], role_arn=ROLE),
+        q.check_access_not_granted(policy, actions=[policy.statements[0].to_json()["Action"][0]], role_arn=ROLE),
+    ]
+    for answer in granted:
+        assert isinstance(answer, Counterexample), answer
+        assert allowed(answer.scenario) and answer.scenario["api"] != "AssumeRole"
+    other = SAML if issuer != SAML else GITHUB
+    selections: list[dict[str, Any]] = [
+        {"principals": [other]},
+        {"accounts": [ACCOUNT]},
+        {"actions": ["sts:AssumeRole"]},
+    ]
+    for selected in selections:
+        assert isinstance(q.check_access_not_granted(policy, role_arn=ROLE, **selected), Proved), selected
+    external = q.external_id_required(policy, role_arn=ROLE)
+    assert isinstance(external, Proved) and "$.Statement[0] can admit tokens" in external.statement, external
+    nobody = trust({"Effect": "Deny", "Principal": {"Federated": issuer}, "Action": "sts:*"})
+    opened = q.check_no_new_access(nobody, policy, role_arn=ROLE)
+    assert isinstance(opened, Counterexample), opened
+    assert allowed(opened.scenario) and opened.compare is not None and opened.compare["decision"] == "explicitDeny"
+    assert isinstance(q.check_no_new_access(policy, nobody, role_arn=ROLE), Proved)
+    assert isinstance(q.check_equivalent(policy, policy, role_arn=ROLE), Proved)
+    closed = trust(
+        policy.to_json()["Statement"][0], {"Effect": "Deny", "Principal": {"Federated": issuer}, "Action": "*"}
+    )
+    differ = q.check_equivalent(closed, policy, role_arn=ROLE)
+    assert isinstance(differ, Counterexample) and "B allows and A does not" in differ.statement, differ
+    assert differ.compare is not None and differ.compare["decision"] == "explicitDeny"
+
+
+#: (old condition, new condition, what a token of new access shows): the comparisons of §6's narrowings.
+WIDENINGS: dict[str, tuple[str, dict[str, Any], dict[str, Any], Any]] = {
+    "github-branch-to-org": (
+        GITHUB,
+        {"StringEquals": {f"{GH_HOST}:sub": "repo:acme/app:ref:refs/heads/main"}},
+        {"StringLike": {f"{GH_HOST}:sub": "repo:acme/*"}},
+        lambda c: c["sub"].startswith("repo:acme/") and c["sub"] != "repo:acme/app:ref:refs/heads/main",
+    ),
+    "github-org-to-any-owner": (
+        GITHUB,
+        {"StringLike": {f"{GH_HOST}:sub": "repo:acme/*"}},
+        {"StringLike": {f"{GH_HOST}:sub": "repo:*"}},
+        lambda c: not c["sub"].startswith("repo:acme/"),
+    ),
+    "cognito-guests-let-in": (
+        COGNITO,
+        {
+            "StringEquals": {f"{COGNITO}:aud": "us-east-1:pool-1"},
+            "ForAnyValue:StringLike": {f"{COGNITO}:amr": "authenticated"},
+        },
+        {"StringEquals": {f"{COGNITO}:aud": "us-east-1:pool-1"}},
+        lambda c: c["amr"] == ["unauthenticated"],
+    ),
+    "eks-namespace-to-cluster": (
+        EKS,
+        {"StringLike": {f"{EKS_HOST}:sub": "system:serviceaccount:prod:*"}},
+        {"StringLike": {f"{EKS_HOST}:sub": "system:serviceaccount:*"}},
+        lambda c: not c["sub"].startswith("system:serviceaccount:prod:"),
+    ),
+    "saml-audience-dropped": (
+        SAML,
+        {"StringEquals": {"SAML:aud": "https://signin.aws.amazon.com/saml", "SAML:sub_type": "persistent"}},
+        {"StringEquals": {"SAML:aud": "https://signin.aws.amazon.com/saml"}},
+        lambda a: a["name_id_format"] != "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(WIDENINGS))
+def test_comparisons_find_the_widened_tokens(name: str) -> None:
+    """check-no-new-access over a federated door: the widening is a token the new policy admits and the
+    old one refuses, both decided by the model; the narrowing is proved; check-equivalent finds it
+    either way round."""
+    issuer, narrow_cond, wide_cond, shows = WIDENINGS[name]
+    action = SAML_ACTION if issuer == SAML else WEB
+    narrow, wide = trust(allow(issuer, action, narrow_cond)), trust(allow(issuer, action, wide_cond))
+    found = q.check_no_new_access(narrow, wide, role_arn=ROLE)
+    assert isinstance(found, Counterexample), found
+    assert allowed(found.scenario) and found.compare is not None and found.compare["decision"] == "implicitDeny"
+    caller = found.scenario["federated_caller"]
+    assert shows(caller.get("claims") or caller["assertion"]), caller
+    back = q.check_no_new_access(wide, narrow, role_arn=ROLE)
+    if name == "cognito-guests-let-in":
+        # Testing amr as well *widens* too: for an identity pool of another account, only a statement
+        # that tests both aud and amr counts (F10, COG-BP), so the pool's owner is what tells them apart
+        assert isinstance(back, Counterexample), back
+        assert allowed(back.scenario) and back.scenario["federated_caller"]["cognito_pool_account"] != ACCOUNT
+    else:
+        assert isinstance(back, Proved), back
+    assert isinstance(q.check_equivalent(wide, narrow, role_arn=ROLE), Counterexample)
+
+
+def test_tagged_tokens_are_not_stated_in_a_comparison() -> None:
+    """A TagSession grant to the federated caller, added: tokens that pass session tags are newly
+    allowed, and the frame has none, so the comparison is unknown naming the statement (never a pass).
+    Taking it away, or adding it as a Deny, narrows: proved."""
+    base = allow(GITHUB, WEB, {"StringEquals": {f"{GH_HOST}:sub": "repo:acme/app:ref:refs/heads/main"}})
+    tags = {"Effect": "Allow", "Principal": {"Federated": GITHUB}, "Action": "sts:TagSession"}
+    old, new = trust(base), trust(base, tags)
+    answer = q.check_no_new_access(old, new, role_arn=ROLE)
+    assert isinstance(answer, Unknown) and "$.Statement[1] allows sts:TagSession" in answer.reason, answer
+    assert isinstance(q.check_no_new_access(new, old, role_arn=ROLE), Proved)
+    assert isinstance(q.check_no_new_access(old, trust(base, {**tags, "Effect": "Deny"}), role_arn=ROLE), Proved)
+    tagged = q.check_access_not_granted(new, actions=["sts:TagSession"], role_arn=ROLE)
+    assert isinstance(tagged, Unknown) and "$.Statement[1]" in tagged.reason, tagged
+
+
+def test_an_identity_policy_has_no_federated_door() -> None:
+    identity = parse_policy(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:*", "Resource": "*"}]},
+        PolicyKind.IDENTITY,
+    )
+    with pytest.raises(InputError, match="no caller side"):
+        q.check_access_not_granted(identity, actions=[WEB])
 
 
 def test_a_public_token_carries_a_tenant_the_policy_does_not_name() -> None:

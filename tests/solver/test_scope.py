@@ -108,12 +108,24 @@ PUBLIC = {
 }
 
 
+#: Openings whose principal is ``"*"``: whether it matches a federated caller is contested, so no proof rests on it.
+STAR = {"star-principal-web-identity", "aws-star-principal-saml"}
+#: Openings that also grant a companion action (sts:TagSession…) to the federated caller: tokens passing session
+#: tags are not in the federated frame, so a claim about sts:TagSession requests depends on them.
+COMPANIONS = {"sts-star-action", "star-action", "not-action"}
+
+
+def _replays_allowed(answer: Any) -> None:
+    assert isinstance(answer, Counterexample), answer
+    assert q._replay(answer.scenario) == "allowed"
+
+
 @pytest.mark.parametrize("name", sorted(OPENING))
-def test_single_policy_claims_are_unknown(name: str) -> None:
+def test_single_policy_claims(name: str) -> None:
     """The role's own account's AssumeRole grant comes first (the stated door proves everything
-    about it), the opening statement second: each query whose claim the federated frame does not
-    state must name statement 1; the public-access check and who-can-assume answer for the federated
-    doors (tests/solver/test_federated_queries.py) except for the contested ``"*"``."""
+    about it), the opening statement second: each query answers for the federated doors too
+    (tests/solver/test_federated_queries.py), except where its claim rests on the contested ``"*"``
+    or on tokens passing session tags, where it names statement 1."""
     policy = trust(OWN_ACCOUNT, OPENING[name])
     assert [g.index for g in admitting(policy)] == [1]
     public = q.check_no_public_access(policy)
@@ -121,16 +133,23 @@ def test_single_policy_claims_are_unknown(name: str) -> None:
     if isinstance(public, Unknown):
         _unknown_naming(public, 1)
     alone = q.check_access_not_granted(trust(OPENING[name]))  # "grants nothing at all"
-    if name == "beside-a-stated-door":  # its AWS entry grants sts:AssumeRole: a real counterexample
-        assert isinstance(alone, Counterexample), alone
-    else:
+    if name in STAR:
         _unknown_naming(alone, 0)
-    _unknown_naming(q.check_access_not_granted(policy, accounts=["444455556666"]), 1)
-    _unknown_naming(q.check_access_not_granted(policy, actions=["sts:TagSession"]), 1)
-    _unknown_naming(q.external_id_required(policy), 1)
+    else:  # a token the statement admits (or, beside the stated door, an AWS caller)
+        _replays_allowed(alone)
+    # a federated caller is in no AWS account: --account selects AWS callers only
+    assert isinstance(q.check_access_not_granted(policy, accounts=["444455556666"]), Proved)
+    tagged = q.check_access_not_granted(policy, actions=["sts:TagSession"])
+    if name in STAR | COMPANIONS:
+        _unknown_naming(tagged, 1)
+    else:
+        assert isinstance(tagged, Proved), tagged
+    external = q.external_id_required(policy)  # no AWS caller of another account gets in
+    assert isinstance(external, Proved), external
+    assert "$.Statement[1] can admit tokens" in external.statement
     found = q.who_can_assume(policy)
     assert {f.principal for f in found.findings} >= {f"arn:aws:iam::{ROLE_ACCOUNT}:root"}  # the stated door's
-    if PUBLIC[name] is Unknown:
+    if name in STAR:
         assert found.unknown is not None and "$.Statement[1]" in found.unknown.reason
     else:
         assert found.unknown is None, found.unknown
@@ -139,11 +158,20 @@ def test_single_policy_claims_are_unknown(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(OPENING))
-def test_comparisons_are_unknown(name: str) -> None:
+def test_comparisons(name: str) -> None:
+    """Opening a federated door is new access, found as a token (a counterexample replays through the
+    model under both policies); closing one is not. A ``"*"`` opening stays unknown: under the other
+    reading of the contested point it admits every token."""
     base, opened = trust(OWN_ACCOUNT), trust(OWN_ACCOUNT, OPENING[name])
-    _unknown_naming(q.check_no_new_access(base, opened), 1)
-    _unknown_naming(q.check_equivalent(base, opened), 1)
-    _unknown_naming(q.check_equivalent(opened, base), 1)
+    widened = [q.check_no_new_access(base, opened), q.check_equivalent(base, opened), q.check_equivalent(opened, base)]
+    for answer in widened:
+        if name in STAR:
+            _unknown_naming(answer, 1)
+            continue
+        _replays_allowed(answer)
+        assert answer.compare is not None and answer.compare["decision"] == "implicitDeny"  # type: ignore[union-attr]
+        assert answer.scenario["api"] != "AssumeRole"  # type: ignore[union-attr]
+    assert isinstance(q.check_no_new_access(opened, base), Proved)
 
 
 def test_a_removed_federated_deny_is_new_access() -> None:
@@ -161,8 +189,10 @@ def test_a_removed_federated_deny_is_new_access() -> None:
     }
     old, new = trust(OWN_ACCOUNT, grant, deny), trust(OWN_ACCOUNT, grant)
     answer = q.check_no_new_access(old, new)
-    _unknown_naming(answer, 2)
-    assert "first policy only" in answer.reason  # type: ignore[union-attr]
+    _replays_allowed(answer)
+    assert answer.scenario["federated_caller"]["claims"]["sub"] == "repo:acme/app:pull_request"  # type: ignore[union-attr]
+    assert answer.compare is not None and answer.compare["decision"] == "explicitDeny"  # type: ignore[union-attr]
+    assert isinstance(q.check_no_new_access(new, old), Proved)
 
 
 def test_a_provided_context_grant_is_new_access() -> None:
@@ -275,11 +305,10 @@ def test_the_issue_reproduction_on_the_command_line(tmp_path: Any) -> None:
     path = tmp_path / "github.json"
     path.write_text(json.dumps({"Version": "2012-10-17", "Statement": [OPENING["github-any-repository"]]}))
     answers = {
-        # the federated frame answers these (docs/federation.md §6): any GitHub repository can get in
+        # the federated frame answers them all (docs/federation.md §6): any GitHub repository can get in
         "who-can-assume": (0, "PUBLIC"),
         "check-no-public-access": (1, "COUNTEREXAMPLE"),
-        # this comparison is not stated for the federated doors yet: unknown, never a pass
-        "check-access-not-granted": (3, "UNKNOWN"),
+        "check-access-not-granted": (1, "COUNTEREXAMPLE"),
     }
     for command, (exit_code, word) in answers.items():
         out, err = io.StringIO(), io.StringIO()
