@@ -7,6 +7,7 @@ say nothing a full benchmark run does not.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +21,8 @@ FIGURES = (
     "typical (<=20 statements) p50",
     "typical (<=20 statements) p95",
     "large (<=200 statements) p95",
+    "federated (<=20 statements) p50",
+    "federated (<=20 statements) p95",
     "max query",
 )
 
@@ -45,6 +48,16 @@ def test_bench_solver_quick_prints_every_figure() -> None:
     for band in bench_solver.BANDS:
         assert any(ln.startswith(f"  {band} ") for ln in out.splitlines()), f"band {band!r} missing from:\n{out}"
     assert "model.solver.decide (Z3)" in out and "model.decide (reference model)" in out
+    federated_queries = {ln.split()[2] for ln in out.splitlines() if ln.startswith("  federated typical ")}
+    assert {
+        "who_can_assume",
+        "check_no_public_access",
+        "check_federated_subjects",
+        "check_access_not_granted",
+        "external_id_required",
+        "check_no_new_access",
+    } <= federated_queries, out
+    assert "  scenarios replayed by api: " in out and "  federated who_can_assume: " in out
     last = out.strip().splitlines()[-1]
     assert last.startswith("RESULT: ")
     assert (proc.returncode == 0) == (last == "RESULT: PASS")
@@ -57,9 +70,57 @@ def test_generated_corpus_is_fixed_and_parses() -> None:
     assert [(t.label, t.query, t.policy, t.new_policy) for t in first] == [
         (t.label, t.query, t.policy, t.new_policy) for t in again
     ]
-    assert sum(policies.values()) == 2 * sum(len(s) for s in bench_solver.QUICK_SIZES.values())
+    quick = bench_solver.QUICK_SIZES
+    assert sum(policies.values()) == 2 * sum(len(s) for s in quick.values()) + len(quick["typical"])
+    assert policies["federated typical"] == len(quick["typical"])
     assert {t.size for t in first} == {*bench_solver.QUICK_SIZES["typical"], *bench_solver.QUICK_SIZES["large"]}
     assert all(len(t.policy["Statement"]) == t.size for t in first)
+
+
+def test_federated_corpus_mixes_the_doors() -> None:
+    """The full federated band: every policy parses and starts with a Federated Allow; together they
+    name each issuer kind, AWS and Service principals, the three doors, sts:TagSession and Denies; each
+    mutation changes a policy."""
+    tasks, policies = bench_solver.generated_tasks(quick=False)
+    fed = [t for t in tasks if t.kind == "federated"]
+    assert policies["federated typical"] == len(bench_solver.TYPICAL_SIZES) * bench_solver.PER_SIZE["typical"]
+    assert {t.band for t in fed} == {"federated typical"} and max(t.size for t in fed) <= bench_solver.TYPICAL_MAX
+    docs = {t.label: t.policy for t in fed}
+    assert all("Federated" in d["Statement"][0]["Principal"] for d in docs.values())
+    assert all(d["Statement"][0]["Effect"] == "Allow" for d in docs.values())
+    text = json.dumps(list(docs.values()))
+    for needle in (
+        ":111122223333:oidc-provider/token.actions.githubusercontent.com",
+        ":oidc-provider/oidc.eks.",
+        ":oidc-provider/gitlab.com",
+        '"cognito-identity.amazonaws.com"',
+        '"accounts.google.com"',
+        ":111122223333:saml-provider/",
+        ":444455556666:oidc-provider/",
+        '"AWS"',
+        '"Service"',
+        '"sts:AssumeRole"',
+        '"sts:AssumeRoleWithWebIdentity"',
+        '"sts:AssumeRoleWithSAML"',
+        '"sts:TagSession"',
+        '"Deny"',
+        "repo:acme/*",
+        "system:serviceaccount:",
+        "cognito-identity.amazonaws.com:amr",
+        "saml:sub",
+    ):
+        assert needle in text, needle
+    mutated = [t for t in fed if t.query == "check_no_new_access"]
+    assert len(mutated) == len(docs) and all(t.new_policy != t.policy for t in mutated)
+    assert {t.expected for t in mutated} == {"proved", "counterexample"}
+    assert {t.query for t in fed} == {
+        "who_can_assume",
+        "check_no_public_access",
+        "check_federated_subjects",
+        "check_access_not_granted",
+        "external_id_required",
+        "check_no_new_access",
+    }
 
 
 def test_percentile_is_nearest_rank() -> None:
