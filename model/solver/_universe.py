@@ -807,6 +807,7 @@ _TOKEN_VALUES = {
     "sts:roleauthorizedbyidp": ("true", "false"),
     ":amr": ("authenticated", "unauthenticated", "graph.facebook.com"),
     ":sub": (
+        "rolecall-attacker",
         "repo:rolecall-attacker/app:ref:refs/heads/main",
         "project_path:rolecall-attacker/app:ref_type:branch:ref:main",
         "organization:rolecall-attacker:project:p:workspace:w:run_phase:apply",
@@ -855,7 +856,8 @@ class Pool:
                         if any(isinstance(part, Var) for part in tpl):
                             templated.append((cond.key, tpl))
                             continue
-                        for text in _instances(tpl, lambda _: []):
+                        stars = _CLAIM_STARS if _is_claim_key(cond.key) else ("", "x")
+                        for text in _instances(tpl, lambda _: [], stars):
                             values.add(text)
                             self._field_value(cond.key, text)
         self._arn(frame.role_arn)
@@ -871,6 +873,8 @@ class Pool:
         out = set(_FRESH["text"])
         for key in keys:
             out |= self.keys.get(key, set())
+            if _is_claim_key(key):
+                out.add("rolecall-attacker")  # the attacker's tenant or subject (federated_frame.ATTACKER)
             for name, values in _TOKEN_VALUES.items():
                 if key == name or (name.startswith(":") and key.endswith(name) and "." in key.split(":", 1)[0]):
                     out.update(values)
@@ -912,14 +916,28 @@ class Pool:
                 self.categories["name"].add(last)
 
 
-def _instances(tpl: Template, variable: Callable[[Var], list[str]]) -> set[str]:
-    """Strings a template matches: wildcards all empty or all one character; each policy
+#: How a wildcard of a token claim's pattern is instantiated in the pool: empty, one character, and
+#: the federated frame's attacker tenant (``federated_frame.ATTACKER``), whose searches ask for a
+#: subject such as ``repo:acme/rolecall-attacker`` under ``repo:acme/*``, or another owner
+#: (``repo:acme-rolecall-attacker/x``, a tenant ended by ``/`` or ``:``) under ``repo:acme*``: a pool
+#: model in milliseconds where Z3's string search took seconds, or ran out its budget.
+_CLAIM_STARS = ("", "x", "rolecall-attacker", "-rolecall-attacker/x", "-rolecall-attacker:x")
+
+
+def _is_claim_key(key: str) -> bool:
+    """A key of a token's claims: ``saml:…``, or a provider's (its prefix a host: ``….com:sub``)."""
+    prefix = key.split(":", 1)[0]
+    return prefix == "saml" or "." in prefix
+
+
+def _instances(tpl: Template, variable: Callable[[Var], list[str]], stars: tuple[str, ...] = ("", "x")) -> set[str]:
+    """Strings a template matches: wildcards all ``stars[0]``, all ``stars[1]``…; each policy
     variable one of ``variable(var)`` (a few combinations, not all)."""
     from ..match import QMARK, STAR
 
     out: set[str] = set()
     choices = [variable(p) if isinstance(p, Var) else [] for p in tpl]
-    for star in ("", "x"):
+    for star in stars:
         for k in range(max([len(c) for c in choices] + [1])):
             text = []
             for part, options in zip(tpl, choices, strict=True):

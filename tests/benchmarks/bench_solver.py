@@ -574,10 +574,9 @@ def _federated_narrowing(st: Doc) -> tuple[str, str, Any]:
     if prefix == "saml":
         candidates = [("StringEquals", "SAML:aud", SAML_AUD), ("StringLike", "saml:sub", "*@acme.example")]
     elif prefix == COGNITO:
-        candidates = [
-            ("StringEquals", f"{COGNITO}:aud", COGNITO_POOLS[0]),
-            ("ForAnyValue:StringLike", f"{COGNITO}:amr", "authenticated"),
-        ]
+        # not amr: adding an amr test to a statement that tests aud *widens* it for an identity pool of
+        # another account, where only statements testing both count (F10, COG-BP)
+        candidates = [("StringEquals", f"{COGNITO}:aud", COGNITO_POOLS[0])]
     elif prefix == GOOGLE:
         candidates = [("StringEquals", f"{GOOGLE}:aud", GOOGLE_CLIENTS[0])]
     else:
