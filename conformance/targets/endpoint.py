@@ -80,12 +80,14 @@ import math
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping
-from pathlib import Path
 from typing import Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
+from rolecall.model.scenario import MAX_SCENARIO_CHARS
+
+from .._files import FileTooLarge, read_text_capped
 from .._world import ACCOUNT_ID, FederatedPlan, Plan, RolePlan, Unsupported, federated_plan, plan
 from ._aws import ApiProvisioner, AwsApi, Creds, assume_federated, outcome_of_error
 from .base import (
@@ -193,7 +195,9 @@ def load_accounts_file(path: str) -> AccountsFile:
         return TargetConfigurationError(f"{path}: {where}: {what}")
 
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = read_text_capped(path, MAX_SCENARIO_CHARS)
+    except FileTooLarge as exc:
+        raise TargetConfigurationError(f"{path}: not an accounts file: {exc}") from None
     except OSError as exc:
         raise TargetConfigurationError(f"{path}: cannot read the accounts file: {exc.strerror or exc}") from None
     except UnicodeDecodeError as exc:
