@@ -320,7 +320,8 @@ def conformance(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 out.flush()
             code = _said(err, pytest.main([*base, *update, *more]))
         if code != EXIT_OK:
-            err.write(f"rolecall: expectations not settled after {rounds} rounds (exit {code})\n")
+            if code != EXIT_INPUT:  # bad input has said so in its own line
+                err.write(f"rolecall: expectations not settled after {rounds} rounds (exit {code})\n")
             return code
         out.write("rolecall: expectations updated; checking the whole suite against them\n")
         out.flush()

@@ -60,6 +60,11 @@ def write_atomic(path: str | Path, text: str) -> None:
         else:
             os.chmod(temporary, 0o666 & ~_umask())
         os.replace(temporary, target)
+    except OSError as exc:
+        Path(temporary).unlink(missing_ok=True)
+        if exc.filename is None:  # a failed write names no file: name the one that stays unchanged
+            raise OSError(exc.errno, exc.strerror, str(target)) from exc
+        raise
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
