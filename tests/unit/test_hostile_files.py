@@ -63,14 +63,14 @@ def huge(tmp_path: Path) -> str:
 @pytest.mark.parametrize("source", ["/dev/zero", "huge"])
 def test_matrix_refuses_an_endless_report(tmp_path: Path, huge: str, source: str) -> None:
     report = huge if source == "huge" else source
-    line = _one_line(_limited(tmp_path, "matrix", report, "-o", str(tmp_path / "m.md")))
+    line = _one_line(_limited(tmp_path, "matrix", report, "-o", str(tmp_path / "matrix.out")))
     assert report in line and "longer than" in line
 
 
 def test_matrix_refuses_a_report_nested_too_deeply(tmp_path: Path) -> None:
     path = tmp_path / "deep.json"
     path.write_text('{"format": ' + "[" * 100_000 + "]" * 100_000 + "}")
-    line = _one_line(_limited(tmp_path, "matrix", str(path), "-o", str(tmp_path / "m.md")))
+    line = _one_line(_limited(tmp_path, "matrix", str(path), "-o", str(tmp_path / "matrix.out")))
     assert str(path) in line and "nested too deeply" in line
 
 
@@ -131,14 +131,14 @@ def test_conformance_names_a_bad_target_in_one_line(tmp_path: Path, argv: list[s
 def test_a_matrix_written_through_a_link_keeps_the_link(tmp_path: Path) -> None:
     from rolecall.conformance._files import write_atomic
 
-    real = tmp_path / "real.md"
+    real = tmp_path / "real.txt"
     real.write_text("old")
     link = tmp_path / "CONFORMANCE.md"
     link.symlink_to(real)
     write_atomic(link, "new")
     assert link.is_symlink() and real.read_text() == "new"
-    dangling = tmp_path / "dangling.md"
-    dangling.symlink_to(tmp_path / "missing" / "x.md")
+    dangling = tmp_path / "dangling.txt"
+    dangling.symlink_to(tmp_path / "missing" / "x.txt")
     with pytest.raises(FileNotFoundError):
         write_atomic(dangling, "new")
     assert dangling.is_symlink()
