@@ -214,18 +214,28 @@ def _said(err: TextIO, code: int) -> int:
 
 
 def _writable_folder(path: Path) -> str | None:
-    """Why a report folder cannot be used, or ``None``."""
-    if path.exists():
-        if not path.is_dir():
-            return f"--report {path}: not a folder (report.json and CONFORMANCE.md are written into a folder)"
-        if not os.access(path, os.W_OK | os.X_OK):
-            return f"--report {path}: cannot write into this folder"
-        return None
-    parent = path.parent if str(path.parent) else Path(".")
-    while not parent.exists() and parent != parent.parent:
-        parent = parent.parent
-    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
-        return f"--report {path}: cannot create this folder (no write access to {parent})"
+    """Why a report folder cannot be used, or ``None``. The folder is made (the run writes into it
+    anyway) and a file is created in it and removed: only writing tells whether a place takes files
+    (a read-only mount, ``/proc``, a full disk, a dangling symbolic link)."""
+    if path.is_symlink() and not path.exists():
+        return f"--report {path}: a symbolic link to {os.readlink(path)}, which does not exist"
+    if path.exists() and not path.is_dir():
+        return f"--report {path}: not a folder (report.json and CONFORMANCE.md are written into a folder)"
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return f"--report {path}: cannot create this folder ({exc.strerror or exc})"
+    return _takes_files(path, f"--report {path}: cannot write into this folder")
+
+
+def _takes_files(folder: Path, problem: str) -> str | None:
+    """``None`` when a file can be created in ``folder`` (and is removed at once), else ``problem`` and why."""
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".rolecall-probe-", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        return f"{problem} ({exc.strerror or exc})"
     return None
 
 
@@ -234,16 +244,13 @@ def check_paths(args: argparse.Namespace) -> str | None:
     the whole suite, or to mean "no expectations"): the problem in one line, or ``None``."""
     from .expectations import Expectations, ExpectationsError
 
-    problem = _writable_folder(Path(args.report))
-    if problem:
-        return problem
     if args.expectations:
         path = Path(args.expectations)
         if not path.exists():
             if not args.update_expectations:
                 return f"--expectations {path}: no such file (give --update-expectations to create it)"
-            if not path.parent.is_dir() or not os.access(path.parent, os.W_OK | os.X_OK):
-                return f"--expectations {path}: cannot create it (no write access to {path.parent})"
+            if not path.parent.is_dir():
+                return f"--expectations {path}: cannot create it ({path.parent} is not a folder)"
         elif not path.is_file():
             return f"--expectations {path}: not a file"
         else:
@@ -251,12 +258,35 @@ def check_paths(args: argparse.Namespace) -> str | None:
                 Expectations.load(path, args.target)
             except ExpectationsError as exc:
                 return f"--expectations {exc}"
+        if args.update_expectations:  # rewritten through a temporary file beside it (written atomically)
+            problem = _takes_files(path.parent, f"--expectations {path}: cannot write beside it in {path.parent}")
+            if problem:
+                return problem
     if getattr(args, "accounts", None):
         accounts = Path(args.accounts)
         if not accounts.is_file():
             return f"--accounts {accounts}: " + ("not a file" if accounts.exists() else "no such file")
         if not os.access(accounts, os.R_OK):
             return f"--accounts {accounts}: cannot read it"
+    problem = _target_problem(args)
+    if problem:
+        return problem
+    return _writable_folder(Path(args.report))  # last: it makes the folder
+
+
+def _target_problem(args: argparse.Namespace) -> str | None:
+    """What is wrong with what names or reaches the target (an ``--endpoint-url``, an accounts file, a
+    ``package.module:object`` that does not import), told before pytest starts; ``None`` when nothing is.
+    A user target is imported, not built: building and starting it are the run's."""
+    from .targets import BUILTIN, TargetConfigurationError, import_target_module, load_target
+
+    try:
+        if args.target == "endpoint":
+            load_target("endpoint", endpoint_url=args.endpoint_url, accounts=args.accounts)
+        elif args.target not in BUILTIN:
+            import_target_module(args.target)
+    except TargetConfigurationError as exc:
+        return str(exc)
     return None
 
 
@@ -290,7 +320,8 @@ def conformance(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 out.flush()
             code = _said(err, pytest.main([*base, *update, *more]))
         if code != EXIT_OK:
-            err.write(f"rolecall: expectations not settled after {rounds} rounds (exit {code})\n")
+            if code != EXIT_INPUT:  # bad input has said so in its own line
+                err.write(f"rolecall: expectations not settled after {rounds} rounds (exit {code})\n")
             return code
         out.write("rolecall: expectations updated; checking the whole suite against them\n")
         out.flush()

@@ -14,13 +14,35 @@ import os
 import tempfile
 from pathlib import Path
 
-__all__ = ["write_atomic"]
+__all__ = ["MAX_FILE_CHARS", "FileTooLarge", "read_text_capped", "write_atomic"]
+
+#: The most a file rolecall reads whole (a report, an expectations file, an accounts file) may hold, in
+#: characters: ample for any such file (the shipped moto expectations hold 0.5 MB), and a bound on
+#: what a mistaken path (``/dev/zero``, a disk image) costs: it is refused without reading further.
+MAX_FILE_CHARS = 16 * 1024 * 1024
+
+
+class FileTooLarge(ValueError):
+    """A file longer than the bound given to :func:`read_text_capped`."""
+
+
+def read_text_capped(path: str | Path, limit: int = MAX_FILE_CHARS) -> str:
+    """The UTF-8 text of ``path``, refused (:class:`FileTooLarge`) past ``limit`` characters without reading
+    further; ``OSError`` and ``UnicodeDecodeError`` as ``open`` and ``read`` raise them."""
+    with open(path, encoding="utf-8") as fh:
+        text = fh.read(limit + 1)
+    if len(text) > limit:
+        raise FileTooLarge(f"longer than {limit:,} characters; not read")
+    return text
 
 
 def write_atomic(path: str | Path, text: str) -> None:
     """Replace ``path``'s content with ``text`` (UTF-8) in one step; on any failure the old file
-    stays as it was and the temporary file is removed."""
+    stays as it was and the temporary file is removed. A symbolic link is followed: the file it
+    points to is replaced, the link kept."""
     target = Path(path)
+    if target.is_symlink():  # write where the link points (replacing the link would cut it), or fail there
+        target = Path(os.path.realpath(target))
     if target.exists() and not target.is_file():
         if target.is_dir():
             raise IsADirectoryError(21, "Is a directory", str(target))
@@ -38,6 +60,11 @@ def write_atomic(path: str | Path, text: str) -> None:
         else:
             os.chmod(temporary, 0o666 & ~_umask())
         os.replace(temporary, target)
+    except OSError as exc:
+        Path(temporary).unlink(missing_ok=True)
+        if exc.filename is None:  # a failed write names no file: name the one that stays unchanged
+            raise OSError(exc.errno, exc.strerror, str(target)) from exc
+        raise
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise

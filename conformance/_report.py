@@ -24,7 +24,7 @@ from typing import Any
 
 from rolecall import model
 
-from ._files import write_atomic
+from ._files import FileTooLarge, read_text_capped, write_atomic
 from ._world import Plan, Unsupported, plan
 from .expectations import Expectations
 
@@ -262,9 +262,11 @@ def load_reports(paths: Iterable[str | Path]) -> list[dict[str, Any]]:
     for p in paths:
         path = Path(p)
         try:
-            report = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            report = json.loads(read_text_capped(path))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, FileTooLarge) as exc:
             raise ReportError(f"{path}: cannot read a report ({exc})") from None
+        except RecursionError:
+            raise ReportError(f"{path}: not a rolecall conformance report (JSON nested too deeply)") from None
         if not isinstance(report, dict) or "format" not in report:
             raise ReportError(f'{path}: not a rolecall conformance report (no "format")')
         if report["format"] != FORMAT:

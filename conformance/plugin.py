@@ -38,9 +38,9 @@ import os
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 
@@ -590,11 +590,30 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = 3
     directory = _option(config, "report")
     if directory:
-        state.report_paths = write_report(Path(directory), report)  # type: ignore[attr-defined]
+        paths = _written(session, lambda: write_report(Path(directory), report))
+        if paths is not None:
+            state.report_paths = paths  # type: ignore[attr-defined]
     if config.getoption("rolecall_update_expectations"):
         from ._update import update_expectations
 
-        state.updated = update_expectations(state.expectations, report, target)  # type: ignore[attr-defined]
+        updated = _written(session, lambda: update_expectations(state.expectations, report, target))
+        if updated is not None:
+            state.updated = updated  # type: ignore[attr-defined]
+
+
+_W = TypeVar("_W")
+
+
+def _written(session: pytest.Session, write: Callable[[], _W]) -> _W | None:
+    """``write()``; a file that cannot be written (a full disk, a file-size limit) is one line and exit 2
+    (``rolecall conformance``; pytest's usage error), the file as it was (written atomically)."""
+    try:
+        return write()
+    except OSError as exc:
+        where = f" {exc.filename}" if exc.filename else ""
+        sys.stderr.write(f"rolecall: cannot write{where} ({exc.strerror or exc}); the file there is unchanged\n")
+        session.exitstatus = pytest.ExitCode.USAGE_ERROR
+        return None
 
 
 def _rolecall_version() -> str:

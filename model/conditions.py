@@ -127,9 +127,8 @@ def parse_template(text: str, *, wildcards: bool, variables: bool, where: str) -
         elif chunk:
             parts.append(chunk)
 
-    if not variables or "${" not in text:
-        literal(text)
-        return _merge(parts)
+    if not variables or "${" not in text:  # no variable: the parts are merged already
+        return glob_parts(text) if wildcards else ((text,) if text else ())
     pos = 0
     for m in _VAR.finditer(text):
         literal(text[pos : m.start()])
@@ -345,7 +344,8 @@ def _value_test(family: str, op: str, v: str, *, variables: bool, where: str) ->
         like = op.endswith("Like")
         ignore_case = op.endswith("IgnoreCase")
         tpl = parse_template(v, wildcards=like, variables=variables, where=where)
-        static = None if any(isinstance(p, Var) for p in tpl) else tpl
+        maybe_vars = variables and "${" in v  # else no Var: no walk over the parts of a long value
+        static = None if maybe_vars and any(isinstance(p, Var) for p in tpl) else tpl
         if not like:
             if static is not None:
                 text = "".join(static)  # type: ignore[arg-type]

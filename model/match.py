@@ -61,22 +61,19 @@ QMARK: Final = _Wild("\x00?")
 Glob = tuple[str, ...]
 
 
+_WILDCARDS = re.compile(r"([*?])")
+
+
+_WILD_PARTS: dict[str, str] = {"*": STAR, "?": QMARK}
+
+
 @lru_cache(maxsize=65536)
 def glob_parts(pattern: str) -> Glob:
     """Split a plain pattern (no policy variables) into glob parts."""
-    parts: list[str] = []
-    literal = ""
-    for ch in pattern:
-        if ch == "*" or ch == "?":
-            if literal:
-                parts.append(literal)
-                literal = ""
-            parts.append(STAR if ch == "*" else QMARK)
-        else:
-            literal += ch
-    if literal:
-        parts.append(literal)
-    return tuple(parts)
+    if "*" not in pattern and "?" not in pattern:
+        return (pattern,) if pattern else ()
+    wild = _WILD_PARTS
+    return tuple([wild.get(token, token) for token in _WILDCARDS.split(pattern) if token])
 
 
 # A compiled glob is a list of units. Each unit is one of:
@@ -230,9 +227,73 @@ def unit_regex(unit: tuple[str, str]) -> str:
     return re.escape(text) if kind == "lit" else text
 
 
+class _Segments:
+    """A glob whose every star is an unconstrained run (``StringLike``, actions), compiled from its parts
+    without a unit per character: the greedy algorithm of :class:`_Compiled` over the segments between
+    stars, each a plain string (compared with ``str`` methods) or, when it holds a ``?`` or the match
+    ignores case, a regular expression of fixed width (compiled once per distinct segment). Time and
+    memory linear in the pattern, matching linear in the value; a policy of a million wildcards costs
+    what its text does (:class:`_Compiled` made a unit, and a regular expression, per character)."""
+
+    __slots__ = ("first", "last", "last_len", "middle")
+    first: str | re.Pattern[str]
+    last: str | re.Pattern[str]
+    middle: list[str | re.Pattern[str]]
+
+    def __init__(self, glob: Glob, ignore_case: bool) -> None:
+        # A wildcard part is a str that no policy text holds (a NUL and the character): the joined parts
+        # split at each STAR into the segments, in C, whatever the number of stars.
+        texts = "".join(glob).split(STAR)
+        self.last_len = len(texts[-1]) - texts[-1].count(QMARK)
+        if not ignore_case and QMARK not in glob:  # plain strings: str.startswith, find and endswith
+            self.first, self.last = texts[0], texts[-1]
+            self.middle = [seg for seg in texts[1:-1] if seg]
+            return
+        compiled: dict[str, re.Pattern[str]] = {}
+        flags = re.DOTALL | (re.IGNORECASE if ignore_case else 0)
+
+        def regex(seg: str) -> re.Pattern[str]:
+            if seg not in compiled:
+                compiled[seg] = re.compile(".".join(re.escape(x) for x in seg.split(QMARK)), flags)
+            return compiled[seg]
+
+        self.first, self.last = regex(texts[0]), regex(texts[-1])
+        self.middle = [regex(seg) for seg in texts[1:-1] if seg]
+
+    def matches(self, value: str) -> bool:
+        first = self.first
+        if isinstance(first, str):
+            if not value.startswith(first):
+                return False
+            pos = len(first)
+        else:
+            head = first.match(value)
+            if head is None:
+                return False
+            pos = head.end()
+        end = len(value) - self.last_len
+        if end < pos:
+            return False
+        for seg in self.middle:
+            if isinstance(seg, str):
+                at = value.find(seg, pos, end)
+                if at < 0:
+                    return False
+                pos = at + len(seg)
+            else:
+                m = seg.search(value, pos, end)
+                if m is None:
+                    return False
+                pos = m.end()
+        last = self.last
+        return value.endswith(last) if isinstance(last, str) else last.fullmatch(value, end) is not None
+
+
 @lru_cache(maxsize=65536)
-def compiled_glob(glob: Glob, arn: bool, ignore_case: bool) -> _Compiled:
+def compiled_glob(glob: Glob, arn: bool, ignore_case: bool) -> _Compiled | _Segments:
     """The glob compiled once (cached): ``.matches(value)`` in time linear in the value."""
+    if not arn and STAR in glob:
+        return _Segments(glob, ignore_case)
     return _Compiled(glob_units(glob, arn=arn), re.DOTALL | (re.IGNORECASE if ignore_case else 0))
 
 

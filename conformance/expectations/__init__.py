@@ -58,6 +58,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .._files import FileTooLarge, read_text_capped
+
 __all__ = [
     "DISCRIMINATING_TAGS",
     "Expectation",
@@ -224,9 +226,11 @@ class Expectations:
         if not path.exists():
             return cls(target=target, path=path)
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            data = tomllib.loads(read_text_capped(path))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, FileTooLarge) as exc:
             raise ExpectationsError(f"{path}: {exc}") from None
+        except RecursionError:
+            raise ExpectationsError(f"{path}: not an expectations file (TOML nested too deeply)") from None
         entries = []
         seen: set[str] = set()
         for i, raw in enumerate(data.get("divergence", [])):

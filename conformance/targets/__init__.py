@@ -34,6 +34,7 @@ __all__ = [
     "TargetError",
     "TargetProtocol",
     "TargetUnavailable",
+    "import_target_module",
     "load_target",
 ]
 
@@ -86,23 +87,8 @@ def load_target(
         if deadline is None:
             return EndpointTarget(endpoint_url, accounts)
         return EndpointTarget(endpoint_url, accounts, deadline=deadline)
-    if ":" not in spec:
-        raise TargetConfigurationError(
-            f"unknown target {spec!r}: use one of {', '.join(BUILTIN)} or an import path package.module:object"
-        )
+    module = import_target_module(spec)
     module_name, _, attr = spec.partition(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise TargetConfigurationError(f"target {spec!r}: cannot import {module_name!r} ({exc})") from None
-    except SystemExit as exc:  # a module that calls sys.exit() on import
-        raise TargetConfigurationError(
-            f"target {spec!r}: importing {module_name!r} called sys.exit({exc.code})"
-        ) from None
-    except Exception as exc:  # the user's module failed on import: their input, told in one line
-        raise TargetConfigurationError(
-            f"target {spec!r}: importing {module_name!r} failed: {type(exc).__name__}: {exc}"
-        ) from None
     obj: Any = module
     for part in attr.split("."):
         if not hasattr(obj, part):
@@ -123,3 +109,25 @@ def load_target(
             f"target {spec!r} does not follow the target protocol: missing {', '.join(missing)} (see docs/targets.md)"
         )
     return obj
+
+
+def import_target_module(spec: str) -> Any:
+    """The module of a ``package.module:object`` target spec, imported; :class:`TargetConfigurationError`
+    when ``spec`` is no such path or the module fails to import (raises, calls ``sys.exit``)."""
+    if ":" not in spec:
+        raise TargetConfigurationError(
+            f"unknown target {spec!r}: use one of {', '.join(BUILTIN)} or an import path package.module:object"
+        )
+    module_name = spec.partition(":")[0]
+    try:
+        return importlib.import_module(module_name)
+    except ImportError as exc:
+        raise TargetConfigurationError(f"target {spec!r}: cannot import {module_name!r} ({exc})") from None
+    except SystemExit as exc:  # a module that calls sys.exit() on import
+        raise TargetConfigurationError(
+            f"target {spec!r}: importing {module_name!r} called sys.exit({exc.code})"
+        ) from None
+    except Exception as exc:  # the user's module failed on import: their input, told in one line
+        raise TargetConfigurationError(
+            f"target {spec!r}: importing {module_name!r} failed: {type(exc).__name__}: {exc}"
+        ) from None

@@ -29,7 +29,15 @@ from botocore.exceptions import BotoCoreError, ClientError
 from .._world import FederatedPlan, Plan, RolePlan
 from .base import Outcome, TargetError
 
-__all__ = ["AwsApi", "Creds", "DeadlineSender", "assume_federated", "classify_denial", "outcome_of_error"]
+__all__ = [
+    "AwsApi",
+    "Creds",
+    "DeadlineSender",
+    "assume_federated",
+    "classify_denial",
+    "is_target_failure",
+    "outcome_of_error",
+]
 
 Creds = tuple[str, str, str | None]
 """(AccessKeyId, SecretAccessKey, SessionToken or None)."""
@@ -66,12 +74,21 @@ def outcome_of_error(code: str, message: str | None, raw: Any, phase: str = "ass
     return Outcome(result=result, raw=raw, phase=phase)
 
 
+def is_target_failure(exc: ClientError) -> bool:
+    """Whether an error answer is the target failing (any 5xx, whatever its body; a code that says the
+    server failed or is throttling; no code at all), never an answer AWS would give the scenario."""
+    err = exc.response.get("Error", {})
+    code = str(err.get("Code", ""))
+    status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+    return status >= 500 or code in _TARGET_FAILURES or not code
+
+
 def _client_error(exc: ClientError, phase: str) -> Outcome:
     err = exc.response.get("Error", {})
     meta = exc.response.get("ResponseMetadata", {})
     code = str(err.get("Code", ""))
     status = int(meta.get("HTTPStatusCode") or 0)
-    if status >= 500 or code in _TARGET_FAILURES or not code:
+    if is_target_failure(exc):
         raise TargetError(f"HTTP {status} {code}: {err.get('Message', '')}".strip()) from exc
     return outcome_of_error(code, err.get("Message"), {"Error": dict(err), "HTTPStatusCode": status}, phase)
 

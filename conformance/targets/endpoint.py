@@ -80,14 +80,16 @@ import math
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping
-from pathlib import Path
 from typing import Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
+from rolecall.model.scenario import MAX_SCENARIO_CHARS
+
+from .._files import FileTooLarge, read_text_capped
 from .._world import ACCOUNT_ID, FederatedPlan, Plan, RolePlan, Unsupported, federated_plan, plan
-from ._aws import ApiProvisioner, AwsApi, Creds, assume_federated, outcome_of_error
+from ._aws import ApiProvisioner, AwsApi, Creds, assume_federated, is_target_failure, outcome_of_error
 from .base import (
     API_PROVISIONABLE,
     Capability,
@@ -193,7 +195,9 @@ def load_accounts_file(path: str) -> AccountsFile:
         return TargetConfigurationError(f"{path}: {where}: {what}")
 
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = read_text_capped(path, MAX_SCENARIO_CHARS)
+    except FileTooLarge as exc:
+        raise TargetConfigurationError(f"{path}: not an accounts file: {exc}") from None
     except OSError as exc:
         raise TargetConfigurationError(f"{path}: cannot read the accounts file: {exc.strerror or exc}") from None
     except UnicodeDecodeError as exc:
@@ -741,12 +745,14 @@ class EndpointTarget(Target):
 def _provision(provision: Callable[[_P], _T | Outcome], p: _P) -> _T | Outcome:
     """``provision(p)`` (an :class:`ApiProvisioner` method), with a refusal of the file's credentials given
     back as the answer it was, so that :meth:`EndpointTarget._refuse_target_failure` can tell a set-up failure
-    from an unsupported scenario."""
+    from an unsupported scenario. A failure of the target itself (a 5xx with any body, InternalFailure,
+    throttling) stays a :class:`TargetError`: it is no answer to the scenario (issue 20: a 500 while
+    provisioning was read as the scenario's answer, a new divergence ``error:InternalFailure``)."""
     try:
         return provision(p)
     except TargetError as exc:
         cause = exc.__cause__
-        if isinstance(cause, ClientError):
+        if isinstance(cause, ClientError) and not is_target_failure(cause):
             err = cause.response.get("Error", {})
             return outcome_of_error(str(err.get("Code", "")), err.get("Message"), dict(err), "provision")
         raise

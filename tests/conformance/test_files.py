@@ -54,3 +54,31 @@ def test_a_write_killed_mid_way_leaves_the_old_file(tmp_path: Path) -> None:
 def test_a_device_is_written_in_place_never_replaced() -> None:
     write_atomic("/dev/null", "discarded\n")
     assert Path("/dev/null").is_char_device()
+
+
+def test_an_update_that_cannot_write_says_so_in_one_line_and_leaves_the_file(tmp_path: Path) -> None:
+    """Issue 20, attempt 9: under a file-size limit the update's write fails; the expectations file stays
+    byte for byte as it was and the run ends with one line, exit 2 (it was "internal error: OSError")."""
+    import subprocess
+    import sys
+
+    shipped = Path(__file__).resolve().parents[2] / "conformance" / "expectations" / "moto.toml"
+    path = tmp_path / "moto.toml"
+    path.write_bytes(shipped.read_bytes())
+    script = (
+        "import resource, sys\n"
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000))\n"
+        "from rolecall.conformance.cli import main\n"
+        "sys.exit(main(sys.argv[1:]))\n"
+    )
+    argv = ["conformance", "--target", "moto", "-q", "--profile", "dev", "-k", "test_same_account"]
+    argv += ["--update-expectations", "--expectations", str(path), "--report", str(tmp_path / "r")]
+    done = subprocess.run(
+        [sys.executable, "-c", script, *argv], cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 2, done.stdout[-2000:] + done.stderr[-2000:]
+    assert path.read_bytes() == shipped.read_bytes()
+    lines = done.stderr.splitlines()  # the report (1.7 MB) cannot be written either: a line for each file
+    assert all(line.startswith("rolecall: cannot write ") for line in lines), lines
+    assert f"rolecall: cannot write {path} (File too large); the file there is unchanged" in lines
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]

@@ -197,3 +197,41 @@ def test_a_run_against_a_target_gone_down_stops_with_exit_3(tmp_path: Path, work
     assert report["interrupted"] is True and "down or overloaded" in report["stopped"]
     ran = [f for f, row in report["features"].items() if row["examples"]]
     assert len(ran) <= (1 if workers is None else 2), ran  # one property per worker met the breaker
+
+
+# ---------------------------------------------------------------------------------------------- provisioning
+
+
+def _refusal(status: int, code: str) -> Any:
+    from botocore.exceptions import ClientError
+
+    error = {"Error": {"Code": code, "Message": "boom"}, "ResponseMetadata": {"HTTPStatusCode": status}}
+    return ClientError(error, "CreateRole")
+
+
+@pytest.mark.parametrize(
+    ("status", "code"), [(500, "InternalFailure"), (503, "503"), (502, "BadGateway"), (500, ""), (400, "Throttling")]
+)
+def test_a_target_failure_while_provisioning_is_a_target_error(status: int, code: str) -> None:
+    """A 5xx (XML, HTML or JSON body) while the scenario's principals and policies are created is the
+    target failing, never the scenario's answer: it was given back as the outcome ``error:InternalFailure``
+    (``replay`` exited 1, a run reported 18 new divergences and an update pinned them)."""
+    from rolecall.conformance.targets._aws import provision_error
+    from rolecall.conformance.targets.endpoint import _provision
+
+    def create(_: object) -> Outcome:
+        return provision_error(_refusal(status, code))
+
+    with pytest.raises(TargetError):
+        _provision(create, None)
+
+
+def test_a_refusal_of_the_files_credentials_while_provisioning_is_given_back_as_it_was() -> None:
+    from rolecall.conformance.targets._aws import provision_error
+    from rolecall.conformance.targets.endpoint import _provision
+
+    def create(_: object) -> Outcome:
+        return provision_error(_refusal(403, "AccessDenied"))
+
+    outcome = _provision(create, None)
+    assert isinstance(outcome, Outcome) and outcome.phase == "provision"
