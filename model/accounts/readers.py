@@ -76,6 +76,20 @@ _USER_ID = re.compile(r"AIDA[A-Z0-9]+")
 _ROLE_ID = re.compile(r"AROA[A-Z0-9]+")
 _ORG_TYPES = {"SERVICE_CONTROL_POLICY": PolicyKind.SCP, "RESOURCE_CONTROL_POLICY": PolicyKind.RCP}
 
+#: The order of a principal's fields in the snapshot document (as docs/accounts.md lists them).
+_FIELD_ORDER = (
+    "name",
+    "path",
+    "id",
+    "trust_policy",
+    "max_session_duration",
+    "tags",
+    "groups",
+    "inline_policies",
+    "managed_policies",
+    "permissions_boundary",
+)
+
 Origin = tuple[str, str]
 """Where a value was read: (input name, JSON path)."""
 
@@ -353,7 +367,9 @@ class _Reader:
                             w,
                         )
             if account is None:
-                # only AWS managed policies: global, no account needed
+                # only AWS managed policies (a late page): global, no account needed
+                if not any(_obj(page, where).get("Policies") for where, page in pages):
+                    self.notes.append(f"{source}: no user, group, role, policy or provider: nothing to read")
                 for where, page in pages:
                     self._policies(None, source, page, where)
                 return
@@ -624,7 +640,7 @@ class _Reader:
                     doc[kind] = []
                 for name, e in entries.items():
                     origins[child(child(w, kind), len(doc[kind]))] = e.origin
-                    doc[kind].append(e.doc)
+                    doc[kind].append({k: e.doc[k] for k in sorted(e.doc, key=_FIELD_ORDER.index)})
                     counts[kind] += 1
                     for what, ref, where in e.refs:
                         if what == "group":

@@ -401,12 +401,17 @@ def _managed(value: Any, where: str, arn: str) -> ManagedPolicy:
     source = p.get("source", "snapshot")
     if source not in ("snapshot", "shipped"):
         raise InputError(f"source is 'snapshot' or 'shipped', not {source!r}", child(where, "source"))
+    version, date = p.get("version"), p.get("version_date")
     return ManagedPolicy(
         arn,
         _policy(p["document"], PolicyKind.IDENTITY, child(where, "document")),
-        p.get("version"),
+        _str(version, child(where, "version"), re.compile(r"v[0-9]+"), "a version id (v1, v2, …)")
+        if version is not None
+        else None,
         source,
-        p.get("version_date"),
+        _str(date, child(where, "version_date"), re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}"), "a date (YYYY-MM-DD)")
+        if date is not None
+        else None,
     )
 
 

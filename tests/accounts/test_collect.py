@@ -483,3 +483,10 @@ def test_an_unreachable_endpoint_exits_3_with_one_line(aws_env: dict[str, str], 
 def test_accounts_without_a_role_is_bad_usage(aws_env: dict[str, str], tmp_path: Path) -> None:
     code, _, stderr = _run("collect", "--accounts", "111122223333", "-o", str(tmp_path / "x.json"))
     assert code == 2 and "--accounts needs --assume-role" in stderr
+
+
+def test_no_credentials_is_bad_usage(aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in CREDENTIALS:
+        monkeypatch.delenv(name)
+    code, _, stderr = _run("collect", "--endpoint-url", "http://127.0.0.1:9", "-q", "-o", str(tmp_path / "x.json"))
+    assert code == 2 and stderr.count("\n") == 1 and "Unable to locate credentials" in stderr, stderr

@@ -91,6 +91,11 @@ def test_a_snapshot_gives_the_scenarios_the_model_decides() -> None:
         ),
         (lambda d: d["organization"]["nodes"][1].update(parent="r-zzzz"), "$.organization.nodes[1].parent"),
         (lambda d: d["accounts"][0].update(surprise=1), "$.accounts[0].surprise"),
+        (lambda d: d["accounts"][0]["policies"][0].update(version=2), "$.accounts[0].policies[0].version"),
+        (
+            lambda d: d["accounts"][0]["policies"][0].update(version_date="yesterday"),
+            "$.accounts[0].policies[0].version_date",
+        ),
     ],
 )
 def test_bad_snapshots_name_the_place(edit: Any, path: str) -> None:
