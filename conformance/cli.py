@@ -87,11 +87,13 @@ def _build_parser() -> argparse.ArgumentParser:
         help="decide with the reference model (default) or with the Z3 encoding of model/solver (same results; "
         "the solver engine reports no statements)",
     )
+    from ._accounts import add_accounts_commands
     from ._commands import add_commands
     from ._solve import add_solver_commands
 
     add_commands(sub)
     add_solver_commands(sub)
+    add_accounts_commands(sub)
     return parser
 
 
@@ -292,6 +294,10 @@ def main(
 
         if args.command in SOLVER_COMMANDS:
             return run_solver_command(args, out, err, inp)
+        from ._accounts import ACCOUNTS_COMMANDS, run_accounts_command
+
+        if args.command in ACCOUNTS_COMMANDS:
+            return run_accounts_command(args, out, err)
         if args.command in ("conformance", "replay", "matrix"):
             from ._commands import run_from_cli
 

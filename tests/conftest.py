@@ -16,6 +16,6 @@ ROOT = Path(__file__).resolve().parent.parent
 SPEC_SCENARIOS = ROOT / "tests" / "scenarios" / "spec"
 FEDERATION_SCENARIOS = ROOT / "tests" / "scenarios" / "federation"
 EXAMPLES = ROOT / "examples"
-CORPUS = ROOT / "tests" / "data" / "aws-managed-policies.jsonl.gz"  # copied from shared/corpus
+CORPUS = ROOT / "model" / "data" / "aws-managed-policies.jsonl.gz"  # shipped as package data
 
 register_profiles(load=True)  # dev / ci / nightly, from HYPOTHESIS_PROFILE (default ci)

@@ -15,6 +15,7 @@ from .snapshot import (
     SamlProvider,
     Snapshot,
     User,
+    dump_snapshot,
     load_snapshot,
 )
 
@@ -32,5 +33,6 @@ __all__ = [
     "SamlProvider",
     "Snapshot",
     "User",
+    "dump_snapshot",
     "load_snapshot",
 ]

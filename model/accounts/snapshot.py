@@ -48,6 +48,7 @@ __all__ = [
     "SamlProvider",
     "Snapshot",
     "User",
+    "dump_snapshot",
     "load_snapshot",
 ]
 
@@ -60,6 +61,7 @@ _ACCOUNT = re.compile(r"[0-9]{12}")
 _NAME = re.compile(r"[\w+=,.@-]{1,64}", re.ASCII)
 _PATH = re.compile(r"/(?:[\x21-\x7e]*/)?")
 _PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
+_ORG_POLICY_TYPES = ("SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY")
 
 
 @dataclass(frozen=True)
@@ -183,6 +185,14 @@ class Organization:
     nodes: Mapping[str, OrgUnit] = field(default_factory=dict)
     """Roots, OUs and accounts, by id (an account's node id is the account id)."""
     policies: Mapping[str, OrgPolicy] = field(default_factory=dict)
+    policy_types: tuple[str, ...] | None = None
+    """The policy types enabled in the root (``SERVICE_CONTROL_POLICY``, ``RESOURCE_CONTROL_POLICY``:
+    ListRoots' ``PolicyTypes`` with status ``ENABLED``); a type not enabled is not in force, whatever
+    is attached. ``None``: not recorded, every attached policy is in force."""
+
+    def in_force(self, policy_type: str) -> bool:
+        """Whether the policies of ``policy_type`` apply (the type is enabled, or not recorded)."""
+        return self.policy_types is None or policy_type in self.policy_types
 
     def chain(self, account: str, policy_type: str) -> list[list[Policy]] | None:
         """The policy chain of an account (root, each OU, the account), each level the documents of
@@ -286,8 +296,8 @@ class Snapshot:
         scps: dict[str, Any] = {}
         rcps: dict[str, Any] = {}
         for account in [*org.members]:
-            scp = org.chain(account, "SERVICE_CONTROL_POLICY")
-            rcp = org.chain(account, "RESOURCE_CONTROL_POLICY")
+            scp = org.chain(account, "SERVICE_CONTROL_POLICY") if org.in_force("SERVICE_CONTROL_POLICY") else None
+            rcp = org.chain(account, "RESOURCE_CONTROL_POLICY") if org.in_force("RESOURCE_CONTROL_POLICY") else None
             if scp is not None:
                 scps[account] = [[d.to_json() for d in level] for level in scp]
             if rcp is not None and any(rcp):
@@ -391,12 +401,17 @@ def _managed(value: Any, where: str, arn: str) -> ManagedPolicy:
     source = p.get("source", "snapshot")
     if source not in ("snapshot", "shipped"):
         raise InputError(f"source is 'snapshot' or 'shipped', not {source!r}", child(where, "source"))
+    version, date = p.get("version"), p.get("version_date")
     return ManagedPolicy(
         arn,
         _policy(p["document"], PolicyKind.IDENTITY, child(where, "document")),
-        p.get("version"),
+        _str(version, child(where, "version"), re.compile(r"v[0-9]+"), "a version id (v1, v2, …)")
+        if version is not None
+        else None,
         source,
-        p.get("version_date"),
+        _str(date, child(where, "version_date"), re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}"), "a date (YYYY-MM-DD)")
+        if date is not None
+        else None,
     )
 
 
@@ -538,7 +553,17 @@ def _role(value: Any, where: str, account: str) -> Role:
 
 def _organization(value: Any, where: str) -> Organization:
     o = _obj(value, where)
-    _fields(o, where, {"id", "management_account", "nodes", "policies"}, {"id", "management_account"})
+    _fields(o, where, {"id", "management_account", "nodes", "policies", "policy_types"}, {"id", "management_account"})
+    policy_types: tuple[str, ...] | None = None
+    if "policy_types" in o:
+        types = _list(o["policy_types"], child(where, "policy_types"))
+        for j, t in enumerate(types):
+            if t not in _ORG_POLICY_TYPES:
+                raise InputError(
+                    f"SERVICE_CONTROL_POLICY or RESOURCE_CONTROL_POLICY, not {t!r}",
+                    child(child(where, "policy_types"), j),
+                )
+        policy_types = tuple(types)
     org_id = _str(o["id"], child(where, "id"), re.compile(r"o-[a-z0-9]{10,32}"), "an organization id (o-…)")
     management = _str(o["management_account"], child(where, "management_account"), _ACCOUNT, "a 12-digit account id")
     policies: dict[str, OrgPolicy] = {}
@@ -585,7 +610,7 @@ def _organization(value: Any, where: str) -> Organization:
         raise InputError(
             f"the management account {management} is not a node of the organization", child(where, "management_account")
         )
-    return Organization(org_id, management, nodes, policies)
+    return Organization(org_id, management, nodes, policies, policy_types)
 
 
 def _check_references(snapshot: Snapshot, doc: Mapping[str, Any], where: str) -> None:
@@ -613,3 +638,97 @@ def _check_references(snapshot: Snapshot, doc: Mapping[str, Any], where: str) ->
                 for k, g in enumerate(getattr(p, "groups", ())):
                     if g not in account.groups:
                         raise InputError(f"no group {g!r} in account {account.id}", child(child(pw, "groups"), k))
+
+
+# =========================================================================== dumping
+
+
+def dump_snapshot(snapshot: Snapshot) -> dict[str, Any]:
+    """The ``rolecall-snapshot/1`` document of a snapshot (policies in their canonical JSON):
+    :func:`load_snapshot` of it gives an equal snapshot. Defaults are left out."""
+    doc: dict[str, Any] = {"format": FORMAT, "partition": snapshot.partition, "accounts": []}
+    for account in snapshot.accounts.values():
+        a: dict[str, Any] = {"id": account.id}
+        if account.name is not None:
+            a["name"] = account.name
+        if account.users:
+            a["users"] = [_dump_principal(u) for u in account.users.values()]
+        if account.groups:
+            a["groups"] = [_dump_principal(g) for g in account.groups.values()]
+        if account.roles:
+            a["roles"] = [_dump_principal(r) for r in account.roles.values()]
+        if account.policies:
+            a["policies"] = [{"arn": arn, **_dump_managed(p)} for arn, p in account.policies.items()]
+        if account.oidc_providers:
+            a["oidc_providers"] = [
+                {"url": o.url, **({"client_ids": list(o.client_ids)} if o.client_ids else {})}
+                for o in account.oidc_providers
+            ]
+        if account.saml_providers:
+            a["saml_providers"] = [
+                {"name": s.name, **({"issuer": s.issuer} if s.issuer is not None else {})}
+                for s in account.saml_providers
+            ]
+        doc["accounts"].append(a)
+    if snapshot.aws_managed_policies:
+        doc["aws_managed_policies"] = {arn: _dump_managed(p) for arn, p in snapshot.aws_managed_policies.items()}
+    org = snapshot.organization
+    if org is not None:
+        o: dict[str, Any] = {"id": org.id, "management_account": org.management_account}
+        if org.policy_types is not None:
+            o["policy_types"] = list(org.policy_types)
+        o["nodes"] = [
+            {
+                "id": n.id,
+                **({"parent": n.parent} if n.parent is not None else {}),
+                **({"policies": list(n.policies)} if n.policies else {}),
+                **({"name": n.name} if n.name is not None else {}),
+            }
+            for n in org.nodes.values()
+        ]
+        o["policies"] = [
+            {
+                "id": p.id,
+                "type": p.type,
+                **({"name": p.name} if p.name is not None else {}),
+                "document": p.document.to_json(),
+            }
+            for p in org.policies.values()
+        ]
+        doc["organization"] = o
+    return doc
+
+
+def _dump_managed(p: ManagedPolicy) -> dict[str, Any]:
+    out: dict[str, Any] = {"document": p.document.to_json()}
+    if p.version is not None:
+        out["version"] = p.version
+    if p.source != "snapshot":
+        out["source"] = p.source
+    if p.version_date is not None:
+        out["version_date"] = p.version_date
+    return out
+
+
+def _dump_principal(p: User | Group | Role) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": p.name}
+    if p.path != "/":
+        out["path"] = p.path
+    if isinstance(p, Role):
+        out["trust_policy"] = p.trust_policy.to_json()
+        if p.max_session_duration != 3600:
+            out["max_session_duration"] = p.max_session_duration
+    if not isinstance(p, Group):
+        if p.id is not None:
+            out["id"] = p.id
+        if p.tags:
+            out["tags"] = dict(p.tags)
+    if isinstance(p, User) and p.groups:
+        out["groups"] = list(p.groups)
+    if p.inline_policies:
+        out["inline_policies"] = {name: pol.to_json() for name, pol in p.inline_policies.items()}
+    if p.managed_policies:
+        out["managed_policies"] = list(p.managed_policies)
+    if not isinstance(p, Group) and p.permissions_boundary is not None:
+        out["permissions_boundary"] = p.permissions_boundary
+    return out

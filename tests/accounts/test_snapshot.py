@@ -4,12 +4,13 @@ model decides; bad input names its JSON path (docs/accounts.md)."""
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import pytest
 
 from rolecall.model import InputError, decide, load_scenario
-from rolecall.model.accounts import load_snapshot
+from rolecall.model.accounts import dump_snapshot, load_snapshot
 
 ACCOUNT, MANAGEMENT = "111122223333", "999999999999"
 TRUST = {
@@ -90,6 +91,11 @@ def test_a_snapshot_gives_the_scenarios_the_model_decides() -> None:
         ),
         (lambda d: d["organization"]["nodes"][1].update(parent="r-zzzz"), "$.organization.nodes[1].parent"),
         (lambda d: d["accounts"][0].update(surprise=1), "$.accounts[0].surprise"),
+        (lambda d: d["accounts"][0]["policies"][0].update(version=2), "$.accounts[0].policies[0].version"),
+        (
+            lambda d: d["accounts"][0]["policies"][0].update(version_date="yesterday"),
+            "$.accounts[0].policies[0].version_date",
+        ),
     ],
 )
 def test_bad_snapshots_name_the_place(edit: Any, path: str) -> None:
@@ -98,3 +104,30 @@ def test_bad_snapshots_name_the_place(edit: Any, path: str) -> None:
     with pytest.raises(InputError) as info:
         load_snapshot(doc)
     assert info.value.path.startswith(path), (info.value.path, info.value.message)
+
+
+def test_dump_snapshot_loads_back_equal() -> None:
+    snapshot = load_snapshot(SNAPSHOT)
+    doc = dump_snapshot(snapshot)
+    assert load_snapshot(doc) == snapshot
+    assert load_snapshot(json.loads(json.dumps(doc))) == snapshot  # plain JSON, nothing Python-only
+
+
+def test_policy_types_not_enabled_are_not_in_force() -> None:
+    """SCPs attached in an organization whose root has not enabled them do not apply (AWS detaches them
+    when the type is disabled; a snapshot that records the enabled types says so either way)."""
+    denied = copy.deepcopy(SNAPSHOT)
+    denied["organization"]["policies"].append({"id": "p-deny", "type": "SERVICE_CONTROL_POLICY", "document": DENY})
+    denied["organization"]["nodes"][1]["policies"].append("p-deny")
+    denied["organization"]["policy_types"] = ["SERVICE_CONTROL_POLICY"]
+    assert _decide(load_snapshot(denied), "alice", "deploy") == "explicitDeny"
+    denied["organization"]["policy_types"] = []
+    snapshot = load_snapshot(denied)
+    org = snapshot.organization_doc()
+    assert org is not None and org["scps"] == {}
+    assert _decide(snapshot, "alice", "deploy") == "allowed"
+    assert load_snapshot(dump_snapshot(snapshot)) == snapshot
+    denied["organization"]["policy_types"] = ["TAG_POLICY"]
+    with pytest.raises(InputError) as info:
+        load_snapshot(denied)
+    assert info.value.path == "$.organization.policy_types[0]"

@@ -41,7 +41,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC_DIR = ROOT / "tests" / "scenarios" / "spec"
-CORPUS = ROOT / "tests" / "data" / "aws-managed-policies.jsonl.gz"
+CORPUS = ROOT / "model" / "data" / "aws-managed-policies.jsonl.gz"
 
 ACTION = "sts:AssumeRole"
 SPEED_TARGET = 1.5  # moto time / rolecall time, per decision

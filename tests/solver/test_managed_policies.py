@@ -1,4 +1,4 @@
-"""The solver agrees with the model on the 1,641 AWS managed policies (tests/data/aws-managed-policies.jsonl.gz).
+"""The solver agrees with the model on the 1,641 AWS managed policies (model/data/aws-managed-policies.jsonl.gz).
 
 Each managed policy is the sole identity policy of an IAM user, ``alice`` of account
 111122223333; the role's trust policy delegates to that account (its root), so the identity

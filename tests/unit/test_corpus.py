@@ -1,4 +1,4 @@
-"""The model against 1,641 real AWS managed policies (tests/data/aws-managed-policies.jsonl.gz).
+"""The model against 1,641 real AWS managed policies (model/data/aws-managed-policies.jsonl.gz).
 
 Every managed policy is a policy IAM stores, so each must parse as an identity
 policy; and used as a caller's sole identity policy, with a trust policy that
