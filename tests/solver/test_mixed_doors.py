@@ -40,7 +40,7 @@ from rolecall.model.match import glob_parts, string_glob_matches
 from rolecall.model.solver import Counterexample, Proved, Unknown
 from rolecall.model.solver import queries as q
 from tests.examples import scaled
-from tests.solver.test_queries import decide_with_trust, loaded_universe
+from tests.solver.test_queries import decide_with_trust, loaded_universe, mutated_pair
 
 PAIRS = scaled(150)
 #: Below this many pairs (dev draws 25) a kind of answer may not occur: the vacuity check needs ci or nightly.
@@ -117,31 +117,10 @@ def _statement(draw: st.DrawFn) -> dict[str, Any]:
     return out
 
 
-def _trust(statements: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"Version": "2012-10-17", "Statement": statements}
-
-
 @st.composite
 def mixed_pairs(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(old, new): new is old changed a little, so that proofs and counterexamples both occur."""
-    old = draw(st.lists(_statement(), min_size=1, max_size=3))
-    how = draw(st.sampled_from(["drop", "condition", "uncondition", "deny", "add", "independent", "same"]))
-    new = [dict(s) for s in old]
-    if how == "drop" and len(new) > 1:
-        new.pop(draw(st.integers(0, len(new) - 1)))
-    elif how == "condition":
-        i = draw(st.integers(0, len(new) - 1))
-        op, key, values = draw(st.sampled_from(CONDITIONS))
-        new[i]["Condition"] = {**new[i].get("Condition", {}), op: {key: values}}
-    elif how == "uncondition":
-        new[draw(st.integers(0, len(new) - 1))].pop("Condition", None)
-    elif how == "deny":
-        new.append({**draw(_statement()), "Effect": "Deny"})
-    elif how == "add":
-        new.append(draw(_statement()))
-    elif how == "independent":
-        new = draw(st.lists(_statement(), min_size=1, max_size=3))
-    return _trust(old), _trust(new)
+    """(old, new): new is old changed a little (``test_queries.mutated_pair``), over the mixed vocabulary."""
+    return mutated_pair(draw, _statement(), CONDITIONS)
 
 
 # =========================================================================== the tokens

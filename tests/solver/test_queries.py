@@ -118,29 +118,36 @@ def _trust(statements: list[dict[str, Any]]) -> dict[str, Any]:
     return {"Version": "2012-10-17", "Statement": statements}
 
 
-@st.composite
-def policy_pairs(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(old, new): new is old changed a little (a statement or a condition added or removed, a Deny
-    added), so that both proofs and counterexamples occur, or an independent policy."""
-    old = draw(st.lists(_statement(), min_size=1, max_size=3))
+def mutated_pair(
+    draw: st.DrawFn, statement: st.SearchStrategy[dict[str, Any]], conditions: list[tuple[str, str, list[str]]]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(old, new) trust policies: new is old changed a little (a statement or a condition added or
+    removed, a Deny added), so that both proofs and counterexamples occur, or an independent policy."""
+    old = draw(st.lists(statement, min_size=1, max_size=3))
     how = draw(st.sampled_from(["drop", "condition", "deny", "add", "independent", "same", "uncondition"]))
     new = [dict(s) for s in old]
     if how == "drop" and len(new) > 1:
         new.pop(draw(st.integers(0, len(new) - 1)))
     elif how == "condition":
         i = draw(st.integers(0, len(new) - 1))
-        op, key, values = draw(st.sampled_from(CONDITIONS))
+        op, key, values = draw(st.sampled_from(conditions))
         new[i]["Condition"] = {**new[i].get("Condition", {}), op: {key: values}}
     elif how == "uncondition":
         i = draw(st.integers(0, len(new) - 1))
         new[i].pop("Condition", None)
     elif how == "deny":
-        new.append({**draw(_statement()), "Effect": "Deny"})
+        new.append({**draw(statement), "Effect": "Deny"})
     elif how == "add":
-        new.append(draw(_statement()))
+        new.append(draw(statement))
     elif how == "independent":
-        new = draw(st.lists(_statement(), min_size=1, max_size=3))
+        new = draw(st.lists(statement, min_size=1, max_size=3))
     return _trust(old), _trust(new)
+
+
+@st.composite
+def policy_pairs(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
+    """:func:`mutated_pair` over the small vocabulary of AWS and service principals."""
+    return mutated_pair(draw, _statement(), CONDITIONS)
 
 
 # =========================================================================== the small universe
