@@ -67,7 +67,7 @@ from .federated import (
     Token,
     encode_federated,
 )
-from .scope import federated_part
+from .scope import federated_part, unstated_token_keys
 
 __all__ = [
     "ATTACKER",
@@ -131,8 +131,6 @@ _IDENTITY_KEYS = frozenset(
         "aws:federatedprovider",  # handled apart: the issuer's
     }
 )
-_UNSTATED_PREFIXES = ("aws:requesttag/", "aws:resourcetag/")
-_UNSTATED_KEYS = frozenset({"aws:tagkeys", "sts:transitivetagkeys", "sts:sourceidentity"})
 
 
 @dataclass(frozen=True)
@@ -359,13 +357,11 @@ class FederatedTokens:
         in a federated decision (``scope.federated_part``); a statement of the AssumeRole door alone
         never reads a token."""
         for _, st, _ in federated_part(policy):
-            for cond in st.conditions:
-                key = cond.key.lower()
-                if key in _UNSTATED_KEYS or key.startswith(_UNSTATED_PREFIXES):
-                    raise Unsupported(
-                        f"{cond.key} in a trust policy with federated statements: tokens that pass session tags or a "
-                        "source identity, and the role's tags, are not stated in the federated frame"
-                    )
+            for key in unstated_token_keys(st):
+                raise Unsupported(
+                    f"{key} in a trust policy with federated statements: tokens that pass session tags or a "
+                    "source identity, and the role's tags, are not stated in the federated frame"
+                )
 
     # ------------------------------------------------------------------ the token
 

@@ -60,6 +60,7 @@ __all__ = [
     "comparison_gap",
     "federated_comparison_gaps",
     "federated_part",
+    "unstated_token_keys",
 ]
 
 #: Why ``"*"`` may admit a federated caller: the IAM User Guide's Principal page says a wildcard in a
@@ -93,6 +94,19 @@ class Gap:
 
 
 _NOT_STATED = "the answer depends on this statement"
+
+
+#: Keys the federated frame (``federated_frame.py``) does not state: those of tokens that pass session
+#: tags or a source identity, and the role's tags. A statement that takes part in a federated decision
+#: and reads one is refused by the frame (``Unsupported``).
+_UNSTATED_TOKEN_PREFIXES = ("aws:requesttag/", "aws:resourcetag/")
+_UNSTATED_TOKEN_KEYS = frozenset({"aws:tagkeys", "sts:transitivetagkeys", "sts:sourceidentity"})
+
+
+def unstated_token_keys(st: Statement) -> tuple[str, ...]:
+    """The keys a statement's conditions read that the federated frame does not state."""
+    keys = (c.key for c in st.conditions)
+    return tuple(k for k in keys if k.lower() in _UNSTATED_TOKEN_KEYS or k.lower().startswith(_UNSTATED_TOKEN_PREFIXES))
 
 
 def _covered(st: Statement, actions: tuple[str, ...]) -> tuple[str, ...]:
@@ -218,7 +232,9 @@ def federated_comparison_gaps(old: Policy, new: Policy) -> list[Gap]:
     statement the new policy adds (an ``Allow``) or drops (a ``Deny``: the two changes that can widen
     access) that covers ``sts:TagSession`` or ``sts:SetSourceIdentity`` for a federated caller (tokens
     that carry tags or a source identity are decided by it, and the frame has none), or
-    ``sts:SetContext`` (not in the model). A door statement alone is enough: with the
+    ``sts:SetContext`` (not in the model); and no statement of either policy's federated part that
+    reads a key the frame does not state (:func:`unstated_token_keys`: the frame refuses those). A
+    door statement alone is enough: with the
     companion statements the same in both policies, a token with tags is allowed by one exactly when
     the same token without them is (the keys that would tell them apart, ``aws:RequestTag/*``,
     ``aws:TagKeys``, ``sts:TransitiveTagKeys``, ``sts:SourceIdentity``, are not stated: the frame
@@ -226,6 +242,15 @@ def federated_comparison_gaps(old: Policy, new: Policy) -> list[Gap]:
     if old.kind is not PolicyKind.TRUST or new.kind is not PolicyKind.TRUST:
         return []
     out = [g for g in admitting(new) if g.statement.principal is not None and "*" in g.statement.principal.aws]
+    for policy, which in ((old, "first"), (new, "second")):
+        for i, st, acts in federated_part(policy):
+            keys = unstated_token_keys(st)
+            if keys:
+                why = (
+                    f"it reads {', '.join(keys)}, and the federated frame states neither tokens that pass session tags "
+                    f"or a source identity nor the role's tags (in the {which} policy)"
+                )
+                out.append(Gap(i, st, acts, why))
     companions = ("sts:TagSession", "sts:SetSourceIdentity", "sts:SetContext")
     for i, st, acts, which in _differing(old, new):
         covered = tuple(a for a in acts if a in companions)

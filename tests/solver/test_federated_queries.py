@@ -424,3 +424,22 @@ def test_a_witness_writes_the_request_keys_as_the_model_reads_them() -> None:
     assert finding.witness["context"]["aws:sourceip"].startswith("203.0.113.")
     subjects = q.check_federated_subjects(policy, ["system:serviceaccount:prod:*"], role_arn=ROLE)
     assert isinstance(subjects, Counterexample) and allowed(subjects.scenario), subjects
+
+
+def test_a_statement_reading_tag_keys_is_named_in_a_comparison() -> None:
+    """A Deny on tokens that pass a session tag, added beside a GitHub grant: the frame states no token
+    with tags, so the comparison names the statement (not stated), where it once answered a bare
+    "unsupported"; the AssumeRole door's answer behind it stands for a counterexample."""
+    grant = allow(GITHUB, WEB, {"StringLike": {f"{GH_HOST}:sub": "repo:acme/*"}})
+    deny = {
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "sts:*",
+        "Condition": {"ForAnyValue:StringEquals": {"aws:TagKeys": ["k"]}},
+    }
+    answer = q.check_no_new_access(trust(grant), trust(grant, deny), role_arn=ROLE)
+    assert isinstance(answer, Unknown) and answer.reason.startswith("not stated"), answer
+    assert "$.Statement[1]" in answer.reason and "aws:tagkeys" in answer.reason.lower()
+    own = {"Effect": "Allow", "Principal": {"AWS": ACCOUNT}, "Action": ["sts:AssumeRole", "sts:TagSession"]}
+    found = q.check_no_new_access(trust(own, deny), trust(own), role_arn=ROLE)  # the Deny dropped: tagged sessions
+    assert isinstance(found, Counterexample) and allowed(found.scenario), found
