@@ -88,10 +88,12 @@ def _build_parser() -> argparse.ArgumentParser:
         "the solver engine reports no statements)",
     )
     from ._commands import add_commands
+    from ._graph import add_graph_commands
     from ._solve import add_solver_commands
 
     add_commands(sub)
     add_solver_commands(sub)
+    add_graph_commands(sub)
     return parser
 
 
@@ -292,6 +294,10 @@ def main(
 
         if args.command in SOLVER_COMMANDS:
             return run_solver_command(args, out, err, inp)
+        from ._graph import GRAPH_COMMANDS, run_graph_command
+
+        if args.command in GRAPH_COMMANDS:
+            return run_graph_command(args, out, err, inp)
         if args.command in ("conformance", "replay", "matrix"):
             from ._commands import run_from_cli
 
