@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["A", "B", "EXTERNAL", "ORG", "SNAPSHOT", "VENDOR", "arn", "snapshot_doc"]
+__all__ = ["A", "B", "EXTERNAL", "GITHUB", "ORG", "SNAPSHOT", "VENDOR", "arn", "snapshot_doc"]
 
 A, B, EXTERNAL, VENDOR, MANAGEMENT = "111111111111", "222222222222", "444455556666", "555566667777", "999999999990"
 ORG = "o-a1b2c3d4e5"
