@@ -668,11 +668,21 @@ class _Analysis:
 
     def _solve(self, c: _Caller, role: Role) -> Any:
         """The solver's request for this caller: a counterexample to "the trust policy grants this
-        principal nothing" (``*``: its representative, a user of an account no policy names)."""
-        from ..solver import check_access_not_granted
+        principal nothing" (``*``: to "no principal outside the snapshot's accounts and organization
+        can assume the role", whose witness is then decided with the representative caller)."""
+        from ..solver import check_access_not_granted, check_no_public_access
 
         self.solver_questions += 1
         arn = role.arn(self.partition)
+        if c.kind == "public":  # anyone outside the snapshot's accounts and organization
+            trusted = sorted(set(self.snapshot.accounts) | self.org_members)
+            return check_no_public_access(
+                role.trust_policy,
+                trusted_accounts=trusted,
+                trusted_orgs=[self.org.id] if self.org else [],
+                role_arn=arn,
+                timeout_ms=self.timeout_ms,
+            )
         return check_access_not_granted(
             role.trust_policy, principals=[c.solver_principal], role_arn=arn, timeout_ms=self.timeout_ms
         )
