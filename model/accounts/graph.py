@@ -452,7 +452,7 @@ class _Analysis:
                         f"account {account} is outside the snapshot: represented by {arn} with an identity policy "
                         "allowing everything, its own policies being unknown"
                     )
-                    out[e] = _representative(node, arn, note, account)
+                    out[e] = _representative(node, arn, note, arn)
                 elif e.startswith("arn:") and ":federated-user/" not in e:
                     account = e.split(":")[4]
                     if account in self.snapshot.accounts:
@@ -557,7 +557,7 @@ class _Analysis:
         if prune and (not self._named(c, role) or (self._needs_identity(c, role) and not c.reaches(to))):
             return None
         # A request that satisfies the conditions: the role's witness first, then the solver's for this caller.
-        witness = self._role_witness(role)
+        witness = self.role_witness(role)
         if witness is not None:
             doc = _with_request(base, witness)
             r, err = _decide(doc)
@@ -570,7 +570,7 @@ class _Analysis:
             return None
         if not isinstance(answer, Counterexample):
             reason = f"the solver could not decide whether a request satisfies the conditions: {answer.reason}"
-            return Edge(c.id, to, "unknown", True, self._conditions(c, role, result), base, note=c.note, reason=reason)
+            return Edge(c.id, to, "unknown", True, self._conditions(c, role, None), base, note=c.note, reason=reason)
         doc = _with_request(base, answer.scenario)
         r, err = _decide(doc)
         if err is not None:
@@ -580,12 +580,60 @@ class _Analysis:
             return self._edge(c, role, doc, r, conditional=True)
         if prune and self._caller_side_final(c, role, doc, r):
             return None
+        for other in self._more_witnesses(c, role, base, doc):
+            r2, err2 = _decide(other)
+            if err2 is None and r2 is not None and r2.decision == "allowed":
+                return self._edge(c, role, other, r2, conditional=True)
         reason = (
             "the trust policy admits a request from this caller (the solver's witness), but the model refuses "
             f"that request with the caller's own policies ({r.decision}, {r.rule}"
             f"{', ' + r.denied_by if r.denied_by else ''}); whether another request is allowed is not known"
         )
-        return Edge(c.id, to, "unknown", True, self._conditions(c, role, r), doc, note=c.note, reason=reason)
+        return Edge(c.id, to, "unknown", True, self._conditions(c, role, None), doc, note=c.note, reason=reason)
+
+    def _more_witnesses(
+        self, c: _Caller, role: Role, base: dict[str, Any], refused: dict[str, Any]
+    ) -> Iterator[dict[str, Any]]:
+        """When the solver's witness is refused with the caller's own policies, more requests for
+        the model to decide, in a fixed order: the witness signed in with MFA (an identity policy
+        may ask for it where the trust does not), then one witness per trust Allow naming the
+        caller (the trust restricted to that Allow and every Deny), each also with MFA. The trust
+        frame does not see the caller's own policies, so its one witness may take a statement they
+        refuse while another statement's request is allowed."""
+        from ..solver import Counterexample, check_access_not_granted
+
+        def with_mfa(doc: dict[str, Any]) -> dict[str, Any] | None:
+            if "arn" not in doc["caller"] or doc["caller"].get("mfa"):
+                return None
+            return {**doc, "caller": {**doc["caller"], "mfa": True}}
+
+        m = with_mfa(refused)
+        if m is not None:
+            yield m
+        statements = role.trust_policy.statements
+        denies = [st.to_json() for st in statements if st.effect == "Deny"]
+        allows = [
+            st
+            for st in statements
+            if st.effect == "Allow"
+            and st.matches_action(_ASSUME)
+            and st.principal is not None
+            and (any(e in c.keys for e in st.principal.aws) or c.service in st.principal.service)
+        ]
+        if len(allows) < 2:
+            return
+        for st in allows:
+            sub = parse_policy({"Version": "2012-10-17", "Statement": [st.to_json(), *denies]}, PolicyKind.TRUST)
+            self.solver_questions += 1
+            answer = check_access_not_granted(
+                sub, principals=[c.solver_principal], role_arn=role.arn(self.partition), timeout_ms=self.timeout_ms
+            )
+            if isinstance(answer, Counterexample):
+                doc = _with_request(base, answer.scenario)
+                yield doc
+                m = with_mfa(doc)
+                if m is not None:
+                    yield m
 
     def _edge(self, c: _Caller, role: Role, doc: dict[str, Any], result: Result, *, conditional: bool) -> Edge:
         return Edge(
@@ -593,7 +641,7 @@ class _Analysis:
             role.arn(self.partition),
             "edge",
             conditional,
-            self._conditions(c, role, result),
+            self._conditions(c, role, None if conditional else result),
             {**doc, "expect": {"decision": "allowed"}},
             note=c.note,
             rule=result.rule,
@@ -653,7 +701,7 @@ class _Analysis:
                 return True
         return False
 
-    def _role_witness(self, role: Role) -> dict[str, Any] | None:
+    def role_witness(self, role: Role) -> dict[str, Any] | None:
         """A request some caller can use (the solver's witness for the trust policy, whoever calls),
         tried first for every caller of the role: a pure function of the role, so that every
         process, in any order, finds the same edges."""
@@ -689,33 +737,46 @@ class _Analysis:
 
     # ------------------------------------------------------------------ conditions
 
-    def _conditions(self, c: _Caller, role: Role, result: Result) -> tuple[str, ...]:
-        """The condition keys of the statements that decided (the Allows of ``result.reasons``)
+    def _conditions(self, c: _Caller, role: Role, result: Result | None) -> tuple[str, ...]:
+        """The condition keys of the statements that decided the plain request (the Allows of
+        ``result.reasons``), or, for a conditional edge (``None``), of every Allow that can grant
+        this caller this role (a witness request is one of many: the keys must not depend on it),
         and of the Denies that name this caller and role (a request must keep out of them)."""
         keys: set[str] = set()
         scps = self._scps(c.account)
-        for r in result.reasons:
-            st: Statement | None = None
+        arn = role.arn(self.partition)
+        if result is None:
+            for _, st in role.trust_policy.statements_for("Allow", _ASSUME):
+                if st.principal is not None and (
+                    any(e in c.keys for e in st.principal.aws) or c.service in st.principal.service
+                ):
+                    keys.update(k.key for k in st.conditions)
+            for p in [*c.policies, *([c.boundary] if c.boundary else []), *(p for lv in scps for p in lv)]:
+                for _, st in p.statements_for("Allow", _ASSUME):
+                    dynamic = any("${" in r for r in st.resources or st.not_resources)
+                    if st.conditions and (dynamic or st.matches_resource(arn, _NO_CONTEXT)):
+                        keys.update(k.key for k in st.conditions)
+        for r in result.reasons if result is not None else ():
+            decided: Statement | None = None
             try:
                 if r.policy == "role trust policy":
-                    st = role.trust_policy.statements[r.statement]
+                    decided = role.trust_policy.statements[r.statement]
                 elif r.policy == "identity-based policy":
-                    st = c.policies[r.policy_index or 0].statements[r.statement]
+                    decided = c.policies[r.policy_index or 0].statements[r.statement]
                 elif r.policy == "permissions boundary" and c.boundary is not None:
-                    st = c.boundary.statements[r.statement]
+                    decided = c.boundary.statements[r.statement]
                 elif r.policy == "service control policy" and r.level is not None:
-                    st = scps[r.level][r.policy_index or 0].statements[r.statement]
+                    decided = scps[r.level][r.policy_index or 0].statements[r.statement]
             except IndexError:  # pragma: no cover - reasons index the scenario's own policies
-                st = None
-            if st is not None:
-                keys.update(k.key for k in st.conditions)
+                decided = None
+            if decided is not None:
+                keys.update(k.key for k in decided.conditions)
         for _, st in role.trust_policy.statements_for("Deny", _ASSUME):
             named = st.principal is not None and (
                 any(e in c.keys for e in st.principal.aws) or c.service in st.principal.service
             )
             if st.conditions and named:
                 keys.update(k.key for k in st.conditions)
-        arn = role.arn(self.partition)
         caller_side = [*c.policies, *([c.boundary] if c.boundary else []), *(p for level in scps for p in level)]
         caller_side += [p for level in self._rcps(role.account) for p in level]
         for p in caller_side:
@@ -868,6 +929,12 @@ def _run(a: _Analysis, pairs: list[tuple[int, int]], jobs: int, prune: bool) -> 
 
 
 def _graph(a: _Analysis, pairs: list[tuple[int, int]], jobs: int, prune: bool = True) -> AccessGraph:
+    # The roles' witnesses first, in one process and in role order: every worker inherits the same
+    # ones, whatever pairs it decides (the solver's answers can depend on the questions before).
+    with remembering_parses():
+        for role in a.roles:
+            if any(st.request_dependent for st in role.trust_policy.statements):
+                a.role_witness(role)
     found, questions = _run(a, pairs, jobs, prune)
     with remembering_parses():
         found += a.federated()
