@@ -89,11 +89,13 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     from ._accounts import add_accounts_commands
     from ._commands import add_commands
+    from ._graph import add_graph_commands
     from ._solve import add_solver_commands
 
     add_commands(sub)
     add_solver_commands(sub)
     add_accounts_commands(sub)
+    add_graph_commands(sub)
     return parser
 
 
@@ -298,6 +300,11 @@ def main(
 
         if args.command in ACCOUNTS_COMMANDS:
             return run_accounts_command(args, out, err)
+
+        from ._graph import GRAPH_COMMANDS, run_graph_command
+
+        if args.command in GRAPH_COMMANDS:
+            return run_graph_command(args, out, err, inp)
         if args.command in ("conformance", "replay", "matrix"):
             from ._commands import run_from_cli
 

@@ -49,6 +49,7 @@ from ._principals import (
     users,
 )
 from ._profiles import register_profiles
+from ._snapshots import snapshots
 
 __all__ = [
     "FAMILIES",
@@ -76,6 +77,7 @@ __all__ = [
     "scps",
     "service_principals",
     "session_policies",
+    "snapshots",
     "trust_policies",
     "users",
     "web_identity_tokens",
