@@ -26,11 +26,13 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any, TextIO
 
 from rolecall.model import InputError, Policy, PolicyKind, RolecallError, Semantics, parse_policy_text
 from rolecall.model.policy import load_json
+from rolecall.model.scenario import size_quota_error
 
 __all__ = ["SOLVER_COMMANDS", "add_solver_commands", "run_solver_command"]
 
@@ -44,8 +46,9 @@ SOLVER_COMMANDS = (
     "who-can-assume",
     "check-federated-subjects",
 )
-#: The boolean contested points (the solver answers for the AssumeRole door).
+#: The boolean contested points (the solver answers for the AssumeRole door) and the size quotas.
 _SEMANTICS = tuple(name for name, f in Semantics.__dataclass_fields__.items() if f.type == "bool")
+_QUOTAS = tuple(name for name, f in Semantics.__dataclass_fields__.items() if f.type == "int")
 
 
 def add_solver_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -160,8 +163,10 @@ def _common(p: argparse.ArgumentParser, *, caller: bool) -> None:
         "--semantics",
         action="append",
         default=[],
-        metavar="NAME=BOOL",
-        help=f"a contested point of docs/semantics.md (one of {', '.join(_SEMANTICS)})",
+        metavar="NAME=VALUE",
+        help=f"a contested point of docs/semantics.md (one of {', '.join(_SEMANTICS)}: true or false), or a size "
+        f"quota ({', '.join(_QUOTAS)}: characters; a trust policy file longer than AWS's quota, 2048 non-whitespace "
+        "characters by default, is refused as AWS refuses to store it)",
     )
     p.add_argument(
         "--timeout",
@@ -179,8 +184,10 @@ def _common(p: argparse.ArgumentParser, *, caller: bool) -> None:
 # =========================================================================== inputs
 
 
-def _read_policy(name: str, stdin: TextIO, kind: PolicyKind | None = None) -> Policy:
-    """A policy file: its kind from its content (a Principal makes it a trust policy)."""
+def _read_policy(name: str, stdin: TextIO, semantics: Semantics, kind: PolicyKind | None = None) -> Policy:
+    """A policy file: its kind from its content (a Principal makes it a trust policy). A trust policy
+    over its size quota (``semantics.trust_policy_size_quota``, docs/semantics.md §4.8) is refused, as
+    AWS refuses to store it: a query about it would be about a role that cannot exist."""
     from .cli import read_input
 
     source, text = read_input(name, stdin)
@@ -197,17 +204,35 @@ def _read_policy(name: str, stdin: TextIO, kind: PolicyKind | None = None) -> Po
             else PolicyKind.IDENTITY
         )
     try:
-        return parse_policy_text(text, kind, "$")
+        policy = parse_policy_text(text, kind, "$")
+        over = size_quota_error(load_json(text), kind, semantics, "$") if kind is PolicyKind.TRUST else None
     except RolecallError as exc:
         raise InputError(f"{source}: not a valid {kind.value}: {exc.message}", exc.path) from None
+    if over is not None:
+        raise InputError(
+            f"{source}: AWS would not store this {kind.value}: {over.error_code}: {over.message}".replace(
+                f"semantics.{_QUOTAS[0]} raises", f"--semantics {_QUOTAS[0]}=N raises"
+            ),
+            over.path,
+        )
+    return policy
 
 
 def _semantics(items: list[str]) -> Semantics:
     values: dict[str, Any] = {}
     for item in items:
         name, sep, value = item.partition("=")
+        if sep and name in _QUOTAS:
+            if not (value.isascii() and value.isdigit() and 0 < int(value) < 2**63):
+                raise InputError(f"--semantics {name} takes a number of characters, at least 1", item)
+            values[name] = int(value)
+            continue
         if not sep or name not in _SEMANTICS or value.lower() not in ("true", "false"):
-            raise InputError(f"--semantics takes NAME=true|false with NAME one of {', '.join(_SEMANTICS)}", item)
+            raise InputError(
+                f"--semantics takes NAME=true|false with NAME one of {', '.join(_SEMANTICS)}, "
+                f"or NAME=CHARACTERS with NAME one of {', '.join(_QUOTAS)}",
+                item,
+            )
         values[name] = value.lower() == "true"
     return dataclasses.replace(Semantics(), **values)
 
@@ -261,8 +286,13 @@ def _interruptible() -> Iterator[None]:
 #: The longest --timeout taken (a day): a query's budget, not a way to wait forever.
 _MAX_TIMEOUT_S = 86_400
 
-#: what the whole command may take beyond --timeout (printing the answer, Z3 noticing an interrupt)
-_GRACE_S = 1.0
+#: when the deadline rings, counted from the start of the command (``main``): --timeout plus this, so that
+#: printing the answer and leaving end within --timeout plus one second of the process's start (starting
+#: Python and importing rolecall takes about 0.15 s before ``main``)
+_GRACE_S = 0.4
+#: when the command ends whatever it is doing, the answer UNKNOWN (``_Watchdog``): for a call into Z3 that
+#: its interrupt does not stop (asserting a term of a 2 MB policy ran 11 s past the deadline)
+_HARD_S = 0.6
 
 
 class _OutOfTime(BaseException):
@@ -270,9 +300,9 @@ class _OutOfTime(BaseException):
 
 
 @contextlib.contextmanager
-def _deadline(seconds: float) -> Iterator[None]:
+def _deadline(seconds: float, started: float) -> Iterator[None]:
     """Everything within: reading and parsing the policies, encoding, every check and replay, ends by
-    ``seconds`` plus :data:`_GRACE_S`. Z3's own timeout bounds its checks, not the Python around them
+    ``seconds`` plus :data:`_GRACE_S` after ``started``. Z3's own timeout bounds its checks, not the Python around them
     (a policy of hundreds of statements took minutes to encode past ``--timeout 5``): a SIGALRM at the
     deadline raises :class:`_OutOfTime` in the main thread, and the interrupt watcher
     (:func:`_interruptible`) interrupts Z3 on it, so a long call into Z3 returns at once."""
@@ -290,21 +320,66 @@ def _deadline(seconds: float) -> Iterator[None]:
     def quiet(unraisable: Any) -> None:
         # the exception may land in a finalizer (Z3's AstRef.__del__), where Python only prints it: the
         # timer rings again (every 50 ms) until it lands where it ends the command; say nothing meanwhile
-        if not isinstance(unraisable.exc_value, _OutOfTime):
+        if not isinstance(unraisable.exc_value, _OutOfTime) and not _z3_finalizer(unraisable):
             previous_hook(unraisable)
 
     _EXPIRED.clear()
     previous_hook = sys.unraisablehook
     sys.unraisablehook = quiet
     previous = signal.signal(signal.SIGALRM, ring)
-    signal.setitimer(signal.ITIMER_REAL, seconds + _GRACE_S, 0.05)
+    signal.setitimer(signal.ITIMER_REAL, max(0.001, started + seconds + _GRACE_S - time.monotonic()), 0.05)
     try:
         yield
     finally:
         live[0] = False  # first: a ring from here on is silent, so the clean-up below always completes
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
-        sys.unraisablehook = previous_hook
+        # a ring inside a Z3 constructor leaves a half-built term, whose finalizer fails when the
+        # command's objects are collected, after this block: keep those finalizers quiet then too
+        sys.unraisablehook = quiet if _EXPIRED.is_set() else previous_hook
+
+
+def _z3_finalizer(unraisable: Any) -> bool:
+    """A Z3 term's finalizer failing on a term a ring left half-built (``'ReRef' object has no attribute
+    'ctx'``): nothing to report, the command already answered UNKNOWN."""
+    return isinstance(unraisable.exc_value, AttributeError) and getattr(unraisable.object, "__qualname__", "") in (
+        "AstRef.__del__",
+        "Z3PPObject.__del__",
+    )
+
+
+#: held while the answer is printed: the watchdog prints its UNKNOWN only when no answer is being printed
+_ANSWERING = threading.Lock()
+
+
+class _Watchdog:
+    """The last resort of the deadline: at ``at`` (a ``time.monotonic()``), if the command has not
+    answered, print UNKNOWN and end the process (``os._exit``). The deadline's ring reaches Python
+    code and the calls Z3 lets interrupt; a call it does not (``Z3_solver_assert`` of the terms of a
+    2 MB policy ran 11 s on) releases the interpreter, so this thread still runs. Only for the command
+    line's own process (``main`` with the standard streams), never inside a caller's process."""
+
+    def __init__(self, at: float, answer: Callable[[], int]) -> None:
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(at, answer), name="rolecall-deadline", daemon=True)
+        self._thread.start()
+
+    def _run(self, at: float, answer: Callable[[], int]) -> None:
+        if self._done.wait(max(0.0, at - time.monotonic())):
+            return
+        if not _ANSWERING.acquire(timeout=0.2):  # the command is printing its answer: let it finish
+            return
+        if self._done.is_set():  # it has answered meanwhile
+            _ANSWERING.release()
+            return
+        code = answer()
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(code)
+
+    def cancel(self) -> None:
+        self._done.set()
 
 
 #: set when the deadline rang: an exception that a ring turned into another one (ctypes wraps an
@@ -312,12 +387,27 @@ def _deadline(seconds: float) -> Iterator[None]:
 _EXPIRED = threading.Event()
 
 
-def run_solver_command(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+def run_solver_command(
+    args: argparse.Namespace,
+    out: TextIO,
+    err: TextIO,
+    stdin: TextIO,
+    *,
+    started: float | None = None,
+    own_process: bool = False,
+) -> int:
+    """Run a solver command. ``started``: when the command began (``time.monotonic()``; default now), from
+    which --timeout counts; ``own_process``: the process is the command line's own, which the deadline's
+    watchdog may end (``_Watchdog``)."""
     with _interruptible():
-        return _run_solver_command(args, out, err, stdin)
+        return _run_solver_command(args, out, err, stdin, time.monotonic() if started is None else started, own_process)
 
 
-def _run_solver_command(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+def _run_solver_command(
+    args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO, started: float, own_process: bool
+) -> int:
+    import z3
+
     from rolecall.model.solver import queries as q
 
     try:
@@ -329,58 +419,82 @@ def _run_solver_command(args: argparse.Namespace, out: TextIO, err: TextIO, stdi
         if hasattr(args, "caller_arn"):
             common["caller_arn"] = args.caller_arn
         cmd = args.command
+        reason = (
+            f"the time limit of {args.timeout:g} s was reached before an answer (--timeout bounds the whole "
+            "command: reading, encoding, every check and replay)"
+        )
+        watchdog = (
+            _Watchdog(started + args.timeout + _HARD_S, lambda: _print_answer(q.Unknown(cmd, reason), args, out))
+            if own_process
+            else None
+        )
         try:
-            with _deadline(args.timeout):
-                try:
-                    outcome = _ask(cmd, args, stdin, common)
-                except Exception:
-                    if _EXPIRED.is_set():  # the deadline, wrapped by the code it interrupted
-                        raise _OutOfTime() from None
-                    raise
-        except _OutOfTime:
-            reason = (
-                f"the time limit of {args.timeout:g} s was reached before an answer (--timeout bounds the whole "
-                "command: reading, encoding, every check and replay)"
-            )
-            return _print_answer(q.Unknown(cmd, reason), args, out)
-        if isinstance(outcome, q.WhoCanAssume):
-            return _print_findings(outcome, args, out)
-        return _print_answer(outcome, args, out)
+            try:
+                with _deadline(args.timeout, started):
+                    try:
+                        outcome = _ask(cmd, args, stdin, common)
+                    except Exception:
+                        if _EXPIRED.is_set():  # the deadline, wrapped by the code it interrupted
+                            raise _OutOfTime() from None
+                        raise
+            except _OutOfTime:
+                outcome = q.Unknown(cmd, reason)
+            except (z3.Z3Exception, MemoryError) as exc:  # Z3 or Python out of memory, or another Z3 failure
+                outcome = q.Unknown(cmd, f"the solver failed: {_solver_failure(exc)}")
+            with _ANSWERING:
+                if watchdog is not None:
+                    watchdog.cancel()
+                if isinstance(outcome, q.WhoCanAssume):
+                    return _print_findings(outcome, args, out)
+                return _print_answer(outcome, args, out)
+        finally:
+            if watchdog is not None:
+                watchdog.cancel()
     except RolecallError as exc:
         err.write(f"rolecall: bad input: {exc.message} (at {exc.path})\n")
         return EXIT_INPUT
+
+
+def _solver_failure(exc: BaseException) -> str:
+    """A Z3 or memory failure in a few words (Z3's message is a byte string in some versions)."""
+    if isinstance(exc, MemoryError):
+        return "out of memory"
+    value = getattr(exc, "value", None) or str(exc)
+    text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+    return f"Z3: {text}"
 
 
 def _ask(cmd: str, args: argparse.Namespace, stdin: TextIO, common: dict[str, Any]) -> Any:
     """Read the command's policies and ask its query: an answer, or who-can-assume's findings."""
     from rolecall.model.solver import queries as q
 
+    sem = common["semantics"]
     if cmd == "who-can-assume":
-        trust = _read_policy(args.trust, stdin, PolicyKind.TRUST)
-        identity = _read_policy(args.identity, stdin, PolicyKind.IDENTITY) if args.identity else None
+        trust = _read_policy(args.trust, stdin, sem, PolicyKind.TRUST)
+        identity = _read_policy(args.identity, stdin, sem, PolicyKind.IDENTITY) if args.identity else None
         return q.who_can_assume(trust, identity, **common)
     ask: Callable[[], q.Answer]
     if cmd in ("check-no-new-access", "check-equivalent"):
-        old, new = _read_policy(args.old, stdin), _read_policy(args.new, stdin)
+        old, new = _read_policy(args.old, stdin, sem), _read_policy(args.new, stdin, sem)
         if old.kind != new.kind:
             raise InputError(f"{args.old} is a {old.kind.value} but {args.new} is a {new.kind.value}", "$")
         fn = q.check_no_new_access if cmd == "check-no-new-access" else q.check_equivalent
         ask = lambda: fn(old, new, **common)
     elif cmd == "check-access-not-granted":
-        policy = _read_policy(args.policy, stdin)
+        policy = _read_policy(args.policy, stdin, sem)
         ask = lambda: q.check_access_not_granted(
             policy, principals=args.principal, accounts=args.account, roles=args.role, actions=args.action, **common
         )
     elif cmd == "check-federated-subjects":
-        trust = _read_policy(args.trust, stdin, PolicyKind.TRUST)
+        trust = _read_policy(args.trust, stdin, sem, PolicyKind.TRUST)
         ask = lambda: q.check_federated_subjects(trust, args.allow, **common)
     elif cmd == "check-no-public-access":
-        trust = _read_policy(args.trust, stdin, PolicyKind.TRUST)
+        trust = _read_policy(args.trust, stdin, sem, PolicyKind.TRUST)
         ask = lambda: q.check_no_public_access(
             trust, trusted_accounts=args.trusted_account, trusted_orgs=args.trusted_org, **common
         )
     else:
-        trust = _read_policy(args.trust, stdin, PolicyKind.TRUST)
+        trust = _read_policy(args.trust, stdin, sem, PolicyKind.TRUST)
         ask = lambda: q.external_id_required(trust, args.external_id, **common)
     return ask()
 

@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import sys
+import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import TextIO
 
@@ -215,8 +216,12 @@ def _printable(text: str) -> str:
 def _decide(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
     status = EXIT_OK
     engine = decide
+    failures: tuple[type[Exception], ...] = ()  # what the engine fails with besides bad input
     if args.engine == "solver":
         from rolecall.model.solver import decide as engine
+        from rolecall.model.solver.concrete import SolverError
+
+        failures = (SolverError,)
     for name in args.inputs or ["-"]:
         try:
             source, stream = open_input(name, stdin)
@@ -225,7 +230,8 @@ def _decide(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -
             status = max(status, EXIT_INPUT)
             continue
         try:
-            status = max(status, _decide_stream(iter_scenarios(stream, source), source, engine, args, out, err))
+            items = iter_scenarios(stream, source)
+            status = max(status, _decide_stream(items, source, engine, args, out, err, failures))
         finally:
             if stream is not stdin:
                 stream.close()
@@ -239,6 +245,7 @@ def _decide_stream(
     args: argparse.Namespace,
     out: TextIO,
     err: TextIO,
+    failures: tuple[type[Exception], ...] = (),
 ) -> int:
     """Decide each scenario as it is read: one result per good record, one error line per bad one
     (named by its line), in constant memory."""
@@ -255,6 +262,10 @@ def _decide_stream(
         except InputError as exc:  # UndecidableError included: fail closed, never an Allow
             err.write(_line(f"rolecall: cannot decide {_label(s, source)}: {exc.message} (at {exc.path})"))
             status = max(status, EXIT_INPUT)
+            continue
+        except failures as exc:  # Z3 out of memory or time: not an answer, not a fault of rolecall's
+            err.write(_line(f"rolecall: cannot decide {_label(s, source)} with the solver engine: {exc}"))
+            status = max(status, EXIT_INTERNAL)
             continue
         if args.explain:
             shown = explain(s, result, args.engine)
@@ -286,6 +297,7 @@ def main(
     stderr: TextIO | None = None,
 ) -> int:
     """Run the command line; returns (and, as a console script, exits with) the exit code."""
+    started = time.monotonic()  # a solver command's --timeout counts from here
     out, err, inp = stdout or sys.stdout, stderr or sys.stderr, stdin or sys.stdin
     _Parser.streams = (out, err)
     try:
@@ -295,7 +307,8 @@ def main(
         from ._solve import SOLVER_COMMANDS, run_solver_command
 
         if args.command in SOLVER_COMMANDS:
-            return run_solver_command(args, out, err, inp)
+            own = stdout is None and stderr is None and stdin is None  # the command line's own process
+            return run_solver_command(args, out, err, inp, started=started, own_process=own)
         from ._accounts import ACCOUNTS_COMMANDS, run_accounts_command
 
         if args.command in ACCOUNTS_COMMANDS:

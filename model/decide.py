@@ -123,13 +123,14 @@ def saved_policies_valid(s: Scenario) -> Result | None:
 
     A policy IAM would refuse to store, or a trust policy naming a principal
     that does not exist ("Invalid principal in policy", TF-8905), means the
-    world of the scenario cannot exist: ``MalformedPolicyDocument``.
+    world of the scenario cannot exist: ``MalformedPolicyDocument``; a trust policy, SCP or RCP over
+    its size quota (§4.8), likewise, with the service's own code (``LimitExceeded``,
+    ``ConstraintViolationException``).
     """
-    if s.malformed is None:
+    m = s.malformed
+    if m is None:
         return None
-    return Result(
-        "error", "R0", error_code="MalformedPolicyDocument", message=f"{s.malformed.message} (at {s.malformed.path})"
-    )
+    return Result("error", "R0", error_code=m.error_code, message=f"{m.message} (at {m.path})")
 
 
 def validate_request(s: Scenario) -> Result | None:

@@ -16,7 +16,15 @@ from __future__ import annotations
 
 import json
 
-__all__ = ["MAX_ERROR_TEXT", "InputError", "MalformedPolicyError", "RolecallError", "bounded", "child"]
+__all__ = [
+    "MAX_ERROR_TEXT",
+    "InputError",
+    "MalformedPolicyError",
+    "QuotaExceededError",
+    "RolecallError",
+    "bounded",
+    "child",
+]
 
 
 #: the longest message or path an error keeps: a value quoted from the input (a 10 MB condition value, a
@@ -58,6 +66,16 @@ class MalformedPolicyError(RolecallError):
     """
 
     error_code = "MalformedPolicyDocument"
+
+
+class QuotaExceededError(MalformedPolicyError):
+    """A policy document over one of AWS's size quotas: AWS refuses to store it, with the service's own
+    error code (``LimitExceeded`` from IAM, ``ConstraintViolationException`` from Organizations) rather
+    than ``MalformedPolicyDocument`` (docs/semantics.md §4.8)."""
+
+    def __init__(self, message: str, path: str = "$", error_code: str = "LimitExceeded") -> None:
+        super().__init__(message, path)
+        self.error_code = error_code
 
 
 def child(path: str, key: str | int) -> str:

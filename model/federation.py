@@ -130,7 +130,7 @@ def trust_storable(s: FederatedScenario) -> Result | None:
     if s.malformed is None:
         return None
     m = s.malformed
-    return Result("error", "F0", error_code="MalformedPolicyDocument", message=f"{m.message} (at {m.path})")
+    return Result("error", "F0", error_code=m.error_code, message=f"{m.message} (at {m.path})")
 
 
 def validate_federated_request(s: FederatedScenario) -> Result | None:

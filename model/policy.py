@@ -42,6 +42,7 @@ __all__ = [
     "load_json",
     "parse_policy",
     "parse_policy_text",
+    "policy_size",
     "remembering_parses",
 ]
 
@@ -562,6 +563,21 @@ def _parse_policy(document: Any, kind: PolicyKind, where: str) -> Policy:
         for i, s in enumerate(raw_list)
     )
     return Policy(kind=kind, statements=statements, version=version, id=pid)
+
+
+def policy_size(document: Any) -> int:
+    """The size of a policy document as AWS's size quotas count it, at its least: the characters of its
+    most compact JSON spelling (no whitespace between elements, no escape a character does not need),
+    whitespace characters inside strings not counted either.
+
+    IAM counts a policy "in non-whitespace characters" (the ``AssumeRolePolicySizeQuota`` of
+    GetAccountSummary, IAM-API; "IAM does not count white space", QUOTAS); Organizations counts every
+    character of an SCP or RCP, whitespace included (ORG-QUOTAS), of the text as it was sent. A scenario
+    holds the decoded document, not that text, so this is the least any spelling of it counts under
+    either rule: a document over a quota by this measure is over it however it was written
+    (docs/semantics.md §4.8).
+    """
+    return len("".join(json.dumps(document, ensure_ascii=False, separators=(",", ":")).split()))
 
 
 def parse_policy_text(text: str, kind: PolicyKind, where: str = "$") -> Policy:

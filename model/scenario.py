@@ -16,10 +16,11 @@ Fields the project adds to the v1 format (optional, documented in README):
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import re
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any, TextIO
@@ -37,8 +38,8 @@ from .arn import (
     parse_role_arn,
 )
 from .arn import parse_service as _parse_service
-from .errors import InputError, MalformedPolicyError, child
-from .policy import Policy, PolicyKind, load_json, parse_policy
+from .errors import InputError, MalformedPolicyError, QuotaExceededError, child
+from .policy import Policy, PolicyKind, load_json, parse_policy, policy_size
 from .providers import idp_controls_error
 
 __all__ = [
@@ -65,6 +66,8 @@ __all__ = [
     "MAX_SCENARIO_CHARS",
     "iter_scenarios",
     "load_assume_role",
+    "quotas_admitting",
+    "size_quota_error",
     "load_scenario",
     "load_scenarios_text",
 ]
@@ -100,7 +103,8 @@ _DERIVED_KEYS = frozenset(
 
 @dataclass(frozen=True, slots=True)
 class Semantics:
-    """The contested points of docs/semantics.md §5, one frozen options object (defaults per docs/semantics.md)."""
+    """The contested points of docs/semantics.md §5, one frozen options object (defaults per docs/semantics.md),
+    and AWS's size quotas that an account can raise (§4.8; defaults AWS's)."""
 
     role_direct_needs_identity: bool = False
     """R10b: same account, trust names the caller's role ARN: is an identity Allow still needed?"""
@@ -136,6 +140,16 @@ class Semantics:
     """F3.5: the assertion's Role attribute must hold the pair RoleArn,PrincipalArn."""
     oidc_session_capped_by_token_exp: bool = False
     """F11: is a web-identity session capped by the token's ``exp``?"""
+    # AWS's size quotas (docs/semantics.md §4.8): not contested, but an account's own setting
+    trust_policy_size_quota: int = 2048
+    """R0/F0: the longest role trust policy IAM stores, in non-whitespace characters: "Role trust policy
+    length", 2,048 characters by default, adjustable through Service Quotas (QUOTAS; 4,096 at most in the
+    June 2023 table); GetAccountSummary's ``AssumeRolePolicySizeQuota`` (IAM-API). Longer: ``LimitExceeded``
+    "Cannot exceed quota for ACLSizePerRole: 2048" (KF-6687, AF-27331). Raise it as the account's quota is."""
+    org_policy_size_quota: int = 5120
+    """R0/F0: the longest service or resource control policy Organizations stores: "Maximum size of a
+    policy document", 5,120 characters for SCPs and RCPs, whitespace counted (ORG-QUOTAS). Longer:
+    ``ConstraintViolationException`` with reason ``POLICY_CONTENT_LIMIT_EXCEEDED`` (ORG-API)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -476,20 +490,63 @@ def _describe(value: Any) -> str:
 
 
 class _PolicyLoader:
-    """Parses policies, remembering the first malformed one instead of raising."""
+    """Parses policies, remembering the first malformed one (or one over its size quota) instead of raising."""
 
-    def __init__(self) -> None:
+    def __init__(self, semantics: Semantics) -> None:
         self.malformed: MalformedPolicyError | None = None
+        self.semantics = semantics
 
     def __call__(self, doc: Any, kind: PolicyKind, where: str) -> Policy | None:
         if not isinstance(doc, dict):
             raise InputError(f"a policy is a JSON object, got {_type(doc)}", where)
         try:
-            return parse_policy(doc, kind, where)
+            policy = parse_policy(doc, kind, where)
         except MalformedPolicyError as exc:
             if self.malformed is None:
                 self.malformed = exc
             return None
+        if self.malformed is None:
+            self.malformed = size_quota_error(doc, kind, self.semantics, where)
+        return policy
+
+
+#: What AWS answers for a policy over its size quota, by kind (docs/semantics.md §4.8): IAM's
+#: CreateRole / UpdateAssumeRolePolicy (KF-6687, AF-27331) and Organizations' CreatePolicy (ORG-API).
+_QUOTAS: dict[PolicyKind, tuple[str, str, str]] = {
+    PolicyKind.TRUST: ("trust_policy_size_quota", "LimitExceeded", "Cannot exceed quota for ACLSizePerRole: {quota}"),
+    PolicyKind.SCP: (
+        "org_policy_size_quota",
+        "ConstraintViolationException",
+        "You have exceeded the maximum policy size (POLICY_CONTENT_LIMIT_EXCEEDED: {quota} characters)",
+    ),
+}
+_QUOTAS[PolicyKind.RCP] = _QUOTAS[PolicyKind.SCP]
+
+
+def size_quota_error(document: Any, kind: PolicyKind, semantics: Semantics, where: str) -> QuotaExceededError | None:
+    """AWS's size quota of a role trust policy, an SCP or an RCP (docs/semantics.md §4.8), or ``None``
+    within it. The size is :func:`~rolecall.model.policy.policy_size`, the least any spelling of the
+    document counts, so a document refused here is refused by AWS however it was written.
+
+    Identity policies and permissions boundaries have no quota here: a scenario does not say whether
+    one is inline, customer managed or AWS managed, and AWS's own managed policies are not held to the
+    6,144 characters of a customer managed one (83 of the 1,641 in ``model/data`` are longer, 152,297
+    characters at most, whitespace not counted). Session policies are bounded by R13's packed size."""
+    quota = _QUOTAS.get(kind)
+    if quota is None:
+        return None
+    option, code, text = quota
+    limit = getattr(semantics, option)
+    size = policy_size(document)
+    if size <= limit:
+        return None
+    counted = "whitespace not counted" if kind is PolicyKind.TRUST else "in its most compact spelling"
+    return QuotaExceededError(
+        f"{text.format(quota=limit)} (the {kind.value} has {size} characters, {counted}; "
+        f"semantics.{option} raises the quota, as a quota increase does)",
+        where,
+        code,
+    )
 
 
 # ------------------------------------------------------------------ loading
@@ -571,7 +628,8 @@ def _load_scenario(value: Any, where: str) -> Scenario:
     for name in ("caller", "role", "request"):
         if name not in top.value:
             raise InputError(f"missing required field {name!r}", where)
-    policies = _PolicyLoader()
+    semantics = _load_semantics(top.get("semantics", dict, {}), top.path("semantics"))
+    policies = _PolicyLoader(semantics)
     caller = _load_caller(top.get("caller", dict), top.path("caller"), policies)
     role = _load_role(top.get("role", dict), top.path("role"), policies)
     request = _load_request(top.get("request", dict), top.path("request"))
@@ -581,7 +639,6 @@ def _load_scenario(value: Any, where: str) -> Scenario:
     context = _load_context(
         top.get("context", dict, {}), top.path("context"), caller, request, organization, role.arn.account
     )
-    semantics = _load_semantics(top.get("semantics", dict, {}), top.path("semantics"))
     expect = _load_expect(top.value["expect"], top.path("expect")) if top.value.get("expect") is not None else None
     sid = top.get("id", str, nullable=True)
     nonexistent = frozenset(_str_list(top.value.get("nonexistent_principals", []), top.path("nonexistent_principals")))
@@ -916,6 +973,8 @@ def _load_semantics(value: Any, where: str) -> Semantics:
         values[name] = r.get(name, type(default), default)
         if name == "federated_provider_value" and values[name] not in ("arn", "host"):
             raise InputError('federated_provider_value is "arn" or "host"', r.path(name))
+        if name.endswith("_size_quota") and values[name] < 1:
+            raise InputError("a size quota is a number of characters, at least 1", r.path(name))
     return Semantics(**values)
 
 
@@ -991,7 +1050,8 @@ def _load_federated(value: dict[str, Any], where: str) -> FederatedScenario:
     for name in ("federated_caller", "role", "request"):
         if name not in top.value:
             raise InputError(f"missing required field {name!r}", where)
-    policies = _PolicyLoader()
+    semantics = _load_semantics(top.get("semantics", dict, {}), top.path("semantics"))
+    policies = _PolicyLoader(semantics)
     role = _load_role(top.get("role", dict), top.path("role"), policies)
     caller = _load_federated_caller(top.get("federated_caller", dict), top.path("federated_caller"), api, role)
     request = _load_federated_request(top.get("request", dict), top.path("request"), api)
@@ -1004,7 +1064,6 @@ def _load_federated(value: dict[str, Any], where: str) -> FederatedScenario:
     context = _context_values(
         top.get("context", dict, {}), top.path("context"), _federated_derived(request, caller.provider)
     )
-    semantics = _load_semantics(top.get("semantics", dict, {}), top.path("semantics"))
     return FederatedScenario(
         api=api,
         federated_caller=caller,
@@ -1416,13 +1475,44 @@ def canonical_document(scenario: AnyScenario) -> dict[str, Any]:
     return _canonical_world(doc, scenario)
 
 
+def quotas_admitting(semantics: Semantics, policies: Iterable[Policy]) -> Semantics:
+    """``semantics`` with its size quotas raised, where needed, to admit the canonical spelling of these
+    policies (:meth:`~rolecall.model.policy.Policy.to_json`). For code that holds parsed policies, taken
+    as stored, and writes scenarios of them to decide (the solver's replays, its counterexamples): the
+    canonical spelling can be longer than the one AWS stored (a bare account id becomes its root ARN), and
+    a quota is a rule about saving a document, which already happened (docs/semantics.md §4.8)."""
+    raised: dict[str, Any] = {}
+    for p in policies:
+        quota = _QUOTAS.get(p.kind)
+        if quota is None:
+            continue
+        size = policy_size(p.to_json())
+        if size > max(getattr(semantics, quota[0]), raised.get(quota[0], 0)):
+            raised[quota[0]] = size
+    return dataclasses.replace(semantics, **raised) if raised else semantics
+
+
 def _canonical_world(doc: dict[str, Any], scenario: AnyScenario) -> dict[str, Any]:
-    """The trust policy, SCPs and RCPs of ``doc`` in their canonical spelling (both doors)."""
+    """The trust policy, SCPs and RCPs of ``doc`` in their canonical spelling (both doors). A canonical
+    spelling can be longer than the one given (a bare account id becomes its root ARN): one that would
+    exceed its size quota keeps the spelling given, so that the outcome stays the same."""
     assert scenario.role.trust_policy is not None
-    doc["role"]["trust_policy"] = scenario.role.trust_policy.to_json()
+    doc["role"]["trust_policy"] = _within_quota(scenario.role.trust_policy, doc["role"]["trust_policy"], scenario)
     org = doc.get("organization")
     if org and scenario.organization:
         for name, chains in (("scps", scenario.organization.scps), ("rcps", scenario.organization.rcps)):
             if name in org:
-                org[name] = {a: [[p.to_json() for p in level] for level in chain] for a, chain in chains.items()}
+                given = org[name]
+                org[name] = {
+                    a: [
+                        [_within_quota(p, given[a][li][pi], scenario) for pi, p in enumerate(level)]
+                        for li, level in enumerate(chain)
+                    ]
+                    for a, chain in chains.items()
+                }
     return doc
+
+
+def _within_quota(policy: Policy, given: Any, scenario: AnyScenario) -> Any:
+    canon = policy.to_json()
+    return canon if size_quota_error(canon, policy.kind, scenario.semantics, "$") is None else given

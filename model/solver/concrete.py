@@ -72,6 +72,7 @@ from .federated import (
 )
 
 __all__ = [
+    "SolverError",
     "caller_terms",
     "concrete_env",
     "decide",
@@ -83,6 +84,12 @@ __all__ = [
 
 #: Z3's budget for one concrete decision; everything is constant, so this is generous.
 TIMEOUT_MS = 60_000
+
+
+class SolverError(RuntimeError):
+    """Z3 could not decide a scenario: it ran out of memory or time, or failed otherwise. Not an answer
+    about the scenario, and not a fault of rolecall's: ``rolecall decide --engine solver`` reports it in
+    one line (exit 3) and goes on with the next scenario; the model engine decides it."""
 
 
 def world_of(s: Scenario) -> World:
@@ -206,7 +213,7 @@ def solve_outcome(enc: Encoding, where: str = "$") -> int:
     verdict = solver.check()
     if verdict != z3.sat:
         stop_if_interrupted(solver)  # Ctrl-C, not an answer
-        raise RuntimeError(f"the solver could not evaluate a concrete decision ({verdict}: {solver.reason_unknown()})")
+        raise SolverError(f"Z3 could not evaluate the decision ({verdict}: {solver.reason_unknown()})")
     m = solver.model()
     if z3.is_true(m.eval(err, model_completion=True)):
         raise UndecidableError(
@@ -219,7 +226,21 @@ def solve_outcome(enc: Encoding, where: str = "$") -> int:
 
 def decide(s: AnyScenario) -> Result:
     """Decide a scenario with the solver: R1-R12 by Z3 (R0, R13, R14 by the model's functions);
-    at a federated door F7-F10 by Z3 (F0, F1, F3, F4, F11, F12 by the model's functions)."""
+    at a federated door F7-F10 by Z3 (F0, F1, F3, F4, F11, F12 by the model's functions).
+
+    Raises :class:`SolverError` when Z3 fails (``out of memory`` on the terms of a policy of megabytes,
+    which R0's size quotas refuse unless raised), never a bare ``Z3Exception``."""
+    try:
+        return _decide(s)
+    except z3.Z3Exception as exc:
+        value = getattr(exc, "value", None) or str(exc)
+        text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+        raise SolverError(f"Z3 failed: {text}") from None
+    except MemoryError:
+        raise SolverError("out of memory") from None
+
+
+def _decide(s: AnyScenario) -> Result:
     if isinstance(s, FederatedScenario):
         result = (
             trust_storable(s)

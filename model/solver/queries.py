@@ -43,7 +43,7 @@ from ..arn import is_account_id, parse_caller_arn, parse_role_arn
 from ..errors import InputError, RolecallError
 from ..match import glob_parts, glob_units, string_glob_matches
 from ..policy import Policy, PolicyKind, parse_policy, remembering_parses
-from ..scenario import Semantics, load_scenario
+from ..scenario import Semantics, load_scenario, quotas_admitting
 from ._lazy import LazyStrings, stop_if_interrupted
 from ._re import units_regex
 from ._universe import Assignment, Frame, PooledModel, Universe, entry_fields
@@ -405,7 +405,9 @@ class _Query:
         kinds = {p.kind for p in policies}
         if len(kinds) != 1 or next(iter(kinds)) not in (PolicyKind.TRUST, PolicyKind.IDENTITY):
             raise InputError("the policies of a query are all trust policies or all identity policies", "$")
-        self.name, self.semantics, self.timeout_ms = name, semantics or Semantics(), timeout_ms
+        # the replays decide scenarios of these policies, taken as stored: their quotas admit them
+        self.name, self.timeout_ms = name, timeout_ms
+        self.semantics = quotas_admitting(semantics or Semantics(), policies)
         self.deadline = time.monotonic() + timeout_ms / 1000  # the whole query's budget, every check included
         self.mode = "trust" if PolicyKind.TRUST in kinds else "identity"
         parse_role_arn(role_arn, "--role-arn")

@@ -180,7 +180,7 @@ def test_the_semantics_options_declare_the_loaders_defaults() -> None:
     options = SCHEMA["$defs"]["semantics"]["properties"]
     for name in loader._SEMANTICS_FIELDS:
         default = getattr(loader.Semantics(), name)
-        assert options[name]["type"] == {bool: "boolean", str: "string"}[type(default)], name
+        assert options[name]["type"] == {bool: "boolean", str: "string", int: "integer"}[type(default)], name
         assert options[name]["default"] == default, name
     assert options["federated_provider_value"]["enum"] == ["arn", "host"]
 
