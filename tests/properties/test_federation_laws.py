@@ -63,6 +63,8 @@ def _with(doc: dict[str, Any], statement: dict[str, Any]) -> dict[str, Any]:
     out = copy.deepcopy(doc)
     out.pop("expect", None)
     out["role"]["trust_policy"]["Statement"].append(statement)
+    # the laws compare statements, not size: a statement added may cross the quota (docs/semantics.md §4.8)
+    out.setdefault("semantics", {})["trust_policy_size_quota"] = 10**6
     return out
 
 
@@ -123,6 +125,8 @@ def test_statement_order_and_duplicates_never_matter(data: st.DataObject) -> Non
     extra = data.draw(st.lists(_statements(doc, "Deny") | _statements(doc, "Allow"), max_size=2))
     base = copy.deepcopy(doc)
     base.pop("expect", None)
+    # the law is about statements, not size: duplicates may cross the trust policy quota (docs/semantics.md §4.8)
+    base.setdefault("semantics", {})["trust_policy_size_quota"] = 10**6
     base["role"]["trust_policy"]["Statement"] += extra
     before = decide(base)
     shuffled = copy.deepcopy(base)

@@ -16,8 +16,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 TEXT_SUFFIXES = {".py", ".md", ".toml", ".ini", ".cfg", ".txt", ".json", ""}
-#: Documents rolecall writes as output (reports), named where their writers are documented.
-GENERATED = {"CONFORMANCE.md", "DETECTION.md"}
+#: Documents rolecall writes as output (reports), named where their writers are documented:
+#: files rolecall writes when it runs (a conformance matrix, the detection table, the graph's summary), not kept here.
+GENERATED = {"CONFORMANCE.md", "DETECTION.md", "summary.md"}
 #: Names of the team's references that must never be cited (they are not in the repository).
 OUTSIDE = ("SPEC.md", "SPEC-federation.md", "DESIGN.md", "EMULATORS.md", "../shared", "/work/shared")
 MENTION = re.compile(r"(?<![\w./-])((?:[\w.-]+/)*[\w.-]+\.md)\b|(?<![\w./-])(docs/[\w./-]+\.\w+)")
