@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.processes import rolecall
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = str(ROOT / "examples" / "01-user-same-account.json")
@@ -25,21 +25,8 @@ SECONDS = 60
 
 
 def _limited(tmp_path: Path, *argv: str, memory: int = MEMORY) -> subprocess.CompletedProcess[str]:
-    def limit() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ROLECALL_", "PYTEST_", "HYPOTHESIS_"))}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")]))
-    return subprocess.run(
-        [sys.executable, "-m", "rolecall.conformance.cli", *argv],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=SECONDS,
-        preexec_fn=limit,
-        check=False,
-    )
+    path = os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")]))  # a --target module there
+    return rolecall(tmp_path, *argv, path=path, timeout=SECONDS, memory=memory)
 
 
 def _one_line(done: subprocess.CompletedProcess[str], code: int = 2) -> str:

@@ -17,10 +17,7 @@ import copy
 import gzip
 import io
 import json
-import os
-import resource
 import subprocess
-import sys
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -31,6 +28,7 @@ from rolecall.conformance.cli import main
 from rolecall.model import InputError, PolicyKind, decide, load_scenario, parse_policy
 from rolecall.model.policy import policy_size
 from rolecall.model.scenario import Semantics, quotas_admitting
+from tests.processes import rolecall
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = json.loads((ROOT / "examples" / "01-user-same-account.json").read_text(encoding="utf-8"))
@@ -245,20 +243,7 @@ def test_a_z3_failure_in_the_solver_engine_is_one_line_and_the_next_scenario_is_
 
 
 def _limited(tmp_path: Path, *argv: str) -> subprocess.CompletedProcess[str]:
-    def limit() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY))
-
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ROLECALL_", "PYTEST_", "HYPOTHESIS_"))}
-    return subprocess.run(
-        [sys.executable, "-m", "rolecall.conformance.cli", *argv],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=SECONDS,
-        preexec_fn=limit,
-        check=False,
-    )
+    return rolecall(tmp_path, *argv, timeout=SECONDS, memory=MEMORY)
 
 
 def _clean(done: subprocess.CompletedProcess[str], code: int) -> None:
