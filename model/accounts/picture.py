@@ -49,7 +49,7 @@ TABLE_ROWS = 5000
 
 _NODE_W, _NODE_H, _GAP, _COL_GAP = 168, 24, 8, 28
 _PAD, _TITLE = 12, 30
-_LEFT_W = 200  # the nodes outside the snapshot, in the left column
+_LEFT_W = 210  # the nodes outside the snapshot, in the left column
 _AGG_W, _AGG_H = 230, 58
 _ROW_WIDTH = 1000  # an OU box starts a new row of account clusters beyond this width
 _MAX_DEPTH = 4  # role columns beyond this depth share the last one

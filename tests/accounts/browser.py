@@ -167,7 +167,7 @@ def _main(argv: list[str]) -> int:
     return 0
 
 
-DOC_SIZE = (1400, 860)
+DOC_SIZE = (1320, 600)
 """The window of docs/graph.png."""
 
 if __name__ == "__main__":
