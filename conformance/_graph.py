@@ -1,7 +1,8 @@
 """The access graph's commands (private; docs/graph.md).
 
 ``rolecall graph SNAPSHOT… --out DIR [--jobs N]`` writes ``DIR/edges.json`` (every edge, unknown
-and error), ``DIR/findings.json`` and ``DIR/summary.md``; ``rolecall paths SNAPSHOT… --to ROLE
+and error), ``DIR/findings.json``, ``DIR/summary.md`` and ``DIR/graph.html`` (the picture,
+``rolecall.model.accounts.picture``); ``rolecall paths SNAPSHOT… --to ROLE
 [--from PRINCIPAL]`` prints the shortest chains that reach a role.
 
 Exit codes: 0 done (findings or not), 2 bad usage or input (one line naming the file and the JSON
@@ -21,6 +22,7 @@ from rolecall.model import InputError
 from rolecall.model.accounts import Snapshot, load_snapshot
 from rolecall.model.accounts.findings import Finding, findings
 from rolecall.model.accounts.graph import AccessGraph, build_graph, merge_snapshots, paths
+from rolecall.model.accounts.picture import picture_html
 from rolecall.model.policy import load_json
 
 __all__ = ["GRAPH_COMMANDS", "add_graph_commands", "run_graph_command"]
@@ -34,8 +36,8 @@ def add_graph_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore
         "graph",
         help="the access graph of accounts: who can assume which role, with findings",
         description="Decide, with the model, every principal that can assume each role of the snapshots "
-        "(rolecall-snapshot/1 files, one per account or one for all), and write DIR/edges.json, DIR/findings.json "
-        "and DIR/summary.md. Exit 0 written, 2 bad input.",
+        "(rolecall-snapshot/1 files, one per account or one for all), and write DIR/edges.json, DIR/findings.json, "
+        "DIR/summary.md and DIR/graph.html (the picture: open it in a browser). Exit 0 written, 2 bad input.",
     )
     p.add_argument("snapshots", nargs="+", metavar="SNAPSHOT", help="snapshot files")
     p.add_argument("--out", required=True, metavar="DIR", help="the directory to write")
@@ -114,6 +116,8 @@ def run_graph_command(args: argparse.Namespace, out: TextIO, err: TextIO, inp: T
         f.write("\n")
     with open(os.path.join(args.out, "summary.md"), "w", encoding="utf-8") as f:
         f.write(summary(snapshot, graph, found, time.monotonic() - start))
+    with open(os.path.join(args.out, "graph.html"), "w", encoding="utf-8") as f:
+        f.write(picture_html(snapshot, graph, found))
     s = graph.stats
     assert s is not None
     out.write(
