@@ -1,8 +1,8 @@
 """The access graph's commands (private; docs/graph.md).
 
-``rolecall graph SNAPSHOT… --out DIR [--jobs N]`` writes ``DIR/edges.json`` (every edge, unknown
-and error), ``DIR/findings.json``, ``DIR/summary.md`` and ``DIR/graph.html`` (the picture,
-``rolecall.model.accounts.picture``); ``rolecall paths SNAPSHOT… --to ROLE
+``rolecall graph SNAPSHOT… --out DIR [--jobs N | --scheduler ADDRESS|local:N]`` writes
+``DIR/edges.json`` (every edge, unknown and error), ``DIR/findings.json``, ``DIR/summary.md`` and
+``DIR/graph.html`` (the picture, ``rolecall.model.accounts.picture``); ``rolecall paths SNAPSHOT… --to ROLE
 [--from PRINCIPAL]`` prints the shortest chains that reach a role.
 
 Exit codes: 0 done (findings or not), 2 bad usage or input (one line naming the file and the JSON
@@ -58,6 +58,12 @@ def add_graph_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--jobs", type=int, default=1, metavar="N", help="processes deciding pairs (default 1)")
     p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="decide the pairs on Dask's distributed scheduler at ADDRESS (tcp://host:8786), or on a local "
+        "cluster of N worker processes (local:N), sharded by account; needs rolecall[distributed]",
+    )
+    p.add_argument(
         "--timeout-ms", type=int, default=10_000, metavar="MS", help="the solver's budget per question (10,000)"
     )
 
@@ -103,7 +109,16 @@ def run_graph_command(args: argparse.Namespace, out: TextIO, err: TextIO, inp: T
         err.write(_one_line(f"rolecall: bad input: {exc.message} (at {exc.path})"))
         return EXIT_INPUT
     start = time.monotonic()
-    graph = build_graph(snapshot, jobs=args.jobs, timeout_ms=args.timeout_ms)
+    if args.scheduler:
+        from rolecall.model.accounts.sharded import build_graph_distributed
+
+        try:
+            graph = build_graph_distributed(snapshot, args.scheduler, timeout_ms=args.timeout_ms)
+        except InputError as exc:
+            err.write(_one_line(f"rolecall: error: {exc.message} (at {exc.path})"))
+            return EXIT_INPUT
+    else:
+        graph = build_graph(snapshot, jobs=args.jobs, timeout_ms=args.timeout_ms)
     if args.command == "paths":
         return _paths(graph, args, out, err)
     found = findings(snapshot, graph)

@@ -42,18 +42,19 @@ from __future__ import annotations
 import functools
 import multiprocessing
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..arn import RoleSession, parse_caller_arn
 from ..conditions import UndecidableError
 from ..decide import Result, decide, granting_reasons
 from ..errors import InputError, RolecallError
 from ..match import principal_keys
-from ..policy import Policy, PolicyKind, Statement, parse_policy, remembering_parses
-from ..scenario import load_scenario
+from ..policy import Policy, PolicyKind, Statement, dump_policy, parse_policy, remembering_parses
+from ..scenario import AnyScenario, Scenario, load_scenario
+from ._parts import Parts, RequestPart
 from .snapshot import SESSION_NAME, Account, Role, Snapshot, User
 
 __all__ = [
@@ -384,6 +385,62 @@ def _entries(role: Role) -> Iterator[tuple[str, str]]:
             yield "federated", e
 
 
+# =========================================================================== one pair's pieces
+
+#: The plain request: a session name, nothing else (docs/graph.md).
+_PLAIN: RequestPart = ({"role_session_name": SESSION_NAME}, {}, False)
+_Decided = tuple[Result | None, str | None]
+
+
+class _Found(NamedTuple):
+    """A decided pair, as a worker returns it: the edge without its scenario document, which
+    :meth:`_Analysis.edge` builds for the edges the graph emits (``request``: the request that
+    decided it, ``None`` for the plain one)."""
+
+    ci: int
+    ri: int
+    status: str
+    conditional: bool
+    conditions: tuple[str, ...]
+    request: RequestPart | None
+    reason: str | None = None
+    rule: str | None = None
+
+
+class _Side(NamedTuple):
+    """A caller's identity policies, boundary and SCPs: whether they read the request, and their
+    conditional statements covering sts:AssumeRole (statement, Resource has a variable, its keys)."""
+
+    dependent: bool
+    allows: tuple[tuple[Statement, bool, tuple[str, ...]], ...]
+    denies: tuple[tuple[Statement, bool, tuple[str, ...]], ...]
+
+
+class _RoleSide(NamedTuple):
+    dependent: bool
+    denies: tuple[tuple[Statement, bool, tuple[str, ...]], ...]
+
+
+def _conditional(policies: Iterable[Policy], effect: str) -> tuple[tuple[Statement, bool, tuple[str, ...]], ...]:
+    """The statements of ``effect`` covering sts:AssumeRole that have conditions, each with whether
+    its Resource has a policy variable and its condition keys (named once)."""
+    return tuple(
+        (st, any("${" in r for r in st.resources or st.not_resources), tuple(k.key for k in st.conditions))
+        for p in policies
+        for _, st in p.statements_for(effect, _ASSUME)
+        if st.conditions
+    )
+
+
+def _request_part(c: _Caller, witness: Mapping[str, Any]) -> RequestPart:
+    """A witness's request: its ``request``, its ``context`` (without the organization's facts, which
+    the snapshot decides) and whether the caller signed in with MFA (a user or role session only)."""
+    request = dict(witness.get("request") or {"role_session_name": SESSION_NAME})
+    context = {k: v for k, v in (witness.get("context") or {}).items() if k.lower() not in _WORLD_KEYS}
+    mfa = bool((witness.get("caller") or {}).get("mfa")) and "arn" in c.doc
+    return request, context, mfa
+
+
 # =========================================================================== the analysis
 
 
@@ -403,7 +460,15 @@ class _Analysis:
         internal += [_internal(snapshot, r) for r in self.roles]
         self.nodes: dict[str, Node] = {c.id: Node(c.id, c.kind, c.account) for c in internal}
         self.callers: list[_Caller] = internal + self._outside()
+        self.role_arns: list[str] = [r.arn(self.partition) for r in self.roles]
+        self._entries: list[tuple[tuple[str, str], ...]] = [tuple(_entries(r)) for r in self.roles]
         self._witness: dict[str, dict[str, Any] | None] = {}
+        self._by_trust: dict[tuple[str, str], dict[str, Any]] = {}
+        self._chains: dict[tuple[str, str], list[list[Policy]]] = {}
+        self._org_docs: dict[frozenset[str], dict[str, Any] | None] = {}
+        self._sides: dict[int, _Side] = {}
+        self._role_sides: dict[int, _RoleSide] = {}
+        self.parts = Parts()
         self.solver_questions = 0
 
     # ------------------------------------------------------------------ principals outside the snapshot
@@ -513,16 +578,19 @@ class _Analysis:
 
     def organization(self, *accounts: str | None) -> dict[str, Any] | None:
         """The organization, with the SCP and RCP chains of the accounts that take part only (the
-        caller's SCPs, R7; the role's RCPs, R6): every other member's chains cannot decide."""
+        caller's SCPs, R7; the role's RCPs, R6): every other member's chains cannot decide. One
+        document per set of accounts, shared by the pairs (and edges) that have it."""
         doc = self._org_doc
         if doc is None:
             return None
-        keep = {a for a in accounts if a is not None}
-        return {
-            **doc,
-            "scps": {a: v for a, v in doc["scps"].items() if a in keep},
-            "rcps": {a: v for a, v in doc["rcps"].items() if a in keep},
-        }
+        keep = frozenset(a for a in accounts if a is not None)
+        if keep not in self._org_docs:
+            self._org_docs[keep] = {
+                **doc,
+                "scps": {a: v for a, v in doc["scps"].items() if a in keep},
+                "rcps": {a: v for a, v in doc["rcps"].items() if a in keep},
+            }
+        return self._org_docs[keep]
 
     def plain(self, c: _Caller, role: Role) -> dict[str, Any]:
         doc: dict[str, Any] = {
@@ -536,33 +604,70 @@ class _Analysis:
             doc["organization"] = org
         return doc
 
-    def decide_pair(self, ci: int, ri: int, prune: bool = True) -> Edge | None:
+    def scenario(
+        self, ci: int, ri: int, request: RequestPart = _PLAIN, compiled: dict[Any, Any] | None = None
+    ) -> Scenario:
+        """The typed scenario of a pair: what ``load_scenario`` gives for :meth:`plain` (with the
+        request part), assembled from the caller's, the role's and the organization's parts, each
+        loaded once (``_parts.py``). ``compiled``: the model's per-world cache (one per pair and MFA)."""
+        c, role = self.callers[ci], self.roles[ri]
+        parts = self.parts
+        keep = frozenset(a for a in (c.account, role.account) if a is not None)
+        return parts.scenario(
+            f"{c.id} assumes {self.role_arns[ri]}",
+            parts.caller(ci, lambda: c.doc),
+            parts.role(ri, lambda: self.role_doc(role)),
+            parts.organization(keep, lambda: self.organization(c.account, role.account)),
+            request,
+            {} if compiled is None else compiled,
+        )
+
+    def _decide(self, ci: int, ri: int, request: RequestPart, worlds: dict[bool, dict[Any, Any]]) -> _Decided:
+        """The model's decision of the pair's scenario with this request (:func:`_decide` of the typed
+        scenario): scenarios of one pair with the same MFA share the model's per-world cache."""
+        return _decide_typed(lambda: self.scenario(ci, ri, request, worlds.setdefault(request[2], {})))
+
+    def edge(self, f: _Found) -> Edge:
+        """The edge of a decided pair, with its scenario document (built here, for the edges the graph
+        emits only): the plain scenario, with the request that decided it, ``expect`` for an edge."""
+        c, role = self.callers[f.ci], self.roles[f.ri]
+        doc = self.plain(c, role)
+        if f.request is not None:
+            doc = _with_request(doc, f.request)
+        if f.status == "edge":
+            doc = {**doc, "expect": {"decision": "allowed"}}
+        return Edge(
+            c.id, self.role_arns[f.ri], f.status, f.conditional, f.conditions, doc, note=c.note, reason=f.reason,
+            rule=f.rule,
+        )  # fmt: skip
+
+    def decide_pair(self, ci: int, ri: int, prune: bool = True) -> _Found | None:
         """The model's answer for one caller and one role (module docstring). ``prune``: skip the
         solver where the answer is already known to be "no edge" (no trust entry names the caller,
         R8; no identity Allow can name the role where one is needed, R9/R10e; a caller side that
         refuses every request); the brute force decides without these shortcuts."""
         c, role = self.callers[ci], self.roles[ri]
-        to = role.arn(self.partition)
-        base = self.plain(c, role)
-        result, error = _decide(base)
+        to = self.role_arns[ri]
+        worlds: dict[bool, dict[Any, Any]] = {}
+        result, error = self._decide(ci, ri, _PLAIN, worlds)
         if error is not None:
-            return Edge(c.id, to, "error", False, (), base, note=c.note, reason=error)
+            return _Found(ci, ri, "error", False, (), None, reason=error)
         assert result is not None
         if result.decision == "allowed":
-            return self._edge(c, role, base, result, conditional=False)
+            return self._edge(ci, ri, None, result, conditional=False)
         if result.decision == "error":
-            return Edge(c.id, to, "error", False, (), base, note=c.note, reason=_why(result), rule=result.rule)
-        if not self._request_dependent(c, role):
+            return _Found(ci, ri, "error", False, (), None, reason=_why(result), rule=result.rule)
+        if not self._request_dependent(ci, ri):
             return None  # no condition anywhere: every request is decided as the plain one
-        if prune and (not self._named(c, role) or (self._needs_identity(c, role) and not c.reaches(to))):
+        if prune and (not self._named(c, ri) or (self._needs_identity(c, ri) and not c.reaches(to))):
             return None
         # A request that satisfies the conditions: the role's witness first, then the solver's for this caller.
         witness = self.role_witness(role)
         if witness is not None:
-            doc = _with_request(base, witness)
-            r, err = _decide(doc)
+            req = _request_part(c, witness)
+            r, err = self._decide(ci, ri, req, worlds)
             if err is None and r is not None and r.decision == "allowed":
-                return self._edge(c, role, doc, r, conditional=True)
+                return self._edge(ci, ri, req, r, conditional=True)
         answer = self._solve(c, role)
         from ..solver import Counterexample, Proved  # the solver imports z3: only when a condition is met
 
@@ -570,30 +675,28 @@ class _Analysis:
             return None
         if not isinstance(answer, Counterexample):
             reason = f"the solver could not decide whether a request satisfies the conditions: {answer.reason}"
-            return Edge(c.id, to, "unknown", True, self._conditions(c, role, None), base, note=c.note, reason=reason)
-        doc = _with_request(base, answer.scenario)
-        r, err = _decide(doc)
+            return _Found(ci, ri, "unknown", True, self._conditions(ci, ri, None), None, reason=reason)
+        req = _request_part(c, answer.scenario)
+        r, err = self._decide(ci, ri, req, worlds)
         if err is not None:
-            return Edge(c.id, to, "error", True, (), doc, note=c.note, reason=err)
+            return _Found(ci, ri, "error", True, (), req, reason=err)
         assert r is not None
         if r.decision == "allowed":
-            return self._edge(c, role, doc, r, conditional=True)
-        if prune and self._caller_side_final(c, role, doc, r):
+            return self._edge(ci, ri, req, r, conditional=True)
+        if prune and self._caller_side_final(ci, ri, req, r):
             return None
-        for other in self._more_witnesses(c, role, base, doc):
-            r2, err2 = _decide(other)
+        for other in self._more_witnesses(c, ri, req):
+            r2, err2 = self._decide(ci, ri, other, worlds)
             if err2 is None and r2 is not None and r2.decision == "allowed":
-                return self._edge(c, role, other, r2, conditional=True)
+                return self._edge(ci, ri, other, r2, conditional=True)
         reason = (
             "the trust policy admits a request from this caller (the solver's witness), but the model refuses "
             f"that request with the caller's own policies ({r.decision}, {r.rule}"
             f"{', ' + r.denied_by if r.denied_by else ''}); whether another request is allowed is not known"
         )
-        return Edge(c.id, to, "unknown", True, self._conditions(c, role, None), doc, note=c.note, reason=reason)
+        return _Found(ci, ri, "unknown", True, self._conditions(ci, ri, None), req, reason=reason)
 
-    def _more_witnesses(
-        self, c: _Caller, role: Role, base: dict[str, Any], refused: dict[str, Any]
-    ) -> Iterator[dict[str, Any]]:
+    def _more_witnesses(self, c: _Caller, ri: int, refused: RequestPart) -> Iterator[RequestPart]:
         """When the solver's witness is refused with the caller's own policies, more requests for
         the model to decide, in a fixed order: the witness signed in with MFA (an identity policy
         may ask for it where the trust does not), then one witness per trust Allow naming the
@@ -602,15 +705,15 @@ class _Analysis:
         refuse while another statement's request is allowed."""
         from ..solver import Counterexample, check_access_not_granted
 
-        def with_mfa(doc: dict[str, Any]) -> dict[str, Any] | None:
-            if "arn" not in doc["caller"] or doc["caller"].get("mfa"):
+        def with_mfa(req: RequestPart) -> RequestPart | None:
+            if c.service is not None or req[2]:
                 return None
-            return {**doc, "caller": {**doc["caller"], "mfa": True}}
+            return (req[0], req[1], True)
 
         m = with_mfa(refused)
         if m is not None:
             yield m
-        statements = role.trust_policy.statements
+        statements = self.roles[ri].trust_policy.statements
         denies = [st.to_json() for st in statements if st.effect == "Deny"]
         allows = [
             st
@@ -626,49 +729,75 @@ class _Analysis:
             sub = parse_policy({"Version": "2012-10-17", "Statement": [st.to_json(), *denies]}, PolicyKind.TRUST)
             self.solver_questions += 1
             answer = check_access_not_granted(
-                sub, principals=[c.solver_principal], role_arn=role.arn(self.partition), timeout_ms=self.timeout_ms
+                sub, principals=[c.solver_principal], role_arn=self.role_arns[ri], timeout_ms=self.timeout_ms
             )
             if isinstance(answer, Counterexample):
-                doc = _with_request(base, answer.scenario)
-                yield doc
-                m = with_mfa(doc)
+                req = _request_part(c, answer.scenario)
+                yield req
+                m = with_mfa(req)
                 if m is not None:
                     yield m
 
-    def _edge(self, c: _Caller, role: Role, doc: dict[str, Any], result: Result, *, conditional: bool) -> Edge:
-        return Edge(
-            c.id,
-            role.arn(self.partition),
-            "edge",
-            conditional,
-            self._conditions(c, role, None if conditional else result),
-            {**doc, "expect": {"decision": "allowed"}},
-            note=c.note,
-            rule=result.rule,
-        )
+    def _edge(self, ci: int, ri: int, request: RequestPart | None, result: Result, *, conditional: bool) -> _Found:
+        conditions = self._conditions(ci, ri, None if conditional else result)
+        return _Found(ci, ri, "edge", conditional, conditions, request, rule=result.rule)
 
     def _scps(self, account: str | None) -> list[list[Policy]]:
         if self.org is None or account is None:
             return []
-        return self.org.chain(account, "SERVICE_CONTROL_POLICY") or []
+        return self._chain(account, "SERVICE_CONTROL_POLICY")
 
     def _rcps(self, account: str) -> list[list[Policy]]:
         if self.org is None:
             return []
-        return self.org.chain(account, "RESOURCE_CONTROL_POLICY") or []
+        return self._chain(account, "RESOURCE_CONTROL_POLICY")
 
-    def _request_dependent(self, c: _Caller, role: Role) -> bool:
+    def _chain(self, account: str, kind: str) -> list[list[Policy]]:
+        key = (account, kind)
+        hit = self._chains.get(key)
+        if hit is None:
+            assert self.org is not None
+            hit = self._chains[key] = self.org.chain(account, kind) or []
+        return hit
+
+    def _side(self, ci: int) -> _Side:
+        """The caller's side, once per caller: whether it reads the request, and its conditional
+        statements covering sts:AssumeRole, with their condition keys (``_conditions``)."""
+        side = self._sides.get(ci)
+        if side is None:
+            c = self.callers[ci]
+            policies = [
+                *c.policies,
+                *([c.boundary] if c.boundary else []),
+                *(p for lv in self._scps(c.account) for p in lv),
+            ]
+            side = self._sides[ci] = _Side(
+                any(st.request_dependent for p in policies for st in p.statements),
+                _conditional(policies, "Allow"),
+                _conditional(policies, "Deny"),
+            )
+        return side
+
+    def _role_side(self, ri: int) -> _RoleSide:
+        """The role's side, once per role: whether its trust policy or RCPs read the request, and the
+        conditional Denies of its RCPs."""
+        side = self._role_sides.get(ri)
+        if side is None:
+            role = self.roles[ri]
+            rcps = [p for level in self._rcps(role.account) for p in level]
+            side = self._role_sides[ri] = _RoleSide(
+                any(st.request_dependent for p in [role.trust_policy, *rcps] for st in p.statements),
+                _conditional(rcps, "Deny"),
+            )
+        return side
+
+    def _request_dependent(self, ci: int, ri: int) -> bool:
         """Some statement that can take part reads the request (a condition, or a policy variable
         in a Resource): otherwise every request is decided as the plain one (R4 is the only way a
         request reaches the decision; more actions, R3, only add checks)."""
-        policies = [role.trust_policy, *c.policies]
-        if c.boundary is not None:
-            policies.append(c.boundary)
-        for level in [*self._scps(c.account), *self._rcps(role.account)]:
-            policies += level
-        return any(st.request_dependent for p in policies for st in p.statements)
+        return self._side(ci).dependent or self._role_side(ri).dependent
 
-    def _caller_side_final(self, c: _Caller, role: Role, doc: dict[str, Any], r: Result) -> bool:
+    def _caller_side_final(self, ci: int, ri: int, request: RequestPart, r: Result) -> bool:
         """The witness satisfies the trust policy and the caller's side refuses it, in a way no
         request changes: the caller's side reads no request (no condition or variable in its
         identity policies, boundary or SCPs), the witness needs sts:AssumeRole only (no session
@@ -677,26 +806,26 @@ class _Analysis:
         (R10a-e)."""
         if r.denied_by not in ("identity-based policy", "permissions boundary", "service control policy"):
             return False
-        request = doc["request"]
-        if request.get("tags") or request.get("source_identity") or request.get("transitive_tag_keys"):
+        req = request[0]
+        if req.get("tags") or req.get("source_identity") or req.get("transitive_tag_keys"):
             return False
-        side = [*c.policies, *([c.boundary] if c.boundary else []), *(p for lv in self._scps(c.account) for p in lv)]
-        if any(st.request_dependent for p in side for st in p.statements):
+        if self._side(ci).dependent:
             return False
-        classes = {c.keys[e] for kind, e in _entries(role) if kind == "aws" and e in c.keys}
+        c, role = self.callers[ci], self.roles[ri]
+        classes = {c.keys[e] for kind, e in self._entries[ri] if kind == "aws" and e in c.keys}
         return c.account != role.account or len(classes) == 1
 
-    def _needs_identity(self, c: _Caller, role: Role) -> bool:
+    def _needs_identity(self, c: _Caller, ri: int) -> bool:
         """Every trust entry naming the caller needs its identity policy's Allow: across accounts
         (R9), or through the account only in the same account (R10e)."""
         if c.service is not None:
             return False
-        classes = {c.keys[e] for kind, e in _entries(role) if kind == "aws" and e in c.keys}
-        return c.account != role.account or classes <= {"account"}
+        classes = {c.keys[e] for kind, e in self._entries[ri] if kind == "aws" and e in c.keys}
+        return c.account != self.roles[ri].account or classes <= {"account"}
 
-    def _named(self, c: _Caller, role: Role) -> bool:
+    def _named(self, c: _Caller, ri: int) -> bool:
         """Some trust Allow covering sts:AssumeRole names the caller (R8, the model's own principal table)."""
-        for kind, e in _entries(role):
+        for kind, e in self._entries[ri]:
             if (kind == "aws" and e in c.keys) or (kind == "service" and e == c.service):
                 return True
         return False
@@ -704,14 +833,28 @@ class _Analysis:
     def role_witness(self, role: Role) -> dict[str, Any] | None:
         """A request some caller can use (the solver's witness for the trust policy, whoever calls),
         tried first for every caller of the role: a pure function of the role, so that every
-        process, in any order, finds the same edges."""
+        process, in any order, finds the same edges. Roles of one account with the same trust
+        policy share the question: the first one's witness, with this role, is this role's when the
+        model allows it (a counterexample for this role too); otherwise the solver is asked."""
         arn = role.arn(self.partition)
         if arn not in self._witness:
-            from ..solver import Counterexample, check_access_not_granted
+            key = (dump_policy(role.trust_policy), role.account)
+            found: dict[str, Any] | None = None
+            shared = self._by_trust.get(key)
+            if shared is not None:
+                doc = {**shared, "role": {**{k: v for k, v in shared["role"].items() if k != "role_id"}, "arn": arn}}
+                r, err = _decide(doc)
+                if err is None and r is not None and r.decision == "allowed":
+                    found = doc
+            if found is None:
+                from ..solver import Counterexample, check_access_not_granted
 
-            self.solver_questions += 1
-            answer = check_access_not_granted(role.trust_policy, role_arn=arn, timeout_ms=self.timeout_ms)
-            self._witness[arn] = answer.scenario if isinstance(answer, Counterexample) else None
+                self.solver_questions += 1
+                answer = check_access_not_granted(role.trust_policy, role_arn=arn, timeout_ms=self.timeout_ms)
+                if isinstance(answer, Counterexample):
+                    found = answer.scenario
+                    self._by_trust.setdefault(key, found)
+            self._witness[arn] = found
         return self._witness[arn]
 
     def _solve(self, c: _Caller, role: Role) -> Any:
@@ -737,25 +880,25 @@ class _Analysis:
 
     # ------------------------------------------------------------------ conditions
 
-    def _conditions(self, c: _Caller, role: Role, result: Result | None) -> tuple[str, ...]:
+    def _conditions(self, ci: int, ri: int, result: Result | None) -> tuple[str, ...]:
         """The condition keys of the statements that decided the plain request (the Allows of
         ``result.reasons``), or, for a conditional edge (``None``), of every Allow that can grant
         this caller this role (a witness request is one of many: the keys must not depend on it),
         and of the Denies that name this caller and role (a request must keep out of them)."""
+        c, role = self.callers[ci], self.roles[ri]
         keys: set[str] = set()
         scps = self._scps(c.account)
-        arn = role.arn(self.partition)
+        arn = self.role_arns[ri]
+        side = self._side(ci)
         if result is None:
             for _, st in role.trust_policy.statements_for("Allow", _ASSUME):
                 if st.principal is not None and (
                     any(e in c.keys for e in st.principal.aws) or c.service in st.principal.service
                 ):
                     keys.update(k.key for k in st.conditions)
-            for p in [*c.policies, *([c.boundary] if c.boundary else []), *(p for lv in scps for p in lv)]:
-                for _, st in p.statements_for("Allow", _ASSUME):
-                    dynamic = any("${" in r for r in st.resources or st.not_resources)
-                    if st.conditions and (dynamic or st.matches_resource(arn, _NO_CONTEXT)):
-                        keys.update(k.key for k in st.conditions)
+            for st, dynamic, named in side.allows:
+                if dynamic or st.matches_resource(arn, _NO_CONTEXT):
+                    keys.update(named)
         for r in result.reasons if result is not None else ():
             decided: Statement | None = None
             try:
@@ -772,18 +915,14 @@ class _Analysis:
             if decided is not None:
                 keys.update(k.key for k in decided.conditions)
         for _, st in role.trust_policy.statements_for("Deny", _ASSUME):
-            named = st.principal is not None and (
+            named_caller = st.principal is not None and (
                 any(e in c.keys for e in st.principal.aws) or c.service in st.principal.service
             )
-            if st.conditions and named:
+            if st.conditions and named_caller:
                 keys.update(k.key for k in st.conditions)
-        caller_side = [*c.policies, *([c.boundary] if c.boundary else []), *(p for level in scps for p in level)]
-        caller_side += [p for level in self._rcps(role.account) for p in level]
-        for p in caller_side:
-            for _, st in p.statements_for("Deny", _ASSUME):
-                dynamic = any("${" in r for r in st.resources or st.not_resources)
-                if st.conditions and (dynamic or st.matches_resource(arn, _NO_CONTEXT)):
-                    keys.update(k.key for k in st.conditions)
+        for st, dynamic, named in (*side.denies, *self._role_side(ri).denies):
+            if dynamic or st.matches_resource(arn, _NO_CONTEXT):
+                keys.update(named)
         return tuple(sorted({_SPELLING.get(k, k) for k in keys}))
 
     # ------------------------------------------------------------------ the federated doors
@@ -853,11 +992,16 @@ def _provider_account(provider: str) -> str | None:
     return provider.split(":")[4] if provider.startswith("arn:") and provider.count(":") >= 5 else None
 
 
-def _decide(doc: dict[str, Any]) -> tuple[Result | None, str | None]:
+def _decide(doc: dict[str, Any]) -> _Decided:
     """The model's decision (with the granting statements when allowed), or why it refuses to
     decide (fail closed: reported, never skipped)."""
+    return _decide_typed(lambda: load_scenario(doc))
+
+
+def _decide_typed(scenario: Callable[[], AnyScenario]) -> _Decided:
+    """:func:`_decide` of a scenario built by ``scenario()`` (loaded, or assembled from loaded parts)."""
     try:
-        s = load_scenario(doc)
+        s = scenario()
         result = decide(s)
         if result.decision == "allowed":
             result = result._replace(reasons=granting_reasons(s))
@@ -872,16 +1016,13 @@ def _why(result: Result) -> str:
     return f"{result.error_code}: {result.message}"
 
 
-def _with_request(base: dict[str, Any], witness: dict[str, Any]) -> dict[str, Any]:
-    """The base scenario with the witness's request: its ``request``, its ``context`` (without the
-    organization's facts, which the snapshot decides) and whether the caller signed in with MFA."""
+def _with_request(base: dict[str, Any], request: RequestPart) -> dict[str, Any]:
+    """The base scenario with a request part (:func:`_request_part`)."""
     doc = dict(base)
-    doc["request"] = dict(witness.get("request") or {"role_session_name": SESSION_NAME})
-    context = {k: v for k, v in (witness.get("context") or {}).items() if k.lower() not in _WORLD_KEYS}
-    if context:
-        doc["context"] = context
-    mfa = (witness.get("caller") or {}).get("mfa")
-    if mfa and "arn" in base["caller"]:
+    doc["request"] = dict(request[0])
+    if request[1]:
+        doc["context"] = dict(request[1])
+    if request[2]:
         doc["caller"] = {**base["caller"], "mfa": True}
     return doc
 
@@ -897,45 +1038,64 @@ def candidate_pairs(snapshot: Snapshot) -> tuple[int, int]:
 
 
 _WORKER: _Analysis | None = None
+#: What decides a list of pairs: ``(analysis, pairs, prune) -> (decided pairs, solver questions)``.
+Runner = Callable[["_Analysis", list[tuple[int, int]], bool], tuple[list[_Found], int]]
 
 
-def _work(pairs: Sequence[tuple[int, int]], prune: bool = True) -> tuple[list[Edge], int]:
-    assert _WORKER is not None
-    before = _WORKER.solver_questions
+def decide_pairs(a: _Analysis, pairs: Sequence[tuple[int, int]], prune: bool = True) -> tuple[list[_Found], int]:
+    """Decide pairs in this process: the decided ones (no edge: left out) and the solver questions asked."""
+    before = a.solver_questions
     with remembering_parses():
-        out = [e for ci, ri in pairs if (e := _WORKER.decide_pair(ci, ri, prune)) is not None]
-    return out, _WORKER.solver_questions - before
+        out = [f for ci, ri in pairs if (f := a.decide_pair(ci, ri, prune)) is not None]
+    return out, a.solver_questions - before
 
 
-def _run(a: _Analysis, pairs: list[tuple[int, int]], jobs: int, prune: bool) -> tuple[list[Edge], int]:
-    global _WORKER
-    _WORKER = a
-    try:
+def _work(pairs: Sequence[tuple[int, int]], prune: bool = True) -> tuple[list[_Found], int]:
+    assert _WORKER is not None
+    return decide_pairs(_WORKER, pairs, prune)
+
+
+def _processes(jobs: int) -> Runner:
+    """Decide in ``jobs`` forked processes (the workers inherit the analysis: a parsed snapshot holds
+    compiled matchers, which do not pickle), in chunks of consecutive pairs (a caller's pairs mostly
+    in one process, which loads its part once)."""
+
+    def run(a: _Analysis, pairs: list[tuple[int, int]], prune: bool) -> tuple[list[_Found], int]:
+        global _WORKER
         if jobs <= 1 or len(pairs) < 2:
-            return _work(pairs, prune)
-        # Workers inherit the analysis (fork): a parsed snapshot holds compiled matchers, which do not pickle.
-        ctx = multiprocessing.get_context("fork")
-        size = max(1, min(2000, len(pairs) // (jobs * 8) or 1))
-        chunks = [pairs[i : i + size] for i in range(0, len(pairs), size)]
-        edges: list[Edge] = []
-        questions = 0
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
-            for found, q in pool.map(functools.partial(_work, prune=prune), chunks):
-                edges += found
-                questions += q
-        return edges, questions
-    finally:
-        _WORKER = None
+            return decide_pairs(a, pairs, prune)
+        _WORKER = a
+        try:
+            ctx = multiprocessing.get_context("fork")
+            size = max(1, min(2000, len(pairs) // (jobs * 8) or 1))
+            chunks = [pairs[i : i + size] for i in range(0, len(pairs), size)]
+            found: list[_Found] = []
+            questions = 0
+            with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+                for part, q in pool.map(functools.partial(_work, prune=prune), chunks):
+                    found += part
+                    questions += q
+            return found, questions
+        finally:
+            _WORKER = None
+
+    return run
 
 
-def _graph(a: _Analysis, pairs: list[tuple[int, int]], jobs: int, prune: bool = True) -> AccessGraph:
-    # The roles' witnesses first, in one process and in role order: every worker inherits the same
-    # ones, whatever pairs it decides (the solver's answers can depend on the questions before).
+def role_witnesses(a: _Analysis) -> None:
+    """The roles' witnesses, in one process and in role order, before any pair is decided: every
+    worker gets the same ones, whatever pairs it decides (the solver's answers can depend on the
+    questions before)."""
     with remembering_parses():
         for role in a.roles:
             if any(st.request_dependent for st in role.trust_policy.statements):
                 a.role_witness(role)
-    found, questions = _run(a, pairs, jobs, prune)
+
+
+def _graph(a: _Analysis, pairs: list[tuple[int, int]], run: Runner, prune: bool = True) -> AccessGraph:
+    role_witnesses(a)
+    decided, questions = run(a, pairs, prune)
+    found = [a.edge(f) for f in decided]
     with remembering_parses():
         found += a.federated()
     found.sort(key=_order)
@@ -955,11 +1115,14 @@ def _graph(a: _Analysis, pairs: list[tuple[int, int]], jobs: int, prune: bool = 
     )
 
 
-def build_graph(snapshot: Snapshot, *, jobs: int = 1, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> AccessGraph:
+def build_graph(
+    snapshot: Snapshot, *, jobs: int = 1, timeout_ms: int = DEFAULT_TIMEOUT_MS, run: Runner | None = None
+) -> AccessGraph:
     """The access graph, deciding only the candidate pairs (module docstring), over ``jobs``
-    processes (the same graph for every ``jobs``)."""
+    processes (the same graph for every ``jobs``), or with ``run`` (another engine: Dask's
+    distributed scheduler, :mod:`rolecall.model.accounts.sharded`)."""
     a = _Analysis(snapshot, timeout_ms)
-    return _graph(a, a.candidates(), jobs)
+    return _graph(a, a.candidates(), run or _processes(jobs))
 
 
 def brute_force_graph(
@@ -971,7 +1134,7 @@ def brute_force_graph(
     refused pair: the same edges, and ``unknown`` where the shortcuts know there is no edge."""
     a = _Analysis(snapshot, timeout_ms)
     pairs = [(ci, ri) for ci in range(len(a.callers)) for ri in range(len(a.roles))]
-    return _graph(a, pairs, jobs, prune=shortcuts)
+    return _graph(a, pairs, _processes(jobs), prune=shortcuts)
 
 
 # =========================================================================== chains
