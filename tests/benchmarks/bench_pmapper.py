@@ -185,7 +185,7 @@ def disagreements(server: Server, out: Path) -> int:
     rc_edges = {k for k, e in rc.items() if e["status"] == "edge"}
     print(f"world: {len(nodes)} PMapper nodes ({len(admins)} admin), PMapper {len(pm)} edges, rolecall "
           f"{len(rc_edges)} edges and {len(rc) - len(rc_edges)} unknown; agreeing on {len(pm & rc_edges)}")  # fmt: skip
-    listed = []
+    listed: list[dict[str, Any]] = []
     for pair in sorted((rc.keys() | pm) - (pm & rc_edges)):
         edge = rc.get(pair)
         who = (
@@ -193,13 +193,13 @@ def disagreements(server: Server, out: Path) -> int:
         )
         if edge and edge["status"] == "unknown" and pair not in pm:
             who = "rolecall unknown, PMapper none"
-        why = _explain(*pair, edge, admins, nodes)
+        why = _explain(pair[0], pair[1], edge, admins, nodes)
         request = edge["scenario"].get("request") if edge else None
         print(f"  {who:31} {pair[0]} -> {pair[1]}\n      {why}\n      rolecall's request: {json.dumps(request)}")
         listed.append({"from": pair[0], "to": pair[1], "who": who, "why": why, "rolecall": edge})
     (out / "disagreements.json").write_text(json.dumps(listed, indent=1), encoding="utf-8")
     print(f"  ({len(listed)} disagreements with rolecall's scenarios in {out / 'disagreements.json'})")
-    return sum(1 for d in listed if "not explained" in d["why"])
+    return sum(1 for d in listed if "not explained" in str(d["why"]))
 
 
 def speed(server: Server, sizes: list[int], cap: float, out: Path) -> bool:
