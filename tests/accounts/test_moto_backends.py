@@ -45,7 +45,9 @@ def test_the_world_reads_as_built_and_graphs_as_predicted(mocked: None) -> None:
     iam = _clients("iam", MANAGEMENT)
     boundary = iam.create_policy(
         PolicyName="boundary",
-        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:*", "Resource": "*"}]}),
+        PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:*", "Resource": "*"}]}
+        ),
     )["Policy"]["Arn"]
     iam.put_role_permissions_boundary(RoleName="fn", PermissionsBoundary=boundary)
     iam.tag_role(RoleName="fn", Tags=[{"Key": "env", "Value": "prod"}])
