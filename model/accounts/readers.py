@@ -54,6 +54,7 @@ __all__ = [
     "load_json_file",
     "read_files",
     "read_inputs",
+    "read_moto_backends",
     "read_organization",
     "shipped_aws_managed_policy",
 ]
@@ -915,3 +916,188 @@ def read_files(paths: Sequence[str], organization: str | None = None) -> Read:
     inputs = [(path, load_json_file(path)) for path in paths]
     org = (organization, load_json_file(organization)) if organization is not None else None
     return read_inputs(inputs, org)
+
+
+# =========================================================================== moto's in-process state
+
+
+def read_moto_backends(account_ids: Sequence[str] | None = None, *, organization: bool = True) -> Read:
+    """Read the accounts and the organization that moto holds in this process (``mock_aws``, or a
+    ``ThreadedMotoServer`` started in it): ``moto.backends.get_backend("iam")`` and
+    ``get_backend("organizations")``, keyed by account id and then by partition (IAM is global).
+
+    Each account's IAM state is rendered as the ``get-account-authorization-details`` output and the
+    identity provider entries that ``rolecall collect`` would receive from a moto server, and the
+    organization as the Organizations snapshot ``collect`` builds; :func:`read_inputs` reads them, so
+    the same checks and notes apply (docs/accounts.md, "moto's in-process state"). ``account_ids``:
+    the accounts to read; by default every account of the organization, or, without one, every
+    account whose IAM backend holds a user, group, role, customer managed policy or identity provider
+    (moto's ``CreateOrganization`` leaves an ``OrganizationAccountAccessRole`` in a random account of
+    its own: give accounts outside the organization by id). moto stores
+    no permissions boundary for users (``PutUserPermissionsBoundary`` answers HTTP 500 in moto 5.2.5),
+    so none is read. Needs moto (imported here, not by rolecall)."""
+    from moto.backends import get_backend  # moto is not a dependency of rolecall: imported on use
+
+    iam_backends = get_backend("iam")
+    org_doc: dict[str, Any] | None = None
+    org_accounts: list[str] = []
+    if organization:
+        org_doc = _moto_organization(get_backend("organizations"), account_ids)
+        if org_doc is not None:
+            org_accounts = [a["Id"] for a in org_doc["Accounts"]]
+    if account_ids is None and org_doc is not None:
+        ids = org_accounts  # not every account with IAM state: moto's CreateOrganization leaves a role in a random one
+    elif account_ids is None:
+        ids = [acct for acct in iam_backends if any(_moto_iam_has_content(b) for b in iam_backends[acct].values())]
+    else:
+        ids = list(account_ids)
+    inputs: list[tuple[str, Any]] = []
+    for acct in ids:
+        backends = [b for b in iam_backends[acct].values() if _moto_iam_has_content(b)] if acct in iam_backends else []
+        if len(backends) > 1:
+            raise InputError(f"moto account {acct}: IAM entities in more than one partition", "$")
+        if backends:
+            inputs.append((f"moto account {acct}", _moto_gaad(backends[0])))
+    if not inputs and org_doc is None:
+        raise InputError("moto holds no IAM entity and no organization for the accounts asked", "$")
+    return read_inputs(inputs, ("moto organizations", org_doc) if org_doc is not None else None)
+
+
+def _moto_iam_has_content(backend: Any) -> bool:
+    customer = any(":aws:policy/" not in arn for arn in backend.managed_policies)
+    return bool(backend.users or backend.groups or backend.roles or customer or backend.open_id_providers) or bool(
+        backend.saml_providers
+    )
+
+
+def _moto_text(document: Any) -> Any:
+    """A policy document as moto stores it (the text the caller sent), for :func:`decode_policy_document`."""
+    return document.strip() if isinstance(document, str) else document
+
+
+def _moto_inline(policies: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return [{"PolicyName": name, "PolicyDocument": _moto_text(doc)} for name, doc in policies.items()]
+
+
+def _moto_attached(managed: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return [{"PolicyName": p.name, "PolicyArn": arn} for arn, p in managed.items()]
+
+
+def _moto_policy(policy: Any) -> dict[str, Any]:
+    return {
+        "PolicyName": policy.name,
+        "Arn": policy.arn,
+        "Path": policy.path,
+        "DefaultVersionId": policy.default_version_id,
+        "PolicyVersionList": [
+            {"Document": _moto_text(v.document), "VersionId": v.version_id, "IsDefaultVersion": bool(v.is_default)}
+            for v in policy.versions
+        ],
+    }
+
+
+def _moto_gaad(b: Any) -> list[Any]:
+    """One account's IAM state as a GAAD page (and an identity provider page)."""
+    used: dict[str, Any] = {}
+    users = []
+    for u in b.users.values():
+        used.update(u.managed_policies)
+        users.append(
+            {
+                "UserName": u.name,
+                "Path": u.path,
+                "Arn": u.arn,
+                "UserId": u.id,
+                "UserPolicyList": _moto_inline(u.policies),
+                "GroupList": [g.name for g in b.groups.values() if u in g.users],
+                "AttachedManagedPolicies": _moto_attached(u.managed_policies),
+                "Tags": list(b.tagger.list_tags_for_resource(u.arn)["Tags"]),
+            }
+        )
+    groups = []
+    for g in b.groups.values():
+        used.update(g.managed_policies)
+        groups.append(
+            {
+                "GroupName": g.name,
+                "Path": g.path,
+                "Arn": g.arn,
+                "GroupPolicyList": _moto_inline(g.policies),
+                "AttachedManagedPolicies": _moto_attached(g.managed_policies),
+            }
+        )
+    roles = []
+    for r in b.roles.values():
+        used.update(r.managed_policies)
+        role: dict[str, Any] = {
+            "RoleName": r.name,
+            "Path": r.path,
+            "Arn": r.arn,
+            "RoleId": r.id,
+            "AssumeRolePolicyDocument": _moto_text(r.assume_role_policy_document),
+            "RolePolicyList": _moto_inline(r.policies),
+            "AttachedManagedPolicies": _moto_attached(r.managed_policies),
+            "Tags": list(r.tags or []),
+            "MaxSessionDuration": int(r.max_session_duration),
+        }
+        if r.permissions_boundary_arn:
+            role["PermissionsBoundary"] = {
+                "PermissionsBoundaryType": "PermissionsBoundaryPolicy",
+                "PermissionsBoundaryArn": r.permissions_boundary_arn,
+            }
+            if r.permissions_boundary_arn in b.managed_policies:
+                used[r.permissions_boundary_arn] = b.managed_policies[r.permissions_boundary_arn]
+        roles.append(role)
+    policies = {arn: p for arn, p in b.managed_policies.items() if ":aws:policy/" not in arn}
+    policies.update(used)  # AWS managed policies: those a principal uses (moto loads the others lazily)
+    page: dict[str, Any] = {
+        "UserDetailList": users,
+        "GroupDetailList": groups,
+        "RoleDetailList": roles,
+        "Policies": [_moto_policy(p) for p in policies.values()],
+        "IsTruncated": False,
+    }
+    providers: dict[str, Any] = {
+        "OpenIDConnectProviders": [
+            {"Arn": arn, "Url": p.url, "ClientIDList": list(p.client_id_list)} for arn, p in b.open_id_providers.items()
+        ],
+        "SAMLProviders": [
+            {"Arn": p.arn, "SAMLMetadataDocument": p.saml_metadata_document} for p in b.saml_providers.values()
+        ],
+    }
+    return [page, providers] if providers["OpenIDConnectProviders"] or providers["SAMLProviders"] else [page]
+
+
+def _moto_organization(backends: Any, account_ids: Sequence[str] | None) -> dict[str, Any] | None:
+    """The Organizations snapshot of the organization moto holds (the one of ``account_ids``)."""
+    found = []
+    for acct in backends:
+        for o in backends[acct].values():
+            if o.org is None:
+                continue
+            members = {a.id for a in o.accounts}
+            if account_ids is None or members & set(account_ids):
+                found.append(o)
+    if not found:
+        return None
+    if len(found) > 1:
+        ids = ", ".join(sorted(o.org.id for o in found))
+        raise InputError(f"moto holds more than one organization for the accounts asked ({ids})", "$")
+    o = found[0]
+    roots = [x for x in o.ou if type(x).__name__ == "FakeRoot"]
+    ous = [x for x in o.ou if type(x).__name__ != "FakeRoot"]
+    return {
+        "Organization": {"Id": o.org.id, "MasterAccountId": o.org.master_account_id, "FeatureSet": o.org.feature_set},
+        "Roots": [{"Id": r.id, "Name": r.name, "PolicyTypes": list(r.policy_types)} for r in roots],
+        "OrganizationalUnits": [{"Id": u.id, "Name": u.name, "ParentId": u.parent_id} for u in ous],
+        "Accounts": [{"Id": a.id, "Name": a.name, "Status": a.status, "ParentId": a.parent_id} for a in o.accounts],
+        "Policies": [
+            {
+                "PolicySummary": {"Id": p.id, "Name": p.name, "Type": p.type, "AwsManaged": bool(p.aws_managed)},
+                "Content": p.content,
+                "Targets": [{"TargetId": t.id} for t in p.attachments],
+            }
+            for p in o.policies
+            if p.type in _ORG_TYPES
+        ],
+    }
