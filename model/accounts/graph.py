@@ -421,6 +421,52 @@ class _RoleSide(NamedTuple):
     denies: tuple[tuple[Statement, bool, tuple[str, ...]], ...]
 
 
+#: Condition keys whose value a snapshot fixes for a caller of its own (a user, a session of one of its
+#: roles, a service) and for its roles: no request changes them, so a statement reading only these
+#: decides every request as it decides the plain one. The principal's ARN, account, type and
+#: organization (aws:PrincipalOrgID from the snapshot's organization), the role's account, tags and
+#: organization (the IAM User Guide, "AWS global condition context keys").
+_FIXED_KEYS = frozenset(
+    {
+        "aws:principalarn",
+        "aws:principalaccount",
+        "aws:principalorgid",
+        "aws:principalorgpaths",
+        "aws:principaltype",
+        "aws:principalisawsservice",
+        "aws:principalservicename",
+        "aws:principalservicenameslist",
+        "aws:resourceaccount",
+        "aws:resourceorgid",
+        "aws:resourceorgpaths",
+    }
+)
+#: For an IAM user only: its tags and names. A role session's tags and user id also hold what its own
+#: AssumeRole passed (session tags, the session name), which the snapshot does not know.
+_FIXED_FOR_USERS = frozenset({"aws:username", "aws:userid"})
+
+
+def _fixed_key(key: str, kind: str) -> bool:
+    k = key.lower()
+    if k in _FIXED_KEYS or k.startswith("aws:resourcetag/"):
+        return True
+    return kind == "user" and (k in _FIXED_FOR_USERS or k.startswith("aws:principaltag/"))
+
+
+def _reads_request(st: Statement, kind: str) -> bool:
+    """Whether a statement can decide two requests of a caller of this kind differently: a policy
+    variable in its Resource or in a condition value, or a condition key the snapshot does not fix
+    (:data:`_FIXED_KEYS`). Only the snapshot's own users, role sessions and services have fixed keys;
+    for a principal outside the snapshot every condition reads the request."""
+    if not st.request_dependent:
+        return False
+    if kind not in ("user", "role", "service"):
+        return True
+    if any("${" in r for r in (*st.resources, *st.not_resources)):
+        return True
+    return any(not _fixed_key(c.key, kind) or any("${" in v for v in c.values) for c in st.conditions)
+
+
 def _conditional(policies: Iterable[Policy], effect: str) -> tuple[tuple[Statement, bool, tuple[str, ...]], ...]:
     """The statements of ``effect`` covering sts:AssumeRole that have conditions, each with whether
     its Resource has a policy variable and its condition keys (named once)."""
@@ -468,6 +514,8 @@ class _Analysis:
         self._org_docs: dict[frozenset[str], dict[str, Any] | None] = {}
         self._sides: dict[int, _Side] = {}
         self._role_sides: dict[int, _RoleSide] = {}
+        self._caller_reads: dict[int, bool] = {}
+        self._role_reads: dict[tuple[int, str], bool] = {}
         self.parts = Parts()
         self.solver_questions = 0
 
@@ -792,10 +840,25 @@ class _Analysis:
         return side
 
     def _request_dependent(self, ci: int, ri: int) -> bool:
-        """Some statement that can take part reads the request (a condition, or a policy variable
-        in a Resource): otherwise every request is decided as the plain one (R4 is the only way a
-        request reaches the decision; more actions, R3, only add checks)."""
-        return self._side(ci).dependent or self._role_side(ri).dependent
+        """Some statement that can take part reads the request (a condition on a key the snapshot does
+        not fix for this caller, or a policy variable: :func:`_reads_request`): otherwise every
+        request is decided as the plain one (R4 is the only way a request reaches the decision; more
+        actions, R3, only add checks). A trust condition on a user's tag the user lacks is then "no
+        edge", not a question for the solver."""
+        if not (self._side(ci).dependent or self._role_side(ri).dependent):
+            return False
+        c, role = self.callers[ci], self.roles[ri]
+        if ci not in self._caller_reads:
+            side = [
+                *c.policies,
+                *([c.boundary] if c.boundary else []),
+                *(p for lv in self._scps(c.account) for p in lv),
+            ]
+            self._caller_reads[ci] = any(_reads_request(st, c.kind) for p in side for st in p.statements)
+        if (ri, c.kind) not in self._role_reads:
+            side = [role.trust_policy, *(p for level in self._rcps(role.account) for p in level)]
+            self._role_reads[(ri, c.kind)] = any(_reads_request(st, c.kind) for p in side for st in p.statements)
+        return self._caller_reads[ci] or self._role_reads[(ri, c.kind)]
 
     def _caller_side_final(self, ci: int, ri: int, request: RequestPart, r: Result) -> bool:
         """The witness satisfies the trust policy and the caller's side refuses it, in a way no

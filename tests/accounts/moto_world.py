@@ -68,10 +68,10 @@ class MotoWorld:
     edges: dict[tuple[str, str], tuple[bool, tuple[str, ...]]]
     """The graph the design predicts: (from, to) -> (conditional, condition keys)."""
     unknown: frozenset[tuple[str, str]]
-    """The pairs the design leaves ``unknown`` (docs/graph.md, Limits): carol and app-admin may assume
-    ``app-tagged`` only with a ``team=blue`` tag they do not have; the solver's witness gives them the
-    tag (a request cannot), the model refuses it with their real tags, and rolecall cannot show that
-    every other request is refused too."""
+    """The pairs the design leaves ``unknown`` (docs/graph.md, Limits): app-admin may assume
+    ``app-tagged`` only with a ``team=blue`` tag its role does not have, and a session's tags also hold
+    what its own AssumeRole passed, which the snapshot does not know. (carol, a user without the tag,
+    is no edge: a user's tags are fixed by the snapshot.)"""
 
 
 def build(clients: Clients) -> MotoWorld:
@@ -166,7 +166,8 @@ def build(clients: Clients) -> MotoWorld:
         (deploy, reader): (False, plain),
         (dave, open_): (False, plain),
     }
-    unknown = frozenset({(carol, m("role", "app-tagged")), (admin, m("role", "app-tagged"))})
+    # carol, a user without the tag, is no edge: a user's tags are the snapshot's, no request changes them
+    unknown = frozenset({(admin, m("role", "app-tagged"))})
     return MotoWorld(app=app, org_id=org_id, edges=edges, unknown=unknown)
 
 

@@ -149,3 +149,46 @@ def test_bad_input_is_one_line_naming_file_and_path(tmp_path: Path, text: str, w
     code, out, err = _run("graph", str(snap), "--out", str(tmp_path / "out"))
     assert code == 2 and not out
     assert err.count("\n") == 1 and str(snap) in err and f"(at {where})" in err
+
+
+def test_a_tag_the_user_lacks_is_no_edge_and_a_sessions_is_unknown() -> None:
+    """A trust statement that asks for ``aws:PrincipalTag/team``: a user's tags are the snapshot's (no
+    request changes them), so a user without the tag gets no edge and no solver question; a role
+    session's tags also hold what its own AssumeRole passed, so without the tag it stays unknown."""
+    from rolecall.model.accounts import load_snapshot
+    from rolecall.model.accounts.graph import build_graph
+
+    account = "111122223333"
+    tagged = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"aws:PrincipalTag/team": "blue"}},
+            }
+        ],
+    }
+    assume = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]}
+    doc = {
+        "format": "rolecall-snapshot/1",
+        "accounts": [
+            {
+                "id": account,
+                "users": [
+                    {"name": "blue", "tags": {"team": "blue"}, "inline_policies": {"a": assume}},
+                    {"name": "red", "tags": {"team": "red"}, "inline_policies": {"a": assume}},
+                ],
+                "roles": [
+                    {"name": "tagged", "trust_policy": tagged},
+                    {"name": "runner", "trust_policy": tagged, "inline_policies": {"a": assume}},
+                ],
+            }
+        ],
+    }
+    graph = build_graph(load_snapshot(doc))
+    edges = {(e.source.rsplit("/", 1)[-1], e.to.rsplit("/", 1)[-1], e.status) for e in graph.all_edges()}
+    assert ("blue", "tagged", "edge") in edges, edges
+    assert not any(f == "red" for f, _, _ in edges), edges  # a user's tag: no edge, not unknown
+    assert ("runner", "tagged", "unknown") in edges, edges  # a session may carry session tags
