@@ -25,6 +25,8 @@ from rolecall.model.accounts.graph import AccessGraph, build_graph, merge_snapsh
 from rolecall.model.accounts.picture import picture_html
 from rolecall.model.policy import load_json
 
+from ._files import write_atomic
+
 __all__ = ["GRAPH_COMMANDS", "add_graph_commands", "run_graph_command"]
 
 EXIT_OK, EXIT_INPUT = 0, 2
@@ -99,6 +101,13 @@ def _read(paths_: list[str]) -> Snapshot:
         raise InputError(f"{name}: {exc.message}", "$" + exc.path.split("]", 1)[-1]) from None
 
 
+def _array(items: list[Any]) -> str:
+    """A JSON array with one item per line: readable and ``grep``-able, and written by the json module's
+    C encoder (an indented dump runs its Python encoder, about ten times slower: 24 of 46 s on
+    85,000 edges)."""
+    return "[\n" + ",\n".join(json.dumps(x, ensure_ascii=False) for x in items) + "\n]\n"
+
+
 def run_graph_command(args: argparse.Namespace, out: TextIO, err: TextIO, inp: TextIO) -> int:
     if args.jobs < 1:
         err.write("rolecall: error: --jobs must be at least 1\n")
@@ -123,16 +132,10 @@ def run_graph_command(args: argparse.Namespace, out: TextIO, err: TextIO, inp: T
         return _paths(graph, args, out, err)
     found = findings(snapshot, graph)
     os.makedirs(args.out, exist_ok=True)
-    with open(os.path.join(args.out, "edges.json"), "w", encoding="utf-8") as f:
-        json.dump(graph.to_json(), f, indent=1)
-        f.write("\n")
-    with open(os.path.join(args.out, "findings.json"), "w", encoding="utf-8") as f:
-        json.dump([x.to_json() for x in found], f, indent=1)
-        f.write("\n")
-    with open(os.path.join(args.out, "summary.md"), "w", encoding="utf-8") as f:
-        f.write(summary(snapshot, graph, found, time.monotonic() - start))
-    with open(os.path.join(args.out, "graph.html"), "w", encoding="utf-8") as f:
-        f.write(picture_html(snapshot, graph, found))
+    write_atomic(os.path.join(args.out, "edges.json"), _array(graph.to_json()))
+    write_atomic(os.path.join(args.out, "findings.json"), _array([x.to_json() for x in found]))
+    write_atomic(os.path.join(args.out, "summary.md"), summary(snapshot, graph, found, time.monotonic() - start))
+    write_atomic(os.path.join(args.out, "graph.html"), picture_html(snapshot, graph, found))
     s = graph.stats
     assert s is not None
     out.write(
