@@ -431,16 +431,16 @@ _FIXED_KEYS = frozenset(
         "aws:principalarn",
         "aws:principalaccount",
         "aws:principalorgid",
-        "aws:principalorgpaths",
         "aws:principaltype",
         "aws:principalisawsservice",
         "aws:principalservicename",
-        "aws:principalservicenameslist",
         "aws:resourceaccount",
         "aws:resourceorgid",
-        "aws:resourceorgpaths",
     }
 )
+# Not fixed, though they name the caller or the organization: aws:PrincipalServiceNamesList,
+# aws:PrincipalOrgPaths and aws:ResourceOrgPaths are not computed by the model (docs/semantics.md §9):
+# a scenario gives them in ``context``, so a request can hold any value.
 #: For an IAM user only: its tags and names. A role session's tags and user id also hold what its own
 #: AssumeRole passed (session tags, the session name), which the snapshot does not know.
 _FIXED_FOR_USERS = frozenset({"aws:username", "aws:userid"})

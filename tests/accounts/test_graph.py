@@ -192,3 +192,43 @@ def test_a_tag_the_user_lacks_is_no_edge_and_a_sessions_is_unknown() -> None:
     assert ("blue", "tagged", "edge") in edges, edges
     assert not any(f == "red" for f, _, _ in edges), edges  # a user's tag: no edge, not unknown
     assert ("runner", "tagged", "unknown") in edges, edges  # a session may carry session tags
+
+
+@pytest.mark.parametrize(
+    ("principal", "condition"),
+    [
+        (
+            {"Service": "ec2.amazonaws.com"},
+            {"ForAnyValue:StringEquals": {"aws:PrincipalServiceNamesList": "ec2.amazonaws.com"}},
+        ),
+        (
+            {"AWS": "arn:aws:iam::111122223333:root"},
+            {"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": "o-abcdefghij/*"}},
+        ),
+    ],
+    ids=["service-names-list", "org-paths"],
+)
+def test_keys_the_model_does_not_compute_are_not_fixed(principal: dict[str, Any], condition: dict[str, Any]) -> None:
+    """aws:PrincipalServiceNamesList and aws:PrincipalOrgPaths are given in a scenario's context (the
+    model does not compute them), so a request can satisfy them: the pair is a conditional edge or
+    unknown, never silently "no edge" (a reviewer found both dropped)."""
+    from rolecall.model.accounts import load_snapshot
+    from rolecall.model.accounts.graph import build_graph
+
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole", "Condition": condition}],
+    }
+    assume = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]}
+    doc = {
+        "format": "rolecall-snapshot/1",
+        "accounts": [
+            {
+                "id": "111122223333",
+                "users": [{"name": "alice", "inline_policies": {"a": assume}}],
+                "roles": [{"name": "r", "trust_policy": trust}],
+            }
+        ],
+    }
+    graph = build_graph(load_snapshot(doc))
+    assert [e for e in graph.all_edges() if e.to.endswith("role/r")], graph.all_edges()
