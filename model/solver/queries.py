@@ -250,10 +250,6 @@ def _model_decide() -> Callable[[Any], Any]:
     return importlib.import_module("rolecall.model.decide").decide  # type: ignore[no-any-return]
 
 
-#: The model's decisions that refuse a request (a replay may also give ``allowed`` or ``invalid: …``).
-_REFUSED = ("explicitDeny", "implicitDeny")
-
-
 def _replay(doc: dict[str, Any]) -> str:
     """The model's decision on a decoded scenario (``"invalid: …"`` if it does not load or decide)."""
     try:
@@ -809,10 +805,12 @@ def _new_token(
     assert tokens is not None
 
     def check(doc: dict[str, Any]) -> bool:
-        return _replay(doc) == "allowed" and _replay(_with_policy(doc, "trust", old)) in _REFUSED
+        # "the old policy does not allow it": a refusal, or a token the model cannot decide under it
+        # (as at the AssumeRole door; leaving those out would prove a claim about them)
+        return _replay(doc) == "allowed" and _replay(_with_policy(doc, "trust", old)) != "allowed"
 
     for entry, issuer in tokens.issuers.items():
-        goal = [tokens.allowed[entry], z3.Not(tokens.allowed_by[1][entry]), z3.Not(tokens.errors_by[1][entry])]
+        goal = [tokens.allowed[entry], z3.Not(tokens.allowed_by[1][entry])]
         verdict, found = q.find_token(issuer, goal, check)
         if verdict != "unsat":
             return verdict, found if verdict == "sat" else f"{entry}: {found}"
@@ -978,6 +976,11 @@ def _granted_token(
         verdict, found = q.find_token(issuer, [tokens.allowed[entry]], _replay_allowed)
         if verdict != "unsat":
             return verdict, found if verdict == "sat" else f"{entry}: {found}"
+        # a token the model cannot decide (UndecidableError) is neither granted nor refused: no proof over it
+        undecided, _ = q.solve(tokens.errors[entry])
+        if undecided != "unsat":
+            why = "the model cannot decide some of its tokens (a condition it cannot evaluate)"
+            return "unknown", f"{entry}: {why if undecided == 'sat' else 'timeout'}"
     return "unsat", ""
 
 

@@ -443,3 +443,19 @@ def test_a_statement_reading_tag_keys_is_named_in_a_comparison() -> None:
     own = {"Effect": "Allow", "Principal": {"AWS": ACCOUNT}, "Action": ["sts:AssumeRole", "sts:TagSession"]}
     found = q.check_no_new_access(trust(own, deny), trust(own), role_arn=ROLE)  # the Deny dropped: tagged sessions
     assert isinstance(found, Counterexample) and allowed(found.scenario), found
+
+
+def test_a_token_the_model_cannot_decide_is_never_proved_away() -> None:
+    """Conditions the model cannot evaluate on a token (a Numeric test of ``aud``): under the old policy
+    such a token is not allowed, so the new policy that allows it is new access; and a policy whose
+    Denies cannot be decided on a token grants nothing provably (a reviewer found both PROVED)."""
+    sub = {"StringLike": {f"{GH_HOST}:sub": "repo:acme/*"}}
+    numeric = [{f"Numeric{op}": {f"{GH_HOST}:aud": "0"}} for op in ("GreaterThanEquals", "LessThan")]
+    old = trust(*[allow(GITHUB, WEB, {**sub, **n}) for n in numeric])
+    new = trust(allow(GITHUB, WEB, sub))
+    found = q.check_no_new_access(old, new, role_arn=ROLE)
+    assert isinstance(found, Counterexample) and allowed(found.scenario), found
+    assert found.compare is not None and found.compare["decision"] != "allowed"
+    denies = [{"Effect": "Deny", "Principal": {"Federated": GITHUB}, "Action": WEB, "Condition": n} for n in numeric]
+    granted = q.check_access_not_granted(trust(allow(GITHUB, WEB, sub), *denies), role_arn=ROLE)
+    assert not isinstance(granted, Proved), granted
