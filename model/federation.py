@@ -15,6 +15,7 @@ import base64
 import hashlib
 import json
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -309,6 +310,11 @@ def _check_assertion(s: FederatedScenario) -> Result | None:
     return None
 
 
+#: A Region code as the regional sign-in endpoints spell it (``us-east-1``): lower-case ASCII letters,
+#: digits and dashes (the AWS General Reference, "Regional endpoints").
+_REGION = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
 def _signin_endpoint(url: str) -> bool:
     """``https://signin.aws.amazon.com/saml``, ``…/static/saml`` or ``https://REGION.signin.aws.amazon.com/saml``."""
     if url in _SIGNIN:
@@ -316,8 +322,8 @@ def _signin_endpoint(url: str) -> bool:
     head, sep, tail = url.partition(".signin.aws.amazon.com/")
     return (
         bool(sep)
+        and _REGION.fullmatch(head.removeprefix("https://")) is not None
         and head.startswith("https://")
-        and head[8:].replace("-", "").isalnum()
         and tail in ("saml", "static/saml")
     )
 

@@ -297,6 +297,10 @@ def test_oauth_tokens_need_their_provider_id() -> None:
     [
         ({"issuer": "http://other.example/idp"}, "Issuer not present in specified provider"),
         ({"recipient": "https://example.com/saml"}, "Recipient"),
+        # a Region code is lower-case ASCII (the solver's federated frame states it so: a reviewer found the
+        # model taking "US-EAST-1", where the frame's proofs did not look)
+        ({"recipient": "https://US-EAST-1.signin.aws.amazon.com/saml"}, "Recipient"),
+        ({"recipient": "https://-.signin.aws.amazon.com/saml"}, "Recipient"),
         ({"name_id": _DROP}, "NameID"),
     ],
 )
