@@ -100,7 +100,7 @@ from .base import (
     TargetUnavailable,
 )
 
-__all__ = ["DEFAULT_CAPABILITIES", "EndpointTarget", "load_accounts_file", "parse_deadline"]
+__all__ = ["DEFAULT_CAPABILITIES", "EndpointTarget", "load_accounts_file", "parse_deadline", "provision_or_outcome"]
 
 
 _T = TypeVar("_T")
@@ -511,7 +511,7 @@ class EndpointTarget(Target):
             self._creds(p.role.account)
         self._check_names(p)
         return self._provisioned(
-            lambda prov: _provision(prov.provision, p),
+            lambda prov: provision_or_outcome(prov.provision, p),
             lambda: self._purge_leftovers(p),
             lambda got, prov: self._refuse_target_failure(got, p, prov),
             lambda creds, prov: dataclasses.replace(
@@ -551,7 +551,7 @@ class EndpointTarget(Target):
             return dataclasses.replace(out, role_id=prov.role_id)
 
         return self._provisioned(
-            lambda prov: _provision(prov.provision_federated, fp),
+            lambda prov: provision_or_outcome(prov.provision_federated, fp),
             lambda: self._purge_federated_leftovers(fp),
             refused,
             call,
@@ -742,7 +742,7 @@ class EndpointTarget(Target):
         _ignore_missing(self._iam(account).delete_role, RoleName=name)
 
 
-def _provision(provision: Callable[[_P], _T | Outcome], p: _P) -> _T | Outcome:
+def provision_or_outcome(provision: Callable[[_P], _T | Outcome], p: _P) -> _T | Outcome:
     """``provision(p)`` (an :class:`ApiProvisioner` method), with a refusal of the file's credentials given
     back as the answer it was, so that :meth:`EndpointTarget._refuse_target_failure` can tell a set-up failure
     from an unsupported scenario. A failure of the target itself (a 5xx with any body, InternalFailure,

@@ -1,6 +1,6 @@
 """The typed scenario of a pair, assembled from parts loaded once (docs/graph.md, "Scale").
 
-A pair's scenario (:meth:`~rolecall.model.accounts.graph._Analysis.plain`) is the caller's part
+A pair's scenario (:meth:`~rolecall.model.accounts.graph.Analysis.plain`) is the caller's part
 (:meth:`Snapshot.caller_doc`), the role's part (:meth:`Snapshot.role_doc`), the organization with
 the chains of the two accounts (:meth:`Snapshot.organization_doc`, trimmed) and a request. Loading
 that document for every pair parses the same policies again and again (most of the graph's time);

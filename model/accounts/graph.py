@@ -58,6 +58,8 @@ from ._parts import Parts, RequestPart
 from .snapshot import SESSION_NAME, Account, Role, Snapshot, User
 
 __all__ = [
+    "Analysis",
+    "with_request",
     "DEFAULT_TIMEOUT_MS",
     "AccessGraph",
     "Edge",
@@ -394,7 +396,7 @@ _Decided = tuple[Result | None, str | None]
 
 class _Found(NamedTuple):
     """A decided pair, as a worker returns it: the edge without its scenario document, which
-    :meth:`_Analysis.edge` builds for the edges the graph emits (``request``: the request that
+    :meth:`Analysis.edge` builds for the edges the graph emits (``request``: the request that
     decided it, ``None`` for the plain one)."""
 
     ci: int
@@ -490,7 +492,7 @@ def _request_part(c: _Caller, witness: Mapping[str, Any]) -> RequestPart:
 # =========================================================================== the analysis
 
 
-class _Analysis:
+class Analysis:
     """Everything one process needs to decide pairs: the callers, the roles, their documents."""
 
     def __init__(self, snapshot: Snapshot, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> None:
@@ -681,7 +683,7 @@ class _Analysis:
         c, role = self.callers[f.ci], self.roles[f.ri]
         doc = self.plain(c, role)
         if f.request is not None:
-            doc = _with_request(doc, f.request)
+            doc = with_request(doc, f.request)
         if f.status == "edge":
             doc = {**doc, "expect": {"decision": "allowed"}}
         return Edge(
@@ -1079,7 +1081,7 @@ def _why(result: Result) -> str:
     return f"{result.error_code}: {result.message}"
 
 
-def _with_request(base: dict[str, Any], request: RequestPart) -> dict[str, Any]:
+def with_request(base: dict[str, Any], request: RequestPart) -> dict[str, Any]:
     """The base scenario with a request part (:func:`_request_part`)."""
     doc = dict(base)
     doc["request"] = dict(request[0])
@@ -1096,16 +1098,16 @@ def _with_request(base: dict[str, Any], request: RequestPart) -> dict[str, Any]:
 def candidate_pairs(snapshot: Snapshot) -> tuple[int, int]:
     """(candidate pairs, all pairs) of the snapshot: what :func:`build_graph` decides, out of every
     caller against every role."""
-    a = _Analysis(snapshot)
+    a = Analysis(snapshot)
     return len(a.candidates()), len(a.callers) * len(a.roles)
 
 
-_WORKER: _Analysis | None = None
+_WORKER: Analysis | None = None
 #: What decides a list of pairs: ``(analysis, pairs, prune) -> (decided pairs, solver questions)``.
-Runner = Callable[["_Analysis", list[tuple[int, int]], bool], tuple[list[_Found], int]]
+Runner = Callable[["Analysis", list[tuple[int, int]], bool], tuple[list[_Found], int]]
 
 
-def decide_pairs(a: _Analysis, pairs: Sequence[tuple[int, int]], prune: bool = True) -> tuple[list[_Found], int]:
+def decide_pairs(a: Analysis, pairs: Sequence[tuple[int, int]], prune: bool = True) -> tuple[list[_Found], int]:
     """Decide pairs in this process: the decided ones (no edge: left out) and the solver questions asked."""
     before = a.solver_questions
     with remembering_parses():
@@ -1123,7 +1125,7 @@ def _processes(jobs: int) -> Runner:
     compiled matchers, which do not pickle), in chunks of consecutive pairs (a caller's pairs mostly
     in one process, which loads its part once)."""
 
-    def run(a: _Analysis, pairs: list[tuple[int, int]], prune: bool) -> tuple[list[_Found], int]:
+    def run(a: Analysis, pairs: list[tuple[int, int]], prune: bool) -> tuple[list[_Found], int]:
         global _WORKER
         if jobs <= 1 or len(pairs) < 2:
             return decide_pairs(a, pairs, prune)
@@ -1145,7 +1147,7 @@ def _processes(jobs: int) -> Runner:
     return run
 
 
-def role_witnesses(a: _Analysis) -> None:
+def role_witnesses(a: Analysis) -> None:
     """The roles' witnesses, in one process and in role order, before any pair is decided: every
     worker gets the same ones, whatever pairs it decides (the solver's answers can depend on the
     questions before)."""
@@ -1155,7 +1157,7 @@ def role_witnesses(a: _Analysis) -> None:
                 a.role_witness(role)
 
 
-def _graph(a: _Analysis, pairs: list[tuple[int, int]], run: Runner, prune: bool = True) -> AccessGraph:
+def _graph(a: Analysis, pairs: list[tuple[int, int]], run: Runner, prune: bool = True) -> AccessGraph:
     role_witnesses(a)
     decided, questions = run(a, pairs, prune)
     found = [a.edge(f) for f in decided]
@@ -1184,7 +1186,7 @@ def build_graph(
     """The access graph, deciding only the candidate pairs (module docstring), over ``jobs``
     processes (the same graph for every ``jobs``), or with ``run`` (another engine: Dask's
     distributed scheduler, :mod:`rolecall.model.accounts.sharded`)."""
-    a = _Analysis(snapshot, timeout_ms)
+    a = Analysis(snapshot, timeout_ms)
     return _graph(a, a.candidates(), run or _processes(jobs))
 
 
@@ -1193,9 +1195,9 @@ def brute_force_graph(
 ) -> AccessGraph:
     """The access graph by deciding every caller against every role: the reference that
     :func:`build_graph`'s index must equal (its candidate count is every pair). Without
-    ``shortcuts`` (:meth:`_Analysis.decide_pair`'s ``prune``) the solver is asked about every
+    ``shortcuts`` (:meth:`Analysis.decide_pair`'s ``prune``) the solver is asked about every
     refused pair: the same edges, and ``unknown`` where the shortcuts know there is no edge."""
-    a = _Analysis(snapshot, timeout_ms)
+    a = Analysis(snapshot, timeout_ms)
     pairs = [(ci, ri) for ci in range(len(a.callers)) for ri in range(len(a.roles))]
     return _graph(a, pairs, _processes(jobs), prune=shortcuts)
 

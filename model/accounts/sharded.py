@@ -4,7 +4,7 @@ The optional extra ``rolecall[distributed]`` (``dask[distributed]``); ``rolecall
 ADDRESS`` (a running scheduler, ``tcp://host:8786``) or ``--scheduler local:N`` (a
 :class:`distributed.LocalCluster` of N worker processes on this machine). docs/graph.md, "Scale".
 
-The client builds the index (:meth:`_Analysis.candidates`) and the roles' witnesses in role order,
+The client builds the index (:meth:`Analysis.candidates`) and the roles' witnesses in role order,
 as for ``--jobs`` (:func:`~rolecall.model.accounts.graph.role_witnesses`), then shares the candidate
 pairs out **by the role's account**: a shard is the pairs of the roles of some accounts, with those
 roles' witnesses. The snapshot goes to every worker once (its ``rolecall-snapshot/1`` document: a
@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from ..errors import InputError
-from .graph import DEFAULT_TIMEOUT_MS, AccessGraph, Runner, _Analysis, _Found, build_graph, decide_pairs
+from .graph import DEFAULT_TIMEOUT_MS, AccessGraph, Analysis, Runner, _Found, build_graph, decide_pairs
 from .snapshot import Snapshot, dump_snapshot, load_snapshot
 
 __all__ = ["build_graph_distributed", "connect", "dask_runner", "shards"]
@@ -33,7 +33,7 @@ EXTRA = "the distributed extra is not installed: pip install 'rolecall[distribut
 
 # One analysis per snapshot in a worker process; one shard at a time (Z3 and the policy parser's
 # memory are not thread-safe, and a worker may run tasks in threads).
-_ANALYSES: dict[str, _Analysis] = {}
+_ANALYSES: dict[str, Analysis] = {}
 _LOCK = threading.Lock()
 
 
@@ -51,14 +51,14 @@ def _shard(
         a = _ANALYSES.get(token)
         if a is None:
             _ANALYSES.clear()  # one snapshot at a time
-            a = _ANALYSES[token] = _Analysis(load_snapshot(doc), timeout_ms)
+            a = _ANALYSES[token] = Analysis(load_snapshot(doc), timeout_ms)
         if (len(a.callers), len(a.roles)) != sizes:  # pragma: no cover - dump_snapshot/load_snapshot round-trip
             raise RuntimeError("the worker's snapshot differs from the client's")
         a._witness.update(witnesses)
         return decide_pairs(a, pairs, prune)
 
 
-def shards(a: _Analysis, pairs: Sequence[tuple[int, int]], count: int) -> list[list[tuple[int, int]]]:
+def shards(a: Analysis, pairs: Sequence[tuple[int, int]], count: int) -> list[list[tuple[int, int]]]:
     """The pairs in at most ``count`` shards, each the pairs of the roles of some accounts (an account
     is never split), the accounts given out largest first to the smallest shard."""
     by_account: dict[str, list[tuple[int, int]]] = {}
@@ -74,7 +74,7 @@ def dask_runner(client: Any, shard_count: int | None = None) -> Runner:
     """A :data:`~rolecall.model.accounts.graph.Runner` deciding on ``client``'s cluster, in
     ``shard_count`` shards (default: four per worker thread)."""
 
-    def run(a: _Analysis, pairs: list[tuple[int, int]], prune: bool) -> tuple[list[_Found], int]:
+    def run(a: Analysis, pairs: list[tuple[int, int]], prune: bool) -> tuple[list[_Found], int]:
         if not pairs:
             return [], 0
         threads = sum(client.nthreads().values()) or 1

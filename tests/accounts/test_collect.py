@@ -78,7 +78,7 @@ class World:
     size: dict[str, int]
 
 
-def _moto_api(endpoint_url: str, path: str, body: str) -> None:
+def moto_api(endpoint_url: str, path: str, body: str) -> None:
     req = urllib.request.Request(
         f"{endpoint_url}/moto-api/{path}", data=body.encode(), method="POST", headers={"Content-Type": "text/plain"}
     )
@@ -319,12 +319,12 @@ def world() -> Iterator[World]:
     try:
         _, port = server.get_host_and_port()
         endpoint_url = f"http://127.0.0.1:{port}"
-        _moto_api(endpoint_url, "reset", "")
-        _moto_api(endpoint_url, "reset-auth", "inf")
+        moto_api(endpoint_url, "reset", "")
+        moto_api(endpoint_url, "reset-auth", "inf")
         try:
             yield _build(endpoint_url)
         finally:
-            _moto_api(endpoint_url, "reset", "")
+            moto_api(endpoint_url, "reset", "")
     finally:
         server.stop()
         settings.INITIAL_NO_AUTH_ACTION_COUNT, ActionAuthenticatorMixin.request_count = saved_auth
@@ -349,13 +349,13 @@ def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, str]:
     return env
 
 
-def _run(*argv: str) -> tuple[int, str, str]:
+def run_cli(*argv: str) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     code = main(list(argv), stdout=out, stderr=err)
     return code, out.getvalue(), err.getvalue()
 
 
-def _canon(doc: dict[str, Any]) -> dict[str, Any]:
+def canon(doc: dict[str, Any]) -> dict[str, Any]:
     """A snapshot document with its order-free lists sorted (accounts, principals, policies, nodes)."""
     doc = json.loads(json.dumps(doc))
     doc["accounts"].sort(key=lambda a: a["id"])
@@ -378,14 +378,14 @@ def _snapshot_of(path: Path) -> Snapshot:
 
 def test_collect_reads_exactly_the_world(world: World, aws_env: dict[str, str], tmp_path: Path) -> None:
     out = tmp_path / "snapshot.json"
-    code, stdout, stderr = _run(
+    code, stdout, stderr = run_cli(
         "collect", "--endpoint-url", world.endpoint_url, "--assume-role", ACCESS, "--retries", "2", "-o", str(out)
     )
     assert code == 0, stderr
     assert stdout == ""
     collected = _snapshot_of(out)
     expected = load_snapshot(world.expected)
-    assert _canon(dump_snapshot(collected)) == _canon(dump_snapshot(expected))
+    assert canon(dump_snapshot(collected)) == canon(dump_snapshot(expected))
     # progress and the summary on stderr: the pages, the accounts, the calls
     assert "get-account-authorization-details page 1" in stderr
     assert "3 account(s): 3 users, 2 groups, 6 roles, 3 customer managed policies" in stderr
@@ -403,7 +403,7 @@ def test_collect_reads_exactly_the_world(world: World, aws_env: dict[str, str], 
 
 def test_collect_one_account_without_the_organization(world: World, aws_env: dict[str, str], tmp_path: Path) -> None:
     out = tmp_path / "one.json"
-    code, _, stderr = _run(
+    code, _, stderr = run_cli(
         "collect",
         "--endpoint-url",
         world.endpoint_url,
@@ -419,7 +419,7 @@ def test_collect_one_account_without_the_organization(world: World, aws_env: dic
     assert s.accounts[MANAGEMENT].roles["deploy"].max_session_duration == 3600  # not read: the default
 
 
-def _require_awscli() -> None:
+def require_awscli() -> None:
     if importlib.util.find_spec("awscli") is None:  # part of the [test] extra: a failure, not a skip
         pytest.fail(f"the awscli package is not installed for {sys.executable}", pytrace=False)
 
@@ -430,7 +430,7 @@ def test_the_aws_clis_dump_reads_to_the_collected_account(
     """``aws iam get-account-authorization-details`` (the real CLI, out of process) -> ``rolecall snapshot``:
     the account collect reads, bar what GAAD does not report (session durations, identity providers); the
     same dump with its documents URL-encoded, as the raw API gives them, reads the same."""
-    _require_awscli()
+    require_awscli()
     env = {name: os.environ[name] for name in ("PATH", "SYSTEMROOT", "PYTHONPATH") if name in os.environ}
     env.update(aws_env, HOME=str(tmp_path), NO_PROXY="127.0.0.1", PYTHONIOENCODING="utf-8")
     cmd = [
@@ -445,11 +445,11 @@ def test_the_aws_clis_dump_reads_to_the_collected_account(
     raw.write_text(json.dumps(encode_documents(json.loads(done.stdout))), encoding="utf-8")
     for source in (dump, raw):
         out = tmp_path / f"{source.stem}.snapshot.json"
-        code, _, stderr = _run("snapshot", str(source), "-o", str(out))
+        code, _, stderr = run_cli("snapshot", str(source), "-o", str(out))
         assert code == 0, stderr
         assert "role(s) without MaxSessionDuration" in stderr  # said, not silently defaulted
-        got = _canon(dump_snapshot(_snapshot_of(out)))["accounts"]
-        want = [a for a in _canon(dump_snapshot(load_snapshot(world.expected)))["accounts"] if a["id"] == MANAGEMENT]
+        got = canon(dump_snapshot(_snapshot_of(out)))["accounts"]
+        want = [a for a in canon(dump_snapshot(load_snapshot(world.expected)))["accounts"] if a["id"] == MANAGEMENT]
         for a in want:
             a.pop("name")  # from the organization, which this dump does not include
             a.pop("oidc_providers")
@@ -462,7 +462,7 @@ def test_the_aws_clis_dump_reads_to_the_collected_account(
 def test_bad_input_exits_2_with_one_line(tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"RoleDetailList": [{"RoleName": "r", "Arn": "arn:aws:iam::111122223333:role/r"}]}))
-    code, _, stderr = _run("snapshot", str(bad), "-o", str(tmp_path / "out.json"))
+    code, _, stderr = run_cli("snapshot", str(bad), "-o", str(tmp_path / "out.json"))
     assert code == 2
     assert stderr.count("\n") == 1 and f"{bad}: missing 'AssumeRolePolicyDocument'" in stderr
     assert "at $.RoleDetailList[0]" in stderr
@@ -473,7 +473,7 @@ def test_an_unreachable_endpoint_exits_3_with_one_line(aws_env: dict[str, str], 
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    code, _, stderr = _run(
+    code, _, stderr = run_cli(
         "collect", "--endpoint-url", f"http://127.0.0.1:{port}", "--retries", "1", "-q", "-o", str(tmp_path / "x.json")
     )
     assert code == 3, stderr
@@ -481,12 +481,12 @@ def test_an_unreachable_endpoint_exits_3_with_one_line(aws_env: dict[str, str], 
 
 
 def test_accounts_without_a_role_is_bad_usage(aws_env: dict[str, str], tmp_path: Path) -> None:
-    code, _, stderr = _run("collect", "--accounts", "111122223333", "-o", str(tmp_path / "x.json"))
+    code, _, stderr = run_cli("collect", "--accounts", "111122223333", "-o", str(tmp_path / "x.json"))
     assert code == 2 and "--accounts needs --assume-role" in stderr
 
 
 def test_no_credentials_is_bad_usage(aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in CREDENTIALS:
         monkeypatch.delenv(name)
-    code, _, stderr = _run("collect", "--endpoint-url", "http://127.0.0.1:9", "-q", "-o", str(tmp_path / "x.json"))
+    code, _, stderr = run_cli("collect", "--endpoint-url", "http://127.0.0.1:9", "-q", "-o", str(tmp_path / "x.json"))
     assert code == 2 and stderr.count("\n") == 1 and "Unable to locate credentials" in stderr, stderr

@@ -50,9 +50,9 @@ def test_a_generated_organization_on_two_workers(scheduler: str) -> None:
 
 
 def test_shards_never_split_an_account() -> None:
-    from rolecall.model.accounts.graph import _Analysis
+    from rolecall.model.accounts.graph import Analysis
 
-    a = _Analysis(load_snapshot(organization(3, 8, 8, seed=16)))
+    a = Analysis(load_snapshot(organization(3, 8, 8, seed=16)))
     pairs = a.candidates()
     parts = shards(a, pairs, 2)
     assert len(parts) == 2 and sorted(p for s in parts for p in s) == sorted(pairs)

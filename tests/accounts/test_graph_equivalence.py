@@ -64,10 +64,10 @@ def test_jobs_give_the_same_graph(doc: dict[str, Any]) -> None:
 def test_the_trimmed_organization_decides_as_the_whole(doc: dict[str, Any]) -> None:
     """Pairs carry the SCP chain of the caller's account and the RCP chain of the role's only
     (R7, R6): the whole organization_doc decides every plain pair the same."""
-    from rolecall.model.accounts.graph import _Analysis
+    from rolecall.model.accounts.graph import Analysis
 
     snapshot = load_snapshot(doc)
-    a = _Analysis(snapshot)
+    a = Analysis(snapshot)
     whole = snapshot.organization_doc()
     for ci in range(len(a.callers)):
         for role in a.roles:

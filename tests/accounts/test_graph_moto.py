@@ -29,7 +29,7 @@ from rolecall.model import decide, load_scenario
 from rolecall.model.accounts import dump_snapshot, load_snapshot
 from rolecall.model.accounts.readers import read_moto_backends
 from tests.accounts.moto_world import ACCESS, MANAGEMENT, MotoWorld, build
-from tests.accounts.test_collect import CLI_TIMEOUT, REGION, _canon, _moto_api, _require_awscli, _run, aws_env
+from tests.accounts.test_collect import CLI_TIMEOUT, REGION, aws_env, canon, moto_api, require_awscli, run_cli
 
 __all__ = ["aws_env"]  # the fixture, imported for this module's tests
 
@@ -71,12 +71,12 @@ def served() -> Iterator[Served]:
     try:
         _, port = server.get_host_and_port()
         endpoint_url = f"http://127.0.0.1:{port}"
-        _moto_api(endpoint_url, "reset", "")
-        _moto_api(endpoint_url, "reset-auth", "inf")
+        moto_api(endpoint_url, "reset", "")
+        moto_api(endpoint_url, "reset-auth", "inf")
         try:
             yield Served(endpoint_url, build(clients_for(endpoint_url)))
         finally:
-            _moto_api(endpoint_url, "reset", "")
+            moto_api(endpoint_url, "reset", "")
     finally:
         server.stop()
         settings.INITIAL_NO_AUTH_ACTION_COUNT, ActionAuthenticatorMixin.request_count = saved_auth
@@ -105,7 +105,7 @@ def _cli_dumps(served: Served, aws_env: dict[str, str], tmp_path: Path) -> list[
     """The world as the AWS CLI dumps it: GAAD of each account (the member account through
     ``OrganizationAccountAccessRole``'s credentials) and the Organizations snapshot of
     docs/accounts.md, made of the CLI's listing outputs. Returns the ``rolecall snapshot`` arguments."""
-    _require_awscli()
+    require_awscli()
     env = {name: os.environ[name] for name in ("PATH", "SYSTEMROOT", "PYTHONPATH") if name in os.environ}
     env.update(aws_env, HOME=str(tmp_path), NO_PROXY="127.0.0.1", PYTHONIOENCODING="utf-8")
     url = served.endpoint_url
@@ -150,7 +150,7 @@ def _cli_dumps(served: Served, aws_env: dict[str, str], tmp_path: Path) -> list[
 
 
 def _graph(snapshot: Path, out: Path) -> list[dict[str, Any]]:
-    code, _, stderr = _run("graph", str(snapshot), "--out", str(out))
+    code, _, stderr = run_cli("graph", str(snapshot), "--out", str(out))
     assert code == 0, stderr
     edges: list[dict[str, Any]] = json.loads((out / "edges.json").read_text(encoding="utf-8"))
     return edges
@@ -165,9 +165,9 @@ def test_the_cli_dump_and_collect_give_the_predicted_graph(
     served: Served, aws_env: dict[str, str], tmp_path: Path
 ) -> None:
     cli_snapshot, collected = tmp_path / "cli.json", tmp_path / "collected.json"
-    code, _, stderr = _run("snapshot", *_cli_dumps(served, aws_env, tmp_path), "-o", str(cli_snapshot))
+    code, _, stderr = run_cli("snapshot", *_cli_dumps(served, aws_env, tmp_path), "-o", str(cli_snapshot))
     assert code == 0, stderr
-    code, _, stderr = _run(
+    code, _, stderr = run_cli(
         "collect", "--endpoint-url", served.endpoint_url, "--assume-role", ACCESS, "--retries", "2", "-q",
         "-o", str(collected),
     )  # fmt: skip
@@ -197,13 +197,13 @@ def test_the_cli_dump_and_collect_give_the_predicted_graph(
 def test_moto_backends_read_what_collect_reads(served: Served, aws_env: dict[str, str], tmp_path: Path) -> None:
     """The server runs in this process: moto's in-process state is the world ``collect`` reads over HTTP."""
     out = tmp_path / "collected.json"
-    code, _, stderr = _run(
+    code, _, stderr = run_cli(
         "collect", "--endpoint-url", served.endpoint_url, "--assume-role", ACCESS, "-q", "-o", str(out)
     )
     assert (code, stderr) == (0, "")
     collected = load_snapshot(json.loads(out.read_text(encoding="utf-8")))
     read = read_moto_backends()
-    assert _canon(dump_snapshot(read.snapshot)) == _canon(dump_snapshot(collected))
+    assert canon(dump_snapshot(read.snapshot)) == canon(dump_snapshot(collected))
     assert sorted(read.snapshot.accounts) == sorted([MANAGEMENT, served.world.app])
     assert read.counts["roles"] == 11 and read.counts["users"] == 4
     one = read_moto_backends([served.world.app], organization=False)

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from rolecall.model import decide, load_scenario
 from rolecall.model.accounts import load_snapshot
 from rolecall.model.accounts._parts import RequestPart
-from rolecall.model.accounts.graph import _Analysis, _with_request
+from rolecall.model.accounts.graph import Analysis, with_request
 from rolecall.model.accounts.snapshot import SESSION_NAME, Role, Snapshot, User
 from rolecall.model.errors import RolecallError
 from rolecall.model.scenario import Scenario
@@ -41,7 +41,7 @@ def _organization(snapshot: Snapshot, *accounts: str | None) -> dict[str, Any] |
     }
 
 
-def _loaded(snapshot: Snapshot, a: _Analysis, ci: int, ri: int) -> dict[str, Any]:
+def _loaded(snapshot: Snapshot, a: Analysis, ci: int, ri: int) -> dict[str, Any]:
     """The pair's plain scenario document from the snapshot's own pieces."""
     c, role = a.callers[ci], a.roles[ri]
     principals: list[User | Role] = [*snapshot.users(), *snapshot.roles()]
@@ -68,7 +68,7 @@ def _same(fast: Scenario, loaded: Any) -> None:
 
 
 def _check(snapshot: Snapshot) -> int:
-    a = _Analysis(snapshot)
+    a = Analysis(snapshot)
     checked = 0
     for ci in range(len(a.callers)):
         for ri in range(len(a.roles)):
@@ -77,7 +77,7 @@ def _check(snapshot: Snapshot) -> int:
             _same(a.scenario(ci, ri), load_scenario(doc))
             witness = (WITNESS[0], WITNESS[1], WITNESS[2] and "arn" in doc["caller"])
             try:
-                loaded = load_scenario(_with_request(doc, witness))
+                loaded = load_scenario(with_request(doc, witness))
             except RolecallError as exc:  # the loader refuses the request: so does the fast path, alike
                 try:
                     a.scenario(ci, ri, witness)

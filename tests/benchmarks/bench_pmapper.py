@@ -104,10 +104,10 @@ class Server:
         self.endpoint = f"http://127.0.0.1:{port}"
 
     def reset(self) -> None:
-        from tests.accounts.test_collect import _moto_api
+        from tests.accounts.test_collect import moto_api
 
-        _moto_api(self.endpoint, "reset", "")
-        _moto_api(self.endpoint, "reset-auth", "inf")
+        moto_api(self.endpoint, "reset", "")
+        moto_api(self.endpoint, "reset-auth", "inf")
 
     def clients(self, service: str, account: str) -> Any:
         from tests.accounts.test_graph_moto import clients_for

@@ -217,21 +217,21 @@ def test_a_target_failure_while_provisioning_is_a_target_error(status: int, code
     target failing, never the scenario's answer: it was given back as the outcome ``error:InternalFailure``
     (``replay`` exited 1, a run reported 18 new divergences and an update pinned them)."""
     from rolecall.conformance.targets._aws import provision_error
-    from rolecall.conformance.targets.endpoint import _provision
+    from rolecall.conformance.targets.endpoint import provision_or_outcome
 
     def create(_: object) -> Outcome:
         return provision_error(_refusal(status, code))
 
     with pytest.raises(TargetError):
-        _provision(create, None)
+        provision_or_outcome(create, None)
 
 
 def test_a_refusal_of_the_files_credentials_while_provisioning_is_given_back_as_it_was() -> None:
     from rolecall.conformance.targets._aws import provision_error
-    from rolecall.conformance.targets.endpoint import _provision
+    from rolecall.conformance.targets.endpoint import provision_or_outcome
 
     def create(_: object) -> Outcome:
         return provision_error(_refusal(403, "AccessDenied"))
 
-    outcome = _provision(create, None)
+    outcome = provision_or_outcome(create, None)
     assert isinstance(outcome, Outcome) and outcome.phase == "provision"
