@@ -15,6 +15,7 @@ auth off and resets it when done (as tests/conformance/test_awscli.py does).
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import io
 import json
@@ -306,8 +307,10 @@ def _ids(policies: dict[str, tuple[str, str, Any]], name: str) -> list[str]:
     return [pid for pid, (n, _, _) in policies.items() if n == name]
 
 
-@pytest.fixture(scope="module")
-def world() -> Iterator[World]:
+@contextlib.contextmanager
+def moto_server() -> Iterator[str]:
+    """A moto server on 127.0.0.1 with authentication off, reset before and after: its endpoint URL
+    (moto's authentication counters are restored on the way out)."""
     from moto import settings
     from moto.core.authorization import ActionAuthenticatorMixin
     from moto.server import ThreadedMotoServer
@@ -322,12 +325,18 @@ def world() -> Iterator[World]:
         moto_api(endpoint_url, "reset", "")
         moto_api(endpoint_url, "reset-auth", "inf")
         try:
-            yield _build(endpoint_url)
+            yield endpoint_url
         finally:
             moto_api(endpoint_url, "reset", "")
     finally:
         server.stop()
         settings.INITIAL_NO_AUTH_ACTION_COUNT, ActionAuthenticatorMixin.request_count = saved_auth
+
+
+@pytest.fixture(scope="module")
+def world() -> Iterator[World]:
+    with moto_server() as endpoint_url:
+        yield _build(endpoint_url)
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ auth off and resets it when done (as tests/accounts/test_collect.py does).
 from __future__ import annotations
 
 import json
-import logging
 import os
 import subprocess
 import sys
@@ -29,7 +28,7 @@ from rolecall.model import decide, load_scenario
 from rolecall.model.accounts import dump_snapshot, load_snapshot
 from rolecall.model.accounts.readers import read_moto_backends
 from tests.accounts.moto_world import ACCESS, MANAGEMENT, MotoWorld, build
-from tests.accounts.test_collect import CLI_TIMEOUT, REGION, aws_env, canon, moto_api, require_awscli, run_cli
+from tests.accounts.test_collect import CLI_TIMEOUT, REGION, aws_env, canon, moto_server, require_awscli, run_cli
 
 __all__ = ["aws_env"]  # the fixture, imported for this module's tests
 
@@ -60,26 +59,8 @@ def clients_for(endpoint_url: str) -> Any:
 
 @pytest.fixture(scope="module")
 def served() -> Iterator[Served]:
-    from moto import settings
-    from moto.core.authorization import ActionAuthenticatorMixin
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    saved_auth = (settings.INITIAL_NO_AUTH_ACTION_COUNT, ActionAuthenticatorMixin.request_count)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        _, port = server.get_host_and_port()
-        endpoint_url = f"http://127.0.0.1:{port}"
-        moto_api(endpoint_url, "reset", "")
-        moto_api(endpoint_url, "reset-auth", "inf")
-        try:
-            yield Served(endpoint_url, build(clients_for(endpoint_url)))
-        finally:
-            moto_api(endpoint_url, "reset", "")
-    finally:
-        server.stop()
-        settings.INITIAL_NO_AUTH_ACTION_COUNT, ActionAuthenticatorMixin.request_count = saved_auth
+    with moto_server() as endpoint_url:
+        yield Served(endpoint_url, build(clients_for(endpoint_url)))
 
 
 def _aws(env: dict[str, str], endpoint_url: str, *args: str) -> Any:
