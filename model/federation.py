@@ -23,7 +23,7 @@ from typing import Any
 from .conditions import Context, UndecidableError
 from .errors import MalformedPolicyError
 from .policy import Policy, PolicyKind, Statement, parse_policy_text
-from .providers import SAML_ATTRIBUTE_KEYS, SAML_MULTI_VALUED, provider_claim_keys
+from .providers import SAML_ATTRIBUTE_KEYS, SAML_MULTI_VALUED, one_audience, provider_claim_keys
 from .result import AssumedRole, Reason, Result
 from .scenario import (
     COGNITO_HOST,
@@ -250,11 +250,67 @@ def _check_web_token(s: FederatedScenario) -> Result | None:
         registered = _oidc_provider(s)
         if registered is not None and not any(a in registered.client_ids for a in auds):
             return _token_error("InvalidIdentityToken", "Incorrect token audience")
+    if provider not in OAUTH_HOSTS and "sub" not in claims:
+        return _token_error("InvalidIdentityToken", "Missing a required claim: sub")
     if ROLES_CLAIM in claims and s.role.arn.arn not in _as_list(claims[ROLES_CLAIM]):
         return _token_error(
             "InvalidIdentityToken", "The target role ARN is not present in the roles claim of the identity token"
         )
+    if provider not in OAUTH_HOSTS:
+        _never_signed(claims, provider)
     return None
+
+
+#: Cognito's ``amr`` values that say how the identity signed in (COG-TRUST): the first of every token.
+_COGNITO_AMR = ("authenticated", "unauthenticated")
+
+
+def _never_signed(claims: Mapping[str, Any], provider: str) -> None:
+    """F3.1-F3.3: refuse to decide an ID token no issuer signs (fail closed; docs/federation.md §2.3, F3,
+    web identity step 7).
+
+    AWS never sees such a token, so no answer about it is AWS's, and the solver's federated frame
+    (``model/solver/federated_frame.py``) leaves it out: a ``sub`` that is empty (OpenID Connect Core
+    1.0 §2: the subject is an identifier of the end user, REQUIRED), an empty audience (an OIDC
+    provider's client IDs are 1-255 characters, OIDC-CREATE; Cognito's is the pool, Google's the OAuth
+    client), an empty Google ``azp`` (it becomes ``accounts.google.com:aud``, F6), an array ``aud`` from an
+    issuer that signs one audience (``providers.one_audience``: GitHub, GH-OIDC-CLAIMS; Cognito, COG-TRUST),
+    and a Cognito ``amr`` other than Cognito's two shapes (COG-TRUST): ``["unauthenticated"]`` alone, or
+    ``"authenticated"`` first and then the login providers.
+    """
+    where = "$.federated_caller.claims"
+    if claims.get("sub") == "":
+        raise UndecidableError(
+            "an empty sub: an issuer signs the end user's identifier there (OpenID Connect Core §2), so AWS "
+            "never sees this token and rolecall will not guess its answer",
+            f"{where}.sub",
+        )
+    if "" in _auds(claims) or (provider == "accounts.google.com" and claims.get("azp") == ""):
+        raise UndecidableError(
+            "an empty audience: no issuer signs one (client IDs are 1-255 characters), so rolecall will not "
+            "guess AWS's answer",
+            f"{where}.aud",
+        )
+    if one_audience(provider) and not isinstance(claims.get("aud"), str):
+        raise UndecidableError(
+            f"a token of {provider} whose aud is not one string: that issuer signs one audience (GitHub: the "
+            "owner's URL or the job's one audience; Cognito: the identity pool's ID), so AWS never sees this token",
+            f"{where}.aud",
+        )
+    if provider != COGNITO_HOST:
+        return
+    amr = _as_list(claims.get("amr"))
+    first, rest = (amr[0], amr[1:]) if amr else (None, [])
+    if (
+        first not in _COGNITO_AMR
+        or (first == "unauthenticated" and rest)
+        or any(v in _COGNITO_AMR or not v for v in rest)
+    ):
+        raise UndecidableError(
+            f'a Cognito identity token with amr {amr!r}: Cognito signs ["unauthenticated"] alone, or '
+            '"authenticated" then the login providers (COG-TRUST), so AWS never sees this token',
+            f"{where}.amr",
+        )
 
 
 def _oidc_provider(s: FederatedScenario) -> OidcProvider | None:
@@ -286,12 +342,18 @@ def _check_assertion(s: FederatedScenario) -> Result | None:
     status = s.federated_caller.token_status
     if status != "valid":
         return _token_error(*_SAML_STATUS_ERRORS[status])
-    if a.issuer != provider.issuer:
+    if not a.issuer or a.issuer != provider.issuer:  # SAML Core §2.3.3: an assertion's Issuer is REQUIRED
         return _token_error("InvalidIdentityToken", "Issuer not present in specified provider")
     if a.recipient is None or not _signin_endpoint(a.recipient):
         return _token_error("InvalidIdentityToken", "The SAML response has no Recipient naming an AWS sign-in endpoint")
     if a.name_id is None:
         return _token_error("InvalidIdentityToken", "The SAML response has no Subject NameID")
+    if a.name_id == "":
+        raise UndecidableError(
+            "an empty Subject NameID: an identity provider names the user there, so AWS never sees this "
+            "assertion and rolecall will not guess its answer",
+            "$.federated_caller.assertion.name_id",
+        )
     pairs = [frozenset(v.replace(" ", "").split(",")) for v in a.attributes.get(SAML_ROLE, ())]
     if frozenset((s.role.arn.arn, arn)) not in pairs:
         if s.semantics.saml_role_attribute_required:

@@ -19,6 +19,7 @@ __all__ = [
     "SAML_ATTRIBUTE_KEYS",
     "SAML_MULTI_VALUED",
     "idp_controls_error",
+    "one_audience",
     "provider_claim_keys",
 ]
 
@@ -45,6 +46,19 @@ IDP_CONTROLS: Mapping[str, str] = {
     "sandboxes.cloud": "aud",
     "cognito-identity.amazonaws.com": "aud",
 }
+
+#: Issuers whose every token names one audience, as a string: GitHub Actions (the repository owner's URL,
+#: or the one audience a job asks for with ``core.getIDToken(audience)``, GH-OIDC-CLAIMS) and Cognito (the
+#: identity pool's ID, COG-TRUST). Another issuer may sign an array (OpenID Connect Core §2).
+_ONE_AUDIENCE = re.compile(
+    r"token\.actions\.githubusercontent\.com(/.+)?|token\.actions\.[^/]+\.ghe\.com|cognito-identity\.amazonaws\.com"
+)
+
+
+def one_audience(provider: str) -> bool:
+    """Whether the issuer (host and path, without ``https://``) signs ``aud`` as one string only."""
+    return _ONE_AUDIENCE.fullmatch(provider.lower()) is not None
+
 
 _OIDC_PROVIDER_ARN = re.compile(r"arn:[\w-]+:iam::\d{12}:oidc-provider/(.+)", re.ASCII)
 

@@ -34,6 +34,7 @@ BASE = {p.stem: json.loads(p.read_text()) for p in FILES if len(p.stem) == 6}
 B = "222222222222"
 GITHUB = "token.actions.githubusercontent.com"
 GITHUB_ARN = f"arn:aws:iam::{B}:oidc-provider/{GITHUB}"
+EKS_HOST = "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
 #: The options of docs/federation.md §1.1 (the Semantics fields added for the federated doors).
 FEDERATION_OPTIONS = (
     "wildcard_matches_federated",
@@ -117,13 +118,20 @@ def test_every_option_is_decided_both_ways() -> None:
 def test_array_aud_is_multi_valued_or_the_registered_audience() -> None:
     """F6, §5 item 4: an array ``aud`` gives a multi-valued key (default) or, read as one string, the
     registered client ID; a plain StringEquals then fails closed or matches."""
-    d = doc("FED-01", federated_caller__claims__aud=["sts.amazonaws.com", "other"])
+    d = doc("FED-18", federated_caller__claims__aud=["sts.amazonaws.com", "other"])  # Kubernetes signs arrays
     with pytest.raises(UndecidableError, match="multi-valued key"):
         decided(d)
     d["semantics"] = {"oidc_array_aud_multivalued": False}
     assert decided(d)["decision"] == "allowed"
     ctx = request_context(load_scenario(d))
-    assert ctx[f"{GITHUB}:aud"] == "sts.amazonaws.com"
+    assert ctx[f"{EKS_HOST.lower()}:aud"] == "sts.amazonaws.com"
+
+
+def test_an_issuer_of_one_audience_never_signs_an_array() -> None:
+    """GitHub signs one ``aud`` string (GH-OIDC-CLAIMS): an array from it is a token AWS never sees, which
+    the model refuses to decide (fail closed), as the solver's federated frame leaves it out."""
+    with pytest.raises(UndecidableError, match="one audience"):
+        decided(doc("FED-01", federated_caller__claims__aud=["sts.amazonaws.com"]))
 
 
 def test_cognito_amr_as_one_string_fails_closed_on_several_values() -> None:
@@ -280,7 +288,7 @@ def test_audience_checks() -> None:
     no_aud = doc("FED-01")
     del no_aud["federated_caller"]["claims"]["aud"]
     assert decided(no_aud)["message"] == "Missing a required claim: aud"
-    one_registered = doc("FED-01", federated_caller__claims__aud=["https://github.com/acme", "sts.amazonaws.com"])
+    one_registered = doc("FED-18", federated_caller__claims__aud=["https://example.com", "sts.amazonaws.com"])
     one_registered["semantics"] = {"oidc_array_aud_multivalued": False}
     assert decided(one_registered)["decision"] == "allowed"  # [C] any one registered value suffices
 
