@@ -14,10 +14,15 @@ universe (``_universe.py``), sharing its variables for the request's own keys:
 * **The token** (:class:`FederatedTokens`): the issuer is fixed per grant; every
   claim AWS makes a key (F6: ``aud``, ``sub``, ``azp``, the provider's 2026 keys,
   Cognito's ``amr``, the SAML keys) is a free value, present or absent as the
-  issuer can sign it: ``sub`` always (OpenID Connect Core 1.0 §2: ``sub`` is
-  REQUIRED in an ID token; the SAML NameID is required by F3), ``aud`` always, the
-  others freely. Keys of other issuers, and claims AWS does not make keys, are
-  absent (F6). ``aws:FederatedProvider`` is the issuer's. The request's own keys
+  issuer can sign it and F3 lets it through: ``sub`` always (OpenID Connect Core
+  1.0 §2: ``sub`` is REQUIRED in an ID token, and F3 refuses a token without it,
+  ``Missing a required claim: sub``, CAC-502; the SAML NameID is required by F3),
+  ``aud`` always, the others freely. What names the user, the audience and the
+  issuer is never empty, and Cognito's ``amr`` has Cognito's two shapes: the model
+  refuses to decide any other token (``UndecidableError``, F3), so the frame holds
+  every token the model decides; any other claim may be empty. Keys of other
+  issuers, and claims AWS does not make keys, are absent (F6).
+  ``aws:FederatedProvider`` is the issuer's. The request's own keys
   (``aws:SourceIp``, ``aws:CurrentTime``…, the session name) are the universe's.
   Keys of an AWS identity (``aws:PrincipalArn``, ``aws:PrincipalOrgID``, principal
   tags, MFA, ``sts:ExternalId``…) are absent (VPCE-POL, DP-RCP).
@@ -52,7 +57,7 @@ import z3
 from ..arn import RoleArn
 from ..federation import SAML, WEB_IDENTITY
 from ..policy import Policy, Statement
-from ..providers import IDP_CONTROLS, SAML_ATTRIBUTE_KEYS, SAML_MULTI_VALUED, provider_claim_keys
+from ..providers import IDP_CONTROLS, SAML_ATTRIBUTE_KEYS, SAML_MULTI_VALUED, one_audience, provider_claim_keys
 from ..scenario import COGNITO_HOST, OAUTH_HOSTS, ROLES_CLAIM, WELL_KNOWN_HOSTS, Semantics
 from ._universe import Assignment, Universe
 from .decode import key_values
@@ -451,13 +456,16 @@ class FederatedTokens:
                 name == f"{h}:aud"
                 and h not in OAUTH_HOSTS
                 and h != "accounts.google.com"
+                and not one_audience(issuer.host)  # GitHub, Cognito: F3 refuses to decide an array
                 and self.semantics.oidc_array_aud_multivalued
             )
             or (name == f"{h}:oaud")
         )
         state = self._free(issuer, name, single=not multi, present=name in always or name == f"{h}:amr")
-        # a claim an issuer signs is never empty (OpenID Connect Core 1.0 §2: sub identifies the end user)
-        self.universe.constraints += [z3.Length(slot) >= 1 for slot in state.slots]
+        if name in always or name == f"{h}:amr" or (name == f"{h}:azp" and h == "accounts.google.com"):
+            # what names the user, the audience and the issuer is never empty: F3 refuses to decide such
+            # a token (``federation._never_signed``); any other claim may be signed empty
+            self.universe.constraints += [z3.Length(slot) >= 1 for slot in state.slots]
         if name == f"{h}:amr" and h == COGNITO_HOST:
             # Cognito's amr: "authenticated" and the login providers, or "unauthenticated" alone (COG-TRUST)
             first, rest = state.slots[0], state.slots[1:]
