@@ -532,6 +532,18 @@ class _Query:
             "token",
         )
 
+    def undecided_token(self, issuer: Issuer, goal: Sequence[z3.BoolRef]) -> str | None:
+        """Why no answer over ``goal``'s tokens of ``issuer`` is sound when :meth:`find_token` found none:
+        some of them are tokens the model cannot decide (``UndecidableError``: a condition it cannot
+        evaluate), which are neither admitted nor refused; ``None`` when there are none."""
+        assert self.tokens is not None
+        verdict, _ = self.solve(*goal, self.tokens.errors[issuer.entry])
+        if verdict == "unsat":
+            return None
+        if verdict == "sat":
+            return f"{issuer.entry}: the model cannot decide some of its tokens (a condition it cannot evaluate)"
+        return f"{issuer.entry}: timeout"
+
     def find(
         self, goal: Sequence[z3.BoolRef], check: Callable[[dict[str, Any]], bool]
     ) -> tuple[str, dict[str, Any] | str]:
@@ -977,10 +989,9 @@ def _granted_token(
         if verdict != "unsat":
             return verdict, found if verdict == "sat" else f"{entry}: {found}"
         # a token the model cannot decide (UndecidableError) is neither granted nor refused: no proof over it
-        undecided, _ = q.solve(tokens.errors[entry])
-        if undecided != "unsat":
-            why = "the model cannot decide some of its tokens (a condition it cannot evaluate)"
-            return "unknown", f"{entry}: {why if undecided == 'sat' else 'timeout'}"
+        why = q.undecided_token(issuer, [])
+        if why is not None:
+            return "unknown", why
     return "unsat", ""
 
 
@@ -1089,7 +1100,7 @@ def _public_token(
         probe = tenant_probe(g.issuer, tokens)
         if probe is None:
             admitted, doc = q.find_token(g.issuer, [tokens.granted_by[(g.index, g.issuer.entry)]], _replay_allowed)
-            if admitted == "unsat":
+            if admitted == "unsat" and q.undecided_token(g.issuer, []) is None:
                 continue
             return Unknown(
                 name,
@@ -1102,6 +1113,9 @@ def _public_token(
         if verdict == "sat":
             assert isinstance(doc, dict)
             return doc
+        why = q.undecided_token(g.issuer, [probe])  # an undecidable token of another tenant: not proved private
+        if why is not None:
+            return Unknown(name, f"$.Statement[{g.index}], {why}")
     return None
 
 
@@ -1360,6 +1374,9 @@ def _federated_finding(q: _Query, trust: Policy, si: int, issuer: Issuer) -> Fed
 
     witness = search()
     if witness is None:
+        why = q.undecided_token(issuer, [])  # "nobody" only when no token escapes the model's decision
+        if why is not None:
+            raise _Undecided(f"{where}: {why}")
         return None
     attacker = _fresh((trust,), ATTACKER)
     notes: list[str] = []
@@ -1377,6 +1394,12 @@ def _federated_finding(q: _Query, trust: Policy, si: int, issuer: Issuer) -> Fed
             public = found is not None
             if found is not None:
                 witness = found
+            elif q.undecided_token(issuer, [probe]) is not None:
+                public = None
+                notes.append(
+                    "the model cannot decide some admitted-looking tokens of tenants the policy does not name (a "
+                    "condition it cannot evaluate): whether anyone on the internet can obtain one is not decided"
+                )
     else:
         public = False
     admits = _admitted(issuer, public, witness, search, sub, attacker, tokens)

@@ -459,3 +459,17 @@ def test_a_token_the_model_cannot_decide_is_never_proved_away() -> None:
     denies = [{"Effect": "Deny", "Principal": {"Federated": GITHUB}, "Action": WEB, "Condition": n} for n in numeric]
     granted = q.check_access_not_granted(trust(allow(GITHUB, WEB, sub), *denies), role_arn=ROLE)
     assert not isinstance(granted, Proved), granted
+
+
+def test_who_can_assume_and_public_access_never_prove_away_undecidable_tokens() -> None:
+    """A grant only tokens the model cannot decide could meet (both Numeric tests of ``aud``: no number
+    passes both, and any other audience cannot be evaluated): "nobody" and PROVED were answers about
+    the decidable tokens only. Now both say unknown, naming the issuer."""
+    both = {f"Numeric{op}": {f"{GH_HOST}:aud": "0"} for op in ("GreaterThanEquals", "LessThan")}
+    policy = trust(allow(GITHUB, WEB, {"StringLike": {f"{GH_HOST}:sub": "*"}, **both}))
+    found = q.who_can_assume(policy, role_arn=ROLE)
+    assert found.unknown is not None and "cannot decide" in found.unknown.reason, found
+    public = q.check_no_public_access(policy, role_arn=ROLE)
+    assert isinstance(public, Unknown) and "cannot decide" in public.reason, public
+    granted = q.check_access_not_granted(policy, role_arn=ROLE)
+    assert isinstance(granted, Unknown), granted
