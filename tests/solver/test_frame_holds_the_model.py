@@ -179,27 +179,32 @@ ROLE = f"arn:aws:iam::{ACCOUNT}:role/app"
 GH = "token.actions.githubusercontent.com"
 
 
-def _github(claims: dict[str, Any]) -> dict[str, Any]:
+def _scenario(principal: str, condition: dict[str, Any], caller: dict[str, Any]) -> dict[str, Any]:
+    """A web-identity scenario: one ``Allow`` for ``principal`` under ``condition``, and the caller."""
+    statement = {"Effect": "Allow", "Principal": {"Federated": principal}, "Action": "sts:AssumeRoleWithWebIdentity"}
     return {
         "api": "AssumeRoleWithWebIdentity",
         "role": {
             "arn": ROLE,
-            "trust_policy": {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"Federated": f"arn:aws:iam::{ACCOUNT}:oidc-provider/{GH}"},
-                        "Action": "sts:AssumeRoleWithWebIdentity",
-                        "Condition": {"StringNotLike": {f"{GH}:sub": "repo:evil/*"}},
-                    }
-                ],
-            },
+            "trust_policy": {"Version": "2012-10-17", "Statement": [{**statement, "Condition": condition}]},
         },
-        "identity_providers": {ACCOUNT: {"oidc": [{"url": f"https://{GH}", "client_ids": ["sts.amazonaws.com"]}]}},
-        "federated_caller": {"provider_kind": "oidc", "provider": GH, "claims": claims},
+        "federated_caller": caller,
         "request": {"role_session_name": "session"},
     }
+
+
+def _github(claims: dict[str, Any]) -> dict[str, Any]:
+    caller = {"provider_kind": "oidc", "provider": GH, "claims": claims}
+    doc = _scenario(
+        f"arn:aws:iam::{ACCOUNT}:oidc-provider/{GH}", {"StringNotLike": {f"{GH}:sub": "repo:evil/*"}}, caller
+    )
+    doc["identity_providers"] = {ACCOUNT: {"oidc": [{"url": f"https://{GH}", "client_ids": ["sts.amazonaws.com"]}]}}
+    return doc
+
+
+def _cognito(claims: dict[str, Any]) -> dict[str, Any]:
+    caller = {"provider_kind": "cognito", "provider": COGNITO, "claims": {"iss": f"https://{COGNITO}", **claims}}
+    return _scenario(COGNITO, {"StringLike": {f"{COGNITO}:aud": "*"}}, caller)
 
 
 def test_a_token_without_sub_is_refused_as_aws_refuses_it() -> None:
@@ -222,32 +227,6 @@ def test_a_token_no_issuer_signs_is_not_decided() -> None:
     with pytest.raises(InputError) as caught:
         decide(load_scenario(_cognito({"aud": "", "sub": "us-east-1:id", "amr": ["unauthenticated"]})))
     assert caught.value.path.endswith("claims.aud"), caught.value
-
-
-def _cognito(claims: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "api": "AssumeRoleWithWebIdentity",
-        "role": {
-            "arn": ROLE,
-            "trust_policy": {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"Federated": COGNITO},
-                        "Action": "sts:AssumeRoleWithWebIdentity",
-                        "Condition": {"StringLike": {f"{COGNITO}:aud": "*"}},
-                    }
-                ],
-            },
-        },
-        "federated_caller": {
-            "provider_kind": "cognito",
-            "provider": COGNITO,
-            "claims": {"iss": f"https://{COGNITO}", **claims},
-        },
-        "request": {"role_session_name": "session"},
-    }
 
 
 @pytest.mark.parametrize(
