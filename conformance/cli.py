@@ -11,14 +11,32 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
+from types import FrameType
 from typing import TextIO
 
-from rolecall.model import AnyScenario, InputError, Result, decide, expectation_mismatch, iter_scenarios
-from rolecall.model.decide import granting_reasons
-from rolecall.model.scenario import MAX_SCENARIO_CHARS
+
+def _interrupted_early(signum: int, frame: FrameType | None) -> None:
+    """Ctrl-C before :func:`main` runs (while the modules load, which takes a second on a busy machine):
+    the same one line and exit code as later, never a traceback from inside an import."""
+    sys.stderr.write("rolecall: interrupted\n")
+    sys.stderr.flush()
+    os._exit(130)
+
+
+# only as the program (``rolecall``, ``python -m rolecall.conformance.cli``), never when imported by a host
+if (__name__ == "__main__" or os.path.basename(sys.argv[0]) == "rolecall") and signal.getsignal(
+    signal.SIGINT
+) is signal.default_int_handler:
+    signal.signal(signal.SIGINT, _interrupted_early)
+
+# the early handler above must be in place before these load
+from rolecall.model import AnyScenario, InputError, Result, decide, expectation_mismatch, iter_scenarios  # noqa: E402
+from rolecall.model.decide import granting_reasons  # noqa: E402
+from rolecall.model.scenario import MAX_SCENARIO_CHARS  # noqa: E402
 
 __all__ = ["main", "open_input", "read_input"]
 
@@ -298,6 +316,8 @@ def main(
 ) -> int:
     """Run the command line; returns (and, as a console script, exits with) the exit code."""
     started = time.monotonic()  # a solver command's --timeout counts from here
+    if signal.getsignal(signal.SIGINT) is _interrupted_early:  # loaded: a Ctrl-C is a KeyboardInterrupt again
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     out, err, inp = stdout or sys.stdout, stderr or sys.stderr, stdin or sys.stdin
     _Parser.streams = (out, err)
     try:

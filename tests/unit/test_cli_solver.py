@@ -919,3 +919,34 @@ def test_timeout_bounds_the_whole_command(tmp_path: Path) -> None:
     assert code == 3 and err == "", err
     assert "UNKNOWN" in out and "time limit of 0.5 s" in out
     assert took < 0.5 + 1.0 + 0.5, took  # the deadline, its grace, and the slack of a loaded machine
+
+
+def test_ctrl_c_while_the_program_loads_is_one_line() -> None:
+    """A Ctrl-C that lands while ``rolecall`` still loads its modules (a second or more on a busy machine)
+    once printed a traceback from inside an import and exited -2: now the same line and 130 as later.
+    The child loads the CLI as the ``rolecall`` program does, then interrupts itself before main()."""
+    import subprocess
+    import sys
+
+    code = (
+        "import os, signal, sys, time\n"
+        "sys.argv = ['rolecall', 'who-can-assume']\n"
+        "import rolecall.conformance.cli\n"
+        "os.kill(os.getpid(), signal.SIGINT)\n"
+        "time.sleep(10)\n"
+    )
+    child = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert (child.returncode, child.stdout, child.stderr) == (130, "", "rolecall: interrupted\n")
+    # imported by a host (a test, the pytest plugin), the module leaves the host's Ctrl-C alone
+    host = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import signal, rolecall.conformance.cli\n"
+            "assert signal.getsignal(signal.SIGINT) is signal.default_int_handler",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert host.returncode == 0, host.stderr
