@@ -555,11 +555,16 @@ def _provider_keys(s: FederatedScenario) -> dict[str, str | tuple[str, ...]]:
     return ctx
 
 
-def _claim_value(value: Any, claim: str) -> str | tuple[str, ...]:
-    """A claim as a condition-key value: strings as they are, numbers and booleans as JSON writes
-    them, arrays multi-valued; an object has no documented key value (fail closed)."""
+def _claim_value(value: Any, claim: str) -> str:
+    """A provider-specific claim as a condition-key value: strings as they are, numbers and booleans as
+    JSON writes them. An array is a token no issuer of these keys signs (GitHub's, GitLab's, Google's
+    organization, the OAuth ids: one value each, GH-OIDC-CLAIMS, STSKEYS), and an object has no
+    documented key value: both fail closed (F3 step 7)."""
     if isinstance(value, list):
-        return tuple(_scalar(v, claim) for v in value)
+        raise UndecidableError(
+            f"claim {claim!r} is an array: its issuer signs one value there, so AWS never sees this token",
+            "$.federated_caller.claims",
+        )
     return _scalar(value, claim)
 
 

@@ -953,11 +953,18 @@ def _context_values(value: Any, where: str, derived: Callable[[str], str | None]
             raise InputError(problem, kw)
         if isinstance(v, str):
             out[low] = v
+        elif low in _ONE_VALUE_KEYS and isinstance(v, list):
+            raise InputError(f"{key} is one value (the moment of the request), not an array", kw)
         elif isinstance(v, list) and all(isinstance(x, str) for x in v):
             out[low] = tuple(v)
         else:
             raise InputError("context values are strings or arrays of strings", kw)
     return out
+
+
+#: Context keys AWS always sends as one value: the request's clock (the IAM global condition keys
+#: reference). The solver reads them so (``model/solver/_universe.py``).
+_ONE_VALUE_KEYS = frozenset({"aws:currenttime", "aws:epochtime"})
 
 
 def _load_semantics(value: Any, where: str) -> Semantics:

@@ -453,6 +453,14 @@ class Universe:
             self._keys[name] = self._make_key(name)
         return self._keys[name]
 
+    def free_key(self, name: str) -> KeyState:
+        """A context key every value of which is possible, whatever :meth:`key` derives for ``name`` in
+        the AssumeRole door's world (the federated frame's ``sts:RoleAuthorizedByIdP``, which no AWS
+        caller sets): built once, shared with :meth:`key` from then on."""
+        if name not in self._keys:
+            self._keys[name] = self._free_key(name)
+        return self._keys[name]
+
     def _single(self, present: z3.BoolRef, value: z3.SeqRef, key: str) -> KeyState:
         count = z3.If(present, z3.IntVal(1), z3.IntVal(0))
         typed = self._typed_reader(key, [value])

@@ -195,8 +195,9 @@ def issuer_of(entry: str, role: RoleArn, semantics: Semantics) -> Issuer | None:
         }
         return Issuer(entry, WEB_IDENTITY, WELL_KNOWN, host, "", 2, names[host], f"key:{_CONSUMER_TENANT[host]}")
     if semantics.bare_host_matches_oidc_provider and "/" not in host.split(".")[0] and "." in host:
-        arn = f"arn:{role.partition}:iam::{role.account}:oidc-provider/{host}"
-        return _oidc(entry, host, arn)
+        # the provider's URL is case-sensitive (OIDC-CREATE): the entry names it as written
+        arn = f"arn:{role.partition}:iam::{role.account}:oidc-provider/{entry}"
+        return _oidc(entry, entry, arn)
     return None
 
 
@@ -425,8 +426,16 @@ class FederatedTokens:
             return constant_key(f"{self.role.account}/{issuer.arn.rsplit('/', 1)[1]}")
         if name in _IDENTITY_KEYS or name.startswith("aws:principaltag/"):
             return absent
-        if name in ("aws:resourceorgid", "aws:resourceorgpaths"):
-            return absent  # the trust frame has no organization
+        if name == "aws:resourceorgpaths":
+            return absent  # the model derives no paths at a federated door (F6)
+        if name == "aws:resourceorgid":  # the role's organization, if any: its witness gives one
+            state = u.key(name)
+            u.constraints += [
+                state.count <= 1,
+                z3.Not(state.is_tuple),
+                z3.Implies(state.count >= 1, z3.InRe(state.slots[0], _ORG_ID)),
+            ]
+            return state
         if self._is_provider_key(name):
             if name not in self._provider_keys(issuer):
                 return absent  # another issuer's key, or a claim AWS does not make a key (F6)
@@ -454,6 +463,7 @@ class FederatedTokens:
             or (name == f"{h}:amr" and self.semantics.cognito_amr_multivalued)
             or (
                 name == f"{h}:aud"
+                and issuer.kind != SAML_PROVIDER  # saml:aud is the one Recipient (F6)
                 and h not in OAUTH_HOSTS
                 and h != "accounts.google.com"
                 and not one_audience(issuer.host)  # GitHub, Cognito: F3 refuses to decide an array
@@ -479,7 +489,8 @@ class FederatedTokens:
 
     def _free(self, issuer: Issuer, name: str, *, single: bool, present: bool) -> KeyState:
         """A free key of the issuer's token, built from the universe's free key of that name."""
-        state = self.universe.key(name)
+        # sts:RoleAuthorizedByIdP is the token's (a roles claim), never the AssumeRole door's derived key
+        state = self.universe.free_key(name) if name == "sts:roleauthorizedbyidp" else self.universe.key(name)
         lo = 1 if present else 0
         self.universe.constraints += [state.count >= lo]
         if single:
@@ -522,6 +533,9 @@ class FederatedTokens:
         context = self._context(issuer, m)
         if context:
             doc["context"] = context
+        org = self._keys.get((issuer.entry, "aws:resourceorgid"))
+        if org is not None and m.eval(org.count, model_completion=True).as_long() >= 1:
+            doc["organization"] = {"id": _text(m, org.slots[0]), "management_account": self.role.account}
         sem = {
             name: getattr(self.semantics, name)
             for name in Semantics.__dataclass_fields__
@@ -635,7 +649,7 @@ class FederatedTokens:
         for (entry, name), state in self._keys.items():
             if entry != issuer.entry or self._is_provider_key(name) or not state.slots:
                 continue
-            if name in ("aws:securetransport", "aws:resourceaccount", "sts:rolesessionname", "sts:roleauthorizedbyidp"):
+            if name in _WRITTEN_ELSEWHERE:
                 continue
             vals = self._read(name, state, m)
             if not vals:
@@ -643,6 +657,19 @@ class FederatedTokens:
             is_tuple = z3.is_true(m.eval(state.is_tuple, model_completion=True))
             out[name] = vals if is_tuple or len(vals) > 1 else vals[0]
         return out
+
+
+#: Request keys a witness does not write in ``context``: derived by the model (the organization's id
+#: comes from the witness's ``organization``), or written in the token or the request.
+_WRITTEN_ELSEWHERE = (
+    "aws:securetransport",
+    "aws:resourceaccount",
+    "aws:resourceorgid",
+    "sts:rolesessionname",
+    "sts:roleauthorizedbyidp",
+)
+#: An organization's id (the Organizations API reference: ``o-`` and 10-32 lower-case letters or digits).
+_ORG_ID = z3.Concat(z3.Re("o-"), z3.Loop(z3.Union(z3.Range("a", "z"), z3.Range("0", "9")), 10, 32))
 
 
 def _text(m: Assignment, term: z3.SeqRef) -> str:
@@ -680,7 +707,10 @@ def tenant_probe(issuer: Issuer, tokens: FederatedTokens) -> z3.BoolRef | None:
         # to the first END), which Z3 decides on a subject a condition pins far faster than a
         # separate tenant string under PrefixOf
         state = tokens.key(issuer, issuer.tenant_key)
-        name = z3.Plus(z3.Union(z3.Range("a", "z"), z3.Range("A", "Z"), z3.Range("0", "9"), z3.Re("-"), z3.Re("_")))
+        chars = [z3.Range("a", "z"), z3.Range("A", "Z"), z3.Range("0", "9"), z3.Re("-"), z3.Re("_")]
+        if issuer.host.lower() == "gitlab.com":  # a GitLab group's path may hold dots (GitLab's path rules)
+            chars.append(z3.Re("."))
+        name = z3.Plus(z3.Union(*chars))
         if known:
             name = z3.Intersect(name, z3.Complement(z3.Union(*[z3.Re(k) for k in known])))
         head = z3.Concat(
@@ -695,6 +725,18 @@ def tenant_probe(issuer: Issuer, tokens: FederatedTokens) -> z3.BoolRef | None:
         pool = tokens.pool_account(issuer)
         return z3.And(aud.count >= 1, pool == z3.StringVal(ATTACKER_ACCOUNT), *fresh(aud.slots[0]))
     return None
+
+
+def custom_subject(issuer: Issuer, tokens: FederatedTokens) -> z3.BoolRef | None:
+    """A term "the token's subject is not in the issuer's default format", for issuers whose tenants
+    choose the format: a GitHub repository's subject template (``include_claim_keys``, GH-OIDC-REF)
+    can make it ``environment:prod`` or ``ref:refs/heads/main``, which any owner can produce for its own
+    repositories. :func:`tenant_probe` reads the default format only, so an admitted token of another
+    format leaves "public" undecided (docs/federation.md §6.2). ``None`` for other issuers."""
+    if issuer.host.lower() != "token.actions.githubusercontent.com":
+        return None
+    sub = tokens.key(issuer, issuer.tenant_key)
+    return z3.And(sub.count >= 1, z3.Not(z3.PrefixOf(z3.StringVal(issuer.tenant_prefix), sub.slots[0])))
 
 
 def _known_tenants(issuer: Issuer, trust: Policy) -> set[str]:
@@ -745,4 +787,4 @@ def mentions(policies: Sequence[Policy], text: str) -> bool:
     return any(text in str(p.to_json()) for p in policies)
 
 
-__all__ += ["SUBJECT_CLAIMS", "mentions", "subject", "tenant_probe", "token_subject"]
+__all__ += ["SUBJECT_CLAIMS", "custom_subject", "mentions", "subject", "tenant_probe", "token_subject"]

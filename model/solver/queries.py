@@ -55,6 +55,7 @@ from .federated_frame import (
     FederatedTokens,
     Grant,
     Issuer,
+    custom_subject,
     dead_entries,
     grants,
     is_federated_name,
@@ -826,6 +827,10 @@ def _new_token(
         verdict, found = q.find_token(issuer, goal, check)
         if verdict != "unsat":
             return verdict, found if verdict == "sat" else f"{entry}: {found}"
+        # a token the new policy cannot decide, that the old one does not allow: AWS may let it in
+        why = q.undecided_token(issuer, [z3.Not(tokens.allowed_by[1][entry])])
+        if why is not None:
+            return "unknown", why
     return "unsat", ""
 
 
@@ -1116,6 +1121,16 @@ def _public_token(
         why = q.undecided_token(g.issuer, [probe])  # an undecidable token of another tenant: not proved private
         if why is not None:
             return Unknown(name, f"$.Statement[{g.index}], {why}")
+        custom = custom_subject(g.issuer, tokens)
+        if custom is not None:
+            other, _ = q.find_token(g.issuer, [tokens.granted_by[(g.index, g.issuer.entry)], custom], _replay_allowed)
+            if other != "unsat":
+                return Unknown(
+                    name,
+                    f"$.Statement[{g.index}] admits {g.issuer.name} subjects outside the default format (a "
+                    "repository's subject template): any owner can give its repositories that template "
+                    "(docs/federation.md §6.2)",
+                )
     return None
 
 
@@ -1167,6 +1182,9 @@ def check_federated_subjects(
             if verdict == "sat":
                 assert isinstance(doc, dict)
                 return Counterexample(name, statement, doc, "allowed")
+            why = q.undecided_token(issuer, [outside])  # another subject on a token the model cannot decide
+            if why is not None:
+                return Unknown(name, why)
         return Proved(name, statement)
 
     return _unless_unstated(_answer(name, build), _federated_gaps(trust))
@@ -1392,8 +1410,16 @@ def _federated_finding(q: _Query, trust: Policy, si: int, issuer: Issuer) -> Fed
         else:
             found = search(probe)
             public = found is not None
+            custom = custom_subject(issuer, tokens)
             if found is not None:
                 witness = found
+            elif custom is not None and search(custom) is not None:
+                public = None
+                notes.append(
+                    "it admits subjects outside GitHub's default format (a repository's subject template, such "
+                    "as environment:prod): any owner can give its own repositories that template, so whether "
+                    "anyone on the internet can obtain an admitted token is not decided"
+                )
             elif q.undecided_token(issuer, [probe]) is not None:
                 public = None
                 notes.append(
@@ -1410,6 +1436,8 @@ def _federated_finding(q: _Query, trust: Policy, si: int, issuer: Issuer) -> Fed
         )
         if search(guest) is not None:
             admits += ", unauthenticated guests included"
+        elif q.undecided_token(issuer, [guest]) is not None:
+            admits += ", unauthenticated guests not decided (the model cannot decide some of their tokens)"
         else:
             admits += ", authenticated identities only"
     st = trust.statements[si]

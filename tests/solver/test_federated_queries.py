@@ -473,3 +473,7 @@ def test_who_can_assume_and_public_access_never_prove_away_undecidable_tokens() 
     assert isinstance(public, Unknown) and "cannot decide" in public.reason, public
     granted = q.check_access_not_granted(policy, role_arn=ROLE)
     assert isinstance(granted, Unknown), granted
+    subjects = q.check_federated_subjects(policy, ["repo:acme/*"], role_arn=ROLE)
+    assert isinstance(subjects, Unknown) and "cannot decide" in subjects.reason, subjects
+    old = trust(allow(GITHUB, WEB, {"StringLike": {f"{GH_HOST}:sub": "repo:acme/*"}}))
+    assert isinstance(q.check_no_new_access(old, policy, role_arn=ROLE), Unknown)

@@ -277,3 +277,87 @@ def test_a_comparison_searches_claims_signed_empty() -> None:
     assert found.scenario["federated_caller"]["claims"]["environment"] == ""
     assert decide(load_scenario(found.scenario)).decision == "allowed"
     assert isinstance(q.check_no_new_access(new, old, role_arn=ROLE), q.Proved)
+
+
+# ---------------------------------------------------------------------- a reviewer's findings, each once
+
+
+def _trust(entry: str, condition: dict[str, Any]) -> Any:
+    statement = {"Effect": "Allow", "Principal": {"Federated": entry}, "Action": "sts:AssumeRoleWithWebIdentity"}
+    return parse_policy(
+        {"Version": "2012-10-17", "Statement": [{**statement, "Condition": condition}]}, PolicyKind.TRUST
+    )
+
+
+def _replays(doc: dict[str, Any]) -> bool:
+    return decide(load_scenario(doc)).decision == "allowed"
+
+
+GH_ARN = f"arn:aws:iam::{ACCOUNT}:oidc-provider/{GH}"
+MAIN = {"StringEquals": {f"{GH}:sub": "repo:acme/app:ref:refs/heads/main"}}
+
+
+def test_the_roles_organization_is_a_token_world() -> None:
+    """``aws:ResourceOrgID`` comes from the role's organization (F6): the frame once held it absent, and
+    all five queries answered nobody or PROVED for a data-perimeter trust any repository could use."""
+    policy = _trust(GH_ARN, {"StringEquals": {"aws:ResourceOrgID": "o-abcdefghij"}, "StringLike": {f"{GH}:sub": "*"}})
+    found = q.check_no_new_access(_trust(GH_ARN, MAIN), policy, role_arn=ROLE)
+    assert isinstance(found, q.Counterexample) and _replays(found.scenario), found
+    assert found.scenario["organization"]["id"] == "o-abcdefghij"
+    public = q.check_no_public_access(policy, role_arn=ROLE)
+    assert isinstance(public, q.Counterexample) and _replays(public.scenario), public
+    assert isinstance(q.check_access_not_granted(policy, role_arn=ROLE), q.Counterexample)
+    assert isinstance(q.check_federated_subjects(policy, ["repo:acme/*"], role_arn=ROLE), q.Counterexample)
+    (finding,) = q.who_can_assume(policy, role_arn=ROLE).federated
+    assert finding.public is True and _replays(finding.witness)
+
+
+def test_a_provider_claim_is_one_value() -> None:
+    """An array where GitHub signs one value (``environment``) is a token AWS never sees: the model
+    refuses to decide it, as the frame holds such keys single."""
+    doc = _github({"aud": "sts.amazonaws.com", "sub": "repo:acme/app", "environment": ["a", "b"]})
+    with pytest.raises(InputError, match="array"):
+        decide(load_scenario(doc))
+
+
+def test_a_bare_host_keeps_its_case() -> None:
+    """Under ``bare_host_matches_oidc_provider`` the entry ``Idp.Example.com`` names the provider whose
+    URL is written so (URLs are case-sensitive): the frame once lower-cased it and matched nothing."""
+    host, semantics = "Idp.Example.com", Semantics(bare_host_matches_oidc_provider=True)
+    old = _trust(f"arn:aws:iam::{ACCOUNT}:oidc-provider/{host}", {"StringEquals": {f"{host.lower()}:sub": "alice"}})
+    new = _trust(host, {"StringEquals": {f"{host.lower()}:sub": "mallory"}})
+    found = q.check_no_new_access(old, new, role_arn=ROLE, semantics=semantics)
+    assert isinstance(found, q.Counterexample) and _replays(found.scenario), found
+
+
+def test_a_roles_claim_is_searched() -> None:
+    """``sts:RoleAuthorizedByIdP`` (the token's roles claim names the role): the frame once crashed on it."""
+    policy = _trust(
+        GH_ARN, {"StringLike": {f"{GH}:sub": "repo:*"}, "StringEquals": {"sts:RoleAuthorizedByIdP": "true"}}
+    )
+    (finding,) = q.who_can_assume(policy, role_arn=ROLE).federated
+    assert _replays(finding.witness)
+    assert finding.witness["federated_caller"]["claims"]["https://aws.amazon.com/roles"] == [ROLE]
+    assert isinstance(q.check_no_public_access(policy, role_arn=ROLE), q.Counterexample)
+
+
+def test_tenants_the_probe_once_missed() -> None:
+    """A GitLab group may hold a dot (``acme.evil`` matches ``acme.*``); a GitHub repository's subject
+    template makes ``environment:prod`` a subject any owner can produce: neither is PROVED private."""
+    gitlab = f"arn:aws:iam::{ACCOUNT}:oidc-provider/gitlab.com"
+    dotted = _trust(gitlab, {"StringLike": {"gitlab.com:sub": "project_path:acme.*"}})
+    public = q.check_no_public_access(dotted, role_arn=ROLE)
+    assert isinstance(public, q.Counterexample) and _replays(public.scenario), public
+    context_only = _trust(GH_ARN, {"StringEquals": {f"{GH}:sub": "environment:prod"}})
+    assert isinstance(q.check_no_public_access(context_only, role_arn=ROLE), q.Unknown)
+    (finding,) = q.who_can_assume(context_only, role_arn=ROLE).federated
+    assert finding.public is None and any("subject template" in n for n in finding.notes), finding
+    assert isinstance(q.check_no_public_access(_trust(GH_ARN, MAIN), role_arn=ROLE), q.Proved)
+
+
+def test_the_clock_is_one_value() -> None:
+    """``aws:CurrentTime`` as an array is refused as input: the solver reads the clock as one value."""
+    doc = _github({"aud": "sts.amazonaws.com", "sub": "repo:acme/app"})
+    doc["context"] = {"aws:CurrentTime": ["2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z"]}
+    with pytest.raises(InputError, match="one value"):
+        load_scenario(doc)
