@@ -538,7 +538,10 @@ class _Query:
         some of them are tokens the model cannot decide (``UndecidableError``: a condition it cannot
         evaluate), which are neither admitted nor refused; ``None`` when there are none."""
         assert self.tokens is not None
-        verdict, _ = self.solve(*goal, self.tokens.errors[issuer.entry])
+        err = self.tokens.errors[issuer.entry]
+        if z3.is_false(err) or z3.is_false(z3.simplify(err)):  # no condition the model could fail on
+            return None
+        verdict, _ = self.solve(*goal, err)
         if verdict == "unsat":
             return None
         if verdict == "sat":
@@ -1112,7 +1115,14 @@ def _public_token(
                 f"$.Statement[{g.index}] admits tokens of {g.issuer.name}, a public multi-tenant issuer, and rolecall "
                 "does not know where its tokens name the tenant (docs/federation.md §6.2)",
             )
-        verdict, doc = q.find_token(g.issuer, [tokens.granted_by[(g.index, g.issuer.entry)], probe], _replay_allowed)
+        granted = tokens.granted_by[(g.index, g.issuer.entry)]
+        custom = custom_subject(g.issuer, tokens)
+        # one search for a token of another tenant or of another subject format (the common answer is one proof)
+        either = probe if custom is None else z3.Or(probe, custom)
+        verdict, doc = q.find_token(g.issuer, [granted, either], _replay_allowed)
+        odd = verdict == "sat" and isinstance(doc, dict) and custom is not None and not _default_format(doc, g.issuer)
+        if odd:
+            verdict, doc = q.find_token(g.issuer, [granted, probe], _replay_allowed)
         if verdict == "unknown":
             return Unknown(name, f"$.Statement[{g.index}], {g.issuer.entry}: {doc}")
         if verdict == "sat":
@@ -1121,17 +1131,19 @@ def _public_token(
         why = q.undecided_token(g.issuer, [probe])  # an undecidable token of another tenant: not proved private
         if why is not None:
             return Unknown(name, f"$.Statement[{g.index}], {why}")
-        custom = custom_subject(g.issuer, tokens)
-        if custom is not None:
-            other, _ = q.find_token(g.issuer, [tokens.granted_by[(g.index, g.issuer.entry)], custom], _replay_allowed)
-            if other != "unsat":
-                return Unknown(
-                    name,
-                    f"$.Statement[{g.index}] admits {g.issuer.name} subjects outside the default format (a "
-                    "repository's subject template): any owner can give its repositories that template "
-                    "(docs/federation.md §6.2)",
-                )
+        if odd:
+            return Unknown(
+                name,
+                f"$.Statement[{g.index}] admits {g.issuer.name} subjects outside the default format (a "
+                "repository's subject template): any owner can give its repositories that template "
+                "(docs/federation.md §6.2)",
+            )
     return None
+
+
+def _default_format(doc: dict[str, Any], issuer: Issuer) -> bool:
+    """Whether a witness's subject is in the issuer's default format (it begins with the tenant's prefix)."""
+    return (token_subject(doc) or "").startswith(issuer.tenant_prefix)
 
 
 def _replay_allowed(doc: dict[str, Any]) -> bool:
@@ -1408,12 +1420,17 @@ def _federated_finding(q: _Query, trust: Policy, si: int, issuer: Issuer) -> Fed
                 "tenant: whether anyone on the internet can obtain an admitted token is not decided"
             )
         else:
-            found = search(probe)
-            public = found is not None
+            # one search for both (the common answer, "not public", is one proof): a token of another tenant,
+            # or a subject outside the default format, which tells nothing about tenants
             custom = custom_subject(issuer, tokens)
+            found = search(probe if custom is None else z3.Or(probe, custom))
+            odd = found is not None and custom is not None and not _default_format(found, issuer)
+            if odd:
+                found = search(probe)  # a public token of the default format, if there is one as well
+            public = found is not None
             if found is not None:
                 witness = found
-            elif custom is not None and search(custom) is not None:
+            elif odd:
                 public = None
                 notes.append(
                     "it admits subjects outside GitHub's default format (a repository's subject template, such "
