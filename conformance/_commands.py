@@ -22,6 +22,7 @@ import json
 import os
 import sys
 import tempfile
+import time
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import TextIO
@@ -299,10 +300,11 @@ def conformance(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         err.write(f"rolecall: bad input: {problem}\n")
         return EXIT_INPUT
 
+    args.began = time.time()
     with tempfile.TemporaryDirectory(prefix="rolecall-cache-") as cache:
         base = _pytest_args(args, cache)
         if not args.update_expectations:
-            return _said(err, pytest.main(base))
+            return _stopped(args, err, _said(err, pytest.main(base)))
         # first rounds: variants (a class met with other scenario tags is new, so an account principal,
         # a re-cased action… each get an entry); then classes only, until no class is new
         update = ["--rolecall-update-expectations"]
@@ -318,14 +320,34 @@ def conformance(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                     "the properties that found a new divergence\n"
                 )
                 out.flush()
-            code = _said(err, pytest.main([*base, *update, *more]))
+            code = _stopped(args, err, _said(err, pytest.main([*base, *update, *more])))
         if code != EXIT_OK:
-            if code != EXIT_INPUT:  # bad input has said so in its own line
+            if code not in (EXIT_INPUT, EXIT_INTERNAL):  # these have said so in their own line
                 err.write(f"rolecall: expectations not settled after {rounds} rounds (exit {code})\n")
             return code
         out.write("rolecall: expectations updated; checking the whole suite against them\n")
         out.flush()
-        return _said(err, pytest.main(base))
+        return _stopped(args, err, _said(err, pytest.main(base)))
+
+
+def _stopped(args: argparse.Namespace, err: TextIO, code: int) -> int:
+    """``code``; a run the circuit breaker stopped (exit 3) ends with one line on ``err`` that says why
+    and what the report kept (pytest's own output above it is long)."""
+    if code != EXIT_INTERNAL:
+        return code
+    path = Path(args.report) / "report.json"
+    try:
+        if path.stat().st_mtime < getattr(args, "began", 0):
+            return code  # an earlier run's report: this run wrote none
+        report = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return code
+    why = report.get("stopped") if isinstance(report, dict) else None
+    if why:
+        kept = sum(1 for d in report.get("divergences", []) if d.get("status") == "new")
+        err.write(f"rolecall: {why}; {path} keeps the {kept} new divergence(s) found before\n")
+        err.flush()
+    return code
 
 
 def replay(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:

@@ -47,7 +47,7 @@ FORMAT = "rolecall-conformance-report/1"
 DEFAULT_COMMAND = "rolecall conformance --target TARGET (or pytest --rolecall-target TARGET --rolecall-report DIR)"
 
 _TEST_KEYS = ("passed", "failed", "skipped", "error")
-_COUNT_KEYS = ("examples", "agreed", "known", "open", "unsupported")
+_COUNT_KEYS = ("examples", "agreed", "known", "open", "unsupported", "target_errors")
 _REPLAY_RANK = {"holds": 0, "fixed": 1, "changed": 2, "target-error": 3}
 
 
@@ -65,7 +65,8 @@ def merge_data(items: list[dict[str, Any]]) -> dict[str, Any]:
     example of an expectation wins), ``new`` concatenated, and ``replayed``
     united; an expectation replayed by several workers keeps the worst status
     (``changed`` over ``fixed`` over ``holds``); ``first_new`` keeps the fewest examples per feature;
-    ``open_hits`` are summed and ``open_examples`` united like the known ones.
+    ``open_hits`` are summed and ``open_examples`` united like the known ones; ``target_errors`` (examples
+    the target did not answer) concatenated.
     """
     counts: dict[str, dict[str, int]] = {}
     known_hits: dict[str, int] = {}
@@ -75,7 +76,9 @@ def merge_data(items: list[dict[str, Any]]) -> dict[str, Any]:
     first_new: dict[str, int] = {}
     open_hits: dict[str, int] = {}
     open_examples: dict[str, Any] = {}
+    target_errors: list[dict[str, Any]] = []
     for item in items:
+        target_errors.extend(item.get("target_errors", []))
         for point, hits in item.get("open_hits", {}).items():
             open_hits[point] = open_hits.get(point, 0) + int(hits)
         for point, example in item.get("open_examples", {}).items():
@@ -104,6 +107,7 @@ def merge_data(items: list[dict[str, Any]]) -> dict[str, Any]:
         "first_new": first_new,
         "open_hits": open_hits,
         "open_examples": open_examples,
+        "target_errors": target_errors,
     }
 
 
@@ -207,6 +211,7 @@ def build_report(
             "expectations_fixed": sum(1 for s in replayed.values() if s == "fixed"),
             "open_points": dict(sorted(open_hits.items())),
             "examples": sum(f["examples"] for f in features.values()),
+            "target_errors": sum(f["target_errors"] for f in features.values()),
         }
     )
     started = datetime.datetime.fromtimestamp(float(meta["started"]), tz=datetime.UTC)
@@ -233,6 +238,7 @@ def build_report(
             "replayed": replayed,
         },
         "divergences": divergences,
+        "target_errors": list(data.get("target_errors", [])),
         "known": known,
         "summary": summary,
     }

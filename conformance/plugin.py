@@ -331,13 +331,28 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     """A seed given with ``--hypothesis-seed`` draws other examples under every profile: the ``ci``
     profile is derandomized (its draws depend on the property alone), which would ignore the seed
     silently, so a seeded run loads the same profile with ``derandomize`` off (named
-    ``PROFILE+seed``)."""
-    seed = session.config.getoption("hypothesis_seed", None)
-    if seed is None or not _wants_conformance(session.config):
+    ``PROFILE+seed``).
+
+    Hypothesis's example database never lands in the working directory of a conformance run: it
+    goes under the report directory (``DIR/.hypothesis``, so that a rerun with the same report tries
+    the last failures first), or is off when there is no report directory (the ``ci`` profile has
+    none anyway)."""
+    if not _wants_conformance(session.config):
         return
     from hypothesis import settings
 
     current = settings()
+    if current.database is not None:
+        from hypothesis.database import DirectoryBasedExampleDatabase
+
+        directory = _option(session.config, "report")
+        database = DirectoryBasedExampleDatabase(str(Path(directory) / ".hypothesis")) if directory else None
+        settings.register_profile(_profile(), parent=current, database=database)
+        settings.load_profile(_profile())
+        current = settings()
+    seed = session.config.getoption("hypothesis_seed", None)
+    if seed is None:
+        return
     if current.derandomize:
         name = f"{_profile()}+seed"
         settings.register_profile(name, parent=current, derandomize=False)
@@ -459,11 +474,32 @@ def _feature(item: pytest.Item) -> str | None:
     return str(m.args[0]) if m and m.args else None
 
 
-def pytest_runtest_setup(item: pytest.Item) -> None:
+def _progress_writer(config: pytest.Config) -> Callable[[str], None] | None:
+    """Write a progress line to the terminal from inside a running property (its output is captured
+    then: capture is suspended around the line); ``None`` on an xdist worker, whose terminal nobody sees."""
+    if hasattr(config, "workerinput"):
+        return None
+    tr = config.pluginmanager.get_plugin("terminalreporter")
+    capman = config.pluginmanager.get_plugin("capturemanager")
+    if tr is None:
+        return None
+
+    def write(line: str) -> None:
+        with capman.global_and_fixture_disabled() if capman is not None else contextlib.nullcontext():
+            tr.write_line(f"rolecall: {line}")
+            tr.flush()
+
+    return write
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Generator[None, Any, None]:
+    yield  # after the fixtures: the first property's setup creates the session
     if _feature(item) is not None:
         c = _state(item.config)._conformance
         if c is not None:
-            c.start_test()
+            c.start_test(item.name)
+            c.progress = _progress_writer(item.config)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -483,8 +519,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     elif rep.when == "setup" and rep.failed:
         tally["error"] += 1
     elif rep.when == "call":
-        divergences = list(_divergences(call.excinfo.value if call.excinfo else None))
+        exc = call.excinfo.value if call.excinfo else None
+        divergences = list(_divergences(exc))
         c = state._conformance
+        if c is not None and _is_down(exc):
+            # the target went down during the property, maybe while Hypothesis was shrinking: keep the
+            # smallest example of each class it had met (not fully shrunk, but real and replayable)
+            divergences = list(c.pending.values())
+        unanswered = c.test_target_errors if c is not None else 0
         if c is not None:
             from ._reduce import reduce_divergence
             from ._session import TargetDown
@@ -500,7 +542,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             c.new.extend(divergences)
             if c.down is not None:
                 item.session.shouldstop = f"rolecall: {c.down}"  # the circuit breaker: no property runs after
-        if rep.passed:
+        if _is_down(exc):
+            # the breaker's reason in one line, not the traceback of the call that met it
+            rep.longrepr = f"rolecall: {exc}; the run stops here"
+        if rep.passed and unanswered:
+            tally["error"] += 1  # the target did not answer some examples: they were not checked
+        elif rep.passed:
             tally["passed"] += 1
         elif rep.skipped:
             tally["skipped"] += 1
@@ -510,6 +557,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             tally["error"] += 1
         else:
             tally["failed"] += 1
+
+
+def _is_down(exc: BaseException | None) -> bool:
+    from ._session import TargetDown
+
+    return isinstance(exc, TargetDown)
 
 
 def _target_failed(exc: BaseException | None) -> bool:
@@ -584,7 +637,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     s = report["summary"]
     if report.get("stopped"):
         session.exitstatus = 3  # the circuit breaker found the target down
-    elif exitstatus == pytest.ExitCode.TESTS_FAILED and s["failed"] == 0 and s["error"] > 0:
+    elif exitstatus in (pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.OK) and s["failed"] == 0 and s["error"] > 0:
         # the only problems were the target failing (a property's divergences all target errors, a
         # replay the target could not answer, a target that did not start): the target failed, exit 3
         session.exitstatus = 3
@@ -664,6 +717,12 @@ def _verdict(report: dict[str, Any], state: _State) -> list[str]:
         + (f" ({errors} of them target errors)" if errors else "")
         + ("." if new == 0 else ": see the report.")
     )
+    unanswered = s.get("target_errors", 0)
+    if unanswered:
+        out.append(
+            f"{unanswered} example{'s' if unanswered != 1 else ''} the target did not answer (refused or reset "
+            "connections, deadlines): not checked, not divergences; see target_errors in report.json"
+        )
     opened = s.get("open_points", {})
     if opened:
         out.append(
