@@ -74,7 +74,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
         "undocumented error codes, the AccessDenied text after the action; docs/semantics.md §5) as a "
         "divergence; by default such answers are reported apart and never fail the run",
     )
-    c.add_argument("--expectations", metavar="FILE", help="expectations file (default: the built-in one)")
+    c.add_argument(
+        "--expectations",
+        metavar="FILE",
+        help="expectations file (default: the built-in one of a built-in target; for --target endpoint, "
+        "./NAME.toml in the working directory, NAME the accounts file's name)",
+    )
     c.add_argument(
         "--update-expectations",
         action="store_true",
@@ -108,6 +113,13 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
         help="run one scenario on a target and show its outcome beside the model's",
         description="Run each scenario of FILE on the target and print the model's result and the target's "
         "outcome side by side. Exit 0 they agree, 1 they differ, 2 bad input, 3 the target failed.",
+    )
+    sub.add_parser(
+        "endpoint-sample",
+        help="print a sample accounts file for --target endpoint (rolecall endpoint-sample > accounts.json)",
+        description="Print the sample accounts file of the endpoint target (conformance/ENDPOINT.md): two "
+        "accounts with placeholder credentials, the emulator's name and version. Redirect it into a file "
+        "and fill in your emulator's keys.",
     )
     m = sub.add_parser(
         "matrix",
@@ -345,7 +357,10 @@ def _stopped(args: argparse.Namespace, err: TextIO, code: int) -> int:
     why = report.get("stopped") if isinstance(report, dict) else None
     if why:
         kept = sum(1 for d in report.get("divergences", []) if d.get("status") == "new")
-        err.write(f"rolecall: {why}; {path} keeps the {kept} new divergence(s) found before\n")
+        if report.get("summary", {}).get("examples") or kept:
+            err.write(f"rolecall: {why}; {path} keeps the {kept} new divergence(s) found before\n")
+        else:
+            err.write(f"rolecall: {why}; nothing ran (the reason is in {path})\n")
         err.flush()
     return code
 
@@ -459,7 +474,17 @@ def write_matrix(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def endpoint_sample(out: TextIO) -> int:
+    """``rolecall endpoint-sample``: the sample accounts file, to stdout."""
+    from .targets.endpoint import SAMPLE_ACCOUNTS
+
+    out.write(SAMPLE_ACCOUNTS.read_text(encoding="utf-8"))
+    return EXIT_OK
+
+
 def run_from_cli(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+    if args.command == "endpoint-sample":
+        return endpoint_sample(out)
     if args.command == "matrix":
         return write_matrix(args, out, err)
     if args.command == "conformance":

@@ -18,6 +18,8 @@ from __future__ import annotations
 import datetime
 import json
 import platform
+import re
+import shlex
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -130,6 +132,11 @@ def _script_or_none(scenario: Mapping[str, Any], expected: dict[str, Any] | None
         return None  # a caller the emulators cannot be (service, root, federated…) or an invalid scenario
 
 
+def _file_name(text: str) -> str:
+    """``text`` as a safe file name (an expectation id is the user's text)."""
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", text)[:100] or "scenario"
+
+
 def build_report(
     meta: dict[str, Any], tests: dict[str, Any], data: dict[str, Any], expectations: Expectations
 ) -> dict[str, Any]:
@@ -140,7 +147,11 @@ def build_report(
     ``duration_seconds``, ``interrupted`` (the run was stopped before its end: the report
     covers only what ran, and says so) and ``stopped`` (why, when the circuit breaker stopped
     it); ``tests`` the pytest tallies per feature (``passed``, ``failed``, ``skipped``, ``error``,
-    ``skip_reasons``); ``data`` what the session observed (:meth:`Conformance.data`, or :func:`merge_data` of the
+    ``skip_reasons``); optional ``replay`` (the ``rolecall replay`` command line of the target, without
+    the scenario file), ``report_dir`` (where :func:`write_report` writes, so that each divergence's
+    ``replay`` names its ``scenario_file`` there) and ``scripts`` (false: no boto3 scripts, which
+    provision through moto's own controls and so reproduce on moto only); ``data`` what the session
+    observed (:meth:`Conformance.data`, or :func:`merge_data` of the
     workers'). A ``reproduce`` script is ``None`` for a scenario whose caller the
     emulators cannot provision.
     """
@@ -200,6 +211,20 @@ def build_report(
                 "reproduce": _script_or_none(e.counterexample, _expected_of(e.counterexample), f"{e.id}: {e.reason}"),
             }
         )
+
+    scripts = bool(meta.get("scripts", True))
+    replay = meta.get("replay")
+    where = Path(str(meta.get("report_dir") or "."))
+    numbers: dict[str, int] = {}
+    for item in [*divergences, *known]:
+        status = str(item.get("status", "expectation"))
+        numbers[status] = numbers.get(status, 0) + 1
+        name = item["id"] if "id" in item and status == "expectation" else f"{status}-{numbers[status]}"
+        item["scenario_file"] = f"scenarios/{_file_name(str(name))}.json"
+        if replay:
+            item["replay"] = f"{replay} {shlex.quote(str(where / item['scenario_file']))}"
+        if not scripts:
+            item["reproduce"] = None
 
     new_count = sum(1 for d in divergences if d["status"] == "new")
     summary = {k: sum(f[k] for f in features.values()) for k in _TEST_KEYS}
@@ -346,6 +371,12 @@ def write_report(
     """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
+    for item in [*report.get("divergences", []), *report.get("known", [])]:
+        scenario = item.get("scenario", item.get("counterexample"))
+        if item.get("scenario_file") and scenario is not None:
+            path = directory / item["scenario_file"]
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(path, json.dumps(scenario, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
     json_path = directory / "report.json"
     write_atomic(json_path, json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
     here = json_path.resolve()

@@ -76,6 +76,8 @@ class Divergence:
     facts: dict[str, Any]
     removed: list[str] = field(default_factory=list)
     expectation: str | None = None
+    renamed: dict[str, str] = field(default_factory=dict)
+    """scenario account id -> the target's account id it was provisioned as (where they differ)"""
 
     def to_json(self) -> dict[str, Any]:
         d = self.difference
@@ -93,6 +95,7 @@ class Divergence:
             "facts": self.facts,
             "scenario": self.scenario,
             "provisioned_as": self.prepared,
+            "accounts_renamed": self.renamed,
             "removed_for_target": self.removed,
             "model": self.expected,
             "target": self.outcome,
@@ -325,10 +328,11 @@ class Conformance:
                     scenario,
                     prepared,
                     want,
-                    unmap(_outcome_json(outcome)),
+                    _shown_outcome(outcome, unmap),
                     shown,
                     facts(prepared, expected, diff, outcome),
                     removed,
+                    renamed=renaming(adapted, prepared),
                 )
             )
         return found, adapted, expected, outcome
@@ -453,6 +457,27 @@ class Conformance:
             "open_examples": {k: v.to_json() for k, v in self.open_examples.items()},
             "target_errors": list(self.target_errors),
         }
+
+
+def renaming(adapted: dict[str, Any], prepared: dict[str, Any]) -> dict[str, str]:
+    """Scenario account id -> the target's account id :meth:`TargetProtocol.prepare` renamed it to, for
+    the ids that differ (shown beside the target's raw answer, which keeps the target's ids)."""
+    out: dict[str, str] = {}
+    for mine, theirs in zip(
+        ACCOUNT_ID.findall(json.dumps(adapted)), ACCOUNT_ID.findall(json.dumps(prepared)), strict=False
+    ):
+        if mine != theirs:
+            out.setdefault(mine, theirs)
+    return out
+
+
+def _shown_outcome(o: Outcome, unmap: Callable[[Any], Any]) -> dict[str, Any]:
+    """The target's outcome for a report: its result and identity in the scenario's account ids (as
+    the model's result is shown), its ``raw`` answer exactly as the target gave it."""
+    shown: dict[str, Any] = unmap(_outcome_json(o))
+    if o.raw is not None:
+        shown["raw"] = _jsonable(o.raw)
+    return shown
 
 
 def unmapper(adapted: dict[str, Any], prepared: dict[str, Any]) -> Callable[[Any], Any]:

@@ -79,8 +79,9 @@ def _iam_as_account(url: str, account: str) -> Any:
 
 
 @contextmanager
-def moto_process() -> Iterator[MotoProcess]:
-    """Start ``python -m moto.server`` on 127.0.0.1, provision the admins, switch enforcement on; stop it after."""
+def moto_process(accounts: tuple[str, ...] = ACCOUNTS) -> Iterator[MotoProcess]:
+    """Start ``python -m moto.server`` on 127.0.0.1, provision an admin in each of ``accounts``, switch
+    enforcement on; stop it after."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ROLECALL_", "PYTEST_", "HYPOTHESIS_"))}
@@ -101,7 +102,7 @@ def moto_process() -> Iterator[MotoProcess]:
                     raise RuntimeError(f"moto server on {url} did not start") from None
                 time.sleep(0.1)
         keys: dict[str, dict[str, Any]] = {}
-        for account in ACCOUNTS:
+        for account in accounts:
             iam = _iam_as_account(url, account)
             iam.create_user(UserName="admin")
             iam.put_user_policy(UserName="admin", PolicyName="all", PolicyDocument=ADMIN_POLICY)
