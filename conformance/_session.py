@@ -34,6 +34,7 @@ __all__ = [
     "TargetFailed",
     "divergence_class",
     "is_transport_failure",
+    "renaming",
 ]
 
 #: words of a target error that says the target was unreachable, slow or overloaded rather than that it
@@ -347,7 +348,7 @@ class Conformance:
         line = f"{self.test_name or 'property'}: {now - self.test_began:.0f} s, {self.test_examples} examples"
         line += f" ({self.test_calls} calls), {self.test_agreed} agreed"
         if self.test_known:
-            line += f", {self.test_known} known"
+            line += f", {self.test_known} known or on open points"
         line += f", {len(self.pending)} new class{'es' if len(self.pending) != 1 else ''} so far"
         if self.test_target_errors:
             line += f", {self.test_target_errors} unanswered"
