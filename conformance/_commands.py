@@ -22,6 +22,7 @@ import json
 import os
 import sys
 import tempfile
+import time
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import TextIO
@@ -73,7 +74,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
         "undocumented error codes, the AccessDenied text after the action; docs/semantics.md §5) as a "
         "divergence; by default such answers are reported apart and never fail the run",
     )
-    c.add_argument("--expectations", metavar="FILE", help="expectations file (default: the built-in one)")
+    c.add_argument(
+        "--expectations",
+        metavar="FILE",
+        help="expectations file (default: the built-in one of a built-in target; for --target endpoint, "
+        "./NAME.toml in the working directory, NAME the accounts file's name)",
+    )
     c.add_argument(
         "--update-expectations",
         action="store_true",
@@ -107,6 +113,13 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
         help="run one scenario on a target and show its outcome beside the model's",
         description="Run each scenario of FILE on the target and print the model's result and the target's "
         "outcome side by side. Exit 0 they agree, 1 they differ, 2 bad input, 3 the target failed.",
+    )
+    sub.add_parser(
+        "endpoint-sample",
+        help="print a sample accounts file for --target endpoint (rolecall endpoint-sample > accounts.json)",
+        description="Print the sample accounts file of the endpoint target (conformance/ENDPOINT.md): two "
+        "accounts with placeholder credentials, the emulator's name and version. Redirect it into a file "
+        "and fill in your emulator's keys.",
     )
     m = sub.add_parser(
         "matrix",
@@ -299,10 +312,11 @@ def conformance(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         err.write(f"rolecall: bad input: {problem}\n")
         return EXIT_INPUT
 
+    args.began = time.time()
     with tempfile.TemporaryDirectory(prefix="rolecall-cache-") as cache:
         base = _pytest_args(args, cache)
         if not args.update_expectations:
-            return _said(err, pytest.main(base))
+            return _stopped(args, err, _said(err, pytest.main(base)))
         # first rounds: variants (a class met with other scenario tags is new, so an account principal,
         # a re-cased action… each get an entry); then classes only, until no class is new
         update = ["--rolecall-update-expectations"]
@@ -318,14 +332,37 @@ def conformance(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                     "the properties that found a new divergence\n"
                 )
                 out.flush()
-            code = _said(err, pytest.main([*base, *update, *more]))
+            code = _stopped(args, err, _said(err, pytest.main([*base, *update, *more])))
         if code != EXIT_OK:
-            if code != EXIT_INPUT:  # bad input has said so in its own line
+            if code not in (EXIT_INPUT, EXIT_INTERNAL):  # these have said so in their own line
                 err.write(f"rolecall: expectations not settled after {rounds} rounds (exit {code})\n")
             return code
         out.write("rolecall: expectations updated; checking the whole suite against them\n")
         out.flush()
-        return _said(err, pytest.main(base))
+        return _stopped(args, err, _said(err, pytest.main(base)))
+
+
+def _stopped(args: argparse.Namespace, err: TextIO, code: int) -> int:
+    """``code``; a run the circuit breaker stopped (exit 3) ends with one line on ``err`` that says why
+    and what the report kept (pytest's own output above it is long)."""
+    if code != EXIT_INTERNAL:
+        return code
+    path = Path(args.report) / "report.json"
+    try:
+        if path.stat().st_mtime < getattr(args, "began", 0):
+            return code  # an earlier run's report: this run wrote none
+        report = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return code
+    why = report.get("stopped") if isinstance(report, dict) else None
+    if why:
+        kept = sum(1 for d in report.get("divergences", []) if d.get("status") == "new")
+        if report.get("summary", {}).get("examples") or kept:
+            err.write(f"rolecall: {why}; {path} keeps the {kept} new divergence(s) found before\n")
+        else:
+            err.write(f"rolecall: {why}; nothing ran (the reason is in {path})\n")
+        err.flush()
+    return code
 
 
 def replay(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
@@ -437,7 +474,17 @@ def write_matrix(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def endpoint_sample(out: TextIO) -> int:
+    """``rolecall endpoint-sample``: the sample accounts file, to stdout."""
+    from .targets.endpoint import SAMPLE_ACCOUNTS
+
+    out.write(SAMPLE_ACCOUNTS.read_text(encoding="utf-8"))
+    return EXIT_OK
+
+
 def run_from_cli(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+    if args.command == "endpoint-sample":
+        return endpoint_sample(out)
     if args.command == "matrix":
         return write_matrix(args, out, err)
     if args.command == "conformance":

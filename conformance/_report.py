@@ -18,6 +18,8 @@ from __future__ import annotations
 import datetime
 import json
 import platform
+import re
+import shlex
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -47,7 +49,7 @@ FORMAT = "rolecall-conformance-report/1"
 DEFAULT_COMMAND = "rolecall conformance --target TARGET (or pytest --rolecall-target TARGET --rolecall-report DIR)"
 
 _TEST_KEYS = ("passed", "failed", "skipped", "error")
-_COUNT_KEYS = ("examples", "agreed", "known", "open", "unsupported")
+_COUNT_KEYS = ("examples", "agreed", "known", "open", "unsupported", "target_errors")
 _REPLAY_RANK = {"holds": 0, "fixed": 1, "changed": 2, "target-error": 3}
 
 
@@ -65,7 +67,8 @@ def merge_data(items: list[dict[str, Any]]) -> dict[str, Any]:
     example of an expectation wins), ``new`` concatenated, and ``replayed``
     united; an expectation replayed by several workers keeps the worst status
     (``changed`` over ``fixed`` over ``holds``); ``first_new`` keeps the fewest examples per feature;
-    ``open_hits`` are summed and ``open_examples`` united like the known ones.
+    ``open_hits`` are summed and ``open_examples`` united like the known ones; ``target_errors`` (examples
+    the target did not answer) concatenated.
     """
     counts: dict[str, dict[str, int]] = {}
     known_hits: dict[str, int] = {}
@@ -75,7 +78,9 @@ def merge_data(items: list[dict[str, Any]]) -> dict[str, Any]:
     first_new: dict[str, int] = {}
     open_hits: dict[str, int] = {}
     open_examples: dict[str, Any] = {}
+    target_errors: list[dict[str, Any]] = []
     for item in items:
+        target_errors.extend(item.get("target_errors", []))
         for point, hits in item.get("open_hits", {}).items():
             open_hits[point] = open_hits.get(point, 0) + int(hits)
         for point, example in item.get("open_examples", {}).items():
@@ -104,6 +109,7 @@ def merge_data(items: list[dict[str, Any]]) -> dict[str, Any]:
         "first_new": first_new,
         "open_hits": open_hits,
         "open_examples": open_examples,
+        "target_errors": target_errors,
     }
 
 
@@ -126,6 +132,11 @@ def _script_or_none(scenario: Mapping[str, Any], expected: dict[str, Any] | None
         return None  # a caller the emulators cannot be (service, root, federated…) or an invalid scenario
 
 
+def _file_name(text: str) -> str:
+    """``text`` as a safe file name (an expectation id is the user's text)."""
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", text)[:100] or "scenario"
+
+
 def build_report(
     meta: dict[str, Any], tests: dict[str, Any], data: dict[str, Any], expectations: Expectations
 ) -> dict[str, Any]:
@@ -136,7 +147,11 @@ def build_report(
     ``duration_seconds``, ``interrupted`` (the run was stopped before its end: the report
     covers only what ran, and says so) and ``stopped`` (why, when the circuit breaker stopped
     it); ``tests`` the pytest tallies per feature (``passed``, ``failed``, ``skipped``, ``error``,
-    ``skip_reasons``); ``data`` what the session observed (:meth:`Conformance.data`, or :func:`merge_data` of the
+    ``skip_reasons``); optional ``replay`` (the ``rolecall replay`` command line of the target, without
+    the scenario file), ``report_dir`` (where :func:`write_report` writes, so that each divergence's
+    ``replay`` names its ``scenario_file`` there) and ``scripts`` (false: no boto3 scripts, which
+    provision through moto's own controls and so reproduce on moto only); ``data`` what the session
+    observed (:meth:`Conformance.data`, or :func:`merge_data` of the
     workers'). A ``reproduce`` script is ``None`` for a scenario whose caller the
     emulators cannot provision.
     """
@@ -197,6 +212,20 @@ def build_report(
             }
         )
 
+    scripts = bool(meta.get("scripts", True))
+    replay = meta.get("replay")
+    where = Path(str(meta.get("report_dir") or "."))
+    numbers: dict[str, int] = {}
+    for item in [*divergences, *known]:
+        status = str(item.get("status", "expectation"))
+        numbers[status] = numbers.get(status, 0) + 1
+        name = item["id"] if "id" in item and status == "expectation" else f"{status}-{numbers[status]}"
+        item["scenario_file"] = f"scenarios/{_file_name(str(name))}.json"
+        if replay:
+            item["replay"] = f"{replay} {shlex.quote(str(where / item['scenario_file']))}"
+        if not scripts:
+            item["reproduce"] = None
+
     new_count = sum(1 for d in divergences if d["status"] == "new")
     summary = {k: sum(f[k] for f in features.values()) for k in _TEST_KEYS}
     summary.update(
@@ -207,6 +236,7 @@ def build_report(
             "expectations_fixed": sum(1 for s in replayed.values() if s == "fixed"),
             "open_points": dict(sorted(open_hits.items())),
             "examples": sum(f["examples"] for f in features.values()),
+            "target_errors": sum(f["target_errors"] for f in features.values()),
         }
     )
     started = datetime.datetime.fromtimestamp(float(meta["started"]), tz=datetime.UTC)
@@ -233,6 +263,7 @@ def build_report(
             "replayed": replayed,
         },
         "divergences": divergences,
+        "target_errors": list(data.get("target_errors", [])),
         "known": known,
         "summary": summary,
     }
@@ -340,6 +371,12 @@ def write_report(
     """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
+    for item in [*report.get("divergences", []), *report.get("known", [])]:
+        scenario = item.get("scenario", item.get("counterexample"))
+        if item.get("scenario_file") and scenario is not None:
+            path = directory / item["scenario_file"]
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(path, json.dumps(scenario, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
     json_path = directory / "report.json"
     write_atomic(json_path, json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
     here = json_path.resolve()

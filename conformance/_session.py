@@ -9,6 +9,7 @@ it on the target, compare, and either record a known divergence or raise
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -24,7 +25,41 @@ from ._world import ACCOUNT_ID, CALLER_CAPABILITY, Unsupported, adapt
 from .expectations import Expectation, Expectations, describe, signature_of
 from .targets.base import Capability, Outcome, TargetError, TargetProtocol
 
-__all__ = ["Conformance", "Divergence", "NewDivergence", "TargetDown", "TargetFailed", "divergence_class"]
+__all__ = [
+    "TRANSPORT_WORDS",
+    "Conformance",
+    "Divergence",
+    "NewDivergence",
+    "TargetDown",
+    "TargetFailed",
+    "divergence_class",
+    "is_transport_failure",
+    "renaming",
+]
+
+#: words of a target error that says the target was unreachable, slow or overloaded rather than that it
+#: crashed on the scenario (a refused or reset connection, a deadline, a 503): such an error is no answer
+#: to the scenario, so it is never shrunk, never counted as a divergence and never pinned (it would make
+#: the next outage "known"); a crash on the scenario (an HTTP 500 naming an exception) is a finding
+TRANSPORT_WORDS = (
+    "within",
+    "timed out",
+    "timeout",
+    "connect",
+    "refused",
+    "reset",
+    "unavailable",
+    "throttl",
+    "exceeds",
+    "ended after",
+    "broken pipe",
+)
+
+
+def is_transport_failure(message: str) -> bool:
+    """Whether a target error's message says the target did not answer (:data:`TRANSPORT_WORDS`)."""
+    text = message.lower()
+    return any(word in text for word in TRANSPORT_WORDS)
 
 
 @dataclass
@@ -42,6 +77,8 @@ class Divergence:
     facts: dict[str, Any]
     removed: list[str] = field(default_factory=list)
     expectation: str | None = None
+    renamed: dict[str, str] = field(default_factory=dict)
+    """scenario account id -> the target's account id it was provisioned as (where they differ)"""
 
     def to_json(self) -> dict[str, Any]:
         d = self.difference
@@ -59,6 +96,7 @@ class Divergence:
             "facts": self.facts,
             "scenario": self.scenario,
             "provisioned_as": self.prepared,
+            "accounts_renamed": self.renamed,
             "removed_for_target": self.removed,
             "model": self.expected,
             "target": self.outcome,
@@ -124,6 +162,9 @@ class FeatureCounts:
     open: int = 0
     """examples whose differences were all on points the sources leave open"""
     unsupported: int = 0
+    target_errors: int = 0
+    """examples the target did not answer (a refused or reset connection, a deadline: neither agreed nor
+    diverged, never shrunk; see :func:`is_transport_failure`)"""
 
 
 class Conformance:
@@ -173,6 +214,22 @@ class Conformance:
         (the fewest over the feature's properties): how soon the suite finds a fault, before shrinking"""
         self.test_examples = 0
         """examples run by the current property (see :meth:`start_test`)"""
+        self.progress: Callable[[str], None] | None = None
+        """Where progress lines go (the plugin: the terminal), at most every :data:`PROGRESS_SECONDS`."""
+        self.test_name = ""
+        self.test_began = self.last_progress = time.monotonic()
+        self.test_calls = 0
+        """calls of :meth:`run` in the current property (Hypothesis's examples, its shrinking, the reduction)"""
+        self.test_agreed = self.test_known = 0
+        """agreements and known divergences of the current property (its progress lines)"""
+        self.test_target_errors = 0
+        """examples of the current property the target did not answer (the plugin tallies it an error)"""
+        self.pending: dict[str, Divergence] = {}
+        """class -> the smallest new divergence of that class the current property has raised so far: what
+        the report keeps when the target goes down while Hypothesis is still shrinking (the plugin)"""
+        self.target_errors: list[dict[str, Any]] = []
+        """the first :data:`MAX_TARGET_ERRORS` examples the target did not answer (feature, message,
+        scenario): reported apart from the divergences"""
 
     @property
     def version_note(self) -> str | None:
@@ -211,9 +268,23 @@ class Conformance:
 
     # ------------------------------------------------------------------ the check
 
-    def start_test(self) -> None:
-        """A property starts: its examples are counted from zero (for :attr:`first_new`)."""
+    #: how many unanswered examples the report shows (every one is counted)
+    MAX_TARGET_ERRORS = 20
+
+    #: the least time between two progress lines, in seconds: a line comes after the first call that ends
+    #: this long after the last line, so at least every 10 s while the target answers calls within 5 s
+    PROGRESS_SECONDS = 5.0
+
+    def start_test(self, name: str = "") -> None:
+        """A property starts: its examples are counted from zero (for :attr:`first_new`); ``name`` is what
+        its progress lines begin with."""
+        self.test_name = name
+        self.test_began = self.last_progress = time.monotonic()
+        self.test_calls = 0
         self.test_examples = 0
+        self.test_agreed = self.test_known = 0
+        self.test_target_errors = 0
+        self.pending.clear()
 
     def run(
         self, doc: dict[str, Any], feature: str, aspects: Iterable[str] = ("decision",)
@@ -241,6 +312,8 @@ class Conformance:
             session = a.arn.rsplit("/", 1)[1] if a else str(prepared["request"].get("role_session_name", ""))
             door = loaded if isinstance(loaded, model.Scenario) else None  # open points: AssumeRole's
             diffs = compare(expected, outcome, aspects, session, door, strict=self.strict)
+        self.test_calls += 1
+        self._tick()
         unmap = self.last_unmap = unmapper(adapted, prepared)
         found = []
         for diff in diffs:
@@ -256,13 +329,30 @@ class Conformance:
                     scenario,
                     prepared,
                     want,
-                    unmap(_outcome_json(outcome)),
+                    _shown_outcome(outcome, unmap),
                     shown,
                     facts(prepared, expected, diff, outcome),
                     removed,
+                    renamed=renaming(adapted, prepared),
                 )
             )
         return found, adapted, expected, outcome
+
+    def _tick(self) -> None:
+        """A progress line, when :data:`PROGRESS_SECONDS` have passed since the last one: a long property
+        (minutes against a slow emulator) shows that it runs and what it has found so far."""
+        now = time.monotonic()
+        if self.progress is None or now - self.last_progress < self.PROGRESS_SECONDS:
+            return
+        self.last_progress = now
+        line = f"{self.test_name or 'property'}: {now - self.test_began:.0f} s, {self.test_examples} examples"
+        line += f" ({self.test_calls} calls), {self.test_agreed} agreed"
+        if self.test_known:
+            line += f", {self.test_known} known or on open points"
+        line += f", {len(self.pending)} new class{'es' if len(self.pending) != 1 else ''} so far"
+        if self.test_target_errors:
+            line += f", {self.test_target_errors} unanswered"
+        self.progress(line)
 
     def _target_failed(self, what: str) -> None:
         """The circuit breaker: count a failure, and stop the session when the target is down."""
@@ -274,9 +364,11 @@ class Conformance:
         if self.is_alive is not None and self.is_alive():
             self.recent_failures.clear()  # it answers a plain request: these inputs make it fail (a finding)
             return
+        url = getattr(self.target, "endpoint_url", None)
+        where = f" at {url}" if isinstance(url, str) else ""
         self.down = (
-            f"target {self.target.name} failed {sum(last)} of its last {len(last)} calls (the last: {what}) "
-            "and not the probe's plain request either: it is down or overloaded, not diverging"
+            f"target {self.target.name}{where} stopped answering: it failed {sum(last)} of its last {len(last)} "
+            f"calls (the last: {what}) and the probe's plain request too; it is down or overloaded, not diverging"
         )
         raise TargetDown(self.down)
 
@@ -288,15 +380,37 @@ class Conformance:
         except Unsupported:
             counts.unsupported += 1
             reject()
+        unanswered = [
+            d
+            for d in found
+            if d.facts.get("phase") == "target-error" and is_transport_failure(str(d.outcome["result"].get("message")))
+        ]
+        if unanswered and self.expectations.explain(unanswered[0].facts, strict=self.update) is None:
+            # the target did not answer (a refused connection, a deadline): no answer to compare, so neither
+            # an agreement nor a divergence, and nothing Hypothesis should shrink; the circuit breaker
+            # (run()) stops the session when the target is down
+            counts.target_errors += 1
+            self.test_target_errors += 1
+            if len(self.target_errors) < self.MAX_TARGET_ERRORS:
+                d = unanswered[0]
+                self.target_errors.append(
+                    {"feature": feature, "message": d.outcome["result"].get("message"), "scenario": d.scenario}
+                )
+            return
         counts.examples += 1
         self.test_examples += 1
         if not found:
             counts.agreed += 1
+            self.test_agreed += 1
             return
         explained = [(d, self.expectations.explain(d.facts, strict=self.update)) for d in found]
         for d, entry in explained:  # a new divergence fails the example before anything else is counted
             if entry is None and not d.difference.open_point:
                 self.first_new[feature] = min(self.first_new.get(feature, self.test_examples), self.test_examples)
+                key = divergence_class(d.facts)
+                held = self.pending.get(key)
+                if held is None or len(json.dumps(d.scenario)) <= len(json.dumps(held.scenario)):
+                    self.pending[key] = d  # Hypothesis raises smaller ones as it shrinks
                 raise new_divergence(d)
         for d, entry in explained:
             if entry is None:
@@ -307,6 +421,7 @@ class Conformance:
                 d.expectation = entry.id
                 self.known_hits[entry.id] += 1
                 self.known_examples.setdefault(entry.id, d)
+        self.test_known += 1
         if all(entry is None for _, entry in explained):
             counts.open += 1
         else:
@@ -341,7 +456,29 @@ class Conformance:
             "first_new": dict(self.first_new),
             "open_hits": dict(self.open_hits),
             "open_examples": {k: v.to_json() for k, v in self.open_examples.items()},
+            "target_errors": list(self.target_errors),
         }
+
+
+def renaming(adapted: dict[str, Any], prepared: dict[str, Any]) -> dict[str, str]:
+    """Scenario account id -> the target's account id :meth:`TargetProtocol.prepare` renamed it to, for
+    the ids that differ (shown beside the target's raw answer, which keeps the target's ids)."""
+    out: dict[str, str] = {}
+    for mine, theirs in zip(
+        ACCOUNT_ID.findall(json.dumps(adapted)), ACCOUNT_ID.findall(json.dumps(prepared)), strict=False
+    ):
+        if mine != theirs:
+            out.setdefault(mine, theirs)
+    return out
+
+
+def _shown_outcome(o: Outcome, unmap: Callable[[Any], Any]) -> dict[str, Any]:
+    """The target's outcome for a report: its result and identity in the scenario's account ids (as
+    the model's result is shown), its ``raw`` answer exactly as the target gave it."""
+    shown: dict[str, Any] = unmap(_outcome_json(o))
+    if o.raw is not None:
+        shown["raw"] = _jsonable(o.raw)
+    return shown
 
 
 def unmapper(adapted: dict[str, Any], prepared: dict[str, Any]) -> Callable[[Any], Any]:

@@ -6,26 +6,11 @@ from pathlib import Path
 from typing import Any
 
 from ._files import write_atomic
+from ._session import is_transport_failure
 from .expectations import Expectation, Expectations, signature_of
 from .targets.base import TargetProtocol
 
 __all__ = ["update_expectations"]
-
-#: words of a target error that says the target was unreachable, slow or overloaded rather than that it
-#: crashed on the scenario: such an error is never pinned (it would make the next outage "known")
-_TRANSPORT = (
-    "within",
-    "timed out",
-    "timeout",
-    "connect",
-    "refused",
-    "reset",
-    "unavailable",
-    "throttl",
-    "exceeds",
-    "ended after",
-    "broken pipe",
-)
 
 
 def _pinnable(d: dict[str, Any]) -> bool:
@@ -34,8 +19,7 @@ def _pinnable(d: dict[str, Any]) -> bool:
     facts = d.get("facts", {})
     if facts.get("phase") != "target-error":
         return True
-    text = str(facts.get("target_message", "")).lower()
-    return not any(word in text for word in _TRANSPORT)
+    return not is_transport_failure(str(facts.get("target_message", "")))
 
 
 def update_expectations(exp: Expectations, report: dict[str, Any], target: TargetProtocol) -> Path:

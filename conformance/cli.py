@@ -338,7 +338,7 @@ def main(
 
         if args.command in GRAPH_COMMANDS:
             return run_graph_command(args, out, err, inp)
-        if args.command in ("conformance", "replay", "matrix"):
+        if args.command in ("conformance", "replay", "matrix", "endpoint-sample"):
             from ._commands import run_from_cli
 
             return run_from_cli(args, out, err, inp)

@@ -61,7 +61,12 @@ _OPTIONS = (
     ("endpoint_url", "the emulator's URL, for --rolecall-target endpoint", None),
     ("accounts", "the accounts file (credentials per account), for --rolecall-target endpoint", None),
     ("report", "write report.json and CONFORMANCE.md into this directory", None),
-    ("expectations", "the expectations file (default: the built-in one for the target, if any)", None),
+    (
+        "expectations",
+        "the expectations file (default: the built-in one for the target, if any; for the endpoint target, "
+        "./NAME.toml, NAME the accounts file's name)",
+        None,
+    ),
     (
         "call_deadline",
         "the most one call to the emulator may take, all of it, in seconds, for --rolecall-target endpoint",
@@ -152,6 +157,8 @@ class _State:
             lambda: {"passed": 0, "failed": 0, "skipped": 0, "error": 0, "skip_reasons": []}
         )
         self.worker_data: list[dict[str, Any]] = []
+        self.stopped: str | None = None
+        """Why the run stopped before any property ran (the target did not start, the probe), if it did."""
 
     @property
     def target(self) -> TargetProtocol:
@@ -174,10 +181,18 @@ class _State:
     def expectations(self) -> Expectations:
         if self._expectations is None:
             from .expectations import Expectations, ExpectationsError, builtin_path
+            from .targets.endpoint import endpoint_expectations_name
 
             given = _option(self.config, "expectations")
             name = self.target_spec if ":" not in self.target_spec else self.target_spec.replace(":", ".")
-            path = Path(given) if given else builtin_path(name)
+            if given:
+                path = Path(given)
+            elif self.target_spec == "endpoint":
+                # an emulator of the user's own: its file is the user's, named after the accounts file's
+                # `name`, in the working directory (never in the installed package, never shared)
+                path = Path(endpoint_expectations_name(self.target.name))
+            else:
+                path = builtin_path(name)
             try:
                 self._expectations = Expectations.load(path, self.target_spec)
             except ExpectationsError as exc:
@@ -193,7 +208,8 @@ class _State:
             try:
                 target.start()
             except TargetError as exc:
-                pytest.exit(f"rolecall: target {target.name} is unavailable: {exc}", returncode=3)
+                self.stopped = f"target {target.name} is unavailable: {exc}"
+                pytest.exit(f"rolecall: {self.stopped}", returncode=3)
             self._conformance = Conformance(
                 target,
                 self.expectations,
@@ -206,6 +222,7 @@ class _State:
             )
             problem = None if self.config.getoption("rolecall_no_probe") else _probe(self._conformance)
             if problem:
+                self.stopped = problem  # the report says why nothing ran
                 pytest.exit(f"rolecall: {problem}", returncode=3)
         return self._conformance
 
@@ -322,6 +339,13 @@ def pytest_configure(config: pytest.Config) -> None:
 
         register_profiles()
         settings.load_profile("ci")
+    report = _option(config, "report")
+    if report and _wants_conformance(config):
+        # everything Hypothesis stores (its example database among it) under the report directory, never
+        # in the working directory (set before Hypothesis creates anything there)
+        from hypothesis.configuration import set_hypothesis_home_dir
+
+        set_hypothesis_home_dir(str(Path(report) / ".hypothesis"))
     config.addinivalue_line("markers", "rolecall_feature(name): the conformance feature a property checks")
     config.addinivalue_line("markers", "rolecall_needs(*capabilities): target capabilities a property needs")
     _state(config)
@@ -331,13 +355,28 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     """A seed given with ``--hypothesis-seed`` draws other examples under every profile: the ``ci``
     profile is derandomized (its draws depend on the property alone), which would ignore the seed
     silently, so a seeded run loads the same profile with ``derandomize`` off (named
-    ``PROFILE+seed``)."""
-    seed = session.config.getoption("hypothesis_seed", None)
-    if seed is None or not _wants_conformance(session.config):
+    ``PROFILE+seed``).
+
+    Hypothesis's example database never lands in the working directory of a conformance run: it
+    goes under the report directory (``DIR/.hypothesis``, so that a rerun with the same report tries
+    the last failures first), or is off when there is no report directory (the ``ci`` profile has
+    none anyway)."""
+    if not _wants_conformance(session.config):
         return
     from hypothesis import settings
 
     current = settings()
+    if current.database is not None:
+        from hypothesis.database import DirectoryBasedExampleDatabase
+
+        directory = _option(session.config, "report")
+        database = DirectoryBasedExampleDatabase(str(Path(directory) / ".hypothesis")) if directory else None
+        settings.register_profile(_profile(), parent=current, database=database)
+        settings.load_profile(_profile())
+        current = settings()
+    seed = session.config.getoption("hypothesis_seed", None)
+    if seed is None:
+        return
     if current.derandomize:
         name = f"{_profile()}+seed"
         settings.register_profile(name, parent=current, derandomize=False)
@@ -437,7 +476,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "rolecall_expectation" in metafunc.fixturenames:
-        entries = _state(metafunc.config).expectations.entries
+        exp = _state(metafunc.config).expectations
+        entries = exp.entries
+        if not entries:
+            # one skipped row that says why, not pytest's "got empty parameter set"
+            where = exp.path if exp.path is not None else "no file"
+            why = (
+                f"nothing to replay: {where} has no entries"
+                if exp.path is not None and exp.path.exists()
+                else f"nothing to replay: no expectations file ({where} does not exist; "
+                "--update-expectations writes it)"
+            )
+            metafunc.parametrize(
+                "rolecall_expectation", [pytest.param(None, marks=pytest.mark.skip(reason=why))], ids=["none"]
+            )
+            return
         metafunc.parametrize("rolecall_expectation", entries, ids=[e.id for e in entries])
 
 
@@ -459,11 +512,32 @@ def _feature(item: pytest.Item) -> str | None:
     return str(m.args[0]) if m and m.args else None
 
 
-def pytest_runtest_setup(item: pytest.Item) -> None:
+def _progress_writer(config: pytest.Config) -> Callable[[str], None] | None:
+    """Write a progress line to the terminal from inside a running property (its output is captured
+    then: capture is suspended around the line); ``None`` on an xdist worker, whose terminal nobody sees."""
+    if hasattr(config, "workerinput"):
+        return None
+    tr = config.pluginmanager.get_plugin("terminalreporter")
+    capman = config.pluginmanager.get_plugin("capturemanager")
+    if tr is None:
+        return None
+
+    def write(line: str) -> None:
+        with capman.global_and_fixture_disabled() if capman is not None else contextlib.nullcontext():
+            tr.write_line(f"rolecall: {line}")
+            tr.flush()
+
+    return write
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Generator[None, Any, None]:
+    yield  # after the fixtures: the first property's setup creates the session
     if _feature(item) is not None:
         c = _state(item.config)._conformance
         if c is not None:
-            c.start_test()
+            c.start_test(item.name)
+            c.progress = _progress_writer(item.config)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -483,8 +557,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     elif rep.when == "setup" and rep.failed:
         tally["error"] += 1
     elif rep.when == "call":
-        divergences = list(_divergences(call.excinfo.value if call.excinfo else None))
+        exc = call.excinfo.value if call.excinfo else None
+        divergences = list(_divergences(exc))
         c = state._conformance
+        if c is not None and _is_down(exc):
+            # the target went down during the property, maybe while Hypothesis was shrinking: keep the
+            # smallest example of each class it had met (not fully shrunk, but real and replayable)
+            divergences = list(c.pending.values())
+        unanswered = c.test_target_errors if c is not None else 0
         if c is not None:
             from ._reduce import reduce_divergence
             from ._session import TargetDown
@@ -500,7 +580,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             c.new.extend(divergences)
             if c.down is not None:
                 item.session.shouldstop = f"rolecall: {c.down}"  # the circuit breaker: no property runs after
-        if rep.passed:
+        if _is_down(exc):
+            # the breaker's reason in one line, not the traceback of the call that met it
+            rep.longrepr = f"rolecall: {exc}; the run stops here"
+        if rep.passed and unanswered:
+            tally["error"] += 1  # the target did not answer some examples: they were not checked
+        elif rep.passed:
             tally["passed"] += 1
         elif rep.skipped:
             tally["skipped"] += 1
@@ -510,6 +595,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             tally["error"] += 1
         else:
             tally["failed"] += 1
+
+
+def _is_down(exc: BaseException | None) -> bool:
+    from ._session import TargetDown
+
+    return isinstance(exc, TargetDown)
 
 
 def _target_failed(exc: BaseException | None) -> bool:
@@ -533,7 +624,7 @@ def _payload(state: _State) -> dict[str, Any]:
     return {
         "tests": dict(state.tests),
         "data": c.data() if c is not None else None,
-        "down": c.down if c is not None else None,
+        "down": (c.down if c is not None else None) or state.stopped,
     }
 
 
@@ -554,7 +645,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         config.workeroutput["rolecall"] = json.dumps(_payload(state), default=str)  # type: ignore[attr-defined]
         return
     payloads = [_payload(state), *state.worker_data]
-    if not any(p["data"] for p in payloads) and not any(p["tests"] for p in payloads):
+    if not any(p["data"] or p["tests"] or p["down"] for p in payloads):
         return
     from ._report import build_report, merge_data, write_report
 
@@ -578,13 +669,16 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         "duration_seconds": time.time() - state.started,
         "interrupted": exitstatus == pytest.ExitCode.INTERRUPTED or any(p.get("down") for p in payloads),
         "stopped": next((p["down"] for p in payloads if p.get("down")), None),
+        "replay": _replay_command(state),
+        "report_dir": _option(config, "report"),
+        "scripts": state.target_spec != "endpoint",
     }
     report = build_report(meta, dict(tests), data, state.expectations)
     state.report = report  # type: ignore[attr-defined]
     s = report["summary"]
     if report.get("stopped"):
         session.exitstatus = 3  # the circuit breaker found the target down
-    elif exitstatus == pytest.ExitCode.TESTS_FAILED and s["failed"] == 0 and s["error"] > 0:
+    elif exitstatus in (pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.OK) and s["failed"] == 0 and s["error"] > 0:
         # the only problems were the target failing (a property's divergences all target errors, a
         # replay the target could not answer, a target that did not start): the target failed, exit 3
         session.exitstatus = 3
@@ -599,6 +693,22 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         updated = _written(session, lambda: update_expectations(state.expectations, report, target))
         if updated is not None:
             state.updated = updated  # type: ignore[attr-defined]
+
+
+def _replay_command(state: _State) -> str:
+    """The ``rolecall replay`` command line that runs one scenario on this run's target (the scenario
+    file to be added): for the endpoint target, its URL and the accounts file by absolute path, so that
+    it works from any directory against the same emulator."""
+    import shlex
+
+    argv = ["rolecall", "replay", "--target", state.target_spec]
+    if state.target_spec == "endpoint":
+        url, accounts = _option(state.config, "endpoint_url"), _option(state.config, "accounts")
+        argv += ["--endpoint-url", str(url), "--accounts", str(Path(str(accounts)).resolve())]
+        deadline = state.config.getoption("rolecall_call_deadline", None)
+        if deadline:
+            argv += ["--call-deadline", str(deadline)]
+    return " ".join(shlex.quote(a) for a in argv)
 
 
 _W = TypeVar("_W")
@@ -664,6 +774,12 @@ def _verdict(report: dict[str, Any], state: _State) -> list[str]:
         + (f" ({errors} of them target errors)" if errors else "")
         + ("." if new == 0 else ": see the report.")
     )
+    unanswered = s.get("target_errors", 0)
+    if unanswered:
+        out.append(
+            f"{unanswered} example{'s' if unanswered != 1 else ''} the target did not answer (refused or reset "
+            "connections, deadlines): not checked, not divergences; see target_errors in report.json"
+        )
     opened = s.get("open_points", {})
     if opened:
         out.append(

@@ -80,6 +80,7 @@ import math
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -100,7 +101,25 @@ from .base import (
     TargetUnavailable,
 )
 
-__all__ = ["DEFAULT_CAPABILITIES", "EndpointTarget", "load_accounts_file", "parse_deadline", "provision_or_outcome"]
+__all__ = [
+    "DEFAULT_CAPABILITIES",
+    "SAMPLE_ACCOUNTS",
+    "EndpointTarget",
+    "endpoint_expectations_name",
+    "load_accounts_file",
+    "parse_deadline",
+    "provision_or_outcome",
+]
+
+#: the sample accounts file shipped with the package (``rolecall endpoint-sample`` prints it)
+SAMPLE_ACCOUNTS = Path(__file__).resolve().parent.parent / "accounts.sample.json"
+
+
+def endpoint_expectations_name(name: str) -> str:
+    """The default expectations file of an emulator whose accounts file says ``"name": name``:
+    ``<name>.toml`` in the working directory (characters a file name cannot safely hold become ``_``),
+    so that each emulator has its own file and none is written into the installed package."""
+    return (re.sub(r"[^A-Za-z0-9_.-]", "_", name).lstrip(".") or "endpoint") + ".toml"
 
 
 _T = TypeVar("_T")

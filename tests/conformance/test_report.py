@@ -191,6 +191,7 @@ def test_report_structure(report: dict[str, Any]) -> None:
         "known": 2,
         "open": 0,
         "unsupported": 0,
+        "target_errors": 0,
         "first_new_at": 1,
     }
     assert report["features"]["organizations"]["first_new_at"] is None
@@ -230,6 +231,7 @@ def test_report_divergences(report: dict[str, Any]) -> None:
         "expectations_fixed": 0,
         "open_points": {},
         "examples": 3,
+        "target_errors": 0,
     }
 
 
@@ -349,11 +351,13 @@ def test_merge_data() -> None:
         "replayed": {"k2": "changed"},
         "open_hits": {"order": 1, "wording": 4},
         "open_examples": {"order": {"n": "o2"}, "wording": {"n": "w"}},
+        "target_errors": [{"feature": "g", "message": "refused"}],
     }
     m = merge_data([d1, d2])
+    assert m["target_errors"] == [{"feature": "g", "message": "refused"}]
     assert m["counts"] == {
-        "f": {"examples": 15, "agreed": 13, "known": 2, "open": 0, "unsupported": 1},
-        "g": {"examples": 1, "agreed": 1, "known": 0, "open": 0, "unsupported": 0},
+        "f": {"examples": 15, "agreed": 13, "known": 2, "open": 0, "unsupported": 1, "target_errors": 0},
+        "g": {"examples": 1, "agreed": 1, "known": 0, "open": 0, "unsupported": 0, "target_errors": 0},
     }
     assert m["open_hits"] == {"order": 3, "wording": 4}
     assert m["open_examples"] == {"order": {"n": "o1"}, "wording": {"n": "w"}}
@@ -371,6 +375,7 @@ def test_merge_data() -> None:
         "first_new": {},
         "open_hits": {},
         "open_examples": {},
+        "target_errors": [],
     }
     r = build_report(
         {**META, "started": time.time()},

@@ -1,0 +1,120 @@
+"""A moto server in a process of its own, standing in for an emulator rolecall knows nothing about.
+
+Its IAM enforcement is switched on once two accounts each have an ``admin`` user with an
+allow-everything policy and an access key: from then on everything the endpoint target does is
+signed with the accounts file's credentials, as against any emulator. A process of its own, so that a
+test can kill it mid-run (the dead-target tests) and so that it shares no state with the test run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+__all__ = ["ACCOUNTS", "ADMIN_POLICY", "MotoProcess", "moto_process"]
+
+ACCOUNTS = ("111111111111", "222222222222")
+ADMIN_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
+
+
+@dataclass
+class MotoProcess:
+    """A running moto server: its URL, its process, and the admin credentials of each account."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+    keys: dict[str, dict[str, Any]]
+
+    def accounts_file(self, folder: Path, name: str = "moto-as-unknown", **extra: Any) -> Path:
+        """Write an accounts file naming both accounts' admin keys (``extra``: more top-level keys)."""
+        path = folder / "accounts.json"
+        doc = {"region": "us-east-1", "accounts": self.keys, "name": name, **extra}
+        path.write_text(json.dumps(doc, indent=2), encoding="utf-8")
+        return path
+
+    def kill(self) -> None:
+        """Kill the server at once (SIGKILL), as a crash would."""
+        self.process.kill()
+        self.process.wait(timeout=30)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _moto_api(url: str, path: str, body: str) -> None:
+    req = urllib.request.Request(
+        f"{url}/moto-api/{path}", data=body.encode(), method="POST", headers={"Content-Type": "text/plain"}
+    )
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        resp.read()
+
+
+def _iam_as_account(url: str, account: str) -> Any:
+    """An IAM client whose calls moto books to ``account`` (enforcement still off: set-up only)."""
+    iam = boto3.client(
+        "iam", endpoint_url=url, region_name="us-east-1", aws_access_key_id="setup", aws_secret_access_key="setup"
+    )
+
+    def header(request: Any, **_: Any) -> None:
+        request.headers["x-moto-account-id"] = account
+
+    iam.meta.events.register("before-sign.*.*", header)
+    return iam
+
+
+@contextmanager
+def moto_process(accounts: tuple[str, ...] = ACCOUNTS) -> Iterator[MotoProcess]:
+    """Start ``python -m moto.server`` on 127.0.0.1, provision an admin in each of ``accounts``, switch
+    enforcement on; stop it after."""
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ROLECALL_", "PYTEST_", "HYPOTHESIS_"))}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                _moto_api(url, "reset", "")
+                break
+            except (urllib.error.URLError, ConnectionError):
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"moto server on {url} did not start") from None
+                time.sleep(0.1)
+        keys: dict[str, dict[str, Any]] = {}
+        for account in accounts:
+            iam = _iam_as_account(url, account)
+            iam.create_user(UserName="admin")
+            iam.put_user_policy(UserName="admin", PolicyName="all", PolicyDocument=ADMIN_POLICY)
+            key = iam.create_access_key(UserName="admin")["AccessKey"]
+            keys[account] = {
+                "access_key_id": key["AccessKeyId"],
+                "secret_access_key": key["SecretAccessKey"],
+                "session_token": None,
+            }
+        _moto_api(url, "reset-auth", "0")  # from now on every request is authenticated and authorized
+        yield MotoProcess(url, proc, keys)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=30)
