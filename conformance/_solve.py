@@ -253,7 +253,7 @@ def _interruptible() -> Iterator[None]:
         return
     import z3
 
-    from rolecall.model.solver import clear_interrupt
+    from rolecall.model.solver import clear_interrupt, request_interrupt
 
     read, write = os.pipe()
     os.set_blocking(write, False)
@@ -265,7 +265,10 @@ def _interruptible() -> Iterator[None]:
         # the pipe carries the number of every signal Python handles (SIGCHLD of a test's child, too):
         # only SIGINT interrupts Z3, whose context would otherwise stay cancelled for later checks
         while (got := os.read(read, 1)) and not done.is_set():
-            if got[0] in (signal.SIGINT, signal.SIGALRM):  # Ctrl-C, or the command's deadline (_deadline)
+            if got[0] == signal.SIGINT:  # Ctrl-C: the query stops at its next step, whatever Python lost
+                interrupted.set()
+                request_interrupt()
+            elif got[0] == signal.SIGALRM:  # the command's deadline (_deadline): Z3 returns, an Unknown follows
                 interrupted.set()
                 z3.main_ctx().interrupt()
 
@@ -409,6 +412,7 @@ def _run_solver_command(
     import z3
 
     from rolecall.model.solver import queries as q
+    from rolecall.model.solver import stop_if_interrupted
 
     try:
         semantics = _semantics(args.semantics)
@@ -444,6 +448,7 @@ def _run_solver_command(
             with _ANSWERING:
                 if watchdog is not None:
                     watchdog.cancel()
+                stop_if_interrupted()  # a Ctrl-C the query did not see (lost in a finalizer): never an answer
                 if isinstance(outcome, q.WhoCanAssume):
                     return _print_findings(outcome, args, out)
                 return _print_answer(outcome, args, out)

@@ -23,7 +23,7 @@ This package imports ``z3``; :mod:`rolecall.model` itself never imports it.
 'proved'
 """
 
-from ._lazy import clear_interrupt
+from ._lazy import clear_interrupt, request_interrupt, stop_if_interrupted
 from .concrete import decide
 from .encode import Unsupported
 from .queries import (
@@ -60,5 +60,7 @@ __all__ = [
     "clear_interrupt",
     "decide",
     "external_id_required",
+    "request_interrupt",
+    "stop_if_interrupted",
     "who_can_assume",
 ]

@@ -28,25 +28,41 @@ compared with, cost more than the rounds they spared on the benchmark's corpus.)
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import z3
 
-__all__ = ["LazyStrings", "clear_interrupt", "stop_if_interrupted"]
+__all__ = ["LazyStrings", "clear_interrupt", "request_interrupt", "stop_if_interrupted"]
 
 _CONNECTIVES = frozenset({z3.Z3_OP_AND, z3.Z3_OP_OR, z3.Z3_OP_NOT, z3.Z3_OP_IMPLIES, z3.Z3_OP_XOR})
 #: Budget of one group's string check, at most (the query's deadline may cut it shorter).
 _GROUP_BUDGET_MS = 2_000
 
 
-def stop_if_interrupted(solver: z3.Solver) -> None:
-    """Z3 answers a check interrupted by SIGINT (Ctrl-C) with ``unknown``, "interrupted from
-    keyboard", having taken the signal for itself: raise it as :class:`KeyboardInterrupt`, so that
-    the query ends there instead of going on to its next stage (or a second signal being needed).
-    Every check of the solver's stages passes through here."""
-    if "interrupted" in solver.reason_unknown():
+#: Set by :func:`request_interrupt` (Ctrl-C): every later check of a query ends it.
+_PENDING = threading.Event()
+
+
+def request_interrupt() -> None:
+    """Ctrl-C: stop the running query. Z3's context is interrupted now, and every later check and
+    stage raises :class:`KeyboardInterrupt` (:func:`stop_if_interrupted`). The flag is what makes it
+    certain: the ``KeyboardInterrupt`` Python raises for the signal is lost when it lands in a
+    finalizer (a Z3 term's ``__del__``: "Exception ignored"), and the query then went on to an
+    answer. :func:`clear_interrupt` lowers it."""
+    _PENDING.set()
+    z3.main_ctx().interrupt()
+
+
+def stop_if_interrupted(solver: z3.Solver | None = None) -> None:
+    """Raise :class:`KeyboardInterrupt` when Ctrl-C asked the query to stop (:func:`request_interrupt`),
+    or when Z3 answered a check ``unknown``, "interrupted from keyboard", having taken the signal for
+    itself: the query ends there instead of going on to its next stage (or a second signal being
+    needed). Every check of the solver's stages, and every answer the command line prints, passes
+    through here."""
+    if _PENDING.is_set() or (solver is not None and "interrupted" in solver.reason_unknown()):
         raise KeyboardInterrupt
 
 
@@ -57,6 +73,7 @@ def clear_interrupt() -> None:
     the rewriter evaluating every string test on its pooled values) decodes models that do not
     satisfy the query's formula. A check resets the context's cancellation (Z3's API does at the
     start of every check): a trivial one, here. Whoever interrupts Z3 calls this when done."""
+    _PENDING.clear()
     z3.Solver(ctx=z3.main_ctx()).check()
 
 

@@ -477,6 +477,7 @@ class _Query:
     def solve(self, *goal: z3.BoolRef) -> tuple[str, Assignment | str]:
         """``("sat", model)``, ``("unsat", "")`` or ``("unknown", reason)``, in stages that each
         answer a kind of question fast, all under the query's one deadline (:data:`STAGES`)."""
+        stop_if_interrupted()  # Ctrl-C: between stages too, where no check of Z3 would say so
         for stage in FEDERATED_STAGES if self.tokens is not None else STAGES:
             if stage == "pool":
                 pooled = self._solve_pooled(goal)

@@ -950,3 +950,46 @@ def test_ctrl_c_while_the_program_loads_is_one_line() -> None:
         timeout=60,
     )
     assert host.returncode == 0, host.stderr
+
+
+def test_a_ctrl_c_python_loses_still_ends_the_query(tmp_path: Path) -> None:
+    """Under load a Ctrl-C once landed in a Z3 term's finalizer, where Python drops the KeyboardInterrupt
+    ("Exception ignored"): who-can-assume went on and printed UNKNOWN, check-equivalent ran on. The
+    child drops every KeyboardInterrupt so; the signal still reaches the query (its wakeup pipe), which
+    stops at its next step: exit 130, the one line, nothing on standard output."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    path = _large_trust(tmp_path)
+    code = (
+        "import signal, sys\n"
+        "signal.signal(signal.SIGINT, lambda signum, frame: None)  # Python loses every KeyboardInterrupt\n"
+        "from rolecall.conformance.cli import main\n"
+        f"sys.exit(main(['check-equivalent', {path!r}, {path!r}, '--timeout', '120', *{RAISED!r}]))\n"
+    )
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    give_up = time.monotonic() + 60
+    while child.poll() is None and time.monotonic() < give_up:  # again until the query is running to see it
+        time.sleep(0.5)
+        child.send_signal(signal.SIGINT)
+    out, err = child.communicate(timeout=30)
+    assert (child.returncode, out, err) == (130, "", "rolecall: interrupted\n")
+
+
+def test_an_interrupt_request_stops_a_query_and_clears() -> None:
+    """The flag behind it, in process: a query asked to stop raises KeyboardInterrupt at its first step;
+    once cleared, the next query answers."""
+    from rolecall.model import PolicyKind, parse_policy
+    from rolecall.model.solver import clear_interrupt, request_interrupt
+    from rolecall.model.solver import queries as q
+
+    policy = parse_policy(trust(stmt(account(PARTNER))), PolicyKind.TRUST)
+    request_interrupt()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            q.check_no_public_access(policy)
+    finally:
+        clear_interrupt()
+    assert isinstance(q.check_no_public_access(policy), q.Counterexample)
