@@ -54,7 +54,8 @@ __all__: list[str] = []
 _OPTIONS = (
     (
         "target",
-        "the conformance target: model, solver, moto, moto-server, moto-server-http, endpoint, or "
+        "the conformance target: model, solver, moto, moto-server, moto-server-http, moto-exact, "
+        "moto-exact-server, endpoint, or "
         "package.module:object",
         "moto",
     ),

@@ -1038,7 +1038,7 @@ def _moto_gaad(b: Any) -> list[Any]:
             "RolePolicyList": _moto_inline(r.policies),
             "AttachedManagedPolicies": _moto_attached(r.managed_policies),
             "Tags": list(r.tags or []),
-            "MaxSessionDuration": int(r.max_session_duration),
+            "MaxSessionDuration": int(r.max_session_duration or 3600),  # None: created without one (3600)
         }
         if r.permissions_boundary_arn:
             role["PermissionsBoundary"] = {
