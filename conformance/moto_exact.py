@@ -37,6 +37,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import secrets
+import string
 import threading
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -54,12 +56,21 @@ from ..model import (
     load_assume_role,
     parse_policy,
 )
+from ..model.accounts import Snapshot
 from ..model.accounts.readers import read_moto_backends
 from ..model.policy import load_json
 from ..model.scenario import size_quota_error
 from ..model.validation import packed_percent
 
-__all__ = ["COVERED_ACTIONS", "ExactSession", "exact_sts", "is_enabled", "main", "record_session"]
+__all__ = [
+    "COVERED_ACTIONS",
+    "ExactSession",
+    "exact_sts",
+    "is_enabled",
+    "main",
+    "record_session",
+    "service_credentials",
+]
 
 COVERED_ACTIONS = frozenset({"AssumeRole"})
 """The STS actions the switch answers with the model."""
@@ -103,6 +114,21 @@ def record_session(moto_session: Any, session: ExactSession) -> None:
     that creates a caller session in moto's backends itself and wants its tags and source identity
     seen by the switch."""
     setattr(moto_session, _ATTRIBUTE, session)
+
+
+_services: dict[str, str] = {}
+"""Access key id -> the service principal it signs as (:func:`service_credentials`)."""
+
+
+def service_credentials(service: str) -> tuple[str, str]:
+    """An access key id and secret that sign as the AWS service principal ``service``
+    (``ec2.amazonaws.com``): what EC2 does when it assumes an instance profile's role, which a test
+    has no other way to do in moto. Only the switch's AssumeRole knows them (they are no IAM user's);
+    they last as long as the process. The service name is checked by the model when it is used."""
+    key = "ASIA" + "".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(16))
+    with _lock:
+        _services[key] = service
+    return key, secrets.token_urlsafe(30)
 
 
 def is_enabled() -> bool:
@@ -270,8 +296,7 @@ def _assume_role(response: Any) -> dict[str, Any]:
     request = _request(response, session_name)
     doc: dict[str, Any] = {"caller": None, "role": None, "request": request}
     try:
-        read = _read(caller_account, role_account)
-        snapshot = read.snapshot
+        snapshot = _read(caller_account, role_account)
         doc["caller"] = caller_doc(snapshot)
         doc["role"] = _role_doc(snapshot, role_arn, role_account)
         org = snapshot.organization_doc()
@@ -329,13 +354,19 @@ def _assume_role(response: Any) -> dict[str, Any]:
     return out
 
 
-def _read(caller_account: str, role_account: str) -> Any:
-    """The caller's and the role's accounts, and their organization, as moto holds them now."""
+def _read(caller_account: str, role_account: str) -> Snapshot:
+    """The caller's and the role's accounts, and their organization, as moto holds them now (an empty
+    world when moto holds nothing for them: a service calling for a role that does not exist)."""
     from moto.backends import get_backend
 
     iam = get_backend("iam")
-    ids = [a for a in dict.fromkeys((caller_account, role_account)) if a in iam]
-    return read_moto_backends(ids)
+    ids = [a for a in dict.fromkeys((caller_account, role_account)) if a]
+    try:
+        return read_moto_backends([a for a in ids if a in iam] or ids).snapshot
+    except InputError as exc:
+        if exc.message.startswith("moto holds no IAM entity"):
+            return Snapshot("aws", {}, {}, None)
+        raise
 
 
 def _role_doc(snapshot: Any, role_arn: str, account: str) -> dict[str, Any]:
@@ -388,6 +419,9 @@ def _caller(response: Any) -> tuple[Callable[[Any], dict[str, Any]], str]:
     from moto.sts.models import sts_backends
 
     key_id = response.access_key
+    service = _services.get(key_id)
+    if service is not None:
+        return (lambda _snapshot: {"service": service}), ""
     for account, by_partition in list(iam_backends.items()):
         for partition, iam in list(by_partition.items()):
             key = iam.access_keys.get(key_id)
@@ -448,6 +482,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """``rolecall moto-server [moto_server's options]``: moto's server with the switch on."""
     from moto.server import main as moto_main
 
+    args = list(argv or ())
     with exact_sts():
-        moto_main(list(argv) if argv is not None else None)
+        moto_main(args or ["--host", "127.0.0.1"])  # moto reads sys.argv when given nothing
     return 0

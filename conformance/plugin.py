@@ -455,6 +455,17 @@ def rolecall(request: pytest.FixtureRequest, record_testsuite_property: Any) -> 
     state.stop()
 
 
+@pytest.fixture
+def rolecall_exact_sts() -> Iterator[None]:
+    """moto with AWS-exact AssumeRole for one test: every AssumeRole moto answers in this process
+    (``mock_aws``, a ``ThreadedMotoServer``) is decided by rolecall's model
+    (:func:`rolecall.conformance.moto_exact.exact_sts`). Use it beside ``mock_aws`` or moto's fixtures."""
+    from .moto_exact import exact_sts
+
+    with exact_sts():
+        yield
+
+
 def _feature(item: pytest.Item) -> str | None:
     m = item.get_closest_marker("rolecall_feature")
     return str(m.args[0]) if m and m.args else None
