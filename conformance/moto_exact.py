@@ -36,6 +36,7 @@ the switch is on answers with it too. docs/emulators.md, "moto with AWS-exact As
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import secrets
 import string
@@ -50,6 +51,7 @@ from ..model import (
     MalformedPolicyError,
     PolicyKind,
     RolecallError,
+    Scenario,
     Semantics,
     UndecidableError,
     decide,
@@ -85,6 +87,7 @@ _NO_TRUST = {
 _ATTRIBUTE = "rolecall_session"
 
 _lock = threading.Lock()
+_decide_lock = threading.Lock()
 _depth = 0
 _saved: dict[str, Callable[..., Any]] = {}
 
@@ -302,8 +305,9 @@ def _assume_role(response: Any) -> dict[str, Any]:
         org = snapshot.organization_doc()
         if org is not None:
             doc["organization"] = org
-        scenario = load_assume_role(doc)
-        result = decide(scenario)
+        with _decide_lock:  # one decision at a time: a cached scenario's model cache is not thread-safe
+            scenario = _scenario(json.dumps(doc, sort_keys=True))
+            result = decide(scenario)
     except UndecidableError as exc:
         raise _Refusal("RolecallCannotDecide", f"rolecall cannot decide this request: {exc.message}") from None
     except InputError as exc:
@@ -354,6 +358,14 @@ def _assume_role(response: Any) -> dict[str, Any]:
     return out
 
 
+@functools.lru_cache(maxsize=256)
+def _scenario(text: str) -> Scenario:
+    """The loaded scenario of a document (its JSON text): a world and request seen before are not
+    parsed again, and the model's per-world cache in it is reused (the model keys what it keeps by
+    what it read, so the clock's keys are read again on every call)."""
+    return load_assume_role(json.loads(text))
+
+
 def _read(caller_account: str, role_account: str) -> Snapshot:
     """The caller's and the role's accounts, and their organization, as moto holds them now (an empty
     world when moto holds nothing for them: a service calling for a role that does not exist)."""
@@ -362,7 +374,7 @@ def _read(caller_account: str, role_account: str) -> Snapshot:
     iam = get_backend("iam")
     ids = [a for a in dict.fromkeys((caller_account, role_account)) if a]
     try:
-        return read_moto_backends([a for a in ids if a in iam] or ids).snapshot
+        return read_moto_backends([a for a in ids if a in iam] or ids, shared=True).snapshot
     except InputError as exc:
         if exc.message.startswith("moto holds no IAM entity"):
             return Snapshot("aws", {}, {}, None)
