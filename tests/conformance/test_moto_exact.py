@@ -318,3 +318,16 @@ def test_the_moto_server_command(tmp_path: Any) -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_the_readme_example_runs() -> None:
+    """The README's example of the switch in a user's test, executed as written."""
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("## Make moto answer AssumeRole as AWS does", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    namespace: dict[str, Any] = {}
+    exec(compile(code, "README.md", "exec"), namespace)
+    namespace["test_a_user_needs_an_identity_allow"]()
+    assert not is_enabled()
