@@ -95,7 +95,7 @@ _saved: dict[str, Callable[..., Any]] = {}
 class ExactSession:
     """What a role session carries into the calls it makes (kept on moto's session object)."""
 
-    __slots__ = ("session_policy", "source_identity", "tags", "transitive_tag_keys")
+    __slots__ = ("policy_arns", "session_policy", "source_identity", "tags", "transitive_tag_keys")
 
     def __init__(
         self,
@@ -103,6 +103,7 @@ class ExactSession:
         transitive_tag_keys: Sequence[str] = (),
         source_identity: str | None = None,
         session_policy: str | None = None,
+        policy_arns: Sequence[str] = (),
     ) -> None:
         self.tags = tuple(tags)
         """The session tags (inherited transitive tags first, then the request's)."""
@@ -110,6 +111,9 @@ class ExactSession:
         self.source_identity = source_identity
         self.session_policy = session_policy
         """The inline session policy's text (``Policy``)."""
+        self.policy_arns = tuple(policy_arns)
+        """The managed session policies (``PolicyArns``): a scenario's caller holds one inline session
+        policy, so a session with these is not decided as a caller (fail closed)."""
 
 
 def record_session(moto_session: Any, session: ExactSession) -> None:
@@ -338,7 +342,7 @@ def _assume_role(response: Any) -> dict[str, Any]:
     tags = inherited + [(t["Key"], t["Value"]) for t in request.get("tags", [])]
     keys = list(c.transitive_tag_keys) + list(request.get("transitive_tag_keys", []))
     source = request.get("source_identity") or c.source_identity
-    record_session(moto_session, ExactSession(tags, keys, source, policy))
+    record_session(moto_session, ExactSession(tags, keys, source, policy, request.get("policy_arns", ())))
     moto_session.expiration = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=assumed.duration_seconds)
     out: dict[str, Any] = {
         "Credentials": {
@@ -469,6 +473,12 @@ def _session_caller(s: Any, account: str) -> Callable[[Any], dict[str, Any]]:
         out = dict(snapshot.caller_doc(role))
         out["arn"] = s.arn
         exact: ExactSession = getattr(s, _ATTRIBUTE, None) or ExactSession(session_policy=s.policy)
+        if exact.policy_arns:
+            raise UndecidableError(
+                f"the caller's session {s.arn} was created with managed session policies (PolicyArns), "
+                "which a scenario's caller cannot hold",
+                "$.caller",
+            )
         if exact.session_policy is not None:
             out["session_policy"] = json.loads(exact.session_policy)
         tags = dict(out.get("tags", {}))

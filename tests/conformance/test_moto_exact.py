@@ -331,3 +331,17 @@ def test_the_readme_example_runs() -> None:
     exec(compile(code, "README.md", "exec"), namespace)
     namespace["test_a_user_needs_an_identity_allow"]()
     assert not is_enabled()
+
+
+def test_a_session_with_managed_session_policies_is_not_decided_as_a_caller(moto: None) -> None:
+    """Fail closed: a scenario's caller holds one inline session policy, never PolicyArns."""
+    with exact_sts():
+        key = _user(A, "alice", ASSUME_ANY)
+        role = _role(A, "R", _trust_account(A))
+        _client("iam", account=A).put_role_policy(RoleName="R", PolicyName="p", PolicyDocument=_doc(ASSUME_ANY))
+        arn = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+        c = _assume(key, RoleArn=role, PolicyArns=[{"arn": arn}])["Credentials"]
+        session = (c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"])
+        code, message, status = _error(session, RoleArn=role, RoleSessionName="s2")
+        assert (code, status) == ("RolecallCannotDecide", 400)
+        assert "PolicyArns" in message
