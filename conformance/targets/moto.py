@@ -174,7 +174,7 @@ def _run_in_backends(api: AwsApi, p: Plan, check_identity: bool, exact: bool = F
     ``exact``: the switch of :mod:`rolecall.conformance.moto_exact` is on, and a caller session
     carries its transitive tags and source identity (:func:`~rolecall.conformance.moto_exact.record_session`),
     which moto's own sessions cannot hold."""
-    made = _provision_in_backends(p)
+    made = _provision_in_backends(p, exact)
     if isinstance(made, Outcome):
         return made
     creds, role_id = made
@@ -183,9 +183,13 @@ def _run_in_backends(api: AwsApi, p: Plan, check_identity: bool, exact: bool = F
     return dataclasses.replace(api.assume(p, creds, check_identity=check_identity), role_id=role_id)
 
 
-def _provision_in_backends(p: Plan) -> tuple[Creds, str | None] | Outcome:
+def _provision_in_backends(p: Plan, exact: bool = False) -> tuple[Creds, str | None] | Outcome:
     """Create the caller and the role directly in moto's backends (what its IAM and STS handlers call):
-    the caller's credentials and the role's id, or moto's answer refusing a policy."""
+    the caller's credentials and the role's id, or moto's answer refusing a policy.
+
+    ``exact`` (the switch's targets): a role that does not exist is created and deleted again, so
+    that its trust policy is saved as AWS would save it (a trust AWS refuses makes a world that
+    cannot exist: the model's ``MalformedPolicyDocument``) and its ARN names no role at the call."""
     from moto.core.exceptions import ServiceException
     from moto.iam.models import iam_backends
     from moto.sts.models import sts_backends
@@ -218,11 +222,14 @@ def _provision_in_backends(p: Plan) -> tuple[Creds, str | None] | Outcome:
                 session = sts.assume_role(p.region, c.session_name, c.role_arn, c.session_policy, 3600, None)
                 creds = (session.access_key_id, session.secret_access_key, session.session_token)
             role_id = str(made.id) if c.kind != "user" and p.self_assume else None
-            if r.exists and not p.self_assume:
+            if (r.exists or exact) and not p.self_assume:
                 role_iam: Any = iam_backends[r.account][c.partition]
                 role_msd = str(r.max_session_duration) if r.max_session_duration is not None else None
                 role_tags = [{"Key": k, "Value": v} for k, v in r.tags]
                 role_id = str(role_iam.create_role(r.name, r.trust, r.path, None, "", role_tags, role_msd).id)
+                if not r.exists:
+                    role_iam.delete_role(r.name)
+                    role_id = None
             return creds, role_id
     except TargetError as exc:
         cause = exc.__cause__
