@@ -138,7 +138,8 @@ def _target_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--target",
         default="moto",
-        help="model, solver, moto (default), moto-server, moto-server-http, endpoint, or package.module:object",
+        help="model, solver, moto (default), moto-server, moto-server-http, moto-exact, moto-exact-server, endpoint, "
+        "or package.module:object",
     )
     p.add_argument("--endpoint-url", metavar="URL", help="the emulator's URL (target endpoint)")
     p.add_argument("--accounts", metavar="FILE", help="accounts file with credentials per account (target endpoint)")

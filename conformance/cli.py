@@ -90,6 +90,15 @@ def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="rolecall", description="Reference model and conformance suite for AWS sts:AssumeRole.")
     parser.add_argument("--version", action="version", version=f"rolecall {ver}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    ms = sub.add_parser(
+        "moto-server",
+        help="moto's server (moto_server) with AWS-exact AssumeRole: rolecall's model decides it",
+        description="moto's moto_server command with the switch of rolecall.conformance.moto_exact on: every "
+        "AssumeRole the server receives is decided by the reference model from the server's state "
+        "(docs/emulators.md, 'moto with AWS-exact AssumeRole'). Every option is moto_server's "
+        "(-H HOST, -p PORT, ...).",
+    )
+    ms.add_argument("moto_args", nargs=argparse.REMAINDER, metavar="MOTO_SERVER_OPTION")
     d = sub.add_parser(
         "decide",
         help="decide AssumeRole scenarios with the reference model",
@@ -321,7 +330,12 @@ def main(
     out, err, inp = stdout or sys.stdout, stderr or sys.stderr, stdin or sys.stdin
     _Parser.streams = (out, err)
     try:
-        args = _build_parser().parse_args(argv)
+        given = list(sys.argv[1:] if argv is None else argv)
+        if given[:1] == ["moto-server"]:  # every option after it is moto_server's (argparse would claim them)
+            from .moto_exact import main as moto_server
+
+            return moto_server(given[1:])
+        args = _build_parser().parse_args(given)
         if args.command == "decide":
             return _decide(args, out, err, inp)
         from ._solve import SOLVER_COMMANDS, run_solver_command

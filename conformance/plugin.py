@@ -54,7 +54,8 @@ __all__: list[str] = []
 _OPTIONS = (
     (
         "target",
-        "the conformance target: model, solver, moto, moto-server, moto-server-http, endpoint, or "
+        "the conformance target: model, solver, moto, moto-server, moto-server-http, moto-exact, "
+        "moto-exact-server, endpoint, or "
         "package.module:object",
         "moto",
     ),
@@ -505,6 +506,17 @@ def rolecall(request: pytest.FixtureRequest, record_testsuite_property: Any) -> 
             record_testsuite_property(key, value)
     yield c
     state.stop()
+
+
+@pytest.fixture
+def rolecall_exact_sts() -> Iterator[None]:
+    """moto with AWS-exact AssumeRole for one test: every AssumeRole moto answers in this process
+    (``mock_aws``, a ``ThreadedMotoServer``) is decided by rolecall's model
+    (:func:`rolecall.conformance.moto_exact.exact_sts`). Use it beside ``mock_aws`` or moto's fixtures."""
+    from .moto_exact import exact_sts
+
+    with exact_sts():
+        yield
 
 
 def _feature(item: pytest.Item) -> str | None:

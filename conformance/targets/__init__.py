@@ -4,7 +4,9 @@ Built-ins, by name: ``model`` (the reference model), ``solver`` (the model's Z3
 engine, :func:`rolecall.model.solver.decide`), ``moto`` (moto in-process,
 IAM enforcement on), ``moto-server`` (a ``ThreadedMotoServer`` the suite starts
 on 127.0.0.1, the AssumeRole over HTTP), ``moto-server-http`` (the same with
-every provisioning call over HTTP too) and ``endpoint`` (any URL, with an accounts file naming the
+every provisioning call over HTTP too), ``moto-exact`` and ``moto-exact-server`` (the ``moto`` and
+``moto-server`` targets with rolecall's model deciding AssumeRole, :mod:`rolecall.conformance.moto_exact`)
+and ``endpoint`` (any URL, with an accounts file naming the
 credentials to use in each account). Anything else is an import path
 ``package.module:object`` naming a target object, or a class or factory that
 builds one when called without arguments.
@@ -38,7 +40,16 @@ __all__ = [
     "load_target",
 ]
 
-BUILTIN = ("model", "solver", "moto", "moto-server", "moto-server-http", "endpoint")
+BUILTIN = (
+    "model",
+    "solver",
+    "moto",
+    "moto-server",
+    "moto-server-http",
+    "moto-exact",
+    "moto-exact-server",
+    "endpoint",
+)
 
 
 def load_target(
@@ -63,14 +74,16 @@ def load_target(
         from .solver import SolverTarget
 
         return SolverTarget()
-    if spec == "moto":
+    if spec in ("moto", "moto-exact"):
         from .moto import MotoTarget
 
-        return MotoTarget(worker)
-    if spec in ("moto-server", "moto-server-http"):
+        return MotoTarget(worker, exact=spec == "moto-exact")
+    if spec in ("moto-server", "moto-server-http", "moto-exact-server"):
         from .moto import MotoServerTarget
 
-        return MotoServerTarget(worker, provision="backend" if spec == "moto-server" else "http")
+        return MotoServerTarget(
+            worker, provision="http" if spec == "moto-server-http" else "backend", exact="exact" in spec
+        )
     if spec == "endpoint":
         from .endpoint import EndpointTarget
 

@@ -55,6 +55,14 @@ enforcement cannot authenticate these unsigned calls (its authenticator reads th
 so the targets let exactly that call through it; everything else stays enforced."""
 
 
+_EXACT_CAPABILITIES: frozenset[str] = _CAPABILITIES - {Capability.WEB_IDENTITY, Capability.SAML}
+"""What the ``moto-exact`` targets can provision: moto's, at the AssumeRole door (the switch decides
+AssumeRole only; moto's own answers at the federated doors are what the ``moto`` targets check)."""
+
+_EXACT_OFFSET = 2_500_000_000
+"""The exact targets' fresh accounts, apart from the plain targets' (they share this process's moto)."""
+
+
 def _moto_version() -> str:
     from importlib.metadata import version
 
@@ -69,14 +77,23 @@ def _account_base(worker: str | None, offset: int = 0) -> int:
 
 
 class MotoTarget(Target):
-    """moto in-process (``mock_aws``), IAM enforcement on."""
+    """moto in-process (``mock_aws``), IAM enforcement on.
+
+    ``exact=True`` (target ``moto-exact``): with the switch of :mod:`rolecall.conformance.moto_exact`
+    on, so that rolecall's model answers every AssumeRole from moto's state."""
 
     name = "moto"
     capabilities = _CAPABILITIES
 
-    def __init__(self, worker: str | None = None) -> None:
+    def __init__(self, worker: str | None = None, exact: bool = False) -> None:
         self.version = _moto_version()
-        self._fresh = FreshAccounts(_account_base(worker or os.environ.get("PYTEST_XDIST_WORKER")))
+        self.exact = exact
+        if exact:
+            self.name = "moto-exact"
+            self.capabilities = _EXACT_CAPABILITIES
+        base = _account_base(worker or os.environ.get("PYTEST_XDIST_WORKER"), _EXACT_OFFSET if exact else 0)
+        self._fresh = FreshAccounts(base)
+        self._switch: Any = None
         self._mock: Any = None
         self._saved: tuple[float, int] | None = None
         self._api: AwsApi | None = None
@@ -91,6 +108,11 @@ class MotoTarget(Target):
 
         self._mock = mock_aws()
         self._mock.start()
+        if self.exact:
+            from ..moto_exact import exact_sts
+
+            self._switch = exact_sts()
+            self._switch.__enter__()
         self._saved = (settings.INITIAL_NO_AUTH_ACTION_COUNT, ActionAuthenticatorMixin.request_count)
         settings.INITIAL_NO_AUTH_ACTION_COUNT = 0  # authenticate and authorize every request
         ActionAuthenticatorMixin.request_count = 0
@@ -109,6 +131,9 @@ class MotoTarget(Target):
 
         assert self._saved is not None
         settings.INITIAL_NO_AUTH_ACTION_COUNT, ActionAuthenticatorMixin.request_count = self._saved
+        if self._switch is not None:
+            self._switch.__exit__(None, None, None)
+            self._switch = None
         self._mock.stop()
         self._mock = None
 
@@ -126,7 +151,7 @@ class MotoTarget(Target):
             self._mock.reset()
             self._since_reset = 0
         self._since_reset += 1
-        return _run_in_backends(self._api, p, check_identity)
+        return _run_in_backends(self._api, p, check_identity, self.exact)
 
     def _run_federated(self, fp: FederatedPlan, check_identity: bool) -> Outcome:
         from moto.core.authorization import disable_iam_authentication
@@ -143,18 +168,28 @@ class MotoTarget(Target):
         return dataclasses.replace(out, role_id=made)
 
 
-def _run_in_backends(api: AwsApi, p: Plan, check_identity: bool) -> Outcome:
-    """Provision ``p`` in moto's backends, then perform its AssumeRole through ``api`` (both moto targets)."""
-    made = _provision_in_backends(p)
+def _run_in_backends(api: AwsApi, p: Plan, check_identity: bool, exact: bool = False) -> Outcome:
+    """Provision ``p`` in moto's backends, then perform its AssumeRole through ``api`` (both moto targets).
+
+    ``exact``: the switch of :mod:`rolecall.conformance.moto_exact` is on, and a caller session
+    carries its transitive tags and source identity (:func:`~rolecall.conformance.moto_exact.record_session`),
+    which moto's own sessions cannot hold."""
+    made = _provision_in_backends(p, exact)
     if isinstance(made, Outcome):
         return made
     creds, role_id = made
+    if exact and p.caller.kind == "role-session":
+        _record_caller_session(p, creds)
     return dataclasses.replace(api.assume(p, creds, check_identity=check_identity), role_id=role_id)
 
 
-def _provision_in_backends(p: Plan) -> tuple[Creds, str | None] | Outcome:
+def _provision_in_backends(p: Plan, exact: bool = False) -> tuple[Creds, str | None] | Outcome:
     """Create the caller and the role directly in moto's backends (what its IAM and STS handlers call):
-    the caller's credentials and the role's id, or moto's answer refusing a policy."""
+    the caller's credentials and the role's id, or moto's answer refusing a policy.
+
+    ``exact`` (the switch's targets): a role that does not exist is created and deleted again, so
+    that its trust policy is saved as AWS would save it (a trust AWS refuses makes a world that
+    cannot exist: the model's ``MalformedPolicyDocument``) and its ARN names no role at the call."""
     from moto.core.exceptions import ServiceException
     from moto.iam.models import iam_backends
     from moto.sts.models import sts_backends
@@ -187,17 +222,37 @@ def _provision_in_backends(p: Plan) -> tuple[Creds, str | None] | Outcome:
                 session = sts.assume_role(p.region, c.session_name, c.role_arn, c.session_policy, 3600, None)
                 creds = (session.access_key_id, session.secret_access_key, session.session_token)
             role_id = str(made.id) if c.kind != "user" and p.self_assume else None
-            if r.exists and not p.self_assume:
+            if (r.exists or exact) and not p.self_assume:
                 role_iam: Any = iam_backends[r.account][c.partition]
                 role_msd = str(r.max_session_duration) if r.max_session_duration is not None else None
                 role_tags = [{"Key": k, "Value": v} for k, v in r.tags]
                 role_id = str(role_iam.create_role(r.name, r.trust, r.path, None, "", role_tags, role_msd).id)
+                if not r.exists:
+                    role_iam.delete_role(r.name)
+                    role_id = None
             return creds, role_id
     except TargetError as exc:
         cause = exc.__cause__
         if isinstance(cause, ServiceException):
             return outcome_of_error(cause.code, cause.message, {"Error": {"Code": cause.code}}, "provision")
         raise
+
+
+def _record_caller_session(p: Plan, creds: Creds) -> None:
+    """Give the caller's session (created in moto's backends) its transitive tags, source identity and
+    session policy, as the switch keeps them for the sessions it issues."""
+    from moto.sts.models import sts_backends
+
+    from ..moto_exact import ExactSession, record_session
+
+    c = p.caller
+    keys = {k.lower() for k in c.transitive_tag_keys}
+    for s in sts_backends[c.account][c.partition].assumed_roles:
+        if s.access_key_id == creds[0]:
+            tags = [(k, v) for k, v in c.tags if k.lower() in keys]
+            record_session(s, ExactSession(tags, c.transitive_tag_keys, c.source_identity, c.session_policy))
+            return
+    raise TargetError(f"the caller's session {creds[0]} is not in moto's backends")
 
 
 def _provision_federated_in_backends(fp: FederatedPlan) -> str | Outcome | None:
@@ -265,13 +320,19 @@ class MotoServerTarget(Target):
 
     capabilities = _CAPABILITIES
 
-    def __init__(self, worker: str | None = None, provision: str = "backend") -> None:
+    def __init__(self, worker: str | None = None, provision: str = "backend", exact: bool = False) -> None:
         if provision not in ("backend", "http"):
             raise ValueError(f"provision must be 'backend' or 'http', not {provision!r}")
         self.provision = provision
+        self.exact = exact
         self.name = "moto-server" if provision == "backend" else "moto-server-http"
+        if exact:
+            self.name = self.name.replace("moto-", "moto-exact-")
+            self.capabilities = _EXACT_CAPABILITIES
         self.version = _moto_version()
-        self._fresh = FreshAccounts(_account_base(worker or os.environ.get("PYTEST_XDIST_WORKER"), 5_000_000_000))
+        offset = 5_000_000_000 + (_EXACT_OFFSET if exact else 0)
+        self._fresh = FreshAccounts(_account_base(worker or os.environ.get("PYTEST_XDIST_WORKER"), offset))
+        self._switch: Any = None
         self._server: Any = None
         self.endpoint_url: str | None = None
         self._account = threading.local()
@@ -284,6 +345,11 @@ class MotoServerTarget(Target):
         from moto.server import ThreadedMotoServer
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        if self.exact:
+            from ..moto_exact import exact_sts
+
+            self._switch = exact_sts()
+            self._switch.__enter__()
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self._server.start()
         _, port = self._server.get_host_and_port()
@@ -301,6 +367,9 @@ class MotoServerTarget(Target):
             finally:
                 self._server.stop()
                 self._server = None
+                if self._switch is not None:
+                    self._switch.__exit__(None, None, None)
+                    self._switch = None
 
     def _headers(self) -> dict[str, str]:
         account = getattr(self._account, "id", None)
@@ -386,7 +455,7 @@ class MotoServerTarget(Target):
             self._since_reset = 0
         self._since_reset += 1
         if self.provision == "backend":
-            return _run_in_backends(self._api, p, check_identity)
+            return _run_in_backends(self._api, p, check_identity, self.exact)
         prov = ApiProvisioner(self._iam, self._sts)
         got = self._unauthenticated(prov.calls(p), lambda: prov.provision(p))
         if isinstance(got, Outcome):

@@ -38,7 +38,7 @@ import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 from typing import Any
 from urllib.parse import unquote
@@ -921,7 +921,9 @@ def read_files(paths: Sequence[str], organization: str | None = None) -> Read:
 # =========================================================================== moto's in-process state
 
 
-def read_moto_backends(account_ids: Sequence[str] | None = None, *, organization: bool = True) -> Read:
+def read_moto_backends(
+    account_ids: Sequence[str] | None = None, *, organization: bool = True, shared: bool = False
+) -> Read:
     """Read the accounts and the organization that moto holds in this process (``mock_aws``, or a
     ``ThreadedMotoServer`` started in it): ``moto.backends.get_backend("iam")`` and
     ``get_backend("organizations")``, keyed by account id and then by partition (IAM is global).
@@ -935,7 +937,12 @@ def read_moto_backends(account_ids: Sequence[str] | None = None, *, organization
     (moto's ``CreateOrganization`` leaves an ``OrganizationAccountAccessRole`` in a random account of
     its own: give accounts outside the organization by id). moto stores
     no permissions boundary for users (``PutUserPermissionsBoundary`` answers HTTP 500 in moto 5.2.5),
-    so none is read. Needs moto (imported here, not by rolecall)."""
+    so none is read. Needs moto (imported here, not by rolecall).
+
+    ``shared=True``: the same state (the same rendered outputs) gives the same :class:`Read`
+    object, kept from an earlier call (a few dozen are kept): for a caller that reads moto's state
+    on every request and only reads the result (the AWS-exact AssumeRole switch,
+    :mod:`rolecall.conformance.moto_exact`). Never change a shared ``Read``."""
     from moto.backends import get_backend  # moto is not a dependency of rolecall: imported on use
 
     iam_backends = get_backend("iam")
@@ -960,7 +967,18 @@ def read_moto_backends(account_ids: Sequence[str] | None = None, *, organization
             inputs.append((f"moto account {acct}", _moto_gaad(backends[0])))
     if not inputs and org_doc is None:
         raise InputError("moto holds no IAM entity and no organization for the accounts asked", "$")
+    if shared:
+        return _shared_read(json.dumps([inputs, org_doc], sort_keys=True))
     return read_inputs(inputs, ("moto organizations", org_doc) if org_doc is not None else None)
+
+
+@lru_cache(maxsize=64)
+def _shared_read(state: str) -> Read:
+    """:func:`read_inputs` of moto's rendered state (its JSON text: the cache key)."""
+    inputs, org_doc = json.loads(state)
+    return read_inputs(
+        [(name, value) for name, value in inputs], ("moto organizations", org_doc) if org_doc is not None else None
+    )
 
 
 def _moto_iam_has_content(backend: Any) -> bool:
@@ -1038,7 +1056,7 @@ def _moto_gaad(b: Any) -> list[Any]:
             "RolePolicyList": _moto_inline(r.policies),
             "AttachedManagedPolicies": _moto_attached(r.managed_policies),
             "Tags": list(r.tags or []),
-            "MaxSessionDuration": int(r.max_session_duration),
+            "MaxSessionDuration": int(r.max_session_duration or 3600),  # None: created without one (3600)
         }
         if r.permissions_boundary_arn:
             role["PermissionsBoundary"] = {

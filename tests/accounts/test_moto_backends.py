@@ -73,3 +73,19 @@ def test_the_world_reads_as_built_and_graphs_as_predicted(mocked: None) -> None:
     graph = build_graph(s)
     assert {(e.source, e.to): (e.conditional, e.conditions) for e in graph.edges} == world.edges
     assert {(e.source, e.to) for e in graph.unknown} == world.unknown and not graph.errors
+
+
+def test_a_shared_read_is_reused_until_the_state_changes(mocked: None) -> None:
+    """``shared=True``: the same state gives the same Read; a changed state is read anew."""
+    iam = _clients("iam", "222222222222")
+    iam.create_user(UserName="alice")
+    first = read_moto_backends(["222222222222"], organization=False, shared=True)
+    assert read_moto_backends(["222222222222"], organization=False, shared=True) is first
+    assert read_moto_backends(["222222222222"], organization=False) is not first  # not shared: always read anew
+    allow = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]}
+    iam.put_user_policy(UserName="alice", PolicyName="p", PolicyDocument=json.dumps(allow))
+    second = read_moto_backends(["222222222222"], organization=False, shared=True)
+    assert second is not first
+    user = second.snapshot.accounts["222222222222"].users["alice"]
+    assert list(user.inline_policies) == ["p"]
+    assert first.snapshot.accounts["222222222222"].users["alice"].inline_policies == {}

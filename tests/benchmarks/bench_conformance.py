@@ -313,8 +313,10 @@ class BarePeer:
     ``POST /moto-api/reset-auth`` ``0``, which ``MotoServerTarget`` overrides per scenario anyway).
     """
 
-    def __init__(self, endpoint_url: str | None) -> None:
+    def __init__(self, endpoint_url: str | None, enforce: bool = True) -> None:
         self.endpoint_url = endpoint_url
+        self.enforce = enforce
+        """False: moto's own default, IAM enforcement off (every AssumeRole allowed, nothing checked)."""
 
     def _enforce_after(self, count: str) -> None:
         """Authenticate and authorize every request after the next ``count`` (``inf``: none)."""
@@ -334,7 +336,7 @@ class BarePeer:
         try:
             sts, role_arn = _bare_world(self.endpoint_url)
         finally:
-            self._enforce_after("0")
+            self._enforce_after("0" if self.enforce else "inf")
         for _ in range(WARMUP_CALLS):  # also proves the call is allowed with enforcement on (else ClientError)
             sts.assume_role(RoleArn=role_arn, RoleSessionName="bench")
         t0 = time.perf_counter()
@@ -682,6 +684,85 @@ def _rate(rates: Sequence[float]) -> str:
     return f"{med:,.1f} (range {min(rates):,.1f}-{max(rates):,.1f})"
 
 
+# =========================================================================== the switch's overhead
+
+EXACT_LIMIT = 1.3
+"""The issue's limit: moto with the switch at most 1.3 x slower per AssumeRole than moto without it."""
+
+
+@dataclass
+class ExactRun:
+    """Per transport: moto's own AssumeRole (IAM enforcement off, moto's default; and on) and the same
+    calls with the switch of :mod:`rolecall.conformance.moto_exact` on, interleaved repetitions."""
+
+    transport: str
+    calls: int
+    off: list[float] = field(default_factory=list)
+    on: list[float] = field(default_factory=list)
+    exact: list[float] = field(default_factory=list)
+
+    @staticmethod
+    def ms(times: list[float], calls: int) -> float:
+        return statistics.median(times) / calls * 1e3
+
+    def ratio(self) -> float:
+        """The switch's time per call over moto's fastest own (enforcement off): the stricter ratio."""
+        return self.ms(self.exact, self.calls) / self.ms(self.off, self.calls)
+
+
+def bench_exact(name: str, repeat: int, calls: int) -> ExactRun:
+    """Start target ``name`` (for its moto: ``mock_aws`` or a ``ThreadedMotoServer``), then ``repeat``
+    times: ``calls`` bare AssumeRole calls by moto with enforcement off, on, and with the switch
+    (rolecall's model decides; moto's enforcement, which the switch bypasses for AssumeRole, stays on)."""
+    from rolecall.conformance.moto_exact import exact_sts
+    from rolecall.conformance.targets import load_target
+
+    target: Any = load_target(name)
+    reset_moto()
+    target.start()
+    try:
+        _quiet_werkzeug()
+        url = getattr(target, "endpoint_url", None) if name == "moto-server" else None
+        run = ExactRun(TRANSPORT[name], calls)
+        for _ in range(repeat):
+            run.off.append(BarePeer(url, enforce=False).repetition(calls))
+            run.on.append(BarePeer(url).repetition(calls))
+            with exact_sts():
+                run.exact.append(BarePeer(url).repetition(calls))
+        return run
+    finally:
+        target.stop()
+
+
+def report_exact(runs: Sequence[ExactRun], repeat: int) -> bool:
+    """The switch's table: ms per AssumeRole side by side; whether every ratio is within the limit."""
+    print(
+        f"moto with AWS-exact AssumeRole (rolecall.conformance.moto_exact) vs moto without it: {repeat} interleaved "
+        f"repetition(s) of {runs[0].calls if runs else 0} bare assume_role calls each (median ms per call)"
+    )
+    print()
+    head = (
+        f"{'transport':<20} | {'moto, enforcement off':>21} | {'moto, enforcement on':>20} | "
+        f"{'moto + exact_sts':>16} | {'ratio':>5} | target"
+    )
+    print(head)
+    print("-" * len(head) + "-------------")
+    ok_all = True
+    for r in runs:
+        ok = r.ratio() <= EXACT_LIMIT
+        ok_all &= ok
+        print(
+            f"{r.transport:<20} | {r.ms(r.off, r.calls):21.3f} | {r.ms(r.on, r.calls):20.3f} | "
+            f"{r.ms(r.exact, r.calls):16.3f} | {r.ratio():5.2f} | <= {EXACT_LIMIT} {_status(ok)}"
+        )
+    print()
+    print(
+        "ratio = moto + exact_sts / moto with enforcement off (moto's default and its fastest AssumeRole: it checks "
+        "nothing); the switch reads the accounts from moto and decides with the model on every call"
+    )
+    return ok_all
+
+
 def report_main(runs: dict[str, TargetRun], bares: dict[str, BareRun], n: int, repeat: int, bare_calls: int) -> bool:
     """The side-by-side table; returns whether every target is met."""
     print(
@@ -824,6 +905,12 @@ def run(args: argparse.Namespace, names: list[str], n: int, repeat: int, bare_ca
         print(f"LOADED:  another conformance run was using the machine: {'; '.join(others)}")
     print()
     ok = report_main(runs, bares, len(corpus), repeat, bare_calls)
+    print()
+    exact = []
+    for name in names:
+        print(f"... {name} + exact_sts: {repeat} x 3 x {bare_calls} bare calls", file=sys.stderr, flush=True)
+        exact.append(bench_exact(name, repeat, bare_calls))
+    ok = report_exact(exact, repeat) and ok
 
     if not args.no_split:
         print()

@@ -20,6 +20,12 @@ ROW = re.compile(
 )
 
 
+EXACT_ROW = re.compile(
+    rf"^(?P<transport>moto in-process|moto server \(HTTP\))\s*\|\s*{NUMBER}\s*\|\s*{NUMBER}\s*\|\s*{NUMBER}\s*\|"
+    rf"\s*{NUMBER}\s*\|\s*<= 1\.3 (?:PASS|FAIL)\s*$"
+)
+
+
 def _float(text: str) -> float:
     return float(text.replace(",", ""))
 
@@ -38,6 +44,10 @@ def test_quick_prints_both_rows_with_positive_numbers(capsys: pytest.CaptureFixt
     assert rows["moto in-process"]["target"] == "100"
     assert rows["moto server (HTTP)"]["target"] == "30"
     assert "command: python -m tests.benchmarks.bench_conformance --quick" in out
+    exact = {m["transport"]: m for line in out.splitlines() if (m := EXACT_ROW.match(line))}
+    assert set(exact) == {"moto in-process", "moto server (HTTP)"}, out
+    for m in exact.values():
+        assert all(_float(m.group(i)) > 0 for i in (2, 3, 4, 5)), m.group(0)
     assert re.search(r"^machine: .*CPUs.*moto [0-9]", out, re.MULTILINE), out
     assert "DIAGNOSTIC" in out  # the split pass ran too
     last = out.strip().splitlines()[-1]
