@@ -30,14 +30,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 
 from rolecall.conformance.cli import main
 from rolecall.model import decide, load_scenario
 from rolecall.model.accounts import Snapshot, dump_snapshot, load_snapshot
 from tests.accounts.dumps import encode_documents
+from tests.moto_clients import provisioning_client
 
 MANAGEMENT = "123456789012"  # moto's default account: the caller of the unassumed credentials
 REGION = "us-east-1"
@@ -89,18 +88,7 @@ def moto_api(endpoint_url: str, path: str, body: str) -> None:
 
 def _client(endpoint_url: str, service: str, account: str = MANAGEMENT) -> Any:
     """A provisioning client in ``account`` (moto's x-moto-account-id header; auth is off)."""
-    client = boto3.client(
-        service,
-        endpoint_url=endpoint_url,
-        region_name=REGION,
-        aws_access_key_id="provisioning",
-        aws_secret_access_key="provisioning",
-        config=Config(proxies={}, retries={"max_attempts": 1}),
-    )
-    client.meta.events.register(
-        "before-sign.*.*", lambda request, **_: request.headers.__setitem__("x-moto-account-id", account)
-    )
-    return client
+    return provisioning_client(endpoint_url, service, account, REGION)
 
 
 def _build(endpoint_url: str) -> World:

@@ -29,6 +29,7 @@ from rolecall.model.accounts import dump_snapshot, load_snapshot
 from rolecall.model.accounts.readers import read_moto_backends
 from tests.accounts.moto_world import ACCESS, MANAGEMENT, MotoWorld, build
 from tests.accounts.test_collect import CLI_TIMEOUT, REGION, aws_env, canon, moto_server, require_awscli, run_cli
+from tests.moto_clients import provisioning_client
 
 __all__ = ["aws_env"]  # the fixture, imported for this module's tests
 
@@ -41,18 +42,7 @@ class Served:
 
 def clients_for(endpoint_url: str) -> Any:
     def clients(service: str, account: str) -> Any:
-        client = boto3.client(
-            service,
-            endpoint_url=endpoint_url,
-            region_name=REGION,
-            aws_access_key_id="provisioning",
-            aws_secret_access_key="provisioning",
-            config=Config(proxies={}, retries={"max_attempts": 1}),
-        )
-        client.meta.events.register(
-            "before-sign.*.*", lambda request, **_: request.headers.__setitem__("x-moto-account-id", account)
-        )
-        return client
+        return provisioning_client(endpoint_url, service, account, REGION)
 
     return clients
 

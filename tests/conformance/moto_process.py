@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
+from tests.moto_clients import moto_api, provisioning_client
 
 __all__ = ["ACCOUNTS", "ADMIN_POLICY", "MotoProcess", "moto_process"]
 
@@ -57,25 +57,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _moto_api(url: str, path: str, body: str) -> None:
-    req = urllib.request.Request(
-        f"{url}/moto-api/{path}", data=body.encode(), method="POST", headers={"Content-Type": "text/plain"}
-    )
-    with urllib.request.urlopen(req, timeout=30) as resp:
-        resp.read()
-
-
 def _iam_as_account(url: str, account: str) -> Any:
-    """An IAM client whose calls moto books to ``account`` (enforcement still off: set-up only)."""
-    iam = boto3.client(
-        "iam", endpoint_url=url, region_name="us-east-1", aws_access_key_id="setup", aws_secret_access_key="setup"
-    )
-
-    def header(request: Any, **_: Any) -> None:
-        request.headers["x-moto-account-id"] = account
-
-    iam.meta.events.register("before-sign.*.*", header)
-    return iam
+    """An IAM client whose calls moto books to ``account`` (authentication off: set-up only)."""
+    return provisioning_client(url, "iam", account)
 
 
 @contextmanager
@@ -95,7 +79,7 @@ def moto_process(accounts: tuple[str, ...] = ACCOUNTS) -> Iterator[MotoProcess]:
         deadline = time.monotonic() + 60
         while True:
             try:
-                _moto_api(url, "reset", "")
+                moto_api(url, "reset", "")
                 break
             except (urllib.error.URLError, ConnectionError):
                 if proc.poll() is not None or time.monotonic() > deadline:
@@ -112,7 +96,7 @@ def moto_process(accounts: tuple[str, ...] = ACCOUNTS) -> Iterator[MotoProcess]:
                 "secret_access_key": key["SecretAccessKey"],
                 "session_token": None,
             }
-        _moto_api(url, "reset-auth", "0")  # from now on every request is authenticated and authorized
+        moto_api(url, "reset-auth", "0")  # from now on every request is authenticated and authorized
         yield MotoProcess(url, proc, keys)
     finally:
         if proc.poll() is None:

@@ -36,9 +36,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
+
+from tests.moto_clients import provisioning_client
 
 ACCOUNT = "111111111111"
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/Deploy"
@@ -113,18 +113,7 @@ def server() -> Iterator[Server]:
 
 def _admin_client(server: Server, service: str) -> Any:
     """A boto3 client for provisioning in ACCOUNT while moto's auth is off (any credentials are accepted)."""
-    client = boto3.client(
-        service,
-        endpoint_url=server.endpoint_url,
-        region_name=REGION,
-        aws_access_key_id="provisioning",
-        aws_secret_access_key="provisioning",
-        config=Config(proxies={}, retries={"max_attempts": 1}),
-    )
-    client.meta.events.register(
-        "before-sign.*.*", lambda request, **_: request.headers.__setitem__("x-moto-account-id", ACCOUNT)
-    )
-    return client
+    return provisioning_client(server.endpoint_url, service, ACCOUNT, REGION)
 
 
 def _provision(server: Server, trusted_user: str) -> tuple[str, str]:

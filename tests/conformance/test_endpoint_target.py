@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import logging
 import socket
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ import pytest
 from rolecall.conformance._world import Unsupported
 from rolecall.conformance.targets import Capability, Outcome, TargetError, TargetUnavailable, load_target
 from rolecall.conformance.targets.endpoint import EndpointTarget
+from tests.moto_clients import moto_api, provisioning_client
 
 A, B = "111111111111", "222222222222"
 ADMIN_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
@@ -32,25 +32,9 @@ ADMIN_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Al
 Keys = dict[str, dict[str, Any]]
 
 
-def _moto_api(url: str, path: str, body: str) -> None:
-    req = urllib.request.Request(
-        f"{url}/moto-api/{path}", data=body.encode(), method="POST", headers={"Content-Type": "text/plain"}
-    )
-    with urllib.request.urlopen(req, timeout=30) as resp:
-        resp.read()
-
-
 def _iam_as_account(url: str, account: str) -> Any:
     """An IAM client whose calls moto books to ``account`` (authentication off: set-up only)."""
-    iam = boto3.client(
-        "iam", endpoint_url=url, region_name="us-east-1", aws_access_key_id="setup", aws_secret_access_key="setup"
-    )
-
-    def header(request: Any, **_: Any) -> None:
-        request.headers["x-moto-account-id"] = account
-
-    iam.meta.events.register("before-sign.*.*", header)
-    return iam
+    return provisioning_client(url, "iam", account)
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +48,7 @@ def server() -> Iterator[tuple[str, Keys]]:
     _, port = srv.get_host_and_port()
     url = f"http://127.0.0.1:{port}"
     try:
-        _moto_api(url, "reset", "")
+        moto_api(url, "reset", "")
         keys: Keys = {}
         for account in (A, B):
             iam = _iam_as_account(url, account)
@@ -76,12 +60,12 @@ def server() -> Iterator[tuple[str, Keys]]:
                 "secret_access_key": key["SecretAccessKey"],
                 "session_token": None,
             }
-        _moto_api(url, "reset-auth", "0")  # from now on every request is authenticated and authorized
+        moto_api(url, "reset-auth", "0")  # from now on every request is authenticated and authorized
         yield url, keys
     finally:
         # the server shares this process's moto state and settings: leave both as they were
-        _moto_api(url, "reset-auth", "inf")
-        _moto_api(url, "reset", "")
+        moto_api(url, "reset-auth", "inf")
+        moto_api(url, "reset", "")
         srv.stop()
 
 
@@ -396,11 +380,11 @@ def auth_off(server: tuple[str, Keys]) -> Iterator[None]:
     """moto's server, with its enforcement on, answers HTTP 500 to any unsigned call (it reads the Authorization
     header unconditionally): with it off, it stands in for an emulator that takes the federated doors as AWS does."""
     url, _ = server
-    _moto_api(url, "reset-auth", "inf")
+    moto_api(url, "reset-auth", "inf")
     try:
         yield
     finally:
-        _moto_api(url, "reset-auth", "0")
+        moto_api(url, "reset-auth", "0")
 
 
 @pytest.mark.usefixtures("auth_off")

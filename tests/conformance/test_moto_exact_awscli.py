@@ -28,12 +28,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 
 from rolecall.conformance.moto_exact import exact_sts, service_credentials
 from rolecall.model import decide, load_scenario
+from tests.moto_clients import provisioning_client
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 REGION = "us-east-1"
@@ -61,18 +60,7 @@ def endpoint() -> Iterator[str]:
 
 
 def _iam(endpoint: str, account: str) -> Any:
-    client = boto3.client(
-        "iam",
-        endpoint_url=endpoint,
-        region_name=REGION,
-        aws_access_key_id="provisioning",
-        aws_secret_access_key="provisioning",
-        config=Config(proxies={}, retries={"max_attempts": 1}),
-    )
-    client.meta.events.register(
-        "before-sign.*.*", lambda request, **_: request.headers.__setitem__("x-moto-account-id", account)
-    )
-    return client
+    return provisioning_client(endpoint, "iam", account, REGION)
 
 
 def _example(name: str) -> dict[str, Any]:

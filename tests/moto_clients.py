@@ -1,0 +1,42 @@
+"""One way the tests reach moto's server as an administrator: a boto3 client in a chosen account.
+
+moto's server takes the account of a request from the ``x-moto-account-id`` header while its auth is
+off (any credentials are accepted), which is how the tests provision users, roles and organizations in
+several accounts before they turn enforcement on or call with real keys.
+"""
+
+from __future__ import annotations
+
+import urllib.request
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+__all__ = ["moto_api", "provisioning_client"]
+
+
+def provisioning_client(endpoint_url: str, service: str, account: str, region: str = "us-east-1") -> Any:
+    """A boto3 client for ``service`` at moto's ``endpoint_url`` acting in ``account`` (one attempt, no
+    proxies: traffic stays on 127.0.0.1)."""
+    client = boto3.client(
+        service,
+        endpoint_url=endpoint_url,
+        region_name=region,
+        aws_access_key_id="provisioning",
+        aws_secret_access_key="provisioning",
+        config=Config(proxies={}, retries={"max_attempts": 1}),
+    )
+    client.meta.events.register(
+        "before-sign.*.*", lambda request, **_: request.headers.__setitem__("x-moto-account-id", account)
+    )
+    return client
+
+
+def moto_api(url: str, path: str, body: str) -> None:
+    """POST ``body`` to moto's own API at ``url`` (``/moto-api/PATH``: its auth switch, for one)."""
+    req = urllib.request.Request(
+        f"{url}/moto-api/{path}", data=body.encode(), method="POST", headers={"Content-Type": "text/plain"}
+    )
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        resp.read()
