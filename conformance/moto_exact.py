@@ -280,24 +280,26 @@ def _param(response: Any, name: str) -> Any:
     return response._get_param(name)
 
 
+def _required(response: Any, name: str) -> str:
+    """A required parameter of the call, else AWS's ValidationError for a missing member (the field
+    named in camel case, as STS spells it)."""
+    value = _param(response, name)
+    if not isinstance(value, str):
+        field = name[0].lower() + name[1:]
+        raise _Refusal(
+            "ValidationError",
+            f"1 validation error detected: Value null at '{field}' failed to satisfy constraint: "
+            "Member must not be null",
+        )
+    return value
+
+
 def _assume_role(response: Any) -> dict[str, Any]:
     from moto.sts.models import sts_backends
 
     caller_doc, caller_account = _caller(response)
-    role_arn = _param(response, "RoleArn")
-    if not isinstance(role_arn, str):
-        raise _Refusal(
-            "ValidationError",
-            "1 validation error detected: Value null at 'roleArn' failed to satisfy constraint: "
-            "Member must not be null",
-        )
-    session_name = _param(response, "RoleSessionName")
-    if not isinstance(session_name, str):
-        raise _Refusal(
-            "ValidationError",
-            "1 validation error detected: Value null at 'roleSessionName' failed to satisfy constraint: "
-            "Member must not be null",
-        )
+    role_arn = _required(response, "RoleArn")
+    session_name = _required(response, "RoleSessionName")
     parts = role_arn.split(":", 5)
     role_account = parts[4] if len(parts) == 6 else ""
     request = _request(response, session_name)

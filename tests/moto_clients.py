@@ -13,7 +13,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-__all__ = ["moto_api", "provisioning_client"]
+__all__ = ["admin_keys", "moto_api", "provisioning_client"]
 
 
 def provisioning_client(endpoint_url: str, service: str, account: str, region: str = "us-east-1") -> Any:
@@ -40,3 +40,20 @@ def moto_api(url: str, path: str, body: str) -> None:
     )
     with urllib.request.urlopen(req, timeout=30) as resp:
         resp.read()
+
+
+def admin_keys(url: str, accounts: tuple[str, ...], policy: str) -> dict[str, dict[str, Any]]:
+    """Create the user ``admin`` with ``policy`` inline and an access key in each of ``accounts`` (auth
+    still off), for a run that then turns moto's auth on: account -> the target's credentials."""
+    keys: dict[str, dict[str, Any]] = {}
+    for account in accounts:
+        iam = provisioning_client(url, "iam", account)
+        iam.create_user(UserName="admin")
+        iam.put_user_policy(UserName="admin", PolicyName="all", PolicyDocument=policy)
+        key = iam.create_access_key(UserName="admin")["AccessKey"]
+        keys[account] = {
+            "access_key_id": key["AccessKeyId"],
+            "secret_access_key": key["SecretAccessKey"],
+            "session_token": None,
+        }
+    return keys

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.moto_clients import moto_api, provisioning_client
+from tests.moto_clients import admin_keys, moto_api
 
 __all__ = ["ACCOUNTS", "ADMIN_POLICY", "MotoProcess", "moto_process"]
 
@@ -57,11 +57,6 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _iam_as_account(url: str, account: str) -> Any:
-    """An IAM client whose calls moto books to ``account`` (authentication off: set-up only)."""
-    return provisioning_client(url, "iam", account)
-
-
 @contextmanager
 def moto_process(accounts: tuple[str, ...] = ACCOUNTS) -> Iterator[MotoProcess]:
     """Start ``python -m moto.server`` on 127.0.0.1, provision an admin in each of ``accounts``, switch
@@ -85,17 +80,7 @@ def moto_process(accounts: tuple[str, ...] = ACCOUNTS) -> Iterator[MotoProcess]:
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"moto server on {url} did not start") from None
                 time.sleep(0.1)
-        keys: dict[str, dict[str, Any]] = {}
-        for account in accounts:
-            iam = _iam_as_account(url, account)
-            iam.create_user(UserName="admin")
-            iam.put_user_policy(UserName="admin", PolicyName="all", PolicyDocument=ADMIN_POLICY)
-            key = iam.create_access_key(UserName="admin")["AccessKey"]
-            keys[account] = {
-                "access_key_id": key["AccessKeyId"],
-                "secret_access_key": key["SecretAccessKey"],
-                "session_token": None,
-            }
+        keys = admin_keys(url, accounts, ADMIN_POLICY)
         moto_api(url, "reset-auth", "0")  # from now on every request is authenticated and authorized
         yield MotoProcess(url, proc, keys)
     finally:

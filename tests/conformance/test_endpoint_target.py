@@ -24,17 +24,12 @@ import pytest
 from rolecall.conformance._world import Unsupported
 from rolecall.conformance.targets import Capability, Outcome, TargetError, TargetUnavailable, load_target
 from rolecall.conformance.targets.endpoint import EndpointTarget
-from tests.moto_clients import moto_api, provisioning_client
+from tests.moto_clients import admin_keys, moto_api
 
 A, B = "111111111111", "222222222222"
 ADMIN_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
 
 Keys = dict[str, dict[str, Any]]
-
-
-def _iam_as_account(url: str, account: str) -> Any:
-    """An IAM client whose calls moto books to ``account`` (authentication off: set-up only)."""
-    return provisioning_client(url, "iam", account)
 
 
 @pytest.fixture(scope="module")
@@ -49,17 +44,7 @@ def server() -> Iterator[tuple[str, Keys]]:
     url = f"http://127.0.0.1:{port}"
     try:
         moto_api(url, "reset", "")
-        keys: Keys = {}
-        for account in (A, B):
-            iam = _iam_as_account(url, account)
-            iam.create_user(UserName="admin")
-            iam.put_user_policy(UserName="admin", PolicyName="all", PolicyDocument=ADMIN_POLICY)
-            key = iam.create_access_key(UserName="admin")["AccessKey"]
-            keys[account] = {
-                "access_key_id": key["AccessKeyId"],
-                "secret_access_key": key["SecretAccessKey"],
-                "session_token": None,
-            }
+        keys: Keys = admin_keys(url, (A, B), ADMIN_POLICY)
         moto_api(url, "reset-auth", "0")  # from now on every request is authenticated and authorized
         yield url, keys
     finally:
