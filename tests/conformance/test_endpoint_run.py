@@ -78,7 +78,9 @@ def test_a_killed_emulator_ends_the_run_with_exit_3_and_keeps_what_was_found(tmp
     refused = [d for d in new if "refused" in json.dumps(d["target"]).lower()]
     assert refused == [], "a refused connection is no divergence"
     assert report["summary"]["target_errors"] >= 1
-    assert all("refused" in e["message"].lower() for e in report["target_errors"])
+    # a call in flight when the process died ends reset or aborted rather than refused (seen under load)
+    dead = ("refused", "reset", "aborted", "disconnected")
+    assert all(any(w in e["message"].lower() for w in dead) for e in report["target_errors"]), report["target_errors"]
     assert not (tmp_path / ".hypothesis").exists(), "Hypothesis's database goes under the report directory"
 
 
