@@ -116,7 +116,10 @@ def compare(
         return [Difference("decision", _fine(want), _fine(got), detail, point)]
     out: list[Difference] = []
     told = got.get("decision")
-    if mc == "denied" and told in ("explicitDeny", "implicitDeny") and told != want["decision"]:
+    # the target's decision word is read from its message; the model's own text may say "explicit deny" for
+    # an implicit one (R7, TRB-AD): the very same text is no difference
+    same_text = got.get("message") is not None and got.get("message") == want.get("message")
+    if mc == "denied" and told in ("explicitDeny", "implicitDeny") and told != want["decision"] and not same_text:
         out.append(
             Difference(
                 "decision",
