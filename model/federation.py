@@ -30,6 +30,8 @@ from .scenario import (
     OAUTH_HOSTS,
     ROLES_CLAIM,
     SOURCE_IDENTITY_CLAIM,
+    SURVIVING_SAML_KEYS,
+    SURVIVING_WEB_KEYS,
     TAGS_CLAIM,
     FederatedScenario,
     OidcProvider,
@@ -555,6 +557,30 @@ def _provider_keys(s: FederatedScenario) -> dict[str, str | tuple[str, ...]]:
     return ctx
 
 
+def federated_origin(s: FederatedScenario) -> dict[str, Any]:
+    """F13: the ``caller.federated_origin`` (docs/federation.md §3.7) of the session an allowed federated
+    call issues, for the AssumeRole calls made with it: the provider (the IAM OIDC or SAML provider's ARN,
+    or the built-in host) and the federation keys that survive, with the values F6 gave them (STSKEYS:
+    ``P:amr``, ``P:aud``, ``P:id``, ``P:sub`` of a web provider; ``saml:namequalifier``, ``saml:sub``,
+    ``saml:sub_type``)."""
+    ctx, fc = _provider_keys(s), s.federated_caller
+    surviving: tuple[str, ...]
+    if fc.assertion is not None:
+        provider = _saml_provider(s)
+        assert provider is not None  # F3 refused the call otherwise
+        name, prefix, surviving = provider.arn, "saml", SURVIVING_SAML_KEYS
+    else:
+        registered = _oidc_provider(s)
+        prefix = (fc.provider or "").lower()
+        name, surviving = (registered.arn if registered is not None else prefix), SURVIVING_WEB_KEYS
+    keys: dict[str, Any] = {}
+    for key, value in ctx.items():
+        head, _, claim = key.rpartition(":")
+        if head == prefix and claim in surviving:
+            keys[key] = list(value) if isinstance(value, tuple) else value
+    return {"provider": name, "keys": keys}
+
+
 def _claim_value(value: Any, claim: str) -> str:
     """A provider-specific claim as a condition-key value: strings as they are, numbers and booleans as
     JSON writes them. An array is a token no issuer of these keys signs (GitHub's, GitLab's, Google's
@@ -1003,4 +1029,10 @@ def federated_denied(s: FederatedScenario, action: str, kind: PolicyKind, rule: 
     return _denied(s, action, kind, rule)
 
 
-__all__ += ["companion_hidden_keys", "federated_denied", "registered_oidc_provider", "tests_aud_and_amr"]
+__all__ += [
+    "companion_hidden_keys",
+    "federated_denied",
+    "federated_origin",
+    "registered_oidc_provider",
+    "tests_aud_and_amr",
+]

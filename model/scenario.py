@@ -780,8 +780,10 @@ def _load_caller(value: Any, where: str, policies: _PolicyLoader) -> CallerSpec:
 
 #: Keys that survive federation into later requests (STSKEYS; docs/federation.md F13): for web
 #: identity ``amr``, ``aud``, ``id``, ``sub`` of the provider; for SAML these three.
-_SURVIVING_WEB_KEYS = ("amr", "aud", "id", "sub")
-_SURVIVING_SAML_KEYS = ("namequalifier", "sub", "sub_type")
+#: F13: the federation keys a session's later requests still carry (STSKEYS): ``P:amr``, ``P:aud``, ``P:id``
+#: and ``P:sub`` of a web identity provider P, and these of SAML.
+SURVIVING_WEB_KEYS = ("amr", "aud", "id", "sub")
+SURVIVING_SAML_KEYS = ("namequalifier", "sub", "sub_type")
 _PROVIDER_ARN = re.compile(r"arn:[\w-]+:iam::(\d{12}):(oidc-provider|saml-provider)/(.+)", re.ASCII)
 
 
@@ -799,7 +801,7 @@ def _load_federated_origin(value: Any, where: str) -> FederatedOrigin:
             f"({', '.join((COGNITO_HOST, *WELL_KNOWN_HOSTS))}); got {_describe(provider)}",
             r.path("provider"),
         )
-    surviving = _SURVIVING_SAML_KEYS if prefix == "saml" else _SURVIVING_WEB_KEYS
+    surviving = SURVIVING_SAML_KEYS if prefix == "saml" else SURVIVING_WEB_KEYS
     kw = r.path("keys")
     kr = _Reader(r.get("keys", dict, {}), kw, tuple(value.get("keys") or ()))
     keys: dict[str, str | tuple[str, ...]] = {}

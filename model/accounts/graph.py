@@ -1009,7 +1009,7 @@ class Analysis:
             for f in answer.federated:
                 self.nodes.setdefault(f.principal, Node(f.principal, "federated", _provider_account(f.principal), True))
                 witness = dict(f.witness)
-                witness["identity_providers"] = self._providers(role.account)
+                witness["identity_providers"] = self.snapshot.identity_providers_doc(role.account)
                 witness["id"] = f"{f.principal} assumes {arn}"
                 org = self.organization(role.account)
                 if org is not None:
@@ -1042,15 +1042,6 @@ class Analysis:
                         plain = {"role": self.role_doc(role)}
                         out.append(Edge(p, arn, "unknown", True, (), plain, door="federated", reason=reason))
         return out
-
-    def _providers(self, account: str) -> dict[str, Any]:
-        a = self.snapshot.accounts[account]
-        entry: dict[str, Any] = {}
-        if a.oidc_providers:
-            entry["oidc"] = [{"url": o.url, "client_ids": list(o.client_ids)} for o in a.oidc_providers]
-        if a.saml_providers:
-            entry["saml"] = [{"name": s.name, "issuer": s.issuer or ""} for s in a.saml_providers]
-        return {account: entry} if entry else {}
 
 
 def _provider_account(provider: str) -> str | None:

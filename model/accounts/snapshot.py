@@ -288,6 +288,18 @@ class Snapshot:
             doc["tags"] = dict(role.tags)
         return doc
 
+    def identity_providers_doc(self, account: str) -> dict[str, Any]:
+        """The scenario's ``identity_providers`` for a role of ``account`` (docs/federation.md §3.3): the
+        account's IAM OIDC providers (URL, client IDs) and SAML providers (name, issuer), which F3 looks up
+        in the role's account only. Empty when the account holds none."""
+        a = self.accounts.get(account)
+        entry: dict[str, Any] = {}
+        if a is not None and a.oidc_providers:
+            entry["oidc"] = [{"url": o.url, "client_ids": list(o.client_ids)} for o in a.oidc_providers]
+        if a is not None and a.saml_providers:
+            entry["saml"] = [{"name": s.name, "issuer": s.issuer or ""} for s in a.saml_providers]
+        return {account: entry} if entry else {}
+
     def organization_doc(self) -> dict[str, Any] | None:
         """The scenario's ``organization``: membership, and every member's SCP and RCP chains."""
         org = self.organization
