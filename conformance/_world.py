@@ -481,11 +481,8 @@ def saml_response(a: model.SamlAssertion, status: str, now: float) -> str:
         for name, values in a.attributes.items()
     )
     session = f' SessionNotOnOrAfter="{_attr(a.session_not_on_or_after)}"' if a.session_not_on_or_after else ""
-    subject = (
-        f'<saml:NameID Format="{_attr(a.name_id_format or "")}">{_text(a.name_id)}</saml:NameID>'
-        if a.name_id is not None
-        else ""
-    )
+    fmt = f' Format="{_attr(a.name_id_format)}"' if a.name_id_format is not None else ""
+    subject = f"<saml:NameID{fmt}>{_text(a.name_id)}</saml:NameID>" if a.name_id is not None else ""
     recipient = f' Recipient="{_attr(a.recipient)}"' if a.recipient is not None else ""
     audience = _text(a.audience or "https://signin.aws.amazon.com/saml")
     xml = (

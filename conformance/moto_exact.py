@@ -1,30 +1,35 @@
-"""moto with AWS-exact AssumeRole: rolecall's model as moto's authorizer for STS's AssumeRole.
+"""moto with AWS-exact role assumption: rolecall's model as moto's authorizer for STS's AssumeRole,
+AssumeRoleWithWebIdentity and AssumeRoleWithSAML.
 
-An opt-in switch. While it is on, every ``sts:AssumeRole`` that moto receives, in-process
-(``mock_aws``) or through its server in this process (``ThreadedMotoServer``, or the
+An opt-in switch. While it is on, every call of :data:`COVERED_ACTIONS` that moto receives,
+in-process (``mock_aws``) or through its server in this process (``ThreadedMotoServer``, or the
 ``rolecall moto-server`` command), is answered by the reference model (:func:`rolecall.model.decide`)
 and never by moto:
 
-1. **Who calls**: the request's access key, looked up in moto's state in every account: an
-   IAM user's key (active), or the key of a session moto issued (a role session, not expired).
-   Any other key is AWS's ``InvalidClientTokenId``; an expired session ``ExpiredToken``. The
-   signature is not checked (moto's own enforcement does that when it is on).
+1. **Who calls**: for AssumeRole, the request's access key, looked up in moto's state in every
+   account: an IAM user's key (active), or the key of a session moto issued (a role session, not
+   expired). Any other key is AWS's ``InvalidClientTokenId``; an expired session ``ExpiredToken``.
+   The signature is not checked (moto's own enforcement does that when it is on). The federated
+   doors are unsigned: the token or SAML response is read by the switch's :data:`ReadCaller`
+   (:func:`read_caller` by default: claims and assertion fields, no signature verified).
 2. **What the world is**: read from moto's state at call time, through
    :func:`rolecall.model.accounts.readers.read_moto_backends` for the caller's and the role's
    accounts and their organization (users, groups, roles, inline and managed policies,
-   boundaries, tags, ``MaxSessionDuration``, SCPs and RCPs): a policy the test changed is seen
-   by the next call. A role session's session policy, session tags, transitive tag keys and
-   source identity are those it was issued with (kept on moto's session object).
+   boundaries, tags, ``MaxSessionDuration``, IAM OIDC and SAML providers, SCPs and RCPs): a policy
+   the test changed is seen by the next call. A role session's session policy, session tags,
+   transitive tag keys, source identity and federated origin (F13) are those it was issued with
+   (kept on moto's session object).
 3. **The answer**: the model's decision, with AWS's error code and message (``AccessDenied``
-   word for word, ``ValidationError``, ``MalformedPolicyDocument``, ``PackedPolicyTooLarge``…),
+   word for word, ``ValidationError``, ``MalformedPolicyDocument``, ``InvalidIdentityToken``…),
    or, when allowed, a session that moto stores (so ``GetCallerIdentity`` and later calls see
-   it) with the model's ARN, id and duration, and the session's tags, transitive keys and
-   source identity for the calls it makes next.
+   it) with the model's ARN, id and duration and the response fields AWS sends, and the session's
+   tags, transitive keys and source identity for the calls it makes next.
 
 Fail closed. What the model refuses to decide (:class:`~rolecall.model.UndecidableError`), and a
 world the reader refuses (a policy the model cannot read, in the caller's or the role's
 account), are answered HTTP 400 with the code ``RolecallCannotDecide`` and the reason: never an
-Allow, never moto's own answer. A request whose parameters are not AssumeRole's shapes (no
+Allow, never moto's own answer; so is a token the reader cannot read (an OAuth 2.0 access token, a
+Cognito identity pool moto does not hold). A request whose parameters are not the API's shapes (no
 ``RoleArn``, a ``RoleArn`` that is no role ARN) is a ``ValidationError`` naming the parameter.
 
 Forms: :func:`exact_sts` (a context manager and a decorator, composing with ``mock_aws``), the
@@ -47,38 +52,57 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ..model import (
+    AnyScenario,
+    AssumedRole,
+    FederatedScenario,
     InputError,
     MalformedPolicyError,
     PolicyKind,
+    Result,
     RolecallError,
     Scenario,
     Semantics,
     UndecidableError,
     decide,
-    load_assume_role,
+    load_scenario,
     parse_policy,
 )
 from ..model.accounts import Snapshot
 from ..model.accounts.readers import read_moto_backends
+from ..model.federation import federated_origin
 from ..model.policy import load_json
 from ..model.scenario import size_quota_error
 from ..model.validation import packed_percent
+from ._tokens import TokenRefused, read_saml_response, read_web_identity_token
 
 __all__ = [
     "COVERED_ACTIONS",
     "ExactSession",
+    "ReadCaller",
+    "TokenRefused",
     "exact_sts",
     "is_enabled",
     "main",
+    "read_caller",
+    "read_saml_response",
+    "read_web_identity_token",
     "record_session",
     "service_credentials",
 ]
 
-COVERED_ACTIONS = frozenset({"AssumeRole"})
+COVERED_ACTIONS = frozenset({"AssumeRole", "AssumeRoleWithWebIdentity", "AssumeRoleWithSAML"})
 """The STS actions the switch answers with the model."""
 
+ReadCaller = Callable[[str, str, "str | None"], Mapping[str, Any]]
+"""How the switch reads who calls a federated door: ``(api, token, provider_id)`` -> the scenario's
+``federated_caller`` (docs/federation.md §3.2), where ``token`` is the ``WebIdentityToken`` or the
+``SAMLAssertion`` as sent. It may raise :class:`TokenRefused` (STS's answer to a token it cannot
+parse) or :class:`~rolecall.model.UndecidableError` (the switch answers ``RolecallCannotDecide``).
+The default is :func:`read_caller`; give another to :class:`exact_sts` to verify signatures with your
+test identity provider's keys, or to say what a token cannot (an OAuth 2.0 token's claims)."""
+
 #: HTTP status per error code: AWS answers these with 403, every other refusal with 400
-_FORBIDDEN = {"AccessDenied", "InvalidClientTokenId", "ExpiredToken", "RegionDisabledException"}
+_FORBIDDEN = {"AccessDenied", "InvalidClientTokenId", "ExpiredToken", "RegionDisabledException", "IDPRejectedClaim"}
 #: the trust policy of a role that does not exist (``"exists": false``: the model never reads it)
 _NO_TRUST = {
     "Version": "2012-10-17",
@@ -90,12 +114,14 @@ _lock = threading.Lock()
 _decide_lock = threading.Lock()
 _depth = 0
 _saved: dict[str, Callable[..., Any]] = {}
+_readers: list[ReadCaller | None] = []
+"""The ``read_caller`` of every :class:`exact_sts` entered, innermost last."""
 
 
 class ExactSession:
     """What a role session carries into the calls it makes (kept on moto's session object)."""
 
-    __slots__ = ("policy_arns", "session_policy", "source_identity", "tags", "transitive_tag_keys")
+    __slots__ = ("federated_origin", "policy_arns", "session_policy", "source_identity", "tags", "transitive_tag_keys")
 
     def __init__(
         self,
@@ -104,6 +130,7 @@ class ExactSession:
         source_identity: str | None = None,
         session_policy: str | None = None,
         policy_arns: Sequence[str] = (),
+        federated_origin: Mapping[str, Any] | None = None,
     ) -> None:
         self.tags = tuple(tags)
         """The session tags (inherited transitive tags first, then the request's)."""
@@ -114,6 +141,9 @@ class ExactSession:
         self.policy_arns = tuple(policy_arns)
         """The managed session policies (``PolicyArns``): a scenario's caller holds one inline session
         policy, so a session with these is not decided as a caller (fail closed)."""
+        self.federated_origin = federated_origin
+        """A session a federated door issued: its ``caller.federated_origin`` (F13: the provider and the
+        federation keys its later calls carry)."""
 
 
 def record_session(moto_session: Any, session: ExactSession) -> None:
@@ -226,19 +256,68 @@ class exact_sts(contextlib.ContextDecorator):
     """The switch, as a context manager or a decorator; nests, and composes with ``mock_aws``::
 
     with mock_aws(), exact_sts():
-        ...   # every AssumeRole is decided by rolecall's model
+        ...   # every AssumeRole, AssumeRoleWithWebIdentity and AssumeRoleWithSAML is decided by rolecall's model
 
     @mock_aws
     @exact_sts()
     def test_it(): ...
+
+    ``read_caller``: how the federated doors read a token or SAML response (:data:`ReadCaller`); the
+    innermost switch that names one wins, else :func:`read_caller`.
     """
+
+    def __init__(self, read_caller: ReadCaller | None = None) -> None:
+        self.read_caller = read_caller
 
     def __enter__(self) -> exact_sts:
         _enable()
+        with _lock:
+            _readers.append(self.read_caller)
         return self
 
     def __exit__(self, *exc: object) -> None:
+        with _lock:
+            if self.read_caller in _readers:
+                del _readers[len(_readers) - 1 - _readers[::-1].index(self.read_caller)]
         _disable()
+
+
+def read_caller(api: str, token: str, provider_id: str | None = None) -> Mapping[str, Any]:
+    """The switch's default :data:`ReadCaller`: :func:`read_web_identity_token` or
+    :func:`read_saml_response` (signatures are not verified; an expired token or response is
+    ``expired``). A Cognito token's identity pool (its ``aud``) is looked up in moto's
+    cognito-identity backends for the account that owns it (F10's cross-account rule); a pool moto
+    does not hold is not guessed (:class:`~rolecall.model.UndecidableError`)."""
+    if api == "AssumeRoleWithSAML":
+        return read_saml_response(token)
+    doc = read_web_identity_token(token, provider_id)
+    if doc["provider_kind"] == "cognito":
+        pool = doc["claims"].get("aud")
+        owner = _pool_account(pool) if isinstance(pool, str) else None
+        if owner is None:
+            raise UndecidableError(
+                f"the Cognito identity pool {pool!r} of the token is not in moto: rolecall cannot tell which "
+                "account owns it (create it with cognito-identity's CreateIdentityPool)",
+                "$.federated_caller.claims.aud",
+            )
+        doc["cognito_pool_account"] = owner
+    return doc
+
+
+def _pool_account(pool: str) -> str | None:
+    from moto.backends import get_backend
+
+    for account, regions in list(get_backend("cognito-identity").items()):
+        for backend in list(regions.values()):
+            if pool in backend.identity_pools:
+                return str(account)
+    return None
+
+
+def _reader() -> ReadCaller:
+    with _lock:
+        chosen = next((r for r in reversed(_readers) if r is not None), None)
+    return chosen or read_caller
 
 
 # =========================================================================== answering
@@ -256,9 +335,10 @@ def _answer(response: Any) -> Any:
     from moto.core.responses import ActionResult
     from moto.sts.exceptions import STSClientError
 
+    action = response._get_action()
     try:
         try:
-            result: Any = _assume_role(response)
+            result: Any = _assume_role(response) if action == "AssumeRole" else _assume_federated(response, action)
         except _Refusal:
             raise
         except Exception as exc:  # moto's state in a shape the reader does not know: fail closed, one line
@@ -300,31 +380,19 @@ def _assume_role(response: Any) -> dict[str, Any]:
     caller_doc, caller_account = _caller(response)
     role_arn = _required(response, "RoleArn")
     session_name = _required(response, "RoleSessionName")
-    parts = role_arn.split(":", 5)
-    role_account = parts[4] if len(parts) == 6 else ""
+    role_account = _account_of(role_arn)
     request = _request(response, session_name)
-    doc: dict[str, Any] = {"caller": None, "role": None, "request": request}
-    try:
-        snapshot = _read(caller_account, role_account)
-        doc["caller"] = caller_doc(snapshot)
-        doc["role"] = _role_doc(snapshot, role_arn, role_account)
-        org = snapshot.organization_doc()
-        if org is not None:
-            doc["organization"] = org
-        with _decide_lock:  # one decision at a time: a cached scenario's model cache is not thread-safe
-            scenario = _scenario(json.dumps(doc, sort_keys=True))
-            result = decide(scenario)
-    except UndecidableError as exc:
-        raise _Refusal("RolecallCannotDecide", f"rolecall cannot decide this request: {exc.message}") from None
-    except InputError as exc:
-        if exc.path.startswith(("$.request", "$.role.arn")):
-            raise _Refusal("ValidationError", f"{exc.message} (at {exc.path})") from None
-        raise _Refusal("RolecallCannotDecide", f"rolecall cannot read moto's state: {exc.message}") from None
-    except RolecallError as exc:
-        raise _Refusal("RolecallCannotDecide", f"rolecall cannot decide this request: {exc.message}") from None
-    if result.decision != "allowed" or result.assumed_role is None:
-        code = result.error_code or "AccessDenied"
-        raise _Refusal(code, result.message or "")
+
+    def doc_of(snapshot: Snapshot) -> dict[str, Any]:
+        return {
+            "caller": caller_doc(snapshot),
+            "role": _role_doc(snapshot, role_arn, role_account),
+            "request": request,
+            **_organization(snapshot),
+        }
+
+    scenario, result = _decided(doc_of, caller_account, role_account)
+    assert isinstance(scenario, Scenario) and result.assumed_role is not None
     assumed = result.assumed_role
     c = scenario.caller
     partition = scenario.role.arn.partition
@@ -345,16 +413,7 @@ def _assume_role(response: Any) -> dict[str, Any]:
     keys = list(c.transitive_tag_keys) + list(request.get("transitive_tag_keys", []))
     source = request.get("source_identity") or c.source_identity
     record_session(moto_session, ExactSession(tags, keys, source, policy, request.get("policy_arns", ())))
-    moto_session.expiration = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=assumed.duration_seconds)
-    out: dict[str, Any] = {
-        "Credentials": {
-            "AccessKeyId": moto_session.access_key_id,
-            "SecretAccessKey": moto_session.secret_access_key,
-            "SessionToken": moto_session.session_token,
-            "Expiration": moto_session.expiration,
-        },
-        "AssumedRoleUser": {"AssumedRoleId": assumed.assumed_role_id, "Arn": assumed.arn},
-    }
+    out = _credentials(moto_session, assumed)
     if "policy" in request or "tags" in request:
         out["PackedPolicySize"] = packed_percent(
             tuple((t["Key"], t["Value"]) for t in request.get("tags", [])), request.get("policy")
@@ -364,12 +423,151 @@ def _assume_role(response: Any) -> dict[str, Any]:
     return out
 
 
+def _credentials(moto_session: Any, assumed: AssumedRole) -> dict[str, Any]:
+    """The response's ``Credentials`` and ``AssumedRoleUser``: moto's session (its keys, which
+    GetCallerIdentity and later calls look up), with the model's ARN, id and expiration."""
+    moto_session.expiration = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=assumed.duration_seconds)
+    return {
+        "Credentials": {
+            "AccessKeyId": moto_session.access_key_id,
+            "SecretAccessKey": moto_session.secret_access_key,
+            "SessionToken": moto_session.session_token,
+            "Expiration": moto_session.expiration,
+        },
+        "AssumedRoleUser": {"AssumedRoleId": assumed.assumed_role_id, "Arn": assumed.arn},
+    }
+
+
+def _account_of(arn: str) -> str:
+    parts = arn.split(":", 5)
+    return parts[4] if len(parts) == 6 else ""
+
+
+def _organization(snapshot: Snapshot) -> dict[str, Any]:
+    org = snapshot.organization_doc()
+    return {"organization": org} if org is not None else {}
+
+
+def _decided(
+    doc_of: Callable[[Snapshot], dict[str, Any]], caller_account: str, role_account: str
+) -> tuple[AnyScenario, Result]:
+    """The scenario of the call (``doc_of`` moto's state now) and the model's decision on it, or the
+    refusal to answer: the model's error or denial with its code and message; a parameter the loader
+    refuses is a ``ValidationError``; what the model cannot decide, a token it cannot read, or moto's
+    state in a shape the reader refuses is ``RolecallCannotDecide`` (fail closed, never an Allow)."""
+    try:
+        snapshot = _read(caller_account, role_account)
+        doc = doc_of(snapshot)
+        with _decide_lock:  # one decision at a time: a cached scenario's model cache is not thread-safe
+            scenario = _scenario(json.dumps(doc, sort_keys=True))
+            result = decide(scenario)
+    except UndecidableError as exc:
+        raise _Refusal("RolecallCannotDecide", f"rolecall cannot decide this request: {exc.message}") from None
+    except InputError as exc:
+        if exc.path.startswith(("$.request", "$.role.arn")):
+            raise _Refusal("ValidationError", f"{exc.message} (at {exc.path})") from None
+        if exc.path.startswith("$.federated_caller"):
+            raise _Refusal("RolecallCannotDecide", f"rolecall cannot read the token: {exc.message}") from None
+        raise _Refusal("RolecallCannotDecide", f"rolecall cannot read moto's state: {exc.message}") from None
+    except RolecallError as exc:
+        raise _Refusal("RolecallCannotDecide", f"rolecall cannot decide this request: {exc.message}") from None
+    if result.decision != "allowed" or result.assumed_role is None:
+        raise _Refusal(result.error_code or "AccessDenied", result.message or "")
+    return scenario, result
+
+
+#: the federated APIs' parameters -> the scenario's ``request`` fields (docs/federation.md §3.5)
+_FEDERATED_PARAMS = {
+    "AssumeRoleWithWebIdentity": {"RoleSessionName": "role_session_name", "ProviderId": "provider_id"},
+    "AssumeRoleWithSAML": {"PrincipalArn": "principal_arn"},
+}
+#: the federated APIs' response fields -> :class:`~rolecall.model.AssumedRole`'s (SMITHY-STS)
+_FEDERATED_RESPONSE = {
+    "AssumeRoleWithWebIdentity": {
+        "SubjectFromWebIdentityToken": "subject",
+        "Provider": "provider",
+        "Audience": "audience",
+        "SourceIdentity": "source_identity",
+    },
+    "AssumeRoleWithSAML": {
+        "Subject": "subject",
+        "SubjectType": "subject_type",
+        "Issuer": "issuer",
+        "Audience": "audience",
+        "NameQualifier": "name_qualifier",
+        "SourceIdentity": "source_identity",
+    },
+}
+
+
+def _assume_federated(response: Any, api: str) -> dict[str, Any]:
+    """AssumeRoleWithWebIdentity or AssumeRoleWithSAML (docs/federation.md F0-F12): unsigned, so no
+    caller is looked up; the token or response is read by the switch's :data:`ReadCaller`, the role,
+    the identity providers of its account and its organization from moto's state now."""
+    from moto.sts.models import sts_backends
+
+    role_arn = _required(response, "RoleArn")
+    saml = api == "AssumeRoleWithSAML"
+    request: dict[str, Any] = {}
+    for name, key in _FEDERATED_PARAMS[api].items():
+        value = _required(response, name) if name != "ProviderId" else _param(response, name)
+        if value is not None:
+            request[key] = value
+    token = _required(response, "SAMLAssertion" if saml else "WebIdentityToken")
+    _common_params(response, request)
+    role_account = _account_of(role_arn)
+    try:
+        caller = dict(_reader()(api, token, request.get("provider_id")))
+    except TokenRefused as refused:
+        raise _Refusal(refused.code, refused.message) from None
+    except UndecidableError as exc:
+        raise _Refusal("RolecallCannotDecide", f"rolecall cannot read the token: {exc.message}") from None
+
+    def doc_of(snapshot: Snapshot) -> dict[str, Any]:
+        return {
+            "api": api,
+            "federated_caller": caller,
+            "identity_providers": snapshot.identity_providers_doc(role_account),
+            "role": _role_doc(snapshot, role_arn, role_account),
+            "request": request,
+            **_organization(snapshot),
+        }
+
+    scenario, result = _decided(doc_of, "", role_account)
+    assumed = result.assumed_role
+    assert isinstance(scenario, FederatedScenario) and assumed is not None
+    session_name = assumed.arn.rsplit("/", 1)[-1]
+    policy = request.get("policy")
+    sts: Any = sts_backends[role_account][scenario.role.arn.partition]
+    moto_session = sts.assume_role(response.region, session_name, role_arn, policy, assumed.duration_seconds, None)
+    tags = list(assumed.session_tags or ())
+    record_session(
+        moto_session,
+        ExactSession(
+            tags,
+            assumed.transitive_tag_keys or (),
+            assumed.source_identity,
+            policy,
+            request.get("policy_arns", ()),
+            federated_origin(scenario),
+        ),
+    )
+    out = _credentials(moto_session, assumed)
+    for name, field in _FEDERATED_RESPONSE[api].items():
+        value = getattr(assumed, field)
+        if value is not None:
+            out[name] = value
+    if "policy" in request or tags:
+        out["PackedPolicySize"] = packed_percent(tuple(tags), policy)
+    return out
+
+
 @functools.lru_cache(maxsize=256)
-def _scenario(text: str) -> Scenario:
+def _scenario(text: str) -> AnyScenario:
     """The loaded scenario of a document (its JSON text): a world and request seen before are not
     parsed again, and the model's per-world cache in it is reused (the model keys what it keeps by
     what it read, so the clock's keys are read again on every call)."""
-    return load_assume_role(json.loads(text))
+    return load_scenario(json.loads(text))
 
 
 def _read(caller_account: str, role_account: str) -> Snapshot:
@@ -398,12 +596,10 @@ def _role_doc(snapshot: Any, role_arn: str, account: str) -> dict[str, Any]:
 
 
 def _request(response: Any, session_name: str) -> dict[str, Any]:
-    """The scenario's ``request`` from the call's parameters, as sent."""
+    """The scenario's ``request`` from AssumeRole's parameters, as sent."""
     out: dict[str, Any] = {"role_session_name": session_name}
     simple = {
-        "DurationSeconds": "duration_seconds",
         "ExternalId": "external_id",
-        "Policy": "policy",
         "SourceIdentity": "source_identity",
         "SerialNumber": "serial_number",
         "TokenCode": "token_code",
@@ -412,19 +608,29 @@ def _request(response: Any, session_name: str) -> dict[str, Any]:
         value = _param(response, name)
         if value is not None:
             out[key] = value
-    arns = _param(response, "PolicyArns")
-    if arns is not None:
-        out["policy_arns"] = [a.get("arn") if isinstance(a, Mapping) else a for a in arns]
     tags = _param(response, "Tags")
     if tags is not None:
         out["tags"] = [{"Key": t.get("Key"), "Value": t.get("Value")} for t in tags]
     keys = _param(response, "TransitiveTagKeys")
     if keys is not None:
         out["transitive_tag_keys"] = list(keys)
+    _common_params(response, out)
+    return out
+
+
+def _common_params(response: Any, out: dict[str, Any]) -> None:
+    """The parameters every door takes (``DurationSeconds``, ``Policy``, ``PolicyArns``) and the
+    Region the call was sent to, into the scenario's ``request`` ``out``."""
+    for name, key in (("DurationSeconds", "duration_seconds"), ("Policy", "policy")):
+        value = _param(response, name)
+        if value is not None:
+            out[key] = value
+    arns = _param(response, "PolicyArns")
+    if arns is not None:
+        out["policy_arns"] = [a.get("arn") if isinstance(a, Mapping) else a for a in arns]
     region = response.region
     if region and region != "us-east-1":
         out["region"] = region
-    return out
 
 
 # =========================================================================== the caller
@@ -494,6 +700,8 @@ def _session_caller(s: Any, account: str) -> Callable[[Any], dict[str, Any]]:
             out["transitive_tag_keys"] = list(exact.transitive_tag_keys)
         if exact.source_identity is not None:
             out["source_identity"] = exact.source_identity
+        if exact.federated_origin is not None:
+            out["federated_origin"] = dict(exact.federated_origin)
         return out
 
     return doc

@@ -34,8 +34,10 @@ import logging
 import os
 import threading
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
+
+from rolecall.model.scenario import OAUTH_HOSTS
 
 from .._world import FederatedPlan, FreshAccounts, Plan, federated_plan, plan
 from ._aws import ApiProvisioner, AwsApi, Creds, assume_federated, outcome_of_error, target_failures
@@ -55,9 +57,10 @@ enforcement cannot authenticate these unsigned calls (its authenticator reads th
 so the targets let exactly that call through it; everything else stays enforced."""
 
 
-_EXACT_CAPABILITIES: frozenset[str] = _CAPABILITIES - {Capability.WEB_IDENTITY, Capability.SAML}
-"""What the ``moto-exact`` targets can provision: moto's, at the AssumeRole door (the switch decides
-AssumeRole only; moto's own answers at the federated doors are what the ``moto`` targets check)."""
+_EXACT_CAPABILITIES: frozenset[str] = _CAPABILITIES | {Capability.ORGANIZATIONS}
+"""What the ``moto-exact`` targets can provision: moto's, and organizations (created in moto's
+Organizations backend with the scenario's ids and SCP and RCP chains, which the switch reads at
+every call: :func:`_provision_organization_in_backends`)."""
 
 _EXACT_OFFSET = 2_500_000_000
 """The exact targets' fresh accounts, apart from the plain targets' (they share this process's moto)."""
@@ -74,6 +77,46 @@ def _account_base(worker: str | None, offset: int = 0) -> int:
     (``offset``): the in-process and the server target share this process's moto backends."""
     n = int(worker[2:]) if worker and worker.startswith("gw") and worker[2:].isdigit() else 0
     return 100_000_000_000 + n * 10_000_000_000 + offset
+
+
+class _ScenarioCallers:
+    """The exact targets' :data:`~rolecall.conformance.moto_exact.ReadCaller`: the scenario's own
+    ``federated_caller`` for a token the suite sent, after checking that the switch's default reader
+    reads the token as the scenario states it (what a token can carry: provider, claims, the SAML
+    fields, an expired status). What no token carries (a bad signature, the Cognito pool's account,
+    an OAuth 2.0 token's claims) comes from the scenario alone. A token read otherwise is answered
+    ``RolecallCannotDecide`` with the difference, a divergence the suite reports."""
+
+    def __init__(self) -> None:
+        self._meant: dict[str, Mapping[str, Any]] = {}
+        self._lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def sending(self, fp: FederatedPlan, caller: Mapping[str, Any]) -> Iterator[None]:
+        token = str(fp.params.get("SAMLAssertion") or fp.params.get("WebIdentityToken"))
+        with self._lock:
+            self._meant[token] = caller
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._meant.pop(token, None)
+
+    def __call__(self, api: str, token: str, provider_id: str | None = None) -> Mapping[str, Any]:
+        from .._tokens import read_saml_response, read_web_identity_token, same_caller
+        from ..moto_exact import read_caller
+
+        with self._lock:
+            meant = self._meant.get(token)
+        if meant is None:
+            return read_caller(api, token, provider_id)
+        if meant.get("token_status") == "malformed" or meant.get("provider") in OAUTH_HOSTS:
+            return meant
+        read = read_saml_response(token) if api == "AssumeRoleWithSAML" else read_web_identity_token(token)
+        problem = same_caller(read, meant)
+        if problem is not None:
+            raise TargetError(f"the switch's reader read the token with {problem}")
+        return meant
 
 
 class MotoTarget(Target):
@@ -94,6 +137,7 @@ class MotoTarget(Target):
         base = _account_base(worker or os.environ.get("PYTEST_XDIST_WORKER"), _EXACT_OFFSET if exact else 0)
         self._fresh = FreshAccounts(base)
         self._switch: Any = None
+        self._callers = _ScenarioCallers()
         self._mock: Any = None
         self._saved: tuple[float, int] | None = None
         self._api: AwsApi | None = None
@@ -111,7 +155,7 @@ class MotoTarget(Target):
         if self.exact:
             from ..moto_exact import exact_sts
 
-            self._switch = exact_sts()
+            self._switch = exact_sts(read_caller=self._callers)
             self._switch.__enter__()
         self._saved = (settings.INITIAL_NO_AUTH_ACTION_COUNT, ActionAuthenticatorMixin.request_count)
         settings.INITIAL_NO_AUTH_ACTION_COUNT = 0  # authenticate and authorize every request
@@ -145,12 +189,16 @@ class MotoTarget(Target):
             raise TargetUnavailable("the moto target is not started")
         if "federated_caller" in doc:
             self._since_reset += 1
-            return self._run_federated(federated_plan(doc), check_identity)
+            fp = federated_plan(doc)
+            _exact_organization(doc, self.exact)
+            with self._callers.sending(fp, doc["federated_caller"]):
+                return self._run_federated(fp, check_identity)
         p = plan(doc)
         if self._since_reset >= RESET_EVERY:
             self._mock.reset()
             self._since_reset = 0
         self._since_reset += 1
+        _exact_organization(doc, self.exact)
         return _run_in_backends(self._api, p, check_identity, self.exact)
 
     def _run_federated(self, fp: FederatedPlan, check_identity: bool) -> Outcome:
@@ -283,6 +331,87 @@ def _provision_federated_in_backends(fp: FederatedPlan) -> str | Outcome | None:
         raise
 
 
+def _exact_organization(doc: Mapping[str, Any], exact: bool) -> None:
+    """The scenario's organization, in moto's backends, for an exact target (the others cannot
+    express one: ``adapt`` removed it)."""
+    if exact and "organization" in doc:
+        with target_failures("provisioning"):
+            _provision_organization_in_backends(doc["organization"], str(doc["role"]["arn"]).split(":")[1])
+
+
+def _provision_organization_in_backends(org: Mapping[str, Any], partition: str) -> None:
+    """Create a scenario's ``organization`` in moto's Organizations backend, for the exact targets
+    (the switch reads it back at every call, :mod:`rolecall.conformance.moto_exact`).
+
+    moto's CreateOrganization and CreateAccount draw random ids, so the organization and its member
+    accounts are made in the backend and given the scenario's ids. Both policy types are enabled at
+    the root, which keeps moto's FullAWSAccess and RCPFullAWSAccess. Each account with a chain gets
+    its own line of OUs below the root: the chain's levels but the last on the OUs, the last on the
+    account, every default policy detached there; a shorter SCP or RCP chain is padded at its top with
+    FullAWSAccess (SCPs) or nothing (RCPs: RCPFullAWSAccess is implied). The root's defaults and the
+    padding allow every action, so the chain read back decides as the scenario's does; an account
+    without a chain keeps the defaults (full access: docs/scenario-format.md, ``organization``)."""
+    from moto.organizations import utils
+    from moto.organizations.models import FakeAccount, organizations_backends
+
+    mgmt = str(org["management_account"])
+    backend: Any = organizations_backends[mgmt][partition]
+    if backend.org is not None:
+        raise TargetError(f"moto already holds an organization managed by {mgmt}")
+    backend.create_organization(region="us-east-1", FeatureSet="ALL")
+    organization: Any = backend.org
+    org_id = organization.id = str(org["id"])
+    root = backend.ou[0]
+    for policy_type in ("SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY"):
+        backend.enable_policy_type(RootId=root.id, PolicyType=policy_type)
+    for member in org.get("members", []):
+        if member == mgmt:
+            continue
+        account = FakeAccount(organization, AccountName=f"member-{member}", Email=f"{member}@example.com")
+        account.id = str(member)
+        backend.accounts.append(account)
+        organizations_backends.master_accounts[account.id] = (mgmt, partition)
+        for policy_id in (utils.DEFAULT_SCP_POLICY_ID, utils.DEFAULT_RCP_POLICY_ID):
+            backend.attach_policy(PolicyId=policy_id, TargetId=account.id)
+    for thing in (*backend.ou, *backend.accounts, *backend.policies):
+        thing.organization_id = org_id
+    scps, rcps = org.get("scps", {}), org.get("rcps", {})
+    for account_id in dict.fromkeys([*scps, *rcps]):
+        scp, rcp = list(scps.get(account_id, [])), list(rcps.get(account_id, []))
+        depth = max(len(scp), len(rcp))
+        full = [{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}]
+        levels = list(
+            zip(
+                [full] * (depth - len(scp)) + scp if scp else [None] * depth,
+                [[]] * (depth - len(rcp)) + rcp if rcp else [None] * depth,
+                strict=True,
+            )
+        )
+        parent = root.id
+        for n, (scp_level, rcp_level) in enumerate(levels):
+            if n < depth - 1:
+                target = backend.create_organizational_unit(Name=f"{account_id}-{n}", ParentId=parent)
+                target_id = target["OrganizationalUnit"]["Id"]
+                parent = target_id
+            else:
+                target_id = account_id
+                backend.get_account_by_id(account_id).parent_id = parent
+            for policy_type, level in (("SERVICE_CONTROL_POLICY", scp_level), ("RESOURCE_CONTROL_POLICY", rcp_level)):
+                if level is None:
+                    continue
+                default = utils.DEFAULT_SCP_POLICY_ID if policy_type == "SERVICE_CONTROL_POLICY" else None
+                if default is not None:
+                    backend.detach_policy(PolicyId=default, TargetId=target_id)
+                for i, document in enumerate(level):
+                    made = backend.create_policy(
+                        Name=f"{policy_type[0]}-{account_id}-{n}-{i}",
+                        Type=policy_type,
+                        Content=document if isinstance(document, str) else json.dumps(document, separators=(",", ":")),
+                        Description="",
+                    )
+                    backend.attach_policy(PolicyId=made["Policy"]["PolicySummary"]["Id"], TargetId=target_id)
+
+
 @contextlib.contextmanager
 def _let_one_through(moto_api: Callable[[str, str], None]) -> Iterator[None]:
     """The moto server lets the next request through unauthenticated, then authenticates again."""
@@ -333,6 +462,7 @@ class MotoServerTarget(Target):
         offset = 5_000_000_000 + (_EXACT_OFFSET if exact else 0)
         self._fresh = FreshAccounts(_account_base(worker or os.environ.get("PYTEST_XDIST_WORKER"), offset))
         self._switch: Any = None
+        self._callers = _ScenarioCallers()
         self._server: Any = None
         self.endpoint_url: str | None = None
         self._account = threading.local()
@@ -348,7 +478,7 @@ class MotoServerTarget(Target):
         if self.exact:
             from ..moto_exact import exact_sts
 
-            self._switch = exact_sts()
+            self._switch = exact_sts(read_caller=self._callers)
             self._switch.__enter__()
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self._server.start()
@@ -448,12 +578,16 @@ class MotoServerTarget(Target):
             raise TargetUnavailable("the moto-server target is not started")
         if "federated_caller" in doc:
             self._since_reset += 1
-            return self._run_federated(federated_plan(doc), check_identity)
+            fp = federated_plan(doc)
+            _exact_organization(doc, self.exact)
+            with self._callers.sending(fp, doc["federated_caller"]):
+                return self._run_federated(fp, check_identity)
         p = plan(doc)
         if self._since_reset >= RESET_EVERY:
             self._moto_api("reset", "")
             self._since_reset = 0
         self._since_reset += 1
+        _exact_organization(doc, self.exact)
         if self.provision == "backend":
             return _run_in_backends(self._api, p, check_identity, self.exact)
         prov = ApiProvisioner(self._iam, self._sts)
