@@ -16,7 +16,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from types import FrameType
-from typing import TextIO
+from typing import Any, TextIO
 
 
 def _interrupted_early(signum: int, frame: FrameType | None) -> None:
@@ -306,6 +306,36 @@ def _decide_stream(
     return status
 
 
+def _quiet_lost_interrupts(previous: Callable[[Any], object]) -> Callable[[Any], object]:
+    """A ``sys.unraisablehook`` for the command: a Ctrl-C whose KeyboardInterrupt lands in an object's
+    finalizer (Z3's ``AstRef.__del__`` runs at any bytecode) cannot propagate, and Python would print
+    "Exception ignored in ..." with a traceback; instead the query is asked to stop at its next step
+    (``request_interrupt``), which ends the command as any Ctrl-C does (exit 130, one line)."""
+
+    def hook(unraisable: Any) -> object:
+        if unraisable.exc_type is not None and issubclass(unraisable.exc_type, KeyboardInterrupt):
+            if "rolecall.model.solver" in sys.modules:
+                from rolecall.model.solver import request_interrupt
+
+                request_interrupt()
+            return None
+        return previous(unraisable)
+
+    return hook
+
+
+_interrupts: list[int] = []
+"""The Ctrl-Cs the command received (:func:`_interrupt`)."""
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    """SIGINT while the command runs: Python's KeyboardInterrupt, remembered. A KeyboardInterrupt raised
+    inside ctypes' conversion of a call into Z3 comes out as ``ctypes.ArgumentError``, which is still
+    the user's Ctrl-C (exit 130), never an internal error."""
+    _interrupts.append(signum)
+    raise KeyboardInterrupt
+
+
 def _ignore_further_interrupts() -> None:
     """After the first Ctrl-C, the way out is not interrupted again (a second one during clean-up
     printed tracebacks from Z3's object finalizers)."""
@@ -326,9 +356,12 @@ def main(
     """Run the command line; returns (and, as a console script, exits with) the exit code."""
     started = time.monotonic()  # a solver command's --timeout counts from here
     if signal.getsignal(signal.SIGINT) is _interrupted_early:  # loaded: a Ctrl-C is a KeyboardInterrupt again
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGINT, _interrupt)
     out, err, inp = stdout or sys.stdout, stderr or sys.stderr, stdin or sys.stdin
     _Parser.streams = (out, err)
+    _interrupts.clear()
+    unraisable = sys.unraisablehook
+    sys.unraisablehook = _quiet_lost_interrupts(unraisable)
     try:
         given = list(sys.argv[1:] if argv is None else argv)
         if given[:1] == ["moto-server"]:  # every option after it is moto_server's (argparse would claim them)
@@ -366,8 +399,14 @@ def main(
     except BrokenPipeError:
         return EXIT_OK
     except Exception as exc:
+        if _interrupts:  # the Ctrl-C surfaced as another exception (ctypes.ArgumentError around Z3's calls)
+            _ignore_further_interrupts()
+            err.write("rolecall: interrupted\n")
+            return 130
         err.write(_line(f"rolecall: internal error: {type(exc).__name__}: {exc} (please report it)"))
         return EXIT_INTERNAL
+    finally:
+        sys.unraisablehook = unraisable
 
 
 if __name__ == "__main__":  # pragma: no cover
