@@ -44,7 +44,11 @@ __all__ = [
     "OPERATORS",
     "UndecidableError",
     "Var",
+    "parse_binary",
     "parse_condition_block",
+    "parse_date",
+    "parse_ip",
+    "parse_number",
     "parse_template",
     "resolve",
 ]
@@ -191,7 +195,7 @@ NUMBER_DIGITS = 64
 NUMBER_EXPONENT = 308
 
 
-def _parse_number(text: str) -> Decimal | None:
+def parse_number(text: str) -> Decimal | None:
     """A numeric condition value, or ``None`` when it is not a number of the model's domain."""
     t = text.strip()
     if len(t) > NUMBER_DIGITS + 16:  # digits, sign, point and an exponent: anything longer is out
@@ -210,7 +214,7 @@ _YEAR_MONTH = re.compile(r"\d{4}-\d{2}")
 _EPOCH = re.compile(r"-?\d{1,12}")
 
 
-def _parse_date(text: str) -> datetime | None:
+def parse_date(text: str) -> datetime | None:
     """W3C ISO 8601 profile or epoch seconds (CONDOPS "Date condition operators")."""
     t = text.strip()
     try:
@@ -226,14 +230,16 @@ def _parse_date(text: str) -> datetime | None:
     return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
-def _parse_ip(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+def parse_ip(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    """An ``IpAddress`` condition value (an address or a CIDR block, host bits allowed), or ``None``."""
     try:
         return ipaddress.ip_network(text.strip(), strict=False)
     except ValueError:
         return None
 
 
-def _parse_binary(text: str) -> bytes | None:
+def parse_binary(text: str) -> bytes | None:
+    """A ``BinaryEquals`` condition value (strict base64), or ``None``."""
     try:
         return base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
@@ -378,7 +384,7 @@ def _value_test(family: str, op: str, v: str, *, variables: bool, where: str) ->
 
         return bool_test
     if family in ("numeric", "date"):
-        parse: Callable[[str], Any] = _parse_number if family == "numeric" else _parse_date
+        parse: Callable[[str], Any] = parse_number if family == "numeric" else parse_date
         what = (
             f"a number (at most {NUMBER_DIGITS} digits, exponent within ±{NUMBER_EXPONENT})"
             if family == "numeric"
@@ -397,7 +403,7 @@ def _value_test(family: str, op: str, v: str, *, variables: bool, where: str) ->
 
         return ordered_test
     if family == "ip":
-        net = _parse_ip(v)
+        net = parse_ip(v)
         if net is None:
             raise MalformedPolicyError(f"{op} needs an IP address or CIDR block, not {v!r}", where)
 
@@ -410,12 +416,12 @@ def _value_test(family: str, op: str, v: str, *, variables: bool, where: str) ->
 
         return ip_test
     if family == "binary":
-        b = _parse_binary(v)
+        b = parse_binary(v)
         if b is None:
             raise MalformedPolicyError(f"BinaryEquals needs base64, not {v!r}", where)
 
         def bin_test(value: str, ctx: Context) -> bool:
-            r = _parse_binary(value)
+            r = parse_binary(value)
             if r is None:
                 raise UndecidableError(f"BinaryEquals: request value {value!r} is not base64", where)
             return r == b

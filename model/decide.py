@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import NamedTuple
 
 from .arn import FederatedUser, IamUser, RoleSession, Root, ServicePrincipal
-from .conditions import Context, UndecidableError, _parse_date
+from .conditions import Context, UndecidableError, parse_date
 from .errors import MalformedPolicyError
 from .federation import decide_federated, federated_actions, federated_context, federated_granting_reasons
 from .match import caller_key
@@ -29,7 +29,7 @@ from .validation import (
     violations,
 )
 
-__all__ = ["AssumedRole", "Reason", "Result", "decide", "required_actions", "request_context"]
+__all__ = ["AssumedRole", "Reason", "Result", "decide", "denied_message", "required_actions", "request_context"]
 
 ASSUME, TAG, SOURCE_IDENTITY = "sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"
 
@@ -233,7 +233,7 @@ def caller_may_assume(s: Scenario) -> Result | None:
     if isinstance(p, Root):
         return Result("implicitDeny", "R1", message="Roles may not be assumed by root accounts.", action=ASSUME)
     if isinstance(p, FederatedUser):
-        return Result("implicitDeny", "R1", message=_denied_message(s, ASSUME, None), action=ASSUME)
+        return Result("implicitDeny", "R1", message=denied_message(s, ASSUME, None), action=ASSUME)
     return None
 
 
@@ -250,7 +250,7 @@ def role_exists(s: Scenario) -> Result | None:
     return Result(
         "implicitDeny",
         "R2",
-        message=_denied_message(s, ASSUME, PolicyKind.TRUST),
+        message=denied_message(s, ASSUME, PolicyKind.TRUST),
         denied_by=PolicyKind.TRUST.value,
         action=ASSUME,
     )
@@ -379,7 +379,7 @@ def _request_part(s: Scenario) -> dict[str, str | tuple[str, ...]]:
 def _clock(s: Scenario, now: datetime | None = None) -> dict[str, str]:
     """``aws:CurrentTime`` and ``aws:EpochTime``: now, unless the scenario's context fixes them."""
     if "aws:currenttime" in s.context:
-        moment = _parse_date(str(s.context["aws:currenttime"])) or datetime.now(UTC)
+        moment = parse_date(str(s.context["aws:currenttime"])) or datetime.now(UTC)
     else:
         moment = now or datetime.now(UTC)
     out = {"aws:currenttime": moment.strftime("%Y-%m-%dT%H:%M:%SZ"), "aws:epochtime": str(int(moment.timestamp()))}
@@ -623,7 +623,7 @@ def explicit_deny(s: Scenario, actions: Iterable[str], ctx: Context) -> Result |
             return Result(
                 "explicitDeny",
                 "R5",
-                message=_denied_message(s, action, kind, explicit=True),
+                message=denied_message(s, action, kind, explicit=True),
                 denied_by=kind.value,
                 action=action,
                 reasons=tuple(found),
@@ -655,7 +655,7 @@ def scp_gate(s: Scenario, action: str, ctx: Context) -> Result | None:
             return Result(
                 "implicitDeny",
                 "R7",
-                message=_denied_message(s, action, PolicyKind.SCP, explicit=True),
+                message=denied_message(s, action, PolicyKind.SCP, explicit=True),
                 denied_by=PolicyKind.SCP.value,
                 action=action,
             )
@@ -715,7 +715,7 @@ def trust_and_caller(s: Scenario, action: str, ctx: Context) -> Result | None:
     return Result(
         "implicitDeny",
         rule,
-        message=_denied_message(s, action, kind),
+        message=denied_message(s, action, kind),
         denied_by=kind.value,
         action=action,
         reasons=tuple(_reasons(PolicyKind.TRUST, grants)),
@@ -873,7 +873,7 @@ _SUFFIX = {
 }
 
 
-def _denied_message(s: Scenario, action: str, kind: PolicyKind | None, *, explicit: bool = False) -> str:
+def denied_message(s: Scenario, action: str, kind: PolicyKind | None, *, explicit: bool = False) -> str:
     """AccessDenied text (docs/semantics.md §3.6): ``User: CALLER is not authorized to perform:
     ACTION on resource: ROLE`` plus, where AWS adds one, the policy-type context."""
     base = f"User: {s.caller.principal.arn} is not authorized to perform: {action} on resource: {s.role.arn.arn}"

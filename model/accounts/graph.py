@@ -394,7 +394,7 @@ _PLAIN: RequestPart = ({"role_session_name": SESSION_NAME}, {}, False)
 _Decided = tuple[Result | None, str | None]
 
 
-class _Found(NamedTuple):
+class Found(NamedTuple):
     """A decided pair, as a worker returns it: the edge without its scenario document, which
     :meth:`Analysis.edge` builds for the edges the graph emits (``request``: the request that
     decided it, ``None`` for the plain one)."""
@@ -677,7 +677,7 @@ class Analysis:
         scenario): scenarios of one pair with the same MFA share the model's per-world cache."""
         return _decide_typed(lambda: self.scenario(ci, ri, request, worlds.setdefault(request[2], {})))
 
-    def edge(self, f: _Found) -> Edge:
+    def edge(self, f: Found) -> Edge:
         """The edge of a decided pair, with its scenario document (built here, for the edges the graph
         emits only): the plain scenario, with the request that decided it, ``expect`` for an edge."""
         c, role = self.callers[f.ci], self.roles[f.ri]
@@ -691,7 +691,7 @@ class Analysis:
             rule=f.rule,
         )  # fmt: skip
 
-    def decide_pair(self, ci: int, ri: int, prune: bool = True) -> _Found | None:
+    def decide_pair(self, ci: int, ri: int, prune: bool = True) -> Found | None:
         """The model's answer for one caller and one role (module docstring). ``prune``: skip the
         solver where the answer is already known to be "no edge" (no trust entry names the caller,
         R8; no identity Allow can name the role where one is needed, R9/R10e; a caller side that
@@ -701,12 +701,12 @@ class Analysis:
         worlds: dict[bool, dict[Any, Any]] = {}
         result, error = self._decide(ci, ri, _PLAIN, worlds)
         if error is not None:
-            return _Found(ci, ri, "error", False, (), None, reason=error)
+            return Found(ci, ri, "error", False, (), None, reason=error)
         assert result is not None
         if result.decision == "allowed":
             return self._edge(ci, ri, None, result, conditional=False)
         if result.decision == "error":
-            return _Found(ci, ri, "error", False, (), None, reason=_why(result), rule=result.rule)
+            return Found(ci, ri, "error", False, (), None, reason=_why(result), rule=result.rule)
         if not self._request_dependent(ci, ri):
             return None  # no condition anywhere: every request is decided as the plain one
         if prune and (not self._named(c, ri) or (self._needs_identity(c, ri) and not c.reaches(to))):
@@ -725,11 +725,11 @@ class Analysis:
             return None
         if not isinstance(answer, Counterexample):
             reason = f"the solver could not decide whether a request satisfies the conditions: {answer.reason}"
-            return _Found(ci, ri, "unknown", True, self._conditions(ci, ri, None), None, reason=reason)
+            return Found(ci, ri, "unknown", True, self._conditions(ci, ri, None), None, reason=reason)
         req = _request_part(c, answer.scenario)
         r, err = self._decide(ci, ri, req, worlds)
         if err is not None:
-            return _Found(ci, ri, "error", True, (), req, reason=err)
+            return Found(ci, ri, "error", True, (), req, reason=err)
         assert r is not None
         if r.decision == "allowed":
             return self._edge(ci, ri, req, r, conditional=True)
@@ -744,7 +744,7 @@ class Analysis:
             f"that request with the caller's own policies ({r.decision}, {r.rule}"
             f"{', ' + r.denied_by if r.denied_by else ''}); whether another request is allowed is not known"
         )
-        return _Found(ci, ri, "unknown", True, self._conditions(ci, ri, None), req, reason=reason)
+        return Found(ci, ri, "unknown", True, self._conditions(ci, ri, None), req, reason=reason)
 
     def _more_witnesses(self, c: _Caller, ri: int, refused: RequestPart) -> Iterator[RequestPart]:
         """When the solver's witness is refused with the caller's own policies, more requests for
@@ -788,9 +788,9 @@ class Analysis:
                 if m is not None:
                     yield m
 
-    def _edge(self, ci: int, ri: int, request: RequestPart | None, result: Result, *, conditional: bool) -> _Found:
+    def _edge(self, ci: int, ri: int, request: RequestPart | None, result: Result, *, conditional: bool) -> Found:
         conditions = self._conditions(ci, ri, None if conditional else result)
-        return _Found(ci, ri, "edge", conditional, conditions, request, rule=result.rule)
+        return Found(ci, ri, "edge", conditional, conditions, request, rule=result.rule)
 
     def _scps(self, account: str | None) -> list[list[Policy]]:
         if self.org is None or account is None:
@@ -1095,10 +1095,10 @@ def candidate_pairs(snapshot: Snapshot) -> tuple[int, int]:
 
 _WORKER: Analysis | None = None
 #: What decides a list of pairs: ``(analysis, pairs, prune) -> (decided pairs, solver questions)``.
-Runner = Callable[["Analysis", list[tuple[int, int]], bool], tuple[list[_Found], int]]
+Runner = Callable[["Analysis", list[tuple[int, int]], bool], tuple[list[Found], int]]
 
 
-def decide_pairs(a: Analysis, pairs: Sequence[tuple[int, int]], prune: bool = True) -> tuple[list[_Found], int]:
+def decide_pairs(a: Analysis, pairs: Sequence[tuple[int, int]], prune: bool = True) -> tuple[list[Found], int]:
     """Decide pairs in this process: the decided ones (no edge: left out) and the solver questions asked."""
     before = a.solver_questions
     with remembering_parses():
@@ -1106,7 +1106,7 @@ def decide_pairs(a: Analysis, pairs: Sequence[tuple[int, int]], prune: bool = Tr
     return out, a.solver_questions - before
 
 
-def _work(pairs: Sequence[tuple[int, int]], prune: bool = True) -> tuple[list[_Found], int]:
+def _work(pairs: Sequence[tuple[int, int]], prune: bool = True) -> tuple[list[Found], int]:
     assert _WORKER is not None
     return decide_pairs(_WORKER, pairs, prune)
 
@@ -1116,7 +1116,7 @@ def _processes(jobs: int) -> Runner:
     compiled matchers, which do not pickle), in chunks of consecutive pairs (a caller's pairs mostly
     in one process, which loads its part once)."""
 
-    def run(a: Analysis, pairs: list[tuple[int, int]], prune: bool) -> tuple[list[_Found], int]:
+    def run(a: Analysis, pairs: list[tuple[int, int]], prune: bool) -> tuple[list[Found], int]:
         global _WORKER
         if jobs <= 1 or len(pairs) < 2:
             return decide_pairs(a, pairs, prune)
@@ -1125,7 +1125,7 @@ def _processes(jobs: int) -> Runner:
             ctx = multiprocessing.get_context("fork")
             size = max(1, min(2000, len(pairs) // (jobs * 8) or 1))
             chunks = [pairs[i : i + size] for i in range(0, len(pairs), size)]
-            found: list[_Found] = []
+            found: list[Found] = []
             questions = 0
             with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
                 for part, q in pool.map(functools.partial(_work, prune=prune), chunks):

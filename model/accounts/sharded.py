@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from ..errors import InputError
-from .graph import DEFAULT_TIMEOUT_MS, AccessGraph, Analysis, Runner, _Found, build_graph, decide_pairs
+from .graph import DEFAULT_TIMEOUT_MS, AccessGraph, Analysis, Found, Runner, build_graph, decide_pairs
 from .snapshot import Snapshot, dump_snapshot, load_snapshot
 
 __all__ = ["build_graph_distributed", "connect", "dask_runner", "shards"]
@@ -45,7 +45,7 @@ def _shard(
     pairs: list[tuple[int, int]],
     witnesses: dict[str, dict[str, Any] | None],
     prune: bool,
-) -> tuple[list[_Found], int]:
+) -> tuple[list[Found], int]:
     """A worker's task: decide one shard's pairs with the snapshot's analysis (built once per worker)."""
     with _LOCK:
         a = _ANALYSES.get(token)
@@ -74,7 +74,7 @@ def dask_runner(client: Any, shard_count: int | None = None) -> Runner:
     """A :data:`~rolecall.model.accounts.graph.Runner` deciding on ``client``'s cluster, in
     ``shard_count`` shards (default: four per worker thread)."""
 
-    def run(a: Analysis, pairs: list[tuple[int, int]], prune: bool) -> tuple[list[_Found], int]:
+    def run(a: Analysis, pairs: list[tuple[int, int]], prune: bool) -> tuple[list[Found], int]:
         if not pairs:
             return [], 0
         threads = sum(client.nthreads().values()) or 1
@@ -87,10 +87,10 @@ def dask_runner(client: Any, shard_count: int | None = None) -> Runner:
             arns = {a.role_arns[ri] for _, ri in part}
             witnesses = {arn: w for arn, w in a._witness.items() if arn in arns}
             futures.append(client.submit(_shard, doc, token, sizes, a.timeout_ms, part, witnesses, prune, pure=False))
-        found: list[_Found] = []
+        found: list[Found] = []
         questions = 0
         for part_found, q in client.gather(futures):
-            found += [_Found(*f) for f in part_found]
+            found += [Found(*f) for f in part_found]
             questions += q
         return found, questions
 

@@ -511,7 +511,7 @@ class Universe:
     def _decimals(self, key: str) -> int:
         """One more decimal than the policy numbers tested against this key (enough for a witness
         strictly between any two of them)."""
-        from ..conditions import _parse_number
+        from ..conditions import parse_number
 
         most = 0
         for policy in self.frame.policies:
@@ -519,7 +519,7 @@ class Universe:
                 for cond in st.conditions:
                     if cond.key == key and OPERATORS[cond.operator][0] == "numeric":
                         for v in cond.values:
-                            n = _parse_number(v)
+                            n = parse_number(v)
                             if n is not None:
                                 most = max(most, -n.as_tuple().exponent if n.as_tuple().exponent < 0 else 0)  # type: ignore[operator]
         return most + 1

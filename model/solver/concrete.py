@@ -22,7 +22,7 @@ from ..arn import FederatedUser, IamUser, RoleSession, Root, ServicePrincipal
 from ..conditions import UndecidableError
 from ..decide import (
     Result,
-    _denied_message,
+    denied_message,
     issue_credentials,
     post_authorization_checks,
     request_context,
@@ -276,7 +276,7 @@ def _authorize(s: Scenario) -> Result | None:
     kind = PolicyKind(o.denied_by) if o.denied_by else None
     if o.rule == "R1":
         root = isinstance(s.caller.principal, Root)
-        message = "Roles may not be assumed by root accounts." if root else _denied_message(s, action, None)
+        message = "Roles may not be assumed by root accounts." if root else denied_message(s, action, None)
     else:
-        message = _denied_message(s, action, kind, explicit=o.rule in ("R5", "R7"))
+        message = denied_message(s, action, kind, explicit=o.rule in ("R5", "R7"))
     return Result(o.decision, o.rule, message=message, denied_by=o.denied_by, action=o.action)

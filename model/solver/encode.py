@@ -46,7 +46,7 @@ from typing import Any
 
 import z3
 
-from ..conditions import OPERATORS, Condition, Var, _parse_binary, _parse_date, _parse_ip, _parse_number, parse_template
+from ..conditions import OPERATORS, Condition, Var, parse_binary, parse_date, parse_ip, parse_number, parse_template
 from ..match import STAR, glob_units
 from ..policy import Policy, PolicyKind, Statement
 from ..scenario import Semantics
@@ -573,21 +573,21 @@ class Conditions:
 
     def _typed_test(self, op: str, family: str, v: str, value: Any) -> z3.BoolRef:
         if family == "numeric":
-            bound = _parse_number(v)
+            bound = parse_number(v)
             assert bound is not None
             return _ORDER[op.removeprefix("Numeric")](value, z3.RealVal(_fraction(bound)))
         if family == "date":
-            moment = _parse_date(v)
+            moment = parse_date(v)
             assert moment is not None
             return _ORDER[op.removeprefix("Date")](value, z3.RealVal(epoch(moment)))
         if family == "ip":
-            net = _parse_ip(v)
+            net = parse_ip(v)
             assert net is not None
             version, number = value
             lo, hi = int(net.network_address), int(net.broadcast_address)
             return z3.And(version == net.version, number >= lo, number <= hi)
         if family == "binary":
-            b = _parse_binary(v)
+            b = parse_binary(v)
             assert b is not None
             return value == z3.StringVal(b.decode("latin-1"))
         raise AssertionError(family)  # pragma: no cover
@@ -1093,10 +1093,10 @@ def epoch(moment: datetime) -> Fraction:
 def parse_typed(family: str, text: str) -> tuple[bool, Any]:
     """A concrete request value read as the family reads it (the model's parsers)."""
     if family == "numeric":
-        n = _parse_number(text)
+        n = parse_number(text)
         return (n is not None, z3.RealVal(_fraction(n)) if n is not None else z3.RealVal(0))
     if family == "date":
-        d = _parse_date(text)
+        d = parse_date(text)
         return (d is not None, z3.RealVal(epoch(d)) if d is not None else z3.RealVal(0))
     if family == "ip":
         try:
@@ -1105,7 +1105,7 @@ def parse_typed(family: str, text: str) -> tuple[bool, Any]:
             return False, (z3.IntVal(0), z3.IntVal(0))
         return True, (z3.IntVal(addr.version), z3.IntVal(int(addr)))
     if family == "binary":
-        b = _parse_binary(text)
+        b = parse_binary(text)
         return (b is not None, z3.StringVal(b.decode("latin-1")) if b is not None else z3.StringVal(""))
     raise AssertionError(family)  # pragma: no cover
 
