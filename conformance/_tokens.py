@@ -24,6 +24,7 @@ import base64
 import binascii
 import json
 import xml.etree.ElementTree as ET
+import xml.parsers.expat as xml_parser
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -54,9 +55,36 @@ class TokenRefused(Exception):
         self.message = message
 
 
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise UndecidableError(
+                f"the token repeats the claim {key!r}: which one an issuer or STS reads is not documented",
+                f"$.federated_caller.claims.{key}",
+            )
+        out[key] = value
+    return out
+
+
 def _b64url_json(part: str) -> Any:
     raw = base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
-    return json.loads(raw.decode("utf-8"))
+    return json.loads(raw.decode("utf-8"), object_pairs_hook=_no_duplicates)
+
+
+def _number(claims: Mapping[str, Any], name: str) -> float | None:
+    """A NumericDate claim (RFC 7519 §2: seconds since the epoch), ``None`` when absent; any other value
+    is not read (fail closed: STS's answer to it is not documented)."""
+    if name not in claims:
+        return None
+    value = claims[name]
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise UndecidableError(
+            f"the token's {name} claim is not a number of seconds (RFC 7519 NumericDate): rolecall cannot tell "
+            "when it is valid",
+            f"$.federated_caller.claims.{name}",
+        )
+    return float(value)
 
 
 def read_web_identity_token(token: str, provider_id: str | None = None, now: datetime | None = None) -> dict[str, Any]:
@@ -68,7 +96,9 @@ def read_web_identity_token(token: str, provider_id: str | None = None, now: dat
     ``token_status`` is ``expired`` when the ``exp`` claim has passed at ``now``, else ``valid``:
     the signature is not verified. Raises :class:`TokenRefused` for a token that is no JWT, and
     :class:`~rolecall.model.UndecidableError` for what the switch cannot read: an OAuth 2.0 access
-    token (``ProviderId`` Facebook or Amazon) and a token without ``iss``."""
+    token (``ProviderId`` Facebook or Amazon), a token without ``iss`` or without a numeric ``exp``
+    (an ID token's are REQUIRED: OpenID Connect Core 1.0 §2), one not valid yet (``nbf`` or ``iat``
+    in the future: no status says so), and one that repeats a claim."""
     if provider_id in OAUTH_HOSTS:
         raise UndecidableError(
             f"an OAuth 2.0 access token of {provider_id} is opaque: STS asks {provider_id} for its claims, "
@@ -92,69 +122,128 @@ def read_web_identity_token(token: str, provider_id: str | None = None, now: dat
         )
     provider = iss.split("://", 1)[1] if "://" in iss else iss
     kind = "cognito" if provider == COGNITO_HOST else "well_known" if provider in WELL_KNOWN_HOSTS else "oidc"
-    moment = now or datetime.now(UTC)
-    exp = claims.get("exp")
-    expired = isinstance(exp, int | float) and not isinstance(exp, bool) and exp <= moment.timestamp()
+    moment = (now or datetime.now(UTC)).timestamp()
+    exp = _number(claims, "exp")
+    if exp is None:
+        raise UndecidableError(
+            "the token has no exp claim (REQUIRED in an ID token, OpenID Connect Core 1.0 §2): rolecall cannot "
+            "tell whether STS takes it",
+            "$.federated_caller.claims",
+        )
+    for name in ("nbf", "iat"):
+        when = _number(claims, name)
+        if when is not None and when > moment:
+            raise UndecidableError(
+                f"the token's {name} is in the future: it is not valid yet, which no token_status says "
+                "(docs/federation.md §3.2)",
+                f"$.federated_caller.claims.{name}",
+            )
     return {
         "provider_kind": kind,
         "provider": provider,
         "claims": claims,
-        "token_status": "expired" if expired else "valid",
+        "token_status": "expired" if exp <= moment else "valid",
     }
 
 
-def _text(element: ET.Element | None) -> str | None:
-    if element is None:
-        return None
+def _refuse_dtd(xml: bytes) -> None:
+    """Parse ``xml`` once with expat, refusing any document type declaration (SAML Core §1.3: no DTD in
+    SAML messages), which is also what could declare entities; expat reads the document's own encoding
+    (UTF-16 included), so no byte pattern can hide one."""
+
+    def refuse(*_: Any) -> None:
+        raise ValueError("a DTD")
+
+    parser = xml_parser.ParserCreate()
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    parser.Parse(xml, True)
+
+
+def _only_text(element: ET.Element, where: str) -> str:
+    """The text of an element that holds text only (a child element in it is refused: the reader would
+    drop what follows it)."""
+    if len(element):
+        raise UndecidableError(f"the SAML response's {where} holds elements, not text only", "$.federated_caller")
     return element.text or ""
+
+
+def _one(parent: ET.Element, path: str, where: str) -> ET.Element | None:
+    found = parent.findall(path)
+    if len(found) > 1:
+        raise UndecidableError(
+            f"the SAML response has {len(found)} {where} elements where STS reads one: rolecall will not guess which",
+            "$.federated_caller",
+        )
+    return found[0] if found else None
 
 
 def read_saml_response(encoded: str, now: datetime | None = None) -> dict[str, Any]:
     """The ``federated_caller`` of an AssumeRoleWithSAML ``SAMLAssertion``: the base64 ``Response``
-    (SAML Core 2.0; the fields STS reads, SAML-ASSERT): the assertion's ``Issuer`` (the response's
-    when the assertion has none), ``Subject`` ``NameID`` and its ``Format``, the
-    ``SubjectConfirmationData`` ``Recipient``, the ``Audience``, the ``AuthnStatement``'s
+    (SAML Core 2.0; the fields STS reads, SAML-ASSERT): the assertion's own ``Issuer`` (REQUIRED,
+    SAML Core §2.3.3: the Response's is not borrowed), ``Subject`` ``NameID`` and its ``Format``,
+    the ``SubjectConfirmationData`` ``Recipient``, the ``Audience``, the ``AuthnStatement``'s
     ``SessionNotOnOrAfter`` and every ``Attribute`` with its values in order.
 
-    ``token_status`` is ``expired`` when the subject confirmation's (or the conditions')
-    ``NotOnOrAfter`` has passed at ``now``, else ``valid``: the signature is not verified. A response
-    that is not base64 XML with an Assertion, or that carries a DOCTYPE (SAML forbids DTDs: SAML
-    Core §1.3), is :class:`TokenRefused`."""
+    ``token_status`` is ``expired`` when the subject confirmation's or the conditions'
+    ``NotOnOrAfter`` has passed at ``now``, else ``valid``: the signature is not verified. Refused
+    (:class:`TokenRefused`, STS's "Invalid SAML response"): what is not base64 XML, a DTD (SAML Core
+    §1.3), a root other than ``samlp:Response``, a Response without an Assertion. Not decided
+    (:class:`~rolecall.model.UndecidableError`): more than one Assertion, Subject, NameID, Issuer,
+    Conditions or Audience, an encrypted assertion (the switch cannot decrypt it), a ``NotBefore`` in
+    the future (no status says "not valid yet"), and elements inside a text field."""
     try:
         xml = base64.b64decode(encoded, validate=False)
-        if b"<!DOCTYPE" in xml.upper():
-            raise ValueError("a DTD")
+        _refuse_dtd(xml)
         root = ET.fromstring(xml)
-    except (ValueError, binascii.Error, ET.ParseError):
+    except (ValueError, binascii.Error, ET.ParseError, xml_parser.ExpatError):
         raise TokenRefused("InvalidIdentityToken", _INVALID_SAML) from None
-    assertion = root if root.tag == _SAML + "Assertion" else root.find(_SAML + "Assertion")
+    if root.tag != _SAMLP + "Response":
+        raise TokenRefused("InvalidIdentityToken", _INVALID_SAML)
+    if root.find(_SAML + "EncryptedAssertion") is not None:
+        raise UndecidableError(
+            "the SAML response's assertion is encrypted: rolecall cannot decrypt it (STS does, with the "
+            "provider's private key)",
+            "$.federated_caller",
+        )
+    assertion = _one(root, _SAML + "Assertion", "Assertion")
     if assertion is None:
         raise TokenRefused("InvalidIdentityToken", _INVALID_SAML)
     doc: dict[str, Any] = {}
-    issuer = _text(assertion.find(_SAML + "Issuer"))
-    if issuer is None and root is not assertion:
-        issuer = _text(root.find(_SAML + "Issuer"))
+    issuer = _one(assertion, _SAML + "Issuer", "Issuer")
     if issuer is not None:
-        doc["issuer"] = issuer
-    subject = assertion.find(_SAML + "Subject")
-    name_id = subject.find(_SAML + "NameID") if subject is not None else None
+        doc["issuer"] = _only_text(issuer, "Issuer")
+    subject = _one(assertion, _SAML + "Subject", "Subject")
+    name_id = _one(subject, _SAML + "NameID", "NameID") if subject is not None else None
     if name_id is not None:
-        doc["name_id"] = _text(name_id)
+        doc["name_id"] = _only_text(name_id, "NameID")
         if name_id.get("Format"):
             doc["name_id_format"] = name_id.get("Format")
-    confirmation = (
-        subject.find(f"{_SAML}SubjectConfirmation/{_SAML}SubjectConfirmationData") if subject is not None else None
-    )
-    until = confirmation.get("NotOnOrAfter") if confirmation is not None else None
-    if confirmation is not None and confirmation.get("Recipient") is not None:
-        doc["recipient"] = confirmation.get("Recipient")
-    conditions = assertion.find(_SAML + "Conditions")
+    moment = now or datetime.now(UTC)
+    ends: list[str | None] = []
+    starts: list[str | None] = []
+    path = f"{_SAML}SubjectConfirmation/{_SAML}SubjectConfirmationData"
+    confirmation = _one(subject, path, "SubjectConfirmationData") if subject is not None else None
+    if confirmation is not None:
+        ends.append(confirmation.get("NotOnOrAfter"))
+        starts.append(confirmation.get("NotBefore"))
+        if confirmation.get("Recipient") is not None:
+            doc["recipient"] = confirmation.get("Recipient")
+    conditions = _one(assertion, _SAML + "Conditions", "Conditions")
     if conditions is not None:
-        audience = conditions.find(f"{_SAML}AudienceRestriction/{_SAML}Audience")
+        audience = _one(conditions, f"{_SAML}AudienceRestriction/{_SAML}Audience", "Audience")
         if audience is not None:
-            doc["audience"] = _text(audience)
-        until = until or conditions.get("NotOnOrAfter")
-    authn = assertion.find(_SAML + "AuthnStatement")
+            doc["audience"] = _only_text(audience, "Audience")
+        ends.append(conditions.get("NotOnOrAfter"))
+        starts.append(conditions.get("NotBefore"))
+    for text in starts:
+        when = iso_time(text) if text else None
+        if when is not None and when > moment:
+            raise UndecidableError(
+                "the SAML assertion's NotBefore is in the future: it is not valid yet, which no token_status says",
+                "$.federated_caller",
+            )
+    authn = _one(assertion, _SAML + "AuthnStatement", "AuthnStatement")
     if authn is not None and authn.get("SessionNotOnOrAfter"):
         doc["session_not_on_or_after"] = authn.get("SessionNotOnOrAfter")
     attributes: dict[str, list[str]] = {}
@@ -163,13 +252,11 @@ def read_saml_response(encoded: str, now: datetime | None = None) -> dict[str, A
             name = attribute.get("Name")
             if name is None:
                 raise TokenRefused("InvalidIdentityToken", _INVALID_SAML)
-            values = [v.text or "" for v in attribute.findall(_SAML + "AttributeValue")]
+            values = [_only_text(v, "AttributeValue") for v in attribute.findall(_SAML + "AttributeValue")]
             attributes.setdefault(name, []).extend(values)
     if attributes:
         doc["attributes"] = attributes
-    moment = now or datetime.now(UTC)
-    when = iso_time(until) if until else None
-    expired = when is not None and when <= moment
+    expired = any(when is not None and when <= moment for when in (iso_time(t) if t else None for t in ends))
     return {"provider_kind": "saml", "assertion": doc, "token_status": "expired" if expired else "valid"}
 
 

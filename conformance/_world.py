@@ -484,14 +484,15 @@ def saml_response(a: model.SamlAssertion, status: str, now: float) -> str:
     fmt = f' Format="{_attr(a.name_id_format)}"' if a.name_id_format is not None else ""
     subject = f"<saml:NameID{fmt}>{_text(a.name_id)}</saml:NameID>" if a.name_id is not None else ""
     recipient = f' Recipient="{_attr(a.recipient)}"' if a.recipient is not None else ""
+    issuer = f"<saml:Issuer>{_text(a.issuer)}</saml:Issuer>" if a.issuer is not None else ""
     audience = _text(a.audience or "https://signin.aws.amazon.com/saml")
     xml = (
         '<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" '
         'xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_rolecall" Version="2.0" '
-        f'IssueInstant="{issued}"><saml:Issuer>{_text(a.issuer or "")}</saml:Issuer>'
+        f'IssueInstant="{issued}">{issuer}'
         '<samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>'
         f'<saml:Assertion ID="_rolecall-assertion" Version="2.0" IssueInstant="{issued}">'
-        f"<saml:Issuer>{_text(a.issuer or '')}</saml:Issuer>"
+        f"{issuer}"
         f'<saml:Subject>{subject}<saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer">'
         f'<saml:SubjectConfirmationData NotOnOrAfter="{until}"{recipient}/></saml:SubjectConfirmation>'
         f'</saml:Subject><saml:Conditions NotBefore="{issued}" NotOnOrAfter="{until}"><saml:AudienceRestriction>'

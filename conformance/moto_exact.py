@@ -72,7 +72,7 @@ from ..model.accounts.readers import read_moto_backends
 from ..model.federation import federated_origin
 from ..model.policy import load_json
 from ..model.scenario import size_quota_error
-from ..model.validation import packed_percent
+from ..model.validation import packed_percent, sensitive_constraint, validation_error
 from ._tokens import TokenRefused, read_saml_response, read_web_identity_token
 
 __all__ = [
@@ -500,6 +500,18 @@ _FEDERATED_RESPONSE = {
 }
 
 
+def _check_length(token: str, field: str, longest: int) -> None:
+    """The token or assertion as sent against the API's length (SMITHY-STS: 4-20,000 and 4-100,000
+    characters, ``sensitive``: AWS leaves the value out of the message). The switch knows the very text,
+    which a scenario only bounds (F1)."""
+    if 4 <= len(token) <= longest:
+        return
+    bound = "greater than or equal to 4" if len(token) < 4 else f"less than or equal to {longest}"
+    refused = validation_error([sensitive_constraint(field, f"Member must have length {bound}")], "F1")
+    assert refused is not None and refused.error_code is not None
+    raise _Refusal(refused.error_code, refused.message or "")
+
+
 def _assume_federated(response: Any, api: str) -> dict[str, Any]:
     """AssumeRoleWithWebIdentity or AssumeRoleWithSAML (docs/federation.md F0-F12): unsigned, so no
     caller is looked up; the token or response is read by the switch's :data:`ReadCaller`, the role,
@@ -514,6 +526,7 @@ def _assume_federated(response: Any, api: str) -> dict[str, Any]:
         if value is not None:
             request[key] = value
     token = _required(response, "SAMLAssertion" if saml else "WebIdentityToken")
+    _check_length(token, *(("SAMLAssertion", 100_000) if saml else ("webIdentityToken", 20_000)))
     _common_params(response, request)
     role_account = _account_of(role_arn)
     try:

@@ -69,8 +69,8 @@ def outcome_of_error(code: str, message: str | None, raw: Any, phase: str = "ass
     """An AWS error answer as an outcome (AccessDenied as a denial, any other code as ``error``)."""
     if code in ("AccessDenied", "AccessDeniedException"):
         result: dict[str, Any] = {"decision": classify_denial(message), "message": message}
-    else:
-        result = {"decision": "error", "error_code": code, "message": message}
+        return Outcome(result=result, raw=raw, phase=phase, decision_from_text=True)
+    result = {"decision": "error", "error_code": code, "message": message}
     return Outcome(result=result, raw=raw, phase=phase)
 
 

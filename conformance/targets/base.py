@@ -174,6 +174,9 @@ class Outcome:
     requested_at: float | None = None
     """``time.time()`` just before the AssumeRole call (to check ``Expiration``)."""
     extra: Mapping[str, Any] = field(default_factory=dict)
+    decision_from_text: bool = False
+    """The decision word (``explicitDeny`` / ``implicitDeny``) was read from the AccessDenied text, as for
+    any emulator, rather than stated by the target (the model and solver targets state theirs)."""
 
 
 @runtime_checkable

@@ -187,6 +187,9 @@ class MotoTarget(Target):
     def run(self, doc: dict[str, Any], *, check_identity: bool = False) -> Outcome:
         if self._mock is None or self._api is None:
             raise TargetUnavailable("the moto target is not started")
+        if self._since_reset >= RESET_EVERY:
+            self._mock.reset()
+            self._since_reset = 0
         if "federated_caller" in doc:
             self._since_reset += 1
             fp = federated_plan(doc)
@@ -194,9 +197,6 @@ class MotoTarget(Target):
             with self._callers.sending(fp, doc["federated_caller"]):
                 return self._run_federated(fp, check_identity)
         p = plan(doc)
-        if self._since_reset >= RESET_EVERY:
-            self._mock.reset()
-            self._since_reset = 0
         self._since_reset += 1
         _exact_organization(doc, self.exact)
         return _run_in_backends(self._api, p, check_identity, self.exact)
@@ -347,10 +347,11 @@ def _provision_organization_in_backends(org: Mapping[str, Any], partition: str) 
     accounts are made in the backend and given the scenario's ids. Both policy types are enabled at
     the root, which keeps moto's FullAWSAccess and RCPFullAWSAccess. Each account with a chain gets
     its own line of OUs below the root: the chain's levels but the last on the OUs, the last on the
-    account, every default policy detached there; a shorter SCP or RCP chain is padded at its top with
-    FullAWSAccess (SCPs) or nothing (RCPs: RCPFullAWSAccess is implied). The root's defaults and the
-    padding allow every action, so the chain read back decides as the scenario's does; an account
-    without a chain keeps the defaults (full access: docs/scenario-format.md, ``organization``)."""
+    account, FullAWSAccess detached where an SCP level is given; a shorter SCP or RCP chain is padded at
+    its top with levels that keep moto's defaults (FullAWSAccess; for RCPs RCPFullAWSAccess, which the
+    reader leaves implied). The root's defaults and the padding allow every action, so the chain read
+    back decides as the scenario's does; an account without a chain keeps the defaults (full access:
+    docs/scenario-format.md, ``organization``)."""
     from moto.organizations import utils
     from moto.organizations.models import FakeAccount, organizations_backends
 
@@ -379,14 +380,8 @@ def _provision_organization_in_backends(org: Mapping[str, Any], partition: str) 
     for account_id in dict.fromkeys([*scps, *rcps]):
         scp, rcp = list(scps.get(account_id, [])), list(rcps.get(account_id, []))
         depth = max(len(scp), len(rcp))
-        full = [{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}]
-        levels = list(
-            zip(
-                [full] * (depth - len(scp)) + scp if scp else [None] * depth,
-                [[]] * (depth - len(rcp)) + rcp if rcp else [None] * depth,
-                strict=True,
-            )
-        )
+        # None: the level keeps moto's defaults (FullAWSAccess, RCPFullAWSAccess), which allow every action
+        levels = list(zip([None] * (depth - len(scp)) + scp, [None] * (depth - len(rcp)) + rcp, strict=True))
         parent = root.id
         for n, (scp_level, rcp_level) in enumerate(levels):
             if n < depth - 1:
@@ -576,6 +571,9 @@ class MotoServerTarget(Target):
     def run(self, doc: dict[str, Any], *, check_identity: bool = False) -> Outcome:
         if self._api is None:
             raise TargetUnavailable("the moto-server target is not started")
+        if self._since_reset >= RESET_EVERY:
+            self._moto_api("reset", "")
+            self._since_reset = 0
         if "federated_caller" in doc:
             self._since_reset += 1
             fp = federated_plan(doc)
@@ -583,9 +581,6 @@ class MotoServerTarget(Target):
             with self._callers.sending(fp, doc["federated_caller"]):
                 return self._run_federated(fp, check_identity)
         p = plan(doc)
-        if self._since_reset >= RESET_EVERY:
-            self._moto_api("reset", "")
-            self._since_reset = 0
         self._since_reset += 1
         _exact_organization(doc, self.exact)
         if self.provision == "backend":

@@ -7,6 +7,7 @@ words whatever the model decides; a divergence on an action AssumeRole implies i
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -109,9 +110,13 @@ def test_the_same_text_read_as_another_decision_word_is_no_difference() -> None:
     control policy" for an SCP that allows nothing (R7, TRB-AD), so a target answering that very text
     agrees, also under ``strict``."""
     s, r = _decided(_doc(trust_account=B))
-    same = _denied(r.message or "", "explicitDeny")
+    same = dataclasses.replace(_denied(r.message or "", "explicitDeny"), decision_from_text=True)
     assert compare(r, same, ("decision", "message"), "s1", s) == []
     assert compare(r, same, ("decision", "message"), "s1", s, strict=True) == []
+    # a target that states its decision word (the model, the solver) is held to it, whatever the text
+    stated = _denied(r.message or "", "explicitDeny")
+    (d,) = compare(r, stated, ("decision", "message"), "s1", s, strict=True)
+    assert (d.aspect, d.model, d.target) == ("decision", "implicitDeny", "explicitDeny")
 
 
 # ---------------------------------------------------------------------------------------------- order

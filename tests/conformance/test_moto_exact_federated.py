@@ -28,6 +28,7 @@ from rolecall.conformance.moto_exact import (
     read_saml_response,
     read_web_identity_token,
 )
+from rolecall.model import UndecidableError
 
 A = "320000000001"
 REGION = "us-east-1"
@@ -285,7 +286,15 @@ def test_a_cognito_token_reads_its_pool_in_moto(moto: None) -> None:
 
 
 def _saml_response(issuer: str, role: str, provider: str, *, name_id: str = "alice", minutes: int = 5) -> str:
-    """A SAML 2.0 Response as an identity provider sends it (unsigned), written by hand."""
+    """A SAML 2.0 Response as an identity provider sends it (unsigned), written by hand, in base64."""
+    return _b64(_saml_xml(issuer, role, provider, name_id=name_id, minutes=minutes))
+
+
+def _b64(xml: str, encoding: str = "utf-8") -> str:
+    return base64.b64encode(xml.encode(encoding)).decode()
+
+
+def _saml_xml(issuer: str, role: str, provider: str, *, name_id: str = "alice", minutes: int = 5) -> str:
     until = (datetime.now(UTC) + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%SZ")
     attrs = {
         "https://aws.amazon.com/SAML/Attributes/Role": f"{role},{provider}",
@@ -307,7 +316,7 @@ def _saml_response(issuer: str, role: str, provider: str, *, name_id: str = "ali
         "<saml:Audience>https://signin.aws.amazon.com/saml</saml:Audience></saml:AudienceRestriction></saml:Conditions>"
         f"<saml:AttributeStatement>{statements}</saml:AttributeStatement></saml:Assertion></samlp:Response>"
     )
-    return base64.b64encode(xml.encode()).decode()
+    return xml
 
 
 def _saml_role(issuer: str) -> tuple[str, str]:
@@ -452,8 +461,90 @@ def test_the_saml_reader() -> None:
     )
     assert a["attributes"]["https://aws.amazon.com/SAML/Attributes/Role"] == [f"{role},{provider}"]
     assert read_saml_response(_saml_response("i", role, provider, minutes=-1))["token_status"] == "expired"
-    dtd = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><r xmlns="urn:oasis:names:tc:SAML:2.0:protocol"/>'
-    for bad in ("bm90IHhtbA==", base64.b64encode(dtd).decode(), base64.b64encode(b"<a/>").decode()):
+    good = _saml_xml("https://idp.example", role, provider)
+    entity = '<!DOCTYPE r [<!ENTITY n "alice">]>' + good.replace(">alice</saml:NameID>", ">&n;</saml:NameID>")
+    refused = [
+        "bm90IHhtbA==",  # "not xml"
+        _b64(entity),  # a DTD (SAML Core §1.3), which could declare entities
+        _b64('<?xml version="1.0" encoding="UTF-16"?>' + entity, "utf-16"),  # the same in UTF-16: expat reads it
+        _b64(good.replace("samlp:Response", "samlp:Foo")),  # not a Response
+        _b64(good.split("<saml:Assertion")[0] + "</samlp:Response>"),  # no Assertion
+    ]
+    for bad in refused:
         with pytest.raises(TokenRefused) as info:
             read_saml_response(bad)
-        assert (info.value.code, info.value.message) == ("InvalidIdentityToken", "Invalid SAML response")
+        assert (info.value.code, info.value.message) == ("InvalidIdentityToken", "Invalid SAML response"), bad
+    assertion = good[good.index("<saml:Assertion") : good.index("</samlp:Response>")]
+    past = (datetime.now(UTC) - timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    undecided = {
+        "two assertions": good.replace("</samlp:Response>", assertion + "</samlp:Response>"),
+        "two audiences": good.replace(
+            "</saml:AudienceRestriction>",
+            "</saml:AudienceRestriction><saml:AudienceRestriction><saml:Audience>urn:other</saml:Audience>"
+            "</saml:AudienceRestriction>",
+        ),
+        "an element in a NameID": good.replace(">alice</saml:NameID>", ">alice<x/>admin</saml:NameID>"),
+        "not valid yet": good.replace("<saml:Conditions ", f'<saml:Conditions NotBefore="{tomorrow}" '),
+        "encrypted": good.split("<saml:Assertion")[0] + "<saml:EncryptedAssertion/></samlp:Response>",
+    }
+    for why, xml in undecided.items():
+        with pytest.raises(UndecidableError):
+            read_saml_response(_b64(xml))
+            pytest.fail(why)
+    # expired by the Conditions alone (the subject confirmation still valid)
+    conditions_past = good.replace("<saml:Conditions NotOnOrAfter=", f'<saml:Conditions NotOnOrAfter="{past}" x=')
+    assert read_saml_response(_b64(conditions_past))["token_status"] == "expired"
+    # an Issuer only on the Response is not the assertion's (SAML Core §2.3.3): the model's issuer error follows
+    only_response = good.replace(
+        '<saml:Assertion ID="_a" Version="2.0"><saml:Issuer>https://idp.example</saml:Issuer>',
+        '<saml:Assertion ID="_a" Version="2.0">',
+    )
+    assert "issuer" not in read_saml_response(_b64(only_response))["assertion"]
+
+
+def test_the_web_identity_reader_refuses_what_it_cannot_time() -> None:
+    now = int(datetime.now(UTC).timestamp())
+    base = {"iss": f"https://{GITHUB}", "aud": "sts.amazonaws.com", "sub": SUB}
+    header = _b64url({"alg": "RS256"})
+    for claims in (
+        {**base, "exp": str(now - 3600)},  # a string: not a NumericDate
+        {**base, "iat": now},  # no exp
+        {**base, "exp": now + 3600, "nbf": now + 86400},  # not valid yet
+        {**base, "exp": now + 3600, "iat": now + 86400},
+    ):
+        with pytest.raises(UndecidableError):
+            read_web_identity_token(f"{header}.{_b64url(claims)}.c2ln")
+            pytest.fail(str(claims))
+    twice = base64.urlsafe_b64encode(
+        f'{{"iss":"https://{GITHUB}","aud":"sts.amazonaws.com","sub":"good","sub":"evil","exp":{now + 60}}}'.encode()
+    )
+    with pytest.raises(UndecidableError):
+        read_web_identity_token(f"{header}.{twice.rstrip(b'=').decode()}.c2ln")
+
+
+def test_a_token_is_held_to_the_apis_length(moto: None) -> None:
+    with exact_sts():
+        role = _github_role()
+        code, message, status = _web_error(role, _github_token(padding="x" * 20_000))
+        assert (code, status) == ("ValidationError", 400)
+        assert message == (
+            "1 validation error detected: Value at 'webIdentityToken' failed to satisfy constraint: "
+            "Member must have length less than or equal to 20000"
+        )
+
+
+def test_an_assertion_without_its_own_issuer_gets_the_issuer_error(moto: None) -> None:
+    issuer = "http://www.okta.com/exk1"
+    with exact_sts():
+        role, provider = _saml_role(issuer)
+        xml = _saml_xml(issuer, role, provider).replace(
+            f'<saml:Assertion ID="_a" Version="2.0"><saml:Issuer>{issuer}</saml:Issuer>',
+            '<saml:Assertion ID="_a" Version="2.0">',
+        )
+        with pytest.raises(ClientError) as info:
+            _client("sts").assume_role_with_saml(RoleArn=role, PrincipalArn=provider, SAMLAssertion=_b64(xml))
+        assert (info.value.response["Error"]["Code"], info.value.response["Error"]["Message"]) == (
+            "InvalidIdentityToken",
+            "Issuer not present in specified provider",
+        )
