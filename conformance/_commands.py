@@ -101,6 +101,13 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
         help="stop at the first property that finds a new divergence (pytest -x)",
     )
     c.add_argument(
+        "--stop-at-first",
+        action="store_true",
+        help="stop each property at its first new divergence and shrink it with Hypothesis (for CI gates); by "
+        "default a property runs its whole budget, learns each new class of divergence when it first meets "
+        "it and counts its later examples under it, in every property (report.json: classes)",
+    )
+    c.add_argument(
         "--no-probe",
         action="store_true",
         help="skip the enforcement probe that stops the run (exit 3) when an obviously refused "
@@ -203,6 +210,8 @@ def _pytest_args(args: argparse.Namespace, cache_dir: str) -> list[str]:
         argv.append("--rolecall-no-probe")
     if args.strict:
         argv.append("--rolecall-strict")
+    if args.stop_at_first:
+        argv.append("--rolecall-stop-at-first")
     if args.seed is not None:
         argv += ["--hypothesis-seed", str(args.seed)]
     argv += ["-q", "--no-header"] if args.quiet else ["-v"]
