@@ -277,8 +277,9 @@ class Conformance:
         self.test_began = self.last_progress = time.monotonic()
         self.test_calls = 0
         """calls of :meth:`run` in the current property (Hypothesis's examples, its shrinking, the reduction)"""
-        self.test_agreed = self.test_known = 0
-        """agreements and known divergences of the current property (its progress lines)"""
+        self.test_agreed = self.test_known = self.test_classed = 0
+        """agreements, known divergences and (exploring) examples of new classes of the current property (its
+        progress lines)"""
         self.test_target_errors = 0
         """examples of the current property the target did not answer (the plugin tallies it an error)"""
         self.pending: dict[str, Divergence] = {}
@@ -339,7 +340,7 @@ class Conformance:
         self.test_began = self.last_progress = time.monotonic()
         self.test_calls = 0
         self.test_examples = 0
-        self.test_agreed = self.test_known = 0
+        self.test_agreed = self.test_known = self.test_classed = 0
         self.test_target_errors = 0
         self.pending.clear()
 
@@ -425,6 +426,8 @@ class Conformance:
         if self.test_known:
             line += f", {self.test_known} known or on open points"
         line += f", {len(self.pending)} new class{'es' if len(self.pending) != 1 else ''} so far"
+        if self.test_classed:
+            line += f" ({self.test_classed} examples of new classes, this property's or earlier ones)"
         if self.test_target_errors:
             line += f", {self.test_target_errors} unanswered"
         self.progress(line)
@@ -502,7 +505,7 @@ class Conformance:
             self.classes.setdefault(key, DivergenceClass(key, feature)).met(d)
         if fresh:
             counts.new += 1
-            self.test_known += 1
+            self.test_classed += 1
             return
         for d, entry in explained:
             if entry is None:
