@@ -322,28 +322,32 @@ def _one_per_class(new: list[dict[str, Any]], classes: Mapping[str, Any]) -> lis
 
 
 def _classes(divergences: list[dict[str, Any]], classes: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The report's ``classes``: each class of new divergence once, with its count (examples of an exploring
-    run; 1 per divergence in a run that stopped at the first), the features that met it, its variants and
-    its minimal scenario's file, largest count first."""
-    out = []
+    """The report's ``classes``: each class of new divergence once, largest count first, with the features
+    that met it, its variants and its minimal scenario's file. An exploring run counts examples (``classes``
+    of its data); a run that stopped at the first counts the new divergences of the class (one per property
+    that stopped on it: the same class found again by another property is listed there again)."""
+    out: dict[str, dict[str, Any]] = {}
     for d in divergences:
         if d.get("status") != "new":
             continue
         key = d.get("class") or divergence_class(d.get("facts", {}))
-        tally = classes.get(key, {})
-        out.append(
-            {
-                "class": key,
-                "summary": d.get("summary"),
-                "feature": d.get("feature"),
-                "count": int(tally.get("count", 1)),
-                "features": dict(tally.get("features", {d.get("feature"): 1})),
-                "variants": dict(tally.get("variants", {})),
-                "confidence": d.get("confidence", "established"),
-                "scenario_file": d.get("scenario_file"),
-            }
-        )
-    return sorted(out, key=lambda c: -c["count"])
+        tally = classes.get(key)
+        if key in out:  # a run that stopped at the first: another property stopped on the same class
+            seen = out[key]
+            seen["count"] += 1
+            seen["features"][str(d.get("feature"))] = seen["features"].get(str(d.get("feature")), 0) + 1
+            continue
+        out[key] = {
+            "class": key,
+            "summary": d.get("summary"),
+            "feature": d.get("feature"),
+            "count": int(tally.get("count", 1)) if tally else 1,
+            "features": dict(tally.get("features", {})) if tally else {str(d.get("feature")): 1},
+            "variants": dict(tally.get("variants", {})) if tally else {},
+            "confidence": d.get("confidence", "established"),
+            "scenario_file": d.get("scenario_file"),
+        }
+    return sorted(out.values(), key=lambda c: -int(c["count"]))
 
 
 def junit_properties(report: Mapping[str, Any]) -> list[tuple[str, str]]:

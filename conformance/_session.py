@@ -563,11 +563,13 @@ def _contested(s: model.Scenario, diff: Difference, outcome: Outcome) -> Differe
     if diff.open_point or diff.aspect != "decision" or outcome.phase != "assume":
         return diff
     got = decision_class(outcome.result)
+    doc = model.dump_scenario(s)  # loaded again: the compiled world holds the semantics it was loaded with
     for option, section in CONTESTED_OPTIONS.items():
         other = not getattr(s.semantics, option)
         try:
-            options: dict[str, Any] = {option: other}
-            alternative = model.decide(replace(s, semantics=replace(s.semantics, **options)))
+            alternative = model.decide(
+                model.load_scenario({**doc, "semantics": {**doc.get("semantics", {}), option: other}})
+            )
         except model.RolecallError:
             continue
         if decision_class(alternative.to_json()) == got:
