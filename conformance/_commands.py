@@ -70,9 +70,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     c.add_argument(
         "--strict",
         action="store_true",
-        help="count an answer on a point AWS leaves open (the order of validation and authorization, "
-        "undocumented error codes, the AccessDenied text after the action; docs/semantics.md §5) as a "
-        "divergence; by default such answers are reported apart and never fail the run",
+        help="count an unverified divergence (one resting on a fact docs/semantics.md tags inferred or "
+        "contested: the order of validation and authorization, undocumented error codes, the AccessDenied text "
+        "after the action, the 2,048-character session policy, a contested option) as a divergence, compare "
+        "the AccessDenied text word for word, and run requests both invalid and unauthorized; by default "
+        "unverified divergences are reported apart and never fail the run",
     )
     c.add_argument(
         "--expectations",

@@ -108,8 +108,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         dest="rolecall_strict",
         default=False,
-        help="count a difference on a point AWS leaves open (the order of validation and authorization, "
-        "undocumented error codes, the AccessDenied text after the action) like any other divergence",
+        help="count an unverified divergence (on a point AWS leaves open: the order of validation and "
+        "authorization, undocumented error codes, the AccessDenied text after the action, the 2,048-character "
+        "session policy, a contested option of the semantics) like any other divergence, and run requests "
+        "both invalid and unauthorized",
     )
     group.addoption(
         "--rolecall-stop-at-first",
@@ -821,6 +823,14 @@ def _verdict(report: dict[str, Any], state: _State) -> list[str]:
         + (f" ({errors} of them target errors)" if errors else "")
         + ("." if new == 0 else ": see the report.")
     )
+    classes = report.get("classes", [])
+    if classes and any(c.get("count", 1) > 1 for c in classes):
+        out.append(
+            f"{len(classes)} class(es) of new divergence, by examples: "
+            + ", ".join(f"{c['count']}" for c in classes[:12])
+            + (", …" if len(classes) > 12 else "")
+            + " (report.json: classes)"
+        )
     unanswered = s.get("target_errors", 0)
     if unanswered:
         out.append(
@@ -830,9 +840,10 @@ def _verdict(report: dict[str, Any], state: _State) -> list[str]:
     opened = s.get("open_points", {})
     if opened:
         out.append(
-            f"on points AWS leaves open it answered otherwise than the model {sum(opened.values())} times ("
+            f"{sum(opened.values())} unverified divergence(s), on points AWS leaves open ("
             + ", ".join(f"{k} {v}" for k, v in opened.items())
-            + "): not divergences, see the report; --strict counts them"
+            + "; facts the semantics tag inferred or contested): not failing the run, see the report; "
+            "--strict counts them"
         )
     return out
 
