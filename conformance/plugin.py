@@ -824,12 +824,18 @@ def _verdict(report: dict[str, Any], state: _State) -> list[str]:
         + ("." if new == 0 else ": see the report.")
     )
     classes = report.get("classes", [])
-    if classes and any(c.get("count", 1) > 1 for c in classes):
+    explored = any("hits" in d for d in report["divergences"] if d.get("status") == "new")
+    if classes and explored:
         out.append(
             f"{len(classes)} class(es) of new divergence, by examples: "
             + ", ".join(f"{c['count']}" for c in classes[:12])
             + (", …" if len(classes) > 12 else "")
             + " (report.json: classes)"
+        )
+    elif len(classes) < new:
+        out.append(
+            f"the {new} new divergences are {len(classes)} classes: later properties stopped on a class an "
+            "earlier one found (without --stop-at-first each class is reported once, with its count)"
         )
     unanswered = s.get("target_errors", 0)
     if unanswered:
