@@ -323,7 +323,7 @@ def _one_per_class(new: list[dict[str, Any]], classes: Mapping[str, Any]) -> lis
 
 def _classes(divergences: list[dict[str, Any]], classes: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The report's ``classes``: each class of new divergence once, largest count first, with the features
-    that met it, its variants and its minimal scenario's file. An exploring run counts examples (``classes``
+    that met it, its variants and its minimal scenario (and its file). An exploring run counts examples (``classes``
     of its data); a run that stopped at the first counts the new divergences of the class (one per property
     that stopped on it: the same class found again by another property is listed there again)."""
     out: dict[str, dict[str, Any]] = {}
@@ -346,6 +346,7 @@ def _classes(divergences: list[dict[str, Any]], classes: Mapping[str, Any]) -> l
             "variants": dict(tally.get("variants", {})) if tally else {},
             "confidence": d.get("confidence", "established"),
             "scenario_file": d.get("scenario_file"),
+            "scenario": d.get("scenario"),
         }
     return sorted(out.values(), key=lambda c: -int(c["count"]))
 

@@ -154,7 +154,7 @@ def test_the_report_lists_a_class_found_by_two_workers_once_with_the_summed_coun
     [d] = [d for d in report["divergences"] if d["status"] == "new"]
     assert d["feature"] == "principals" and d["hits"] == 7
     assert d["features_met"] == {"same-account": 5, "principals": 2} and d["variants"] == {"a": 6, "b": 1}
-    assert [(c["class"], c["count"]) for c in report["classes"]] == [(key, 7)]
+    assert [(c["class"], c["count"], c["scenario"]) for c in report["classes"]] == [(key, 7, small["scenario"])]
     assert report["summary"]["classes"] == 1 and report["summary"]["new_divergences"] == 1
 
 
