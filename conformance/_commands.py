@@ -70,9 +70,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     c.add_argument(
         "--strict",
         action="store_true",
-        help="count an answer on a point AWS leaves open (the order of validation and authorization, "
-        "undocumented error codes, the AccessDenied text after the action; docs/semantics.md §5) as a "
-        "divergence; by default such answers are reported apart and never fail the run",
+        help="count an unverified divergence (one resting on a fact docs/semantics.md tags inferred or "
+        "contested: the order of validation and authorization, undocumented error codes, the AccessDenied text "
+        "after the action, the 2,048-character session policy, a contested option) as a divergence, compare "
+        "the AccessDenied text word for word, and run requests both invalid and unauthorized; by default "
+        "unverified divergences are reported apart and never fail the run",
     )
     c.add_argument(
         "--expectations",
@@ -99,6 +101,13 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
         "--exitfirst",
         action="store_true",
         help="stop at the first property that finds a new divergence (pytest -x)",
+    )
+    c.add_argument(
+        "--stop-at-first",
+        action="store_true",
+        help="stop each property at its first new divergence and shrink it with Hypothesis (for CI gates); by "
+        "default a property runs its whole budget, learns each new class of divergence when it first meets "
+        "it and counts its later examples under it, in every property (report.json: classes)",
     )
     c.add_argument(
         "--no-probe",
@@ -203,6 +212,8 @@ def _pytest_args(args: argparse.Namespace, cache_dir: str) -> list[str]:
         argv.append("--rolecall-no-probe")
     if args.strict:
         argv.append("--rolecall-strict")
+    if args.stop_at_first:
+        argv.append("--rolecall-stop-at-first")
     if args.seed is not None:
         argv += ["--hypothesis-seed", str(args.seed)]
     argv += ["-q", "--no-header"] if args.quiet else ["-v"]

@@ -29,9 +29,12 @@ from .targets.base import Outcome
 
 __all__ = [
     "ASPECTS",
+    "CONFIDENCE",
+    "CONTESTED_OPTIONS",
     "WORDING",
     "Difference",
     "compare",
+    "confidence",
     "decision_class",
     "denial_prefix",
     "facts",
@@ -44,6 +47,39 @@ ASPECTS = ("decision", "message", "response")
 _DENIALS = ("explicitDeny", "implicitDeny", "denied")
 
 WORDING = "wording: AWS does not document the AccessDenied text after the action (docs/semantics.md §3.6, §5.9)"
+
+
+#: The confidence tag (docs/semantics.md, "Confidence tags") of the fact a model's answer rests on at each
+#: open point (the part of :attr:`Difference.open_point` before the colon). A divergence that only such a
+#: fact explains is *unverified*: the target's answer may be AWS's. None of these is ``documented`` or
+#: ``observed``: a divergence on documented or observed facts alone never carries an open point.
+CONFIDENCE: dict[str, str] = {
+    "order": "inferred",  # §5.6: AWS documents no order of validation and authorization
+    "error-code": "inferred",  # §4.7, R13 [I]: error codes of the tag and source-identity refusals
+    "wording": "inferred",  # §5.9: the AccessDenied text after the action varies, undocumented
+    "tag-key-case": "contested",  # §1.3 R13: refused, or the last tag kept
+    "session-policy-length": "contested",  # §5.4 [C]: 2,048 characters (API reference) or none (service model)
+    "contested-option": "contested",  # §5.1-§5.3, §5.5: an option of Semantics, the other reading
+}
+
+#: The options of :class:`rolecall.model.Semantics` for contested points of AssumeRole (docs/semantics.md
+#: §5, each **[C]**) -> the section: a target that answers as the model does under the option's other
+#: reading rests its divergence on a contested fact (``contested-option``).
+CONTESTED_OPTIONS: dict[str, str] = {
+    "role_direct_needs_identity": "§5.1",
+    "user_direct_bypasses_boundary": "§5.2",
+    "wildcard_matches_services": "§5.3",
+    "session_token_callers_are_chained": "§5.5",
+}
+
+
+def confidence(open_point: str) -> str:
+    """The confidence tag of the fact behind an open point (:data:`CONFIDENCE`): ``inferred`` or
+    ``contested``; ``established`` for ``""``: no open point and no contested option admits the target's
+    answer, so the divergence rests on the facts the semantics tag documented or observed."""
+    if not open_point:
+        return "established"
+    return CONFIDENCE.get(open_point.split(":", 1)[0], "inferred")
 
 
 def decision_class(result: Mapping[str, Any]) -> str:

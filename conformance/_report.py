@@ -26,7 +26,9 @@ from typing import Any
 
 from rolecall import model
 
+from ._compare import confidence
 from ._files import FileTooLarge, read_text_capped, write_atomic
+from ._session import divergence_class
 from ._world import Plan, Unsupported, plan
 from .expectations import Expectations
 
@@ -49,7 +51,7 @@ FORMAT = "rolecall-conformance-report/1"
 DEFAULT_COMMAND = "rolecall conformance --target TARGET (or pytest --rolecall-target TARGET --rolecall-report DIR)"
 
 _TEST_KEYS = ("passed", "failed", "skipped", "error")
-_COUNT_KEYS = ("examples", "agreed", "known", "open", "unsupported", "target_errors")
+_COUNT_KEYS = ("examples", "agreed", "known", "open", "new", "unsupported", "order_avoided", "target_errors")
 _REPLAY_RANK = {"holds": 0, "fixed": 1, "changed": 2, "target-error": 3}
 
 
@@ -68,7 +70,8 @@ def merge_data(items: list[dict[str, Any]]) -> dict[str, Any]:
     united; an expectation replayed by several workers keeps the worst status
     (``changed`` over ``fixed`` over ``holds``); ``first_new`` keeps the fewest examples per feature;
     ``open_hits`` are summed and ``open_examples`` united like the known ones; ``target_errors`` (examples
-    the target did not answer) concatenated.
+    the target did not answer) concatenated; ``classes`` (an exploring run's new classes) united, their
+    counts, features and variants summed.
     """
     counts: dict[str, dict[str, int]] = {}
     known_hits: dict[str, int] = {}
@@ -79,8 +82,15 @@ def merge_data(items: list[dict[str, Any]]) -> dict[str, Any]:
     open_hits: dict[str, int] = {}
     open_examples: dict[str, Any] = {}
     target_errors: list[dict[str, Any]] = []
+    classes: dict[str, dict[str, Any]] = {}
     for item in items:
         target_errors.extend(item.get("target_errors", []))
+        for key, tally in item.get("classes", {}).items():
+            into = classes.setdefault(key, {**tally, "count": 0, "features": {}, "variants": {}})
+            into["count"] += int(tally.get("count", 0))
+            for what in ("features", "variants"):
+                for name, n in tally.get(what, {}).items():
+                    into[what][name] = into[what].get(name, 0) + int(n)
         for point, hits in item.get("open_hits", {}).items():
             open_hits[point] = open_hits.get(point, 0) + int(hits)
         for point, example in item.get("open_examples", {}).items():
@@ -110,6 +120,7 @@ def merge_data(items: list[dict[str, Any]]) -> dict[str, Any]:
         "open_hits": open_hits,
         "open_examples": open_examples,
         "target_errors": target_errors,
+        "classes": classes,
     }
 
 
@@ -170,9 +181,14 @@ def build_report(
     replayed: dict[str, str] = dict(data.get("replayed", {}))
     known_hits: dict[str, int] = {k: int(v) for k, v in data.get("known_hits", {}).items()}
     divergences: list[dict[str, Any]] = []
-    for d in data.get("new", []):
+    for d in _one_per_class(data.get("new", []), data.get("classes", {})):
         divergences.append(
-            {**d, "status": "new", "reproduce": _script_or_none(d["scenario"], d.get("model"), d.get("summary"))}
+            {
+                **d,
+                "status": "new",
+                "confidence": confidence(str(d.get("difference", {}).get("open_point", ""))),
+                "reproduce": _script_or_none(d["scenario"], d.get("model"), d.get("summary")),
+            }
         )
     for entry_id, d in sorted(data.get("known_examples", {}).items()):
         divergences.append(
@@ -190,6 +206,8 @@ def build_report(
             {
                 **d,
                 "status": "open",
+                "unverified": True,
+                "confidence": confidence(point),
                 "open_point": point,
                 "hits": open_hits.get(point, 0),
                 "reproduce": _script_or_none(d["scenario"], d.get("model"), d.get("summary")),
@@ -226,6 +244,7 @@ def build_report(
         if not scripts:
             item["reproduce"] = None
 
+    classes = _classes(divergences, data.get("classes", {}))
     new_count = sum(1 for d in divergences if d["status"] == "new")
     summary = {k: sum(f[k] for f in features.values()) for k in _TEST_KEYS}
     summary.update(
@@ -235,6 +254,9 @@ def build_report(
             "known_hits": sum(known_hits.values()),
             "expectations_fixed": sum(1 for s in replayed.values() if s == "fixed"),
             "open_points": dict(sorted(open_hits.items())),
+            "unverified": sum(open_hits.values()),
+            "classes": len(classes),
+            "order_avoided": sum(f["order_avoided"] for f in features.values()),
             "examples": sum(f["examples"] for f in features.values()),
             "target_errors": sum(f["target_errors"] for f in features.values()),
         }
@@ -263,10 +285,70 @@ def build_report(
             "replayed": replayed,
         },
         "divergences": divergences,
+        "classes": classes,
         "target_errors": list(data.get("target_errors", [])),
         "known": known,
         "summary": summary,
     }
+
+
+def _one_per_class(new: list[dict[str, Any]], classes: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The new divergences, one per class of an exploring run (``classes``): when several properties or
+    workers found the same class first (xdist workers do not share what they learned), the smallest
+    scenario stands for it, carrying the class's tally (``hits``: its examples, ``features``: the features
+    whose properties met it, ``variants``: the scenario tag sets met). Divergences of no such class (a
+    run that stopped at the first) are kept as they are."""
+    out: list[dict[str, Any]] = []
+    at: dict[str, int] = {}
+    for d in new:
+        key = divergence_class(d.get("facts", {}))
+        tally = classes.get(key)
+        if tally is None:
+            out.append(d)
+            continue
+        item = {
+            **d,
+            "class": key,
+            "hits": int(tally.get("count", 0)),
+            "features_met": dict(tally.get("features", {})),
+            "variants": dict(tally.get("variants", {})),
+        }
+        if key not in at:
+            at[key] = len(out)
+            out.append(item)
+        elif len(json.dumps(d["scenario"])) < len(json.dumps(out[at[key]]["scenario"])):
+            out[at[key]] = item
+    return out
+
+
+def _classes(divergences: list[dict[str, Any]], classes: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The report's ``classes``: each class of new divergence once, largest count first, with the features
+    that met it, its variants and its minimal scenario (and its file). An exploring run counts examples (``classes``
+    of its data); a run that stopped at the first counts the new divergences of the class (one per property
+    that stopped on it: the same class found again by another property is listed there again)."""
+    out: dict[str, dict[str, Any]] = {}
+    for d in divergences:
+        if d.get("status") != "new":
+            continue
+        key = d.get("class") or divergence_class(d.get("facts", {}))
+        tally = classes.get(key)
+        if key in out:  # a run that stopped at the first: another property stopped on the same class
+            seen = out[key]
+            seen["count"] += 1
+            seen["features"][str(d.get("feature"))] = seen["features"].get(str(d.get("feature")), 0) + 1
+            continue
+        out[key] = {
+            "class": key,
+            "summary": d.get("summary"),
+            "feature": d.get("feature"),
+            "count": int(tally.get("count", 1)) if tally else 1,
+            "features": dict(tally.get("features", {})) if tally else {str(d.get("feature")): 1},
+            "variants": dict(tally.get("variants", {})) if tally else {},
+            "confidence": d.get("confidence", "established"),
+            "scenario_file": d.get("scenario_file"),
+            "scenario": d.get("scenario"),
+        }
+    return sorted(out.values(), key=lambda c: -int(c["count"]))
 
 
 def junit_properties(report: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -472,9 +554,16 @@ def matrix(reports: list[dict[str, Any]], *, command: str = DEFAULT_COMMAND) -> 
             lines.append("None.")
         for i, d in enumerate(new, 1):
             detail = d.get("difference", {}).get("detail", "")
+            met = d.get("features_met") or {}
+            tally = (
+                f" — {d['hits']} examples in {', '.join(sorted(met))}, {len(d.get('variants') or {})} variant(s)"
+                if "hits" in d
+                else ""
+            )
             lines += [
                 f"{i}. **{d.get('feature')}**: {_cell_text(str(d.get('summary', '')), 300)}"
-                + (f" ({_cell_text(str(detail), 200)})" if detail else ""),
+                + (f" ({_cell_text(str(detail), 200)})" if detail else "")
+                + tally,
                 "",
                 "   <details><summary>scenario</summary>",
                 "",
@@ -488,14 +577,18 @@ def matrix(reports: list[dict[str, Any]], *, command: str = DEFAULT_COMMAND) -> 
                 lines.append("")
         opened = [d for d in r["divergences"] if d.get("status") == "open"]
         if opened:
-            lines += ["", f"### Answers on points AWS leaves open ({len(opened)})", ""]
+            lines += ["", f"### Unverified: answers on points AWS leaves open ({len(opened)})", ""]
             lines.append(
-                "Not divergences: the target answers as AWS may (docs/semantics.md §5); `--strict` counts them."
+                "Not failing the run: each rests on a fact the semantics tag inferred or contested, and the target "
+                "answers as AWS may (docs/semantics.md §5); `--strict` counts them."
             )
             lines.append("")
             for d in opened:
                 point = d.get("difference", {}).get("open_point", d.get("open_point", ""))
-                lines.append(f"- `{d.get('open_point')}` ({d.get('hits', 0)} examples): {_cell_text(str(point), 300)}")
+                lines.append(
+                    f"- `{d.get('open_point')}` ({d.get('confidence', 'inferred')}, {d.get('hits', 0)} examples): "
+                    f"{_cell_text(str(point), 300)}"
+                )
         s = r["summary"]
         lines += [
             "",

@@ -12,7 +12,7 @@ import json
 import time
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from hypothesis import reject
@@ -20,20 +20,23 @@ from hypothesis import strategies as st
 
 from rolecall import model, strategies
 
-from ._compare import Difference, compare, facts
+from ._compare import CONTESTED_OPTIONS, Difference, compare, decision_class, facts
 from ._world import ACCOUNT_ID, CALLER_CAPABILITY, Unsupported, adapt
 from .expectations import Expectation, Expectations, describe, signature_of
 from .targets.base import Capability, Outcome, TargetError, TargetProtocol
 
 __all__ = [
     "TRANSPORT_WORDS",
+    "BothInvalidAndUnauthorized",
     "Conformance",
     "Divergence",
+    "DivergenceClass",
     "NewDivergence",
     "TargetDown",
     "TargetFailed",
     "divergence_class",
     "is_transport_failure",
+    "new_divergence",
     "renaming",
 ]
 
@@ -136,6 +139,11 @@ class TargetDown(BaseException):
     session on it (exit 3) and marks the report."""
 
 
+class BothInvalidAndUnauthorized(Exception):
+    """A scenario whose request is invalid and unauthorized at once, in a property that does not test the
+    order of the two checks (:meth:`Conformance.run` with ``order`` false): not run."""
+
+
 _CLASSES: dict[str, type[NewDivergence]] = {}
 
 
@@ -155,6 +163,40 @@ def new_divergence(d: Divergence) -> NewDivergence:
 
 
 @dataclass
+class DivergenceClass:
+    """A class of new divergence met in an exploring run (:attr:`Conformance.explore`): how often, where,
+    and in which variants (scenario tag sets), so that its later examples count under it instead of
+    being reported again as new."""
+
+    key: str
+    """:func:`divergence_class` of its divergences"""
+    feature: str
+    """the feature of the property that found it first"""
+    count: int = 0
+    """examples that diverged in this class (the first one included)"""
+    features: dict[str, int] = field(default_factory=dict)
+    """feature -> examples of the class met by that feature's properties"""
+    variants: dict[str, int] = field(default_factory=dict)
+    """the scenario tags of an example, joined by ``,`` (``-`` for none) -> examples with those tags"""
+
+    def met(self, d: Divergence) -> None:
+        """Count one more example of the class."""
+        self.count += 1
+        self.features[d.feature] = self.features.get(d.feature, 0) + 1
+        tags = ",".join(d.facts.get("tags", ())) or "-"
+        self.variants[tags] = self.variants.get(tags, 0) + 1
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "class": self.key,
+            "feature": self.feature,
+            "count": self.count,
+            "features": dict(self.features),
+            "variants": dict(self.variants),
+        }
+
+
+@dataclass
 class FeatureCounts:
     examples: int = 0
     agreed: int = 0
@@ -162,6 +204,12 @@ class FeatureCounts:
     open: int = 0
     """examples whose differences were all on points the sources leave open"""
     unsupported: int = 0
+    new: int = 0
+    """examples with a divergence of a new class (exploring runs: the class's first example and the later
+    ones it explains; see :attr:`Conformance.explore`)"""
+    order_avoided: int = 0
+    """scenarios not run because their request is invalid and unauthorized at once (the order of the two
+    checks is not established, docs/semantics.md §5.6), in a property that does not test that order"""
     target_errors: int = 0
     """examples the target did not answer (a refused or reset connection, a deadline: neither agreed nor
     diverged, never shrunk; see :func:`is_transport_failure`)"""
@@ -184,9 +232,18 @@ class Conformance:
         *,
         update: bool = False,
         strict: bool = False,
+        explore: bool = False,
         is_alive: Callable[[], bool] | None = None,
     ) -> None:
         self.target = target
+        self.explore = explore
+        """Explore past a found class: a new divergence is recorded, not raised, so that every property runs
+        its whole budget; its class (:func:`divergence_class`) is learned, and its later examples, in this
+        property or another, count under it (:attr:`classes`). The plugin fails the property at its end
+        with the classes it found first (each then reduced). Off (``--stop-at-first``): the first new
+        divergence fails the example and Hypothesis shrinks it, as before."""
+        self.classes: dict[str, DivergenceClass] = {}
+        """class -> its tally, for every new class met in this run (exploring runs only)"""
         self.is_alive = is_alive
         """Asked when the circuit breaker trips: whether the target still answers a plain request (the
         plugin sends the probe's). Alive, the target fails on particular inputs (a finding) and the run
@@ -220,8 +277,9 @@ class Conformance:
         self.test_began = self.last_progress = time.monotonic()
         self.test_calls = 0
         """calls of :meth:`run` in the current property (Hypothesis's examples, its shrinking, the reduction)"""
-        self.test_agreed = self.test_known = 0
-        """agreements and known divergences of the current property (its progress lines)"""
+        self.test_agreed = self.test_known = self.test_classed = 0
+        """agreements, known divergences and (exploring) examples of new classes of the current property (its
+        progress lines)"""
         self.test_target_errors = 0
         """examples of the current property the target did not answer (the plugin tallies it an error)"""
         self.pending: dict[str, Divergence] = {}
@@ -282,20 +340,36 @@ class Conformance:
         self.test_began = self.last_progress = time.monotonic()
         self.test_calls = 0
         self.test_examples = 0
-        self.test_agreed = self.test_known = 0
+        self.test_agreed = self.test_known = self.test_classed = 0
         self.test_target_errors = 0
         self.pending.clear()
 
     def run(
-        self, doc: dict[str, Any], feature: str, aspects: Iterable[str] = ("decision",)
+        self,
+        doc: dict[str, Any],
+        feature: str,
+        aspects: Iterable[str] = ("decision",),
+        *,
+        order: bool = True,
     ) -> tuple[list[Divergence], dict[str, Any], model.Result, Outcome]:
-        """Adapt, prepare, decide, run, compare: the divergences (empty when the target agrees)."""
+        """Adapt, prepare, decide, run, compare: the divergences (empty when the target agrees).
+
+        With ``order`` false (and the run not strict), a request that is invalid and unauthorized at once
+        raises :class:`BothInvalidAndUnauthorized` before the target sees it: which of the two AWS answers
+        is not established (docs/semantics.md §5.6), so running it would test nothing verifiable."""
         if self.down is not None:
             raise TargetDown(self.down)
         adapted, removed = adapt(doc, self.target.capabilities)
         prepared = self.target.prepare(adapted)
         loaded = model.load_scenario(prepared)
         expected = model.decide(loaded)
+        if (
+            not order
+            and not self.strict
+            and isinstance(loaded, model.Scenario)
+            and any(p.point == "order" for p in model.open_points(loaded, expected))
+        ):
+            raise BothInvalidAndUnauthorized(feature)
         aspects = tuple(aspects)
         try:
             outcome = self.target.run(prepared, check_identity="response" in aspects)
@@ -312,6 +386,8 @@ class Conformance:
             session = a.arn.rsplit("/", 1)[1] if a else str(prepared["request"].get("role_session_name", ""))
             door = loaded if isinstance(loaded, model.Scenario) else None  # open points: AssumeRole's
             diffs = compare(expected, outcome, aspects, session, door, strict=self.strict)
+            if not self.strict and isinstance(loaded, model.Scenario):
+                diffs = [_contested(loaded, d, outcome) for d in diffs]
         self.test_calls += 1
         self._tick()
         unmap = self.last_unmap = unmapper(adapted, prepared)
@@ -350,6 +426,8 @@ class Conformance:
         if self.test_known:
             line += f", {self.test_known} known or on open points"
         line += f", {len(self.pending)} new class{'es' if len(self.pending) != 1 else ''} so far"
+        if self.test_classed:
+            line += f" ({self.test_classed} examples of new classes, this property's or earlier ones)"
         if self.test_target_errors:
             line += f", {self.test_target_errors} unanswered"
         self.progress(line)
@@ -372,13 +450,22 @@ class Conformance:
         )
         raise TargetDown(self.down)
 
-    def check(self, doc: dict[str, Any], feature: str, aspects: Iterable[str] = ("decision",)) -> None:
-        """The property: the target agrees with the model, or diverges in a known way."""
+    def check(
+        self, doc: dict[str, Any], feature: str, aspects: Iterable[str] = ("decision",), *, order: bool = False
+    ) -> None:
+        """The property: the target agrees with the model, or diverges in a known way.
+
+        ``order``: the property tests the order of validation and authorization on purpose; otherwise a
+        request both invalid and unauthorized is not run (rejected, counted in ``order_avoided``) unless
+        the run is strict."""
         counts = self.counts[feature]
         try:
-            found, _, _, _ = self.run(doc, feature, aspects)
+            found, _, _, _ = self.run(doc, feature, aspects, order=order)
         except Unsupported:
             counts.unsupported += 1
+            reject()
+        except BothInvalidAndUnauthorized:
+            counts.order_avoided += 1
             reject()
         unanswered = [
             d
@@ -404,14 +491,22 @@ class Conformance:
             self.test_agreed += 1
             return
         explained = [(d, self.expectations.explain(d.facts, strict=self.update)) for d in found]
-        for d, entry in explained:  # a new divergence fails the example before anything else is counted
-            if entry is None and not d.difference.open_point:
-                self.first_new[feature] = min(self.first_new.get(feature, self.test_examples), self.test_examples)
-                key = divergence_class(d.facts)
-                held = self.pending.get(key)
-                if held is None or len(json.dumps(d.scenario)) <= len(json.dumps(held.scenario)):
-                    self.pending[key] = d  # Hypothesis raises smaller ones as it shrinks
+        fresh = [d for d, entry in explained if entry is None and not d.difference.open_point]
+        for d in fresh:  # a new divergence fails the example before anything else is counted
+            self.first_new[feature] = min(self.first_new.get(feature, self.test_examples), self.test_examples)
+            key = divergence_class(d.facts)
+            held = self.pending.get(key)
+            if self.explore and held is None and key in self.classes:
+                pass  # a class an earlier property found (and reduced): its example counts under it
+            elif held is None or len(json.dumps(d.scenario)) <= len(json.dumps(held.scenario)):
+                self.pending[key] = d  # Hypothesis raises smaller ones as it shrinks
+            if not self.explore:
                 raise new_divergence(d)
+            self.classes.setdefault(key, DivergenceClass(key, feature)).met(d)
+        if fresh:
+            counts.new += 1
+            self.test_classed += 1
+            return
         for d, entry in explained:
             if entry is None:
                 point = d.difference.open_point.split(":", 1)[0]
@@ -449,6 +544,7 @@ class Conformance:
         """Everything observed, JSON-ready (merged across pytest-xdist workers by the plugin)."""
         return {
             "counts": {k: vars(v) for k, v in self.counts.items()},
+            "classes": {k: v.to_json() for k, v in self.classes.items()},
             "known_hits": dict(self.known_hits),
             "known_examples": {k: v.to_json() for k, v in self.known_examples.items()},
             "new": [d.to_json() for d in self.new],
@@ -458,6 +554,28 @@ class Conformance:
             "open_examples": {k: v.to_json() for k, v in self.open_examples.items()},
             "target_errors": list(self.target_errors),
         }
+
+
+def _contested(s: model.Scenario, diff: Difference, outcome: Outcome) -> Difference:
+    """``diff``, carrying the contested option that explains it when the model decides as the target did
+    under that option's other reading (docs/semantics.md §5.1-§5.3, §5.5, each **[C]**): the divergence then
+    rests on a contested fact (unverified, see :data:`~rolecall.conformance._compare.CONFIDENCE`)."""
+    if diff.open_point or diff.aspect != "decision" or outcome.phase != "assume":
+        return diff
+    got = decision_class(outcome.result)
+    doc = model.dump_scenario(s)  # loaded again: the compiled world holds the semantics it was loaded with
+    for option, section in CONTESTED_OPTIONS.items():
+        other = not getattr(s.semantics, option)
+        try:
+            alternative = model.decide(
+                model.load_scenario({**doc, "semantics": {**doc.get("semantics", {}), option: other}})
+            )
+        except model.RolecallError:
+            continue
+        if decision_class(alternative.to_json()) == got:
+            text = f"{option}={str(other).lower()}, the other reading of a contested point"
+            return replace(diff, open_point=f"contested-option: {text} (docs/semantics.md {section})")
+    return diff
 
 
 def renaming(adapted: dict[str, Any], prepared: dict[str, Any]) -> dict[str, str]:

@@ -15,8 +15,10 @@ option                          ini key                      environment        
 ==============================  ===========================  ==========================  =========
 
 plus ``--rolecall-update-expectations`` (rewrite the expectations file from
-the run) and ``--rolecall-strict`` (answers on points AWS leaves open count as
-divergences; see ``_compare.py``); ``--hypothesis-seed`` draws other examples
+the run), ``--rolecall-strict`` (answers on points AWS leaves open count as
+divergences; see ``_compare.py``) and ``--rolecall-stop-at-first`` (a property
+stops at its first new divergence instead of exploring past its class; see
+``_session.Conformance.explore``); ``--hypothesis-seed`` draws other examples
 under any profile, the derandomized ``ci`` included. Markers:
 ``rolecall_feature(name)`` tags a property with its feature;
 ``rolecall_needs(*capabilities)`` skips it, with the reason, on a target that
@@ -106,8 +108,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         dest="rolecall_strict",
         default=False,
-        help="count a difference on a point AWS leaves open (the order of validation and authorization, "
-        "undocumented error codes, the AccessDenied text after the action) like any other divergence",
+        help="count an unverified divergence (on a point AWS leaves open: the order of validation and "
+        "authorization, undocumented error codes, the AccessDenied text after the action, the 2,048-character "
+        "session policy, a contested option of the semantics) like any other divergence, and run requests "
+        "both invalid and unauthorized",
+    )
+    group.addoption(
+        "--rolecall-stop-at-first",
+        action="store_true",
+        dest="rolecall_stop_at_first",
+        default=False,
+        help="a property stops at its first new divergence and Hypothesis shrinks it (the behaviour before "
+        "exploring; for CI gates); by default a property runs its whole budget, each new class of divergence "
+        "is learned when first met, and its later examples, in any property, count under it",
     )
     group.addoption(
         "--rolecall-no-probe",
@@ -215,6 +228,12 @@ class _State:
                 target,
                 self.expectations,
                 strict=bool(self.config.getoption("rolecall_strict", False)),
+                # explore past found classes, unless told to stop at the first, or rewriting the expectations
+                # (whose rounds rerun what failed, each class shrunk by Hypothesis, as before)
+                explore=not (
+                    self.config.getoption("rolecall_stop_at_first", False)
+                    or self.config.getoption("rolecall_update_expectations", False)
+                ),
                 is_alive=lambda: _answers_the_probe(target),
                 update=bool(
                     self.config.getoption("rolecall_update_expectations")
@@ -552,6 +571,24 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, Any, None]:
             c.progress = _progress_writer(item.config)
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    """An exploring property that ran its whole budget fails at its end with the classes of new divergence
+    it met first (one :class:`~rolecall.conformance._session.NewDivergence` each, in an ``ExceptionGroup``):
+    the report hook then reduces each and records it, as it does the shrunk one of a stopping run."""
+    result = yield
+    c = _state(item.config)._conformance if _feature(item) is not None else None
+    if c is not None and c.explore and c.pending:
+        from ._session import new_divergence
+
+        found = [new_divergence(d) for d in c.pending.values()]
+        counted = ", ".join(f"{c.classes[k].count} example(s)" for k in c.pending)
+        raise ExceptionGroup(
+            f"{len(found)} new class(es) of divergence ({counted}; the property ran its whole budget)", found
+        )
+    return result
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
     outcome = yield
@@ -786,6 +823,20 @@ def _verdict(report: dict[str, Any], state: _State) -> list[str]:
         + (f" ({errors} of them target errors)" if errors else "")
         + ("." if new == 0 else ": see the report.")
     )
+    classes = report.get("classes", [])
+    explored = any("hits" in d for d in report["divergences"] if d.get("status") == "new")
+    if classes and explored:
+        out.append(
+            f"{len(classes)} class(es) of new divergence, by examples: "
+            + ", ".join(f"{c['count']}" for c in classes[:12])
+            + (", …" if len(classes) > 12 else "")
+            + " (report.json: classes)"
+        )
+    elif len(classes) < new:
+        out.append(
+            f"the {new} new divergences are {len(classes)} classes: later properties stopped on a class an "
+            "earlier one found (without --stop-at-first each class is reported once, with its count)"
+        )
     unanswered = s.get("target_errors", 0)
     if unanswered:
         out.append(
@@ -795,9 +846,10 @@ def _verdict(report: dict[str, Any], state: _State) -> list[str]:
     opened = s.get("open_points", {})
     if opened:
         out.append(
-            f"on points AWS leaves open it answered otherwise than the model {sum(opened.values())} times ("
+            f"{sum(opened.values())} unverified divergence(s), on points AWS leaves open ("
             + ", ".join(f"{k} {v}" for k, v in opened.items())
-            + "): not divergences, see the report; --strict counts them"
+            + "; facts the semantics tag inferred or contested): not failing the run, see the report; "
+            "--strict counts them"
         )
     return out
 

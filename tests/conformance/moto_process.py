@@ -16,7 +16,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,18 +57,26 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+#: the repository's root: the working directory of a server module of the tests (``tests.…``)
+ROOT = Path(__file__).resolve().parents[2]
+
+
 @contextmanager
-def moto_process(accounts: tuple[str, ...] = ACCOUNTS) -> Iterator[MotoProcess]:
-    """Start ``python -m moto.server`` on 127.0.0.1, provision an admin in each of ``accounts``, switch
-    enforcement on; stop it after."""
+def moto_process(
+    accounts: tuple[str, ...] = ACCOUNTS, server: Sequence[str] = ("moto.server",)
+) -> Iterator[MotoProcess]:
+    """Start ``python -m moto.server`` on 127.0.0.1 (or ``python -m *server``, a module taking moto_server's
+    options after its own arguments, such as :mod:`tests.conformance.faulty_emulator`), provision an admin
+    in each of ``accounts``, switch enforcement on; stop it after."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ROLECALL_", "PYTEST_", "HYPOTHESIS_"))}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        [sys.executable, "-m", *server, "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env=env,
+        cwd=ROOT,
     )
     try:
         deadline = time.monotonic() + 60

@@ -190,7 +190,9 @@ def test_report_structure(report: dict[str, Any]) -> None:
         "agreed": 0,
         "known": 2,
         "open": 0,
+        "new": 0,
         "unsupported": 0,
+        "order_avoided": 0,
         "target_errors": 0,
         "first_new_at": 1,
     }
@@ -230,6 +232,9 @@ def test_report_divergences(report: dict[str, Any]) -> None:
         "known_hits": 2,
         "expectations_fixed": 0,
         "open_points": {},
+        "unverified": 0,
+        "classes": 1,
+        "order_avoided": 0,
         "examples": 3,
         "target_errors": 0,
     }
@@ -280,7 +285,7 @@ def test_write_and_load(report: dict[str, Any], tmp_path: Path) -> None:
     out = tmp_path / "out"
     json_path, md_path = write_report(out, report, [other_path, out / "report.json"])
     assert json_path == out / "report.json" and md_path == out / "CONFORMANCE.md"
-    assert json_path.read_text(encoding="utf-8").startswith('{\n  "divergences"')  # indent 2, sorted keys
+    assert json_path.read_text(encoding="utf-8").startswith('{\n  "classes"')  # indent 2, sorted keys
     assert load_reports([json_path]) == [report]
     md = md_path.read_text(encoding="utf-8")
     assert "| feature | moto 5.2.5 | moto-server 5.2.5 |" in md  # this report once, plus the other
@@ -356,8 +361,10 @@ def test_merge_data() -> None:
     m = merge_data([d1, d2])
     assert m["target_errors"] == [{"feature": "g", "message": "refused"}]
     assert m["counts"] == {
-        "f": {"examples": 15, "agreed": 13, "known": 2, "open": 0, "unsupported": 1, "target_errors": 0},
-        "g": {"examples": 1, "agreed": 1, "known": 0, "open": 0, "unsupported": 0, "target_errors": 0},
+        "f": {"examples": 15, "agreed": 13, "known": 2, "open": 0, "new": 0, "unsupported": 1, "order_avoided": 0}
+        | {"target_errors": 0},
+        "g": {"examples": 1, "agreed": 1, "known": 0, "open": 0, "new": 0, "unsupported": 0, "order_avoided": 0}
+        | {"target_errors": 0},
     }
     assert m["open_hits"] == {"order": 3, "wording": 4}
     assert m["open_examples"] == {"order": {"n": "o1"}, "wording": {"n": "w"}}
@@ -376,6 +383,7 @@ def test_merge_data() -> None:
         "open_hits": {},
         "open_examples": {},
         "target_errors": [],
+        "classes": {},
     }
     r = build_report(
         {**META, "started": time.time()},

@@ -172,6 +172,9 @@ def run_fault(
         str(report_dir),
         "--rolecall-no-probe",
         "--rolecall-strict",  # a fault on a point AWS leaves open is still a departure from the model
+        # how soon a fault is found and how small its counterexample: each property stops at its first new
+        # divergence and Hypothesis shrinks it (exploring past it would spend the whole budget on a known fault)
+        "--rolecall-stop-at-first",
         *([] if every_property else ["-x"]),
         # a fault in the federated rules (model/federation.py, rules F0-F12) lies on a path only federated
         # scenarios take: the AssumeRole properties provably never meet it, so only the federation feature runs
