@@ -155,8 +155,8 @@ def compare(
     # an emulator's decision word is read from its message; the model's own text may say "explicit deny" for
     # an implicit one (R7, TRB-AD): the very same text is no difference. A target that states its word
     # (model, solver) is held to it.
-    same_text = outcome.decision_from_text and got.get("message") is not None and got.get("message") == want.get(
-        "message"
+    same_text = (
+        outcome.decision_from_text and got.get("message") is not None and got.get("message") == want.get("message")
     )
     if mc == "denied" and told in ("explicitDeny", "implicitDeny") and told != want["decision"] and not same_text:
         out.append(
