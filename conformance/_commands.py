@@ -379,9 +379,9 @@ def _stopped(args: argparse.Namespace, err: TextIO, code: int) -> int:
 
 def replay(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
     """Run the scenarios of one file on a target beside the model."""
+    from ._files import read_input
     from ._session import Conformance
     from ._world import Unsupported
-    from .cli import read_input
     from .expectations import Expectations
     from .targets import TargetConfigurationError, TargetError, TargetUnavailable, load_target
 

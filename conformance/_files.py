@@ -1,4 +1,7 @@
-"""Writing the files a user keeps, atomically (private).
+"""Reading the inputs a user gives, bounded, and writing the files a user keeps, atomically (private).
+
+Inputs (:func:`open_input`, :func:`read_input`): a scenario, a policy, stdin; read whole only up to
+a bound, so an endless input (``/dev/zero``) is refused at once with an error naming it.
 
 Reports, matrices, expectations files and saved counterexamples are data to protect: a crash, a
 full disk or a killed process in the middle of a write must leave the old file whole, never a
@@ -13,8 +16,12 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import TextIO
 
-__all__ = ["MAX_FILE_CHARS", "FileTooLarge", "read_text_capped", "write_atomic"]
+from rolecall.model import InputError
+from rolecall.model.scenario import MAX_SCENARIO_CHARS
+
+__all__ = ["MAX_FILE_CHARS", "FileTooLarge", "open_input", "read_input", "read_text_capped", "write_atomic"]
 
 #: The most a file rolecall reads whole (a report, an expectations file, an accounts file) may hold, in
 #: characters: ample for any such file (the shipped moto expectations hold 0.5 MB), and a bound on
@@ -74,3 +81,39 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def open_input(name: str, stdin: TextIO) -> tuple[str, TextIO]:
+    """The input to stream: stdin for ``-``, else the file (``file://`` allowed), opened as UTF-8
+    (the caller closes a file it opened, never stdin)."""
+    if name == "-":
+        return "<stdin>", stdin
+    path = name.removeprefix("file://")
+    try:
+        if os.path.isdir(path):
+            raise IsADirectoryError
+        return path, open(path, encoding="utf-8")  # closed by the caller
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file", "$") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory", "$") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror})", "$") from None
+
+
+def read_input(name: str, stdin: TextIO) -> tuple[str, str]:
+    """A whole input (a policy, a scenario file), refused past :data:`MAX_SCENARIO_CHARS` characters
+    without reading further (an endless input such as ``/dev/zero`` is refused at once)."""
+    source, stream = open_input(name, stdin)
+    try:
+        text = stream.read(MAX_SCENARIO_CHARS + 1)
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{source}: not UTF-8 text ({exc.reason} at byte {exc.start})", "$") from None
+    except OSError as exc:
+        raise InputError(f"{source}: cannot read ({exc.strerror})", "$") from None
+    finally:
+        if stream is not stdin:
+            stream.close()
+    if len(text) > MAX_SCENARIO_CHARS:
+        raise InputError(f"{source}: longer than {MAX_SCENARIO_CHARS:,} characters; not read", "$")
+    return source, text

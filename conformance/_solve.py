@@ -188,7 +188,7 @@ def _read_policy(name: str, stdin: TextIO, semantics: Semantics, kind: PolicyKin
     """A policy file: its kind from its content (a Principal makes it a trust policy). A trust policy
     over its size quota (``semantics.trust_policy_size_quota``, docs/semantics.md §4.8) is refused, as
     AWS refuses to store it: a query about it would be about a role that cannot exist."""
-    from .cli import read_input
+    from ._files import read_input
 
     source, text = read_input(name, stdin)
     if kind is None:

@@ -36,7 +36,8 @@ if (__name__ == "__main__" or os.path.basename(sys.argv[0]) == "rolecall") and s
 # the early handler above must be in place before these load
 from rolecall.model import AnyScenario, InputError, Result, decide, expectation_mismatch, iter_scenarios  # noqa: E402
 from rolecall.model.decide import granting_reasons  # noqa: E402
-from rolecall.model.scenario import MAX_SCENARIO_CHARS  # noqa: E402
+
+from ._files import open_input, read_input  # noqa: E402
 
 __all__ = ["main", "open_input", "read_input"]
 
@@ -125,42 +126,6 @@ def _build_parser() -> argparse.ArgumentParser:
     add_accounts_commands(sub)
     add_graph_commands(sub)
     return parser
-
-
-def open_input(name: str, stdin: TextIO) -> tuple[str, TextIO]:
-    """The input to stream: stdin for ``-``, else the file (``file://`` allowed), opened as UTF-8
-    (the caller closes a file it opened, never stdin)."""
-    if name == "-":
-        return "<stdin>", stdin
-    path = name.removeprefix("file://")
-    try:
-        if os.path.isdir(path):
-            raise IsADirectoryError
-        return path, open(path, encoding="utf-8")  # closed by the caller
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file", "$") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory", "$") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})", "$") from None
-
-
-def read_input(name: str, stdin: TextIO) -> tuple[str, str]:
-    """A whole input (a policy, a scenario file), refused past :data:`MAX_SCENARIO_CHARS` characters
-    without reading further (an endless input such as ``/dev/zero`` is refused at once)."""
-    source, stream = open_input(name, stdin)
-    try:
-        text = stream.read(MAX_SCENARIO_CHARS + 1)
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{source}: not UTF-8 text ({exc.reason} at byte {exc.start})", "$") from None
-    except OSError as exc:
-        raise InputError(f"{source}: cannot read ({exc.strerror})", "$") from None
-    finally:
-        if stream is not stdin:
-            stream.close()
-    if len(text) > MAX_SCENARIO_CHARS:
-        raise InputError(f"{source}: longer than {MAX_SCENARIO_CHARS:,} characters; not read", "$")
-    return source, text
 
 
 def explain(s: AnyScenario, r: Result, engine: str = "model") -> str:
