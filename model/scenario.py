@@ -8,6 +8,10 @@ values; a document that IAM would refuse to store is not an input error but an
 AWS answer, so it is kept as :attr:`Scenario.malformed` and deciding the
 scenario yields ``MalformedPolicyDocument`` (docs/scenario-format.md, "The result").
 
+A scenario is one world, and the loader keeps it one AWS can contain (docs/semantics.md §5.10): one
+user and one role per name and account whatever the case or path (an input error otherwise), and a
+trust principal naming one of them by another spelling follows ``semantics.principal_other_spelling``.
+
 Fields the project adds to the v1 format (optional, documented in README):
 ``caller.unique_id``, top-level ``nonexistent_principals`` and
 ``disabled_regions``, and ``expect.denied_by`` / ``expect.action``.
