@@ -27,6 +27,10 @@ Doc = dict[str, Any]
 
 ACCOUNTS = ("111111111111", "222222222222", "333333333333")
 UNRELATED_ACCOUNT = "444444444444"
+#: Accounts that hold no entity of any world, one for each near miss moved out of its own account
+#: (:func:`caller_principal_entries`): two moved entries never share an account, so they never name
+#: one user or role in two spellings (docs/semantics.md §5.10).
+MOVED_ACCOUNTS = (UNRELATED_ACCOUNT, "555555555555", "666666666666", "777777777777", "888888888888")
 OUTSIDE_MANAGEMENT = "999999999999"
 ORG_ID = "o-a1b2c3d4e5"
 V2012 = "2012-10-17"
@@ -297,7 +301,8 @@ def caller_principal_entries(w: World) -> tuple[list[tuple[str, Any]], list[Any]
     the caller is: another account, a name that is a prefix or a suffix of the caller's, another
     user or role, another session, a session of the caller's role in another case. A user or role
     ARN naming a user or role of the world by another case or path (``role/builder`` for the caller's
-    role ``/Builder``) is moved to :data:`UNRELATED_ACCOUNT`: IAM names are unique regardless of both,
+    role ``/Builder``) is moved to an account of :data:`MOVED_ACCOUNTS`, one each: IAM names are unique
+    regardless of both,
     so in the entity's own account AWS would refuse such a policy or resolve the ARN to that entity
     (docs/semantics.md §5.10), neither a near miss.
     """
@@ -370,18 +375,26 @@ def caller_principal_entries(w: World) -> tuple[list[tuple[str, Any]], list[Any]
         ]
     else:  # root / federated: R1 refuses them whatever the trust says
         related += [("federated", {"AWS": f"arn:aws:sts::{acct}:federated-user/fed1"})]
-    # one entry for one entry, so that every pool keeps its size (and every draw its meaning)
-    return related, [p if w.can_name(p) else _unrelated(p) for p in near]
+    # one entry for one entry, so that every pool keeps its size (and every draw its meaning); each
+    # moved entry to an account of its own
+    out: list[Any] = []
+    moved = 0
+    for p in near:
+        if not w.can_name(p):
+            p = _moved(p, MOVED_ACCOUNTS[moved])
+            moved += 1
+        out.append(p)
+    return related, out
 
 
-def _unrelated(principal: Doc) -> Doc:
-    """The same user or role ARN in :data:`UNRELATED_ACCOUNT`, which holds no entity of any world: a
-    near miss (another case, another path) AWS can store, where the entry in its own account would
-    name a user or role of the world and be refused or resolved to it (docs/semantics.md §5.10)."""
+def _moved(principal: Doc, account: str) -> Doc:
+    """The same user or role ARN in ``account``, which holds no entity of any world: a near miss
+    (another case, another path) AWS can store, where the entry in its own account would name a user
+    or role of the world and be refused or resolved to it (docs/semantics.md §5.10)."""
     aws = principal["AWS"]
     assert isinstance(aws, str)
     parts = aws.split(":", 5)
-    return {"AWS": ":".join([*parts[:4], UNRELATED_ACCOUNT, parts[5]])}
+    return {"AWS": ":".join([*parts[:4], account, parts[5]])}
 
 
 def target_resources(w: World) -> tuple[list[str], list[str]]:
