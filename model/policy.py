@@ -15,7 +15,13 @@ a ``Principal`` in an identity policy ("Policy document should not specify a
 principal."), ``Resource`` in a trust policy ("Has prohibited field Resource"),
 ``NotPrincipal`` in a trust policy, partial wildcards in a principal ("Invalid
 principal in policy"), unknown operators, an unknown ``Version``, wrong types,
-repeated keys and characters outside the policy alphabet (QUOTAS).
+repeated keys and characters outside the policy alphabet (QUOTAS); and, for the two
+kinds Organizations stores, what its syntax pages leave out (docs/semantics.md §4.9;
+ORG-SCP-SYNTAX "SCP syntax" and ORG-RCP-SYNTAX "RCP syntax", AWS Organizations User
+Guide): an SCP or RCP without ``"Version": "2012-10-17"`` or with an ``Id``, an RCP
+that Allows, names a ``Principal`` other than ``"*"`` or uses ``NotAction``. An SCP may
+use the full IAM policy language since September 2025 (conditions, ``NotAction`` and
+resource ARNs in an Allow, ``NotResource``), and none of that is refused.
 """
 
 from __future__ import annotations
@@ -309,6 +315,11 @@ _MESSAGES = {
 }
 
 
+#: Organizations' policy kinds, which Organizations (not IAM) stores (docs/semantics.md §4.9)
+_ORG_KINDS = (PolicyKind.SCP, PolicyKind.RCP)
+_ORG_NAMES = {PolicyKind.SCP: "service control policy", PolicyKind.RCP: "resource control policy"}
+
+
 def _fail(message: str, where: str) -> MalformedPolicyError:
     return MalformedPolicyError(message, where)
 
@@ -428,6 +439,10 @@ def _parse_statement(raw: Any, kind: PolicyKind, variables: bool, where: str) ->
     # Action / NotAction
     if ("Action" in st) == ("NotAction" in st):
         raise _fail("a statement needs exactly one of Action and NotAction", where)
+    if kind is PolicyKind.RCP and "NotAction" in st:
+        raise _fail(
+            "resource control policies do not support NotAction: use Action (ORG-RCP-SYNTAX)", child(where, "NotAction")
+        )
     akey = "Action" if "Action" in st else "NotAction"
     actions = _strings(st[akey], child(where, akey), akey)
     for i, a in enumerate(actions):
@@ -538,7 +553,18 @@ def _parse_policy(document: Any, kind: PolicyKind, where: str) -> Policy:
             f"The policy failed legacy parsing: Version {version!r} is not 2012-10-17 or 2008-10-17",
             child(where, "Version"),
         )
+    if kind in _ORG_KINDS and version != "2012-10-17":
+        raise _fail(
+            f'every {_ORG_NAMES[kind]} must include "Version": "2012-10-17" (ORG-SCP-SYNTAX, ORG-RCP-SYNTAX)',
+            child(where, "Version") if "Version" in doc else where,
+        )
     pid = doc.get("Id")
+    if pid is not None and kind in _ORG_KINDS:
+        raise _fail(
+            f"Syntax errors in policy: Id is not an element of {_ORG_NAMES[kind].replace('policy', 'policies')} "
+            "(ORG-SCP-SYNTAX, ORG-RCP-SYNTAX)",
+            child(where, "Id"),
+        )
     if pid is not None and kind in (PolicyKind.IDENTITY, PolicyKind.BOUNDARY):
         raise _fail(
             "Syntax errors in policy: Id is not allowed in identity policies (docs/semantics.md §4.1, GRAMMAR)",

@@ -8,6 +8,10 @@ values; a document that IAM would refuse to store is not an input error but an
 AWS answer, so it is kept as :attr:`Scenario.malformed` and deciding the
 scenario yields ``MalformedPolicyDocument`` (docs/scenario-format.md, "The result").
 
+A scenario is one world, and the loader keeps it one AWS can contain (docs/semantics.md §5.10): one
+user and one role per name and account whatever the case or path (an input error otherwise), and a
+trust principal naming one of them by another spelling follows ``semantics.principal_other_spelling``.
+
 Fields the project adds to the v1 format (optional, documented in README):
 ``caller.unique_id``, top-level ``nonexistent_principals`` and
 ``disabled_regions``, and ``expect.denied_by`` / ``expect.action``.
@@ -53,6 +57,8 @@ __all__ = [
     "FederatedScenario",
     "IdentityProviders",
     "OidcProvider",
+    "OTHER_SPELLINGS",
+    "OtherSpelling",
     "ROLES_CLAIM",
     "SamlAssertion",
     "SamlProvider",
@@ -70,6 +76,8 @@ __all__ = [
     "size_quota_error",
     "load_scenario",
     "load_scenarios_text",
+    "other_spellings",
+    "world_entities",
 ]
 
 DECISIONS = ("allowed", "explicitDeny", "implicitDeny", "error")
@@ -140,6 +148,12 @@ class Semantics:
     """F3.5: the assertion's Role attribute must hold the pair RoleArn,PrincipalArn."""
     oidc_session_capped_by_token_exp: bool = False
     """F11: is a web-identity session capped by the token's ``exp``?"""
+    principal_other_spelling: str = "refused"
+    """R0/F0 (docs/semantics.md §5.10): a trust policy names an IAM user or role of the world by another
+    case of its name or under another path (``role/builder`` for the role ``/Builder``). IAM names are
+    unique per account regardless of case and path, so no other entity can be meant: IAM refuses the
+    policy as naming no one (``"refused"``, "Invalid principal in policy") or resolves the ARN to that
+    entity when it stores the policy (``"resolves"``)."""
     # AWS's size quotas (docs/semantics.md §4.8): not contested, but an account's own setting
     trust_policy_size_quota: int = 2048
     """R0/F0: the longest role trust policy IAM stores, in non-whitespace characters: "Role trust policy
@@ -643,6 +657,9 @@ def _load_scenario(value: Any, where: str) -> Scenario:
     sid = top.get("id", str, nullable=True)
     nonexistent = frozenset(_str_list(top.value.get("nonexistent_principals", []), top.path("nonexistent_principals")))
     disabled = _load_disabled_regions(top.get("disabled_regions", dict, {}), top.path("disabled_regions"))
+    role, spelled = _one_entity_per_name(
+        top.value, caller.principal, role, nonexistent, semantics, top.path("role"), top.path("nonexistent_principals")
+    )
     return Scenario(
         caller=caller,
         role=role,
@@ -654,7 +671,7 @@ def _load_scenario(value: Any, where: str) -> Scenario:
         id=sid,
         nonexistent_principals=nonexistent,
         disabled_regions=disabled,
-        malformed=policies.malformed or _principal_error(role, nonexistent, top.path("role")),
+        malformed=policies.malformed or _principal_error(role, nonexistent, top.path("role")) or spelled,
         source=value,
         compiled=_world_cache(value),
     )
@@ -695,6 +712,163 @@ def _principal_error(role: RoleSpec, nonexistent: frozenset[str], where: str) ->
                     f"{where}.trust_policy.Statement[{i}].Principal.AWS",
                 )
     return None
+
+
+#: The values of ``semantics.principal_other_spelling`` (docs/semantics.md §5.10).
+OTHER_SPELLINGS = ("refused", "resolves")
+_ENTITY_ARN = re.compile(r"arn:([\w-]+):iam::(\d{12}):(user|role)(/(?:[\x21-\x7e]*/)?)([\w+=,.@-]{1,64})", re.ASCII)
+
+
+@dataclass(frozen=True, slots=True)
+class OtherSpelling:
+    """A trust-policy principal naming an IAM user or role by another case of its name or under another
+    path than the entity of the world with that name (docs/semantics.md §5.10)."""
+
+    entry: str
+    """The ARN as the trust policy writes it."""
+    entity: str
+    """The ARN of the user or role of the world it names: the scenario's caller or role, or the
+    first entry of the trust policy that names that user or role."""
+    where: str
+    """The JSON path of the entry."""
+
+
+def _entity_key(arn: str) -> tuple[str, str, str, str] | None:
+    """(partition, account, ``user`` or ``role``, lower-cased name) of a user or role ARN: IAM names are
+    unique per account and kind, "not distinguished by case" (CreateUser, CreateRole) and whatever the
+    path (RES: "names must be unique within the account"; a path is not part of the name)."""
+    m = _ENTITY_ARN.fullmatch(arn)
+    return None if m is None else (m[1], m[2], m[3], m[5].lower())
+
+
+def world_entities(
+    principal: IamUser | RoleSession | Root | FederatedUser | ServicePrincipal | None, role: RoleSpec
+) -> dict[tuple[str, str, str, str], str]:
+    """The IAM users and roles a scenario says exist, by :func:`_entity_key`: the caller's user, the caller's
+    role (a role session's role, with its path) and the target role when it exists."""
+    out: dict[tuple[str, str, str, str], str] = {}
+    if isinstance(principal, IamUser):
+        out[(principal.partition, principal.account, "user", principal.name.lower())] = principal.arn
+    elif isinstance(principal, RoleSession):
+        out[(principal.partition, principal.account, "role", principal.role_name.lower())] = principal.role_arn
+    if role.exists:
+        a = role.arn
+        out.setdefault((a.partition, a.account, "role", a.name.lower()), a.arn)
+    return out
+
+
+def other_spellings(
+    doc: Mapping[str, Any],
+    principal: IamUser | RoleSession | Root | FederatedUser | ServicePrincipal | None,
+    role: RoleSpec,
+    nonexistent: frozenset[str] = frozenset(),
+    where: str = "$.role",
+) -> tuple[OtherSpelling, ...]:
+    """The principals of the trust policy in ``doc`` (a scenario's ``role`` object, as given) that name a
+    user or role of the world by another case of its name or under another path (docs/semantics.md
+    §5.10). The world's users and roles are :func:`world_entities`, and every user or role ARN of the
+    trust policy that ``nonexistent`` does not list: IAM stored the policy, so each of those exists
+    (PRINC). In document order, each with its JSON path."""
+    known = world_entities(principal, role)
+    trust = doc.get("trust_policy") if isinstance(doc, Mapping) else None
+    out: list[OtherSpelling] = []
+    for entry, at in _aws_entries(trust, child(where, "trust_policy")):
+        key = _entity_key(entry)
+        if key is None or entry in nonexistent:
+            continue
+        entity = known.setdefault(key, entry)
+        if entity != entry:
+            out.append(OtherSpelling(entry, entity, at))
+    return tuple(out)
+
+
+def _aws_entries(trust: Any, where: str) -> Iterator[tuple[str, str]]:
+    """(entry, JSON path) of every string under ``Principal.AWS`` of a trust policy as given."""
+    if not isinstance(trust, Mapping):
+        return
+    raw = trust.get("Statement")
+    statements = raw if isinstance(raw, list) else [raw]
+    for i, st in enumerate(statements):
+        sw = child(child(where, "Statement"), i) if isinstance(raw, list) else child(where, "Statement")
+        principal = st.get("Principal") if isinstance(st, Mapping) else None
+        aws = principal.get("AWS") if isinstance(principal, Mapping) else None
+        aw = child(child(sw, "Principal"), "AWS")
+        if isinstance(aws, str):
+            yield aws, aw
+        elif isinstance(aws, list):
+            yield from ((e, child(aw, j)) for j, e in enumerate(aws) if isinstance(e, str))
+
+
+def _one_entity_per_name(
+    top: Mapping[str, Any],
+    principal: IamUser | RoleSession | Root | FederatedUser | ServicePrincipal | None,
+    role: RoleSpec,
+    nonexistent: frozenset[str],
+    semantics: Semantics,
+    where: str,
+    nonexistent_where: str,
+) -> tuple[RoleSpec, MalformedPolicyError | None]:
+    """Only worlds AWS can contain (docs/semantics.md §5.10): one user and one role per name and account.
+
+    Two users or two roles of the scenario whose names differ only in case, or whose paths differ, cannot
+    both exist ("Names are not distinguished by case", CreateUser and CreateRole; RES): an input error.
+    A trust principal naming a user or role of the world by another spelling follows
+    ``semantics.principal_other_spelling``: ``"refused"``, IAM would not have stored the policy
+    (``MalformedPolicyDocument`` "Invalid principal in policy", as for a principal that does not exist,
+    TF-8905); ``"resolves"``, IAM stored it naming that entity, and the trust policy is read with the
+    entity's own ARN in place of the entry (what IAM shows after resolving it to the unique id, PRINC).
+    A principal of ``nonexistent_principals`` that names a user or role of the world exactly, or by
+    another spelling under ``"resolves"``, contradicts the world: an input error."""
+    if isinstance(principal, RoleSession) and role.exists:
+        a = role.arn
+        same = (principal.partition, principal.account, principal.role_name.lower()) == (
+            a.partition,
+            a.account,
+            a.name.lower(),
+        )
+        if same and principal.role_arn != a.arn:
+            raise InputError(
+                f"the caller's role {principal.role_arn} and the role {a.arn} cannot both exist: IAM role names "
+                'are unique in an account regardless of case and path (CreateRole: "Names are not distinguished '
+                "by case\"); a role assuming itself has the same name and path as its sessions' role "
+                "(caller.role_path)",
+                child(where, "arn"),
+            )
+    entities = world_entities(principal, role)
+    raw_role = top.get("role") if isinstance(top, Mapping) else None
+    listed = top.get("nonexistent_principals") if isinstance(top, Mapping) else None
+    for i, entry in enumerate(listed if isinstance(listed, list) else ()):
+        key = _entity_key(entry) if isinstance(entry, str) else None
+        entity = entities.get(key) if key is not None else None
+        if entity is not None and (entity == entry or semantics.principal_other_spelling == "resolves"):
+            how = "is" if entity == entry else "resolves to (semantics.principal_other_spelling)"
+            raise InputError(
+                f"{entry} {how} {entity}, which exists in this scenario: it is not a nonexistent principal",
+                child(nonexistent_where, i),
+            )
+    spelled = other_spellings(raw_role if isinstance(raw_role, Mapping) else {}, principal, role, nonexistent, where)
+    if not spelled or role.trust_policy is None:
+        return role, None
+    if semantics.principal_other_spelling == "refused":
+        first = spelled[0]
+        return role, MalformedPolicyError(
+            f"Invalid principal in policy: {first.entry!r} names no IAM user or role: the one of that name is "
+            f"{first.entity} (IAM names are unique regardless of case and path; "
+            'semantics.principal_other_spelling "resolves" reads it as that one)',
+            first.where,
+        )
+    assert isinstance(raw_role, Mapping)
+    resolved = {o.entry: o.entity for o in spelled}
+    document = copy.deepcopy(raw_role["trust_policy"])
+    raw = document["Statement"]
+    for statement in raw if isinstance(raw, list) else [raw]:
+        named = statement.get("Principal")
+        if isinstance(named, dict) and "AWS" in named:  # parsed already: strings, or a list of them
+            aws = named["AWS"]
+            named["AWS"] = [resolved.get(e, e) for e in aws] if isinstance(aws, list) else resolved.get(aws, aws)
+    return dataclasses.replace(
+        role, trust_policy=parse_policy(document, PolicyKind.TRUST, child(where, "trust_policy"))
+    ), None
 
 
 def _controls_error(role: RoleSpec, semantics: Semantics, where: str) -> MalformedPolicyError | None:
@@ -982,6 +1156,8 @@ def _load_semantics(value: Any, where: str) -> Semantics:
         values[name] = r.get(name, type(default), default)
         if name == "federated_provider_value" and values[name] not in ("arn", "host"):
             raise InputError('federated_provider_value is "arn" or "host"', r.path(name))
+        if name == "principal_other_spelling" and values[name] not in OTHER_SPELLINGS:
+            raise InputError('principal_other_spelling is "refused" or "resolves"', r.path(name))
         if name.endswith("_size_quota") and values[name] < 1:
             raise InputError("a size quota is a number of characters, at least 1", r.path(name))
     return Semantics(**values)
@@ -1070,6 +1246,7 @@ def _load_federated(value: dict[str, Any], where: str) -> FederatedScenario:
     organization = None
     if top.value.get("organization") is not None:
         organization = _load_organization(top.value["organization"], top.path("organization"), policies)
+    role, spelled = _one_entity_per_name(top.value, None, role, frozenset(), semantics, top.path("role"), "")
     context = _context_values(
         top.get("context", dict, {}), top.path("context"), _federated_derived(request, caller.provider)
     )
@@ -1084,7 +1261,7 @@ def _load_federated(value: dict[str, Any], where: str) -> FederatedScenario:
         semantics=semantics,
         expect=_load_expect(top.value["expect"], top.path("expect")) if top.value.get("expect") is not None else None,
         id=top.get("id", str, nullable=True),
-        malformed=policies.malformed or _controls_error(role, semantics, top.path("role")),
+        malformed=policies.malformed or spelled or _controls_error(role, semantics, top.path("role")),
         disabled_regions=_load_disabled_regions(top.get("disabled_regions", dict, {}), top.path("disabled_regions")),
         source=value,
     )

@@ -116,6 +116,8 @@ POLICY_FAULTS: list[tuple[str, tuple[str, ...], Callable[[Doc], None]]] = [
     ("permissions policy with a Principal", _CALLER_SIDE, _set("Principal", {"AWS": "111111111111"})),
     ("permissions policy without a Resource", _CALLER_SIDE, _drop("Resource", "NotResource")),
     ("custom RCP that Allows", ("rcp",), _set("Effect", "Allow")),
+    ("SCP or RCP without Version 2012-10-17", ("scp", "rcp"), _top("Version", "2008-10-17")),
+    ("RCP with NotAction", ("rcp",), _rename("Action", "NotAction")),
 ]
 
 
@@ -134,7 +136,7 @@ def malformed_policies(draw: st.DrawFn, kinds: tuple[str, ...] = _ANY) -> Malfor
     reason, fault_kinds, fault = pick(draw, faults)
     kind = pick(draw, fault_kinds)
     w = _default_world(draw)
-    doc = policy(draw, lambda d: STATEMENT_MAKERS[kind](d, w), max_size=2)
+    doc = policy(draw, lambda d: STATEMENT_MAKERS[kind](d, w), max_size=2, organizations=kind in ("scp", "rcp"))
     # plant into a copy whose first statement is a plain one of the right kind
     doc = copy.deepcopy(doc)
     fault(doc)

@@ -95,7 +95,9 @@ def _policy_strategy(kind: str, caller: str | None, role: str | None, max_statem
     @st.composite
     def build(draw: st.DrawFn) -> Doc:
         w = _world(draw, caller, role)
-        return policy(draw, lambda d: STATEMENT_MAKERS[kind](d, w), max_size=max_statements)
+        return policy(
+            draw, lambda d: STATEMENT_MAKERS[kind](d, w), max_size=max_statements, organizations=kind in ("scp", "rcp")
+        )
 
     return build()
 

@@ -75,14 +75,17 @@ def _organization(draw: st.DrawFn, w: World, percent: int = 50) -> Doc | None:
             for _ in range(pickw(draw, (2, 1), (2, 2), (1, 3))):
                 level = [full_aws_access()] if not chance(draw, 20) else []
                 if not level or chance(draw, 40):
-                    level.append(policy(draw, lambda d: scp_statement(d, w), max_size=2))
+                    level.append(policy(draw, lambda d: scp_statement(d, w), max_size=2, organizations=True))
                 levels.append(level)
             scps[account] = levels
     rcps: Doc = {}
     for account in in_org:
         if chance(draw, 25):
             rcps[account] = [
-                [policy(draw, lambda d: rcp_statement(d, w), max_size=2) for _ in range(1 + chance(draw, 30))]
+                [
+                    policy(draw, lambda d: rcp_statement(d, w), max_size=2, organizations=True)
+                    for _ in range(1 + chance(draw, 30))
+                ]
                 for _ in range(1 + chance(draw, 40))
             ]
     if scps:

@@ -143,17 +143,24 @@ def policy(
     make: Callable[[st.DrawFn], Doc],
     max_size: int = 3,
     first: Callable[[st.DrawFn], Doc] | None = None,
+    *,
+    organizations: bool = False,
 ) -> Doc:
     """A policy document of 1..max_size statements (the first from ``first`` if given).
 
-    Version usually 2012-10-17; Statement an array, or sometimes one object;
+    Version usually 2012-10-17 (always, with ``organizations``: Organizations stores an SCP or
+    an RCP only with it, docs/semantics.md §4.9); Statement an array, or sometimes one object;
     SIDs sometimes. Shrinks to one statement, Version 2012-10-17, no SIDs.
     """
-    return span(draw, lambda d: _policy(d, make, max_size, first))
+    return span(draw, lambda d: _policy(d, make, max_size, first, organizations))
 
 
 def _policy(
-    draw: st.DrawFn, make: Callable[[st.DrawFn], Doc], max_size: int, first: Callable[[st.DrawFn], Doc] | None
+    draw: st.DrawFn,
+    make: Callable[[st.DrawFn], Doc],
+    max_size: int,
+    first: Callable[[st.DrawFn], Doc] | None,
+    organizations: bool,
 ) -> Doc:
     # statements as a list that may be empty ("one more?" then a statement, each a span), so
     # that the shrinker deletes them one by one, any of them, down to one; an empty list is
@@ -176,6 +183,8 @@ def _policy(
         statements = [{"Sid": f"S{i}", **s} for i, s in enumerate(statements)]
     doc: Doc = {}
     version = pickw(draw, (17, V2012), (2, "2008-10-17"), (1, None))
+    if organizations:
+        version = V2012  # drawn all the same: the choice sequence keeps its shape for every kind
     if version is not None:
         doc["Version"] = version
     doc["Statement"] = statements[0] if len(statements) == 1 and chance(draw, 15) else statements
@@ -292,6 +301,7 @@ def constructed_policy(
             return STATEMENT_MAKERS[kind](d, w, "Allow") if allows else missing_allow(d, kind, w)
         return inert_deny(d, kind, w)
 
+    org = kind in ("scp", "rcp")
     if first is None:
-        return policy(draw, extra, max_size=max_size)
-    return policy(draw, extra, max_size=max_size, first=lambda d: first)
+        return policy(draw, extra, max_size=max_size, organizations=org)
+    return policy(draw, extra, max_size=max_size, first=lambda d: first, organizations=org)

@@ -27,6 +27,10 @@ Doc = dict[str, Any]
 
 ACCOUNTS = ("111111111111", "222222222222", "333333333333")
 UNRELATED_ACCOUNT = "444444444444"
+#: Accounts that hold no entity of any world, one for each near miss moved out of its own account
+#: (:func:`caller_principal_entries`): two moved entries never share an account, so they never name
+#: one user or role in two spellings (docs/semantics.md §5.10).
+MOVED_ACCOUNTS = (UNRELATED_ACCOUNT, "555555555555", "666666666666", "777777777777", "888888888888")
 OUTSIDE_MANAGEMENT = "999999999999"
 ORG_ID = "o-a1b2c3d4e5"
 V2012 = "2012-10-17"
@@ -150,6 +154,37 @@ class World:
     def but(self, **changes: Any) -> World:
         return replace(self, **changes)
 
+    def entities(self) -> dict[tuple[str, str, str], str]:
+        """The IAM users and roles this world holds, by (account, ``user`` or ``role``, lower-cased
+        name): the caller's user or role and the target role. IAM names are unique per account and
+        kind regardless of case and path (CreateUser, CreateRole: "Names are not distinguished by
+        case"), so no other user or role of the world may have one of these names."""
+        out: dict[tuple[str, str, str], str] = {}
+        if self.user_name is not None and self.account is not None:
+            out[(self.account, "user", self.user_name.lower())] = (
+                f"arn:aws:iam::{self.account}:user{self.user_path}{self.user_name}"
+            )
+        if self.role_name is not None and self.account is not None:
+            out[(self.account, "role", self.role_name.lower())] = self.caller_role_arn
+        out.setdefault((self.target_account, "role", self.target_name.lower()), self.target_arn)
+        return out
+
+    def can_name(self, principal: Any) -> bool:
+        """Whether a trust ``Principal`` value is one AWS can store in this world: none of its user or
+        role ARNs names a user or role of the world by another case of its name or another path
+        (docs/semantics.md §5.10; such a policy is refused or resolved to that entity, never a near miss)."""
+        entries = principal.get("AWS", ()) if isinstance(principal, dict) else ()
+        entities = self.entities()
+        for e in [entries] if isinstance(entries, str) else entries:
+            parts = e.split(":", 5)
+            if len(parts) != 6 or parts[2] != "iam" or not parts[5].startswith(("user/", "role/")):
+                continue
+            kind, _, rest = parts[5].partition("/")
+            known = entities.get((parts[4], kind, rest.rpartition("/")[2].lower()))
+            if known is not None and known != e:
+                return False
+        return True
+
 
 def world_of(doc: Doc) -> World:
     """The :class:`World` of a generated doc (read back through the model's own parser)."""
@@ -236,7 +271,9 @@ def draw_world(draw: st.DrawFn, cross_account: bool | None, kinds: tuple[str, ..
         rname = pickw(draw, (3, ROLE_NAMES[0]), (2, ROLE_NAMES[1]), (1, ROLE_NAMES[2]))
         rpath = pickw(draw, (3, "/"), (1, "/team/"))
         sess = pick(draw, SESSION_NAMES)
-        if account == target_account and chance(draw, 20):  # self-assumption (R12)
+        # self-assumption (R12); and a target of the caller's role's name in its account is that role
+        # (IAM role names are unique regardless of case and path: docs/semantics.md §5.10)
+        if account == target_account and (chance(draw, 20) or target["target_name"].lower() == rname.lower()):
             target = {"target_account": account, "target_path": rpath, "target_name": rname}
         return World(
             kind,
@@ -261,8 +298,13 @@ def caller_principal_entries(w: World) -> tuple[list[tuple[str, Any]], list[Any]
     ``session``, ``account``, ``wildcard``, ``service``). They shrink towards the
     caller's own ARN: a direct grant, which within one account needs no identity
     policy (R10), so a counterexample shrinks to the fewest statements. Near misses name no one
-    the caller is: another account, a name that is a prefix / suffix / other case
-    of the caller's, the role path dropped or added, another session.
+    the caller is: another account, a name that is a prefix or a suffix of the caller's, another
+    user or role, another session, a session of the caller's role in another case. A user or role
+    ARN naming a user or role of the world by another case or path (``role/builder`` for the caller's
+    role ``/Builder``) is moved to an account of :data:`MOVED_ACCOUNTS`, one each: IAM names are unique
+    regardless of both,
+    so in the entity's own account AWS would refuse such a policy or resolve the ARN to that entity
+    (docs/semantics.md §5.10), neither a near miss.
     """
     if w.kind == "service":
         assert w.service is not None
@@ -333,7 +375,26 @@ def caller_principal_entries(w: World) -> tuple[list[tuple[str, Any]], list[Any]
         ]
     else:  # root / federated: R1 refuses them whatever the trust says
         related += [("federated", {"AWS": f"arn:aws:sts::{acct}:federated-user/fed1"})]
-    return related, near
+    # one entry for one entry, so that every pool keeps its size (and every draw its meaning); each
+    # moved entry to an account of its own
+    out: list[Any] = []
+    moved = 0
+    for p in near:
+        if not w.can_name(p):
+            p = _moved(p, MOVED_ACCOUNTS[moved])
+            moved += 1
+        out.append(p)
+    return related, out
+
+
+def _moved(principal: Doc, account: str) -> Doc:
+    """The same user or role ARN in ``account``, which holds no entity of any world: a near miss
+    (another case, another path) AWS can store, where the entry in its own account would name a user
+    or role of the world and be refused or resolved to it (docs/semantics.md §5.10)."""
+    aws = principal["AWS"]
+    assert isinstance(aws, str)
+    parts = aws.split(":", 5)
+    return {"AWS": ":".join([*parts[:4], account, parts[5]])}
 
 
 def target_resources(w: World) -> tuple[list[str], list[str]]:

@@ -404,6 +404,7 @@ def load_snapshot(value: Any, where: str = "$") -> Snapshot:
     org = _organization(doc["organization"], child(where, "organization")) if doc.get("organization") else None
     snapshot = Snapshot(partition, accounts, aws_managed, org)
     _check_references(snapshot, doc, where)
+    _check_spellings(snapshot, doc, where)
     return snapshot
 
 
@@ -650,6 +651,42 @@ def _check_references(snapshot: Snapshot, doc: Mapping[str, Any], where: str) ->
                 for k, g in enumerate(getattr(p, "groups", ())):
                     if g not in account.groups:
                         raise InputError(f"no group {g!r} in account {account.id}", child(child(pw, "groups"), k))
+
+
+_ENTITY = re.compile(r"arn:[\w-]+:iam::(\d{12}):(user|role)(/.*/|/)([^/]+)", re.ASCII)
+
+
+def _check_spellings(snapshot: Snapshot, doc: Mapping[str, Any], where: str) -> None:
+    """No trust policy names a user or role of the snapshot by another case of its name or another path.
+
+    IAM names are unique per account regardless of case and path (CreateUser, CreateRole), and IAM
+    stores a trust policy's user and role ARNs resolved to the entities' unique ids, showing each
+    entity's own ARN when read back (PRINC): a snapshot read from AWS never holds another spelling.
+    Whether IAM would have refused it or resolved it is contested (docs/semantics.md §5.10), so a
+    written snapshot that holds one is an input error naming the entry, never decided as if both
+    spellings were users or roles."""
+    known: dict[tuple[str, str, str], str] = {}
+    for account in snapshot.accounts.values():
+        for u in account.users.values():
+            known[(account.id, "user", u.name.lower())] = u.arn(snapshot.partition)
+        for r in account.roles.values():
+            known[(account.id, "role", r.name.lower())] = r.arn(snapshot.partition)
+    for i, account in enumerate(snapshot.accounts.values()):
+        for j, role in enumerate(account.roles.values()):
+            tw = child(child(child(child(where, "accounts"), i), "roles"), j)
+            raw = doc["accounts"][i]["roles"][j]["trust_policy"].get("Statement")
+            for k, st in enumerate(role.trust_policy.statements):
+                for entry in st.principal.aws if st.principal else ():
+                    m = _ENTITY.fullmatch(entry)
+                    entity = known.get((m[1], m[2], m[4].lower())) if m else None
+                    if entity is None or entity == entry:
+                        continue
+                    sw = child(child(tw, "trust_policy"), "Statement")
+                    raise InputError(
+                        f"{entry} names {entity} by another case or path: IAM names are unique regardless of "
+                        "both, and a trust policy read from AWS names the entity as it is (docs/semantics.md §5.10)",
+                        child(child(child(sw, k) if isinstance(raw, list) else sw, "Principal"), "AWS"),
+                    )
 
 
 # =========================================================================== dumping

@@ -32,6 +32,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import importlib
+import re
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -372,6 +373,27 @@ class _Incremental:
         return _outcome(self.solver, self.solver.check(*assumptions))
 
 
+_USER_OR_ROLE = re.compile(r"arn:[\w-]+:iam::\d{12}:(user|role)/.*", re.ASCII)
+
+
+def _refuse_resolved_spellings(policies: Sequence[Policy]) -> None:
+    """The queries range over callers of every name and path and compare a principal entry with them
+    exactly: what IAM does under ``principal_other_spelling = "refused"`` (docs/semantics.md §5.10; a
+    witness whose world IAM would refuse does not replay through the model and is never reported). Under
+    ``"resolves"`` an entry would also name every caller of its name in another case or path, which the
+    encoding does not state: a proof could be false, so the query refuses the option."""
+    for i, policy in enumerate(policies):
+        for j, st in enumerate(policy.statements):
+            entry = next((e for e in (st.principal.aws if st.principal else ()) if _USER_OR_ROLE.fullmatch(e)), None)
+            if entry is not None:
+                raise InputError(
+                    f'semantics.principal_other_spelling "resolves" is not stated by the queries: trust policy {i} '
+                    f"names {entry} (statement {j}), and the queries compare such names exactly, as under "
+                    '"refused"; decide concrete scenarios instead (rolecall decide --engine solver)',
+                    "--semantics",
+                )
+
+
 def _outcome(solver: z3.Solver, verdict: z3.CheckSatResult) -> tuple[str, z3.ModelRef | str]:
     """A check's answer in the stages' words: sat (a model), unsat, unknown (a reason) or timeout."""
     if verdict == z3.sat:
@@ -407,6 +429,8 @@ class _Query:
         self.semantics = quotas_admitting(semantics or Semantics(), policies)
         self.deadline = time.monotonic() + timeout_ms / 1000  # the whole query's budget, every check included
         self.mode = "trust" if PolicyKind.TRUST in kinds else "identity"
+        if self.mode == "trust" and self.semantics.principal_other_spelling != "refused":
+            _refuse_resolved_spellings(policies)
         parse_role_arn(role_arn, "--role-arn")
         self.caller_arn = caller_arn
         if self.mode == "identity":

@@ -47,6 +47,10 @@ SNAPSHOT: dict[str, Any] = {
 }
 
 
+def _trusting(entry: str) -> dict[str, Any]:
+    return {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": entry}, "Action": "sts:*"}]}
+
+
 def _decide(snapshot: Any, user: str, role: str) -> str:
     account = snapshot.accounts[ACCOUNT]
     scenario = {
@@ -90,6 +94,26 @@ def test_a_snapshot_gives_the_scenarios_the_model_decides() -> None:
             "$.accounts[0].roles[0].max_session_duration",
         ),
         (lambda d: d["organization"]["nodes"][1].update(parent="r-zzzz"), "$.organization.nodes[1].parent"),
+        # one user and one role per name (docs/semantics.md §5.10): a second role of one name, in another
+        # case or under another path; a trust principal naming a user or role by another spelling
+        (
+            lambda d: d["accounts"][0]["roles"].append({**d["accounts"][0]["roles"][0], "name": "Deploy"}),
+            "$.accounts[0].roles[1].name",
+        ),
+        (
+            lambda d: d["accounts"][0]["roles"].append({**d["accounts"][0]["roles"][0], "path": "/"}),
+            "$.accounts[0].roles[1].name",
+        ),
+        (
+            lambda d: d["accounts"][0]["roles"][0].update(trust_policy=_trusting(f"arn:aws:iam::{ACCOUNT}:user/Alice")),
+            "$.accounts[0].roles[0].trust_policy.Statement[0].Principal.AWS",
+        ),
+        (
+            lambda d: d["accounts"][0]["roles"][0].update(
+                trust_policy=_trusting(f"arn:aws:iam::{ACCOUNT}:role/deploy")
+            ),
+            "$.accounts[0].roles[0].trust_policy.Statement[0].Principal.AWS",
+        ),
         (lambda d: d["accounts"][0].update(surprise=1), "$.accounts[0].surprise"),
         (lambda d: d["accounts"][0]["policies"][0].update(version=2), "$.accounts[0].policies[0].version"),
         (
@@ -131,3 +155,12 @@ def test_policy_types_not_enabled_are_not_in_force() -> None:
     with pytest.raises(InputError) as info:
         load_snapshot(denied)
     assert info.value.path == "$.organization.policy_types[0]"
+
+
+def test_a_trust_policy_may_name_the_snapshots_users_and_roles_exactly() -> None:
+    doc = copy.deepcopy(SNAPSHOT)
+    doc["accounts"][0]["roles"][0]["trust_policy"] = _trusting(f"arn:aws:iam::{ACCOUNT}:role/ci/deploy")
+    doc["accounts"][0]["roles"].append(
+        {"name": "other", "trust_policy": _trusting(f"arn:aws:iam::{ACCOUNT}:user/alice")}
+    )
+    assert len(load_snapshot(doc).accounts[ACCOUNT].roles) == 2

@@ -72,6 +72,9 @@ IDENTITY_OK: dict[str, Any] = {
 }
 
 
+RCP_DENY: dict[str, Any] = {"Effect": "Deny", "Principal": "*", "Action": "sts:AssumeRole", "Resource": "*"}
+
+
 @pytest.mark.parametrize(
     ("kind", "doc", "path", "fragment"),
     [
@@ -178,6 +181,31 @@ IDENTITY_OK: dict[str, Any] = {
             "$.Statement[0].Principal",
             'only "Principal": "*"',
         ),
+        # Organizations' syntax pages (docs/semantics.md §4.9): Version 2012-10-17 in every SCP and RCP
+        (PolicyKind.SCP, {"Statement": IDENTITY_OK["Statement"]}, "$", '"Version": "2012-10-17"'),
+        (PolicyKind.SCP, {**IDENTITY_OK, "Version": "2008-10-17"}, "$.Version", '"Version": "2012-10-17"'),
+        (PolicyKind.RCP, {"Statement": [RCP_DENY]}, "$", '"Version": "2012-10-17"'),
+        (PolicyKind.RCP, {"Version": "2008-10-17", "Statement": [RCP_DENY]}, "$.Version", "resource control policy"),
+        (PolicyKind.SCP, {**IDENTITY_OK, "Id": "x"}, "$.Id", "Id is not an element of service control policies"),
+        (PolicyKind.RCP, {"Version": V, "Id": "x", "Statement": [RCP_DENY]}, "$.Id", "resource control policies"),
+        (
+            PolicyKind.SCP,
+            {"Version": V, "Statement": [{"Effect": "Deny", "NotPrincipal": "*", "Action": "*", "Resource": "*"}]},
+            "$.Statement[0].NotPrincipal",
+            "should not specify a principal",
+        ),
+        (
+            PolicyKind.RCP,
+            {"Version": V, "Statement": [{k: v for k, v in RCP_DENY.items() if k != "Action"} | {"NotAction": "s3:*"}]},
+            "$.Statement[0].NotAction",
+            "do not support NotAction",
+        ),
+        (
+            PolicyKind.RCP,
+            {"Version": V, "Statement": [{**RCP_DENY, "NotPrincipal": "*"}]},
+            "$.Statement[0].NotPrincipal",
+            "NotPrincipal is not supported",
+        ),
         (PolicyKind.SESSION, [], "$", "expected a JSON object"),
         (PolicyKind.IDENTITY, {**IDENTITY_OK, "Id": "x"}, "$.Id", "Id is not allowed in identity policies"),
         (PolicyKind.BOUNDARY, {**IDENTITY_OK, "Id": "x"}, "$.Id", "Id is not allowed in identity policies"),
@@ -265,3 +293,30 @@ def test_parses_are_remembered_only_inside_the_block() -> None:
                 outcomes.append(exc)
         assert outcomes[0] is not outcomes[1]
     assert parse_policy(doc, PolicyKind.IDENTITY) is not first
+
+
+def test_what_the_organizations_pages_allow_is_stored() -> None:
+    """Since September 2025 an SCP may use the full IAM policy language (ORG-SCP-SYNTAX): Conditions,
+    NotAction and individual resources in an Allow, NotResource; an RCP Denies with Principal "*",
+    Resource or NotResource and Conditions (ORG-RCP-SYNTAX). None of these is refused."""
+    scp = {
+        "Version": V,
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "NotAction": "iam:*",
+                "Resource": "arn:aws:iam::111111111111:role/R",
+                "Condition": {"StringEquals": {"aws:PrincipalTag/team": "a"}},
+            },
+            {"Effect": "Deny", "Action": "sts:AssumeRole", "NotResource": "arn:aws:iam::*:role/ok-*"},
+        ],
+    }
+    assert len(parse_policy(scp, PolicyKind.SCP).statements) == 2
+    rcp = {
+        "Version": V,
+        "Statement": [
+            {**RCP_DENY, "Condition": {"Bool": {"aws:PrincipalIsAWSService": "false"}}},
+            {k: v for k, v in RCP_DENY.items() if k != "Resource"} | {"NotResource": "arn:aws:iam::*:role/ok"},
+        ],
+    }
+    assert len(parse_policy(rcp, PolicyKind.RCP).statements) == 2
