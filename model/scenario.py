@@ -50,6 +50,15 @@ __all__ = [
     "APIS",
     "AnyScenario",
     "CallerSpec",
+    # the loader's parts, each loaded alone by the access graph (model/accounts/_parts.py)
+    "PolicyLoader",
+    "load_caller",
+    "load_context",
+    "load_disabled_regions",
+    "load_organization",
+    "load_request",
+    "load_role",
+    "load_semantics",
     "DECISIONS",
     "FederatedCaller",
     "FederatedOrigin",
@@ -503,7 +512,7 @@ def _describe(value: Any) -> str:
     return _type(value)
 
 
-class _PolicyLoader:
+class PolicyLoader:
     """Parses policies, remembering the first malformed one (or one over its size quota) instead of raising."""
 
     def __init__(self, semantics: Semantics) -> None:
@@ -642,21 +651,21 @@ def _load_scenario(value: Any, where: str) -> Scenario:
     for name in ("caller", "role", "request"):
         if name not in top.value:
             raise InputError(f"missing required field {name!r}", where)
-    semantics = _load_semantics(top.get("semantics", dict, {}), top.path("semantics"))
-    policies = _PolicyLoader(semantics)
-    caller = _load_caller(top.get("caller", dict), top.path("caller"), policies)
-    role = _load_role(top.get("role", dict), top.path("role"), policies)
-    request = _load_request(top.get("request", dict), top.path("request"))
+    semantics = load_semantics(top.get("semantics", dict, {}), top.path("semantics"))
+    policies = PolicyLoader(semantics)
+    caller = load_caller(top.get("caller", dict), top.path("caller"), policies)
+    role = load_role(top.get("role", dict), top.path("role"), policies)
+    request = load_request(top.get("request", dict), top.path("request"))
     organization = None
     if top.value.get("organization") is not None:
-        organization = _load_organization(top.value["organization"], top.path("organization"), policies)
-    context = _load_context(
+        organization = load_organization(top.value["organization"], top.path("organization"), policies)
+    context = load_context(
         top.get("context", dict, {}), top.path("context"), caller, request, organization, role.arn.account
     )
     expect = _load_expect(top.value["expect"], top.path("expect")) if top.value.get("expect") is not None else None
     sid = top.get("id", str, nullable=True)
     nonexistent = frozenset(_str_list(top.value.get("nonexistent_principals", []), top.path("nonexistent_principals")))
-    disabled = _load_disabled_regions(top.get("disabled_regions", dict, {}), top.path("disabled_regions"))
+    disabled = load_disabled_regions(top.get("disabled_regions", dict, {}), top.path("disabled_regions"))
     role, spelled = _one_entity_per_name(
         top.value, caller.principal, role, nonexistent, semantics, top.path("role"), top.path("nonexistent_principals")
     )
@@ -882,7 +891,9 @@ def _controls_error(role: RoleSpec, semantics: Semantics, where: str) -> Malform
     return idp_controls_error(role.trust_policy, child(where, "trust_policy"))
 
 
-def _load_caller(value: Any, where: str, policies: _PolicyLoader) -> CallerSpec:
+def load_caller(value: Any, where: str, policies: PolicyLoader) -> CallerSpec:
+    """The scenario's ``caller`` at ``where`` (one part of :func:`load_scenario`, also loaded alone by the
+    access graph, ``model/accounts/_parts.py``, which loads each principal once)."""
     r = _Reader(value, where, _CALLER_FIELDS)
     arn = r.get("arn", str)
     service = r.get("service", str)
@@ -998,7 +1009,8 @@ def _load_federated_origin(value: Any, where: str) -> FederatedOrigin:
     return FederatedOrigin(provider, keys)
 
 
-def _load_role(value: Any, where: str, policies: _PolicyLoader) -> RoleSpec:
+def load_role(value: Any, where: str, policies: PolicyLoader) -> RoleSpec:
+    """The scenario's ``role`` at ``where`` (a part of :func:`load_scenario`, as :func:`load_caller`)."""
     r = _Reader(value, where, _ROLE_FIELDS, ("arn", "trust_policy"))
     arn = parse_role_arn(r.get("arn", str), r.path("arn"))
     trust = policies(r.get("trust_policy", dict), PolicyKind.TRUST, r.path("trust_policy"))
@@ -1020,7 +1032,8 @@ def _load_role(value: Any, where: str, policies: _PolicyLoader) -> RoleSpec:
     )
 
 
-def _load_request(value: Any, where: str) -> Request:
+def load_request(value: Any, where: str) -> Request:
+    """The AssumeRole ``request`` at ``where`` (a part of :func:`load_scenario`, as :func:`load_caller`)."""
     r = _Reader(value, where, _REQUEST_FIELDS, ("role_session_name",))
     tags = None
     if "tags" in r.value:
@@ -1052,7 +1065,7 @@ def _load_request(value: Any, where: str) -> Request:
 
 
 def _load_chains(
-    value: Any, where: str, kind: PolicyKind, policies: _PolicyLoader
+    value: Any, where: str, kind: PolicyKind, policies: PolicyLoader
 ) -> dict[str, tuple[tuple[Policy, ...], ...]]:
     r = _Reader(value, where, tuple(value) if isinstance(value, dict) else ())
     out: dict[str, tuple[tuple[Policy, ...], ...]] = {}
@@ -1071,7 +1084,8 @@ def _load_chains(
     return out
 
 
-def _load_organization(value: Any, where: str, policies: _PolicyLoader) -> Organization:
+def load_organization(value: Any, where: str, policies: PolicyLoader) -> Organization:
+    """The scenario's ``organization`` at ``where`` (a part of :func:`load_scenario`, as :func:`load_caller`)."""
     r = _Reader(value, where, ("id", "management_account", "members", "scps", "rcps"), ("id", "management_account"))
     oid = r.get("id", str)
     if not re.fullmatch(r"o-[a-z0-9]{10,32}", oid):
@@ -1094,9 +1108,11 @@ def _load_organization(value: Any, where: str, policies: _PolicyLoader) -> Organ
     return org
 
 
-def _load_context(
+def load_context(
     value: Any, where: str, caller: CallerSpec, request: Request, org: Organization | None, role_account: str
 ) -> dict[str, str | tuple[str, ...]]:
+    """The ``context`` at ``where``, given the parts it depends on (a part of :func:`load_scenario`, as
+    :func:`load_caller`): keys the model derives are refused."""
     origin = caller.federated_origin
 
     def derived(low: str) -> str | None:
@@ -1143,7 +1159,8 @@ def _context_values(value: Any, where: str, derived: Callable[[str], str | None]
 _ONE_VALUE_KEYS = frozenset({"aws:currenttime", "aws:epochtime"})
 
 
-def _load_semantics(value: Any, where: str) -> Semantics:
+def load_semantics(value: Any, where: str) -> Semantics:
+    """The ``semantics`` options at ``where`` (a part of :func:`load_scenario`, as :func:`load_caller`)."""
     r = _Reader(value, where, (*_SEMANTICS_FIELDS, "legacy_implicit_self_trust"))
     if "legacy_implicit_self_trust" in r.value:
         raise InputError(
@@ -1178,7 +1195,8 @@ def _load_expect(value: Any, where: str) -> dict[str, str]:
     return out
 
 
-def _load_disabled_regions(value: Any, where: str) -> dict[str, frozenset[str]]:
+def load_disabled_regions(value: Any, where: str) -> dict[str, frozenset[str]]:
+    """The ``disabled_regions`` at ``where`` (a part of :func:`load_scenario`, as :func:`load_caller`)."""
     r = _Reader(value, where, tuple(value) if isinstance(value, dict) else ())
     out = {}
     for account, regions in r.value.items():
@@ -1235,9 +1253,9 @@ def _load_federated(value: dict[str, Any], where: str) -> FederatedScenario:
     for name in ("federated_caller", "role", "request"):
         if name not in top.value:
             raise InputError(f"missing required field {name!r}", where)
-    semantics = _load_semantics(top.get("semantics", dict, {}), top.path("semantics"))
-    policies = _PolicyLoader(semantics)
-    role = _load_role(top.get("role", dict), top.path("role"), policies)
+    semantics = load_semantics(top.get("semantics", dict, {}), top.path("semantics"))
+    policies = PolicyLoader(semantics)
+    role = load_role(top.get("role", dict), top.path("role"), policies)
     caller = _load_federated_caller(top.get("federated_caller", dict), top.path("federated_caller"), api, role)
     request = _load_federated_request(top.get("request", dict), top.path("request"), api)
     providers = _load_identity_providers(
@@ -1245,7 +1263,7 @@ def _load_federated(value: dict[str, Any], where: str) -> FederatedScenario:
     )
     organization = None
     if top.value.get("organization") is not None:
-        organization = _load_organization(top.value["organization"], top.path("organization"), policies)
+        organization = load_organization(top.value["organization"], top.path("organization"), policies)
     role, spelled = _one_entity_per_name(top.value, None, role, frozenset(), semantics, top.path("role"), "")
     context = _context_values(
         top.get("context", dict, {}), top.path("context"), _federated_derived(request, caller.provider)
@@ -1262,7 +1280,7 @@ def _load_federated(value: dict[str, Any], where: str) -> FederatedScenario:
         expect=_load_expect(top.value["expect"], top.path("expect")) if top.value.get("expect") is not None else None,
         id=top.get("id", str, nullable=True),
         malformed=policies.malformed or spelled or _controls_error(role, semantics, top.path("role")),
-        disabled_regions=_load_disabled_regions(top.get("disabled_regions", dict, {}), top.path("disabled_regions")),
+        disabled_regions=load_disabled_regions(top.get("disabled_regions", dict, {}), top.path("disabled_regions")),
         source=value,
     )
 

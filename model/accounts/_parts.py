@@ -5,8 +5,8 @@ A pair's scenario (:meth:`~rolecall.model.accounts.graph.Analysis.plain`) is the
 the chains of the two accounts (:meth:`Snapshot.organization_doc`, trimmed) and a request. Loading
 that document for every pair parses the same policies again and again (most of the graph's time);
 here each part is loaded **once**, by the scenario loader's own functions
-(:mod:`rolecall.model.scenario`: ``_load_caller``, ``_load_role``, ``_load_organization``,
-``_load_request``, ``_load_context``), and only the :class:`~rolecall.model.scenario.Scenario`
+(:mod:`rolecall.model.scenario`: ``load_caller``, ``load_role``, ``load_organization``,
+``load_request``, ``load_context``), and only the :class:`~rolecall.model.scenario.Scenario`
 itself is put together per pair, as ``load_scenario`` puts it together. Nothing is decided here:
 the typed scenario goes to :func:`rolecall.model.decide`.
 tests/accounts/test_graph_parts.py checks that the assembled scenario equals the loaded one.
@@ -27,17 +27,17 @@ from ..errors import MalformedPolicyError, RolecallError
 from ..scenario import (
     CallerSpec,
     Organization,
+    PolicyLoader,
     Request,
     RoleSpec,
     Scenario,
-    _load_caller,
-    _load_context,
-    _load_disabled_regions,
-    _load_organization,
-    _load_request,
-    _load_role,
-    _load_semantics,
-    _PolicyLoader,
+    load_caller,
+    load_context,
+    load_disabled_regions,
+    load_organization,
+    load_request,
+    load_role,
+    load_semantics,
 )
 
 __all__ = ["Loaded", "Parts", "RequestPart"]
@@ -56,7 +56,7 @@ class Loaded(Generic[T]):
 
     __slots__ = ("error", "malformed", "value")
 
-    def __init__(self, load: Callable[[_PolicyLoader], T], policies: _PolicyLoader) -> None:
+    def __init__(self, load: Callable[[PolicyLoader], T], policies: PolicyLoader) -> None:
         self.error: RolecallError | None = None
         try:
             self.value: T = load(policies)
@@ -74,36 +74,36 @@ class Parts:
     """The loaded parts of one snapshot's scenarios, each loaded on first use and kept."""
 
     def __init__(self) -> None:
-        self.semantics = _load_semantics({}, "$.semantics")
-        self._disabled = _load_disabled_regions({}, "$.disabled_regions")
+        self.semantics = load_semantics({}, "$.semantics")
+        self._disabled = load_disabled_regions({}, "$.disabled_regions")
         self._callers: dict[Hashable, Loaded[CallerSpec]] = {}
         self._roles: dict[Hashable, Loaded[RoleSpec]] = {}
         self._orgs: dict[Hashable, Loaded[Organization | None]] = {}
         self._plain: dict[str, Request] = {}
 
-    def _loader(self) -> _PolicyLoader:
-        return _PolicyLoader(self.semantics)
+    def _loader(self) -> PolicyLoader:
+        return PolicyLoader(self.semantics)
 
     def caller(self, key: Hashable, doc: Callable[[], Mapping[str, Any]]) -> Loaded[CallerSpec]:
         """The ``caller`` part (``doc()``: its scenario JSON), loaded once per ``key``."""
         hit = self._callers.get(key)
         if hit is None:
-            hit = self._callers[key] = Loaded(lambda p: _load_caller(doc(), "$.caller", p), self._loader())
+            hit = self._callers[key] = Loaded(lambda p: load_caller(doc(), "$.caller", p), self._loader())
         return hit
 
     def role(self, key: Hashable, doc: Callable[[], Mapping[str, Any]]) -> Loaded[RoleSpec]:
         hit = self._roles.get(key)
         if hit is None:
-            hit = self._roles[key] = Loaded(lambda p: _load_role(doc(), "$.role", p), self._loader())
+            hit = self._roles[key] = Loaded(lambda p: load_role(doc(), "$.role", p), self._loader())
         return hit
 
     def organization(self, key: Hashable, doc: Callable[[], Mapping[str, Any] | None]) -> Loaded[Organization | None]:
         hit = self._orgs.get(key)
         if hit is None:
 
-            def load(p: _PolicyLoader) -> Organization | None:
+            def load(p: PolicyLoader) -> Organization | None:
                 value = doc()
-                return None if value is None else _load_organization(value, "$.organization", p)
+                return None if value is None else load_organization(value, "$.organization", p)
 
             hit = self._orgs[key] = Loaded(load, self._loader())
         return hit
@@ -128,7 +128,7 @@ class Parts:
             c = replace(c, mfa=True)
         req = self._request(req_doc)
         org = organization.get()
-        context = _load_context(ctx_doc, "$.context", c, req, org, r.arn.account) if ctx_doc else {}
+        context = load_context(ctx_doc, "$.context", c, req, org, r.arn.account) if ctx_doc else {}
         return Scenario(
             caller=c,
             role=r,
@@ -149,6 +149,6 @@ class Parts:
             name = doc["role_session_name"]
             hit = self._plain.get(name)
             if hit is None:
-                hit = self._plain[name] = _load_request(dict(doc), "$.request")
+                hit = self._plain[name] = load_request(dict(doc), "$.request")
             return hit
-        return _load_request(dict(doc), "$.request")
+        return load_request(dict(doc), "$.request")
