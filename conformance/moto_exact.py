@@ -305,6 +305,7 @@ def read_caller(api: str, token: str, provider_id: str | None = None) -> Mapping
 
 
 def _pool_account(pool: str) -> str | None:
+    """The moto account whose cognito-identity backend (any Region) holds the identity pool ``pool``."""
     from moto.backends import get_backend
 
     for account, regions in list(get_backend("cognito-identity").items()):
@@ -315,6 +316,7 @@ def _pool_account(pool: str) -> str | None:
 
 
 def _reader() -> ReadCaller:
+    """The innermost :class:`exact_sts`'s ``read_caller`` that names one, else :func:`read_caller`."""
     with _lock:
         chosen = next((r for r in reversed(_readers) if r is not None), None)
     return chosen or read_caller
