@@ -119,7 +119,62 @@ class _ScenarioCallers:
         return meant
 
 
-class MotoTarget(Target):
+class _MotoTargetBase(Target):
+    """What both moto targets share: moto reset every :data:`RESET_EVERY` scenarios, the door a
+    scenario takes, and for the exact targets the switch (with the suite's :class:`_ScenarioCallers`)
+    and the scenario's organization in moto's backends."""
+
+    def __init__(self, exact: bool) -> None:
+        self.exact = exact
+        self._switch: Any = None
+        self._callers = _ScenarioCallers()
+        self._since_reset = 0
+
+    def _switch_on(self) -> None:
+        if self.exact:
+            from ..moto_exact import exact_sts
+
+            self._switch = exact_sts(read_caller=self._callers)
+            self._switch.__enter__()
+
+    def _switch_off(self) -> None:
+        if self._switch is not None:
+            self._switch.__exit__(None, None, None)
+            self._switch = None
+
+    def _started(self) -> AwsApi:
+        """The API client of a started target, else :class:`TargetUnavailable`."""
+        raise NotImplementedError
+
+    def _reset(self) -> None:
+        """Empty moto's accounts."""
+        raise NotImplementedError
+
+    def _run_federated(self, fp: FederatedPlan, check_identity: bool) -> Outcome:
+        raise NotImplementedError
+
+    def _assume(self, p: Plan, check_identity: bool) -> Outcome:
+        """Provision ``p`` and perform its AssumeRole."""
+        raise NotImplementedError
+
+    def run(self, doc: dict[str, Any], *, check_identity: bool = False) -> Outcome:
+        self._started()
+        if self._since_reset >= RESET_EVERY:
+            self._reset()
+            self._since_reset = 0
+        if "federated_caller" in doc:
+            self._since_reset += 1
+            fp = federated_plan(doc)
+            _exact_organization(doc, self.exact)
+            with self._callers.sending(fp, doc["federated_caller"]):
+                return self._run_federated(fp, check_identity)
+        p = plan(doc)
+        self._since_reset += 1
+        _exact_organization(doc, self.exact)
+        return self._assume(p, check_identity)
+
+
+class MotoTarget(_MotoTargetBase):
     """moto in-process (``mock_aws``), IAM enforcement on.
 
     ``exact=True`` (target ``moto-exact``): with the switch of :mod:`rolecall.conformance.moto_exact`
@@ -129,19 +184,16 @@ class MotoTarget(Target):
     capabilities = _CAPABILITIES
 
     def __init__(self, worker: str | None = None, exact: bool = False) -> None:
+        super().__init__(exact)
         self.version = _moto_version()
-        self.exact = exact
         if exact:
             self.name = "moto-exact"
             self.capabilities = _EXACT_CAPABILITIES
         base = _account_base(worker or os.environ.get("PYTEST_XDIST_WORKER"), _EXACT_OFFSET if exact else 0)
         self._fresh = FreshAccounts(base)
-        self._switch: Any = None
-        self._callers = _ScenarioCallers()
         self._mock: Any = None
         self._saved: tuple[float, int] | None = None
         self._api: AwsApi | None = None
-        self._since_reset = 0
         self._account = threading.local()
 
     def start(self) -> None:
@@ -152,11 +204,7 @@ class MotoTarget(Target):
 
         self._mock = mock_aws()
         self._mock.start()
-        if self.exact:
-            from ..moto_exact import exact_sts
-
-            self._switch = exact_sts(read_caller=self._callers)
-            self._switch.__enter__()
+        self._switch_on()
         self._saved = (settings.INITIAL_NO_AUTH_ACTION_COUNT, ActionAuthenticatorMixin.request_count)
         settings.INITIAL_NO_AUTH_ACTION_COUNT = 0  # authenticate and authorize every request
         ActionAuthenticatorMixin.request_count = 0
@@ -175,31 +223,23 @@ class MotoTarget(Target):
 
         assert self._saved is not None
         settings.INITIAL_NO_AUTH_ACTION_COUNT, ActionAuthenticatorMixin.request_count = self._saved
-        if self._switch is not None:
-            self._switch.__exit__(None, None, None)
-            self._switch = None
+        self._switch_off()
         self._mock.stop()
         self._mock = None
 
     def prepare(self, doc: dict[str, Any]) -> dict[str, Any]:
         return self._fresh(doc)
 
-    def run(self, doc: dict[str, Any], *, check_identity: bool = False) -> Outcome:
+    def _started(self) -> AwsApi:
         if self._mock is None or self._api is None:
             raise TargetUnavailable("the moto target is not started")
-        if self._since_reset >= RESET_EVERY:
-            self._mock.reset()
-            self._since_reset = 0
-        if "federated_caller" in doc:
-            self._since_reset += 1
-            fp = federated_plan(doc)
-            _exact_organization(doc, self.exact)
-            with self._callers.sending(fp, doc["federated_caller"]):
-                return self._run_federated(fp, check_identity)
-        p = plan(doc)
-        self._since_reset += 1
-        _exact_organization(doc, self.exact)
-        return _run_in_backends(self._api, p, check_identity, self.exact)
+        return self._api
+
+    def _reset(self) -> None:
+        self._mock.reset()
+
+    def _assume(self, p: Plan, check_identity: bool) -> Outcome:
+        return _run_in_backends(self._started(), p, check_identity, self.exact)
 
     def _run_federated(self, fp: FederatedPlan, check_identity: bool) -> Outcome:
         from moto.core.authorization import disable_iam_authentication
@@ -394,9 +434,8 @@ def _provision_organization_in_backends(org: Mapping[str, Any], partition: str) 
             for policy_type, level in (("SERVICE_CONTROL_POLICY", scp_level), ("RESOURCE_CONTROL_POLICY", rcp_level)):
                 if level is None:
                     continue
-                default = utils.DEFAULT_SCP_POLICY_ID if policy_type == "SERVICE_CONTROL_POLICY" else None
-                if default is not None:
-                    backend.detach_policy(PolicyId=default, TargetId=target_id)
+                if policy_type == "SERVICE_CONTROL_POLICY":  # RCPFullAWSAccess cannot be detached
+                    backend.detach_policy(PolicyId=utils.DEFAULT_SCP_POLICY_ID, TargetId=target_id)
                 for i, document in enumerate(level):
                     made = backend.create_policy(
                         Name=f"{policy_type[0]}-{account_id}-{n}-{i}",
@@ -432,7 +471,7 @@ def _self_trust(partition: str, account: str) -> str:
     )
 
 
-class MotoServerTarget(Target):
+class MotoServerTarget(_MotoTargetBase):
     """moto's ``ThreadedMotoServer``, started by the suite on 127.0.0.1 (a free port), over real HTTP.
 
     ``provision="backend"`` (target ``moto-server``): the AssumeRole under test and GetCallerIdentity
@@ -447,8 +486,8 @@ class MotoServerTarget(Target):
     def __init__(self, worker: str | None = None, provision: str = "backend", exact: bool = False) -> None:
         if provision not in ("backend", "http"):
             raise ValueError(f"provision must be 'backend' or 'http', not {provision!r}")
+        super().__init__(exact)
         self.provision = provision
-        self.exact = exact
         self.name = "moto-server" if provision == "backend" else "moto-server-http"
         if exact:
             self.name = self.name.replace("moto-", "moto-exact-")
@@ -456,13 +495,10 @@ class MotoServerTarget(Target):
         self.version = _moto_version()
         offset = 5_000_000_000 + (_EXACT_OFFSET if exact else 0)
         self._fresh = FreshAccounts(_account_base(worker or os.environ.get("PYTEST_XDIST_WORKER"), offset))
-        self._switch: Any = None
-        self._callers = _ScenarioCallers()
         self._server: Any = None
         self.endpoint_url: str | None = None
         self._account = threading.local()
         self._api: AwsApi | None = None
-        self._since_reset = 0
 
     def start(self) -> None:
         if self._server is not None:
@@ -470,11 +506,7 @@ class MotoServerTarget(Target):
         from moto.server import ThreadedMotoServer
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        if self.exact:
-            from ..moto_exact import exact_sts
-
-            self._switch = exact_sts(read_caller=self._callers)
-            self._switch.__enter__()
+        self._switch_on()
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self._server.start()
         _, port = self._server.get_host_and_port()
@@ -492,9 +524,7 @@ class MotoServerTarget(Target):
             finally:
                 self._server.stop()
                 self._server = None
-                if self._switch is not None:
-                    self._switch.__exit__(None, None, None)
-                    self._switch = None
+                self._switch_off()
 
     def _headers(self) -> dict[str, str]:
         account = getattr(self._account, "id", None)
@@ -568,26 +598,21 @@ class MotoServerTarget(Target):
         self._account.id = None
         return self._api.client("sts", creds=("provisioning", "provisioning", None))
 
-    def run(self, doc: dict[str, Any], *, check_identity: bool = False) -> Outcome:
+    def _started(self) -> AwsApi:
         if self._api is None:
             raise TargetUnavailable("the moto-server target is not started")
-        if self._since_reset >= RESET_EVERY:
-            self._moto_api("reset", "")
-            self._since_reset = 0
-        if "federated_caller" in doc:
-            self._since_reset += 1
-            fp = federated_plan(doc)
-            _exact_organization(doc, self.exact)
-            with self._callers.sending(fp, doc["federated_caller"]):
-                return self._run_federated(fp, check_identity)
-        p = plan(doc)
-        self._since_reset += 1
-        _exact_organization(doc, self.exact)
+        return self._api
+
+    def _reset(self) -> None:
+        self._moto_api("reset", "")
+
+    def _assume(self, p: Plan, check_identity: bool) -> Outcome:
+        api = self._started()
         if self.provision == "backend":
-            return _run_in_backends(self._api, p, check_identity, self.exact)
+            return _run_in_backends(api, p, check_identity, self.exact)
         prov = ApiProvisioner(self._iam, self._sts)
         got = self._unauthenticated(prov.calls(p), lambda: prov.provision(p))
         if isinstance(got, Outcome):
             return got
-        out = self._api.assume(p, got, check_identity=check_identity)
+        out = api.assume(p, got, check_identity=check_identity)
         return dataclasses.replace(out, role_id=prov.role_id)
