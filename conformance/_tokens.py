@@ -30,16 +30,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..model import UndecidableError
+from ..model.federation import INVALID_SAML, INVALID_TOKEN
 from ..model.scenario import COGNITO_HOST, OAUTH_HOSTS, WELL_KNOWN_HOSTS, iso_time
 
 __all__ = ["TokenRefused", "read_saml_response", "read_web_identity_token", "same_caller"]
-
-#: STS's answers to a token or response it cannot parse (model/federation.py's texts, F3).
-_INVALID_TOKEN = (
-    "The web identity token that was passed could not be validated by Amazon Web Services. "
-    "Get a new identity token from the identity provider and then retry the request."
-)
-_INVALID_SAML = "Invalid SAML response"
 
 _SAMLP = "{urn:oasis:names:tc:SAML:2.0:protocol}"
 _SAML = "{urn:oasis:names:tc:SAML:2.0:assertion}"
@@ -111,9 +105,9 @@ def read_web_identity_token(token: str, provider_id: str | None = None, now: dat
             raise ValueError("not three parts")
         header, claims = _b64url_json(parts[0]), _b64url_json(parts[1])
     except (ValueError, UnicodeDecodeError, binascii.Error):
-        raise TokenRefused("InvalidIdentityToken", _INVALID_TOKEN) from None
+        raise TokenRefused("InvalidIdentityToken", INVALID_TOKEN) from None
     if not isinstance(header, dict) or not isinstance(claims, dict):
-        raise TokenRefused("InvalidIdentityToken", _INVALID_TOKEN)
+        raise TokenRefused("InvalidIdentityToken", INVALID_TOKEN)
     iss = claims.get("iss")
     if not isinstance(iss, str) or not iss:
         raise UndecidableError(
@@ -197,9 +191,9 @@ def read_saml_response(encoded: str, now: datetime | None = None) -> dict[str, A
         _refuse_dtd(xml)
         root = ET.fromstring(xml)
     except (ValueError, binascii.Error, ET.ParseError, xml_parser.ExpatError):
-        raise TokenRefused("InvalidIdentityToken", _INVALID_SAML) from None
+        raise TokenRefused("InvalidIdentityToken", INVALID_SAML) from None
     if root.tag != _SAMLP + "Response":
-        raise TokenRefused("InvalidIdentityToken", _INVALID_SAML)
+        raise TokenRefused("InvalidIdentityToken", INVALID_SAML)
     if root.find(_SAML + "EncryptedAssertion") is not None:
         raise UndecidableError(
             "the SAML response's assertion is encrypted: rolecall cannot decrypt it (STS does, with the "
@@ -208,7 +202,7 @@ def read_saml_response(encoded: str, now: datetime | None = None) -> dict[str, A
         )
     assertion = _one(root, _SAML + "Assertion", "Assertion")
     if assertion is None:
-        raise TokenRefused("InvalidIdentityToken", _INVALID_SAML)
+        raise TokenRefused("InvalidIdentityToken", INVALID_SAML)
     doc: dict[str, Any] = {}
     issuer = _one(assertion, _SAML + "Issuer", "Issuer")
     if issuer is not None:
@@ -251,7 +245,7 @@ def read_saml_response(encoded: str, now: datetime | None = None) -> dict[str, A
         for attribute in statement.findall(_SAML + "Attribute"):
             name = attribute.get("Name")
             if name is None:
-                raise TokenRefused("InvalidIdentityToken", _INVALID_SAML)
+                raise TokenRefused("InvalidIdentityToken", INVALID_SAML)
             values = [_only_text(v, "AttributeValue") for v in attribute.findall(_SAML + "AttributeValue")]
             attributes.setdefault(name, []).extend(values)
     if attributes:

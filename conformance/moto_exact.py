@@ -69,8 +69,9 @@ from ..model import (
 )
 from ..model.accounts import Snapshot
 from ..model.accounts.readers import read_moto_backends
-from ..model.federation import federated_origin
+from ..model.federation import TOKEN_LIMITS, federated_origin
 from ..model.policy import load_json
+from ..model.result import FEDERATED_RESPONSE_FIELDS
 from ..model.scenario import size_quota_error
 from ..model.validation import packed_percent, sensitive_constraint, validation_error
 from ._tokens import TokenRefused, read_saml_response, read_web_identity_token
@@ -483,29 +484,12 @@ _FEDERATED_PARAMS = {
     "AssumeRoleWithWebIdentity": {"RoleSessionName": "role_session_name", "ProviderId": "provider_id"},
     "AssumeRoleWithSAML": {"PrincipalArn": "principal_arn"},
 }
-#: the federated APIs' response fields -> :class:`~rolecall.model.AssumedRole`'s (SMITHY-STS)
-_FEDERATED_RESPONSE = {
-    "AssumeRoleWithWebIdentity": {
-        "SubjectFromWebIdentityToken": "subject",
-        "Provider": "provider",
-        "Audience": "audience",
-        "SourceIdentity": "source_identity",
-    },
-    "AssumeRoleWithSAML": {
-        "Subject": "subject",
-        "SubjectType": "subject_type",
-        "Issuer": "issuer",
-        "Audience": "audience",
-        "NameQualifier": "name_qualifier",
-        "SourceIdentity": "source_identity",
-    },
-}
 
 
 def _check_length(token: str, field: str, longest: int) -> None:
-    """The token or assertion as sent against the API's length (SMITHY-STS: 4-20,000 and 4-100,000
-    characters, ``sensitive``: AWS leaves the value out of the message). The switch knows the very text,
-    which a scenario only bounds (F1)."""
+    """The token or assertion as sent against the API's length (SMITHY-STS: at least 4 characters, at most
+    the model's ``TOKEN_LIMITS``; ``sensitive``: AWS leaves the value out of the message). The switch knows
+    the very text, which a scenario only bounds (F1)."""
     if 4 <= len(token) <= longest:
         return
     bound = "greater than or equal to 4" if len(token) < 4 else f"less than or equal to {longest}"
@@ -528,7 +512,7 @@ def _assume_federated(response: Any, api: str) -> dict[str, Any]:
         if value is not None:
             request[key] = value
     token = _required(response, "SAMLAssertion" if saml else "WebIdentityToken")
-    _check_length(token, *(("SAMLAssertion", 100_000) if saml else ("webIdentityToken", 20_000)))
+    _check_length(token, *TOKEN_LIMITS[api][:2])
     _common_params(response, request)
     role_account = _account_of(role_arn)
     try:
@@ -568,7 +552,7 @@ def _assume_federated(response: Any, api: str) -> dict[str, Any]:
         ),
     )
     out = _credentials(moto_session, assumed)
-    for name, field in _FEDERATED_RESPONSE[api].items():
+    for name, field in FEDERATED_RESPONSE_FIELDS[api].items():
         value = getattr(assumed, field)
         if value is not None:
             out[name] = value

@@ -81,6 +81,7 @@ INVALID_TOKEN = (
     "The web identity token that was passed could not be validated by Amazon Web Services. "
     "Get a new identity token from the identity provider and then retry the request."
 )
+INVALID_SAML = "Invalid SAML response"
 IDP_UNREACHABLE = (
     "The request could not be fulfilled because the identity provider (IDP) that was asked to "
     "verify the incoming identity token could not be reached."
@@ -101,7 +102,7 @@ _SAML_STATUS_ERRORS = {
     **_STATUS_ERRORS,
     "expired": ("ExpiredTokenException", "Token must be redeemed within 5 minutes of issuance"),
     "invalid_signature": ("InvalidIdentityToken", "Response signature invalid"),
-    "malformed": ("InvalidIdentityToken", "Invalid SAML response"),
+    "malformed": ("InvalidIdentityToken", INVALID_SAML),
     "idp_rejected": ("IDPRejectedClaim", IDP_REJECTED),
 }
 
@@ -167,7 +168,7 @@ def validate_federated_request(s: FederatedScenario) -> Result | None:
 #: 4-100,000 characters, both ``sensitive``), and how much an IdP may add to what the scenario states: a
 #: JWT's header and a signature of up to 4,096 bits; a signed SAML Response's signature, certificate and
 #: markup. Within that band of the limit the model cannot know the length AWS sees (fail closed, F1).
-_TOKEN_LIMITS = {
+TOKEN_LIMITS = {
     "AssumeRoleWithWebIdentity": ("webIdentityToken", 20_000, 2_048),
     "AssumeRoleWithSAML": ("SAMLAssertion", 100_000, 16_384),
 }
@@ -180,7 +181,7 @@ def _token_length(s: FederatedScenario) -> list[str]:
     a ``ValidationError`` whatever the IdP adds; within the band below it, undecidable. An OAuth 2.0
     access token is opaque (its claims are the provider's answer, not its text): no bound."""
     fc = s.federated_caller
-    field, limit, band = _TOKEN_LIMITS[s.api]
+    field, limit, band = TOKEN_LIMITS[s.api]
     if fc.token_status == "malformed" or fc.provider in OAUTH_HOSTS:
         return []
     if fc.assertion is not None:
@@ -1030,6 +1031,9 @@ def federated_denied(s: FederatedScenario, action: str, kind: PolicyKind, rule: 
 
 
 __all__ += [
+    "INVALID_SAML",
+    "INVALID_TOKEN",
+    "TOKEN_LIMITS",
     "companion_hidden_keys",
     "federated_denied",
     "federated_origin",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-__all__ = ["AssumedRole", "Reason", "Result"]
+__all__ = ["FEDERATED_RESPONSE_FIELDS", "AssumedRole", "Reason", "Result"]
 
 
 class Reason(NamedTuple):
@@ -82,6 +82,26 @@ class AssumedRole(NamedTuple):
         if self.transitive_tag_keys is not None:
             out["transitive_tag_keys"] = list(self.transitive_tag_keys)
         return out
+
+
+#: Per federated API, its response members (SMITHY-STS) -> the :class:`AssumedRole` field that holds
+#: each: what an emulator's answer is read into, and what the AWS-exact moto switch answers with.
+FEDERATED_RESPONSE_FIELDS: dict[str, dict[str, str]] = {
+    "AssumeRoleWithWebIdentity": {
+        "SubjectFromWebIdentityToken": "subject",
+        "Provider": "provider",
+        "Audience": "audience",
+        "SourceIdentity": "source_identity",
+    },
+    "AssumeRoleWithSAML": {
+        "Subject": "subject",
+        "SubjectType": "subject_type",
+        "Issuer": "issuer",
+        "Audience": "audience",
+        "NameQualifier": "name_qualifier",
+        "SourceIdentity": "source_identity",
+    },
+}
 
 
 class Result(NamedTuple):

@@ -26,6 +26,8 @@ from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.exceptions import BotoCoreError, ClientError
 
+from rolecall.model.result import FEDERATED_RESPONSE_FIELDS
+
 from .._world import FederatedPlan, Plan, RolePlan
 from .base import Outcome, TargetError
 
@@ -297,16 +299,9 @@ class AwsApi:
 
 
 #: The response fields of the federated APIs (boto3's names) -> rolecall's (docs/federation.md F12).
-_FEDERATED_RESPONSE = {
-    "SubjectFromWebIdentityToken": "subject",
-    "Subject": "subject",
-    "SubjectType": "subject_type",
-    "Provider": "provider",
-    "Audience": "audience",
-    "Issuer": "issuer",
-    "NameQualifier": "name_qualifier",
-    "SourceIdentity": "source_identity",
-}
+#: every federated response member -> the result field it fills (both APIs' members: an emulator may send
+#: either, and each is read)
+_FEDERATED_RESPONSE = {name: ours for fields in FEDERATED_RESPONSE_FIELDS.values() for name, ours in fields.items()}
 
 
 def _federated_call(api: AwsApi, fp: FederatedPlan) -> Any:
