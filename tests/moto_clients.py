@@ -13,7 +13,9 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-__all__ = ["admin_keys", "moto_api", "provisioning_client"]
+__all__ = ["admin_keys", "in_account", "mock_client", "moto_api", "provisioning_client"]
+
+Key = tuple[str, str, "str | None"]
 
 
 def provisioning_client(endpoint_url: str, service: str, account: str, region: str = "us-east-1") -> Any:
@@ -27,10 +29,30 @@ def provisioning_client(endpoint_url: str, service: str, account: str, region: s
         aws_secret_access_key="provisioning",
         config=Config(proxies={}, retries={"max_attempts": 1}),
     )
+    return in_account(client, account)
+
+
+def in_account(client: Any, account: str) -> Any:
+    """``client`` acting in moto's ``account`` (the ``x-moto-account-id`` header on every request)."""
     client.meta.events.register(
         "before-sign.*.*", lambda request, **_: request.headers.__setitem__("x-moto-account-id", account)
     )
     return client
+
+
+def mock_client(
+    service: str, key: Key = ("testing", "testing", None), account: str = "", region: str = "us-east-1"
+) -> Any:
+    """A boto3 client for moto in-process (``mock_aws``) signing with ``key``, in ``account`` when given
+    (else the account moto gives the key)."""
+    client = boto3.client(
+        service,
+        region_name=region,
+        aws_access_key_id=key[0],
+        aws_secret_access_key=key[1],
+        aws_session_token=key[2],
+    )
+    return in_account(client, account) if account else client
 
 
 def moto_api(url: str, path: str, body: str) -> None:

@@ -21,6 +21,7 @@ from botocore.exceptions import ClientError
 
 from rolecall.conformance.moto_exact import exact_sts, is_enabled, service_credentials
 from rolecall.model import decide, load_scenario
+from tests.moto_clients import Key, mock_client
 
 A, B = "310000000001", "310000000002"
 REGION = "us-east-1"
@@ -30,19 +31,8 @@ def _doc(statements: list[dict[str, Any]]) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
 
-def _client(service: str, key: tuple[str, str, str | None] = ("testing", "testing", None), account: str = "") -> Any:
-    c = boto3.client(
-        service,
-        region_name=REGION,
-        aws_access_key_id=key[0],
-        aws_secret_access_key=key[1],
-        aws_session_token=key[2],
-    )
-    if account:
-        c.meta.events.register(
-            "before-sign.*.*", lambda request, **_: request.headers.__setitem__("x-moto-account-id", account)
-        )
-    return c
+def _client(service: str, key: Key = ("testing", "testing", None), account: str = "") -> Any:
+    return mock_client(service, key, account, REGION)
 
 
 @pytest.fixture

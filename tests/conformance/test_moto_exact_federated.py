@@ -18,7 +18,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 
@@ -29,6 +28,7 @@ from rolecall.conformance.moto_exact import (
     read_web_identity_token,
 )
 from rolecall.model import UndecidableError
+from tests.moto_clients import Key, mock_client
 
 A = "320000000001"
 REGION = "us-east-1"
@@ -44,20 +44,9 @@ def moto() -> Iterator[None]:
         yield
 
 
-def _client(service: str, account: str | None = None, key: tuple[str, str, str | None] | None = None) -> Any:
-    key = key or ("testing", "testing", None)
-    account = account or A  # read at call time: a test may move A into an organization
-    c = boto3.client(
-        service,
-        region_name=REGION,
-        aws_access_key_id=key[0],
-        aws_secret_access_key=key[1],
-        aws_session_token=key[2],
-    )
-    c.meta.events.register(
-        "before-sign.*.*", lambda request, **_: request.headers.__setitem__("x-moto-account-id", account)
-    )
-    return c
+def _client(service: str, account: str | None = None, key: Key | None = None) -> Any:
+    # A is read at call time: a test may move it into an organization
+    return mock_client(service, key or ("testing", "testing", None), account or A, REGION)
 
 
 def _b64url(data: dict[str, Any]) -> str:
