@@ -772,20 +772,22 @@ def other_spellings(
     role: RoleSpec,
     nonexistent: frozenset[str] = frozenset(),
     where: str = "$.role",
+    known: Mapping[tuple[str, str, str, str], str] | None = None,
 ) -> tuple[OtherSpelling, ...]:
     """The principals of the trust policy in ``doc`` (a scenario's ``role`` object, as given) that name a
     user or role of the world by another case of its name or under another path (docs/semantics.md
     §5.10). The world's users and roles are :func:`world_entities`, and every user or role ARN of the
     trust policy that ``nonexistent`` does not list: IAM stored the policy, so each of those exists
-    (PRINC). In document order, each with its JSON path."""
-    known = world_entities(principal, role)
+    (PRINC). In document order, each with its JSON path. ``known``: :func:`world_entities`, when the
+    caller has it already."""
+    entities = dict(known) if known is not None else world_entities(principal, role)
     trust = doc.get("trust_policy") if isinstance(doc, Mapping) else None
     out: list[OtherSpelling] = []
     for entry, at in _aws_entries(trust, child(where, "trust_policy")):
         key = _entity_key(entry)
         if key is None or entry in nonexistent:
             continue
-        entity = known.setdefault(key, entry)
+        entity = entities.setdefault(key, entry)
         if entity != entry:
             out.append(OtherSpelling(entry, entity, at))
     return tuple(out)
@@ -855,7 +857,9 @@ def _one_entity_per_name(
                 f"{entry} {how} {entity}, which exists in this scenario: it is not a nonexistent principal",
                 child(nonexistent_where, i),
             )
-    spelled = other_spellings(raw_role if isinstance(raw_role, Mapping) else {}, principal, role, nonexistent, where)
+    spelled = other_spellings(
+        raw_role if isinstance(raw_role, Mapping) else {}, principal, role, nonexistent, where, entities
+    )
     if not spelled or role.trust_policy is None:
         return role, None
     if semantics.principal_other_spelling == "refused":
@@ -963,8 +967,6 @@ def load_caller(value: Any, where: str, policies: PolicyLoader) -> CallerSpec:
     )
 
 
-#: Keys that survive federation into later requests (STSKEYS; docs/federation.md F13): for web
-#: identity ``amr``, ``aud``, ``id``, ``sub`` of the provider; for SAML these three.
 #: F13: the federation keys a session's later requests still carry (STSKEYS): ``P:amr``, ``P:aud``, ``P:id``
 #: and ``P:sub`` of a web identity provider P, and these of SAML.
 SURVIVING_WEB_KEYS = ("amr", "aud", "id", "sub")
