@@ -8,7 +8,7 @@ here and nowhere else.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import NamedTuple
 
@@ -19,7 +19,7 @@ from .federation import decide_federated, federated_actions, federated_context, 
 from .match import caller_key
 from .policy import Policy, PolicyKind, Statement, parse_policy_text
 from .result import AssumedRole, Reason, Result
-from .scenario import AnyScenario, FederatedScenario, Scenario
+from .scenario import AnyScenario, FederatedScenario, Request, Scenario
 from .validation import (
     PACKED_UNCERTAIN_BAND,
     constraint,
@@ -147,16 +147,8 @@ def validate_request(s: Scenario) -> Result | None:
     errors = [
         *violations("roleArn", s.role.arn.arn, "roleArn"),
         *violations("roleSessionName", r.role_session_name, "roleSessionName"),
+        *_duration_violations(r.duration_seconds),
     ]
-    if r.duration_seconds is not None:
-        if r.duration_seconds < 900:
-            errors.append(
-                constraint(r.duration_seconds, "durationSeconds", "Member must have value greater than or equal to 900")
-            )
-        elif r.duration_seconds > 43200:
-            errors.append(
-                constraint(r.duration_seconds, "durationSeconds", "Member must have value less than or equal to 43200")
-            )
     for name, value in (
         ("externalId", r.external_id),
         ("serialNumber", r.serial_number),
@@ -166,6 +158,27 @@ def validate_request(s: Scenario) -> Result | None:
     ):
         if value is not None:
             errors += violations(name, value, name)
+    errors += _list_violations(r)
+    if errors:
+        return validation_error(errors, "R0")
+    if r.tags is None and r.source_identity is None and r.transitive_tag_keys is None:
+        return None
+    return _tag_semantics(s)
+
+
+def _duration_violations(duration: int | None) -> list[str]:
+    """R0: DurationSeconds within 900..43200 (the API's own range; the role's maximum is R13's)."""
+    if duration is not None and duration < 900:
+        return [constraint(duration, "durationSeconds", "Member must have value greater than or equal to 900")]
+    if duration is not None and duration > 43200:
+        return [constraint(duration, "durationSeconds", "Member must have value less than or equal to 43200")]
+    return []
+
+
+def _list_violations(r: Request) -> list[str]:
+    """R0: the list parameters: their lengths (10 policy ARNs, 50 tags, 50 transitive keys), then
+    each member's own constraints, named by AWS's ``name.N.member`` paths."""
+    errors: list[str] = []
     for name, items, limit in (
         ("policyArns", r.policy_arns, 10),
         ("tags", r.tags, 50),
@@ -180,11 +193,7 @@ def validate_request(s: Scenario) -> Result | None:
         errors += violations("tags.member.value", v, f"tags.{i}.member.value")
     for i, k in enumerate(r.transitive_tag_keys or (), 1):
         errors += violations("transitiveTagKeys.member", k, f"transitiveTagKeys.{i}.member")
-    if errors:
-        return validation_error(errors, "R0")
-    if r.tags is None and r.source_identity is None and r.transitive_tag_keys is None:
-        return None
-    return _tag_semantics(s)
+    return errors
 
 
 def _tag_semantics(s: Scenario) -> Result | None:
@@ -790,59 +799,100 @@ def packed_size_percent(s: Scenario) -> int:
 def post_authorization_checks(s: Scenario) -> Result | None:
     """R13: checks AWS makes once the request is authorized (their order is not documented).
 
-    DurationSeconds against the role's MaxSessionDuration and the 1-hour
-    role-chaining cap (API-AR, TERMS; GetSessionToken callers per the
-    ``session_token_callers_are_chained`` option, RUNAS-11); the request's
-    session policy must be a valid policy (MalformedPolicyDocument); the packed
-    size of session policy and tags (PackedPolicyTooLarge); a chained call may
-    not re-pass an inherited transitive tag key nor change the source identity
-    [I: error code undocumented, ValidationError]; STS must be active in the
-    Region for the role's account, and for the caller's (REGIONS).
+    One function per check, in :data:`R13_CHECKS`' order: DurationSeconds against the role's
+    MaxSessionDuration and the 1-hour role-chaining cap (API-AR, TERMS; GetSessionToken callers
+    per the ``session_token_callers_are_chained`` option, RUNAS-11); the request's session
+    policy must be a valid policy (MalformedPolicyDocument); the packed size of session policy
+    and tags (PackedPolicyTooLarge); a chained call may not re-pass an inherited transitive tag
+    key nor change the source identity [I: error code undocumented, ValidationError]; STS must
+    be active in the Region for the role's account, and for the caller's (REGIONS).
     """
-    r, c, p = s.request, s.caller, s.caller.principal
-    if r.plain and not s.disabled_regions:
+    if s.request.plain and not s.disabled_regions:
         return None  # nothing to check: the default 3600 s fits every role and the chaining cap
-    duration = r.duration_seconds or 3600
-    if duration > s.role.max_session_duration:
+    for check in R13_CHECKS:
+        result = check(s)
+        if result is not None:
+            return result
+    return None
+
+
+def max_session_duration(s: Scenario) -> Result | None:
+    """R13: DurationSeconds (default 3600) may not exceed the role's MaxSessionDuration (API-AR)."""
+    if (s.request.duration_seconds or 3600) > s.role.max_session_duration:
         return _error(
             "ValidationError", "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
         )
-    chained = p.credentials == "role-session" or (
-        p.credentials == "session-token" and s.semantics.session_token_callers_are_chained
+    return None
+
+
+def chaining_cap(s: Scenario) -> Result | None:
+    """R13: a role session (and, per ``session_token_callers_are_chained``, a GetSessionToken
+    session, RUNAS-11) may ask for at most one hour (TERMS: role chaining)."""
+    credentials = s.caller.principal.credentials
+    chained = credentials == "role-session" or (
+        credentials == "session-token" and s.semantics.session_token_callers_are_chained
     )
-    if chained and duration > 3600:
+    if chained and (s.request.duration_seconds or 3600) > 3600:
         return _error(
             "ValidationError",
             "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.",
         )
-    if r.policy is not None:
+    return None
+
+
+def session_policy_valid(s: Scenario) -> Result | None:
+    """R13: the request's inline session policy must be a valid policy (MalformedPolicyDocument)."""
+    if s.request.policy is not None:
         try:
-            parse_policy_text(r.policy, PolicyKind.SESSION, "$.request.policy")
+            parse_policy_text(s.request.policy, PolicyKind.SESSION, "$.request.policy")
         except MalformedPolicyError as exc:
             return _error("MalformedPolicyDocument", f"{exc.message} (at {exc.path})")
-    if r.tags or r.policy:
-        percent = packed_size_percent(s)
-        lo, hi = PACKED_UNCERTAIN_BAND
-        if lo <= percent < hi:
-            raise UndecidableError(
-                f"the packed size of session policy and tags is about {percent}% of the limit; AWS does not "
-                "publish its packing, so the model will not decide a request this close to it",
-                "$.request",
-            )
-        if percent >= hi:
-            what = "session tags" if not r.policy else "session policies and session tags"
-            return _error("PackedPolicyTooLarge", f"Packed size of {what} consumes {percent}% of allotted space.")
-    inherited = {k.lower() for k in c.transitive_tag_keys}
-    clash = [k for k, _ in r.tags or () if k.lower() in inherited]
-    if clash:
-        return _error(
-            "ValidationError",
-            f"Tag key {clash[0]!r} {INHERITED_TRANSITIVE_KEY}",
+    return None
+
+
+def packed_size(s: Scenario) -> Result | None:
+    """R13: session policy and tags packed must fit (PackedPolicyTooLarge). AWS does not publish its
+    packing: within :data:`PACKED_UNCERTAIN_BAND` of the limit the model refuses to decide (fail closed)."""
+    r = s.request
+    if not (r.tags or r.policy):
+        return None
+    percent = packed_size_percent(s)
+    lo, hi = PACKED_UNCERTAIN_BAND
+    if lo <= percent < hi:
+        raise UndecidableError(
+            f"the packed size of session policy and tags is about {percent}% of the limit; AWS does not "
+            "publish its packing, so the model will not decide a request this close to it",
+            "$.request",
         )
-    if c.source_identity is not None and r.source_identity is not None and r.source_identity != c.source_identity:
+    if percent >= hi:
+        what = "session tags" if not r.policy else "session policies and session tags"
+        return _error("PackedPolicyTooLarge", f"Packed size of {what} consumes {percent}% of allotted space.")
+    return None
+
+
+def inherited_transitive_keys(s: Scenario) -> Result | None:
+    """R13: a chained call may not pass again a tag key the caller's session inherited as transitive
+    (TAGS) [I: error code undocumented, ValidationError]."""
+    inherited = {k.lower() for k in s.caller.transitive_tag_keys}
+    clash = [k for k, _ in s.request.tags or () if k.lower() in inherited]
+    if clash:
+        return _error("ValidationError", f"Tag key {clash[0]!r} {INHERITED_TRANSITIVE_KEY}")
+    return None
+
+
+def source_identity_kept(s: Scenario) -> Result | None:
+    """R13: a role chain's source identity cannot be changed (SRCID) [I: ValidationError]."""
+    before, asked = s.caller.source_identity, s.request.source_identity
+    if before is not None and asked is not None and asked != before:
         return _error("ValidationError", SOURCE_IDENTITY_CHANGED)
-    region = r.region or "us-east-1"
-    for account in (s.role.arn.account, getattr(p, "account", None)):
+    return None
+
+
+def region_active(s: Scenario) -> Result | None:
+    """R13: STS must be active in the request's Region for the role's account and for the caller's
+    (REGIONS): RegionDisabledException otherwise."""
+    region = s.request.region or "us-east-1"
+    for account in (s.role.arn.account, getattr(s.caller.principal, "account", None)):
         if account is not None and region in s.disabled_regions.get(account, ()):
             return Result(
                 "error",
@@ -852,6 +902,18 @@ def post_authorization_checks(s: Scenario) -> Result | None:
                 "administrator can activate STS in this region using the IAM Console.",
             )
     return None
+
+
+R13_CHECKS: tuple[Callable[[Scenario], Result | None], ...] = (
+    max_session_duration,
+    chaining_cap,
+    session_policy_valid,
+    packed_size,
+    inherited_transitive_keys,
+    source_identity_kept,
+    region_active,
+)
+"""R13's checks in the order the model makes them (AWS documents none)."""
 
 
 def issue_credentials(s: Scenario) -> Result:

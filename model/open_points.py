@@ -113,67 +113,82 @@ def open_points(s: AnyScenario, result: Result) -> tuple[OpenPoint, ...]:
     (docs/federation.md §5), decided under the option's value; none is listed here for them."""
     if not isinstance(s, Scenario):
         return ()
-    points: list[OpenPoint] = []
-    mine = _class(result)
+    found = (_order_point(s, result), _error_point(s, result), _session_policy_point(s, result))
+    return tuple(point for point in found if point is not None)
+
+
+def _deciding_stage(s: Scenario, result: Result) -> str | None:
+    """The stage of :data:`_STAGES` that decided ``result``, or None where no other order is open:
+    a stored policy IAM refuses (save time: no request is ever made), a caller that may not assume
+    roles or a missing role."""
     decided_by = next((name for name, rules, _ in _STAGES if result.rule in rules), None)
     if result.rule == "R0" and result.error_code != "ValidationError":
-        decided_by = None  # a stored policy IAM refuses (save time): no request is ever made
+        return None
     if decided_by is not None and _quietly(lambda s: caller_may_assume(s) or role_exists(s), s) is not None:
-        decided_by = None  # a caller that may not assume roles, or a missing role: no other order is open
-    if decided_by is not None and result.decision != "allowed":
-        others = []
-        for name, _, stage in _STAGES:
-            if name == decided_by or _AUTHORIZATION not in (name, decided_by):
-                continue  # only validation against authorization is open, not R0 against R13
-            other = _quietly(stage, s)
-            if other is not None and _class(other) != mine:
-                others.append((name, _class(other)))
-        if others:
-            points.append(
-                OpenPoint(
-                    "order",
-                    "§5.6",
-                    f"the request also fails {' and '.join(n for n, _ in others)}; AWS does not document which "
-                    f"check comes first (the model: {decided_by})",
-                    tuple(dict.fromkeys(c for _, c in others)),
-                )
-            )
+        return None
+    return decided_by
+
+
+def _order_point(s: Scenario, result: Result) -> OpenPoint | None:
+    """§5.6: a request refused by validation that authorization also refuses (or the reverse), with
+    another class of answer: AWS does not document which check comes first."""
+    decided_by = _deciding_stage(s, result)
+    if decided_by is None or result.decision == "allowed":
+        return None
+    mine = _class(result)
+    others = []
+    for name, _, stage in _STAGES:
+        if name == decided_by or _AUTHORIZATION not in (name, decided_by):
+            continue  # only validation against authorization is open, not R0 against R13
+        other = _quietly(stage, s)
+        if other is not None and _class(other) != mine:
+            others.append((name, _class(other)))
+    if not others:
+        return None
+    return OpenPoint(
+        "order",
+        "§5.6",
+        f"the request also fails {' and '.join(n for n, _ in others)}; AWS does not document which "
+        f"check comes first (the model: {decided_by})",
+        tuple(dict.fromkeys(c for _, c in others)),
+    )
+
+
+def _error_point(s: Scenario, result: Result) -> OpenPoint | None:
+    """§1.3/R13: session tag keys that differ only in case; §4.7: an error code AWS does not document."""
     message = result.message or ""
-    if result.error_code == "ValidationError" and result.rule == "R0" and message == DUPLICATE_TAG_KEYS:
+    if result.error_code != "ValidationError":
+        return None
+    if result.rule == "R0" and message == DUPLICATE_TAG_KEYS:
         instead = ["error:*"]
         kept = _keep_last_tag(s)
         if kept is not None:
             instead.append(_class(kept))
-        points.append(
-            OpenPoint(
-                "tag-key-case",
-                "§1.3 R13",
-                "two session tag keys differ only in case: AWS may refuse the request or keep the last of them",
-                tuple(dict.fromkeys(instead)),
-            )
+        return OpenPoint(
+            "tag-key-case",
+            "§1.3 R13",
+            "two session tag keys differ only in case: AWS may refuse the request or keep the last of them",
+            tuple(dict.fromkeys(instead)),
         )
-    elif (
-        result.error_code == "ValidationError"
-        and result.rule in ("R0", "R13")
-        and any(m in message for m in UNDOCUMENTED_CODE_MESSAGES)
-    ):
-        points.append(
-            OpenPoint(
-                "error-code", "§4.7", "AWS refuses this request with an error code it does not document", ("error:*",)
-            )
+    if result.rule in ("R0", "R13") and any(m in message for m in UNDOCUMENTED_CODE_MESSAGES):
+        return OpenPoint(
+            "error-code", "§4.7", "AWS refuses this request with an error code it does not document", ("error:*",)
         )
+    return None
+
+
+def _session_policy_point(s: Scenario, result: Result) -> OpenPoint | None:
+    """§5.4: a session policy longer than the API reference's maximum, which the service model lacks."""
     policy = s.request.policy
-    if policy is not None and len(policy) > SESSION_POLICY_DOCUMENTED_MAX and result.decision != "error":
-        points.append(
-            OpenPoint(
-                "session-policy-length",
-                "§5.4",
-                f"the session policy has {len(policy)} characters; the API reference gives "
-                f"{SESSION_POLICY_DOCUMENTED_MAX}, the service model no maximum",
-                ("error:*",),
-            )
-        )
-    return tuple(points)
+    if policy is None or len(policy) <= SESSION_POLICY_DOCUMENTED_MAX or result.decision == "error":
+        return None
+    return OpenPoint(
+        "session-policy-length",
+        "§5.4",
+        f"the session policy has {len(policy)} characters; the API reference gives "
+        f"{SESSION_POLICY_DOCUMENTED_MAX}, the service model no maximum",
+        ("error:*",),
+    )
 
 
 def _keep_last_tag(s: Scenario) -> Result | None:
