@@ -35,6 +35,7 @@ from .scenario import (
     TAGS_CLAIM,
     FederatedScenario,
     OidcProvider,
+    SamlAssertion,
     SamlProvider,
     iso_time,
 )
@@ -345,7 +346,13 @@ def _check_assertion(s: FederatedScenario) -> Result | None:
     status = s.federated_caller.token_status
     if status != "valid":
         return _token_error(*_SAML_STATUS_ERRORS[status])
-    if not a.issuer or a.issuer != provider.issuer:  # SAML Core §2.3.3: an assertion's Issuer is REQUIRED
+    return _check_assertion_fields(a, provider) or _check_role_attribute(s, a, arn) or _check_session_attributes(a)
+
+
+def _check_assertion_fields(a: SamlAssertion, provider: SamlProvider) -> Result | None:
+    """F3: the assertion's Issuer is the provider's (SAML Core §2.3.3: REQUIRED), its Recipient an AWS
+    sign-in endpoint, and it names its subject (an empty NameID is undecidable: no IdP sends one)."""
+    if not a.issuer or a.issuer != provider.issuer:
         return _token_error("InvalidIdentityToken", "Issuer not present in specified provider")
     if a.recipient is None or not _signin_endpoint(a.recipient):
         return _token_error("InvalidIdentityToken", "The SAML response has no Recipient naming an AWS sign-in endpoint")
@@ -357,13 +364,25 @@ def _check_assertion(s: FederatedScenario) -> Result | None:
             "assertion and rolecall will not guess its answer",
             "$.federated_caller.assertion.name_id",
         )
+    return None
+
+
+def _check_role_attribute(s: FederatedScenario, a: SamlAssertion, arn: str) -> Result | None:
+    """F3: the ``Role`` attribute must pair this role with this provider; without the pair, an error or a
+    trust refusal per ``saml_role_attribute_required``."""
     pairs = [frozenset(v.replace(" ", "").split(",")) for v in a.attributes.get(SAML_ROLE, ())]
-    if frozenset((s.role.arn.arn, arn)) not in pairs:
-        if s.semantics.saml_role_attribute_required:
-            return _token_error(
-                "InvalidIdentityToken", "The Role attribute of the SAML response does not list this role and provider"
-            )
-        return _denied(s, SAML, PolicyKind.TRUST, "F3")
+    if frozenset((s.role.arn.arn, arn)) in pairs:
+        return None
+    if s.semantics.saml_role_attribute_required:
+        return _token_error(
+            "InvalidIdentityToken", "The Role attribute of the SAML response does not list this role and provider"
+        )
+    return _denied(s, SAML, PolicyKind.TRUST, "F3")
+
+
+def _check_session_attributes(a: SamlAssertion) -> Result | None:
+    """F3: ``RoleSessionName`` is required and a valid session name; ``SessionDuration``, when given,
+    900 to 43200 seconds."""
     names = a.attributes.get(SAML_SESSION_NAME, ())
     if not names or not 2 <= len(names[0]) <= 64 or SESSION_NAME.fullmatch(names[0]) is None:
         return _token_error(
@@ -494,60 +513,58 @@ def _now(s: FederatedScenario, now: datetime | None = None) -> datetime:
 
 def _provider_keys(s: FederatedScenario) -> dict[str, str | tuple[str, ...]]:
     """The keys the token or assertion gives, with ``aws:FederatedProvider`` (F6; [C] its value)."""
-    fc, sem = s.federated_caller, s.semantics
-    ctx: dict[str, str | tuple[str, ...]] = {}
+    fc = s.federated_caller
     if fc.assertion is not None:
-        a = fc.assertion
-        provider = _saml_provider(s)
-        ctx["saml:aud"] = a.recipient or ""
-        ctx["saml:iss"] = a.issuer or ""
-        ctx["saml:sub"] = a.name_id or ""
-        ctx["saml:sub_type"] = _subject_type(a.name_id_format)
-        if provider is not None:  # F3 refuses a call without one; the keys exist only with it
-            ctx["saml:doc"] = f"{provider.account}/{provider.name}"
-            ctx["saml:namequalifier"] = _name_qualifier(provider)
-        for name, values in a.attributes.items():
-            key = SAML_ATTRIBUTE_KEYS.get(name)
-            if key is not None and values:
-                ctx[key] = tuple(values) if key in SAML_MULTI_VALUED else values[0]
-        if provider is not None:
-            ctx["aws:federatedprovider"] = provider.arn
-        return ctx
-    claims, p = fc.claims, (fc.provider or "").lower()
+        return _saml_keys(s, fc.assertion)
+    p = (fc.provider or "").lower()
     if p in OAUTH_HOSTS:
-        for claim in ("app_id", "id") if p == "graph.facebook.com" else ("app_id", "user_id"):
-            if claim in claims:
-                ctx[f"{p}:{claim}"] = _claim_value(claims[claim], claim)
-        ctx["aws:federatedprovider"] = p
-        return ctx
-    auds = _auds(claims)
-    if p == "accounts.google.com":
-        ctx[f"{p}:aud"] = claims["azp"] if isinstance(claims.get("azp"), str) else auds[0]
-        ctx[f"{p}:oaud"] = auds[0] if len(auds) == 1 else tuple(auds)
-        org = claims.get("google")
-        if isinstance(org, dict) and "organization_number" in org:
-            ctx[f"{p}:google/organization_number"] = _claim_value(org["organization_number"], "google")
-    elif isinstance(claims.get("aud"), list) and sem.oidc_array_aud_multivalued:
-        ctx[f"{p}:aud"] = tuple(auds)
-    else:
-        registered = _oidc_provider(s)
-        ctx[f"{p}:aud"] = next((a for a in auds if registered is None or a in registered.client_ids), auds[0])
+        return _oauth_keys(p, fc.claims)
+    return _web_keys(s, p, fc.claims)
+
+
+def _saml_keys(s: FederatedScenario, a: SamlAssertion) -> dict[str, str | tuple[str, ...]]:
+    """F6 for a SAML assertion: ``saml:aud``/``iss``/``sub``/``sub_type``, the provider's ``saml:doc`` and
+    ``saml:namequalifier`` (only with a provider: F3 refuses a call without one), the mapped attributes."""
+    ctx: dict[str, str | tuple[str, ...]] = {}
+    provider = _saml_provider(s)
+    ctx["saml:aud"] = a.recipient or ""
+    ctx["saml:iss"] = a.issuer or ""
+    ctx["saml:sub"] = a.name_id or ""
+    ctx["saml:sub_type"] = _subject_type(a.name_id_format)
+    if provider is not None:
+        ctx["saml:doc"] = f"{provider.account}/{provider.name}"
+        ctx["saml:namequalifier"] = _name_qualifier(provider)
+    for name, values in a.attributes.items():
+        key = SAML_ATTRIBUTE_KEYS.get(name)
+        if key is not None and values:
+            ctx[key] = tuple(values) if key in SAML_MULTI_VALUED else values[0]
+    if provider is not None:
+        ctx["aws:federatedprovider"] = provider.arn
+    return ctx
+
+
+def _oauth_keys(p: str, claims: Mapping[str, Any]) -> dict[str, str | tuple[str, ...]]:
+    """F6 for an OAuth 2.0 provider (Facebook, Amazon): its ``app_id`` and ``id``/``user_id``."""
+    ctx: dict[str, str | tuple[str, ...]] = {}
+    for claim in ("app_id", "id") if p == "graph.facebook.com" else ("app_id", "user_id"):
+        if claim in claims:
+            ctx[f"{p}:{claim}"] = _claim_value(claims[claim], claim)
+    ctx["aws:federatedprovider"] = p
+    return ctx
+
+
+def _web_keys(s: FederatedScenario, p: str, claims: Mapping[str, Any]) -> dict[str, str | tuple[str, ...]]:
+    """F6 for an OIDC token: ``P:aud`` (and Google's ``oaud``), ``sub``, ``azp``, Cognito's ``amr``, the
+    provider's own claim keys and ``aws:FederatedProvider`` (the IAM provider's ARN or the host, per
+    ``federated_provider_value``)."""
+    sem = s.semantics
+    ctx = _web_aud_keys(s, p, claims)
     for claim in ("sub", "azp"):
         if isinstance(claims.get(claim), str):
             ctx[f"{p}:{claim}"] = claims[claim]
     if p == COGNITO_HOST and "amr" in claims:
-        amr = tuple(_as_list(claims["amr"]))
-        if sem.cognito_amr_multivalued:
-            ctx[f"{p}:amr"] = amr
-        elif len(amr) == 1:
-            ctx[f"{p}:amr"] = amr[0]
-        else:
-            raise UndecidableError(
-                f"{p}:amr read as a single string (cognito_amr_multivalued false) but the token has "
-                f"{len(amr)} amr values; AWS documents no single value",
-                "$.federated_caller.claims.amr",
-            )
-    for claim in provider_claim_keys(fc.provider or ""):
+        ctx[f"{p}:amr"] = _cognito_amr(claims["amr"], sem.cognito_amr_multivalued)
+    for claim in provider_claim_keys(s.federated_caller.provider or ""):
         if claim in claims:
             ctx[f"{p}:{claim}"] = _claim_value(claims[claim], claim)
     registered = _oidc_provider(s)
@@ -556,6 +573,40 @@ def _provider_keys(s: FederatedScenario) -> dict[str, str | tuple[str, ...]]:
     else:
         ctx["aws:federatedprovider"] = p
     return ctx
+
+
+def _web_aud_keys(s: FederatedScenario, p: str, claims: Mapping[str, Any]) -> dict[str, str | tuple[str, ...]]:
+    """F6: ``P:aud``: Google's ``azp`` (with ``oaud`` the audience, and the organization number); an array
+    ``aud`` multi-valued per ``oidc_array_aud_multivalued``; else the audience the IAM provider lists."""
+    ctx: dict[str, str | tuple[str, ...]] = {}
+    auds = _auds(claims)
+    if p == "accounts.google.com":
+        ctx[f"{p}:aud"] = claims["azp"] if isinstance(claims.get("azp"), str) else auds[0]
+        ctx[f"{p}:oaud"] = auds[0] if len(auds) == 1 else tuple(auds)
+        org = claims.get("google")
+        if isinstance(org, dict) and "organization_number" in org:
+            ctx[f"{p}:google/organization_number"] = _claim_value(org["organization_number"], "google")
+    elif isinstance(claims.get("aud"), list) and s.semantics.oidc_array_aud_multivalued:
+        ctx[f"{p}:aud"] = tuple(auds)
+    else:
+        registered = _oidc_provider(s)
+        ctx[f"{p}:aud"] = next((a for a in auds if registered is None or a in registered.client_ids), auds[0])
+    return ctx
+
+
+def _cognito_amr(value: Any, multivalued: bool) -> str | tuple[str, ...]:
+    """F6: ``cognito-identity.amazonaws.com:amr``, multi-valued per ``cognito_amr_multivalued``; read as one
+    string, a token with several values is undecidable (AWS documents none)."""
+    amr = tuple(_as_list(value))
+    if multivalued:
+        return amr
+    if len(amr) == 1:
+        return amr[0]
+    raise UndecidableError(
+        f"{COGNITO_HOST}:amr read as a single string (cognito_amr_multivalued false) but the token has "
+        f"{len(amr)} amr values; AWS documents no single value",
+        "$.federated_caller.claims.amr",
+    )
 
 
 def federated_origin(s: FederatedScenario) -> dict[str, Any]:
