@@ -346,88 +346,126 @@ def _compile(cond: Condition, where: str) -> Callable[[Context], bool]:
 
 
 def _value_test(family: str, op: str, v: str, *, variables: bool, where: str) -> Callable[[str, Context], bool | None]:
-    if family == "string":
-        like = op.endswith("Like")
-        ignore_case = op.endswith("IgnoreCase")
-        tpl = parse_template(v, wildcards=like, variables=variables, where=where)
-        maybe_vars = variables and "${" in v  # else no Var: no walk over the parts of a long value
-        static = None if maybe_vars and any(isinstance(p, Var) for p in tpl) else tpl
-        if not like:
-            if static is not None:
-                text = "".join(static)  # type: ignore[arg-type]
-                if ignore_case:
-                    folded = text.casefold()
-                    return lambda value, ctx: value.casefold() == folded
-                return lambda value, ctx: value == text
+    """The test of one policy value ``v`` of operator ``op`` against one request value (§4.5): the
+    family's own builder of :data:`_VALUE_TESTS`. A malformed policy value is refused here, when the
+    policy is read; a request value the operator cannot read is undecidable when it is tested."""
+    return _VALUE_TESTS[family](op, v, variables, where)
 
-            def eq(value: str, ctx: Context) -> bool | None:
-                g = resolve(tpl, ctx)
-                if g is None:
-                    return None
-                text = "".join(g)
-                return value.casefold() == text.casefold() if ignore_case else value == text
 
-            return eq
+_ValueTest = Callable[[str, Context], bool | None]
+
+
+def _string_test(op: str, v: str, variables: bool, where: str) -> _ValueTest:
+    """String operators: exact or case-folded equality, or a Like glob; a value without policy
+    variables is compiled once (the common case), one with them resolved per request."""
+    like = op.endswith("Like")
+    ignore_case = op.endswith("IgnoreCase")
+    tpl = parse_template(v, wildcards=like, variables=variables, where=where)
+    maybe_vars = variables and "${" in v  # else no Var: no walk over the parts of a long value
+    static = None if maybe_vars and any(isinstance(p, Var) for p in tpl) else tpl
+    if like:
         if static is not None:
             return lambda value, ctx: string_glob_matches(static, value)  # type: ignore[arg-type]
         return _glob_test(tpl, string_glob_matches)
-    if family == "arn":
-        return _glob_test(parse_template(v, wildcards=True, variables=variables, where=where), arn_glob_matches)
-    if family == "bool":
-        tpl = parse_template(v, wildcards=False, variables=variables, where=where)
-        if not any(isinstance(p, Var) for p in tpl) and v.lower() not in ("true", "false"):
-            raise MalformedPolicyError(f'Bool takes "true" or "false", not {v!r}', where)
+    if static is not None:
+        text = "".join(static)  # type: ignore[arg-type]
+        if ignore_case:
+            folded = text.casefold()
+            return lambda value, ctx: value.casefold() == folded
+        return lambda value, ctx: value == text
 
-        def bool_test(value: str, ctx: Context) -> bool | None:
-            g = resolve(tpl, ctx)
-            return None if g is None else value.lower() == "".join(g).lower()
+    def eq(value: str, ctx: Context) -> bool | None:
+        g = resolve(tpl, ctx)
+        if g is None:
+            return None
+        text = "".join(g)
+        return value.casefold() == text.casefold() if ignore_case else value == text
 
-        return bool_test
-    if family in ("numeric", "date"):
-        parse: Callable[[str], Any] = parse_number if family == "numeric" else parse_date
-        what = (
-            f"a number (at most {NUMBER_DIGITS} digits, exponent within ±{NUMBER_EXPONENT})"
-            if family == "numeric"
-            else "an ISO 8601 date or epoch seconds"
-        )
-        bound = parse(v)
-        if bound is None:
-            raise MalformedPolicyError(f"{op} needs {what}, not {v!r}", where)
-        cmp = _ORDER[op.removeprefix("Numeric" if family == "numeric" else "Date")]
+    return eq
 
-        def ordered_test(value: str, ctx: Context) -> bool:
-            r = parse(value)
-            if r is None:
-                raise UndecidableError(f"{op}: request value {value!r} is not {what}", where)
-            return cmp(r, bound)
 
-        return ordered_test
-    if family == "ip":
-        net = parse_ip(v)
-        if net is None:
-            raise MalformedPolicyError(f"{op} needs an IP address or CIDR block, not {v!r}", where)
+def _arn_test(op: str, v: str, variables: bool, where: str) -> _ValueTest:
+    """ARN operators: a glob matched segment by segment (§4.4)."""
+    return _glob_test(parse_template(v, wildcards=True, variables=variables, where=where), arn_glob_matches)
 
-        def ip_test(value: str, ctx: Context) -> bool:
-            try:
-                addr = ipaddress.ip_address(value.strip())
-            except ValueError:
-                raise UndecidableError(f"{op}: request value {value!r} is not an IP address", where) from None
-            return addr.version == net.version and addr in net
 
-        return ip_test
-    if family == "binary":
-        b = parse_binary(v)
-        if b is None:
-            raise MalformedPolicyError(f"BinaryEquals needs base64, not {v!r}", where)
+def _bool_test(op: str, v: str, variables: bool, where: str) -> _ValueTest:
+    """Bool: ``true`` or ``false`` (case-insensitive), or a policy variable resolved per request."""
+    tpl = parse_template(v, wildcards=False, variables=variables, where=where)
+    if not any(isinstance(p, Var) for p in tpl) and v.lower() not in ("true", "false"):
+        raise MalformedPolicyError(f'Bool takes "true" or "false", not {v!r}', where)
 
-        def bin_test(value: str, ctx: Context) -> bool:
-            r = parse_binary(value)
-            if r is None:
-                raise UndecidableError(f"BinaryEquals: request value {value!r} is not base64", where)
-            return r == b
+    def bool_test(value: str, ctx: Context) -> bool | None:
+        g = resolve(tpl, ctx)
+        return None if g is None else value.lower() == "".join(g).lower()
 
-        return bin_test
-    raise AssertionError(family)  # pragma: no cover - OPERATORS is closed
+    return bool_test
+
+
+def _ordered_test(op: str, v: str, variables: bool, where: str) -> _ValueTest:
+    """Numeric and Date operators: the policy value parsed once, the request value per test."""
+    numeric = op.startswith("Numeric")
+    parse: Callable[[str], Any] = parse_number if numeric else parse_date
+    what = (
+        f"a number (at most {NUMBER_DIGITS} digits, exponent within ±{NUMBER_EXPONENT})"
+        if numeric
+        else "an ISO 8601 date or epoch seconds"
+    )
+    bound = parse(v)
+    if bound is None:
+        raise MalformedPolicyError(f"{op} needs {what}, not {v!r}", where)
+    cmp = _ORDER[op.removeprefix("Numeric" if numeric else "Date")]
+
+    def ordered_test(value: str, ctx: Context) -> bool:
+        r = parse(value)
+        if r is None:
+            raise UndecidableError(f"{op}: request value {value!r} is not {what}", where)
+        return cmp(r, bound)
+
+    return ordered_test
+
+
+def _ip_test(op: str, v: str, variables: bool, where: str) -> _ValueTest:
+    """IpAddress / NotIpAddress: an address or CIDR block of the request value's IP version."""
+    net = parse_ip(v)
+    if net is None:
+        raise MalformedPolicyError(f"{op} needs an IP address or CIDR block, not {v!r}", where)
+
+    def ip_test(value: str, ctx: Context) -> bool:
+        try:
+            addr = ipaddress.ip_address(value.strip())
+        except ValueError:
+            raise UndecidableError(f"{op}: request value {value!r} is not an IP address", where) from None
+        return addr.version == net.version and addr in net
+
+    return ip_test
+
+
+def _binary_test(op: str, v: str, variables: bool, where: str) -> _ValueTest:
+    """BinaryEquals: base64 values compared as bytes."""
+    b = parse_binary(v)
+    if b is None:
+        raise MalformedPolicyError(f"BinaryEquals needs base64, not {v!r}", where)
+
+    def bin_test(value: str, ctx: Context) -> bool:
+        r = parse_binary(value)
+        if r is None:
+            raise UndecidableError(f"BinaryEquals: request value {value!r} is not base64", where)
+        return r == b
+
+    return bin_test
+
+
+_VALUE_TESTS: dict[str, Callable[[str, str, bool, str], _ValueTest]] = {
+    "string": _string_test,
+    "arn": _arn_test,
+    "bool": _bool_test,
+    "numeric": _ordered_test,
+    "date": _ordered_test,
+    "ip": _ip_test,
+    "binary": _binary_test,
+}
+"""Each operator family's builder of value tests (the families of :data:`OPERATORS`)."""
 
 
 def _glob_test(tpl: Template, matches: Callable[[Glob, str], bool]) -> Callable[[str, Context], bool | None]:
