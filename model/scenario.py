@@ -24,7 +24,7 @@ import dataclasses
 import json
 import re
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any, TextIO
@@ -830,33 +830,10 @@ def _one_entity_per_name(
     entity's own ARN in place of the entry (what IAM shows after resolving it to the unique id, PRINC).
     A principal of ``nonexistent_principals`` that names a user or role of the world exactly, or by
     another spelling under ``"resolves"``, contradicts the world: an input error."""
-    if isinstance(principal, RoleSession) and role.exists:
-        a = role.arn
-        same = (principal.partition, principal.account, principal.role_name.lower()) == (
-            a.partition,
-            a.account,
-            a.name.lower(),
-        )
-        if same and principal.role_arn != a.arn:
-            raise InputError(
-                f"the caller's role {principal.role_arn} and the role {a.arn} cannot both exist: IAM role names "
-                'are unique in an account regardless of case and path (CreateRole: "Names are not distinguished '
-                "by case\"); a role assuming itself has the same name and path as its sessions' role "
-                "(caller.role_path)",
-                child(where, "arn"),
-            )
+    _check_self_assumption(principal, role, where)
     entities = world_entities(principal, role)
     raw_role = top.get("role") if isinstance(top, Mapping) else None
-    listed = top.get("nonexistent_principals") if isinstance(top, Mapping) else None
-    for i, entry in enumerate(listed if isinstance(listed, list) else ()):
-        key = _entity_key(entry) if isinstance(entry, str) else None
-        entity = entities.get(key) if key is not None else None
-        if entity is not None and (entity == entry or semantics.principal_other_spelling == "resolves"):
-            how = "is" if entity == entry else "resolves to (semantics.principal_other_spelling)"
-            raise InputError(
-                f"{entry} {how} {entity}, which exists in this scenario: it is not a nonexistent principal",
-                child(nonexistent_where, i),
-            )
+    _check_nonexistent(top, entities, semantics, nonexistent_where)
     spelled = other_spellings(
         raw_role if isinstance(raw_role, Mapping) else {}, principal, role, nonexistent, where, entities
     )
@@ -871,6 +848,54 @@ def _one_entity_per_name(
             first.where,
         )
     assert isinstance(raw_role, Mapping)
+    return _resolved_spellings(raw_role, role, spelled, where), None
+
+
+def _check_self_assumption(principal: object, role: RoleSpec, where: str) -> None:
+    """A role session of the scenario's role by another case or path: the two roles cannot both exist."""
+    if not isinstance(principal, RoleSession) or not role.exists:
+        return
+    a = role.arn
+    same = (principal.partition, principal.account, principal.role_name.lower()) == (
+        a.partition,
+        a.account,
+        a.name.lower(),
+    )
+    if same and principal.role_arn != a.arn:
+        raise InputError(
+            f"the caller's role {principal.role_arn} and the role {a.arn} cannot both exist: IAM role names "
+            'are unique in an account regardless of case and path (CreateRole: "Names are not distinguished '
+            "by case\"); a role assuming itself has the same name and path as its sessions' role "
+            "(caller.role_path)",
+            child(where, "arn"),
+        )
+
+
+def _check_nonexistent(
+    top: Mapping[str, Any],
+    entities: Mapping[tuple[str, str, str, str], str],
+    semantics: Semantics,
+    nonexistent_where: str,
+) -> None:
+    """A ``nonexistent_principals`` entry naming a user or role of the world (exactly, or by another
+    spelling under ``"resolves"``) contradicts the world."""
+    listed = top.get("nonexistent_principals") if isinstance(top, Mapping) else None
+    for i, entry in enumerate(listed if isinstance(listed, list) else ()):
+        key = _entity_key(entry) if isinstance(entry, str) else None
+        entity = entities.get(key) if key is not None else None
+        if entity is not None and (entity == entry or semantics.principal_other_spelling == "resolves"):
+            how = "is" if entity == entry else "resolves to (semantics.principal_other_spelling)"
+            raise InputError(
+                f"{entry} {how} {entity}, which exists in this scenario: it is not a nonexistent principal",
+                child(nonexistent_where, i),
+            )
+
+
+def _resolved_spellings(
+    raw_role: Mapping[str, Any], role: RoleSpec, spelled: Sequence[OtherSpelling], where: str
+) -> RoleSpec:
+    """Under ``"resolves"``: the trust policy read again with each other spelling replaced by the ARN of
+    the entity it names (what IAM shows once it stored the principal's unique id, PRINC)."""
     resolved = {o.entry: o.entity for o in spelled}
     document = copy.deepcopy(raw_role["trust_policy"])
     raw = document["Statement"]
@@ -879,9 +904,8 @@ def _one_entity_per_name(
         if isinstance(named, dict) and "AWS" in named:  # parsed already: strings, or a list of them
             aws = named["AWS"]
             named["AWS"] = [resolved.get(e, e) for e in aws] if isinstance(aws, list) else resolved.get(aws, aws)
-    return dataclasses.replace(
-        role, trust_policy=parse_policy(document, PolicyKind.TRUST, child(where, "trust_policy"))
-    ), None
+    trust = parse_policy(document, PolicyKind.TRUST, child(where, "trust_policy"))
+    return dataclasses.replace(role, trust_policy=trust)
 
 
 def _controls_error(role: RoleSpec, semantics: Semantics, where: str) -> MalformedPolicyError | None:
@@ -899,10 +923,40 @@ def load_caller(value: Any, where: str, policies: PolicyLoader) -> CallerSpec:
     """The scenario's ``caller`` at ``where`` (one part of :func:`load_scenario`, also loaded alone by the
     access graph, ``model/accounts/_parts.py``, which loads each principal once)."""
     r = _Reader(value, where, _CALLER_FIELDS)
+    principal = _caller_principal(r)
+    ip_where = r.path("identity_policies")
+    raw_ip = r.get("identity_policies", list, [])
+    if isinstance(principal, ServicePrincipal) and raw_ip:
+        raise InputError("a service principal has no identity policies", ip_where)
+    identity = tuple(p for i, d in enumerate(raw_ip) if (p := policies(d, PolicyKind.IDENTITY, child(ip_where, i))))
+    boundary = r.get("permissions_boundary", dict, nullable=True)
+    session = r.get("session_policy", dict, nullable=True)
+    if session is not None and not isinstance(principal, RoleSession):
+        raise InputError("only role-session callers carry a session policy", r.path("session_policy"))
+    tags, transitive = _caller_tags(r, principal)
+    origin = _caller_origin(r, principal)
+    return CallerSpec(
+        federated_origin=origin,
+        principal=principal,
+        identity_policies=identity,
+        permissions_boundary=policies(boundary, PolicyKind.BOUNDARY, r.path("permissions_boundary"))
+        if boundary is not None
+        else None,
+        session_policy=policies(session, PolicyKind.SESSION, r.path("session_policy")) if session is not None else None,
+        tags=tags,
+        transitive_tag_keys=transitive,
+        source_identity=r.get("source_identity", str, nullable=True),
+        mfa=r.get("mfa", bool, False),
+    )
+
+
+def _caller_principal(r: _Reader) -> IamUser | RoleSession | Root | FederatedUser | ServicePrincipal:
+    """The caller's principal: exactly one of ``arn`` (with its ``credentials``, ``role_path`` and
+    ``unique_id``, each only where that kind of principal has it) and ``service``."""
     arn = r.get("arn", str)
     service = r.get("service", str)
     if (arn is None) == (service is None):
-        raise InputError("caller needs exactly one of 'arn' and 'service'", where)
+        raise InputError("caller needs exactly one of 'arn' and 'service'", r.where)
     credentials = r.get("credentials", str)
     if credentials is not None and credentials not in _CREDENTIALS:
         raise InputError(f"credentials must be one of {', '.join(_CREDENTIALS)}", r.path("credentials"))
@@ -924,15 +978,12 @@ def load_caller(value: Any, where: str, policies: PolicyLoader) -> CallerSpec:
             raise InputError("unique_id is only for IAM user and role-session callers", r.path("unique_id"))
     if unique_id is not None and not (unique_id[:4] in ("AIDA", "AROA") and unique_id[4:].isalnum()):
         raise InputError("unique_id looks like AIDA… (users) or AROA… (roles)", r.path("unique_id"))
-    ip_where = r.path("identity_policies")
-    raw_ip = r.get("identity_policies", list, [])
-    if isinstance(principal, ServicePrincipal) and raw_ip:
-        raise InputError("a service principal has no identity policies", ip_where)
-    identity = tuple(p for i, d in enumerate(raw_ip) if (p := policies(d, PolicyKind.IDENTITY, child(ip_where, i))))
-    boundary = r.get("permissions_boundary", dict, nullable=True)
-    session = r.get("session_policy", dict, nullable=True)
-    if session is not None and not isinstance(principal, RoleSession):
-        raise InputError("only role-session callers carry a session policy", r.path("session_policy"))
+    return principal
+
+
+def _caller_tags(r: _Reader, principal: object) -> tuple[dict[str, str], tuple[str, ...]]:
+    """The caller's tags and, for a role session only, its transitive keys (each among the tags) and
+    source identity (R4, TAGS, SRCID)."""
     for name in ("transitive_tag_keys", "source_identity"):
         if r.value.get(name) not in (None, []) and not isinstance(principal, RoleSession):
             raise InputError(f"{name} is only for role-session callers", r.path(name))
@@ -944,27 +995,19 @@ def load_caller(value: Any, where: str, policies: PolicyLoader) -> CallerSpec:
             raise InputError(
                 f"transitive tag key {k!r} is not among the caller's tags", child(r.path("transitive_tag_keys"), i)
             )
-    origin = None
-    if r.value.get("federated_origin") is not None:
-        if not isinstance(principal, RoleSession) or principal.credentials != "role-session":
-            raise InputError(
-                "federated_origin is only for role-session callers (sessions that federation created)",
-                r.path("federated_origin"),
-            )
-        origin = _load_federated_origin(r.value["federated_origin"], r.path("federated_origin"))
-    return CallerSpec(
-        federated_origin=origin,
-        principal=principal,
-        identity_policies=identity,
-        permissions_boundary=policies(boundary, PolicyKind.BOUNDARY, r.path("permissions_boundary"))
-        if boundary is not None
-        else None,
-        session_policy=policies(session, PolicyKind.SESSION, r.path("session_policy")) if session is not None else None,
-        tags=tags,
-        transitive_tag_keys=transitive,
-        source_identity=r.get("source_identity", str, nullable=True),
-        mfa=r.get("mfa", bool, False),
-    )
+    return tags, transitive
+
+
+def _caller_origin(r: _Reader, principal: object) -> FederatedOrigin | None:
+    """F13: ``federated_origin``, only for a role session (one that federation created)."""
+    if r.value.get("federated_origin") is None:
+        return None
+    if not isinstance(principal, RoleSession) or principal.credentials != "role-session":
+        raise InputError(
+            "federated_origin is only for role-session callers (sessions that federation created)",
+            r.path("federated_origin"),
+        )
+    return _load_federated_origin(r.value["federated_origin"], r.path("federated_origin"))
 
 
 #: F13: the federation keys a session's later requests still carry (STSKEYS): ``P:amr``, ``P:aud``, ``P:id``
@@ -1329,6 +1372,9 @@ _ISSUER = re.compile(
 
 
 def _load_federated_caller(value: Any, where: str, api: str, role: RoleSpec) -> FederatedCaller:
+    """The ``federated_caller`` of a federated scenario (docs/federation.md §3.2): its provider kind (the
+    API's own: SAML for AssumeRoleWithSAML, a web provider otherwise), token status, Cognito pool account,
+    then the assertion (SAML) or the provider and claims (web identity)."""
     r = _Reader(value, where, _FEDERATED_CALLER_FIELDS, ("provider_kind",))
     kind = r.get("provider_kind", str)
     if kind not in PROVIDER_KINDS:
@@ -1345,25 +1391,38 @@ def _load_federated_caller(value: Any, where: str, api: str, role: RoleSpec) -> 
             raise InputError("cognito_pool_account is for provider_kind cognito", r.path("cognito_pool_account"))
         _account(pool, r.path("cognito_pool_account"))
     if kind == "saml":
-        if status == "idp_unreachable":
-            raise InputError(
-                "STS verifies an assertion with the provider's uploaded metadata; it never calls the SAML IdP",
-                r.path("token_status"),
-            )
-        for name in ("provider", "claims"):
-            if name in r.value:
-                raise InputError(f"a SAML caller has an assertion, not {name!r}", r.path(name))
-        if "assertion" not in r.value:
-            raise InputError("missing required field 'assertion'", where)
-        assertion = _load_assertion(r.get("assertion", dict), r.path("assertion"))
-        return FederatedCaller(kind, None, {}, assertion, status)
+        return FederatedCaller(kind, None, {}, _saml_caller_assertion(r, status), status)
+    provider = _web_caller_provider(r, kind)
+    claims = _load_claims(r.get("claims", dict, {}), r.path("claims"), provider)
+    return FederatedCaller(kind, provider, claims, None, status, pool)
+
+
+def _saml_caller_assertion(r: _Reader, status: str) -> SamlAssertion:
+    """A SAML caller's ``assertion`` (required; no ``provider`` or ``claims``). STS verifies an assertion
+    with the provider's uploaded metadata and never calls the IdP: no ``idp_unreachable`` status."""
+    if status == "idp_unreachable":
+        raise InputError(
+            "STS verifies an assertion with the provider's uploaded metadata; it never calls the SAML IdP",
+            r.path("token_status"),
+        )
+    for name in ("provider", "claims"):
+        if name in r.value:
+            raise InputError(f"a SAML caller has an assertion, not {name!r}", r.path(name))
+    if "assertion" not in r.value:
+        raise InputError("missing required field 'assertion'", r.where)
+    return _load_assertion(r.get("assertion", dict), r.path("assertion"))
+
+
+def _web_caller_provider(r: _Reader, kind: str) -> str:
+    """A web identity caller's ``provider`` (required; no ``assertion``): Cognito's host, one of the
+    well-known hosts, or an OIDC issuer without ``https://`` that is neither."""
     if "assertion" in r.value:
         raise InputError(
             "an assertion is for AssumeRoleWithSAML; a web identity caller has claims", r.path("assertion")
         )
     provider = r.get("provider", str)
     if provider is None:
-        raise InputError("missing required field 'provider'", where)
+        raise InputError("missing required field 'provider'", r.where)
     pw = r.path("provider")
     if kind == "cognito" and provider != COGNITO_HOST:
         raise InputError(f"a Cognito token's provider is {COGNITO_HOST}", pw)
@@ -1374,8 +1433,7 @@ def _load_federated_caller(value: Any, where: str, api: str, role: RoleSpec) -> 
             raise InputError(f"{provider} is a built-in provider: use provider_kind cognito or well_known", pw)
         if _ISSUER.fullmatch(provider) is None:
             raise InputError("provider is the issuer without https:// (host and optional path, no port)", pw)
-    claims = _load_claims(r.get("claims", dict, {}), r.path("claims"), provider)
-    return FederatedCaller(kind, provider, claims, None, status, pool)
+    return str(provider)
 
 
 def _load_claims(value: dict[str, Any], where: str, provider: str) -> dict[str, Any]:
