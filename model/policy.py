@@ -29,7 +29,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -405,13 +405,43 @@ def _parse_principal(value: Any, kind: PolicyKind, where: str) -> PrincipalSet:
 
 
 def _parse_statement(raw: Any, kind: PolicyKind, variables: bool, where: str) -> Statement:
+    """One statement of a ``kind`` policy at ``where``: its elements, each by its own parser, in the
+    order the model checks them (GRAMMAR; docs/semantics.md §4.1)."""
     st = _check_object(raw, where)
     for key in st:
         if key not in _STATEMENT_KEYS:
             raise _fail(f"Syntax errors in policy: unknown statement element {key!r}", child(where, key))
+    sid = _parse_sid(st, where)
+    effect = _parse_effect(st, kind, where)
+    principal = _parse_principal_element(st, kind, where)
+    akey, canon_actions = _parse_actions(st, kind, where)
+    rkey, resources = _parse_resources(st, kind, variables, where)
+    conditions: tuple[Condition, ...] = ()
+    if "Condition" in st:
+        conditions = parse_condition_block(st["Condition"], variables=variables, where=child(where, "Condition"))
+    return Statement(
+        effect=effect,
+        actions=canon_actions if akey == "Action" else (),
+        not_actions=canon_actions if akey == "NotAction" else (),
+        resources=resources if rkey == "Resource" else (),
+        not_resources=resources if rkey == "NotResource" else (),
+        principal=principal,
+        conditions=conditions,
+        sid=sid,
+        variables=variables,
+    )
+
+
+def _parse_sid(st: Mapping[str, Any], where: str) -> str | None:
+    """``Sid``: optional, alphanumeric."""
     sid = st.get("Sid")
     if sid is not None and (not isinstance(sid, str) or _SID.fullmatch(sid) is None):
         raise _fail("Statement IDs (SID) must be alpha-numeric", child(where, "Sid"))
+    return sid
+
+
+def _parse_effect(st: Mapping[str, Any], kind: PolicyKind, where: str) -> str:
+    """``Effect``: ``Allow`` or ``Deny``; a custom RCP may only Deny (RCPFullAWSAccess is implied)."""
     effect = st.get("Effect")
     if effect not in ("Allow", "Deny"):
         raise _fail('Effect must be "Allow" or "Deny"', child(where, "Effect"))
@@ -419,9 +449,13 @@ def _parse_statement(raw: Any, kind: PolicyKind, variables: bool, where: str) ->
         raise _fail(
             "custom resource control policies may only Deny (RCPFullAWSAccess is implied)", child(where, "Effect")
         )
+    return str(effect)
 
-    # Principal
-    principal = None
+
+def _parse_principal_element(st: Mapping[str, Any], kind: PolicyKind, where: str) -> PrincipalSet | None:
+    """``Principal``: required in trust policies and RCPs, forbidden elsewhere; ``NotPrincipal`` is
+    refused everywhere rolecall reads (not supported in trust policies and RCPs, a principal element
+    where none belongs elsewhere)."""
     if "NotPrincipal" in st:
         raise _fail(
             "NotPrincipal is not supported in this policy kind"
@@ -432,11 +466,16 @@ def _parse_statement(raw: Any, kind: PolicyKind, variables: bool, where: str) ->
     if kind in (PolicyKind.TRUST, PolicyKind.RCP):
         if "Principal" not in st:
             raise _fail("Missing required field Principal", where)
-        principal = _parse_principal(st["Principal"], kind, child(where, "Principal"))
-    elif "Principal" in st:
+        return _parse_principal(st["Principal"], kind, child(where, "Principal"))
+    if "Principal" in st:
         raise _fail(_MESSAGES["principal"], child(where, "Principal"))
+    return None
 
-    # Action / NotAction
+
+def _parse_actions(st: Mapping[str, Any], kind: PolicyKind, where: str) -> tuple[str, tuple[str, ...]]:
+    """Exactly one of ``Action`` and ``NotAction`` (an RCP has no NotAction, ORG-RCP-SYNTAX), each
+    entry prefixed by a service; the element's name and its actions lower-cased (actions are
+    case-insensitive, §4.4), sorted, without repeats."""
     if ("Action" in st) == ("NotAction" in st):
         raise _fail("a statement needs exactly one of Action and NotAction", where)
     if kind is PolicyKind.RCP and "NotAction" in st:
@@ -451,42 +490,31 @@ def _parse_statement(raw: Any, kind: PolicyKind, variables: bool, where: str) ->
                 f"Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc.: {a!r}",
                 child(child(where, akey), i) if isinstance(st[akey], list) else child(where, akey),
             )
-    canon_actions = tuple(sorted({a.lower() for a in actions}))
+    return akey, tuple(sorted({a.lower() for a in actions}))
 
-    # Resource / NotResource
-    resources: tuple[str, ...] = ()
+
+def _parse_resources(
+    st: Mapping[str, Any], kind: PolicyKind, variables: bool, where: str
+) -> tuple[str | None, tuple[str, ...]]:
+    """A trust policy has no ``Resource``/``NotResource`` (the role is the resource); every other kind
+    exactly one of them, each entry ``*`` or an ARN (its variables checked); the element's name and
+    its resources sorted, without repeats."""
     rkey = "Resource" if "Resource" in st else ("NotResource" if "NotResource" in st else None)
     if kind is PolicyKind.TRUST:
         if rkey is not None:
             raise _fail(f"Has prohibited field {rkey}", child(where, rkey))
-    else:
-        if rkey is None or ("Resource" in st and "NotResource" in st):
-            raise _fail("a statement needs exactly one of Resource and NotResource", where)
-        items = _strings(st[rkey], child(where, rkey), rkey)
-        for i, r in enumerate(items):
-            if r != "*" and not r.startswith("arn:"):
-                raise _fail(
-                    f'Resource {r!r} must be in ARN format or "*"',
-                    child(child(where, rkey), i) if isinstance(st[rkey], list) else child(where, rkey),
-                )
-            parse_template(r, wildcards=True, variables=variables, where=child(where, rkey))
-        resources = tuple(sorted(set(items)))
-
-    conditions: tuple[Condition, ...] = ()
-    if "Condition" in st:
-        conditions = parse_condition_block(st["Condition"], variables=variables, where=child(where, "Condition"))
-
-    return Statement(
-        effect=effect,
-        actions=canon_actions if akey == "Action" else (),
-        not_actions=canon_actions if akey == "NotAction" else (),
-        resources=resources if rkey == "Resource" else (),
-        not_resources=resources if rkey == "NotResource" else (),
-        principal=principal,
-        conditions=conditions,
-        sid=sid,
-        variables=variables,
-    )
+        return None, ()
+    if rkey is None or ("Resource" in st and "NotResource" in st):
+        raise _fail("a statement needs exactly one of Resource and NotResource", where)
+    items = _strings(st[rkey], child(where, rkey), rkey)
+    for i, r in enumerate(items):
+        if r != "*" and not r.startswith("arn:"):
+            raise _fail(
+                f'Resource {r!r} must be in ARN format or "*"',
+                child(child(where, rkey), i) if isinstance(st[rkey], list) else child(where, rkey),
+            )
+        parse_template(r, wildcards=True, variables=variables, where=child(where, rkey))
+    return rkey, tuple(sorted(set(items)))
 
 
 def parse_policy(document: Any, kind: PolicyKind, where: str = "$") -> Policy:
