@@ -398,6 +398,40 @@ def account_chains(
 # =========================================================================== conditions
 
 
+_Single = tuple[z3.BoolRef, z3.BoolRef, z3.BoolRef]
+"""One request value's (result, a variable had no value, raises) against a condition's values."""
+
+
+def _set_operator_terms(
+    qualifier: str, active: list[z3.BoolRef], singles: list[_Single]
+) -> tuple[z3.BoolRef, z3.BoolRef]:
+    """(value, raises) of a ForAllValues / ForAnyValue test over the key's present values (MULTI):
+    every present value, or some, holds; a value whose variable has no value fails the set."""
+    rows = list(zip(active, singles, strict=True))
+    clean = _and([z3.Implies(a, _not(none)) for a, (_, none, _) in rows])
+    if qualifier == "ForAllValues":
+        value = _and([clean, *[z3.Implies(a, r) for a, (r, _, _) in rows]])
+    else:
+        value = _and([clean, _or([_and([a, r]) for a, (r, _, _) in rows])])
+    return value, _or([_and([a, rs]) for a, (_, _, rs) in rows])
+
+
+def _single_value_terms(
+    ks: KeyState, active: list[z3.BoolRef], singles: list[_Single]
+) -> tuple[z3.BoolRef, z3.BoolRef]:
+    """(value, raises) of a test without a set operator: the key's one value holds (a multi-valued
+    key is the model's UndecidableError, MULTI)."""
+    r0, none0, raise0 = singles[0]
+    if ks.active is not None:  # the one value is in whichever slot is active
+        rows = list(zip(active, singles, strict=True))
+        r0 = _or([_and([a, r]) for a, (r, _, _) in rows])
+        none0 = _or([_and([a, n]) for a, (_, n, _) in rows])
+        raise0 = _or([_and([a, x]) for a, (_, _, x) in rows])
+    value = _and([_not(none0), r0])
+    raises = _or([ks.count >= 2, _and([ks.count == 1, raise0])]) if len(ks.slots) > 1 else _and([ks.count == 1, raise0])
+    return value, raises
+
+
 class Conditions:
     """One place for conditions: each condition test as (value, raises) terms over the request
     context ``key`` (``model.conditions._compile``), with the policy-variable and wildcard matching
@@ -432,26 +466,11 @@ class Conditions:
             on_absent = _TRUE if negated else _FALSE
         active = list(ks.active) if ks.active is not None else [ks.count > j for j in range(len(ks.slots))]
         if cond.qualifier is not None:
-            clean = _and([z3.Implies(a, _not(none)) for a, (_, none, _) in zip(active, singles, strict=True)])
-            if cond.qualifier == "ForAllValues":
-                value = _and([clean, *[z3.Implies(a, r) for a, (r, _, _) in zip(active, singles, strict=True)]])
-            else:
-                value = _and([clean, _or([_and([a, r]) for a, (r, _, _) in zip(active, singles, strict=True)])])
-            raises = _or([_and([a, rs]) for a, (_, _, rs) in zip(active, singles, strict=True)])
+            value, raises = _set_operator_terms(cond.qualifier, active, singles)
+        elif not singles:
+            return (on_absent, _FALSE)
         else:
-            if not singles:
-                return (on_absent, _FALSE)
-            r0, none0, raise0 = singles[0]
-            if ks.active is not None:  # the one value is in whichever slot is active
-                r0 = _or([_and([a, r]) for a, (r, _, _) in zip(active, singles, strict=True)])
-                none0 = _or([_and([a, n]) for a, (_, n, _) in zip(active, singles, strict=True)])
-                raise0 = _or([_and([a, x]) for a, (_, _, x) in zip(active, singles, strict=True)])
-            value = _and([_not(none0), r0])
-            raises = (
-                _or([ks.count >= 2, _and([ks.count == 1, raise0])])
-                if len(ks.slots) > 1
-                else _and([ks.count == 1, raise0])
-            )
+            value, raises = _single_value_terms(ks, active, singles)
         return z3.If(absent, on_absent, value), _and([_not(absent), raises])
 
     def _single(
@@ -667,6 +686,27 @@ class Statements:
 # =========================================================================== the encoder
 
 
+class _CallerSide:
+    """The caller side as terms (the model's ``_CallerSide``): for each policy kind the caller may
+    hold, whether it is present and whether it allows."""
+
+    def __init__(self, sides: dict[PolicyKind, tuple[z3.BoolRef, z3.BoolRef]]) -> None:
+        self.sides = sides
+
+    def first_failure(
+        self, *, identity: bool = True, boundary: bool = True, session: bool = True
+    ) -> list[tuple[z3.BoolRef, PolicyKind]]:
+        """The required caller-side policies that fail, in AWS's order (§1.4), each with its condition
+        (a policy the caller does not have never fails)."""
+        wanted = ((PolicyKind.IDENTITY, identity), (PolicyKind.BOUNDARY, boundary), (PolicyKind.SESSION, session))
+        out: list[tuple[z3.BoolRef, PolicyKind]] = []
+        for kind, needed in wanted:
+            if needed and kind in self.sides:
+                present, allows = self.sides[kind]
+                out.append((_and([present, _not(allows)]), kind))
+        return out
+
+
 class _Encoder:
     """The AssumeRole decision, R1-R12 (``model.decide``), over :class:`Statements`."""
 
@@ -772,60 +812,79 @@ class _Encoder:
         return steps
 
     def _trust_and_caller(self, action: str, reached: z3.BoolRef) -> list[tuple[z3.BoolRef, z3.ArithRef]]:
-        c, w, sem = self.c, self.w, self.w.semantics
+        """R8-R12, as :func:`rolecall.model.decide.trust_and_caller`: the trust policy's grants by
+        principal class, then the rule of the caller's kind (R11 services, R9 across accounts, R10/R12
+        within one), each a function of the same name below."""
+        c, w = self.c, self.w
         hits = self._hits((w.trust,), "Allow", action, reached, True, rcp=False, record=action == ACTIONS[0])
         cls: dict[str, z3.BoolRef] = {}
         for name in ("user", "role", "session", "account", "wildcard", "service"):
             cls[name] = _or([_and([h, classes[name]]) for h, classes in hits if name in classes])
         if action == ACTIONS[0]:
             self.class_terms = cls
-        any_class = _or(list(cls.values()))
-        side_reached = _and([reached, c.kind != SERVICE])
+        side = self._caller_side(action, _and([reached, c.kind != SERVICE]))
+        service_fail, service_code = self._service_principal(cls, action)
+        cross_fail, cross_code = self._cross_account(cls, side, action)
+        same_fail, same_code = self._same_account(cls, side, action)
+        cross = c.account != self.env.role.account
+        is_service = c.kind == SERVICE
+        fail = z3.If(is_service, service_fail, z3.If(cross, cross_fail, same_fail))
+        code = z3.If(is_service, service_code, z3.If(cross, cross_code, same_code))
+        return [(_and([reached, fail]), code)]
+
+    def _caller_side(self, action: str, reached: z3.BoolRef) -> _CallerSide:
+        """Whether each caller-side policy allows (the model's ``_CallerSide.of``): from the
+        environment's own side where it states one (the access graph's), else from the world's
+        identity policies, boundary and session policy (a policy the caller lacks is absent)."""
+        w = self.w
         sides: dict[PolicyKind, tuple[z3.BoolRef, z3.BoolRef]] = {}
         if self.env.side is not None:
             for kind in (PolicyKind.IDENTITY, PolicyKind.BOUNDARY, PolicyKind.SESSION):
                 sides[kind] = self.env.side(kind, action)
         else:
-            sides[PolicyKind.IDENTITY] = (_TRUE, self.m.allows(w.identity, action, side_reached))
+            sides[PolicyKind.IDENTITY] = (_TRUE, self.m.allows(w.identity, action, reached))
             for kind, policy in ((PolicyKind.BOUNDARY, w.boundary), (PolicyKind.SESSION, w.session_policy)):
                 if policy is not None:
-                    sides[kind] = (_TRUE, self.m.allows((policy,), action, side_reached))
+                    sides[kind] = (_TRUE, self.m.allows((policy,), action, reached))
+        return _CallerSide(sides)
 
-        def first_failure(
-            need_identity: bool = True, need_boundary: bool = True, need_session: bool = True
-        ) -> list[tuple[z3.BoolRef, PolicyKind]]:
-            """The caller-side policies that fail, in AWS's order, each with its condition
-            (a policy the caller does not have never fails)."""
-            wanted = (
-                (PolicyKind.IDENTITY, need_identity),
-                (PolicyKind.BOUNDARY, need_boundary),
-                (PolicyKind.SESSION, need_session),
-            )
-            out: list[tuple[z3.BoolRef, PolicyKind]] = []
-            for kind, needed in wanted:
-                if needed and kind in sides:
-                    present, allows = sides[kind]
-                    out.append((_and([present, _not(allows)]), kind))
-            return out
+    def _refusal(
+        self, rule: str, failures: list[tuple[z3.BoolRef, PolicyKind]], action: str
+    ) -> tuple[z3.BoolRef, z3.ArithRef]:
+        """Whether any of ``failures`` holds, and the ``rule`` refusal naming the first that does."""
+        fail = _or([f for f, _ in failures])
+        code: z3.ArithRef = z3.IntVal(-1)
+        for f, kind in reversed(failures):
+            code = z3.If(f, self._code(Outcome("implicitDeny", rule, kind.value, action)), code)
+        return fail, code
 
-        def kind_term(rule: str, failures: list[tuple[z3.BoolRef, PolicyKind]]) -> tuple[z3.BoolRef, z3.ArithRef]:
-            fail = _or([f for f, _ in failures])
-            code: z3.ArithRef = z3.IntVal(-1)
-            for f, kind in reversed(failures):
-                code = z3.If(f, self._code(Outcome("implicitDeny", rule, kind.value, action)), code)
-            return fail, code
+    def _service_principal(self, cls: dict[str, z3.BoolRef], action: str) -> tuple[z3.BoolRef, z3.ArithRef]:
+        """R11 (:func:`rolecall.model.decide.service_principal`): a service needs a trust grant."""
+        return _not(_or(list(cls.values()))), self._code(Outcome("implicitDeny", "R11", PolicyKind.TRUST.value, action))
 
+    def _cross_account(
+        self, cls: dict[str, z3.BoolRef], side: _CallerSide, action: str
+    ) -> tuple[z3.BoolRef, z3.ArithRef]:
+        """R9 (:func:`rolecall.model.decide.cross_account`): any trust grant (else R8), and the whole
+        caller side."""
+        any_class = _or(list(cls.values()))
         trust_code = self._code(Outcome("implicitDeny", "R8", PolicyKind.TRUST.value, action))
-        # R11: services.
-        service_fail = _not(any_class)
-        service_code = self._code(Outcome("implicitDeny", "R11", PolicyKind.TRUST.value, action))
-        # R9: across accounts.
-        cross_side_fail, cross_side_code = kind_term("R9", first_failure())
-        # R10: within one account, each grant class with its own requirement.
+        side_fail, side_code = self._refusal("R9", side.first_failure(), action)
+        return _or([_not(any_class), side_fail]), z3.If(_not(any_class), trust_code, side_code)
+
+    def _same_account(
+        self, cls: dict[str, z3.BoolRef], side: _CallerSide, action: str
+    ) -> tuple[z3.BoolRef, z3.ArithRef]:
+        """R10 with R12 (:func:`rolecall.model.decide.same_account`): a session or wildcard grant
+        suffices; a user, role or account grant each with its own requirement (the first present
+        class's first failing policy is the refusal's); no grant at all, R8, unless R12's
+        grandfathered self-trust admits a session of the role itself."""
+        c, w, sem = self.c, self.w, self.w.semantics
+        user_needs = side.first_failure(identity=False, boundary=not sem.user_direct_bypasses_boundary, session=False)
         options: list[tuple[z3.BoolRef, list[tuple[z3.BoolRef, PolicyKind]]]] = [
-            (cls["user"], first_failure(False, not sem.user_direct_bypasses_boundary, False)),
-            (cls["role"], first_failure(sem.role_direct_needs_identity)),
-            (cls["account"], first_failure()),
+            (cls["user"], user_needs),
+            (cls["role"], side.first_failure(identity=sem.role_direct_needs_identity)),
+            (cls["account"], side.first_failure()),
         ]
         met = _or(
             [
@@ -835,10 +894,9 @@ class _Encoder:
             ]
         )
         some_class = _or([present for present, _ in options])
-        # unmet[0]: the first present class's first failing policy
         r10_code: z3.ArithRef = z3.IntVal(-1)
         for present, fl in reversed(options):
-            _, code = kind_term("R10", fl)
+            _, code = self._refusal("R10", fl, action)
             r10_code = z3.If(present, code, r10_code)
         self_assume = _and(
             [
@@ -847,18 +905,12 @@ class _Encoder:
                 c.partition == self.env.role.partition,
                 c.account == self.env.role.account,
                 self._same_role(),
-                _not(_or([f for f, _ in first_failure()])),
+                _not(_or([f for f, _ in side.first_failure()])),
             ]
         )
-        same_fail = _and([_not(met), _not(_and([_not(some_class), self_assume]))])
-        same_code = z3.If(some_class, r10_code, trust_code)
-        cross = c.account != self.env.role.account
-        is_service = c.kind == SERVICE
-        fail = z3.If(is_service, service_fail, z3.If(cross, _or([_not(any_class), cross_side_fail]), same_fail))
-        code = z3.If(
-            is_service, service_code, z3.If(cross, z3.If(_not(any_class), trust_code, cross_side_code), same_code)
-        )
-        return [(_and([reached, fail]), code)]
+        trust_code = self._code(Outcome("implicitDeny", "R8", PolicyKind.TRUST.value, action))
+        fail = _and([_not(met), _not(_and([_not(some_class), self_assume]))])
+        return fail, z3.If(some_class, r10_code, trust_code)
 
     def _same_role(self) -> z3.BoolRef:
         """The caller's role (path and name) is the target role (R12)."""
@@ -975,23 +1027,9 @@ def _structured_match(parts: list[str], at: ArnTerm, arn: bool) -> z3.BoolRef | 
     for part in parts:
         items.extend((part,) if _is_wild(part) else part)
     prefix = at.head + ":"
-    # A pattern that spells the account out: compare it, then match the resource after it.
-    head = items[: len(prefix)]
-    rest = items[len(prefix) :]
-    if not any(_is_wild(i) for i in head) and ":" in rest:
-        if "".join(head) != prefix:
-            return _FALSE
-        k = rest.index(":")
-        field = rest[:k]
-        if field and not any(_is_wild(i) for i in field):
-            account = _s("".join(field))
-            tail = glob_units(glob, arn=arn)[len(prefix) + k + 1 :]
-            return _and([at.account == account, _resource_match(at, tail, [0])])
-        if len(field) > 1 and field[-1] == STAR and not any(_is_wild(i) for i in field[:-1]):
-            # "1234*:…": the account starts so, and the star that ends the field may run past its colon
-            tail = glob_units(glob, arn=arn)[len(prefix) + k + 1 :]
-            crossing = _crossing(at, tail)
-            return _and([z3.PrefixOf(_s("".join(field[:-1])), at.account), crossing])
+    spelled = _spelled_account_match(glob, items, prefix, at, arn)
+    if spelled is not None:
+        return spelled
     states = _closure(units, {0})
     states = _consume(units, states, prefix)
     if not states:
@@ -1004,6 +1042,29 @@ def _structured_match(parts: list[str], at: ArnTerm, arn: bool) -> z3.BoolRef | 
     if not states:
         return _FALSE
     return _resource_match(at, units, sorted(states))
+
+
+def _spelled_account_match(
+    glob: tuple[str, ...], items: list[str], prefix: str, at: ArnTerm, arn: bool
+) -> z3.BoolRef | None:
+    """A pattern that spells the account out (a literal head, then an account field before a colon):
+    the account compared (or, for ``1234*:``, its prefix, the star free to run past the colon), the
+    resource matched after it. ``None`` for any other pattern."""
+    head = items[: len(prefix)]
+    rest = items[len(prefix) :]
+    if any(_is_wild(i) for i in head) or ":" not in rest:
+        return None
+    if "".join(head) != prefix:
+        return _FALSE
+    k = rest.index(":")
+    field = rest[:k]
+    if field and not any(_is_wild(i) for i in field):
+        tail = glob_units(glob, arn=arn)[len(prefix) + k + 1 :]
+        return _and([at.account == _s("".join(field)), _resource_match(at, tail, [0])])
+    if len(field) > 1 and field[-1] == STAR and not any(_is_wild(i) for i in field[:-1]):
+        tail = glob_units(glob, arn=arn)[len(prefix) + k + 1 :]
+        return _and([z3.PrefixOf(_s("".join(field[:-1])), at.account), _crossing(at, tail)])
+    return None
 
 
 def _crossing(at: ArnTerm, tail: Sequence[tuple[str, str]]) -> z3.BoolRef:
