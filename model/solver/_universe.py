@@ -544,41 +544,58 @@ class Universe:
         return KeyState(count, is_tuple, tuple(slots), self._typed_reader(key, slots))
 
     def _make_key(self, key: str) -> KeyState:
-        c = self.caller
-        kind = c.kind
-        absent = KeyState(z3.IntVal(0), z3.BoolVal(False), (), _nothing)
-        iam = kind != SERVICE
+        """The state of one context key (the model's ``request_context``): the caller's keys, tag keys,
+        the request's parameters, nothing for a derived key nothing derives, else a free key the
+        context may give."""
         if key in _CALLER_KEYS:
-            arn_type = z3.If(kind == USER, z3.StringVal(":user"), z3.StringVal(":role"))
-            values: dict[str, tuple[z3.BoolRef, z3.SeqRef]] = {
-                "aws:principalarn": (
-                    iam,
-                    z3.Concat(
-                        z3.StringVal("arn:"), c.partition, z3.StringVal(":iam::"), c.account, arn_type, c.path, c.name
-                    ),
-                ),
-                "aws:principalaccount": (iam, c.account),
-                "aws:principaltype": (iam, z3.If(kind == USER, z3.StringVal("User"), z3.StringVal("AssumedRole"))),
-                "aws:userid": (iam, z3.If(kind == USER, c.uid, z3.Concat(c.uid, z3.StringVal(":"), c.session))),
-                "aws:username": (kind == USER, c.name),
-                "aws:principalisawsservice": (
-                    z3.BoolVal(True),
-                    z3.If(iam, z3.StringVal("false"), z3.StringVal("true")),
-                ),
-                "aws:principalservicename": (kind == SERVICE, c.service),
-            }
-            present, value = values[key]
-            state = self._single(z3.simplify(present), z3.simplify(value), key)
-            if key == "aws:principalarn" and not z3.is_string_value(c.account):
-                resources = (
-                    (kind == USER, "user", c.path, c.name),
-                    (kind != USER, "role", c.path, c.name),
-                )
-                at = ArnTerm(f"arn:{self.partition}:iam:", c.account, resources)
-                state = KeyState(state.count, state.is_tuple, state.slots, state.typed, (at,))
-            return state
+            return self._caller_key(key)
         if key == "aws:resourceaccount":
             return self._single(z3.BoolVal(True), self.role.account, key)
+        state = self._tag_key(key) or self._request_key(key)
+        if state is not None:
+            return state
+        if key.startswith(("sts:", "aws:requesttag/", "aws:resourcetag/", "aws:principaltag/")):
+            return KeyState(z3.IntVal(0), z3.BoolVal(False), (), _nothing)  # derived, and nothing derives it
+        return self._free_key(key)  # aws:PrincipalOrgID too: no organization in a query's world
+
+    def _caller_key(self, key: str) -> KeyState:
+        """A key of the caller (GKEYS): its ARN (with the fields the structured matcher reads when the
+        account is symbolic), account, type, user id and name, whether it is a service, which one."""
+        c = self.caller
+        kind = c.kind
+        iam = kind != SERVICE
+        arn_type = z3.If(kind == USER, z3.StringVal(":user"), z3.StringVal(":role"))
+        values: dict[str, tuple[z3.BoolRef, z3.SeqRef]] = {
+            "aws:principalarn": (
+                iam,
+                z3.Concat(
+                    z3.StringVal("arn:"), c.partition, z3.StringVal(":iam::"), c.account, arn_type, c.path, c.name
+                ),
+            ),
+            "aws:principalaccount": (iam, c.account),
+            "aws:principaltype": (iam, z3.If(kind == USER, z3.StringVal("User"), z3.StringVal("AssumedRole"))),
+            "aws:userid": (iam, z3.If(kind == USER, c.uid, z3.Concat(c.uid, z3.StringVal(":"), c.session))),
+            "aws:username": (kind == USER, c.name),
+            "aws:principalisawsservice": (
+                z3.BoolVal(True),
+                z3.If(iam, z3.StringVal("false"), z3.StringVal("true")),
+            ),
+            "aws:principalservicename": (kind == SERVICE, c.service),
+        }
+        present, value = values[key]
+        state = self._single(z3.simplify(present), z3.simplify(value), key)
+        if key == "aws:principalarn" and not z3.is_string_value(c.account):
+            resources = (
+                (kind == USER, "user", c.path, c.name),
+                (kind != USER, "role", c.path, c.name),
+            )
+            at = ArnTerm(f"arn:{self.partition}:iam:", c.account, resources)
+            state = KeyState(state.count, state.is_tuple, state.slots, state.typed, (at,))
+        return state
+
+    def _tag_key(self, key: str) -> KeyState | None:
+        """``aws:PrincipalTag/k``; ``aws:ResourceTag/k``, the role's tag or, for a session of the role,
+        one the caller's tags pass on (``inherit``); ``aws:RequestTag/k`` of a named tag slot."""
         if key.startswith("aws:principaltag/"):
             present, value = self._principal_tag(key.split("/", 1)[1])
             return self._single(present, value, key)
@@ -588,19 +605,26 @@ class Universe:
             inherit = z3.Bool(self._n(f"inherit:{k}"))
             ptag_present, ptag_value = self._principal_tag(k)
             self.inherit[k] = inherit
-            self.constraints.append(z3.Implies(inherit, z3.And(kind == SESSION, ptag_present)))
+            self.constraints.append(z3.Implies(inherit, z3.And(self.caller.kind == SESSION, ptag_present)))
             return self._single(z3.Or(inherit, role_present), z3.If(inherit, ptag_value, role_value), key)
-        if key == "aws:sourceidentity":
-            present, value = self.caller_source
+        if key.startswith("aws:requesttag/"):
+            active, _, tag_value = self.tags[self.tag_slot[key.split("/", 1)[1]]]
+            return self._single(active, tag_value, key)
+        return None
+
+    def _request_key(self, key: str) -> KeyState | None:
+        """A key of the request's parameters (STSKEYS): source identity, MFA, session name, ExternalId,
+        the tag keys and transitive tag keys."""
+        singles: dict[str, Callable[[], tuple[z3.BoolRef, z3.SeqRef]]] = {
+            "aws:sourceidentity": lambda: self.caller_source,
+            "aws:multifactorauthpresent": lambda: (self.mfa_present, self.mfa_value),
+            "sts:rolesessionname": lambda: (z3.BoolVal(True), self.session_name),
+            "sts:externalid": lambda: (self.external_present, self.external_id),
+            "sts:sourceidentity": lambda: (self.need_source, self.source_identity),
+        }
+        if key in singles:
+            present, value = singles[key]()
             return self._single(present, value, key)
-        if key == "aws:multifactorauthpresent":
-            return self._single(self.mfa_present, self.mfa_value, key)
-        if key == "sts:rolesessionname":
-            return self._single(z3.BoolVal(True), self.session_name, key)
-        if key == "sts:externalid":
-            return self._single(self.external_present, self.external_id, key)
-        if key == "sts:sourceidentity":
-            return self._single(self.need_source, self.source_identity, key)
         if key == "aws:tagkeys":
             return KeyState(
                 self.n_tags,
@@ -616,14 +640,7 @@ class Universe:
                 tuple(self.transitive),
                 self._typed_reader(key, list(self.transitive)),
             )
-        if key.startswith("aws:requesttag/"):
-            active, _, tag_value = self.tags[self.tag_slot[key.split("/", 1)[1]]]
-            return self._single(active, tag_value, key)
-        if key.startswith(("sts:", "aws:requesttag/", "aws:resourcetag/", "aws:principaltag/")):
-            return absent  # derived, and nothing derives it
-        if key == "aws:principalorgid" or key == "aws:resourceorgid":
-            return self._free_key(key)  # no organization in a query's world: the context may give it
-        return self._free_key(key)
+        return None
 
     def _principal_tag(self, k: str) -> tuple[z3.BoolRef, z3.SeqRef]:
         if k not in self.principal_tags:
@@ -645,7 +662,16 @@ class Universe:
     # ------------------------------------------------------------------ the request
 
     def _build_request(self) -> None:
-        c = self.caller
+        """The request's parameters a policy can read, as free terms (only those ``observed``):
+        session name and ExternalId, source identity, MFA, session tags, transitive keys."""
+        self._build_session_name_and_external_id()
+        self._build_source_identity()
+        self._build_mfa()
+        self._build_tags()
+        self._build_transitive_keys()
+
+    def _build_session_name_and_external_id(self) -> None:
+        """RoleSessionName (``sts:RoleSessionName``) and ExternalId, free only where a policy reads them."""
         seen = self.observed
         if "session_name" in seen:
             self.session_name = self._str("session_name", "sts:rolesessionname")
@@ -660,6 +686,10 @@ class Universe:
             )
         else:
             self.external_present, self.external_id = z3.BoolVal(False), z3.StringVal("")
+
+    def _build_source_identity(self) -> None:
+        """The request's SourceIdentity and the caller's own (role sessions only; a chain keeps it, R13)."""
+        c, seen = self.caller, self.observed
         if "source_identity" in seen or "caller_source" in seen:
             self.source_identity = self._str("source_identity", "sts:sourceidentity", "aws:sourceidentity")
             self.constraints.append(
@@ -667,7 +697,6 @@ class Universe:
             )
         else:
             self.source_identity = z3.StringVal("rolecall-source")
-        # the caller's own source identity (role sessions only); a chain keeps it (R13)
         if "caller_source" in seen:
             present = z3.Bool(self._n("caller_source"))
             value = self._str("caller_source=", "sts:sourceidentity", "aws:sourceidentity")
@@ -678,6 +707,10 @@ class Universe:
         else:
             present, value = z3.BoolVal(False), z3.StringVal("")
         self.caller_source = (present, value)
+
+    def _build_mfa(self) -> None:
+        """``aws:MultiFactorAuthPresent`` as a small integer (GKEYS)."""
+        c = self.caller
         # MFA (GKEYS): absent for long-term keys without MFA, "false" for temporary credentials
         # 0 absent, 1 "true", 2 "false": a small integer, not a string, keeps the search easy
         self.mfa = z3.Int(self._n("mfa"))
@@ -690,6 +723,9 @@ class Universe:
             z3.Implies(self.mfa == 2, z3.Or(c.creds == 1, c.creds == 2)),
             z3.Implies(c.kind == SERVICE, self.mfa == 0),
         ]
+
+    def _build_tags(self) -> None:
+        """Session tags: a slot per tag key a policy names, plus the slots ``aws:TagKeys`` tests need."""
         # Tags: slots only when a policy reads them. Each tag key a policy names (aws:RequestTag/k) has a
         # slot of its own, holding k in any case; the other slots hold keys no policy names, one per
         # test of aws:TagKeys (a witness each) and one more. So no slot can clash with another by case.
@@ -735,6 +771,9 @@ class Universe:
             self.constraints.append(z3.Sum(*sizes) <= 900)  # far below the packed-size band (R13)
         else:
             self.n_tags = z3.IntVal(0)
+
+    def _build_transitive_keys(self) -> None:
+        """Transitive tag keys: a subset of the tag keys, one slot per test of them, plus one."""
         # transitive keys: a subset of the tag keys
         t = (
             (self.refs.get("sts:transitivetagkeys", {}).get("qualified", 0) + 1)

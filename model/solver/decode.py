@@ -78,6 +78,8 @@ class _Eval:
 
 
 def _caller(u: Universe, ev: _Eval, identity: tuple[Policy, ...]) -> dict[str, Any]:
+    """The witness's ``caller``: a service, or an IAM principal with its policies, then the session
+    state a policy read (tags, inherited transitive keys, source identity, MFA)."""
     c = u.caller
     kind = ev.i(c.kind)
     if u.caller_fixed is not None:
@@ -85,29 +87,8 @@ def _caller(u: Universe, ev: _Eval, identity: tuple[Policy, ...]) -> dict[str, A
     elif kind == SERVICE:
         return {"service": ev.s(c.service)}
     else:
-        partition, account, path, name = u.partition, ev.s(c.account), ev.s(c.path), ev.s(c.name)
-        if u.joined:  # one string: the name is what follows the last "/"
-            path, _, name = (path + name).rpartition("/")
-            path += "/"
-        if kind == USER:
-            out = {"arn": f"arn:{partition}:iam::{account}:user{path}{name}", "unique_id": ev.s(c.uid)}
-            if ev.i(c.creds) == 1:
-                out["credentials"] = "session-token"
-        else:
-            out = {
-                "arn": f"arn:{partition}:sts::{account}:assumed-role/{name}/{ev.s(c.session)}",
-                "role_path": path,
-                "unique_id": ev.s(c.uid),
-            }
-        if u.env.side is None:  # every caller holds the given identity policies (who-can-assume --identity)
-            out["identity_policies"] = [_json(p) for p in identity]
-        else:
-            allowed = _allowed(u, ev, PolicyKind.IDENTITY)
-            out["identity_policies"] = [_allow_policy(allowed)] if allowed else []
-        for kind_, name_ in ((PolicyKind.BOUNDARY, "permissions_boundary"), (PolicyKind.SESSION, "session_policy")):
-            present = [ev.b(p) for (k, _), (p, _) in u.side_vars.items() if k is kind_]
-            if any(present):
-                out[name_] = _allow_policy(_allowed(u, ev, kind_) or ["s3:GetObject"])
+        out = _iam_caller(u, ev, kind)
+        out.update(_caller_policies(u, ev, identity))
     tags = {k: ev.s(v) for k, (p, v) in u.principal_tags.items() if ev.b(p)}
     if tags:
         out["tags"] = tags
@@ -119,6 +100,41 @@ def _caller(u: Universe, ev: _Eval, identity: tuple[Policy, ...]) -> dict[str, A
         out["source_identity"] = ev.s(value)
     if ev.i(u.mfa) == 1:
         out["mfa"] = True
+    return out
+
+
+def _iam_caller(u: Universe, ev: _Eval, kind: int) -> dict[str, Any]:
+    """An IAM user (long-term keys or a GetSessionToken session) or a role session, by its ARN."""
+    c = u.caller
+    partition, account, path, name = u.partition, ev.s(c.account), ev.s(c.path), ev.s(c.name)
+    if u.joined:  # one string: the name is what follows the last "/"
+        path, _, name = (path + name).rpartition("/")
+        path += "/"
+    if kind == USER:
+        out = {"arn": f"arn:{partition}:iam::{account}:user{path}{name}", "unique_id": ev.s(c.uid)}
+        if ev.i(c.creds) == 1:
+            out["credentials"] = "session-token"
+        return out
+    return {
+        "arn": f"arn:{partition}:sts::{account}:assumed-role/{name}/{ev.s(c.session)}",
+        "role_path": path,
+        "unique_id": ev.s(c.uid),
+    }
+
+
+def _caller_policies(u: Universe, ev: _Eval, identity: tuple[Policy, ...]) -> dict[str, Any]:
+    """The caller's identity policies (the given ones, or one allowing what the model's side allowed),
+    and a boundary and session policy where the witness has them."""
+    out: dict[str, Any] = {}
+    if u.env.side is None:  # every caller holds the given identity policies (who-can-assume --identity)
+        out["identity_policies"] = [_json(p) for p in identity]
+    else:
+        allowed = _allowed(u, ev, PolicyKind.IDENTITY)
+        out["identity_policies"] = [_allow_policy(allowed)] if allowed else []
+    for kind_, name_ in ((PolicyKind.BOUNDARY, "permissions_boundary"), (PolicyKind.SESSION, "session_policy")):
+        present = [ev.b(p) for (k, _), (p, _) in u.side_vars.items() if k is kind_]
+        if any(present):
+            out[name_] = _allow_policy(_allowed(u, ev, kind_) or ["s3:GetObject"])
     return out
 
 

@@ -452,40 +452,38 @@ class FederatedTokens:
         return prefix == "saml" or "." in prefix or "/" in prefix
 
     def _claim_key(self, issuer: Issuer, name: str) -> KeyState:
+        """A key the issuer's token gives (F6): present where every token has it, single-valued unless
+        F6 makes it multi-valued, never empty where it names the user, the audience or the issuer."""
         h = issuer.prefix
-        always = {f"{h}:aud", f"{h}:sub", "saml:aud", "saml:iss", "saml:sub", "saml:sub_type", "saml:namequalifier"}
-        if h == "accounts.google.com":
-            always.add(f"{h}:oaud")
-        if h in OAUTH_HOSTS:
-            always = set()
-        multi = (
-            name in SAML_MULTI_VALUED
-            or (name == f"{h}:amr" and self.semantics.cognito_amr_multivalued)
-            or (
-                name == f"{h}:aud"
-                and issuer.kind != SAML_PROVIDER  # saml:aud is the one Recipient (F6)
-                and h not in OAUTH_HOSTS
-                and h != "accounts.google.com"
-                and not one_audience(issuer.host)  # GitHub, Cognito: F3 refuses to decide an array
-                and self.semantics.oidc_array_aud_multivalued
-            )
-            or (name == f"{h}:oaud")
-        )
-        state = self._free(issuer, name, single=not multi, present=name in always or name == f"{h}:amr")
+        always = _always_present(h)
+        present = name in always or name == f"{h}:amr"
+        state = self._free(issuer, name, single=not self._multi_valued(issuer, name), present=present)
         if name in always or name == f"{h}:amr" or (name == f"{h}:azp" and h == "accounts.google.com"):
             # what names the user, the audience and the issuer is never empty: F3 refuses to decide such
             # a token (``federation._never_signed``); any other claim may be signed empty
             self.universe.constraints += [z3.Length(slot) >= 1 for slot in state.slots]
         if name == f"{h}:amr" and h == COGNITO_HOST:
-            # Cognito's amr: "authenticated" and the login providers, or "unauthenticated" alone (COG-TRUST)
-            first, rest = state.slots[0], state.slots[1:]
-            auth, guest = z3.StringVal("authenticated"), z3.StringVal("unauthenticated")
-            self.universe.constraints += [
-                z3.Or(first == auth, first == guest),
-                z3.Implies(first == guest, state.count == 1),
-            ]
-            self.universe.constraints += [z3.And(r != auth, r != guest) for r in rest]
+            self.universe.constraints += _cognito_amr_shape(state)
         return state
+
+    def _multi_valued(self, issuer: Issuer, name: str) -> bool:
+        """F6: SAML's multi-valued attributes, Cognito's ``amr`` and an array ``aud`` per their options,
+        Google's ``oaud``; ``saml:aud`` is the one Recipient, and GitHub's and Cognito's ``aud`` one value
+        (F3 refuses to decide an array)."""
+        h = issuer.prefix
+        return (
+            name in SAML_MULTI_VALUED
+            or (name == f"{h}:amr" and self.semantics.cognito_amr_multivalued)
+            or (
+                name == f"{h}:aud"
+                and issuer.kind != SAML_PROVIDER
+                and h not in OAUTH_HOSTS
+                and h != "accounts.google.com"
+                and not one_audience(issuer.host)
+                and self.semantics.oidc_array_aud_multivalued
+            )
+            or (name == f"{h}:oaud")
+        )
 
     def _free(self, issuer: Issuer, name: str, *, single: bool, present: bool) -> KeyState:
         """A free key of the issuer's token, built from the universe's free key of that name."""
@@ -564,6 +562,8 @@ class FederatedTokens:
         return [_text(m, state.slots[j]) for j in range(min(count, len(state.slots)))]
 
     def _web(self, doc: dict[str, Any], issuer: Issuer, values: dict[str, list[str]], m: Assignment) -> None:
+        """A web identity witness: the caller (provider, claims), the request, and for an OIDC issuer
+        the IAM provider that lists its audiences."""
         h, host = issuer.prefix, issuer.host
         claims: dict[str, Any] = {}
         caller: dict[str, Any] = {"provider": host, "claims": claims}
@@ -573,35 +573,15 @@ class FederatedTokens:
         request: dict[str, Any] = {"role_session_name": session}
         if h in OAUTH_HOSTS:
             caller["provider_kind"] = "well_known"
-            for key, vals in values.items():
-                if vals:
-                    claims[key.split(":", 1)[1]] = vals[0]
+            claims.update({key.split(":", 1)[1]: vals[0] for key, vals in values.items() if vals})
             request["provider_id"] = h
         else:
             caller["provider_kind"] = {OIDC: "oidc", COGNITO: "cognito", WELL_KNOWN: "well_known"}[issuer.kind]
-            claims["iss"] = f"https://{host}"
-            auds = values.get(f"{h}:aud") or ["sts.amazonaws.com"]
-            if h == "accounts.google.com":
-                oaud = values.get(f"{h}:oaud") or auds
-                claims["aud"] = oaud[0] if len(oaud) == 1 else oaud
-                if auds[0] != claims["aud"]:
-                    claims["azp"] = auds[0]
-            else:
-                claims["aud"] = auds[0] if len(auds) == 1 else auds
-            for key, vals in values.items():
-                claim = key.split(":", 1)[1]
-                if claim in ("aud", "oaud") or not vals:
-                    continue
-                if claim == "google/organization_number":
-                    claims["google"] = {"organization_number": vals[0]}
-                elif claim == "amr":
-                    claims["amr"] = vals
-                else:
-                    claims[claim] = vals[0]
+            claims.update(_oidc_claims(h, host, values))
             if issuer.kind == COGNITO:
                 caller["cognito_pool_account"] = _text(m, self._pools[issuer.entry])
             if issuer.kind == OIDC:
-                all_auds = auds if isinstance(claims["aud"], list) else [claims["aud"]]
+                all_auds = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
                 doc["identity_providers"] = {
                     self.role.account: {
                         "oidc": [{"url": f"https://{host}", "client_ids": list(dict.fromkeys(all_auds))}]
@@ -788,3 +768,51 @@ def mentions(policies: Sequence[Policy], text: str) -> bool:
 
 
 __all__ += ["SUBJECT_CLAIMS", "custom_subject", "mentions", "subject", "tenant_probe", "token_subject"]
+
+
+def _always_present(h: str) -> set[str]:
+    """The keys every token of the provider with key prefix ``h`` gives (F6): the audience and the
+    subject (Google's ``oaud`` too), SAML's five; none for an OAuth 2.0 provider."""
+    if h in OAUTH_HOSTS:
+        return set()
+    always = {f"{h}:aud", f"{h}:sub", "saml:aud", "saml:iss", "saml:sub", "saml:sub_type", "saml:namequalifier"}
+    if h == "accounts.google.com":
+        always.add(f"{h}:oaud")
+    return always
+
+
+def _cognito_amr_shape(state: KeyState) -> list[z3.BoolRef]:
+    """Cognito's amr: "authenticated" and the login providers, or "unauthenticated" alone (COG-TRUST)."""
+    first, rest = state.slots[0], state.slots[1:]
+    auth, guest = z3.StringVal("authenticated"), z3.StringVal("unauthenticated")
+    return [
+        z3.Or(first == auth, first == guest),
+        z3.Implies(first == guest, state.count == 1),
+        *[z3.And(r != auth, r != guest) for r in rest],
+    ]
+
+
+def _oidc_claims(h: str, host: str, values: dict[str, list[str]]) -> dict[str, Any]:
+    """The claims of an OIDC token whose keys have ``values`` (F6 read backwards): ``iss``, ``aud``
+    (Google's ``aud`` is ``oaud``, its ``azp`` the key ``aud``), ``amr`` as a list, Google's
+    organization number nested, every other claim its first value."""
+    claims: dict[str, Any] = {"iss": f"https://{host}"}
+    auds = values.get(f"{h}:aud") or ["sts.amazonaws.com"]
+    if h == "accounts.google.com":
+        oaud = values.get(f"{h}:oaud") or auds
+        claims["aud"] = oaud[0] if len(oaud) == 1 else oaud
+        if auds[0] != claims["aud"]:
+            claims["azp"] = auds[0]
+    else:
+        claims["aud"] = auds[0] if len(auds) == 1 else auds
+    for key, vals in values.items():
+        claim = key.split(":", 1)[1]
+        if claim in ("aud", "oaud") or not vals:
+            continue
+        if claim == "google/organization_number":
+            claims["google"] = {"organization_number": vals[0]}
+        elif claim == "amr":
+            claims["amr"] = vals
+        else:
+            claims[claim] = vals[0]
+    return claims
