@@ -14,6 +14,7 @@ STS service model (BOTO-STS).
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -58,6 +59,7 @@ def is_account_id(text: str) -> bool:
     return _ACCOUNT.fullmatch(text) is not None
 
 
+@functools.lru_cache(maxsize=4096)
 def derive_unique_id(prefix: str, arn: str) -> str:
     """A deterministic IAM-style unique id (``AIDA…``/``AROA…``) for an ARN.
 

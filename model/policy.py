@@ -346,18 +346,34 @@ def _strings(value: Any, where: str, what: str) -> list[str]:
 
 
 def _check_alphabet(value: Any, where: str) -> None:
-    """Characters allowed in policy documents: U+0009, U+000A, U+000D, U+0020-U+00FF (QUOTAS)."""
+    """Characters allowed in policy documents: U+0009, U+000A, U+000D, U+0020-U+00FF (QUOTAS).
+
+    The document's compact JSON text is searched first, in one pass: it holds every key and string of
+    the document, with only control characters, quotes and backslashes escaped (``ensure_ascii`` off).
+    A text with no character outside the alphabet and no ``\\u`` escape (a control character or a
+    backslash before ``u``) passes; any other is walked element by element to name the path."""
+    try:
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    except (TypeError, ValueError, RecursionError):
+        text = None  # not JSON-shaped: the walk below names the problem the parser will meet
+    if text is not None and _ALPHABET.search(text) is None and "\\u" not in text:
+        return
+    _walk_alphabet(value, where)
+
+
+def _walk_alphabet(value: Any, where: str) -> None:
+    """:func:`_check_alphabet` element by element, for the path of the first character refused."""
     if isinstance(value, str):
         m = _ALPHABET.search(value)
         if m:
             raise _fail(f"character U+{ord(m.group()):04X} is not allowed in policy documents", where)
     elif isinstance(value, dict):
         for k, v in value.items():
-            _check_alphabet(k, where)
-            _check_alphabet(v, child(where, k))
+            _walk_alphabet(k, where)
+            _walk_alphabet(v, child(where, k))
     elif isinstance(value, list):
         for i, v in enumerate(value):
-            _check_alphabet(v, child(where, i))
+            _walk_alphabet(v, child(where, i))
 
 
 def _canonical_aws_principal(entry: str, where: str) -> str:

@@ -1204,6 +1204,9 @@ def _context_values(value: Any, where: str, derived: Callable[[str], str | None]
 _ONE_VALUE_KEYS = frozenset({"aws:currenttime", "aws:epochtime"})
 
 
+_DEFAULT_SEMANTICS = Semantics()
+
+
 def load_semantics(value: Any, where: str) -> Semantics:
     """The ``semantics`` options at ``where`` (a part of :func:`load_scenario`, as :func:`load_caller`)."""
     r = _Reader(value, where, (*_SEMANTICS_FIELDS, "legacy_implicit_self_trust"))
@@ -1212,9 +1215,11 @@ def load_semantics(value: Any, where: str) -> Semantics:
             "legacy_implicit_self_trust is a property of the role: set role.legacy_implicit_self_trust",
             r.path("legacy_implicit_self_trust"),
         )
+    if not r.value:
+        return _DEFAULT_SEMANTICS  # most scenarios: no option set (the object is frozen, so one serves all)
     values: dict[str, Any] = {}
     for name in _SEMANTICS_FIELDS:
-        default = getattr(Semantics(), name)
+        default = getattr(_DEFAULT_SEMANTICS, name)
         values[name] = r.get(name, type(default), default)
         if name == "federated_provider_value" and values[name] not in ("arn", "host"):
             raise InputError('federated_provider_value is "arn" or "host"', r.path(name))

@@ -320,3 +320,36 @@ def test_what_the_organizations_pages_allow_is_stored() -> None:
         ],
     }
     assert len(parse_policy(rcp, PolicyKind.RCP).statements) == 2
+
+
+@pytest.mark.parametrize(
+    ("where", "text", "path"),
+    [
+        ("resource", "arn:aws:s3:::b\x01", "$.Statement[0].Resource"),  # a control character (JSON escapes it)
+        ("resource", "arn:aws:s3:::b\u0100", "$.Statement[0].Resource"),  # above U+00FF
+        ("resource", "arn:aws:s3:::\U0001f600", "$.Statement[0].Resource"),  # outside the BMP
+        ("key", "aws:PrincipalTag/\u0101", "$.Statement[0].Condition.StringEquals"),  # in a key: its object's path
+    ],
+)
+def test_characters_outside_the_alphabet_are_refused_with_their_path(where: str, text: str, path: str) -> None:
+    """QUOTAS: policy documents hold U+0009, U+000A, U+000D and U+0020-U+00FF only; the one-pass search
+    of the document's text and the element-by-element walk that names the path agree."""
+    statement: dict[str, Any] = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b"}
+    if where == "resource":
+        statement["Resource"] = text
+    else:
+        statement["Condition"] = {"StringEquals": {text: "x"}}
+    with pytest.raises(MalformedPolicyError) as caught:
+        parse_policy({"Version": "2012-10-17", "Statement": [statement]}, PolicyKind.IDENTITY)
+    assert "is not allowed in policy documents" in caught.value.message
+    assert caught.value.path == path
+
+
+@pytest.mark.parametrize("text", ["tab\there", "line\nbreak\r", "latin \u00e9\u00ff", 'quote " and \\u0041 as text'])
+def test_characters_inside_the_alphabet_pass(text: str) -> None:
+    """Tab, line feed, carriage return, Latin-1, and a backslash before ``u`` written as text (which the
+    one-pass search sends to the walk, which finds nothing) are all allowed."""
+    doc = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}
+    doc["Statement"][0]["Condition"] = {"StringEquals": {"aws:PrincipalTag/team": text}}  # type: ignore[index]
+    policy = parse_policy(doc, PolicyKind.IDENTITY)
+    assert policy.statements[0].conditions[0].values == (text,)
