@@ -32,6 +32,7 @@ __all__ = [
     "Root",
     "ServicePrincipal",
     "derive_unique_id",
+    "entity_key",
     "is_account_id",
     "parse_caller_arn",
     "parse_role_arn",
@@ -57,6 +58,19 @@ Credentials = Literal["long-term", "session-token", "role-session", "federation"
 def is_account_id(text: str) -> bool:
     """True for a 12-digit AWS account id."""
     return _ACCOUNT.fullmatch(text) is not None
+
+
+_ENTITY_ARN = re.compile(r"arn:([\w-]+):iam::(\d{12}):(user|role)(/(?:[\x21-\x7e]*/)?)([\w+=,.@-]{1,64})", re.ASCII)
+
+
+def entity_key(arn: str) -> tuple[str, str, str, str] | None:
+    """(partition, account, ``user`` or ``role``, lower-cased name) of an IAM user or role ARN, ``None`` for
+    any other text. Two ARNs with one key name one entity, or two that cannot both exist: IAM names are
+    unique per account and kind, "not distinguished by case" (CreateUser, CreateRole), whatever the path
+    (RES: "names must be unique within the account"; a path is not part of the name). The one place the
+    model, the snapshot reader, the solver and the strategies key users and roles (docs/semantics.md §5.10)."""
+    m = _ENTITY_ARN.fullmatch(arn)
+    return None if m is None else (m[1], m[2], m[3], m[5].lower())
 
 
 @functools.lru_cache(maxsize=4096)

@@ -37,6 +37,7 @@ from .arn import (
     Root,
     ServicePrincipal,
     derive_unique_id,
+    entity_key,
     is_account_id,
     parse_caller_arn,
     parse_role_arn,
@@ -725,7 +726,6 @@ def _principal_error(role: RoleSpec, nonexistent: frozenset[str], where: str) ->
 
 #: The values of ``semantics.principal_other_spelling`` (docs/semantics.md §5.10).
 OTHER_SPELLINGS = ("refused", "resolves")
-_ENTITY_ARN = re.compile(r"arn:([\w-]+):iam::(\d{12}):(user|role)(/(?:[\x21-\x7e]*/)?)([\w+=,.@-]{1,64})", re.ASCII)
 
 
 @dataclass(frozen=True, slots=True)
@@ -742,18 +742,11 @@ class OtherSpelling:
     """The JSON path of the entry."""
 
 
-def _entity_key(arn: str) -> tuple[str, str, str, str] | None:
-    """(partition, account, ``user`` or ``role``, lower-cased name) of a user or role ARN: IAM names are
-    unique per account and kind, "not distinguished by case" (CreateUser, CreateRole) and whatever the
-    path (RES: "names must be unique within the account"; a path is not part of the name)."""
-    m = _ENTITY_ARN.fullmatch(arn)
-    return None if m is None else (m[1], m[2], m[3], m[5].lower())
-
-
 def world_entities(
     principal: IamUser | RoleSession | Root | FederatedUser | ServicePrincipal | None, role: RoleSpec
 ) -> dict[tuple[str, str, str, str], str]:
-    """The IAM users and roles a scenario says exist, by :func:`_entity_key`: the caller's user, the caller's
+    """The IAM users and roles a scenario says exist, by :func:`~rolecall.model.arn.entity_key`: the caller's
+    user, the caller's
     role (a role session's role, with its path) and the target role when it exists."""
     out: dict[tuple[str, str, str, str], str] = {}
     if isinstance(principal, IamUser):
@@ -784,7 +777,7 @@ def other_spellings(
     trust = doc.get("trust_policy") if isinstance(doc, Mapping) else None
     out: list[OtherSpelling] = []
     for entry, at in _aws_entries(trust, child(where, "trust_policy")):
-        key = _entity_key(entry)
+        key = entity_key(entry)
         if key is None or entry in nonexistent:
             continue
         entity = entities.setdefault(key, entry)
@@ -881,7 +874,7 @@ def _check_nonexistent(
     spelling under ``"resolves"``) contradicts the world."""
     listed = top.get("nonexistent_principals") if isinstance(top, Mapping) else None
     for i, entry in enumerate(listed if isinstance(listed, list) else ()):
-        key = _entity_key(entry) if isinstance(entry, str) else None
+        key = entity_key(entry) if isinstance(entry, str) else None
         entity = entities.get(key) if key is not None else None
         if entity is not None and (entity == entry or semantics.principal_other_spelling == "resolves"):
             how = "is" if entity == entry else "resolves to (semantics.principal_other_spelling)"

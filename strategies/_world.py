@@ -21,7 +21,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from rolecall import model
-from rolecall.model.arn import IamUser, RoleSession, ServicePrincipal
+from rolecall.model.arn import IamUser, RoleSession, ServicePrincipal, entity_key
 
 Doc = dict[str, Any]
 
@@ -176,11 +176,8 @@ class World:
         entries = principal.get("AWS", ()) if isinstance(principal, dict) else ()
         entities = self.entities()
         for e in [entries] if isinstance(entries, str) else entries:
-            parts = e.split(":", 5)
-            if len(parts) != 6 or parts[2] != "iam" or not parts[5].startswith(("user/", "role/")):
-                continue
-            kind, _, rest = parts[5].partition("/")
-            known = entities.get((parts[4], kind, rest.rpartition("/")[2].lower()))
+            key = entity_key(e) if isinstance(e, str) else None
+            known = entities.get(key[1:]) if key is not None else None
             if known is not None and known != e:
                 return False
         return True

@@ -31,6 +31,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..arn import entity_key
 from ..errors import InputError, RolecallError, child
 from ..policy import Policy, PolicyKind, parse_policy
 
@@ -653,9 +654,6 @@ def _check_references(snapshot: Snapshot, doc: Mapping[str, Any], where: str) ->
                         raise InputError(f"no group {g!r} in account {account.id}", child(child(pw, "groups"), k))
 
 
-_ENTITY = re.compile(r"arn:[\w-]+:iam::(\d{12}):(user|role)(/.*/|/)([^/]+)", re.ASCII)
-
-
 def _check_spellings(snapshot: Snapshot, doc: Mapping[str, Any], where: str) -> None:
     """No trust policy names a user or role of the snapshot by another case of its name or another path.
 
@@ -665,20 +663,22 @@ def _check_spellings(snapshot: Snapshot, doc: Mapping[str, Any], where: str) -> 
     Whether IAM would have refused it or resolved it is contested (docs/semantics.md §5.10), so a
     written snapshot that holds one is an input error naming the entry, never decided as if both
     spellings were users or roles."""
-    known: dict[tuple[str, str, str], str] = {}
+    known: dict[tuple[str, str, str, str], str] = {}
     for account in snapshot.accounts.values():
-        for u in account.users.values():
-            known[(account.id, "user", u.name.lower())] = u.arn(snapshot.partition)
-        for r in account.roles.values():
-            known[(account.id, "role", r.name.lower())] = r.arn(snapshot.partition)
+        arns = [u.arn(snapshot.partition) for u in account.users.values()]
+        arns += [r.arn(snapshot.partition) for r in account.roles.values()]
+        for arn in arns:
+            key = entity_key(arn)
+            if key is not None:
+                known[key] = arn
     for i, account in enumerate(snapshot.accounts.values()):
         for j, role in enumerate(account.roles.values()):
             tw = child(child(child(child(where, "accounts"), i), "roles"), j)
             raw = doc["accounts"][i]["roles"][j]["trust_policy"].get("Statement")
             for k, st in enumerate(role.trust_policy.statements):
                 for entry in st.principal.aws if st.principal else ():
-                    m = _ENTITY.fullmatch(entry)
-                    entity = known.get((m[1], m[2], m[4].lower())) if m else None
+                    key = entity_key(entry)
+                    entity = known.get(key) if key is not None else None
                     if entity is None or entity == entry:
                         continue
                     sw = child(child(tw, "trust_policy"), "Statement")

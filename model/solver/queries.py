@@ -32,7 +32,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import importlib
-import re
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -40,7 +39,7 @@ from typing import Any
 
 import z3
 
-from ..arn import is_account_id, parse_caller_arn, parse_role_arn
+from ..arn import entity_key, is_account_id, parse_caller_arn, parse_role_arn
 from ..errors import InputError, RolecallError
 from ..match import glob_parts, glob_units, string_glob_matches
 from ..policy import Policy, PolicyKind, parse_policy, remembering_parses
@@ -373,9 +372,6 @@ class _Incremental:
         return _outcome(self.solver, self.solver.check(*assumptions))
 
 
-_USER_OR_ROLE = re.compile(r"arn:[\w-]+:iam::\d{12}:(user|role)/.*", re.ASCII)
-
-
 def _refuse_resolved_spellings(policies: Sequence[Policy]) -> None:
     """The queries range over callers of every name and path and compare a principal entry with them
     exactly: what IAM does under ``principal_other_spelling = "refused"`` (docs/semantics.md §5.10; a
@@ -384,7 +380,7 @@ def _refuse_resolved_spellings(policies: Sequence[Policy]) -> None:
     encoding does not state: a proof could be false, so the query refuses the option."""
     for i, policy in enumerate(policies):
         for j, st in enumerate(policy.statements):
-            entry = next((e for e in (st.principal.aws if st.principal else ()) if _USER_OR_ROLE.fullmatch(e)), None)
+            entry = next((e for e in (st.principal.aws if st.principal else ()) if entity_key(e) is not None), None)
             if entry is not None:
                 raise InputError(
                     f'semantics.principal_other_spelling "resolves" is not stated by the queries: trust policy {i} '

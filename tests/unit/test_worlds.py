@@ -198,3 +198,22 @@ def test_the_federated_door_follows_the_option_too() -> None:
     }
     assert model.decide(model.load_scenario(doc)).error_code == "MalformedPolicyDocument"
     assert model.decide(model.load_scenario(under(doc, "resolves"))).decision == "allowed"
+
+
+@pytest.mark.parametrize(
+    ("arn", "key"),
+    [
+        (f"arn:aws:iam::{A}:user/Alice", ("aws", A, "user", "alice")),
+        (f"arn:aws:iam::{A}:user/team/ALICE", ("aws", A, "user", "alice")),  # path and case: the same name
+        (f"arn:aws-cn:iam::{A}:role/a/b/Deploy", ("aws-cn", A, "role", "deploy")),
+        (f"arn:aws:iam::{A}:root", None),
+        (f"arn:aws:sts::{A}:assumed-role/Deploy/s", None),  # a session, not the role
+        (f"arn:aws:iam::{A}:group/Devs", None),
+        (f"arn:aws:iam::{A}:user/bad name", None),  # no user can have that name
+    ],
+)
+def test_entity_key_is_the_one_key_of_users_and_roles(arn: str, key: tuple[str, str, str, str] | None) -> None:
+    """The model, the snapshot reader, the solver and the strategies key users and roles by this one function."""
+    from rolecall.model.arn import entity_key
+
+    assert entity_key(arn) == key
