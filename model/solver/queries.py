@@ -1128,7 +1128,7 @@ def _public_token(
     for g in found:
         probe = tenant_probe(g.issuer, tokens)
         if probe is None:
-            admitted, doc = q.find_token(g.issuer, [tokens.granted_by[(g.index, g.issuer.entry)]], _replay_allowed)
+            admitted, _ = q.find_token(g.issuer, [tokens.granted_by[(g.index, g.issuer.entry)]], _replay_allowed)
             if admitted == "unsat" and q.undecided_token(g.issuer, []) is None:
                 continue
             return Unknown(
@@ -1137,18 +1137,19 @@ def _public_token(
                 "does not know where its tokens name the tenant (docs/federation.md §6.2)",
             )
         granted = tokens.granted_by[(g.index, g.issuer.entry)]
-        custom = custom_subject(g.issuer, tokens)
-        # one search for a token of another tenant or of another subject format (the common answer is one proof)
-        either = probe if custom is None else z3.Or(probe, custom)
-        verdict, doc = q.find_token(g.issuer, [granted, either], _replay_allowed)
-        odd = verdict == "sat" and isinstance(doc, dict) and custom is not None and not _default_format(doc, g.issuer)
-        if odd:
-            verdict, doc = q.find_token(g.issuer, [granted, probe], _replay_allowed)
-        if verdict == "unknown":
-            return Unknown(name, f"$.Statement[{g.index}], {g.issuer.entry}: {doc}")
-        if verdict == "sat":
-            assert isinstance(doc, dict)
-            return doc
+
+        def find(extra: z3.BoolRef, issuer: Issuer = g.issuer, granted: z3.BoolRef = granted) -> dict[str, Any] | None:
+            verdict, found = q.find_token(issuer, [granted, extra], _replay_allowed)
+            if verdict == "unknown":
+                raise _Undecided(f"{issuer.entry}: {found}")
+            return found if isinstance(found, dict) else None
+
+        try:
+            public, odd = _other_tenant_token(g.issuer, tokens, probe, find)
+        except _Undecided as exc:
+            return Unknown(name, f"$.Statement[{g.index}], {exc}")
+        if public is not None:
+            return public
         why = q.undecided_token(g.issuer, [probe])  # an undecidable token of another tenant: not proved private
         if why is not None:
             return Unknown(name, f"$.Statement[{g.index}], {why}")
@@ -1160,6 +1161,23 @@ def _public_token(
                 "(docs/federation.md §6.2)",
             )
     return None
+
+
+def _other_tenant_token(
+    issuer: Issuer, tokens: FederatedTokens, probe: z3.BoolRef, find: Callable[[z3.BoolRef], dict[str, Any] | None]
+) -> tuple[dict[str, Any] | None, bool]:
+    """An admitted token of a tenant the policy does not name, in the issuer's default subject format
+    (docs/federation.md §6.2), by ``find`` (a search for an admitted token meeting one more term), and
+    whether the first search met only a subject outside that format (a repository's subject template:
+    any owner can give its repositories one, so such a token tells nothing about tenants). One search
+    for both first, since the common answer, "not public", is then one proof; a second, for the default
+    format alone, only when the first met an odd subject."""
+    custom = custom_subject(issuer, tokens)
+    found = find(probe if custom is None else z3.Or(probe, custom))
+    odd = found is not None and custom is not None and not _default_format(found, issuer)
+    if odd:
+        found = find(probe)
+    return found, odd
 
 
 def _default_format(doc: dict[str, Any], issuer: Issuer) -> bool:
@@ -1441,13 +1459,7 @@ def _federated_finding(q: _Query, trust: Policy, si: int, issuer: Issuer) -> Fed
                 "tenant: whether anyone on the internet can obtain an admitted token is not decided"
             )
         else:
-            # one search for both (the common answer, "not public", is one proof): a token of another tenant,
-            # or a subject outside the default format, which tells nothing about tenants
-            custom = custom_subject(issuer, tokens)
-            found = search(probe if custom is None else z3.Or(probe, custom))
-            odd = found is not None and custom is not None and not _default_format(found, issuer)
-            if odd:
-                found = search(probe)  # a public token of the default format, if there is one as well
+            found, odd = _other_tenant_token(issuer, tokens, probe, search)
             public = found is not None
             if found is not None:
                 witness = found
