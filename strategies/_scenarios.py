@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+from collections.abc import Callable
 from typing import Any
 
 from hypothesis import event
@@ -253,20 +254,7 @@ def _constructed_org(draw: st.DrawFn, w: World, *, percent: int, scp_gap: bool =
     for account in [*members, management]:
         gap = scp_gap and account == w.account
         if gap or chance(draw, 40):
-            levels = []
-            n = pickw(draw, (2, 1), (2, 2), (1, 3))
-            gap_at = pick(draw, list(range(n))) if gap else -1
-            for i in range(n):
-                if i == gap_at:
-                    levels.append([constructed_policy(draw, "scp", wo, None, allows=False, max_size=2)])
-                elif chance(draw, 30):
-                    levels.append([constructed_policy(draw, "scp", wo, grant(draw, "scp", wo, _ALL), max_size=2)])
-                else:
-                    level = [full_aws_access()]
-                    if chance(draw, 30):
-                        level.append(constructed_policy(draw, "scp", wo, None, max_size=2))
-                    levels.append(level)
-            scps[account] = levels
+            scps[account] = _scp_levels(draw, wo, gap)
     rcps: Doc = {}
     for account in [*members, management]:
         if chance(draw, 25):
@@ -276,6 +264,25 @@ def _constructed_org(draw: st.DrawFn, w: World, *, percent: int, scp_gap: bool =
     if rcps:
         org["rcps"] = rcps
     return org
+
+
+def _scp_levels(draw: st.DrawFn, wo: World, gap: bool) -> list[list[Doc]]:
+    """One account's SCP chain, one to three levels (R7): each level FullAWSAccess (with sometimes
+    another policy) or a covering grant; with ``gap``, one level allows nothing the request needs."""
+    levels = []
+    n = pickw(draw, (2, 1), (2, 2), (1, 3))
+    gap_at = pick(draw, list(range(n))) if gap else -1
+    for i in range(n):
+        if i == gap_at:
+            levels.append([constructed_policy(draw, "scp", wo, None, allows=False, max_size=2)])
+        elif chance(draw, 30):
+            levels.append([constructed_policy(draw, "scp", wo, grant(draw, "scp", wo, _ALL), max_size=2)])
+        else:
+            level = [full_aws_access()]
+            if chance(draw, 30):
+                level.append(constructed_policy(draw, "scp", wo, None, max_size=2))
+            levels.append(level)
+    return levels
 
 
 _ALL = ("sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity")
@@ -353,18 +360,12 @@ def constructed_scenarios(
     cross_account: bool | None = None,
     kinds: tuple[str, ...] | None = None,
 ) -> Doc:
-    """A valid scenario built so that its decision is ``decision`` (any when None), through a plan."""
+    """A valid scenario built so that its decision is ``decision`` (any when None), through a plan: the
+    world, the request and the caller, the organization, the trust policy, the caller's side, the role,
+    then the plan's own finishing step (:data:`_FINISH`). The draws are made in that order."""
     all_kinds = tuple(kinds) if kinds is not None else CALLER_KINDS
     plan = pickw(draw, *_plans_for(decision, cross_account, all_kinds))
-    plan_kinds = _kinds_for(plan, all_kinds, cross_account)
-    cross = cross_account
-    if plan == "cross-account-caller-side":
-        cross = True
-    elif plan in ("same-account-caller-side", "self-trust"):
-        cross = False
-    w = draw_world(draw, cross, plan_kinds)
-    if plan == "self-trust":
-        w = w.but(target_account=w.account, target_path=w.role_path, target_name=w.role_name)
+    w = _plan_world(draw, plan, cross_account, _kinds_for(plan, all_kinds, cross_account))
     if plan == "tag-or-source-not-trusted":
         request = _valid_request(draw, w, tags_percent=100 if not chance(draw, 30) else 0, source_percent=100)
     else:
@@ -381,61 +382,89 @@ def constructed_scenarios(
     w = _with_org(w, org)
     needs = _needs(request)
     _event(f"plan: {plan}")
+    trust, trust_class = _plan_trust(draw, plan, w, needs)
+    _plan_caller_side(draw, plan, w, trust_class, needs, caller)
+    doc = _assemble(caller, _plan_role(draw, plan, w, trust), request, org, context)
+    finish = _FINISH.get(plan)
+    if finish is not None:
+        finish(draw, doc, w, needs)
+    return doc
 
-    # ---- the trust policy
+
+def _plan_world(draw: st.DrawFn, plan: str, cross_account: bool | None, kinds: tuple[str, ...]) -> World:
+    """The plan's world: the caller-side plans fix whether it crosses accounts; self-trust makes the
+    target role the caller's own role."""
+    cross = cross_account
+    if plan == "cross-account-caller-side":
+        cross = True
+    elif plan in ("same-account-caller-side", "self-trust"):
+        cross = False
+    w = draw_world(draw, cross, kinds)
+    if plan == "self-trust":
+        w = w.but(target_account=w.account, target_path=w.role_path, target_name=w.role_name)
+    return w
+
+
+def _plan_trust(draw: st.DrawFn, plan: str, w: World, needs: tuple[str, ...]) -> tuple[Doc, str]:
+    """The trust policy (R8) and the principal class its grant names: no grant for the plans refused
+    by the trust policy; only sts:AssumeRole granted when tags or a source identity must go untrusted;
+    else a grant of what the request needs (when the caller's side is to fail, no extra trust Allow may
+    grant a class that needs nothing more)."""
     related, _ = caller_principal_entries(w)
     if plan == "same-account-caller-side":
         related = [r for r in related if r[0] in ("account", "role")]
     trust_class, principal = pick(draw, related)
     no_grant = plan in ("no-trust-grant", "self-trust", "service-not-trusted")
     _event(f"trust class: {'none' if no_grant else trust_class}")
-    if plan in ("no-trust-grant", "self-trust", "service-not-trusted"):
-        trust = constructed_policy(draw, "trust", w, None, allows=False)
-    elif plan == "tag-or-source-not-trusted":
+    if no_grant:
+        return constructed_policy(draw, "trust", w, None, allows=False), trust_class
+    if plan == "tag-or-source-not-trusted":
         first = grant(draw, "trust", w, ("sts:AssumeRole",), principal)
         first["Action"] = "sts:AssumeRole"
-        trust = constructed_policy(draw, "trust", w, first, allows=False)
-    else:
-        # when the caller's side is to fail, no extra trust Allow may grant a class that needs nothing more
-        trust = constructed_policy(
-            draw,
-            "trust",
-            w,
-            grant(draw, "trust", w, needs, principal),
-            allows=plan not in ("cross-account-caller-side", "same-account-caller-side"),
-        )
+        return constructed_policy(draw, "trust", w, first, allows=False), trust_class
+    caller_side_fails = plan in ("cross-account-caller-side", "same-account-caller-side")
+    granted = grant(draw, "trust", w, needs, principal)
+    return constructed_policy(draw, "trust", w, granted, allows=not caller_side_fails), trust_class
 
-    # ---- the caller's side: which policy (if any) lacks the grant
+
+def _plan_caller_side(
+    draw: st.DrawFn, plan: str, w: World, trust_class: str, needs: tuple[str, ...], caller: Doc
+) -> None:
+    """The caller's identity policies, boundary and session policy (R9, R10): under the caller-side plans
+    one of them lacks the grant; a direct grant within one account may leave the identity policy out."""
     lacking: str | None = None
     if plan in ("cross-account-caller-side", "same-account-caller-side"):
         options = ["identity"] if trust_class != "role" else []
         options += ["boundary"] + (["session"] if w.kind == "role-session" else [])
         lacking = pick(draw, options)
-    if w.kind in ("user", "session-token", "role-session"):
-        direct = w.same_account and trust_class in ("user", "session", "wildcard", "role")
-        # a direct grant within one account needs no identity policy (R10): shrink towards leaving it out
-        # (drawn whatever the world, so the shrinker's changes to the world keep later draws aligned)
-        leave_out = not chance(draw, 70)
-        if lacking == "identity" or (direct and plan != "self-trust" and leave_out):
-            if chance(draw, 60):
-                caller["identity_policies"] = [constructed_policy(draw, "identity", w, None, allows=False)]
-        else:
-            caller["identity_policies"] = [constructed_policy(draw, "identity", w, grant(draw, "identity", w, needs))]
-            if chance(draw, 15):
-                caller["identity_policies"].append(constructed_policy(draw, "identity", w, None))
-        if lacking == "boundary":
-            caller["permissions_boundary"] = constructed_policy(draw, "boundary", w, None, allows=False, max_size=2)
-        elif chance(draw, 20):
-            caller["permissions_boundary"] = constructed_policy(
-                draw, "boundary", w, grant(draw, "boundary", w, needs), max_size=2
-            )
-        if lacking == "session":
-            caller["session_policy"] = constructed_policy(draw, "session", w, None, allows=False, max_size=2)
-        elif w.kind == "role-session" and chance(draw, 30):
-            caller["session_policy"] = constructed_policy(
-                draw, "session", w, grant(draw, "session", w, needs), max_size=2
-            )
+    if w.kind not in ("user", "session-token", "role-session"):
+        return  # a service or the root user: no caller-side policies
+    direct = w.same_account and trust_class in ("user", "session", "wildcard", "role")
+    # a direct grant within one account needs no identity policy (R10): shrink towards leaving it out
+    # (drawn whatever the world, so the shrinker's changes to the world keep later draws aligned)
+    leave_out = not chance(draw, 70)
+    if lacking == "identity" or (direct and plan != "self-trust" and leave_out):
+        if chance(draw, 60):
+            caller["identity_policies"] = [constructed_policy(draw, "identity", w, None, allows=False)]
+    else:
+        caller["identity_policies"] = [constructed_policy(draw, "identity", w, grant(draw, "identity", w, needs))]
+        if chance(draw, 15):
+            caller["identity_policies"].append(constructed_policy(draw, "identity", w, None))
+    if lacking == "boundary":
+        caller["permissions_boundary"] = constructed_policy(draw, "boundary", w, None, allows=False, max_size=2)
+    elif chance(draw, 20):
+        caller["permissions_boundary"] = constructed_policy(
+            draw, "boundary", w, grant(draw, "boundary", w, needs), max_size=2
+        )
+    if lacking == "session":
+        caller["session_policy"] = constructed_policy(draw, "session", w, None, allows=False, max_size=2)
+    elif w.kind == "role-session" and chance(draw, 30):
+        caller["session_policy"] = constructed_policy(draw, "session", w, grant(draw, "session", w, needs), max_size=2)
 
+
+def _plan_role(draw: st.DrawFn, plan: str, w: World, trust: Doc) -> Doc:
+    """The target role: its trust policy, sometimes a longer maximum session or a tag; grandfathered
+    self-trust (R12) under self-trust; missing (R2) under no-such-role."""
     role: Doc = {"arn": w.target_arn, "trust_policy": trust}
     if chance(draw, 15):
         role["max_session_duration"] = pick(draw, [7200, 43200])
@@ -445,15 +474,7 @@ def constructed_scenarios(
         role["legacy_implicit_self_trust"] = True
     elif plan == "no-such-role":
         role["exists"] = False
-    doc = _assemble(caller, role, request, org, context)
-
-    if plan == "deny":
-        _plant_deny(draw, doc, w, needs)
-    elif plan == "bad-request":
-        _break_request(draw, doc)
-    elif plan == "after-authorization":
-        _fail_after_authorization(draw, doc, w)
-    return doc
+    return role
 
 
 def _plant_deny(draw: st.DrawFn, doc: Doc, w: World, needs: tuple[str, ...]) -> None:
@@ -567,6 +588,15 @@ def _fail_after_authorization(draw: st.DrawFn, doc: Doc, w: World) -> str:
         _grant_everywhere(doc, w)
     _event(f"after authorization: {reason}")
     return reason
+
+
+_FINISH: dict[str, Callable[[st.DrawFn, Doc, World, tuple[str, ...]], object]] = {
+    "deny": _plant_deny,
+    "bad-request": lambda draw, doc, w, needs: _break_request(draw, doc),
+    "after-authorization": lambda draw, doc, w, needs: _fail_after_authorization(draw, doc, w),
+}
+"""The plans' finishing steps, once the scenario is assembled: a matching Deny planted (R5), the
+request broken (R0), or a check after authorization made to fail (R13)."""
 
 
 def _grant_everywhere(doc: Doc, w: World) -> None:

@@ -139,62 +139,81 @@ def snapshots(draw: st.DrawFn, max_accounts: int = 3, organization: bool | None 
         users[accounts[0]] = ["alice"]
     role_arns = [f"arn:aws:iam::{a}:role/{r}" for a in accounts for r in roles[a]]
     principals = role_arns + [f"arn:aws:iam::{a}:user/{u}" for a in accounts for u in users[a]]
-    boundary_arn = "arn:aws:iam::{}:policy/boundary"
-    out_accounts = []
-    for a in accounts:
-        boundary = _doc({"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": f"arn:aws:iam::{a}:role/*"})
-        has_boundary = False
-        user_docs = []
-        for u in users[a]:
-            user: dict[str, Any] = {"name": u}
-            identity = draw(_identity(accounts, role_arns))
-            if identity is not None:
-                user["inline_policies"] = {"assume": identity}
-            if draw(st.booleans()):
-                user["groups"] = ["devs"]
-            if draw(st.integers(0, 3)) == 0:
-                user["permissions_boundary"] = boundary_arn.format(a)
-                has_boundary = True
-            user_docs.append(user)
-        role_docs = []
-        for r in roles[a]:
-            role: dict[str, Any] = {"name": r, "trust_policy": draw(_trust(accounts, principals))}
-            identity = draw(_identity(accounts, role_arns))
-            if identity is not None:
-                role["inline_policies"] = {"assume": identity}
-            if r == "admin" and draw(st.booleans()):
-                role["managed_policies"] = ["arn:aws:iam::aws:policy/AdministratorAccess"]
-            if draw(st.integers(0, 4)) == 0:
-                role["permissions_boundary"] = boundary_arn.format(a)
-                has_boundary = True
-            role_docs.append(role)
-        account: dict[str, Any] = {"id": a, "users": user_docs, "roles": role_docs}
-        if any("groups" in u for u in user_docs):
-            group_policy = draw(_identity(accounts, role_arns))
-            account["groups"] = [{"name": "devs", "inline_policies": {"assume": group_policy} if group_policy else {}}]
-        if has_boundary:
-            account["policies"] = [{"arn": boundary_arn.format(a), "document": boundary}]
-        out_accounts.append(account)
+    out_accounts = [_snapshot_account(draw, a, users[a], roles[a], accounts, role_arns, principals) for a in accounts]
     doc: dict[str, Any] = {
         "format": "rolecall-snapshot/1",
         "accounts": out_accounts,
         "aws_managed_policies": {"arn:aws:iam::aws:policy/AdministratorAccess": {"document": _FULL}},
     }
     if organization is not False and (organization or draw(st.booleans())):
-        members = [a for a in accounts if draw(st.integers(0, 4)) != 0]
-        denied = draw(st.sampled_from([None, *members])) if members else None
-        policies: list[dict[str, Any]] = [
-            {"id": "p-FullAWSAccess", "type": "SERVICE_CONTROL_POLICY", "document": _FULL}
-        ]
-        if denied:
-            deny = _doc({"Effect": "Deny", "Action": "sts:AssumeRole", "Resource": "*"})
-            policies.append({"id": "p-denyassume", "type": "SERVICE_CONTROL_POLICY", "document": deny})
-        nodes: list[dict[str, Any]] = [
-            {"id": "r-ab12", "policies": ["p-FullAWSAccess"]},
-            {"id": _MANAGEMENT, "parent": "r-ab12", "policies": ["p-FullAWSAccess"]},
-        ]
-        for m in members:
-            attached = ["p-FullAWSAccess", *(["p-denyassume"] if m == denied else [])]
-            nodes.append({"id": m, "parent": "r-ab12", "policies": attached})
-        doc["organization"] = {"id": _ORG, "management_account": _MANAGEMENT, "nodes": nodes, "policies": policies}
+        doc["organization"] = _snapshot_organization(draw, accounts)
     return doc
+
+
+_BOUNDARY_ARN = "arn:aws:iam::{}:policy/boundary"
+
+
+def _snapshot_account(
+    draw: st.DrawFn,
+    a: str,
+    users: list[str],
+    roles: list[str],
+    accounts: list[str],
+    role_arns: list[str],
+    principals: list[str],
+) -> dict[str, Any]:
+    """One account of :func:`snapshots`: its users (identity policies, the ``devs`` group, boundaries),
+    its roles (trust and identity policies, AdministratorAccess on ``admin``, boundaries), the group's
+    policy and the boundary policy when used."""
+    boundary = _doc({"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": f"arn:aws:iam::{a}:role/*"})
+    has_boundary = False
+    user_docs = []
+    for u in users:
+        user: dict[str, Any] = {"name": u}
+        identity = draw(_identity(accounts, role_arns))
+        if identity is not None:
+            user["inline_policies"] = {"assume": identity}
+        if draw(st.booleans()):
+            user["groups"] = ["devs"]
+        if draw(st.integers(0, 3)) == 0:
+            user["permissions_boundary"] = _BOUNDARY_ARN.format(a)
+            has_boundary = True
+        user_docs.append(user)
+    role_docs = []
+    for r in roles:
+        role: dict[str, Any] = {"name": r, "trust_policy": draw(_trust(accounts, principals))}
+        identity = draw(_identity(accounts, role_arns))
+        if identity is not None:
+            role["inline_policies"] = {"assume": identity}
+        if r == "admin" and draw(st.booleans()):
+            role["managed_policies"] = ["arn:aws:iam::aws:policy/AdministratorAccess"]
+        if draw(st.integers(0, 4)) == 0:
+            role["permissions_boundary"] = _BOUNDARY_ARN.format(a)
+            has_boundary = True
+        role_docs.append(role)
+    account: dict[str, Any] = {"id": a, "users": user_docs, "roles": role_docs}
+    if any("groups" in u for u in user_docs):
+        group_policy = draw(_identity(accounts, role_arns))
+        account["groups"] = [{"name": "devs", "inline_policies": {"assume": group_policy} if group_policy else {}}]
+    if has_boundary:
+        account["policies"] = [{"arn": _BOUNDARY_ARN.format(a), "document": boundary}]
+    return account
+
+
+def _snapshot_organization(draw: st.DrawFn, accounts: list[str]) -> dict[str, Any]:
+    """The organization of :func:`snapshots`: most accounts members, FullAWSAccess at every level, and
+    sometimes a Deny of sts:AssumeRole attached to one member (R7)."""
+    members = [a for a in accounts if draw(st.integers(0, 4)) != 0]
+    denied = draw(st.sampled_from([None, *members])) if members else None
+    policies: list[dict[str, Any]] = [{"id": "p-FullAWSAccess", "type": "SERVICE_CONTROL_POLICY", "document": _FULL}]
+    if denied:
+        deny = _doc({"Effect": "Deny", "Action": "sts:AssumeRole", "Resource": "*"})
+        policies.append({"id": "p-denyassume", "type": "SERVICE_CONTROL_POLICY", "document": deny})
+    nodes: list[dict[str, Any]] = [
+        {"id": "r-ab12", "policies": ["p-FullAWSAccess"]},
+        {"id": _MANAGEMENT, "parent": "r-ab12", "policies": ["p-FullAWSAccess"]},
+    ]
+    for m in members:
+        attached = ["p-FullAWSAccess", *(["p-denyassume"] if m == denied else [])]
+        nodes.append({"id": m, "parent": "r-ab12", "policies": attached})
+    return {"id": _ORG, "management_account": _MANAGEMENT, "nodes": nodes, "policies": policies}

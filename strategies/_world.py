@@ -254,35 +254,45 @@ def draw_world(draw: st.DrawFn, cross_account: bool | None, kinds: tuple[str, ..
         return World(kind, None, None, pick(draw, SERVICES), **_NO_NAMES, **target)
     assert account is not None
     if kind in ("user", "session-token"):
-        name = pickw(draw, (3, USER_NAMES[0]), (2, USER_NAMES[1]), (1, USER_NAMES[2]), (1, USER_NAMES[3]))
-        path = pickw(draw, (3, "/"), (1, "/team/"), (1, "/a/b/"))
-        return World(
-            kind,
-            account,
-            f"arn:aws:iam::{account}:user{path}{name}",
-            None,
-            **{**_NO_NAMES, "user_name": name, "user_path": path},
-            **target,
-        )
+        return _user_world(draw, kind, account, target)
     if kind == "role-session":
-        rname = pickw(draw, (3, ROLE_NAMES[0]), (2, ROLE_NAMES[1]), (1, ROLE_NAMES[2]))
-        rpath = pickw(draw, (3, "/"), (1, "/team/"))
-        sess = pick(draw, SESSION_NAMES)
-        # self-assumption (R12); and a target of the caller's role's name in its account is that role
-        # (IAM role names are unique regardless of case and path: docs/semantics.md §5.10)
-        if account == target_account and (chance(draw, 20) or target["target_name"].lower() == rname.lower()):
-            target = {"target_account": account, "target_path": rpath, "target_name": rname}
-        return World(
-            kind,
-            account,
-            f"arn:aws:sts::{account}:assumed-role/{rname}/{sess}",
-            None,
-            **{**_NO_NAMES, "role_name": rname, "role_path": rpath, "session_name": sess},
-            **target,
-        )
+        return _session_world(draw, account, target)
     if kind == "root":
         return World(kind, account, f"arn:aws:iam::{account}:root", None, **_NO_NAMES, **target)
     return World(kind, account, f"arn:aws:sts::{account}:federated-user/fed1", None, **_NO_NAMES, **target)
+
+
+def _user_world(draw: st.DrawFn, kind: str, account: str, target: dict[str, Any]) -> World:
+    """An IAM user caller (long-term keys or a GetSessionToken session): its name and path."""
+    name = pickw(draw, (3, USER_NAMES[0]), (2, USER_NAMES[1]), (1, USER_NAMES[2]), (1, USER_NAMES[3]))
+    path = pickw(draw, (3, "/"), (1, "/team/"), (1, "/a/b/"))
+    return World(
+        kind,
+        account,
+        f"arn:aws:iam::{account}:user{path}{name}",
+        None,
+        **{**_NO_NAMES, "user_name": name, "user_path": path},
+        **target,
+    )
+
+
+def _session_world(draw: st.DrawFn, account: str, target: dict[str, Any]) -> World:
+    """A role-session caller: its role's name and path, its session name; sometimes the target is its
+    own role (self-assumption, R12), and a target of its role's name in its account is that role (IAM
+    role names are unique regardless of case and path: docs/semantics.md §5.10)."""
+    rname = pickw(draw, (3, ROLE_NAMES[0]), (2, ROLE_NAMES[1]), (1, ROLE_NAMES[2]))
+    rpath = pickw(draw, (3, "/"), (1, "/team/"))
+    sess = pick(draw, SESSION_NAMES)
+    if account == target["target_account"] and (chance(draw, 20) or target["target_name"].lower() == rname.lower()):
+        target = {"target_account": account, "target_path": rpath, "target_name": rname}
+    return World(
+        "role-session",
+        account,
+        f"arn:aws:sts::{account}:assumed-role/{rname}/{sess}",
+        None,
+        **{**_NO_NAMES, "role_name": rname, "role_path": rpath, "session_name": sess},
+        **target,
+    )
 
 
 # =========================================================================== principal pools
