@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rolecall.conformance._session import Conformance
+from rolecall.conformance import Conformance
 
 pytestmark = [
     pytest.mark.rolecall_feature("cross-account"),

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from rolecall.conformance._session import Conformance, TargetFailed
+from rolecall.conformance import Conformance, TargetFailed
 from rolecall.conformance.expectations import Expectation
 
 pytestmark = [pytest.mark.rolecall_feature("expectations")]

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from rolecall.conformance import Conformance
 from rolecall.conformance._features import validation
-from rolecall.conformance._session import Conformance
 
 pytestmark = [
     pytest.mark.rolecall_feature("request-validation"),
