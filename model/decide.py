@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import NamedTuple
 
 from .arn import FederatedUser, IamUser, RoleSession, Root, ServicePrincipal
-from .conditions import Context, UndecidableError, parse_date
+from .conditions import Context, parse_date
 from .errors import MalformedPolicyError
 from .federation import decide_federated, federated_actions, federated_context, federated_granting_reasons
 from .match import caller_key
@@ -21,9 +21,9 @@ from .policy import Policy, PolicyKind, Statement, parse_policy_text
 from .result import AssumedRole, Reason, Result
 from .scenario import AnyScenario, FederatedScenario, Request, Scenario
 from .validation import (
-    PACKED_UNCERTAIN_BAND,
     constraint,
     packed_percent,
+    packed_size_refusal,
     valid_session_name,
     validation_error,
     violations,
@@ -856,18 +856,8 @@ def packed_size(s: Scenario) -> Result | None:
     r = s.request
     if not (r.tags or r.policy):
         return None
-    percent = packed_size_percent(s)
-    lo, hi = PACKED_UNCERTAIN_BAND
-    if lo <= percent < hi:
-        raise UndecidableError(
-            f"the packed size of session policy and tags is about {percent}% of the limit; AWS does not "
-            "publish its packing, so the model will not decide a request this close to it",
-            "$.request",
-        )
-    if percent >= hi:
-        what = "session tags" if not r.policy else "session policies and session tags"
-        return _error("PackedPolicyTooLarge", f"Packed size of {what} consumes {percent}% of allotted space.")
-    return None
+    refused = packed_size_refusal(r.tags or (), r.policy)
+    return None if refused is None else _error("PackedPolicyTooLarge", refused)
 
 
 def inherited_transitive_keys(s: Scenario) -> Result | None:

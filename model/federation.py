@@ -40,10 +40,9 @@ from .scenario import (
     iso_time,
 )
 from .validation import (
-    PACKED_UNCERTAIN_BAND,
     SESSION_NAME,
     constraint,
-    packed_percent,
+    packed_size_refusal,
     sensitive_constraint,
     validation_error,
     violations,
@@ -898,17 +897,9 @@ def federated_post_checks(s: FederatedScenario) -> Result | None:
         return _error("InvalidIdentityToken", bad)
     tags, _ = _session_tags(s)
     if tags or r.policy:
-        percent = packed_percent(((k, v[0] if v else "") for k, v in tags), r.policy)
-        lo, hi = PACKED_UNCERTAIN_BAND
-        if lo <= percent < hi:
-            raise UndecidableError(
-                f"the packed size of session policy and tags is about {percent}% of the limit; AWS does not "
-                "publish its packing, so the model will not decide a request this close to it",
-                "$.request",
-            )
-        if percent >= hi:
-            what = "session tags" if not r.policy else "session policies and session tags"
-            return _error("PackedPolicyTooLarge", f"Packed size of {what} consumes {percent}% of allotted space.")
+        refused = packed_size_refusal(((k, v[0] if v else "") for k, v in tags), r.policy)
+        if refused is not None:
+            return _error("PackedPolicyTooLarge", refused)
     region = r.region or "us-east-1"
     account = s.role.arn.account
     if region in s.disabled_regions.get(account, ()):

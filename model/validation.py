@@ -15,6 +15,7 @@ import zlib
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 
+from .conditions import UndecidableError
 from .result import Result
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "SESSION_NAME",
     "constraint",
     "packed_percent",
+    "packed_size_refusal",
     "sensitive_constraint",
     "valid_session_name",
     "validation_error",
@@ -128,3 +130,22 @@ def packed_percent(tags: Iterable[tuple[str, str]], policy: str | None) -> int:
     if policy:
         size += len(zlib.compress("".join(policy.split()).encode("latin-1", "replace"), 9))
     return math.ceil(100 * size / PACKED_LIMIT_BYTES)
+
+
+def packed_size_refusal(tags: Iterable[tuple[str, str]], policy: str | None) -> str | None:
+    """R13 and the federated doors' post-authorization checks: AWS's ``PackedPolicyTooLarge`` message for
+    these session tags and session policy, or ``None`` within the limit. AWS does not publish its
+    packing, so within :data:`PACKED_UNCERTAIN_BAND` of the limit the model refuses to decide (fail
+    closed): :class:`~rolecall.model.conditions.UndecidableError`."""
+    percent = packed_percent(tags, policy)
+    lo, hi = PACKED_UNCERTAIN_BAND
+    if lo <= percent < hi:
+        raise UndecidableError(
+            f"the packed size of session policy and tags is about {percent}% of the limit; AWS does not "
+            "publish its packing, so the model will not decide a request this close to it",
+            "$.request",
+        )
+    if percent < hi:
+        return None
+    what = "session tags" if not policy else "session policies and session tags"
+    return f"Packed size of {what} consumes {percent}% of allotted space."
