@@ -15,7 +15,10 @@ around the public ``model`` target (:class:`rolecall.conformance.targets.model.M
   LocalStack's ``LSIA`` session keys).
 
 Each entry names the emulator's code or observed behaviour it reproduces (a link to the line
-where one exists) and the docs/semantics.md or docs/federation.md rule it breaks. The
+where one exists) and the docs/semantics.md or docs/federation.md rule it breaks. The moto links
+are to commit 0af643a, whose four files cited (``sts/responses.py``, ``sts/models.py``,
+``iam/access_control.py``, ``iam/policy_conditions.py``) are those of moto 5.2.5, the version
+docs/emulators.md describes; the LocalStack links are to commit 8b9a79f (March 2026). The
 detection run (:mod:`tests.quality.detection`) points the suite at each of them as at any
 user's target: ``rolecall conformance --target tests.quality.blackbox:BlackBoxTarget`` with
 ``ROLECALL_FAULT=NAME``, and counts them beside the planted faults.

@@ -359,7 +359,8 @@ def markdown(
     ]
     if failures:
         lines += ["**Criteria not met:**", "", *[f"- {f}" for f in failures], ""]
-    lines += _fault_table([r for r in rows if r.get("kind") != "black-box" and not r["equivalent"]])
+    planted_rows = [r for r in rows if r.get("kind") != "black-box" and not r["equivalent"]]
+    lines += _fault_table(planted_rows) if planted_rows else []
     if black:
         lines += [
             "",
