@@ -5,7 +5,10 @@ runs the conformance suite (``conformance/test_*.py`` with the rolecall plugin, 
 ``rolecall conformance --target tests.quality.faulty:FaultyTarget --no-probe --strict -x``
 does) once per fault of :data:`tests.quality.faults.CATALOGUE` (``ROLECALL_FAULT``
 names the fault), reads each run's ``report.json``, and writes the detection table
-as ``DETECTION.md`` and ``detection.json``.
+as ``DETECTION.md`` and ``detection.json``. The black-box faults of
+:data:`tests.quality.blackbox.BLACKBOX` (emulators' mistakes written as separate targets
+through the public target protocol, not as patches of the model) run in the same way,
+``--target tests.quality.blackbox:BlackBoxTarget``, and are counted with the others.
 
 What is generated is the Hypothesis profile's (``ci`` by default: 300 examples per
 property, derandomized, no example database). Two things differ from a user's run,
@@ -52,6 +55,8 @@ from typing import Any
 from rolecall import conformance
 from rolecall.conformance._reduce import scenario_size as size_of
 
+from . import blackbox
+from .blackbox import BlackBoxFault
 from .faults import CATALOGUE, Fault, by_name
 
 __all__ = ["main", "measure", "run_fault", "size_of", "verdict"]
@@ -78,6 +83,9 @@ sys.exit(pytest.main(sys.argv[4:]))
 _SHRINK = "explicit,reuse,generate,target,shrink"
 _NO_SHRINK = "explicit,reuse,generate,target"
 
+Entry = Fault | BlackBoxFault
+"""A row of the detection run: a fault planted in the model, or a black-box fault (its own target)."""
+
 
 # ---------------------------------------------------------------------------------------- sizes
 
@@ -89,7 +97,25 @@ def _small(sz: dict[str, int]) -> bool:
 # ---------------------------------------------------------------------------------------- one fault
 
 
-def measure(fault: Fault, report: dict[str, Any], seconds: float) -> dict[str, Any]:
+def kind_of(fault: Entry) -> str:
+    """``black-box`` for a fault of :data:`tests.quality.blackbox.BLACKBOX`, ``planted`` otherwise."""
+    return "black-box" if isinstance(fault, BlackBoxFault) else "planted"
+
+
+def target_of(fault: Entry) -> str:
+    """The import path the suite loads ``fault``'s target by (``ROLECALL_FAULT`` names the fault)."""
+    return blackbox.TARGET if isinstance(fault, BlackBoxFault) else TARGET
+
+
+def entry(name: str) -> Entry:
+    """The planted or black-box fault called ``name`` (``KeyError`` naming both catalogues otherwise)."""
+    try:
+        return blackbox.by_name(name)
+    except KeyError:
+        return by_name(name)
+
+
+def measure(fault: Entry, report: dict[str, Any], seconds: float) -> dict[str, Any]:
     """The detection row of one fault from its conformance report."""
     features: dict[str, Any] = report.get("features", {})
     caught_by = sorted(f for f, row in features.items() if row.get("first_new_at") is not None)
@@ -116,6 +142,7 @@ def measure(fault: Fault, report: dict[str, Any], seconds: float) -> dict[str, A
     best = examples[0] if examples else None
     return {
         "fault": fault.name,
+        "kind": kind_of(fault),
         "description": fault.description,
         "rule": fault.rule,
         "source": fault.source,
@@ -133,7 +160,7 @@ def measure(fault: Fault, report: dict[str, Any], seconds: float) -> dict[str, A
 
 
 def run_fault(
-    fault: Fault, profile: str, workdir: Path, *, every_property: bool = False, shrink: bool = True
+    fault: Entry, profile: str, workdir: Path, *, every_property: bool = False, shrink: bool = True
 ) -> dict[str, Any]:
     """Run the suite against ``fault`` (a subprocess, so every fault starts from a clean interpreter)."""
     report_dir = workdir / fault.name
@@ -165,7 +192,7 @@ def run_fault(
         "--tb=no",
         "--no-header",
         "--rolecall-target",
-        TARGET,
+        target_of(fault),
         "--hypothesis-profile",
         f"{profile}-detection",
         "--rolecall-report",
@@ -261,6 +288,23 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _fault_table(rows: Sequence[dict[str, Any]]) -> list[str]:
+    """The table rows of ``rows`` (faults, not controls), with the header."""
+    lines = [
+        "| fault | rule | caught | examples | by properties | size (st/cond/acct) | counterexample |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        ce = r["counterexample"]
+        size = f"{ce['size']['statements']}/{ce['size']['conditions']}/{ce['size']['accounts']}" if ce else "-"
+        lines.append(
+            f"| `{r['fault']}`: {_cell(r['description'])} | {_cell(r['rule'])} | "
+            f"{'yes' if r['caught'] else '**NO**'} | {r['examples'] if r['examples'] is not None else '-'} | "
+            f"{', '.join(r['caught_by']) or '-'} | {size} | {_cell(ce['summary'] or '') if ce else '-'} |"
+        )
+    return lines
+
+
 def markdown(
     rows: Sequence[dict[str, Any]],
     summary: dict[str, Any],
@@ -270,16 +314,20 @@ def markdown(
     shrunk: bool = True,
 ) -> str:
     s = summary
+    black = [r for r in rows if r.get("kind") == "black-box"]
+    planted = sum(1 for r in rows if r.get("kind") != "black-box" and not r["equivalent"])
     lines = [
         "# Detection power of the conformance suite",
         "",
         "Generated by `python -m tests.quality.detection"
         + (" --all-properties" if all_properties else "")
         + "` (`tox -e detection`); never edited by hand. "
-        f"Hypothesis profile `{profile}`. Each fault is one defect planted in the reference model "
-        "(`tests/quality/faults.py`); the suite runs against it as against any target "
-        "(`rolecall conformance --target tests.quality.faulty:FaultyTarget --no-probe --strict`, "
-        "`ROLECALL_FAULT=NAME`), "
+        f"Hypothesis profile `{profile}`. Each planted fault is one defect planted in the reference model "
+        "(`tests/quality/faults.py`); each black-box fault is a separate target written through the public "
+        "target protocol, the way a third-party emulator goes wrong (`tests/quality/blackbox.py`). The suite "
+        "runs against each as against any target "
+        "(`rolecall conformance --target tests.quality.faulty:FaultyTarget --no-probe --strict`, or "
+        "`--target tests.quality.blackbox:BlackBoxTarget`, with `ROLECALL_FAULT=NAME`), "
         + (
             "every property against every fault"
             if all_properties
@@ -293,7 +341,9 @@ def markdown(
         "",
         f"**Detection rate: {s['caught']}/{s['faults']} faults caught"
         + (f" ({s['detection_rate']:.0%})" if s["detection_rate"] is not None else "")
-        + "**; "
+        + "**"
+        + (f" ({planted} planted, {len(black)} black-box)" if black else "")
+        + "; "
         f"median examples to detection {s['median_examples']} (max {s['max_examples']}); "
         f"{s['small_counterexample_share']:.0%} of the faults' smallest counterexamples have at most two statements "
         f"and at most one condition ({s['all_small_share']:.0%} of all {s['all_counterexamples']} shrunk "
@@ -309,20 +359,24 @@ def markdown(
     ]
     if failures:
         lines += ["**Criteria not met:**", "", *[f"- {f}" for f in failures], ""]
-    lines += [
-        "| fault | rule | caught | examples | by properties | size (st/cond/acct) | counterexample |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for r in rows:
-        if r["equivalent"]:
-            continue
-        ce = r["counterexample"]
-        size = f"{ce['size']['statements']}/{ce['size']['conditions']}/{ce['size']['accounts']}" if ce else "-"
-        lines.append(
-            f"| `{r['fault']}`: {_cell(r['description'])} | {_cell(r['rule'])} | "
-            f"{'yes' if r['caught'] else '**NO**'} | {r['examples'] if r['examples'] is not None else '-'} | "
-            f"{', '.join(r['caught_by']) or '-'} | {size} | {_cell(ce['summary'] or '') if ce else '-'} |"
-        )
+    planted_rows = [r for r in rows if r.get("kind") != "black-box" and not r["equivalent"]]
+    lines += _fault_table(planted_rows) if planted_rows else []
+    if black:
+        lines += [
+            "",
+            "## Black-box faults (separate targets)",
+            "",
+            "Each is a target of its own (`tests/quality/blackbox.py`), written through the public target "
+            "protocol around the `model` target, never a patch of the model: it bends the scenario before "
+            "deciding (drops what the emulator never reads) or the answer (the emulator's own response), as the "
+            "emulator named in its source does.",
+            "",
+            *_fault_table(black),
+            "",
+            "| fault | source |",
+            "|---|---|",
+            *[f"| `{r['fault']}` | {_cell(r['source'])} |" for r in black],
+        ]
     lines += [
         "",
         "## Equivalent mutants (controls, excluded from the rate)",
@@ -342,7 +396,7 @@ def markdown(
         "",
         "The smallest shrunk counterexample of each fault, replayable with "
         "`ROLECALL_FAULT=NAME rolecall replay --target tests.quality.faulty:FaultyTarget FILE` "
-        "(from the repository root).",
+        "(a black-box fault: `--target tests.quality.blackbox:BlackBoxTarget`; from the repository root).",
         "",
     ]
     for r in rows:
@@ -419,14 +473,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = p.parse_args(argv)
     try:
-        faults = [by_name(n) for n in args.fault] if args.fault else list(CATALOGUE)
+        faults = [entry(n) for n in args.fault] if args.fault else [*CATALOGUE, *blackbox.BLACKBOX]
     except KeyError as exc:
         print(f"detection: {exc.args[0]}", file=sys.stderr)
         return 2
     print(f"detection: {len(faults)} faulty targets, profile {args.profile}, {args.jobs} at a time", flush=True)
     with tempfile.TemporaryDirectory(prefix="rolecall-detection-") as tmp:
 
-        def one(fault: Fault) -> dict[str, Any]:
+        def one(fault: Entry) -> dict[str, Any]:
             row = run_fault(
                 fault, args.profile, Path(tmp), every_property=args.all_properties, shrink=not args.no_shrink
             )
