@@ -23,13 +23,18 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from rolecall.model import InputError, Scenario, load_scenarios_text
 
 from ._files import write_atomic
+
+if TYPE_CHECKING:
+    from ._session import Conformance
+    from .targets.base import TargetProtocol
 
 __all__ = ["add_commands", "conformance", "replay"]
 
@@ -379,26 +384,47 @@ def _stopped(args: argparse.Namespace, err: TextIO, code: int) -> int:
 
 def replay(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
     """Run the scenarios of one file on a target beside the model."""
-    from ._files import read_input
     from ._session import Conformance
-    from ._world import Unsupported
     from .expectations import Expectations
-    from .targets import TargetConfigurationError, TargetError, TargetUnavailable, load_target
 
     try:
-        source, text = read_input(args.scenario, stdin)  # bounded, as every input
-        loaded = load_scenarios_text(text, source)
-        for s in loaded:
-            if not isinstance(s, Scenario):  # the targets run the AssumeRole door only, for now
-                raise InputError(
-                    f"{source}: {s.id or 'a scenario'} calls {s.api}; replay runs AssumeRole scenarios only "
-                    "(decide it with rolecall decide)",
-                    "$.api",
-                )
-        docs = [s.source for s in loaded]
+        source, docs = _replay_docs(args, stdin)
     except InputError as exc:
         err.write(f"rolecall: bad input: {exc.message} (at {exc.path})\n")
         return EXIT_INPUT
+    target = _started_target(args, err)
+    if isinstance(target, int):
+        return target
+    status = EXIT_OK
+    try:
+        c = Conformance(target, Expectations(target=target.name))
+        for doc in docs:
+            status = max(status, _replay_one(c, target, doc, doc.get("id") or source, args, out, err))
+    finally:
+        target.stop()
+    return status
+
+
+def _replay_docs(args: argparse.Namespace, stdin: TextIO) -> tuple[str, list[Mapping[str, Any]]]:
+    """The scenario file's source name and its scenarios (AssumeRole ones only: the targets run that door)."""
+    from ._files import read_input
+
+    source, text = read_input(args.scenario, stdin)  # bounded, as every input
+    loaded = load_scenarios_text(text, source)
+    for s in loaded:
+        if not isinstance(s, Scenario):  # the targets run the AssumeRole door only, for now
+            raise InputError(
+                f"{source}: {s.id or 'a scenario'} calls {s.api}; replay runs AssumeRole scenarios only "
+                "(decide it with rolecall decide)",
+                "$.api",
+            )
+    return source, [s.source for s in loaded]
+
+
+def _started_target(args: argparse.Namespace, err: TextIO) -> TargetProtocol | int:
+    """The target, started; or the exit code when it is misconfigured (2) or does not start (3)."""
+    from .targets import TargetConfigurationError, TargetError, TargetUnavailable, load_target
+
     try:
         target = load_target(
             args.target, endpoint_url=args.endpoint_url, accounts=args.accounts, deadline=args.call_deadline
@@ -413,52 +439,51 @@ def replay(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) ->
     except TargetError as exc:
         err.write(f"rolecall: target {args.target} failed to start: {exc}\n")
         return EXIT_INTERNAL
-    status = EXIT_OK
+    return target
+
+
+def _replay_one(
+    c: Conformance,
+    target: TargetProtocol,
+    doc: Mapping[str, Any],
+    label: str,
+    args: argparse.Namespace,
+    out: TextIO,
+    err: TextIO,
+) -> int:
+    """One scenario on the target beside the model, printed (JSON or for a person); its exit code."""
+    from ._world import Unsupported
+
     try:
-        c = Conformance(target, Expectations(target=target.name))
-        for doc in docs:
-            label = doc.get("id") or source
-            try:
-                found, _, expected, outcome = c.run(dict(doc), "replay", ("decision", "message", "response"))
-            except Unsupported as exc:
-                err.write(f"rolecall: {label}: target {target.name} cannot run this scenario: {exc}\n")
-                status = max(status, EXIT_INPUT)
-                continue
-            except InputError as exc:
-                err.write(f"rolecall: {label}: bad input: {exc.message} (at {exc.path})\n")
-                status = max(status, EXIT_INPUT)
-                continue
-            crashed = any(d.facts.get("target") == "target-error" for d in found)
-            status = max(status, EXIT_INTERNAL if crashed else EXIT_FINDING if found else EXIT_OK)
-            if args.json:
-                out.write(
-                    json.dumps(
-                        {
-                            "id": doc.get("id"),
-                            "target": f"{target.name} {target.version}",
-                            "model": c.last_unmap(expected.to_json()),
-                            "outcome": c.last_unmap(dict(outcome.result)),
-                            "differences": [vars(d.difference) for d in found],
-                        },
-                        ensure_ascii=False,
-                    )
-                    + "\n"
-                )
-                continue
-            out.write(f"{label} on {target.name} {target.version}\n")
-            want, got = c.last_unmap(expected.to_json()), c.last_unmap(dict(outcome.result))
-            for key in ("decision", "error_code", "message", "assumed_role"):
-                if key in want or key in got:
-                    out.write(f"  {key:<13} model:  {json.dumps(want.get(key), ensure_ascii=False)}\n")
-                    out.write(f"  {'':<13} target: {json.dumps(got.get(key), ensure_ascii=False)}\n")
-            if found:
-                for d in found:
-                    out.write(f"  DIFFERS ({d.difference.aspect}): {d.difference.detail}\n")
-            else:
-                out.write("  agree\n")
-    finally:
-        target.stop()
-    return status
+        found, _, expected, outcome = c.run(dict(doc), "replay", ("decision", "message", "response"))
+    except Unsupported as exc:
+        err.write(f"rolecall: {label}: target {target.name} cannot run this scenario: {exc}\n")
+        return EXIT_INPUT
+    except InputError as exc:
+        err.write(f"rolecall: {label}: bad input: {exc.message} (at {exc.path})\n")
+        return EXIT_INPUT
+    crashed = any(d.facts.get("target") == "target-error" for d in found)
+    want, got = c.last_unmap(expected.to_json()), c.last_unmap(dict(outcome.result))
+    if args.json:
+        record = {
+            "id": doc.get("id"),
+            "target": f"{target.name} {target.version}",
+            "model": want,
+            "outcome": got,
+            "differences": [vars(d.difference) for d in found],
+        }
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    else:
+        out.write(f"{label} on {target.name} {target.version}\n")
+        for key in ("decision", "error_code", "message", "assumed_role"):
+            if key in want or key in got:
+                out.write(f"  {key:<13} model:  {json.dumps(want.get(key), ensure_ascii=False)}\n")
+                out.write(f"  {'':<13} target: {json.dumps(got.get(key), ensure_ascii=False)}\n")
+        for d in found:
+            out.write(f"  DIFFERS ({d.difference.aspect}): {d.difference.detail}\n")
+        if not found:
+            out.write("  agree\n")
+    return EXIT_INTERNAL if crashed else EXIT_FINDING if found else EXIT_OK
 
 
 def write_matrix(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

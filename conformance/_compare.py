@@ -142,15 +142,38 @@ def compare(
     want, got = expected.to_json(), dict(outcome.result)
     mc, tc = decision_class(want), decision_class(got)
     if mc != tc:
-        detail = f"the model says {_fine(want)}, the target {_fine(got)}"
-        point = ""
-        if scenario is not None and not strict and outcome.phase == "assume":
-            for p in model.open_points(scenario, expected):
-                if p.admits(tc):
-                    point = f"{p.point}: {p.text} (docs/semantics.md {p.section})"
-                    break
-        return [Difference("decision", _fine(want), _fine(got), detail, point)]
+        return [_class_difference(expected, outcome, scenario, strict=strict)]
     out: list[Difference] = []
+    if mc == "denied":
+        out += _deny_word_difference(want, got, outcome, strict=strict)
+    if mc == "denied" and "message" in aspects and got.get("message") != want.get("message"):
+        out.append(_message_difference(expected, want, got, strict=strict))
+    if mc == "allowed" and "response" in aspects:
+        out += _response(expected, outcome, session_name)
+    return out
+
+
+def _class_difference(
+    expected: model.Result, outcome: Outcome, scenario: model.Scenario | None, *, strict: bool
+) -> Difference:
+    """The model and the target decide differently (allowed, denied, error), with the open point that
+    admits the target's answer, if any (not under ``strict``)."""
+    want, got = expected.to_json(), dict(outcome.result)
+    tc = decision_class(got)
+    detail = f"the model says {_fine(want)}, the target {_fine(got)}"
+    point = ""
+    if scenario is not None and not strict and outcome.phase == "assume":
+        for p in model.open_points(scenario, expected):
+            if p.admits(tc):
+                point = f"{p.point}: {p.text} (docs/semantics.md {p.section})"
+                break
+    return Difference("decision", _fine(want), _fine(got), detail, point)
+
+
+def _deny_word_difference(
+    want: dict[str, Any], got: dict[str, Any], outcome: Outcome, *, strict: bool
+) -> list[Difference]:
+    """Both deny, but the target's word (explicit or implicit deny) is not the model's: a wording point."""
     told = got.get("decision")
     # an emulator's decision word is read from its message; the model's own text may say "explicit deny" for
     # an implicit one (R7, TRB-AD): the very same text is no difference. A target that states its word
@@ -158,8 +181,8 @@ def compare(
     same_text = (
         outcome.decision_from_text and got.get("message") is not None and got.get("message") == want.get("message")
     )
-    if mc == "denied" and told in ("explicitDeny", "implicitDeny") and told != want["decision"] and not same_text:
-        out.append(
+    if told in ("explicitDeny", "implicitDeny") and told != want["decision"] and not same_text:
+        return [
             Difference(
                 "decision",
                 want["decision"],
@@ -167,24 +190,25 @@ def compare(
                 f"the model says {want['decision']}, the target's message says {got['decision']}",
                 "" if strict else WORDING,
             )
-        )
-    if mc == "denied" and "message" in aspects and got.get("message") != want.get("message"):
-        text, wanted = str(got.get("message") or ""), str(want.get("message") or "")
-        prefix = denial_prefix(wanted, expected.action)
-        # the same prefix, then the end or a space: "…perform: sts:AssumeRoleWithSAML" is another action
-        wording_only = not strict and prefix is not None and (text == prefix or text.startswith(prefix + " "))
-        out.append(
-            Difference(
-                "message",
-                "AWS message",
-                "other message",
-                f"expected {want.get('message')!r}, got {got.get('message')!r}",
-                WORDING if wording_only else "",
-            )
-        )
-    if mc == "allowed" and "response" in aspects:
-        out += _response(expected, outcome, session_name)
-    return out
+        ]
+    return []
+
+
+def _message_difference(
+    expected: model.Result, want: dict[str, Any], got: dict[str, Any], *, strict: bool
+) -> Difference:
+    """Both deny with other messages: only wording when the target keeps AWS's stable prefix."""
+    text, wanted = str(got.get("message") or ""), str(want.get("message") or "")
+    prefix = denial_prefix(wanted, expected.action)
+    # the same prefix, then the end or a space: "…perform: sts:AssumeRoleWithSAML" is another action
+    wording_only = not strict and prefix is not None and (text == prefix or text.startswith(prefix + " "))
+    return Difference(
+        "message",
+        "AWS message",
+        "other message",
+        f"expected {want.get('message')!r}, got {got.get('message')!r}",
+        WORDING if wording_only else "",
+    )
 
 
 #: Response fields of AssumeRoleWithWebIdentity / AssumeRoleWithSAML (docs/federation.md F12), by the
@@ -202,10 +226,21 @@ _FEDERATED_FIELDS = {
 
 def _response(expected: model.Result, outcome: Outcome, session_name: str) -> list[Difference]:
     a = expected.assumed_role
-    got = outcome.result.get("assumed_role") or {}
     out: list[Difference] = []
     if a is None:
         return out
+    rid = outcome.role_id
+    want_id = f"{rid}:{session_name}" if rid else None
+    out += _credential_differences(a, outcome, want_id)
+    out += _federated_differences(a, outcome)
+    out += _identity_differences(a, outcome, want_id)
+    return out
+
+
+def _credential_differences(a: model.AssumedRole, outcome: Outcome, want_id: str | None) -> list[Difference]:
+    """The session's ARN, AssumedRoleId, RoleId, expiration and access key against the model's (R14)."""
+    got = outcome.result.get("assumed_role") or {}
+    out: list[Difference] = []
 
     def diff(what: str, detail: str) -> None:
         out.append(Difference("response", what, "differs", detail))
@@ -213,7 +248,6 @@ def _response(expected: model.Result, outcome: Outcome, session_name: str) -> li
     if got.get("arn") != a.arn:
         diff("assumed-role ARN", f"expected {a.arn!r}, got {got.get('arn')!r}")
     rid = outcome.role_id
-    want_id = f"{rid}:{session_name}" if rid else None
     if rid is not None and got.get("assumed_role_id") != want_id:
         diff("AssumedRoleId", f"expected {want_id!r} (RoleId:session), got {got.get('assumed_role_id')!r}")
     if rid is not None and not (rid.startswith("AROA") and len(rid) == 21):
@@ -224,18 +258,32 @@ def _response(expected: model.Result, outcome: Outcome, session_name: str) -> li
     key = (outcome.credentials or {}).get("AccessKeyId")
     if key is not None and not (key.startswith("ASIA") and len(key) == 20):
         diff("AccessKeyId", f"expected ASIA followed by 16 characters, got {key!r}")
-    for name, shown in _FEDERATED_FIELDS.items():  # the federated APIs' response fields (F12)
+    return out
+
+
+def _federated_differences(a: model.AssumedRole, outcome: Outcome) -> list[Difference]:
+    """The federated APIs' response fields (F12) the model states and the target answers otherwise."""
+    got = outcome.result.get("assumed_role") or {}
+    out: list[Difference] = []
+    for name, shown in _FEDERATED_FIELDS.items():
         value = getattr(a, name)
         if value is not None and got.get(name) != value:
-            diff(shown, f"expected {value!r}, got {got.get(name)!r}")
-    if outcome.identity is not None:
-        want = {"Arn": a.arn, "Account": a.arn.split(":")[4], "UserId": want_id or a.assumed_role_id}
-        if rid is None:
-            want.pop("UserId")
-        bad = {k: (v, outcome.identity.get(k)) for k, v in want.items() if outcome.identity.get(k) != v}
-        if bad:
-            diff("GetCallerIdentity", "; ".join(f"{k}: expected {w!r}, got {g!r}" for k, (w, g) in bad.items()))
+            out.append(Difference("response", shown, "differs", f"expected {value!r}, got {got.get(name)!r}"))
     return out
+
+
+def _identity_differences(a: model.AssumedRole, outcome: Outcome, want_id: str | None) -> list[Difference]:
+    """GetCallerIdentity with the new credentials: the session's ARN, account and user id."""
+    if outcome.identity is None:
+        return []
+    want = {"Arn": a.arn, "Account": a.arn.split(":")[4], "UserId": want_id or a.assumed_role_id}
+    if outcome.role_id is None:
+        want.pop("UserId")
+    bad = {k: (v, outcome.identity.get(k)) for k, v in want.items() if outcome.identity.get(k) != v}
+    if bad:
+        detail = "; ".join(f"{k}: expected {w!r}, got {g!r}" for k, (w, g) in bad.items())
+        return [Difference("response", "GetCallerIdentity", "differs", detail)]
+    return []
 
 
 # ---------------------------------------------------------------------------------------------- facts
@@ -280,46 +328,71 @@ def scenario_tags(doc: Mapping[str, Any]) -> set[str]:
         tags.add("session-policy")
     for slot, policy in slots:
         for st in _statements(policy):
-            if st.get("Effect") == "Deny":
-                tags.add(f"{slot}-deny")
-            cond = st.get("Condition")
-            if isinstance(cond, dict) and cond:
-                tags.add(f"{slot}-condition")
-                tags.update(f"operator:{op}" for op in cond)
-            for key in ("Action", "NotAction"):
-                for a in _strings(st.get(key)):
-                    service, _, name = a.partition(":")
-                    if service != service.lower() or _CANONICAL_ACTIONS.get(name.lower(), name) != name:
-                        tags.add("action-case")
-                    if "?" in a:
-                        tags.add("wildcard-?")
-            patterns = _strings(st.get("Resource")) + _strings(st.get("NotResource"))
-            principal = st.get("Principal")
-            if principal == "*":
-                tags.add("principal:wildcard")
-            elif isinstance(principal, dict):
-                for v in _strings(principal.get("AWS")):
-                    patterns.append(v)
-                    if v == "*":
-                        tags.add("principal:wildcard")
-                    elif v.isdigit() or v.endswith(":root"):
-                        tags.add("principal:account")
-            for v in patterns:
-                if "?" in v:
-                    tags.add("wildcard-?")
-                if any(ch in v for ch in ".+()[]{}^$|\\"):
-                    tags.add("regex-metacharacter")
-    arn = str(caller.get("arn", ""))
-    if (
-        arn.count("/") > (2 if ":assumed-role/" in arn else 1)
-        or caller.get("role_path", "/") != "/"
-        or str(role.get("arn", "")).count("/") > 1
-    ):
+            tags |= _statement_tags(slot, st)
+    if _has_path(caller, role):
         tags.add("path")
     tags.update(f"request:{k}" for k in request if k != "role_session_name")
     if role.get("exists") is False:
         tags.add("role-missing")
     return tags
+
+
+def _statement_tags(slot: str, st: dict[str, Any]) -> set[str]:
+    """The words for one statement of the policy in ``slot``: deny, conditions, actions, principal, patterns."""
+    tags: set[str] = set()
+    if st.get("Effect") == "Deny":
+        tags.add(f"{slot}-deny")
+    cond = st.get("Condition")
+    if isinstance(cond, dict) and cond:
+        tags.add(f"{slot}-condition")
+        tags.update(f"operator:{op}" for op in cond)
+    for key in ("Action", "NotAction"):
+        tags |= _action_tags(_strings(st.get(key)))
+    patterns = _strings(st.get("Resource")) + _strings(st.get("NotResource"))
+    principal = st.get("Principal")
+    if principal == "*":
+        tags.add("principal:wildcard")
+    elif isinstance(principal, dict):
+        for v in _strings(principal.get("AWS")):
+            patterns.append(v)
+            if v == "*":
+                tags.add("principal:wildcard")
+            elif v.isdigit() or v.endswith(":root"):
+                tags.add("principal:account")
+    return tags | _pattern_tags(patterns)
+
+
+def _action_tags(actions: list[str]) -> set[str]:
+    """``action-case`` for an action spelled in another case than AWS's, ``wildcard-?`` for a ``?``."""
+    tags: set[str] = set()
+    for a in actions:
+        service, _, name = a.partition(":")
+        if service != service.lower() or _CANONICAL_ACTIONS.get(name.lower(), name) != name:
+            tags.add("action-case")
+        if "?" in a:
+            tags.add("wildcard-?")
+    return tags
+
+
+def _pattern_tags(patterns: list[str]) -> set[str]:
+    """``wildcard-?`` and ``regex-metacharacter`` for the resource and principal patterns."""
+    tags: set[str] = set()
+    for v in patterns:
+        if "?" in v:
+            tags.add("wildcard-?")
+        if any(ch in v for ch in ".+()[]{}^$|\\"):
+            tags.add("regex-metacharacter")
+    return tags
+
+
+def _has_path(caller: Mapping[str, Any], role: Mapping[str, Any]) -> bool:
+    """Whether the caller's or the role's ARN carries a path."""
+    arn = str(caller.get("arn", ""))
+    return (
+        arn.count("/") > (2 if ":assumed-role/" in arn else 1)
+        or caller.get("role_path", "/") != "/"
+        or str(role.get("arn", "")).count("/") > 1
+    )
 
 
 _FIELD = re.compile(r"at '([A-Za-z.]+)'")

@@ -88,12 +88,26 @@ def _get(doc: Any, path: Path) -> Any:
 
 def _deletions(doc: Doc) -> Iterator[Path]:
     """Paths whose deletion keeps the scenario's shape, the biggest parts first."""
-    if "organization" in doc:
-        yield ("organization",)
-        org = doc["organization"]
-        for kind in ("scps", "rcps"):
-            for account in (org.get(kind) or {}) if isinstance(org, dict) else {}:
-                yield ("organization", kind, account)
+    yield from _organization_deletions(doc)
+    yield from _part_deletions(doc)
+    for path in _policy_paths(doc):
+        yield from _statement_deletions(doc, path)
+
+
+def _organization_deletions(doc: Doc) -> Iterator[Path]:
+    """The organization, then each account's control policy chain (SCPs, then RCPs)."""
+    if "organization" not in doc:
+        return
+    yield ("organization",)
+    org = doc["organization"]
+    for kind in ("scps", "rcps"):
+        for account in (org.get(kind) or {}) if isinstance(org, dict) else {}:
+            yield ("organization", kind, account)
+
+
+def _part_deletions(doc: Doc) -> Iterator[Path]:
+    """Top-level parts, the caller's identity policies (last first), optional caller, request and role
+    fields, then each context key."""
     for key in ("context", "disabled_regions", "nonexistent_principals"):
         if key in doc:
             yield (key,)
@@ -105,18 +119,22 @@ def _deletions(doc: Doc) -> Iterator[Path]:
     yield from (("role", k) for k in _ROLE_OPTIONAL if k in role)
     if isinstance(doc.get("context"), dict):
         yield from (("context", k) for k in doc["context"])
-    for path in _policy_paths(doc):
-        raw = _get(doc, path).get("Statement")
-        statements = raw if isinstance(raw, list) else [raw]
-        for j in reversed(range(len(statements))):
-            at: Path = (*path, "Statement", j) if isinstance(raw, list) else (*path, "Statement")
-            if len(statements) > 1:
-                yield at
-            block = statements[j].get("Condition") if isinstance(statements[j], dict) else None
-            if isinstance(block, dict):
-                for op, tests in block.items():
-                    for key in tests if isinstance(tests, dict) else {}:
-                        yield (*at, "Condition", op, key)
+
+
+def _statement_deletions(doc: Doc, path: Path) -> Iterator[Path]:
+    """In the policy at ``path``, last statement first: the statement (when not the only one), then each
+    condition test (operator and key) of it."""
+    raw = _get(doc, path).get("Statement")
+    statements = raw if isinstance(raw, list) else [raw]
+    for j in reversed(range(len(statements))):
+        at: Path = (*path, "Statement", j) if isinstance(raw, list) else (*path, "Statement")
+        if len(statements) > 1:
+            yield at
+        block = statements[j].get("Condition") if isinstance(statements[j], dict) else None
+        if isinstance(block, dict):
+            for op, tests in block.items():
+                for key in tests if isinstance(tests, dict) else {}:
+                    yield (*at, "Condition", op, key)
 
 
 def _without(doc: Doc, path: Path) -> Doc:

@@ -166,101 +166,13 @@ def build_report(
     workers'). A ``reproduce`` script is ``None`` for a scenario whose caller the
     emulators cannot provision.
     """
-    counts: dict[str, Any] = data.get("counts", {})
-    features: dict[str, dict[str, Any]] = {}
-    for feature in sorted(set(tests) | set(counts)):
-        t = tests.get(feature, {})
-        c = counts.get(feature, {})
-        row: dict[str, Any] = {k: int(t.get(k, 0)) for k in _TEST_KEYS}
-        row["skip_reasons"] = _unique(t.get("skip_reasons", []))
-        row.update({k: int(c.get(k, 0)) for k in _COUNT_KEYS})
-        first = data.get("first_new", {}).get(feature)
-        row["first_new_at"] = None if first is None else int(first)
-        features[feature] = row
-
-    replayed: dict[str, str] = dict(data.get("replayed", {}))
-    known_hits: dict[str, int] = {k: int(v) for k, v in data.get("known_hits", {}).items()}
-    divergences: list[dict[str, Any]] = []
-    for d in _one_per_class(data.get("new", []), data.get("classes", {})):
-        divergences.append(
-            {
-                **d,
-                "status": "new",
-                "confidence": confidence(str(d.get("difference", {}).get("open_point", ""))),
-                "reproduce": _script_or_none(d["scenario"], d.get("model"), d.get("summary")),
-            }
-        )
-    for entry_id, d in sorted(data.get("known_examples", {}).items()):
-        divergences.append(
-            {
-                **d,
-                "status": "known",
-                "expectation": d.get("expectation") or entry_id,
-                "reproduce": _script_or_none(d["scenario"], d.get("model"), d.get("summary")),
-            }
-        )
-
-    open_hits: dict[str, int] = {k: int(v) for k, v in data.get("open_hits", {}).items()}
-    for point, d in sorted(data.get("open_examples", {}).items()):
-        divergences.append(
-            {
-                **d,
-                "status": "open",
-                "unverified": True,
-                "confidence": confidence(point),
-                "open_point": point,
-                "hits": open_hits.get(point, 0),
-                "reproduce": _script_or_none(d["scenario"], d.get("model"), d.get("summary")),
-            }
-        )
-
-    known: list[dict[str, Any]] = []
-    for e in expectations.entries:
-        known.append(
-            {
-                "id": e.id,
-                "feature": e.feature,
-                "reason": e.reason,
-                "link": e.link,
-                "signature": e.signature,
-                "hits": known_hits.get(e.id, 0),
-                "replay": replayed.get(e.id),
-                "counterexample": e.counterexample,
-                "reproduce": _script_or_none(e.counterexample, _expected_of(e.counterexample), f"{e.id}: {e.reason}"),
-            }
-        )
-
-    scripts = bool(meta.get("scripts", True))
-    replay = meta.get("replay")
-    where = Path(str(meta.get("report_dir") or "."))
-    numbers: dict[str, int] = {}
-    for item in [*divergences, *known]:
-        status = str(item.get("status", "expectation"))
-        numbers[status] = numbers.get(status, 0) + 1
-        name = item["id"] if "id" in item and status == "expectation" else f"{status}-{numbers[status]}"
-        item["scenario_file"] = f"scenarios/{_file_name(str(name))}.json"
-        if replay:
-            item["replay"] = f"{replay} {shlex.quote(str(where / item['scenario_file']))}"
-        if not scripts:
-            item["reproduce"] = None
-
+    features = _feature_rows(tests, data)
+    divergences = _divergence_items(data)
+    known = _known_items(expectations, data)
+    _name_scenario_files([*divergences, *known], meta)
     classes = _classes(divergences, data.get("classes", {}))
-    new_count = sum(1 for d in divergences if d["status"] == "new")
-    summary = {k: sum(f[k] for f in features.values()) for k in _TEST_KEYS}
-    summary.update(
-        {
-            "new_divergences": new_count,
-            "known_divergences": sum(1 for k in known if k["hits"]),
-            "known_hits": sum(known_hits.values()),
-            "expectations_fixed": sum(1 for s in replayed.values() if s == "fixed"),
-            "open_points": dict(sorted(open_hits.items())),
-            "unverified": sum(open_hits.values()),
-            "classes": len(classes),
-            "order_avoided": sum(f["order_avoided"] for f in features.values()),
-            "examples": sum(f["examples"] for f in features.values()),
-            "target_errors": sum(f["target_errors"] for f in features.values()),
-        }
-    )
+    summary = _summary(features, divergences, known, classes, data)
+    replayed: dict[str, str] = dict(data.get("replayed", {}))
     started = datetime.datetime.fromtimestamp(float(meta["started"]), tz=datetime.UTC)
     return {
         "format": FORMAT,
@@ -290,6 +202,129 @@ def build_report(
         "known": known,
         "summary": summary,
     }
+
+
+def _feature_rows(tests: dict[str, Any], data: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """One row per feature: the pytest tallies, the session's counts and where the first new divergence was met."""
+    counts: dict[str, Any] = data.get("counts", {})
+    features: dict[str, dict[str, Any]] = {}
+    for feature in sorted(set(tests) | set(counts)):
+        t = tests.get(feature, {})
+        c = counts.get(feature, {})
+        row: dict[str, Any] = {k: int(t.get(k, 0)) for k in _TEST_KEYS}
+        row["skip_reasons"] = _unique(t.get("skip_reasons", []))
+        row.update({k: int(c.get(k, 0)) for k in _COUNT_KEYS})
+        first = data.get("first_new", {}).get(feature)
+        row["first_new_at"] = None if first is None else int(first)
+        features[feature] = row
+    return features
+
+
+def _divergence_items(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The divergences: new (one per class), then known (one example per expectation), then open points."""
+    divergences: list[dict[str, Any]] = []
+    for d in _one_per_class(data.get("new", []), data.get("classes", {})):
+        divergences.append(
+            {
+                **d,
+                "status": "new",
+                "confidence": confidence(str(d.get("difference", {}).get("open_point", ""))),
+                "reproduce": _script_or_none(d["scenario"], d.get("model"), d.get("summary")),
+            }
+        )
+    for entry_id, d in sorted(data.get("known_examples", {}).items()):
+        divergences.append(
+            {
+                **d,
+                "status": "known",
+                "expectation": d.get("expectation") or entry_id,
+                "reproduce": _script_or_none(d["scenario"], d.get("model"), d.get("summary")),
+            }
+        )
+    open_hits: dict[str, int] = {k: int(v) for k, v in data.get("open_hits", {}).items()}
+    for point, d in sorted(data.get("open_examples", {}).items()):
+        divergences.append(
+            {
+                **d,
+                "status": "open",
+                "unverified": True,
+                "confidence": confidence(point),
+                "open_point": point,
+                "hits": open_hits.get(point, 0),
+                "reproduce": _script_or_none(d["scenario"], d.get("model"), d.get("summary")),
+            }
+        )
+    return divergences
+
+
+def _known_items(expectations: Expectations, data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every expectation entry, with its hits in this run, its replay status and a script for its counterexample."""
+    replayed: dict[str, str] = dict(data.get("replayed", {}))
+    known_hits: dict[str, int] = {k: int(v) for k, v in data.get("known_hits", {}).items()}
+    known: list[dict[str, Any]] = []
+    for e in expectations.entries:
+        known.append(
+            {
+                "id": e.id,
+                "feature": e.feature,
+                "reason": e.reason,
+                "link": e.link,
+                "signature": e.signature,
+                "hits": known_hits.get(e.id, 0),
+                "replay": replayed.get(e.id),
+                "counterexample": e.counterexample,
+                "reproduce": _script_or_none(e.counterexample, _expected_of(e.counterexample), f"{e.id}: {e.reason}"),
+            }
+        )
+    return known
+
+
+def _name_scenario_files(items: list[dict[str, Any]], meta: dict[str, Any]) -> None:
+    """Each item's scenario file name (numbered per status, an expectation by its id), the ``rolecall replay``
+    command that runs it, and no boto3 script where the run's target cannot use one."""
+    scripts = bool(meta.get("scripts", True))
+    replay = meta.get("replay")
+    where = Path(str(meta.get("report_dir") or "."))
+    numbers: dict[str, int] = {}
+    for item in items:
+        status = str(item.get("status", "expectation"))
+        numbers[status] = numbers.get(status, 0) + 1
+        name = item["id"] if "id" in item and status == "expectation" else f"{status}-{numbers[status]}"
+        item["scenario_file"] = f"scenarios/{_file_name(str(name))}.json"
+        if replay:
+            item["replay"] = f"{replay} {shlex.quote(str(where / item['scenario_file']))}"
+        if not scripts:
+            item["reproduce"] = None
+
+
+def _summary(
+    features: dict[str, dict[str, Any]],
+    divergences: list[dict[str, Any]],
+    known: list[dict[str, Any]],
+    classes: list[dict[str, Any]],
+    data: dict[str, Any],
+) -> dict[str, Any]:
+    """The run's totals: the tallies summed over features, and the divergences by kind."""
+    replayed: dict[str, str] = dict(data.get("replayed", {}))
+    known_hits: dict[str, int] = {k: int(v) for k, v in data.get("known_hits", {}).items()}
+    open_hits: dict[str, int] = {k: int(v) for k, v in data.get("open_hits", {}).items()}
+    new_count = sum(1 for d in divergences if d["status"] == "new")
+    summary = {k: sum(f[k] for f in features.values()) for k in _TEST_KEYS}
+    summary.update(
+        {
+            "new_divergences": new_count,
+            "known_divergences": sum(1 for k in known if k["hits"]),
+            "known_hits": sum(known_hits.values()),
+            "expectations_fixed": sum(1 for s in replayed.values() if s == "fixed"),
+            "open_points": dict(sorted(open_hits.items())),
+            "unverified": sum(open_hits.values()),
+            "classes": len(classes),
+            "order_avoided": sum(f["order_avoided"] for f in features.values()),
+            "examples": sum(f["examples"] for f in features.values()),
+            "target_errors": sum(f["target_errors"] for f in features.values()),
+        }
+    )
+    return summary
 
 
 def _one_per_class(new: list[dict[str, Any]], classes: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -401,15 +436,30 @@ _SUMMARY_NUMBERS = (*_NUMBERS, "examples", "new_divergences", "known_divergences
 def _shape_problem(report: Mapping[str, Any]) -> str | None:
     """What in a report the matrix cannot use, with its JSON path, or ``None`` (a report edited or
     written by another tool must be refused in one line, never crash the matrix)."""
+    for problem in (_target_problem, _features_problem, _items_problem, _summary_problem):
+        found = problem(report)
+        if found is not None:
+            return found
+    return None
 
-    def number(value: Any) -> bool:
-        return isinstance(value, int) and not isinstance(value, bool)
 
+def _whole_number(value: Any) -> bool:
+    """An integer that is not a boolean."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _target_problem(report: Mapping[str, Any]) -> str | None:
+    """``$.target``: an object with a name, a version and a list of capabilities."""
     target = report["target"]
     if not isinstance(target, dict) or not isinstance(target.get("name"), str) or "version" not in target:
         return "$.target: expected an object with a name and a version"
     if not isinstance(target.get("capabilities", []), list):
         return "$.target.capabilities: expected a list"
+    return None
+
+
+def _features_problem(report: Mapping[str, Any]) -> str | None:
+    """``$.features``: an object of tallies (whole numbers) and skip reasons (a list) per feature."""
     features = report["features"]
     if not isinstance(features, dict):
         return "$.features: expected an object (feature -> tallies)"
@@ -417,10 +467,15 @@ def _shape_problem(report: Mapping[str, Any]) -> str | None:
         if not isinstance(f, dict):
             return f"$.features[{json.dumps(name)}]: expected an object"
         for key in (*_NUMBERS, "examples", "agreed", "known", "open"):
-            if key in f and not number(f[key]):
+            if key in f and not _whole_number(f[key]):
                 return f"$.features[{json.dumps(name)}].{key}: expected a whole number"
         if not isinstance(f.get("skip_reasons", []), list):
             return f"$.features[{json.dumps(name)}].skip_reasons: expected a list"
+    return None
+
+
+def _items_problem(report: Mapping[str, Any]) -> str | None:
+    """``$.divergences`` and ``$.known``: lists of objects, each with the fields the matrix reads."""
     for key in ("divergences", "known"):
         if not isinstance(report[key], list):
             return f"$.{key}: expected a list"
@@ -429,15 +484,20 @@ def _shape_problem(report: Mapping[str, Any]) -> str | None:
                 return f"$.{key}[{i}]: expected an object"
             if key == "known" and not (isinstance(item.get("id"), str) and isinstance(item.get("feature"), str)):
                 return f"$.known[{i}]: expected an id and a feature (strings)"
-            if key == "known" and not number(item.get("hits", 0)):
+            if key == "known" and not _whole_number(item.get("hits", 0)):
                 return f"$.known[{i}].hits: expected a whole number"
             if key == "divergences" and not isinstance(item.get("difference", {}), dict):
                 return f"$.divergences[{i}].difference: expected an object"
+    return None
+
+
+def _summary_problem(report: Mapping[str, Any]) -> str | None:
+    """``$.summary``: an object holding the matrix's totals as whole numbers."""
     summary = report["summary"]
     if not isinstance(summary, dict):
         return "$.summary: expected an object"
     for key in _SUMMARY_NUMBERS:
-        if not number(summary.get(key)):
+        if not _whole_number(summary.get(key)):
             return f"$.summary.{key}: expected a whole number"
     return None
 
@@ -522,73 +582,10 @@ def matrix(reports: list[dict[str, Any]], *, command: str = DEFAULT_COMMAND) -> 
     for feature in features:
         lines.append(f"| {feature} | " + " | ".join(_cell(r, feature) for r in reports) + " |")
     for r in reports:
-        lines += ["", f"## {_column(r)}", ""]
-        lines.append(
-            f"rolecall {r.get('rolecall_version', '?')}, profile `{r.get('profile', '?')}`, "
-            f"started {r.get('started', '?')}, {r.get('duration_seconds', 0):.1f} s, "
-            f"Python {r.get('python', '?')} on {r.get('platform', '?')}."
-        )
-        if r.get("interrupted"):
-            why = f" ({_cell_text(str(r['stopped']), 300)})" if r.get("stopped") else ""
-            lines.append(
-                f"**Interrupted**: the run was stopped before its end{why}; features without a row did not run, "
-                "and the others may have run fewer examples."
-            )
-        caps = r["target"].get("capabilities", [])
-        if caps:
-            lines.append(f"Capabilities: {', '.join(caps)}.")
-        known = r["known"]
-        lines += ["", f"### Known divergences ({len(known)})", ""]
-        if not known:
-            lines.append("None.")
-        for k in known:
-            link = f" — [{k['link']}]({k['link']})" if k.get("link") else ""
-            replay = f", replay {k['replay']}" if k.get("replay") else ""
-            lines.append(
-                f"- `{k['id']}` ({k['feature']}): {_cell_text(str(k['reason']), 300)}{link} "
-                f"(hits {k.get('hits', 0)}{replay})"
-            )
-        new = [d for d in r["divergences"] if d.get("status") == "new"]
-        lines += ["", f"### New divergences ({len(new)})", ""]
-        if not new:
-            lines.append("None.")
-        for i, d in enumerate(new, 1):
-            detail = d.get("difference", {}).get("detail", "")
-            met = d.get("features_met") or {}
-            tally = (
-                f" — {d['hits']} examples in {', '.join(sorted(met))}, {len(d.get('variants') or {})} variant(s)"
-                if "hits" in d
-                else ""
-            )
-            lines += [
-                f"{i}. **{d.get('feature')}**: {_cell_text(str(d.get('summary', '')), 300)}"
-                + (f" ({_cell_text(str(detail), 200)})" if detail else "")
-                + tally,
-                "",
-                "   <details><summary>scenario</summary>",
-                "",
-                "   ```json",
-                *("   " + line for line in json.dumps(d.get("scenario"), indent=2, sort_keys=True).splitlines()),
-                "   ```",
-                "",
-                "   </details>",
-            ]
-            if i < len(new):
-                lines.append("")
-        opened = [d for d in r["divergences"] if d.get("status") == "open"]
-        if opened:
-            lines += ["", f"### Unverified: answers on points AWS leaves open ({len(opened)})", ""]
-            lines.append(
-                "Not failing the run: each rests on a fact the semantics tag inferred or contested, and the target "
-                "answers as AWS may (docs/semantics.md §5); `--strict` counts them."
-            )
-            lines.append("")
-            for d in opened:
-                point = d.get("difference", {}).get("open_point", d.get("open_point", ""))
-                lines.append(
-                    f"- `{d.get('open_point')}` ({d.get('confidence', 'inferred')}, {d.get('hits', 0)} examples): "
-                    f"{_cell_text(str(point), 300)}"
-                )
+        lines += _target_head(r)
+        lines += _known_section(r["known"])
+        lines += _new_section([d for d in r["divergences"] if d.get("status") == "new"])
+        lines += _open_section([d for d in r["divergences"] if d.get("status") == "open"])
         s = r["summary"]
         lines += [
             "",
@@ -598,6 +595,91 @@ def matrix(reports: list[dict[str, Any]], *, command: str = DEFAULT_COMMAND) -> 
             f"{s['expectations_fixed']} expectations fixed.",
         ]
     return "\n".join(lines) + "\n"
+
+
+def _target_head(r: Mapping[str, Any]) -> list[str]:
+    """A target's section heading: versions, profile, timing, platform, an interruption and its capabilities."""
+    lines = ["", f"## {_column(r)}", ""]
+    lines.append(
+        f"rolecall {r.get('rolecall_version', '?')}, profile `{r.get('profile', '?')}`, "
+        f"started {r.get('started', '?')}, {r.get('duration_seconds', 0):.1f} s, "
+        f"Python {r.get('python', '?')} on {r.get('platform', '?')}."
+    )
+    if r.get("interrupted"):
+        why = f" ({_cell_text(str(r['stopped']), 300)})" if r.get("stopped") else ""
+        lines.append(
+            f"**Interrupted**: the run was stopped before its end{why}; features without a row did not run, "
+            "and the others may have run fewer examples."
+        )
+    caps = r["target"].get("capabilities", [])
+    if caps:
+        lines.append(f"Capabilities: {', '.join(caps)}.")
+    return lines
+
+
+def _known_section(known: list[dict[str, Any]]) -> list[str]:
+    """The known divergences: each expectation with its reason, link, hits and replay status."""
+    lines = ["", f"### Known divergences ({len(known)})", ""]
+    if not known:
+        lines.append("None.")
+    for k in known:
+        link = f" — [{k['link']}]({k['link']})" if k.get("link") else ""
+        replay = f", replay {k['replay']}" if k.get("replay") else ""
+        lines.append(
+            f"- `{k['id']}` ({k['feature']}): {_cell_text(str(k['reason']), 300)}{link} "
+            f"(hits {k.get('hits', 0)}{replay})"
+        )
+    return lines
+
+
+def _new_section(new: list[dict[str, Any]]) -> list[str]:
+    """The new divergences, numbered: summary, detail, tally of an exploring run, and the scenario folded."""
+    lines = ["", f"### New divergences ({len(new)})", ""]
+    if not new:
+        lines.append("None.")
+    for i, d in enumerate(new, 1):
+        detail = d.get("difference", {}).get("detail", "")
+        met = d.get("features_met") or {}
+        tally = (
+            f" — {d['hits']} examples in {', '.join(sorted(met))}, {len(d.get('variants') or {})} variant(s)"
+            if "hits" in d
+            else ""
+        )
+        lines += [
+            f"{i}. **{d.get('feature')}**: {_cell_text(str(d.get('summary', '')), 300)}"
+            + (f" ({_cell_text(str(detail), 200)})" if detail else "")
+            + tally,
+            "",
+            "   <details><summary>scenario</summary>",
+            "",
+            "   ```json",
+            *("   " + line for line in json.dumps(d.get("scenario"), indent=2, sort_keys=True).splitlines()),
+            "   ```",
+            "",
+            "   </details>",
+        ]
+        if i < len(new):
+            lines.append("")
+    return lines
+
+
+def _open_section(opened: list[dict[str, Any]]) -> list[str]:
+    """The unverified divergences, on points AWS leaves open (docs/semantics.md §5); nothing when none."""
+    if not opened:
+        return []
+    lines = ["", f"### Unverified: answers on points AWS leaves open ({len(opened)})", ""]
+    lines.append(
+        "Not failing the run: each rests on a fact the semantics tag inferred or contested, and the target "
+        "answers as AWS may (docs/semantics.md §5); `--strict` counts them."
+    )
+    lines.append("")
+    for d in opened:
+        point = d.get("difference", {}).get("open_point", d.get("open_point", ""))
+        lines.append(
+            f"- `{d.get('open_point')}` ({d.get('confidence', 'inferred')}, {d.get('hits', 0)} examples): "
+            f"{_cell_text(str(point), 300)}"
+        )
+    return lines
 
 
 # ---------------------------------------------------------------------------------------------- reproduce
@@ -721,9 +803,20 @@ def _kwargs(pairs: Iterable[tuple[str, str]]) -> str:
 
 def _provision_lines(p: Plan) -> tuple[list[str], list[str]]:
     """The constants (policy texts) and the body of ``provision()`` for a plan."""
+    consts = _provision_consts(p)
+    if p.caller.kind == "user":
+        body = _user_caller_lines(p)
+    else:
+        body = _session_caller_lines(p, consts)
+    body += _target_role_lines(p)
+    body.append("return caller")
+    return consts, body
+
+
+def _provision_consts(p: Plan) -> list[str]:
+    """The script's constants: the caller's policies, boundary and session policy, the trust policy, the request."""
     c, r = p.caller, p.role
     consts: list[str] = []
-    body: list[str] = []
     consts.append(
         "CALLER_POLICIES = ["
         + "".join(f"\n    {x!r}," for x in c.identity_policies)
@@ -736,83 +829,120 @@ def _provision_lines(p: Plan) -> tuple[list[str], list[str]]:
     consts.append(f"TRUST_POLICY = {r.trust!r}")
     params = "".join(f"\n    {k!r}: {v!r}," for k, v in p.params.items())
     consts.append("# The AssumeRole request under test, exactly as the scenario gives it:\nPARAMS = {" + params + "\n}")
+    return consts
 
+
+def _user_caller_lines(p: Plan) -> list[str]:
+    """``provision()`` for an IAM user caller: the user, its boundary, its policies and an access key."""
+    c = p.caller
     tags = list(c.tags)
-    if c.kind == "user":
-        body.append(f"# the caller: IAM user arn:{c.partition}:iam::{c.account}:user{c.path}{c.name}")
-        body.append(f'iam = client("iam", {c.account!r})')
-        kw = [("UserName", repr(c.name)), ("Path", repr(c.path))]
-        if tags:
-            kw.append(("Tags", _tags_literal(tags)))
-        body.append(f"iam.create_user({_kwargs(kw)})")
-        if c.boundary is not None:
-            body.append(
-                f"boundary = iam.create_policy(PolicyName={c.name + '-boundary'!r}, "
-                'PolicyDocument=CALLER_BOUNDARY)["Policy"]["Arn"]'
-            )
-            body.append(f"iam.put_user_permissions_boundary(UserName={c.name!r}, PermissionsBoundary=boundary)")
-        body.append("for i, doc in enumerate(CALLER_POLICIES):")
-        body.append(f'    iam.put_user_policy(UserName={c.name!r}, PolicyName=f"p{{i}}", PolicyDocument=doc)')
-        body.append(f'key = iam.create_access_key(UserName={c.name!r})["AccessKey"]')
-        body.append('caller = (key["AccessKeyId"], key["SecretAccessKey"], None)')
-    else:
-        session = f"arn:{c.partition}:sts::{c.account}:assumed-role/{c.name}/{c.session_name}"
-        if p.self_assume:
-            body.append(f"# the caller: {session}, a session of the target role itself ({c.role_arn}):")
-            body.append("# one role, with the target's trust policy, duration and tags and the caller's permissions")
-            kw = [("RoleName", repr(c.name)), ("Path", repr(c.path)), ("AssumeRolePolicyDocument", "TRUST_POLICY")]
-            if r.max_session_duration is not None:
-                kw.append(("MaxSessionDuration", repr(r.max_session_duration)))
-            tags = tags or list(r.tags)
-        else:
-            body.append(f"# the caller: {session}, a session of role {c.role_arn}")
-            trust = json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"AWS": f"arn:{c.partition}:iam::{c.account}:root"},
-                            "Action": ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"],
-                        }
-                    ],
-                },
-                separators=(",", ":"),
-            )
-            consts.insert(
-                -2,
-                f"# The caller's role trusts its own account (its session is created unauthenticated):\n"
-                f"CALLER_ROLE_TRUST = {trust!r}",
-            )
-            kw = [
-                ("RoleName", repr(c.name)),
-                ("Path", repr(c.path)),
-                ("AssumeRolePolicyDocument", "CALLER_ROLE_TRUST"),
-                ("MaxSessionDuration", "43200"),
-            ]
-        body.append(f'iam = client("iam", {c.account!r})')
-        if tags:
-            kw.append(("Tags", _tags_literal(tags)))
-        if c.boundary is not None:
-            body.append(
-                f"boundary = iam.create_policy(PolicyName={c.name + '-boundary'!r}, "
-                'PolicyDocument=CALLER_BOUNDARY)["Policy"]["Arn"]'
-            )
-            kw.append(("PermissionsBoundary", "boundary"))
-        body.append(f"iam.create_role({_kwargs(kw)})")
-        body.append("for i, doc in enumerate(CALLER_POLICIES):")
-        body.append(f'    iam.put_role_policy(RoleName={c.name!r}, PolicyName=f"p{{i}}", PolicyDocument=doc)')
-        skw = [("RoleArn", repr(c.role_arn)), ("RoleSessionName", repr(c.session_name))]
-        if c.session_policy is not None:
-            skw.append(("Policy", "CALLER_SESSION_POLICY"))
-        if c.transitive_tag_keys:
-            skw.append(("Tags", _tags_literal((k, v) for k, v in c.tags if k in c.transitive_tag_keys)))
-            skw.append(("TransitiveTagKeys", repr(list(c.transitive_tag_keys))))
-        if c.source_identity is not None:
-            skw.append(("SourceIdentity", repr(c.source_identity)))
-        body.append(f'cred = client("sts").assume_role({_kwargs(skw)})["Credentials"]')
-        body.append('caller = (cred["AccessKeyId"], cred["SecretAccessKey"], cred["SessionToken"])')
+    body: list[str] = []
+    body.append(f"# the caller: IAM user arn:{c.partition}:iam::{c.account}:user{c.path}{c.name}")
+    body.append(f'iam = client("iam", {c.account!r})')
+    kw = [("UserName", repr(c.name)), ("Path", repr(c.path))]
+    if tags:
+        kw.append(("Tags", _tags_literal(tags)))
+    body.append(f"iam.create_user({_kwargs(kw)})")
+    if c.boundary is not None:
+        body.append(
+            f"boundary = iam.create_policy(PolicyName={c.name + '-boundary'!r}, "
+            'PolicyDocument=CALLER_BOUNDARY)["Policy"]["Arn"]'
+        )
+        body.append(f"iam.put_user_permissions_boundary(UserName={c.name!r}, PermissionsBoundary=boundary)")
+    body.append("for i, doc in enumerate(CALLER_POLICIES):")
+    body.append(f'    iam.put_user_policy(UserName={c.name!r}, PolicyName=f"p{{i}}", PolicyDocument=doc)')
+    body.append(f'key = iam.create_access_key(UserName={c.name!r})["AccessKey"]')
+    body.append('caller = (key["AccessKeyId"], key["SecretAccessKey"], None)')
+    return body
 
+
+def _session_caller_lines(p: Plan, consts: list[str]) -> list[str]:
+    """``provision()`` for a role-session caller: its role (the target role itself when it assumes itself,
+    else a role trusting its own account, whose trust policy joins ``consts``), then its session."""
+    c = p.caller
+    body: list[str] = []
+    session = f"arn:{c.partition}:sts::{c.account}:assumed-role/{c.name}/{c.session_name}"
+    if p.self_assume:
+        body.append(f"# the caller: {session}, a session of the target role itself ({c.role_arn}):")
+        body.append("# one role, with the target's trust policy, duration and tags and the caller's permissions")
+        kw, tags = _self_role_kwargs(p)
+    else:
+        body.append(f"# the caller: {session}, a session of role {c.role_arn}")
+        consts.insert(
+            -2,
+            f"# The caller's role trusts its own account (its session is created unauthenticated):\n"
+            f"CALLER_ROLE_TRUST = {_own_account_trust(p)!r}",
+        )
+        kw = [
+            ("RoleName", repr(c.name)),
+            ("Path", repr(c.path)),
+            ("AssumeRolePolicyDocument", "CALLER_ROLE_TRUST"),
+            ("MaxSessionDuration", "43200"),
+        ]
+        tags = list(c.tags)
+    body.append(f'iam = client("iam", {c.account!r})')
+    if tags:
+        kw.append(("Tags", _tags_literal(tags)))
+    if c.boundary is not None:
+        body.append(
+            f"boundary = iam.create_policy(PolicyName={c.name + '-boundary'!r}, "
+            'PolicyDocument=CALLER_BOUNDARY)["Policy"]["Arn"]'
+        )
+        kw.append(("PermissionsBoundary", "boundary"))
+    body.append(f"iam.create_role({_kwargs(kw)})")
+    body.append("for i, doc in enumerate(CALLER_POLICIES):")
+    body.append(f'    iam.put_role_policy(RoleName={c.name!r}, PolicyName=f"p{{i}}", PolicyDocument=doc)')
+    body.append(f'cred = client("sts").assume_role({_kwargs(_session_kwargs(p))})["Credentials"]')
+    body.append('caller = (cred["AccessKeyId"], cred["SecretAccessKey"], cred["SessionToken"])')
+    return body
+
+
+def _self_role_kwargs(p: Plan) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """create_role's arguments and tags for a caller that is a session of the target role itself."""
+    c, r = p.caller, p.role
+    kw = [("RoleName", repr(c.name)), ("Path", repr(c.path)), ("AssumeRolePolicyDocument", "TRUST_POLICY")]
+    if r.max_session_duration is not None:
+        kw.append(("MaxSessionDuration", repr(r.max_session_duration)))
+    return kw, list(c.tags) or list(r.tags)
+
+
+def _own_account_trust(p: Plan) -> str:
+    """The trust policy of the caller's role: its own account may assume it, tag it and set a source identity."""
+    c = p.caller
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"AWS": f"arn:{c.partition}:iam::{c.account}:root"},
+                    "Action": ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"],
+                }
+            ],
+        },
+        separators=(",", ":"),
+    )
+
+
+def _session_kwargs(p: Plan) -> list[tuple[str, str]]:
+    """The AssumeRole arguments that create the caller's session: its name, session policy, transitive tags
+    and source identity."""
+    c = p.caller
+    skw = [("RoleArn", repr(c.role_arn)), ("RoleSessionName", repr(c.session_name))]
+    if c.session_policy is not None:
+        skw.append(("Policy", "CALLER_SESSION_POLICY"))
+    if c.transitive_tag_keys:
+        skw.append(("Tags", _tags_literal((k, v) for k, v in c.tags if k in c.transitive_tag_keys)))
+        skw.append(("TransitiveTagKeys", repr(list(c.transitive_tag_keys))))
+    if c.source_identity is not None:
+        skw.append(("SourceIdentity", repr(c.source_identity)))
+    return skw
+
+
+def _target_role_lines(p: Plan) -> list[str]:
+    """``provision()``'s target role: none to create when the caller assumes its own role or the role is missing."""
+    c, r = p.caller, p.role
+    body: list[str] = []
     if p.self_assume:
         body.append("# the target role is the caller's role (created above)")
     elif not r.exists:
@@ -827,8 +957,7 @@ def _provision_lines(p: Plan) -> tuple[list[str], list[str]]:
         if r.tags:
             kw.append(("Tags", _tags_literal(r.tags)))
         body.append(f"iam.create_role({_kwargs(kw)})")
-    body.append("return caller")
-    return consts, body
+    return body
 
 
 def reproduce_script(

@@ -470,22 +470,7 @@ class Conformance:
         except BothInvalidAndUnauthorized:
             counts.order_avoided += 1
             reject()
-        unanswered = [
-            d
-            for d in found
-            if d.facts.get("phase") == "target-error" and is_transport_failure(str(d.outcome["result"].get("message")))
-        ]
-        if unanswered and self.expectations.explain(unanswered[0].facts, strict=self.update) is None:
-            # the target did not answer (a refused connection, a deadline): no answer to compare, so neither
-            # an agreement nor a divergence, and nothing Hypothesis should shrink; the circuit breaker
-            # (run()) stops the session when the target is down
-            counts.target_errors += 1
-            self.test_target_errors += 1
-            if len(self.target_errors) < self.MAX_TARGET_ERRORS:
-                d = unanswered[0]
-                self.target_errors.append(
-                    {"feature": feature, "message": d.outcome["result"].get("message"), "scenario": d.scenario}
-                )
+        if self._unanswered(found, feature):
             return
         counts.examples += 1
         self.test_examples += 1
@@ -495,6 +480,37 @@ class Conformance:
             return
         explained = [(d, self.expectations.explain(d.facts, strict=self.update)) for d in found]
         fresh = [d for d, entry in explained if entry is None and not d.difference.open_point]
+        if fresh:
+            self._meet_new(fresh, feature)
+            counts.new += 1
+            self.test_classed += 1
+            return
+        self._count_explained(explained, counts)
+
+    def _unanswered(self, found: list[Divergence], feature: str) -> bool:
+        """Whether the target did not answer the example (a refused connection, a deadline that no
+        expectation explains); if so it is counted as a target error, kept (up to a limit) for the report."""
+        unanswered = [
+            d
+            for d in found
+            if d.facts.get("phase") == "target-error" and is_transport_failure(str(d.outcome["result"].get("message")))
+        ]
+        if not (unanswered and self.expectations.explain(unanswered[0].facts, strict=self.update) is None):
+            return False
+        # the target did not answer (a refused connection, a deadline): no answer to compare, so neither
+        # an agreement nor a divergence, and nothing Hypothesis should shrink; the circuit breaker
+        # (run()) stops the session when the target is down
+        self.counts[feature].target_errors += 1
+        self.test_target_errors += 1
+        if len(self.target_errors) < self.MAX_TARGET_ERRORS:
+            d = unanswered[0]
+            self.target_errors.append(
+                {"feature": feature, "message": d.outcome["result"].get("message"), "scenario": d.scenario}
+            )
+        return True
+
+    def _meet_new(self, fresh: list[Divergence], feature: str) -> None:
+        """New divergences: each kept (the smallest) under its class; raised at once unless exploring."""
         for d in fresh:  # a new divergence fails the example before anything else is counted
             self.first_new[feature] = min(self.first_new.get(feature, self.test_examples), self.test_examples)
             key = divergence_class(d.facts)
@@ -506,10 +522,9 @@ class Conformance:
             if not self.explore:
                 raise new_divergence(d)
             self.classes.setdefault(key, DivergenceClass(key, feature)).met(d)
-        if fresh:
-            counts.new += 1
-            self.test_classed += 1
-            return
+
+    def _count_explained(self, explained: list[tuple[Divergence, Expectation | None]], counts: FeatureCounts) -> None:
+        """Divergences each explained by an expectation (known) or an open point: hits and first examples."""
         for d, entry in explained:
             if entry is None:
                 point = d.difference.open_point.split(":", 1)[0]

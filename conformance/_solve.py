@@ -565,33 +565,43 @@ def _print_findings(found: Any, args: argparse.Namespace, out: TextIO) -> int:
     if args.json:
         out.write(json.dumps(doc, ensure_ascii=False) + "\n")
     else:
-        if not doc["findings"] and found.unknown is None:
-            out.write("who-can-assume: nobody can assume this role\n")
-        for f in doc["findings"]:
-            if f["class"] == "federated":
-                _print_federated(f, out)
-                continue
-            who = "any account" if f["accounts"] == "any" else ", ".join(f["accounts"]) or "services only"
-            scope = [s for s, on in (("same account", f["same_account"]), ("cross-account", f["cross_account"])) if on]
-            out.write(
-                f"- {f['principal']} ({f['class']}), statement {f['statement']}"
-                + (f" (Sid {f['sid']})" if "sid" in f else "")
-                + "\n"
-            )
-            out.write(f"    who: {who}" + (f"; {', '.join(scope)}" if scope else "") + "\n")
-            if f["external_id_required"]:
-                out.write("    an ExternalId is required\n")
-            if "conditions" in f:
-                out.write(f"    conditions: {json.dumps(f['conditions'], ensure_ascii=False)}\n")
-            out.write(f"    witness: {json.dumps(f['witness'], ensure_ascii=False)}\n")
-        for d in doc.get("never_match", []):
-            out.write(f"- {d['principal']}, statement {d['statement']}: never matches ({d['why']})\n")
-        if found.unknown is not None:
-            more = " (the findings above may be incomplete)" if doc["findings"] else ""
-            out.write(f"who-can-assume: UNKNOWN{more}\n  {found.unknown.reason}\n")
+        _print_findings_text(found, doc, out)
     if args.save:  # JSON Lines: one witness scenario per line, as `rolecall decide` reads them
         _save_lines(args.save, [f["witness"] for f in doc["findings"]], out)
     return EXIT_UNKNOWN if found.unknown is not None else EXIT_OK
+
+
+def _print_findings_text(found: Any, doc: dict[str, Any], out: TextIO) -> None:
+    """who-can-assume for a person: each finding, the principals that never match, and an unknown answer."""
+    if not doc["findings"] and found.unknown is None:
+        out.write("who-can-assume: nobody can assume this role\n")
+    for f in doc["findings"]:
+        if f["class"] == "federated":
+            _print_federated(f, out)
+        else:
+            _print_finding(f, out)
+    for d in doc.get("never_match", []):
+        out.write(f"- {d['principal']}, statement {d['statement']}: never matches ({d['why']})\n")
+    if found.unknown is not None:
+        more = " (the findings above may be incomplete)" if doc["findings"] else ""
+        out.write(f"who-can-assume: UNKNOWN{more}\n  {found.unknown.reason}\n")
+
+
+def _print_finding(f: dict[str, Any], out: TextIO) -> None:
+    """One finding of an AWS principal, for a person: who, in which accounts, on what conditions."""
+    who = "any account" if f["accounts"] == "any" else ", ".join(f["accounts"]) or "services only"
+    scope = [s for s, on in (("same account", f["same_account"]), ("cross-account", f["cross_account"])) if on]
+    out.write(
+        f"- {f['principal']} ({f['class']}), statement {f['statement']}"
+        + (f" (Sid {f['sid']})" if "sid" in f else "")
+        + "\n"
+    )
+    out.write(f"    who: {who}" + (f"; {', '.join(scope)}" if scope else "") + "\n")
+    if f["external_id_required"]:
+        out.write("    an ExternalId is required\n")
+    if "conditions" in f:
+        out.write(f"    conditions: {json.dumps(f['conditions'], ensure_ascii=False)}\n")
+    out.write(f"    witness: {json.dumps(f['witness'], ensure_ascii=False)}\n")
 
 
 def _print_federated(f: dict[str, Any], out: TextIO) -> None:
@@ -615,7 +625,20 @@ def describe(scenario: dict[str, Any]) -> str:
     if "federated_caller" in scenario:
         return _describe_federated(scenario)
     c, r = scenario["caller"], scenario["request"]
-    lines = []
+    lines = [_caller_line(c), *_caller_policy_lines(c)]
+    role = scenario["role"]
+    lines.append(
+        f"  role: {role['arn']}"
+        + (f" (tags {json.dumps(role['tags'], ensure_ascii=False)})" if role.get("tags") else "")
+    )
+    lines.append(_request_line(r))
+    if scenario.get("context"):
+        lines.append("  context: " + json.dumps(scenario["context"], ensure_ascii=False))
+    return "\n".join(lines) + "\n"
+
+
+def _caller_line(c: dict[str, Any]) -> str:
+    """The caller: its ARN or service, with its credentials, path, tags, source identity and MFA."""
     who = c.get("arn") or c.get("service")
     extra = []
     if c.get("credentials"):
@@ -630,7 +653,12 @@ def describe(scenario: dict[str, Any]) -> str:
         extra.append(f"source identity {c['source_identity']}")
     if c.get("mfa"):
         extra.append("signed in with MFA")
-    lines.append(f"  caller: {who}" + (f" ({'; '.join(extra)})" if extra else ""))
+    return f"  caller: {who}" + (f" ({'; '.join(extra)})" if extra else "")
+
+
+def _caller_policy_lines(c: dict[str, Any]) -> list[str]:
+    """The actions the caller's identity policies, permissions boundary and session policy allow."""
+    lines = []
     if "identity_policies" in c and "service" not in c:
         allowed = sorted(
             {
@@ -646,11 +674,11 @@ def describe(scenario: dict[str, Any]) -> str:
         if key in c:
             allowed = sorted({a for s in c[key]["Statement"] for a in _listed(s.get("Action"))})
             lines.append(f"    {label} allows: " + ", ".join(allowed))
-    role = scenario["role"]
-    lines.append(
-        f"  role: {role['arn']}"
-        + (f" (tags {json.dumps(role['tags'], ensure_ascii=False)})" if role.get("tags") else "")
-    )
+    return lines
+
+
+def _request_line(r: dict[str, Any]) -> str:
+    """The request: session name, ExternalId, session tags, transitive keys and source identity."""
     parts = [f"session name {r['role_session_name']!r}"]
     parts.append(f"ExternalId {r['external_id']!r}" if "external_id" in r else "no ExternalId")
     if r.get("tags"):
@@ -659,10 +687,7 @@ def describe(scenario: dict[str, Any]) -> str:
         parts.append("transitive " + ", ".join(r["transitive_tag_keys"]))
     if r.get("source_identity"):
         parts.append(f"source identity {r['source_identity']!r}")
-    lines.append("  request: " + "; ".join(parts))
-    if scenario.get("context"):
-        lines.append("  context: " + json.dumps(scenario["context"], ensure_ascii=False))
-    return "\n".join(lines) + "\n"
+    return "  request: " + "; ".join(parts)
 
 
 def _describe_federated(scenario: dict[str, Any]) -> str:

@@ -186,6 +186,39 @@ def read_saml_response(encoded: str, now: datetime | None = None) -> dict[str, A
     (:class:`~rolecall.model.UndecidableError`): more than one Assertion, Subject, NameID, Issuer,
     Conditions or Audience, an encrypted assertion (the switch cannot decrypt it), a ``NotBefore`` in
     the future (no status says "not valid yet"), and elements inside a text field."""
+    assertion = _saml_assertion(encoded)
+    doc: dict[str, Any] = {}
+    issuer = _one(assertion, _SAML + "Issuer", "Issuer")
+    if issuer is not None:
+        doc["issuer"] = _only_text(issuer, "Issuer")
+    subject = _one(assertion, _SAML + "Subject", "Subject")
+    doc.update(_name_id_fields(subject))
+    moment = now or datetime.now(UTC)
+    path = f"{_SAML}SubjectConfirmation/{_SAML}SubjectConfirmationData"
+    confirmation = _one(subject, path, "SubjectConfirmationData") if subject is not None else None
+    if confirmation is not None and confirmation.get("Recipient") is not None:
+        doc["recipient"] = confirmation.get("Recipient")
+    conditions = _one(assertion, _SAML + "Conditions", "Conditions")
+    if conditions is not None:
+        audience = _one(conditions, f"{_SAML}AudienceRestriction/{_SAML}Audience", "Audience")
+        if audience is not None:
+            doc["audience"] = _only_text(audience, "Audience")
+    windows = [e for e in (confirmation, conditions) if e is not None]
+    _refuse_not_yet_valid(windows, moment)
+    authn = _one(assertion, _SAML + "AuthnStatement", "AuthnStatement")
+    if authn is not None and authn.get("SessionNotOnOrAfter"):
+        doc["session_not_on_or_after"] = authn.get("SessionNotOnOrAfter")
+    attributes = _saml_attributes(assertion)
+    if attributes:
+        doc["attributes"] = attributes
+    ends = [e.get("NotOnOrAfter") for e in windows]
+    expired = any(when is not None and when <= moment for when in (iso_time(t) if t else None for t in ends))
+    return {"provider_kind": "saml", "assertion": doc, "token_status": "expired" if expired else "valid"}
+
+
+def _saml_assertion(encoded: str) -> ET.Element:
+    """The one plain Assertion of a base64 SAML Response; refused when not base64 XML, with a DTD, another
+    root or no Assertion, undecided when encrypted or more than one."""
     try:
         xml = base64.b64decode(encoded, validate=False)
         _refuse_dtd(xml)
@@ -203,43 +236,35 @@ def read_saml_response(encoded: str, now: datetime | None = None) -> dict[str, A
     assertion = _one(root, _SAML + "Assertion", "Assertion")
     if assertion is None:
         raise TokenRefused("InvalidIdentityToken", INVALID_SAML)
-    doc: dict[str, Any] = {}
-    issuer = _one(assertion, _SAML + "Issuer", "Issuer")
-    if issuer is not None:
-        doc["issuer"] = _only_text(issuer, "Issuer")
-    subject = _one(assertion, _SAML + "Subject", "Subject")
+    return assertion
+
+
+def _name_id_fields(subject: ET.Element | None) -> dict[str, Any]:
+    """The Subject's ``NameID`` and its ``Format``, when given."""
     name_id = _one(subject, _SAML + "NameID", "NameID") if subject is not None else None
-    if name_id is not None:
-        doc["name_id"] = _only_text(name_id, "NameID")
-        if name_id.get("Format"):
-            doc["name_id_format"] = name_id.get("Format")
-    moment = now or datetime.now(UTC)
-    ends: list[str | None] = []
-    starts: list[str | None] = []
-    path = f"{_SAML}SubjectConfirmation/{_SAML}SubjectConfirmationData"
-    confirmation = _one(subject, path, "SubjectConfirmationData") if subject is not None else None
-    if confirmation is not None:
-        ends.append(confirmation.get("NotOnOrAfter"))
-        starts.append(confirmation.get("NotBefore"))
-        if confirmation.get("Recipient") is not None:
-            doc["recipient"] = confirmation.get("Recipient")
-    conditions = _one(assertion, _SAML + "Conditions", "Conditions")
-    if conditions is not None:
-        audience = _one(conditions, f"{_SAML}AudienceRestriction/{_SAML}Audience", "Audience")
-        if audience is not None:
-            doc["audience"] = _only_text(audience, "Audience")
-        ends.append(conditions.get("NotOnOrAfter"))
-        starts.append(conditions.get("NotBefore"))
-    for text in starts:
+    if name_id is None:
+        return {}
+    fields: dict[str, Any] = {"name_id": _only_text(name_id, "NameID")}
+    if name_id.get("Format"):
+        fields["name_id_format"] = name_id.get("Format")
+    return fields
+
+
+def _refuse_not_yet_valid(windows: list[ET.Element], moment: datetime) -> None:
+    """Undecided when a subject confirmation's or the conditions' ``NotBefore`` is after ``moment``."""
+    for element in windows:
+        text = element.get("NotBefore")
         when = iso_time(text) if text else None
         if when is not None and when > moment:
             raise UndecidableError(
                 "the SAML assertion's NotBefore is in the future: it is not valid yet, which no token_status says",
                 "$.federated_caller",
             )
-    authn = _one(assertion, _SAML + "AuthnStatement", "AuthnStatement")
-    if authn is not None and authn.get("SessionNotOnOrAfter"):
-        doc["session_not_on_or_after"] = authn.get("SessionNotOnOrAfter")
+
+
+def _saml_attributes(assertion: ET.Element) -> dict[str, list[str]]:
+    """Every ``Attribute`` of the assertion's statements with its values in order (one without a Name
+    is refused)."""
     attributes: dict[str, list[str]] = {}
     for statement in assertion.findall(_SAML + "AttributeStatement"):
         for attribute in statement.findall(_SAML + "Attribute"):
@@ -248,10 +273,7 @@ def read_saml_response(encoded: str, now: datetime | None = None) -> dict[str, A
                 raise TokenRefused("InvalidIdentityToken", INVALID_SAML)
             values = [_only_text(v, "AttributeValue") for v in attribute.findall(_SAML + "AttributeValue")]
             attributes.setdefault(name, []).extend(values)
-    if attributes:
-        doc["attributes"] = attributes
-    expired = any(when is not None and when <= moment for when in (iso_time(t) if t else None for t in ends))
-    return {"provider_kind": "saml", "assertion": doc, "token_status": "expired" if expired else "valid"}
+    return attributes
 
 
 def same_caller(read: Mapping[str, Any], meant: Mapping[str, Any]) -> str | None:

@@ -34,7 +34,15 @@ if (__name__ == "__main__" or os.path.basename(sys.argv[0]) == "rolecall") and s
     signal.signal(signal.SIGINT, _interrupted_early)
 
 # the early handler above must be in place before these load
-from rolecall.model import AnyScenario, InputError, Result, decide, expectation_mismatch, iter_scenarios  # noqa: E402
+from rolecall.model import (  # noqa: E402
+    AnyScenario,
+    InputError,
+    Reason,
+    Result,
+    decide,
+    expectation_mismatch,
+    iter_scenarios,
+)
 from rolecall.model.decide import granting_reasons  # noqa: E402
 
 from ._files import open_input, read_input  # noqa: E402
@@ -130,6 +138,16 @@ def _build_parser() -> argparse.ArgumentParser:
 
 def explain(s: AnyScenario, r: Result, engine: str = "model") -> str:
     """The decision for a person: which side decided, which statement, why."""
+    lines = _decision_lines(s, r)
+    lines += [_reason_line(reason) for reason in r.reasons]
+    lines += _no_reason_lines(r, engine)
+    lines += _session_lines(r)
+    lines += _expectation_lines(s, r)
+    return "\n".join(lines)
+
+
+def _decision_lines(s: AnyScenario, r: Result) -> list[str]:
+    """The head of an explanation: the decision, the rule that decided it, the refused side and AWS's message."""
     lines = [f"{s.id or '(scenario)'}", f"  decision: {r.decision}" + (f" ({r.error_code})" if r.error_code else "")]
     lines.append(f"  decided by: {r.rule}, {_RULES.get(r.rule, r.rule)}")
     if r.denied_by:
@@ -138,30 +156,49 @@ def explain(s: AnyScenario, r: Result, engine: str = "model") -> str:
         lines.append(f"  refused action: {r.action}")
     if r.message:
         lines.append(f"  AWS says: {r.message}")
-    for reason in r.reasons:
-        where = f"statement {reason.statement}"
-        if reason.sid:
-            where += f" (Sid {reason.sid})"
-        if reason.policy_index is not None:
-            where = f"policy {reason.policy_index}, " + where
-        if reason.level is not None:
-            where = f"level {reason.level}, " + where
-        how = f", principal matched as {reason.principal_class}" if reason.principal_class else ""
-        lines.append(f"  - {reason.effect} in the {reason.policy}: {where}{how}")
+    return lines
+
+
+def _reason_line(reason: Reason) -> str:
+    """One statement that decided: its effect, policy, place (level, policy index, statement, Sid), principal match."""
+    where = f"statement {reason.statement}"
+    if reason.sid:
+        where += f" (Sid {reason.sid})"
+    if reason.policy_index is not None:
+        where = f"policy {reason.policy_index}, " + where
+    if reason.level is not None:
+        where = f"level {reason.level}, " + where
+    how = f", principal matched as {reason.principal_class}" if reason.principal_class else ""
+    return f"  - {reason.effect} in the {reason.policy}: {where}{how}"
+
+
+def _no_reason_lines(r: Result, engine: str) -> list[str]:
+    """Why an allowed decision lists no statement (the solver reports none; or no statement was needed, R12)."""
     if r.decision == "allowed" and not r.reasons and engine == "solver":
-        lines.append("  - (the solver engine reports no statements; decide with --engine model to see them)")
-    elif r.decision == "allowed" and not r.reasons:
-        lines.append("  - no statement needed beyond the rules (for example a legacy implicit self-trust, R12)")
-    if r.assumed_role:
-        a = r.assumed_role
-        lines.append(f"  session: {a.arn} ({a.assumed_role_id}), {a.duration_seconds} s")
-        extra = {k: v for k, v in a.to_json().items() if k not in ("arn", "assumed_role_id", "duration_seconds")}
-        for name, value in extra.items():
-            lines.append(f"  {name.replace('_', ' ')}: {value}")
+        return ["  - (the solver engine reports no statements; decide with --engine model to see them)"]
+    if r.decision == "allowed" and not r.reasons:
+        return ["  - no statement needed beyond the rules (for example a legacy implicit self-trust, R12)"]
+    return []
+
+
+def _session_lines(r: Result) -> list[str]:
+    """The assumed-role session of an allowed decision: ARN, id, duration, then its other fields."""
+    if not r.assumed_role:
+        return []
+    a = r.assumed_role
+    lines = [f"  session: {a.arn} ({a.assumed_role_id}), {a.duration_seconds} s"]
+    extra = {k: v for k, v in a.to_json().items() if k not in ("arn", "assumed_role_id", "duration_seconds")}
+    for name, value in extra.items():
+        lines.append(f"  {name.replace('_', ' ')}: {value}")
+    return lines
+
+
+def _expectation_lines(s: AnyScenario, r: Result) -> list[str]:
+    """Whether the scenario's ``expect`` was met (nothing when it has none)."""
     mismatch = expectation_mismatch(s, r)
     if s.expect:
-        lines.append("  expectation: " + ("met" if not mismatch else "NOT met: " + "; ".join(mismatch)))
-    return "\n".join(lines)
+        return ["  expectation: " + ("met" if not mismatch else "NOT met: " + "; ".join(mismatch))]
+    return []
 
 
 def _label(s: AnyScenario, source: str) -> str:
@@ -329,49 +366,57 @@ def main(
     sys.unraisablehook = _quiet_lost_interrupts(unraisable)
     try:
         given = list(sys.argv[1:] if argv is None else argv)
-        if given[:1] == ["moto-server"]:  # every option after it is moto_server's (argparse would claim them)
-            from .moto_exact import main as moto_server
-
-            return moto_server(given[1:])
-        args = _build_parser().parse_args(given)
-        if args.command == "decide":
-            return _decide(args, out, err, inp)
-        from ._solve import SOLVER_COMMANDS, run_solver_command
-
-        if args.command in SOLVER_COMMANDS:
-            own = stdout is None and stderr is None and stdin is None  # the command line's own process
-            return run_solver_command(args, out, err, inp, started=started, own_process=own)
-        from ._accounts import ACCOUNTS_COMMANDS, run_accounts_command
-
-        if args.command in ACCOUNTS_COMMANDS:
-            return run_accounts_command(args, out, err)
-
-        from ._graph import GRAPH_COMMANDS, run_graph_command
-
-        if args.command in GRAPH_COMMANDS:
-            return run_graph_command(args, out, err, inp)
-        if args.command in ("conformance", "replay", "matrix", "endpoint-sample"):
-            from ._commands import run_from_cli
-
-            return run_from_cli(args, out, err, inp)
-        raise AssertionError(args.command)  # pragma: no cover - argparse rejects unknown commands
+        own = stdout is None and stderr is None and stdin is None  # the command line's own process
+        return _run_command(given, out, err, inp, started=started, own_process=own)
     except SystemExit as exc:  # argparse: --help, --version, usage errors
         return int(exc.code or 0) if isinstance(exc.code, int) or exc.code is None else EXIT_INPUT
     except KeyboardInterrupt:
-        _ignore_further_interrupts()
-        err.write("rolecall: interrupted\n")
-        return 130
+        return _interrupted(err)
     except BrokenPipeError:
         return EXIT_OK
     except Exception as exc:
         if _interrupts:  # the Ctrl-C surfaced as another exception (ctypes.ArgumentError around Z3's calls)
-            _ignore_further_interrupts()
-            err.write("rolecall: interrupted\n")
-            return 130
+            return _interrupted(err)
         err.write(_line(f"rolecall: internal error: {type(exc).__name__}: {exc} (please report it)"))
         return EXIT_INTERNAL
     finally:
         sys.unraisablehook = unraisable
+
+
+def _interrupted(err: TextIO) -> int:
+    """The way out after Ctrl-C: one line and exit 130, further interrupts ignored."""
+    _ignore_further_interrupts()
+    err.write("rolecall: interrupted\n")
+    return 130
+
+
+def _run_command(given: list[str], out: TextIO, err: TextIO, inp: TextIO, *, started: float, own_process: bool) -> int:
+    """Parse the arguments and run the command they name (each command family's module loaded only when used)."""
+    if given[:1] == ["moto-server"]:  # every option after it is moto_server's (argparse would claim them)
+        from .moto_exact import main as moto_server
+
+        return moto_server(given[1:])
+    args = _build_parser().parse_args(given)
+    if args.command == "decide":
+        return _decide(args, out, err, inp)
+    from ._solve import SOLVER_COMMANDS, run_solver_command
+
+    if args.command in SOLVER_COMMANDS:
+        return run_solver_command(args, out, err, inp, started=started, own_process=own_process)
+    from ._accounts import ACCOUNTS_COMMANDS, run_accounts_command
+
+    if args.command in ACCOUNTS_COMMANDS:
+        return run_accounts_command(args, out, err)
+
+    from ._graph import GRAPH_COMMANDS, run_graph_command
+
+    if args.command in GRAPH_COMMANDS:
+        return run_graph_command(args, out, err, inp)
+    if args.command in ("conformance", "replay", "matrix", "endpoint-sample"):
+        from ._commands import run_from_cli
+
+        return run_from_cli(args, out, err, inp)
+    raise AssertionError(args.command)  # pragma: no cover - argparse rejects unknown commands
 
 
 if __name__ == "__main__":  # pragma: no cover

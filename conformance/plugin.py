@@ -598,52 +598,72 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     rep: pytest.TestReport = outcome.get_result()
     state = _state(item.config)
     tally = state.tests[feature]
-    if rep.when == "setup" and rep.skipped:
+    if rep.when == "setup":
+        _tally_setup(rep, tally)
+    elif rep.when == "call":
+        _tally_call(item, call, rep, state, tally)
+
+
+def _tally_setup(rep: pytest.TestReport, tally: dict[str, Any]) -> None:
+    """A property's setup: skipped (with its reason, once) or an error; a passed setup counts nothing."""
+    if rep.skipped:
         tally["skipped"] += 1
         reason = rep.longrepr[2] if isinstance(rep.longrepr, tuple) else str(rep.longrepr)
         if reason not in tally["skip_reasons"]:
             tally["skip_reasons"].append(reason.removeprefix("Skipped: "))
-    elif rep.when == "setup" and rep.failed:
+    elif rep.failed:
         tally["error"] += 1
-    elif rep.when == "call":
-        exc = call.excinfo.value if call.excinfo else None
-        divergences = list(_divergences(exc))
-        c = state._conformance
-        if c is not None and _is_down(exc):
-            # the target went down during the property, maybe while Hypothesis was shrinking: keep the
-            # smallest example of each class it had met (not fully shrunk, but real and replayable)
-            divergences = list(c.pending.values())
-        unanswered = c.test_target_errors if c is not None else 0
-        if c is not None:
-            from ._reduce import reduce_divergence
-            from ._session import TargetDown
 
-            # after Hypothesis's shrinking, delete what the divergence does not need from its scenario
-            reduced = []
-            for d in divergences:
-                try:
-                    reduced.append(d if c.down else reduce_divergence(c, d))
-                except TargetDown:
-                    reduced.append(d)  # the target went down while reducing: report it as found
-            divergences = reduced
-            c.new.extend(divergences)
-            if c.down is not None:
-                item.session.shouldstop = f"rolecall: {c.down}"  # the circuit breaker: no property runs after
-        if _is_down(exc):
-            # the breaker's reason in one line, not the traceback of the call that met it
-            rep.longrepr = f"rolecall: {exc}; the run stops here"
-        if rep.passed and unanswered:
-            tally["error"] += 1  # the target did not answer some examples: they were not checked
-        elif rep.passed:
-            tally["passed"] += 1
-        elif rep.skipped:
-            tally["skipped"] += 1
-        elif (divergences and all(d.facts.get("target") == "target-error" for d in divergences)) or _target_failed(
-            call.excinfo.value if call.excinfo else None
-        ):
-            tally["error"] += 1
-        else:
-            tally["failed"] += 1
+
+def _tally_call(
+    item: pytest.Item, call: pytest.CallInfo[None], rep: pytest.TestReport, state: _State, tally: dict[str, Any]
+) -> None:
+    """A property's call: its divergences reduced and recorded, the breaker's stop, and its count in the tally."""
+    exc = call.excinfo.value if call.excinfo else None
+    divergences = list(_divergences(exc))
+    c = state._conformance
+    if c is not None and _is_down(exc):
+        # the target went down during the property, maybe while Hypothesis was shrinking: keep the
+        # smallest example of each class it had met (not fully shrunk, but real and replayable)
+        divergences = list(c.pending.values())
+    unanswered = c.test_target_errors if c is not None else 0
+    if c is not None:
+        divergences = _reduced(c, divergences)
+        c.new.extend(divergences)
+        if c.down is not None:
+            item.session.shouldstop = f"rolecall: {c.down}"  # the circuit breaker: no property runs after
+    if _is_down(exc):
+        # the breaker's reason in one line, not the traceback of the call that met it
+        rep.longrepr = f"rolecall: {exc}; the run stops here"
+    tally[_call_outcome(rep, exc, divergences, unanswered)] += 1
+
+
+def _reduced(c: Conformance, divergences: list[Any]) -> list[Any]:
+    """After Hypothesis's shrinking, each divergence with what it does not need deleted from its scenario
+    (as found when the target is down, or goes down while reducing)."""
+    from ._reduce import reduce_divergence
+    from ._session import TargetDown
+
+    reduced = []
+    for d in divergences:
+        try:
+            reduced.append(d if c.down else reduce_divergence(c, d))
+        except TargetDown:
+            reduced.append(d)  # the target went down while reducing: report it as found
+    return reduced
+
+
+def _call_outcome(rep: pytest.TestReport, exc: BaseException | None, divergences: list[Any], unanswered: int) -> str:
+    """The tally a property's call counts in: the target failing or not answering is an error, not a failure."""
+    if rep.passed and unanswered:
+        return "error"  # the target did not answer some examples: they were not checked
+    if rep.passed:
+        return "passed"
+    if rep.skipped:
+        return "skipped"
+    if (divergences and all(d.facts.get("target") == "target-error" for d in divergences)) or _target_failed(exc):
+        return "error"
+    return "failed"
 
 
 def _is_down(exc: BaseException | None) -> bool:
@@ -696,8 +716,19 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     payloads = [_payload(state), *state.worker_data]
     if not any(p["data"] or p["tests"] or p["down"] for p in payloads):
         return
-    from ._report import build_report, merge_data, write_report
+    from ._report import build_report, merge_data
 
+    tests = _merged_tests(payloads)
+    data = merge_data([p["data"] for p in payloads if p["data"]])
+    meta = _run_meta(state, exitstatus, payloads)
+    report = build_report(meta, dict(tests), data, state.expectations)
+    state.report = report  # type: ignore[attr-defined]
+    _set_exit_status(session, report, exitstatus)
+    _write_outputs(session, state, report)
+
+
+def _merged_tests(payloads: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The tallies of every process (the controller's and each xdist worker's) summed per feature."""
     tests: dict[str, dict[str, Any]] = defaultdict(
         lambda: {"passed": 0, "failed": 0, "skipped": 0, "error": 0, "skip_reasons": []}
     )
@@ -706,9 +737,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             for k in ("passed", "failed", "skipped", "error"):
                 tests[feature][k] += t[k]
             tests[feature]["skip_reasons"] += [r for r in t["skip_reasons"] if r not in tests[feature]["skip_reasons"]]
-    data = merge_data([p["data"] for p in payloads if p["data"]])
+    return tests
+
+
+def _run_meta(state: _State, exitstatus: int, payloads: list[dict[str, Any]]) -> dict[str, Any]:
+    """The report's facts about the run: versions, target, profile, timing, how it stopped, how to replay."""
     target = state.target
-    meta = {
+    return {
         "rolecall_version": _rolecall_version(),
         "target_name": target.name,
         "target_version": target.version,
@@ -719,11 +754,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         "interrupted": exitstatus == pytest.ExitCode.INTERRUPTED or any(p.get("down") for p in payloads),
         "stopped": next((p["down"] for p in payloads if p.get("down")), None),
         "replay": _replay_command(state),
-        "report_dir": _option(config, "report"),
+        "report_dir": _option(state.config, "report"),
         "scripts": state.target_spec != "endpoint",
     }
-    report = build_report(meta, dict(tests), data, state.expectations)
-    state.report = report  # type: ignore[attr-defined]
+
+
+def _set_exit_status(session: pytest.Session, report: dict[str, Any], exitstatus: int) -> None:
+    """Exit 3 when the target was down, or when the target failing was the only problem."""
     s = report["summary"]
     if report.get("stopped"):
         session.exitstatus = 3  # the circuit breaker found the target down
@@ -731,15 +768,22 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         # the only problems were the target failing (a property's divergences all target errors, a
         # replay the target could not answer, a target that did not start): the target failed, exit 3
         session.exitstatus = 3
+
+
+def _write_outputs(session: pytest.Session, state: _State, report: dict[str, Any]) -> None:
+    """The report directory (--rolecall-report) and the updated expectations (--rolecall-update-expectations)."""
+    config = session.config
     directory = _option(config, "report")
     if directory:
+        from ._report import write_report
+
         paths = _written(session, lambda: write_report(Path(directory), report))
         if paths is not None:
             state.report_paths = paths  # type: ignore[attr-defined]
     if config.getoption("rolecall_update_expectations"):
         from ._update import update_expectations
 
-        updated = _written(session, lambda: update_expectations(state.expectations, report, target))
+        updated = _written(session, lambda: update_expectations(state.expectations, report, state.target))
         if updated is not None:
             state.updated = updated  # type: ignore[attr-defined]
 
@@ -797,14 +841,42 @@ def _profile() -> str:
 def _verdict(report: dict[str, Any], state: _State) -> list[str]:
     """The plain last words of a run: how many known ways the target diverges, how many new; and,
     against another version than the expectations', which entries it no longer has."""
+    s = report["summary"]
+    out = _stop_lines(report)
+    out += _divergence_lines(report, state)
+    out += _class_lines(report)
+    unanswered = s.get("target_errors", 0)
+    if unanswered:
+        out.append(
+            f"{unanswered} example{'s' if unanswered != 1 else ''} the target did not answer (refused or reset "
+            "connections, deadlines): not checked, not divergences; see target_errors in report.json"
+        )
+    opened = s.get("open_points", {})
+    if opened:
+        out.append(
+            f"{sum(opened.values())} unverified divergence(s), on points AWS leaves open ("
+            + ", ".join(f"{k} {v}" for k, v in opened.items())
+            + "; facts the semantics tag inferred or contested): not failing the run, see the report; "
+            "--strict counts them"
+        )
+    return out
+
+
+def _stop_lines(report: dict[str, Any]) -> list[str]:
+    """Whether the run was stopped (the breaker) or interrupted: the report covers only what ran."""
+    if report.get("stopped"):
+        return [f"stopped: {report['stopped']}; this report covers only what ran before"]
+    if report.get("interrupted"):
+        return ["interrupted: this report covers only what ran before the run was stopped"]
+    return []
+
+
+def _divergence_lines(report: dict[str, Any], state: _State) -> list[str]:
+    """The expectations' version note with the entries fixed since, then the known and new divergence counts."""
     t, s, e = report["target"], report["summary"], report["expectations"]
     replayed: dict[str, str] = e.get("replayed", {})
     fixed = sorted(k for k, v in replayed.items() if v == "fixed")
     out = []
-    if report.get("stopped"):
-        out.append(f"stopped: {report['stopped']}; this report covers only what ran before")
-    elif report.get("interrupted"):
-        out.append("interrupted: this report covers only what ran before the run was stopped")
     note = state.expectations.version_note(t["name"], str(t["version"]))
     if note:
         out.append(
@@ -823,35 +895,27 @@ def _verdict(report: dict[str, Any], state: _State) -> list[str]:
         + (f" ({errors} of them target errors)" if errors else "")
         + ("." if new == 0 else ": see the report.")
     )
+    return out
+
+
+def _class_lines(report: dict[str, Any]) -> list[str]:
+    """The classes of new divergence: their sizes when explored, or why there are fewer classes than divergences."""
+    new = report["summary"]["new_divergences"]
     classes = report.get("classes", [])
     explored = any("hits" in d for d in report["divergences"] if d.get("status") == "new")
     if classes and explored:
-        out.append(
+        return [
             f"{len(classes)} class(es) of new divergence, by examples: "
             + ", ".join(f"{c['count']}" for c in classes[:12])
             + (", …" if len(classes) > 12 else "")
             + " (report.json: classes)"
-        )
-    elif len(classes) < new:
-        out.append(
+        ]
+    if len(classes) < new:
+        return [
             f"the {new} new divergences are {len(classes)} classes: later properties stopped on a class an "
             "earlier one found (without --stop-at-first each class is reported once, with its count)"
-        )
-    unanswered = s.get("target_errors", 0)
-    if unanswered:
-        out.append(
-            f"{unanswered} example{'s' if unanswered != 1 else ''} the target did not answer (refused or reset "
-            "connections, deadlines): not checked, not divergences; see target_errors in report.json"
-        )
-    opened = s.get("open_points", {})
-    if opened:
-        out.append(
-            f"{sum(opened.values())} unverified divergence(s), on points AWS leaves open ("
-            + ", ".join(f"{k} {v}" for k, v in opened.items())
-            + "; facts the semantics tag inferred or contested): not failing the run, see the report; "
-            "--strict counts them"
-        )
-    return out
+        ]
+    return []
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:

@@ -28,7 +28,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from rolecall.model.result import FEDERATED_RESPONSE_FIELDS
 
-from .._world import FederatedPlan, Plan, RolePlan
+from .._world import CallerPlan, FederatedPlan, Plan, RolePlan
 from .base import Outcome, TargetError
 
 __all__ = [
@@ -457,18 +457,44 @@ class ApiProvisioner:
 
     def _caller(self, p: Plan) -> Creds:
         c = p.caller
+        if c.kind == "user":
+            return self._user_caller(c)
+        # a role session: the caller's role, its policies, then a session of it
+        iam = self._iam(c.account)
+        kw = self._caller_role_kwargs(p)
+        if c.boundary is not None:
+            arn = iam.create_policy(PolicyName=f"{c.name}-boundary", PolicyDocument=c.boundary)["Policy"]["Arn"]
+            self.created.append((c.account, "policy", arn))
+            kw["PermissionsBoundary"] = arn
+        made = iam.create_role(**kw)
+        self.created.append((c.account, "role", c.name))
+        if p.self_assume:
+            self.role_id = str(made.get("Role", {}).get("RoleId") or "") or None
+        for i, doc in enumerate(c.identity_policies):
+            iam.put_role_policy(RoleName=c.name, PolicyName=f"p{i}", PolicyDocument=doc)
+            self.created.append((c.account, "role-policy", f"{c.name}:p{i}"))
+        cred = self._sts(c.account).assume_role(**_session_params(c))["Credentials"]
+        return (cred["AccessKeyId"], cred["SecretAccessKey"], cred["SessionToken"])
+
+    def _user_caller(self, c: CallerPlan) -> Creds:
+        """An IAM user caller: the user (with its tags), its inline policies and an access key; logs each."""
         iam = self._iam(c.account)
         tags = [{"Key": k, "Value": v} for k, v in c.tags]
-        if c.kind == "user":
-            iam.create_user(UserName=c.name, Path=c.path, **({"Tags": tags} if tags else {}))
-            self.created.append((c.account, "user", c.name))
-            for i, doc in enumerate(c.identity_policies):
-                iam.put_user_policy(UserName=c.name, PolicyName=f"p{i}", PolicyDocument=doc)
-                self.created.append((c.account, "user-policy", f"{c.name}:p{i}"))
-            key = iam.create_access_key(UserName=c.name)["AccessKey"]
-            self.created.append((c.account, "access-key", f"{c.name}:{key['AccessKeyId']}"))
-            return (key["AccessKeyId"], key["SecretAccessKey"], None)
-        # a role session: the caller's role, its policies, then a session of it
+        iam.create_user(UserName=c.name, Path=c.path, **({"Tags": tags} if tags else {}))
+        self.created.append((c.account, "user", c.name))
+        for i, doc in enumerate(c.identity_policies):
+            iam.put_user_policy(UserName=c.name, PolicyName=f"p{i}", PolicyDocument=doc)
+            self.created.append((c.account, "user-policy", f"{c.name}:p{i}"))
+        key = iam.create_access_key(UserName=c.name)["AccessKey"]
+        self.created.append((c.account, "access-key", f"{c.name}:{key['AccessKeyId']}"))
+        return (key["AccessKeyId"], key["SecretAccessKey"], None)
+
+    def _caller_role_kwargs(self, p: Plan) -> dict[str, Any]:
+        """CreateRole's arguments for a role-session caller: a role its own account (and the bootstrap
+        principal) may assume; or, when the caller is a session of the target role, the target's trust,
+        duration and tags."""
+        c = p.caller
+        tags = [{"Key": k, "Value": v} for k, v in c.tags]
         principals = [f"arn:{c.partition}:iam::{c.account}:root"]
         extra = self._bootstrap(c.account) if self._bootstrap is not None else None
         if extra:
@@ -500,24 +526,17 @@ class ApiProvisioner:
             tags = tags or [{"Key": k, "Value": v} for k, v in r.tags]
         if tags:
             kw["Tags"] = tags
-        if c.boundary is not None:
-            arn = iam.create_policy(PolicyName=f"{c.name}-boundary", PolicyDocument=c.boundary)["Policy"]["Arn"]
-            self.created.append((c.account, "policy", arn))
-            kw["PermissionsBoundary"] = arn
-        made = iam.create_role(**kw)
-        self.created.append((c.account, "role", c.name))
-        if p.self_assume:
-            self.role_id = str(made.get("Role", {}).get("RoleId") or "") or None
-        for i, doc in enumerate(c.identity_policies):
-            iam.put_role_policy(RoleName=c.name, PolicyName=f"p{i}", PolicyDocument=doc)
-            self.created.append((c.account, "role-policy", f"{c.name}:p{i}"))
-        params: dict[str, Any] = {"RoleArn": c.role_arn, "RoleSessionName": c.session_name}
-        if c.session_policy is not None:
-            params["Policy"] = c.session_policy
-        if c.transitive_tag_keys:
-            params["Tags"] = [{"Key": k, "Value": v} for k, v in c.tags if k in c.transitive_tag_keys]
-            params["TransitiveTagKeys"] = list(c.transitive_tag_keys)
-        if c.source_identity is not None:
-            params["SourceIdentity"] = c.source_identity
-        cred = self._sts(c.account).assume_role(**params)["Credentials"]
-        return (cred["AccessKeyId"], cred["SecretAccessKey"], cred["SessionToken"])
+        return kw
+
+
+def _session_params(c: CallerPlan) -> dict[str, Any]:
+    """AssumeRole's arguments for the caller's own session: name, session policy, transitive tags, source identity."""
+    params: dict[str, Any] = {"RoleArn": c.role_arn, "RoleSessionName": c.session_name}
+    if c.session_policy is not None:
+        params["Policy"] = c.session_policy
+    if c.transitive_tag_keys:
+        params["Tags"] = [{"Key": k, "Value": v} for k, v in c.tags if k in c.transitive_tag_keys]
+        params["TransitiveTagKeys"] = list(c.transitive_tag_keys)
+    if c.source_identity is not None:
+        params["SourceIdentity"] = c.source_identity
+    return params

@@ -209,10 +209,20 @@ def load_accounts_file(path: str) -> AccountsFile:
 
     Raises :class:`TargetConfigurationError` naming the file and the JSON path of the first fault.
     """
+    data = _read_accounts_json(path)
+    check = _AccountsChecker(path)
+    top = check.obj(data, "$", _TOP_KEYS)
+    region = check.text_field(top, "$", "region", "us-east-1")
+    name = check.text_field(top, "$", "name", "endpoint")
+    version = check.text_field(top, "$", "version", "unknown")
+    assert region is not None and name is not None and version is not None
+    accounts = check.accounts(top)
+    capabilities = check.capabilities(top, accounts)
+    return AccountsFile(path, region, accounts, capabilities, name, version)
 
-    def fail(where: str, what: str) -> TargetConfigurationError:
-        return TargetConfigurationError(f"{path}: {where}: {what}")
 
+def _read_accounts_json(path: str) -> Any:
+    """The accounts file's JSON value (bounded, UTF-8, no key twice); each fault one configuration error."""
     try:
         text = read_text_capped(path, MAX_SCENARIO_CHARS)
     except FileTooLarge as exc:
@@ -222,7 +232,7 @@ def load_accounts_file(path: str) -> AccountsFile:
     except UnicodeDecodeError as exc:
         raise TargetConfigurationError(f"{path}: not UTF-8 text: {exc.reason} at byte {exc.start}") from None
     try:
-        data = json.loads(text, object_pairs_hook=_no_duplicates)
+        return json.loads(text, object_pairs_hook=_no_duplicates)
     except json.JSONDecodeError as exc:
         raise TargetConfigurationError(f"{path}: not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     except ValueError as exc:  # a duplicate key
@@ -230,73 +240,86 @@ def load_accounts_file(path: str) -> AccountsFile:
     except RecursionError:
         raise TargetConfigurationError(f"{path}: not an accounts file: JSON nested too deeply") from None
 
-    def obj(value: Any, where: str, allowed: frozenset[str]) -> dict[str, Any]:
+
+class _AccountsChecker:
+    """The checks of an accounts file's fields, each fault named by the file and its JSON path."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def fail(self, where: str, what: str) -> TargetConfigurationError:
+        """The error for the fault ``what`` at JSON path ``where``."""
+        return TargetConfigurationError(f"{self.path}: {where}: {what}")
+
+    def obj(self, value: Any, where: str, allowed: frozenset[str]) -> dict[str, Any]:
+        """``value`` as an object holding only ``allowed`` fields."""
         if not isinstance(value, dict):
-            raise fail(where, f"must be an object, not {_kind(value)}")
+            raise self.fail(where, f"must be an object, not {_kind(value)}")
         for k in value:
             if k not in allowed:
-                raise fail(_sub(where, k), f"unknown field (allowed: {', '.join(sorted(allowed))})")
+                raise self.fail(_sub(where, k), f"unknown field (allowed: {', '.join(sorted(allowed))})")
         return value
 
     def text_field(
-        o: Mapping[str, Any], where: str, key: str, default: str | None = None, nullable: bool = False
+        self, o: Mapping[str, Any], where: str, key: str, default: str | None = None, nullable: bool = False
     ) -> str | None:
+        """A non-empty string field (``default`` when absent; with ``nullable``, null allowed)."""
         if key not in o:
             if default is None and not nullable:
-                raise fail(_sub(where, key), "missing")
+                raise self.fail(_sub(where, key), "missing")
             return default
         v = o[key]
         if v is None and nullable:
             return None
         if not isinstance(v, str):
-            raise fail(_sub(where, key), f"must be a string{' or null' if nullable else ''}, not {_kind(v)}")
+            raise self.fail(_sub(where, key), f"must be a string{' or null' if nullable else ''}, not {_kind(v)}")
         if not v.strip():
-            raise fail(_sub(where, key), "must not be empty")
+            raise self.fail(_sub(where, key), "must not be empty")
         return v
 
-    top = obj(data, "$", _TOP_KEYS)
-    region = text_field(top, "$", "region", "us-east-1")
-    name = text_field(top, "$", "name", "endpoint")
-    version = text_field(top, "$", "version", "unknown")
-    assert region is not None and name is not None and version is not None
-    if "accounts" not in top:
-        raise fail("$.accounts", "missing")
-    raw_accounts = top["accounts"]
-    if not isinstance(raw_accounts, dict):
-        raise fail("$.accounts", f"must be an object, not {_kind(raw_accounts)}")
-    if not raw_accounts:
-        raise fail("$.accounts", "must name at least one account")
-    accounts: dict[str, Creds] = {}
-    for account, value in raw_accounts.items():
-        where = _sub("$.accounts", account)
-        if not (account.isascii() and _ACCOUNT_ID.fullmatch(account)):
-            raise fail(where, "not an account id (12 ASCII digits)")
-        o = obj(value, where, _CRED_KEYS)
-        key_id = text_field(o, where, "access_key_id")
-        secret = text_field(o, where, "secret_access_key")
-        token = text_field(o, where, "session_token", nullable=True)
-        assert key_id is not None and secret is not None
-        accounts[account] = (key_id, secret, token)
-    if "capabilities" in top:
+    def accounts(self, top: Mapping[str, Any]) -> dict[str, Creds]:
+        """``$.accounts``: at least one account id, each with its access key, secret and optional token."""
+        if "accounts" not in top:
+            raise self.fail("$.accounts", "missing")
+        raw_accounts = top["accounts"]
+        if not isinstance(raw_accounts, dict):
+            raise self.fail("$.accounts", f"must be an object, not {_kind(raw_accounts)}")
+        if not raw_accounts:
+            raise self.fail("$.accounts", "must name at least one account")
+        accounts: dict[str, Creds] = {}
+        for account, value in raw_accounts.items():
+            where = _sub("$.accounts", account)
+            if not (account.isascii() and _ACCOUNT_ID.fullmatch(account)):
+                raise self.fail(where, "not an account id (12 ASCII digits)")
+            o = self.obj(value, where, _CRED_KEYS)
+            key_id = self.text_field(o, where, "access_key_id")
+            secret = self.text_field(o, where, "secret_access_key")
+            token = self.text_field(o, where, "session_token", nullable=True)
+            assert key_id is not None and secret is not None
+            accounts[account] = (key_id, secret, token)
+        return accounts
+
+    def capabilities(self, top: Mapping[str, Any], accounts: dict[str, Creds]) -> frozenset[Capability]:
+        """``$.capabilities``: known ones, each once, multi-account only with two accounts; by default the
+        default capabilities (and multi-account when the file names two accounts or more)."""
+        if "capabilities" not in top:
+            extra = {Capability(Capability.MULTI_ACCOUNT)} if len(accounts) >= 2 else set()
+            return frozenset(Capability(c) for c in DEFAULT_CAPABILITIES | extra)
         raw_caps = top["capabilities"]
         if not isinstance(raw_caps, list):
-            raise fail("$.capabilities", f"must be a list of strings, not {_kind(raw_caps)}")
+            raise self.fail("$.capabilities", f"must be a list of strings, not {_kind(raw_caps)}")
         known = {c.value for c in Capability}
         caps: set[Capability] = set()
         for i, c in enumerate(raw_caps):
             if not isinstance(c, str) or c not in known:
-                raise fail(f"$.capabilities[{i}]", f"unknown capability {c!r} (known: {', '.join(sorted(known))})")
+                raise self.fail(f"$.capabilities[{i}]", f"unknown capability {c!r} (known: {', '.join(sorted(known))})")
             if c in caps:
-                raise fail(f"$.capabilities[{i}]", f"{c!r} is listed twice")
+                raise self.fail(f"$.capabilities[{i}]", f"{c!r} is listed twice")
             caps.add(Capability(c))
         if Capability.MULTI_ACCOUNT in caps and len(accounts) < 2:
             i = raw_caps.index(Capability.MULTI_ACCOUNT.value)
-            raise fail(f"$.capabilities[{i}]", "'multi-account' needs at least two accounts in $.accounts")
-        capabilities = frozenset(caps)
-    else:
-        extra = {Capability(Capability.MULTI_ACCOUNT)} if len(accounts) >= 2 else set()
-        capabilities = frozenset(Capability(c) for c in DEFAULT_CAPABILITIES | extra)
-    return AccountsFile(path, region, accounts, capabilities, name, version)
+            raise self.fail(f"$.capabilities[{i}]", "'multi-account' needs at least two accounts in $.accounts")
+        return frozenset(caps)
 
 
 def _kind(value: Any) -> str:
@@ -352,6 +375,23 @@ def _checked_url(url: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise TargetConfigurationError(f"--endpoint-url {url!r}: an emulator's URL is http:// or https:// and a host")
     return url
+
+
+def _needed_accounts(doc: dict[str, Any], seen: list[str]) -> list[str]:
+    """The accounts a scenario needs credentials in: the caller's and the role's, then, for a federated
+    scenario, every account whose identity providers it creates."""
+    needed: list[str] = []
+    for part in ("caller", "role"):
+        section = doc.get(part)
+        arn = section.get("arn") if isinstance(section, dict) else None
+        account = arn.split(":")[4] if isinstance(arn, str) and arn.count(":") >= 5 else ""
+        if account in seen and account not in needed:
+            needed.append(account)
+    providers = doc.get("identity_providers")
+    if "federated_caller" in doc and isinstance(providers, dict):
+        # a federated scenario: the role's account first, then every account whose providers it creates
+        needed += [a for a in providers if a in seen and a not in needed]
+    return needed
 
 
 class EndpointTarget(Target):
@@ -438,28 +478,7 @@ class EndpointTarget(Target):
         """
         text = json.dumps(doc)
         seen = list(dict.fromkeys(ACCOUNT_ID.findall(text)))
-        needed: list[str] = []
-        for part in ("caller", "role"):
-            section = doc.get(part)
-            arn = section.get("arn") if isinstance(section, dict) else None
-            account = arn.split(":")[4] if isinstance(arn, str) and arn.count(":") >= 5 else ""
-            if account in seen and account not in needed:
-                needed.append(account)
-        providers = doc.get("identity_providers")
-        if "federated_caller" in doc and isinstance(providers, dict):
-            # a federated scenario: the role's account first, then every account whose providers it creates
-            needed += [a for a in providers if a in seen and a not in needed]
-        mine = list(self.file.accounts)
-        if len(needed) > len(mine):
-            raise Unsupported(
-                f"the scenario needs {len(needed)} accounts ({', '.join(needed)}) and {self.file.path} "
-                f"names {len(mine)}"
-            )
-        mapping = dict(zip(needed, mine, strict=False))
-        spare = (f"{n:012d}" for n in range(999_999_999_999, -1, -1) if f"{n:012d}" not in self.file.accounts)
-        for account in seen:
-            if account not in mapping:
-                mapping[account] = next(spare)
+        mapping = self._account_mapping(seen, _needed_accounts(doc, seen))
         prepared: dict[str, Any] = json.loads(ACCOUNT_ID.sub(lambda m: mapping[m.group(0)], text))
         try:
             realised = federated_plan(prepared) if "federated_caller" in prepared else plan(prepared)
@@ -472,6 +491,22 @@ class EndpointTarget(Target):
         else:
             self._check_names(realised)
         return prepared
+
+    def _account_mapping(self, seen: list[str], needed: list[str]) -> dict[str, str]:
+        """The scenario's accounts onto the file's: the needed ones in order onto the file's accounts, every
+        other one onto a spare id the file does not name; :class:`Unsupported` when the file has too few."""
+        mine = list(self.file.accounts)
+        if len(needed) > len(mine):
+            raise Unsupported(
+                f"the scenario needs {len(needed)} accounts ({', '.join(needed)}) and {self.file.path} "
+                f"names {len(mine)}"
+            )
+        mapping = dict(zip(needed, mine, strict=False))
+        spare = (f"{n:012d}" for n in range(999_999_999_999, -1, -1) if f"{n:012d}" not in self.file.accounts)
+        for account in seen:
+            if account not in mapping:
+                mapping[account] = next(spare)
+        return mapping
 
     def _check_role_name(self, r: RolePlan) -> None:
         """:meth:`_check_names` for a federated scenario: its role is all it names."""

@@ -71,31 +71,52 @@ def findings(snapshot: Snapshot, graph: AccessGraph) -> list[Finding]:
     members = (set(org.members) | {org.management_account}) if org else set()
     out: list[Finding] = []
     for e in graph.edges:
-        node = graph.nodes.get(e.source)
-        role_account = e.to.split(":")[4]
-        account = _account(node, e.source)
-        kind = node.kind if node else "federated"
-        if kind == "public":
-            sev = "high" if e.conditional else "critical"
-            why = f" under conditions ({', '.join(e.conditions)})" if e.conditions else ""
-            out.append(Finding("public-role", sev, e.to, e.source, f"any AWS principal can assume the role{why}", (e,)))
-            continue
-        if kind == "service":
-            if not _DEPUTY_KEYS & set(e.conditions):
-                msg = f"{e.source} can assume the role for any account: no aws:SourceAccount or aws:SourceArn condition"
-                out.append(Finding("confused-deputy", "medium", e.to, e.source, msg, (e,)))
-            continue
-        if account is None or account == role_account:
-            continue
-        if node is not None and node.external and "sts:ExternalId" not in e.conditions:
-            msg = f"{e.source} (outside the snapshot) can assume the role without an ExternalId"
-            out.append(Finding("no-external-id", "high", e.to, e.source, msg, (e,)))
-        if org is not None and account not in members:
-            msg = f"{e.source} (account {account}, outside organization {org.id}) can assume the role"
-            out.append(Finding("outside-organization", "high", e.to, e.source, msg, (e,)))
-        elif org is None:
-            msg = f"{e.source} (account {account}) can assume a role of account {role_account}"
-            out.append(Finding("outside-account", "medium", e.to, e.source, msg, (e,)))
+        out += _edge_findings(snapshot, graph, members, e)
+    out += _admin_findings(snapshot, graph, members)
+    for e in [*graph.unknown, *graph.errors]:
+        what = "cannot be decided" if e.status == "error" else "is not known"
+        msg = f"whether {e.source} can assume the role {what}: {e.reason}"
+        out.append(Finding("undecided", "medium", e.to, e.source, msg, (e,)))
+    out.sort(key=lambda f: (SEVERITIES.index(f.severity), f.kind, f.role, f.principal))
+    return out
+
+
+def _edge_findings(snapshot: Snapshot, graph: AccessGraph, members: set[str], e: Edge) -> list[Finding]:
+    """The findings of one edge: a public role, a service without a deputy condition, or a principal of
+    another account (no ExternalId from outside the snapshot; outside the organization, or the account)."""
+    org = snapshot.organization
+    node = graph.nodes.get(e.source)
+    role_account = e.to.split(":")[4]
+    account = _account(node, e.source)
+    kind = node.kind if node else "federated"
+    if kind == "public":
+        sev = "high" if e.conditional else "critical"
+        why = f" under conditions ({', '.join(e.conditions)})" if e.conditions else ""
+        return [Finding("public-role", sev, e.to, e.source, f"any AWS principal can assume the role{why}", (e,))]
+    if kind == "service":
+        if not _DEPUTY_KEYS & set(e.conditions):
+            msg = f"{e.source} can assume the role for any account: no aws:SourceAccount or aws:SourceArn condition"
+            return [Finding("confused-deputy", "medium", e.to, e.source, msg, (e,))]
+        return []
+    if account is None or account == role_account:
+        return []
+    out: list[Finding] = []
+    if node is not None and node.external and "sts:ExternalId" not in e.conditions:
+        msg = f"{e.source} (outside the snapshot) can assume the role without an ExternalId"
+        out.append(Finding("no-external-id", "high", e.to, e.source, msg, (e,)))
+    if org is not None and account not in members:
+        msg = f"{e.source} (account {account}, outside organization {org.id}) can assume the role"
+        out.append(Finding("outside-organization", "high", e.to, e.source, msg, (e,)))
+    elif org is None:
+        msg = f"{e.source} (account {account}) can assume a role of account {role_account}"
+        out.append(Finding("outside-account", "medium", e.to, e.source, msg, (e,)))
+    return out
+
+
+def _admin_findings(snapshot: Snapshot, graph: AccessGraph, members: set[str]) -> list[Finding]:
+    """Each administrator role some other principal reaches, by the worst chain (from outside first,
+    then the shortest)."""
+    out: list[Finding] = []
     admins = admin_roles(snapshot)
     for role, why in sorted(admins.items()):
         chains = [c for c in paths(graph, role) if c[0].edge.source != role]
@@ -103,11 +124,7 @@ def findings(snapshot: Snapshot, graph: AccessGraph) -> list[Finding]:
             continue
 
         def outside(source: str) -> bool:
-            node = graph.nodes.get(source)
-            account = _account(node, source)
-            return (node is not None and node.kind == "public") or (
-                account is not None and (account not in members if org else account not in snapshot.accounts)
-            )
+            return _outside(snapshot, graph, members, source)
 
         worst = sorted(chains, key=lambda c: (not outside(c[0].edge.source), len(c), c[0].edge.source))[0]
         start = worst[0].edge.source
@@ -115,9 +132,14 @@ def findings(snapshot: Snapshot, graph: AccessGraph) -> list[Finding]:
         hops = " -> ".join([start, *(h.edge.to for h in worst)])
         msg = f"{role} has administrator permissions ({why}); {len(chains)} principal(s) reach it, e.g. {hops}"
         out.append(Finding("admin-reachable", sev, role, start, msg, tuple(h.edge for h in worst)))
-    for e in [*graph.unknown, *graph.errors]:
-        what = "cannot be decided" if e.status == "error" else "is not known"
-        msg = f"whether {e.source} can assume the role {what}: {e.reason}"
-        out.append(Finding("undecided", "medium", e.to, e.source, msg, (e,)))
-    out.sort(key=lambda f: (SEVERITIES.index(f.severity), f.kind, f.role, f.principal))
     return out
+
+
+def _outside(snapshot: Snapshot, graph: AccessGraph, members: set[str], source: str) -> bool:
+    """Whether ``source`` is public, or of an account outside the organization (without one, outside
+    the snapshot)."""
+    node = graph.nodes.get(source)
+    account = _account(node, source)
+    return (node is not None and node.kind == "public") or (
+        account is not None and (account not in members if snapshot.organization else account not in snapshot.accounts)
+    )

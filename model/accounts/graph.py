@@ -49,7 +49,7 @@ from typing import Any, NamedTuple
 
 from ..arn import RoleSession, parse_caller_arn
 from ..conditions import UndecidableError
-from ..decide import Result, decide, granting_reasons
+from ..decide import Reason, Result, decide, granting_reasons
 from ..errors import InputError, RolecallError
 from ..match import principal_keys
 from ..policy import Policy, PolicyKind, Statement, dump_policy, parse_policy, remembering_parses
@@ -696,8 +696,6 @@ class Analysis:
         solver where the answer is already known to be "no edge" (no trust entry names the caller,
         R8; no identity Allow can name the role where one is needed, R9/R10e; a caller side that
         refuses every request); the brute force decides without these shortcuts."""
-        c, role = self.callers[ci], self.roles[ri]
-        to = self.role_arns[ri]
         worlds: dict[bool, dict[Any, Any]] = {}
         result, error = self._decide(ci, ri, _PLAIN, worlds)
         if error is not None:
@@ -709,16 +707,37 @@ class Analysis:
             return Found(ci, ri, "error", False, (), None, reason=_why(result), rule=result.rule)
         if not self._request_dependent(ci, ri):
             return None  # no condition anywhere: every request is decided as the plain one
-        if prune and (not self._named(c, ri) or (self._needs_identity(c, ri) and not c.reaches(to))):
+        if prune and self._never_granted(ci, ri):
             return None
         # A request that satisfies the conditions: the role's witness first, then the solver's for this caller.
-        witness = self.role_witness(role)
-        if witness is not None:
-            req = _request_part(c, witness)
-            r, err = self._decide(ci, ri, req, worlds)
-            if err is None and r is not None and r.decision == "allowed":
-                return self._edge(ci, ri, req, r, conditional=True)
-        answer = self._solve(c, role)
+        found = self._by_role_witness(ci, ri, worlds)
+        if found is not None:
+            return found
+        return self._by_solver(ci, ri, worlds, prune)
+
+    def _never_granted(self, ci: int, ri: int) -> bool:
+        """No request can be allowed: no trust entry names the caller (R8), or no identity Allow can name
+        the role where one is needed (R9/R10e)."""
+        c = self.callers[ci]
+        return not self._named(c, ri) or (self._needs_identity(c, ri) and not c.reaches(self.role_arns[ri]))
+
+    def _by_role_witness(self, ci: int, ri: int, worlds: dict[bool, dict[Any, Any]]) -> Found | None:
+        """A conditional edge when the model allows the role's witness request for this caller."""
+        c = self.callers[ci]
+        witness = self.role_witness(self.roles[ri])
+        if witness is None:
+            return None
+        req = _request_part(c, witness)
+        r, err = self._decide(ci, ri, req, worlds)
+        if err is None and r is not None and r.decision == "allowed":
+            return self._edge(ci, ri, req, r, conditional=True)
+        return None
+
+    def _by_solver(self, ci: int, ri: int, worlds: dict[bool, dict[Any, Any]], prune: bool) -> Found | None:
+        """The solver's witness request for this caller, decided by the model (then more witnesses when
+        the caller's own policies refuse it): an edge, no edge (proved), or unknown."""
+        c = self.callers[ci]
+        answer = self._solve(c, self.roles[ri])
         from ..solver import Counterexample, Proved  # the solver imports z3: only when a condition is met
 
         if isinstance(answer, Proved):
@@ -956,34 +975,13 @@ class Analysis:
         arn = self.role_arns[ri]
         side = self._side(ci)
         if result is None:
-            for _, st in role.trust_policy.statements_for("Allow", _ASSUME):
-                if st.principal is not None and (
-                    any(e in c.keys for e in st.principal.aws) or c.service in st.principal.service
-                ):
-                    keys.update(k.key for k in st.conditions)
-            for st, dynamic, named in side.allows:
-                if dynamic or st.matches_resource(arn, _NO_CONTEXT):
-                    keys.update(named)
+            keys |= _grant_keys(c, role, arn, side)
         for r in result.reasons if result is not None else ():
-            decided: Statement | None = None
-            try:
-                if r.policy == "role trust policy":
-                    decided = role.trust_policy.statements[r.statement]
-                elif r.policy == "identity-based policy":
-                    decided = c.policies[r.policy_index or 0].statements[r.statement]
-                elif r.policy == "permissions boundary" and c.boundary is not None:
-                    decided = c.boundary.statements[r.statement]
-                elif r.policy == "service control policy" and r.level is not None:
-                    decided = scps[r.level][r.policy_index or 0].statements[r.statement]
-            except IndexError:  # pragma: no cover - reasons index the scenario's own policies
-                decided = None
+            decided = _decided_statement(r, c, role, scps)
             if decided is not None:
                 keys.update(k.key for k in decided.conditions)
         for _, st in role.trust_policy.statements_for("Deny", _ASSUME):
-            named_caller = st.principal is not None and (
-                any(e in c.keys for e in st.principal.aws) or c.service in st.principal.service
-            )
-            if st.conditions and named_caller:
+            if st.conditions and _names_caller(st, c):
                 keys.update(k.key for k in st.conditions)
         for st, dynamic, named in (*side.denies, *self._role_side(ri).denies):
             if dynamic or st.matches_resource(arn, _NO_CONTEXT):
@@ -1042,6 +1040,43 @@ class Analysis:
                         plain = {"role": self.role_doc(role)}
                         out.append(Edge(p, arn, "unknown", True, (), plain, door="federated", reason=reason))
         return out
+
+
+def _names_caller(st: Statement, c: _Caller) -> bool:
+    """Whether a trust statement's principal names the caller: one of its trust entries, or its service (R8)."""
+    return st.principal is not None and (
+        any(e in c.keys for e in st.principal.aws) or c.service in st.principal.service
+    )
+
+
+def _grant_keys(c: _Caller, role: Role, arn: str, side: _Side) -> set[str]:
+    """The condition keys of every Allow that can grant the caller the role: the trust policy's that name
+    it (R8) and its own side's that cover the role (R9/R10, boundary, SCPs)."""
+    keys: set[str] = set()
+    for _, st in role.trust_policy.statements_for("Allow", _ASSUME):
+        if _names_caller(st, c):
+            keys.update(k.key for k in st.conditions)
+    for st, dynamic, named in side.allows:
+        if dynamic or st.matches_resource(arn, _NO_CONTEXT):
+            keys.update(named)
+    return keys
+
+
+def _decided_statement(r: Reason, c: _Caller, role: Role, scps: list[list[Policy]]) -> Statement | None:
+    """The statement a reason of the decision names: in the role's trust policy (R8), the caller's identity
+    policies (R9/R10), its permissions boundary, or its SCP chain (R7); ``None`` for another policy."""
+    try:
+        if r.policy == "role trust policy":
+            return role.trust_policy.statements[r.statement]
+        if r.policy == "identity-based policy":
+            return c.policies[r.policy_index or 0].statements[r.statement]
+        if r.policy == "permissions boundary" and c.boundary is not None:
+            return c.boundary.statements[r.statement]
+        if r.policy == "service control policy" and r.level is not None:
+            return scps[r.level][r.policy_index or 0].statements[r.statement]
+    except IndexError:  # pragma: no cover - reasons index the scenario's own policies
+        return None
+    return None
 
 
 def _provider_account(provider: str) -> str | None:

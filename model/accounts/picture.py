@@ -34,6 +34,7 @@ import html
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .findings import SEVERITIES, Finding
 from .graph import AccessGraph, Edge, Node
@@ -210,104 +211,146 @@ def _depths(roles: Sequence[str], edges: Iterable[Edge]) -> dict[str, int]:
 
 
 def _full_layout(snapshot: Snapshot, nodes: Mapping[str, Node], edges: Sequence[Edge], members: set[str]) -> _Layout:
-    lay = _Layout()
-    by_account: dict[str, list[str]] = {}
-    outside: list[str] = []
-    for nid, node in nodes.items():
-        account = _account_of(nid, node)
-        if account is not None and account in snapshot.accounts and node.kind in ("user", "role", "federated"):
-            by_account.setdefault(account, []).append(nid)
-        else:
-            outside.append(nid)
+    return _FullLayout(snapshot, nodes, edges, members).layout()
 
-    def box(nid: str, width: float = _NODE_W) -> _Box:
-        node = nodes[nid]
+
+class _FullLayout:
+    """The full picture's layout: what stands outside the snapshot in a left column, then the organization's
+    OUs, each holding its accounts' clusters in rows."""
+
+    def __init__(self, snapshot: Snapshot, nodes: Mapping[str, Node], edges: Sequence[Edge], members: set[str]) -> None:
+        self.snapshot, self.nodes, self.edges, self.members = snapshot, nodes, edges, members
+        self.lay = _Layout()
+
+    def layout(self) -> _Layout:
+        """Place every node; the layout's size covers both columns."""
+        by_account, outside = self._split()
+        left_bottom, left = self._left_column(outside)
+        y, right = 20.0, left
+        for label, unit_id, account_ids in _ou_groups(self.snapshot):
+            ou = self._ou(label, unit_id, account_ids, by_account, left, y)
+            right = max(right, left + ou.w)
+            y += ou.h + 20
+        self.lay.width = max(right, left) + 20
+        self.lay.height = max(y, left_bottom) + 10
+        return self.lay
+
+    def _split(self) -> tuple[dict[str, list[str]], list[str]]:
+        """The snapshot's users, roles and providers by account; every other node is outside."""
+        by_account: dict[str, list[str]] = {}
+        outside: list[str] = []
+        for nid, node in self.nodes.items():
+            account = _account_of(nid, node)
+            if account is not None and account in self.snapshot.accounts and node.kind in ("user", "role", "federated"):
+                by_account.setdefault(account, []).append(nid)
+            else:
+                outside.append(nid)
+        return by_account, outside
+
+    def box(self, nid: str, width: float = _NODE_W) -> _Box:
+        """The node's box (marked outside the org when it is public or an external account's), laid out."""
+        node = self.nodes[nid]
         account = _account_of(nid, node)
         out_org = node.kind == "public" or (
-            node.external and account is not None and account not in snapshot.accounts and account not in members
+            node.external
+            and account is not None
+            and account not in self.snapshot.accounts
+            and account not in self.members
         )
         b = _Box(nid, node.kind, _short(nid, node.kind), nid, w=width, external=node.external, outside_org=out_org)
-        lay.boxes[nid] = b
+        self.lay.boxes[nid] = b
         return b
 
-    # the left column: what stands outside the snapshot
-    x, y = 20.0, 20.0
-    col_w = _LEFT_W + 2 * _PAD
-    groups: list[tuple[str, str, list[str]]] = []
-    public = [n for n in outside if nodes[n].kind == "public"]
-    if public:
-        groups.append(("Anyone", "frame-public", public))
-    accounts: dict[str, list[str]] = {}
-    for n in outside:
-        if nodes[n].kind in ("account", "principal"):
-            accounts.setdefault(_account_of(n, nodes[n]) or "?", []).append(n)
-    for account in sorted(accounts):
-        members_of = sorted(accounts[account], key=lambda n: (nodes[n].kind != "account", n))
-        if account in members:
-            groups.append((f"{account} · in the org, not in the snapshot", "frame-external", members_of))
-        else:
-            groups.append((f"{account} · outside the org", "frame-outside", members_of))
-    services = sorted(n for n in outside if nodes[n].kind == "service")
-    if services:
-        groups.append(("AWS services", "frame-group", services))
-    providers = sorted(n for n in outside if nodes[n].kind == "federated")
-    if providers:
-        groups.append(("Identity providers", "frame-group", providers))
-    other = sorted(
-        n for n in outside if nodes[n].kind not in ("public", "account", "principal", "service", "federated")
-    )
-    if other:
-        groups.append(("Other principals", "frame-group", other))
-    left_bottom = y
-    for label, cls, ids in groups:
-        frame = _Frame(label, cls, x, y, col_w)
-        bottom = _column([box(n, _LEFT_W) for n in ids], x + _PAD, y + _TITLE)
-        frame.h = bottom - y + _PAD - _GAP
-        lay.frames.append(frame)
-        y = frame.y + frame.h + 16
-        left_bottom = y
-    left = x + col_w + 44 if groups else 20.0
+    def _outside_groups(self, outside: list[str]) -> list[tuple[str, str, list[str]]]:
+        """The left column's frames: anyone, each outside account (in the org or not), services, identity
+        providers, other principals."""
+        nodes = self.nodes
+        groups: list[tuple[str, str, list[str]]] = []
+        public = [n for n in outside if nodes[n].kind == "public"]
+        if public:
+            groups.append(("Anyone", "frame-public", public))
+        accounts: dict[str, list[str]] = {}
+        for n in outside:
+            if nodes[n].kind in ("account", "principal"):
+                accounts.setdefault(_account_of(n, nodes[n]) or "?", []).append(n)
+        for account in sorted(accounts):
+            members_of = sorted(accounts[account], key=lambda n: (nodes[n].kind != "account", n))
+            if account in self.members:
+                groups.append((f"{account} · in the org, not in the snapshot", "frame-external", members_of))
+            else:
+                groups.append((f"{account} · outside the org", "frame-outside", members_of))
+        services = sorted(n for n in outside if nodes[n].kind == "service")
+        if services:
+            groups.append(("AWS services", "frame-group", services))
+        providers = sorted(n for n in outside if nodes[n].kind == "federated")
+        if providers:
+            groups.append(("Identity providers", "frame-group", providers))
+        other = sorted(
+            n for n in outside if nodes[n].kind not in ("public", "account", "principal", "service", "federated")
+        )
+        if other:
+            groups.append(("Other principals", "frame-group", other))
+        return groups
 
-    # the organization: OU boxes, account clusters in a grid inside
-    y = 20.0
-    right = left
-    for label, unit_id, account_ids in _ou_groups(snapshot):
+    def _left_column(self, outside: list[str]) -> tuple[float, float]:
+        """The left column's frames placed; the y below them and the x where the organization starts."""
+        x, y = 20.0, 20.0
+        col_w = _LEFT_W + 2 * _PAD
+        groups = self._outside_groups(outside)
+        for label, cls, ids in groups:
+            frame = _Frame(label, cls, x, y, col_w)
+            bottom = _column([self.box(n, _LEFT_W) for n in ids], x + _PAD, y + _TITLE)
+            frame.h = bottom - y + _PAD - _GAP
+            self.lay.frames.append(frame)
+            y = frame.y + frame.h + 16
+        return y, (x + col_w + 44 if groups else 20.0)
+
+    def _ou(
+        self, label: str, unit_id: str, account_ids: list[str], by_account: dict[str, list[str]], left: float, y: float
+    ) -> _Frame:
+        """An OU's frame at (``left``, ``y``), its accounts' clusters in rows no wider than the row width."""
         ou = _Frame(label, "frame-ou", left, y, title=unit_id)
-        lay.frames.append(ou)
+        self.lay.frames.append(ou)
         cx, cy, row_h, in_row = left + _PAD, y + _TITLE, 0.0, 0
         ou_right = cx
         for account in account_ids:
-            ids = by_account.get(account, [])
-            name = snapshot.accounts[account].name
-            users = sorted(n for n in ids if nodes[n].kind != "role")
-            roles = sorted(n for n in ids if nodes[n].kind == "role")
-            depth = _depths(roles, edges)
-            columns: list[list[str]] = [users] if users else []
-            for level in range(_MAX_DEPTH + 1):
-                col = [r for r in roles if depth[r] == level]
-                if col:
-                    columns.append(col)
+            columns = self._account_columns(by_account.get(account, []))
             w = max(len(columns) * (_NODE_W + _COL_GAP) - _COL_GAP + 2 * _PAD, 180.0)
             h = _TITLE + max([len(c) for c in columns], default=0) * (_NODE_H + _GAP) - _GAP + _PAD
             if in_row and cx + w > left + _ROW_WIDTH:
                 cx, cy, row_h, in_row = left + _PAD, cy + row_h + 16, 0.0, 0
-            frame = _Frame(f"{account}" + (f" · {name}" if name else ""), "frame-account", cx, cy, w, h, account)
-            lay.frames.append(frame)
-            colx = cx + _PAD
-            for col in columns:
-                _column([box(n) for n in col], colx, cy + _TITLE)
-                colx += _NODE_W + _COL_GAP
+            self._account_cluster(account, columns, cx, cy, w, h)
             row_h = max(row_h, h)
             cx += w + 20
             ou_right = max(ou_right, cx - 20)
             in_row += 1
         ou.w = ou_right - left + _PAD
         ou.h = cy + row_h - y + _PAD
-        right = max(right, left + ou.w)
-        y += ou.h + 20
-    lay.width = max(right, left) + 20
-    lay.height = max(y, left_bottom) + 10
-    return lay
+        return ou
+
+    def _account_columns(self, ids: list[str]) -> list[list[str]]:
+        """An account's columns: its users (and providers), then its roles by depth in the assume chains."""
+        users = sorted(n for n in ids if self.nodes[n].kind != "role")
+        roles = sorted(n for n in ids if self.nodes[n].kind == "role")
+        depth = _depths(roles, self.edges)
+        columns: list[list[str]] = [users] if users else []
+        for level in range(_MAX_DEPTH + 1):
+            col = [r for r in roles if depth[r] == level]
+            if col:
+                columns.append(col)
+        return columns
+
+    def _account_cluster(
+        self, account: str, columns: list[list[str]], cx: float, cy: float, w: float, h: float
+    ) -> None:
+        """An account's frame at (``cx``, ``cy``) with its columns of boxes inside."""
+        name = self.snapshot.accounts[account].name
+        frame = _Frame(f"{account}" + (f" · {name}" if name else ""), "frame-account", cx, cy, w, h, account)
+        self.lay.frames.append(frame)
+        colx = cx + _PAD
+        for col in columns:
+            _column([self.box(n) for n in col], colx, cy + _TITLE)
+            colx += _NODE_W + _COL_GAP
 
 
 # =========================================================================== the aggregated picture
@@ -668,6 +711,56 @@ def picture_html(
     accounts as aggregated nodes (``None``: above :data:`AGGREGATE_NODES` nodes or
     :data:`AGGREGATE_EDGES` edges)."""
     edges = graph.all_edges()
+    nodes = _all_nodes(snapshot, graph, edges)
+    org = snapshot.organization
+    members = (set(org.members) | {org.management_account}) if org else set()
+    if aggregate is None:
+        aggregate = len(nodes) > AGGREGATE_NODES or len(edges) > AGGREGATE_EDGES
+    marks = _finding_marks(found, edges)
+    draw = _aggregated_drawing if aggregate else _full_drawing
+    drawing = draw(snapshot, nodes, edges, members, found, marks)
+    svg = _svg(drawing, aggregate)
+    if aggregate:
+        tables = _edges_table(edges, marks.edge_sev, f"Edges ({len(edges)})")
+    else:
+        table = _edges_table(edges, marks.edge_sev, "")
+        tables = f"<details><summary>Every edge as a table ({len(edges)})</summary>{table}</details>"
+    return (
+        "<!DOCTYPE html>\n"
+        f'<html lang="en"><head><meta charset="utf-8"><title>{_e(title)}</title>'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<style>{_CSS}</style></head><body>"
+        f"<header><h1>rolecall · {_e(title)}</h1>{_header_figures(snapshot, graph, nodes, found)}</header>"
+        f'{_legend()}<main><div id="picture" class="fit">{drawing.note}{svg}</div>'
+        f"{_findings_aside(found, drawing.finding_dom)}</main>"
+        f"<section>{tables}</section>"
+        f"<script>{_JS}</script></body></html>\n"
+    )
+
+
+class _Marks(NamedTuple):
+    """Which findings touch which edges and nodes: severities by edge index and by node, and each
+    finding's edge indices."""
+
+    edge_sev: dict[int, list[str]]
+    node_sev: dict[str, list[str]]
+    finding_edges: list[list[int]]
+
+
+class _Drawing(NamedTuple):
+    """A drawn picture: its layout, edges and boxes as SVG, each finding's (edge ids, node ids, target)
+    in the DOM, and a note above it."""
+
+    lay: _Layout
+    edges: list[str]
+    finding_dom: list[tuple[list[str], list[str], str]]
+    boxes: list[str]
+    note: str
+
+
+def _all_nodes(snapshot: Snapshot, graph: AccessGraph, edges: Sequence[Edge]) -> dict[str, Node]:
+    """The graph's nodes, every user and role of the snapshot, and every edge's end (an unknown one
+    external: a federated source, or a principal), sorted by id."""
     nodes: dict[str, Node] = dict(graph.nodes)
     for u in snapshot.users():
         nodes.setdefault(u.arn(snapshot.partition), Node(u.arn(snapshot.partition), "user", u.account))
@@ -678,13 +771,11 @@ def picture_html(
             if end not in nodes:
                 kind = "federated" if e.door != "AssumeRole" and end == e.source else "principal"
                 nodes[end] = Node(end, kind, _account_of(end, None), external=True)
-    nodes = dict(sorted(nodes.items()))
-    org = snapshot.organization
-    members = (set(org.members) | {org.management_account}) if org else set()
-    if aggregate is None:
-        aggregate = len(nodes) > AGGREGATE_NODES or len(edges) > AGGREGATE_EDGES
+    return dict(sorted(nodes.items()))
 
-    # which findings touch which edges and nodes
+
+def _finding_marks(found: Sequence[Finding], edges: Sequence[Edge]) -> _Marks:
+    """Which findings touch which edges (those of their path) and nodes (their role and principal)."""
     index = {(e.source, e.to, e.door, e.status): i for i, e in enumerate(edges)}
     edge_sev: dict[int, list[str]] = {}
     node_sev: dict[str, list[str]] = {}
@@ -696,88 +787,129 @@ def picture_html(
             edge_sev.setdefault(i, []).append(f.severity)
         for n in {f.role, f.principal}:
             node_sev.setdefault(n, []).append(f.severity)
+    return _Marks(edge_sev, node_sev, finding_edges)
 
-    if aggregate:
-        groups: dict[str, list[str]] = {}
-        owner = {nid: _group_of(nid, node, snapshot) for nid, node in nodes.items()}
-        for nid, g in owner.items():
-            groups.setdefault(g, []).append(nid)
-        for a in snapshot.accounts:
-            groups.setdefault(a, [])
-        lay = _aggregate_layout(snapshot, nodes, groups, members)
-        dom = {g: f"n{i}" for i, g in enumerate(sorted(lay.boxes))}
-        pairs: dict[tuple[str, str], list[int]] = {}
-        for i, e in enumerate(edges):
-            pairs.setdefault((owner[e.source], owner[e.to]), []).append(i)
-        group_sev: dict[str, list[str]] = {}
-        for n, sevs in node_sev.items():
-            if n in owner:
-                group_sev.setdefault(owner[n], []).extend(sevs)
-        drawn_edges: list[str] = []
-        for k, ((a, b), ids) in enumerate(sorted(pairs.items())):
-            sev = _worst(s for i in ids for s in edge_sev.get(i, []))
-            cond = sum(edges[i].conditional for i in ids)
-            undecided = sum(edges[i].status != "edge" for i in ids)
-            cls = "edge " + ("conditional" if cond == len(ids) else "unconditional") + (f" sev-{sev}" if sev else "")
-            if undecided == len(ids):
-                cls = "edge unknown" + (f" sev-{sev}" if sev else "")
-            tip = f"{a} → {b}: {len(ids)} edge(s), {cond} conditional, {undecided} unknown or error"
-            sa, sb = lay.boxes[a], lay.boxes[b]
-            d = _curve(sa, sb) if a != b else _loop(sa)
-            mx, my = _middle(sa, sb) if a != b else (sa.x + sa.w + 26, sa.y + 4)
-            drawn_edges.append(
-                f'<g class="{cls}" id="e{k}" data-from="{_e(a)}" data-to="{_e(b)}" data-count="{len(ids)}" '
-                f'data-from-node="{dom[a]}" data-to-node="{dom[b]}"><title>{_e(tip)}</title>'
-                f'<path d="{d}" marker-end="url(#arrow-{sev or "plain"})"/>'
-                f'<text x="{mx:.1f}" y="{my:.1f}">{len(ids)}</text></g>'
-            )
-        finding_dom = [
-            (
-                sorted({f"e{k}" for k, (pair, ids) in enumerate(sorted(pairs.items())) if set(ids) & set(fe)}),
-                sorted({dom[owner[n]] for n in (f.role, f.principal) if n in owner}),
-                dom.get(owner.get(f.role, ""), ""),
-            )
-            for f, fe in zip(found, finding_edges, strict=True)
-        ]
-        boxes_svg = [
-            _svg_box(b, dom[g], _worst(group_sev.get(g, [])), len(group_sev.get(g, [])))
-            for g, b in sorted(lay.boxes.items())
-        ]
-        note = (
-            f'<p class="note">{len(nodes)} nodes and {len(edges)} edges: too many to draw one by one. Each account '
-            "is one node with its counts, and an arrow between two stands for every edge between their principals "
-            "(its number on it); the tables below list the edges.</p>"
+
+def _aggregated_drawing(
+    snapshot: Snapshot,
+    nodes: Mapping[str, Node],
+    edges: Sequence[Edge],
+    members: set[str],
+    found: Sequence[Finding],
+    marks: _Marks,
+) -> _Drawing:
+    """The aggregated picture: one node per account or group, one arrow per pair of groups with its count."""
+    groups: dict[str, list[str]] = {}
+    owner = {nid: _group_of(nid, node, snapshot) for nid, node in nodes.items()}
+    for nid, g in owner.items():
+        groups.setdefault(g, []).append(nid)
+    for a in snapshot.accounts:
+        groups.setdefault(a, [])
+    lay = _aggregate_layout(snapshot, nodes, groups, members)
+    dom = {g: f"n{i}" for i, g in enumerate(sorted(lay.boxes))}
+    pairs: dict[tuple[str, str], list[int]] = {}
+    for i, e in enumerate(edges):
+        pairs.setdefault((owner[e.source], owner[e.to]), []).append(i)
+    group_sev: dict[str, list[str]] = {}
+    for n, sevs in marks.node_sev.items():
+        if n in owner:
+            group_sev.setdefault(owner[n], []).extend(sevs)
+    drawn_edges = [
+        _aggregated_edge(k, a, b, ids, edges, marks.edge_sev, lay, dom)
+        for k, ((a, b), ids) in enumerate(sorted(pairs.items()))
+    ]
+    finding_dom = [
+        (
+            sorted({f"e{k}" for k, (pair, ids) in enumerate(sorted(pairs.items())) if set(ids) & set(fe)}),
+            sorted({dom[owner[n]] for n in (f.role, f.principal) if n in owner}),
+            dom.get(owner.get(f.role, ""), ""),
         )
-    else:
-        lay = _full_layout(snapshot, nodes, edges, members)
-        dom = {nid: f"n{i}" for i, nid in enumerate(nodes)}
-        drawn_edges = []
-        for i, e in enumerate(edges):
-            sevs = edge_sev.get(i, [])
-            sev = _worst(sevs)
-            sa, sb = lay.boxes[e.source], lay.boxes[e.to]
-            d = _curve(sa, sb) if e.source != e.to else _loop(sa)
-            drawn_edges.append(
-                f'<g class="{_edge_classes(e, sev)}" id="e{i}" data-from="{_e(e.source)}" data-to="{_e(e.to)}" '
-                f'data-door="{_e(e.door)}" data-status="{_e(e.status)}" data-conditions="{_e(" ".join(e.conditions))}" '
-                f'data-from-node="{dom[e.source]}" data-to-node="{dom[e.to]}">'
-                f"<title>{_e(_edge_title(e, sevs))}</title>"
-                f'<path d="{d}" marker-end="url(#arrow-{sev or ("unknown" if e.status != "edge" else "plain")})"/></g>'
-            )
-        finding_dom = [
-            (
-                [f"e{i}" for i in fe],
-                sorted({dom[n] for n in (f.role, f.principal) if n in dom} | {dom[edges[i].source] for i in fe}),
-                dom.get(f.role, ""),
-            )
-            for f, fe in zip(found, finding_edges, strict=True)
-        ]
-        boxes_svg = [
-            _svg_box(b, dom[nid], _worst(node_sev.get(nid, [])), len(node_sev.get(nid, [])))
-            for nid, b in sorted(lay.boxes.items())
-        ]
-        note = ""
+        for f, fe in zip(found, marks.finding_edges, strict=True)
+    ]
+    boxes_svg = [
+        _svg_box(b, dom[g], _worst(group_sev.get(g, [])), len(group_sev.get(g, [])))
+        for g, b in sorted(lay.boxes.items())
+    ]
+    note = (
+        f'<p class="note">{len(nodes)} nodes and {len(edges)} edges: too many to draw one by one. Each account '
+        "is one node with its counts, and an arrow between two stands for every edge between their principals "
+        "(its number on it); the tables below list the edges.</p>"
+    )
+    return _Drawing(lay, drawn_edges, finding_dom, boxes_svg, note)
 
+
+def _aggregated_edge(
+    k: int,
+    a: str,
+    b: str,
+    ids: list[int],
+    edges: Sequence[Edge],
+    edge_sev: Mapping[int, list[str]],
+    lay: _Layout,
+    dom: Mapping[str, str],
+) -> str:
+    """The arrow from group ``a`` to group ``b`` standing for the edges ``ids``: conditional when all are,
+    unknown when none is decided, its worst finding's severity, and the count on it."""
+    sev = _worst(s for i in ids for s in edge_sev.get(i, []))
+    cond = sum(edges[i].conditional for i in ids)
+    undecided = sum(edges[i].status != "edge" for i in ids)
+    cls = "edge " + ("conditional" if cond == len(ids) else "unconditional") + (f" sev-{sev}" if sev else "")
+    if undecided == len(ids):
+        cls = "edge unknown" + (f" sev-{sev}" if sev else "")
+    tip = f"{a} → {b}: {len(ids)} edge(s), {cond} conditional, {undecided} unknown or error"
+    sa, sb = lay.boxes[a], lay.boxes[b]
+    d = _curve(sa, sb) if a != b else _loop(sa)
+    mx, my = _middle(sa, sb) if a != b else (sa.x + sa.w + 26, sa.y + 4)
+    return (
+        f'<g class="{cls}" id="e{k}" data-from="{_e(a)}" data-to="{_e(b)}" data-count="{len(ids)}" '
+        f'data-from-node="{dom[a]}" data-to-node="{dom[b]}"><title>{_e(tip)}</title>'
+        f'<path d="{d}" marker-end="url(#arrow-{sev or "plain"})"/>'
+        f'<text x="{mx:.1f}" y="{my:.1f}">{len(ids)}</text></g>'
+    )
+
+
+def _full_drawing(
+    snapshot: Snapshot,
+    nodes: Mapping[str, Node],
+    edges: Sequence[Edge],
+    members: set[str],
+    found: Sequence[Finding],
+    marks: _Marks,
+) -> _Drawing:
+    """The full picture: every node and every edge."""
+    lay = _full_layout(snapshot, nodes, edges, members)
+    dom = {nid: f"n{i}" for i, nid in enumerate(nodes)}
+    drawn_edges = []
+    for i, e in enumerate(edges):
+        sevs = marks.edge_sev.get(i, [])
+        sev = _worst(sevs)
+        sa, sb = lay.boxes[e.source], lay.boxes[e.to]
+        d = _curve(sa, sb) if e.source != e.to else _loop(sa)
+        drawn_edges.append(
+            f'<g class="{_edge_classes(e, sev)}" id="e{i}" data-from="{_e(e.source)}" data-to="{_e(e.to)}" '
+            f'data-door="{_e(e.door)}" data-status="{_e(e.status)}" data-conditions="{_e(" ".join(e.conditions))}" '
+            f'data-from-node="{dom[e.source]}" data-to-node="{dom[e.to]}">'
+            f"<title>{_e(_edge_title(e, sevs))}</title>"
+            f'<path d="{d}" marker-end="url(#arrow-{sev or ("unknown" if e.status != "edge" else "plain")})"/></g>'
+        )
+    finding_dom = [
+        (
+            [f"e{i}" for i in fe],
+            sorted({dom[n] for n in (f.role, f.principal) if n in dom} | {dom[edges[i].source] for i in fe}),
+            dom.get(f.role, ""),
+        )
+        for f, fe in zip(found, marks.finding_edges, strict=True)
+    ]
+    boxes_svg = [
+        _svg_box(b, dom[nid], _worst(marks.node_sev.get(nid, [])), len(marks.node_sev.get(nid, [])))
+        for nid, b in sorted(lay.boxes.items())
+    ]
+    return _Drawing(lay, drawn_edges, finding_dom, boxes_svg, "")
+
+
+def _svg(drawing: _Drawing, aggregate: bool) -> str:
+    """The picture's SVG: the arrowheads, the frames, the edges, then the nodes."""
+    lay = drawing.lay
     markers = "".join(
         f'<marker id="arrow-{name}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="9" markerHeight="9" '
         f'markerUnits="userSpaceOnUse" '
@@ -791,19 +923,21 @@ def picture_html(
             ("low", "#3d7ddb"),
         )
     )
-    svg = (
+    return (
         f'<svg id="graph" xmlns="http://www.w3.org/2000/svg" width="{lay.width:.0f}" height="{lay.height:.0f}" '
         f'viewBox="0 0 {lay.width:.0f} {lay.height:.0f}" data-mode="{"aggregated" if aggregate else "full"}">'
         f"<defs>{markers}</defs>"
         + "".join(_svg_frame(f) for f in lay.frames)
         + '<g class="edges">'
-        + "".join(drawn_edges)
+        + "".join(drawing.edges)
         + '</g><g class="nodes">'
-        + "".join(boxes_svg)
+        + "".join(drawing.boxes)
         + "</g></svg>"
     )
 
-    # the findings beside the picture
+
+def _findings_aside(found: Sequence[Finding], finding_dom: list[tuple[list[str], list[str], str]]) -> str:
+    """The findings beside the picture (the first :data:`TABLE_ROWS`), each naming its edges, nodes and target."""
     items = []
     for k, (f, (edge_ids, node_ids, target)) in enumerate(zip(found, finding_dom, strict=True)):
         if k == TABLE_ROWS:
@@ -816,6 +950,16 @@ def picture_html(
             f'<span class="kind">{_e(f.kind)}</span> · {_e(_short(f.role, "role"))}<div class="msg">{_e(f.message)}'
             "</div></a></li>"
         )
+    return (
+        f"<aside><h2>Findings ({len(found)})</h2>"
+        + ("<p>None.</p>" if not found else "")
+        + f'<ol class="findings">{"".join(items)}</ol></aside>'
+    )
+
+
+def _header_figures(snapshot: Snapshot, graph: AccessGraph, nodes: Mapping[str, Node], found: Sequence[Finding]) -> str:
+    """The header's figures (accounts, organization, nodes, edges, pairs decided) and a pill per severity."""
+    org = snapshot.organization
     by_sev = {s: sum(f.severity == s for f in found) for s in SEVERITIES}
     s = graph.stats
     figures = (
@@ -825,26 +969,7 @@ def picture_html(
         + (f" · {s.candidate_pairs} of {s.all_pairs} pairs decided" if s else "")
     )
     pills = " ".join(f'<span class="pill {k}">{v} {k}</span>' for k, v in by_sev.items() if v)
-    aside = (
-        f"<aside><h2>Findings ({len(found)})</h2>"
-        + ("<p>None.</p>" if not found else "")
-        + f'<ol class="findings">{"".join(items)}</ol></aside>'
-    )
-    if aggregate:
-        tables = _edges_table(edges, edge_sev, f"Edges ({len(edges)})")
-    else:
-        table = _edges_table(edges, edge_sev, "")
-        tables = f"<details><summary>Every edge as a table ({len(edges)})</summary>{table}</details>"
-    return (
-        "<!DOCTYPE html>\n"
-        f'<html lang="en"><head><meta charset="utf-8"><title>{_e(title)}</title>'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<style>{_CSS}</style></head><body>"
-        f'<header><h1>rolecall · {_e(title)}</h1><span class="figures">{_e(figures)}</span>{pills}</header>'
-        f'{_legend()}<main><div id="picture" class="fit">{note}{svg}</div>{aside}</main>'
-        f"<section>{tables}</section>"
-        f"<script>{_JS}</script></body></html>\n"
-    )
+    return f'<span class="figures">{_e(figures)}</span>{pills}'
 
 
 def _loop(b: _Box) -> str:

@@ -282,6 +282,45 @@ class _Account:
     default_durations: int = 0
 
 
+@dataclass
+class _AwsManagedUse:
+    """The AWS managed policies the accounts use: ARN -> the snapshot's entry, those read from the dumps,
+    and how many come from rolecall's shipped copy."""
+
+    policies: dict[str, Any] = field(default_factory=dict)
+    from_dump: set[str] = field(default_factory=set)
+    shipped: int = 0
+
+
+def _input_pages(value: Any) -> list[tuple[str, Any]]:
+    """An input's get-account-authorization-details pages with their JSON paths (one object, or an array)."""
+    if isinstance(value, list):
+        pages = [(child("$", i), p) for i, p in enumerate(value)]
+        if not pages:
+            raise InputError("an empty array: no get-account-authorization-details page", "$")
+        return pages
+    return [("$", value)]
+
+
+def _gaad_page(page: Any, where: str) -> Mapping[str, Any]:
+    """A page, checked to be a get-account-authorization-details output (known fields, at least one list)."""
+    p = _obj(page, where, "a get-account-authorization-details output (an object)")
+    unknown = sorted(set(p) - _PAGE_KEYS)
+    if unknown:
+        raise InputError(
+            f"unknown field {unknown[0]!r}: not a get-account-authorization-details output "
+            f"(fields: {', '.join(sorted(_PAGE_KEYS))})",
+            child(where, unknown[0]),
+        )
+    if not any(k in p for k in (*_GAAD_KEYS, *_PROVIDER_KEYS)):
+        raise InputError(
+            "no UserDetailList, GroupDetailList, RoleDetailList, Policies, OpenIDConnectProviders "
+            "or SAMLProviders: not a get-account-authorization-details output",
+            where,
+        )
+    return p
+
+
 class _Reader:
     def __init__(self) -> None:
         self.accounts: dict[str, _Account] = {}
@@ -335,38 +374,8 @@ class _Reader:
                 return
             if isinstance(value, Mapping) and "Roots" in value and "Organization" in value:
                 raise InputError("an Organizations snapshot: give it as the organization input (--organization)", "$")
-            if isinstance(value, list):
-                pages = [(child("$", i), p) for i, p in enumerate(value)]
-                if not pages:
-                    raise InputError("an empty array: no get-account-authorization-details page", "$")
-            else:
-                pages = [("$", value)]
-            account: tuple[str, str] | None = None  # (id, where)
-            for where, page in pages:
-                p = _obj(page, where, "a get-account-authorization-details output (an object)")
-                unknown = sorted(set(p) - _PAGE_KEYS)
-                if unknown:
-                    raise InputError(
-                        f"unknown field {unknown[0]!r}: not a get-account-authorization-details output "
-                        f"(fields: {', '.join(sorted(_PAGE_KEYS))})",
-                        child(where, unknown[0]),
-                    )
-                if not any(k in p for k in (*_GAAD_KEYS, *_PROVIDER_KEYS)):
-                    raise InputError(
-                        "no UserDetailList, GroupDetailList, RoleDetailList, Policies, OpenIDConnectProviders "
-                        "or SAMLProviders: not a get-account-authorization-details output",
-                        where,
-                    )
-                for partition, acct, w in self._account_arns(p, where):
-                    self._partition(partition, (source, w))
-                    if account is None:
-                        account = (acct, w)
-                    elif acct != account[0]:
-                        raise InputError(
-                            f"an ARN of account {acct}, but this input is of account {account[0]} (from {account[1]}): "
-                            "give one input per account",
-                            w,
-                        )
+            pages = _input_pages(value)
+            account = self._input_account(source, pages)
             if account is None:
                 # only AWS managed policies (a late page): global, no account needed
                 if not any(_obj(page, where).get("Policies") for where, page in pages):
@@ -374,9 +383,27 @@ class _Reader:
                 for where, page in pages:
                     self._policies(None, source, page, where)
                 return
-            a = self.accounts.setdefault(account[0], _Account(account[0]))
+            a = self.accounts.setdefault(account, _Account(account))
             for where, page in pages:
                 self._page(a, source, page, where)
+
+    def _input_account(self, source: str, pages: list[tuple[str, Any]]) -> str | None:
+        """The one account whose entities the pages hold (``None``: only AWS managed policies); each page
+        must be a get-account-authorization-details output, in the snapshot's one partition."""
+        account: tuple[str, str] | None = None  # (id, where)
+        for where, page in pages:
+            p = _gaad_page(page, where)
+            for partition, acct, w in self._account_arns(p, where):
+                self._partition(partition, (source, w))
+                if account is None:
+                    account = (acct, w)
+                elif acct != account[0]:
+                    raise InputError(
+                        f"an ARN of account {acct}, but this input is of account {account[0]} (from {account[1]}): "
+                        "give one input per account",
+                        w,
+                    )
+        return None if account is None else account[0]
 
     def _add_snapshot(self, source: str, value: Mapping[str, Any]) -> None:
         load_snapshot(value)  # the whole snapshot is valid on its own (errors name its paths)
@@ -610,84 +637,20 @@ class _Reader:
     def finish(self) -> Read:
         origins: dict[str, Origin] = {}
         partition = self.partition[0] if self.partition else "aws"
-        aws_managed: dict[str, Any] = {}
-        used_from_dump: set[str] = set()
-        shipped = 0
+        used = _AwsManagedUse()
         accounts: list[Any] = []
         counts = dict.fromkeys(
             ("accounts", "users", "groups", "roles", "customer_managed_policies", "oidc_providers", "saml_providers"),
             0,
         )
         for acct_id in sorted(self.accounts):
-            a = self.accounts[acct_id]
-            if acct_id in self.snapshot_accounts:
-                other = self.snapshot_accounts[acct_id][1]
-                first = next(iter([*a.users.values(), *a.roles.values(), *a.groups.values(), *a.policies.values()]))
-                raise InputError(
-                    f"{first.origin[0]}: account {acct_id} is also in the snapshot {other[0]} at {other[1]}",
-                    first.origin[1],
-                )
-            if a.pages and all(truncated for _, truncated in a.pages):
-                listed = ", ".join(f"{s} {w}" for (s, w), _ in a.pages[:3])
-                raise InputError(
-                    f"{a.pages[-1][0][0]}: a partial dump of account {acct_id}: every page says IsTruncated "
-                    f"({listed}); the last page (IsTruncated false) is missing",
-                    a.pages[-1][0][1],
-                )
+            self._check_whole(acct_id)
             w = child(child("$", "accounts"), len(accounts))
-            doc: dict[str, Any] = {"id": acct_id}
-            for kind, entries in (("users", a.users), ("groups", a.groups), ("roles", a.roles)):
-                if entries:
-                    doc[kind] = []
-                for name, e in entries.items():
-                    origins[child(child(w, kind), len(doc[kind]))] = e.origin
-                    doc[kind].append({k: e.doc[k] for k in sorted(e.doc, key=_FIELD_ORDER.index)})
-                    counts[kind] += 1
-                    for what, ref, where in e.refs:
-                        if what == "group":
-                            if ref not in a.groups:
-                                raise InputError(
-                                    f"{where[0]}: user {name!r} is in group {ref!r}, which the dump of account "
-                                    f"{acct_id} lacks (a partial dump?)",
-                                    where[1],
-                                )
-                            continue
-                        ref_account = ref.split(":")[4]
-                        if ref_account == "aws":
-                            if ref in aws_managed:
-                                continue
-                            aws_managed[ref] = self._aws_managed(ref, where)
-                            if aws_managed[ref].get("source") == "shipped":
-                                shipped += 1
-                            else:
-                                used_from_dump.add(ref)
-                        elif ref not in a.policies:
-                            raise InputError(
-                                f"{where[0]}: the managed policy {ref} is not in the dump's Policies of account "
-                                f"{acct_id} (a partial dump?)",
-                                where[1],
-                            )
-            if a.policies:
-                doc["policies"] = []
-                for e in a.policies.values():
-                    origins[child(child(w, "policies"), len(doc["policies"]))] = e.origin
-                    doc["policies"].append(e.doc)
-                    counts["customer_managed_policies"] += 1
-            if a.oidc:
-                doc["oidc_providers"] = [e.doc for e in a.oidc.values()]
-                counts["oidc_providers"] += len(a.oidc)
-            if a.saml:
-                doc["saml_providers"] = [e.doc for e in a.saml.values()]
-                counts["saml_providers"] += len(a.saml)
-            if a.default_durations:
-                self.notes.append(
-                    f"account {acct_id}: {a.default_durations} role(s) without MaxSessionDuration "
-                    "(get-account-authorization-details does not report it) take 3600 s"
-                )
-            accounts.append(doc)
+            accounts.append(self._account_doc(acct_id, w, origins, counts, used))
         for _acct_id, (adoc, origin) in sorted(self.snapshot_accounts.items()):
             origins[child(child("$", "accounts"), len(accounts))] = origin
             accounts.append(adoc)
+        aws_managed = used.policies
         for arn, (p, origin) in self.snapshot_aws_managed.items():
             if arn in aws_managed and aws_managed[arn] != p:
                 raise InputError(
@@ -695,18 +658,9 @@ class _Reader:
                 )
             aws_managed.setdefault(arn, p)
         counts["accounts"] = len(accounts)
-        unused = len(set(self.aws_managed) - used_from_dump)
-        if unused:
-            self.notes.append(
-                f"{unused} AWS managed policies in the dumps are attached to nothing and used as no boundary: not kept"
-            )
-        if self.bad_ids:
-            self.notes.append(
-                f"{len(self.bad_ids)} user or role id(s) not in AWS's form (AIDA…/AROA…), left out (the snapshot "
-                f"derives ids from the ARNs): {', '.join(self.bad_ids[:3])}{' …' if len(self.bad_ids) > 3 else ''}"
-            )
-        counts["aws_managed_policies_from_dumps"] = len(used_from_dump)
-        counts["aws_managed_policies_shipped"] = shipped
+        self._note_left_out(used.from_dump)
+        counts["aws_managed_policies_from_dumps"] = len(used.from_dump)
+        counts["aws_managed_policies_shipped"] = used.shipped
         document: dict[str, Any] = {"format": FORMAT, "partition": partition, "accounts": accounts}
         if aws_managed:
             document["aws_managed_policies"] = aws_managed
@@ -722,6 +676,100 @@ class _Reader:
         except InputError as exc:
             raise _located(exc, origins) from None
         return Read(snapshot, document, tuple(self.notes), counts)
+
+    def _check_whole(self, acct_id: str) -> None:
+        """An account read from dumps is not also in a snapshot input, and its dump is not partial (every
+        page IsTruncated)."""
+        a = self.accounts[acct_id]
+        if acct_id in self.snapshot_accounts:
+            other = self.snapshot_accounts[acct_id][1]
+            first = next(iter([*a.users.values(), *a.roles.values(), *a.groups.values(), *a.policies.values()]))
+            raise InputError(
+                f"{first.origin[0]}: account {acct_id} is also in the snapshot {other[0]} at {other[1]}",
+                first.origin[1],
+            )
+        if a.pages and all(truncated for _, truncated in a.pages):
+            listed = ", ".join(f"{s} {w}" for (s, w), _ in a.pages[:3])
+            raise InputError(
+                f"{a.pages[-1][0][0]}: a partial dump of account {acct_id}: every page says IsTruncated "
+                f"({listed}); the last page (IsTruncated false) is missing",
+                a.pages[-1][0][1],
+            )
+
+    def _account_doc(
+        self, acct_id: str, w: str, origins: dict[str, Origin], counts: dict[str, int], used: _AwsManagedUse
+    ) -> dict[str, Any]:
+        """An account's snapshot document at ``w``: its principals (their references resolved), customer
+        managed policies and providers; where each came from, and the counts."""
+        a = self.accounts[acct_id]
+        doc: dict[str, Any] = {"id": acct_id}
+        for kind, entries in (("users", a.users), ("groups", a.groups), ("roles", a.roles)):
+            if entries:
+                doc[kind] = []
+            for name, e in entries.items():
+                origins[child(child(w, kind), len(doc[kind]))] = e.origin
+                doc[kind].append({k: e.doc[k] for k in sorted(e.doc, key=_FIELD_ORDER.index)})
+                counts[kind] += 1
+                for what, ref, where in e.refs:
+                    self._resolve_ref(a, name, what, ref, where, used)
+        if a.policies:
+            doc["policies"] = []
+            for e in a.policies.values():
+                origins[child(child(w, "policies"), len(doc["policies"]))] = e.origin
+                doc["policies"].append(e.doc)
+                counts["customer_managed_policies"] += 1
+        if a.oidc:
+            doc["oidc_providers"] = [e.doc for e in a.oidc.values()]
+            counts["oidc_providers"] += len(a.oidc)
+        if a.saml:
+            doc["saml_providers"] = [e.doc for e in a.saml.values()]
+            counts["saml_providers"] += len(a.saml)
+        if a.default_durations:
+            self.notes.append(
+                f"account {acct_id}: {a.default_durations} role(s) without MaxSessionDuration "
+                "(get-account-authorization-details does not report it) take 3600 s"
+            )
+        return doc
+
+    def _resolve_ref(self, a: _Account, name: str, what: str, ref: str, where: Origin, used: _AwsManagedUse) -> None:
+        """A group or managed policy a principal names must be in the account's dump; an AWS managed one is
+        taken from the dumps or rolecall's shipped copy (once)."""
+        if what == "group":
+            if ref not in a.groups:
+                raise InputError(
+                    f"{where[0]}: user {name!r} is in group {ref!r}, which the dump of account "
+                    f"{a.id} lacks (a partial dump?)",
+                    where[1],
+                )
+            return
+        ref_account = ref.split(":")[4]
+        if ref_account == "aws":
+            if ref in used.policies:
+                return
+            used.policies[ref] = self._aws_managed(ref, where)
+            if used.policies[ref].get("source") == "shipped":
+                used.shipped += 1
+            else:
+                used.from_dump.add(ref)
+        elif ref not in a.policies:
+            raise InputError(
+                f"{where[0]}: the managed policy {ref} is not in the dump's Policies of account "
+                f"{a.id} (a partial dump?)",
+                where[1],
+            )
+
+    def _note_left_out(self, used_from_dump: set[str]) -> None:
+        """Notes on what the snapshot leaves out: unused AWS managed policies, ids not in AWS's form."""
+        unused = len(set(self.aws_managed) - used_from_dump)
+        if unused:
+            self.notes.append(
+                f"{unused} AWS managed policies in the dumps are attached to nothing and used as no boundary: not kept"
+            )
+        if self.bad_ids:
+            self.notes.append(
+                f"{len(self.bad_ids)} user or role id(s) not in AWS's form (AIDA…/AROA…), left out (the snapshot "
+                f"derives ids from the ARNs): {', '.join(self.bad_ids[:3])}{' …' if len(self.bad_ids) > 3 else ''}"
+            )
 
     def _aws_managed(self, arn: str, where: Origin) -> dict[str, Any]:
         found = self.aws_managed.get(arn)
@@ -800,6 +848,27 @@ def _organization_doc(value: Any, notes: list[str]) -> dict[str, Any]:
     }
     nodes: dict[str, dict[str, Any]] = {}
     where_of: dict[str, str] = {}
+    enabled = _org_roots(o, nodes, where_of)
+    doc["policy_types"] = [t for t in _ORG_TYPES if t in enabled]
+    _org_children(o, nodes, where_of)
+    if doc["management_account"] not in nodes:
+        raise InputError(
+            f"the management account {doc['management_account']} is not among the Accounts (a partial snapshot?)",
+            "$.Organization.MasterAccountId",
+        )
+    policies = _org_policies(o, nodes, notes)
+    doc["nodes"] = list(nodes.values())
+    doc["policies"] = policies
+    for t in _ORG_TYPES:
+        if t not in enabled and any(
+            p["type"] == t and any(p["id"] in n.get("policies", []) for n in nodes.values()) for p in policies
+        ):
+            notes.append(f"organization: {t} is not enabled in the root: its attached policies are not in force")
+    return doc
+
+
+def _org_roots(o: Mapping[str, Any], nodes: dict[str, dict[str, Any]], where_of: dict[str, str]) -> set[str]:
+    """The roots (at least one) into ``nodes``; the policy types enabled in them."""
     enabled: set[str] = set()
     roots = _list(o["Roots"], "$.Roots")
     if not roots:
@@ -815,7 +884,11 @@ def _organization_doc(value: Any, notes: list[str]) -> dict[str, Any]:
             tm = _obj(t, tw)
             if _str(tm, "Status", tw) == "ENABLED":
                 enabled.add(_str(tm, "Type", tw))
-    doc["policy_types"] = [t for t in _ORG_TYPES if t in enabled]
+    return enabled
+
+
+def _org_children(o: Mapping[str, Any], nodes: dict[str, dict[str, Any]], where_of: dict[str, str]) -> None:
+    """The OUs and accounts into ``nodes``, each once, each under a root or OU of the snapshot."""
     for key in ("OrganizationalUnits", "Accounts"):
         for i, n in enumerate(_list(o.get(key, []), child("$", key))):
             w = child(child("$", key), i)
@@ -834,11 +907,11 @@ def _organization_doc(value: Any, notes: list[str]) -> dict[str, Any]:
                 f"the parent {node['parent']!r} is no root or OU of this Organizations snapshot (a partial one?)",
                 child(where_of[nid], "ParentId"),
             )
-    if doc["management_account"] not in nodes:
-        raise InputError(
-            f"the management account {doc['management_account']} is not among the Accounts (a partial snapshot?)",
-            "$.Organization.MasterAccountId",
-        )
+
+
+def _org_policies(o: Mapping[str, Any], nodes: dict[str, dict[str, Any]], notes: list[str]) -> list[dict[str, Any]]:
+    """The SCPs and RCPs that take part in assuming roles (R7), each attached to its targets in ``nodes``;
+    other types and the AWS managed RCP are noted and left out."""
     policies = []
     for i, p in enumerate(_list(o.get("Policies", []), "$.Policies")):
         w = child("$.Policies", i)
@@ -859,24 +932,22 @@ def _organization_doc(value: Any, notes: list[str]) -> dict[str, Any]:
             raise InputError("missing 'Content' (DescribePolicy's policy document)", w)
         document = _policy(pm["Content"], _ORG_TYPES[ptype], child(w, "Content"))
         policies.append({"id": pid, "type": ptype, "name": name, "document": document})
-        for j, t in enumerate(_list(pm.get("Targets", []), child(w, "Targets"))):
-            tw = child(child(w, "Targets"), j)
-            target = _str(_obj(t, tw), "TargetId", tw)
-            if target not in nodes:
-                raise InputError(
-                    f"policy {pid} is attached to {target!r}, which is no root, OU or account of this "
-                    "Organizations snapshot (a partial one?)",
-                    child(tw, "TargetId"),
-                )
-            nodes[target].setdefault("policies", []).append(pid)
-    doc["nodes"] = list(nodes.values())
-    doc["policies"] = policies
-    for t in _ORG_TYPES:
-        if t not in enabled and any(
-            p["type"] == t and any(p["id"] in n.get("policies", []) for n in nodes.values()) for p in policies
-        ):
-            notes.append(f"organization: {t} is not enabled in the root: its attached policies are not in force")
-    return doc
+        _attach(pid, pm, w, nodes)
+    return policies
+
+
+def _attach(pid: str, pm: Mapping[str, Any], w: str, nodes: dict[str, dict[str, Any]]) -> None:
+    """Policy ``pid`` in the ``policies`` of each of its targets (a root, OU or account of the snapshot)."""
+    for j, t in enumerate(_list(pm.get("Targets", []), child(w, "Targets"))):
+        tw = child(child(w, "Targets"), j)
+        target = _str(_obj(t, tw), "TargetId", tw)
+        if target not in nodes:
+            raise InputError(
+                f"policy {pid} is attached to {target!r}, which is no root, OU or account of this "
+                "Organizations snapshot (a partial one?)",
+                child(tw, "TargetId"),
+            )
+        nodes[target].setdefault("policies", []).append(pid)
 
 
 def read_organization(value: Any, source: str = "organization") -> Organization:

@@ -697,55 +697,63 @@ def dump_snapshot(snapshot: Snapshot) -> dict[str, Any]:
     :func:`load_snapshot` of it gives an equal snapshot. Defaults are left out."""
     doc: dict[str, Any] = {"format": FORMAT, "partition": snapshot.partition, "accounts": []}
     for account in snapshot.accounts.values():
-        a: dict[str, Any] = {"id": account.id}
-        if account.name is not None:
-            a["name"] = account.name
-        if account.users:
-            a["users"] = [_dump_principal(u) for u in account.users.values()]
-        if account.groups:
-            a["groups"] = [_dump_principal(g) for g in account.groups.values()]
-        if account.roles:
-            a["roles"] = [_dump_principal(r) for r in account.roles.values()]
-        if account.policies:
-            a["policies"] = [{"arn": arn, **_dump_managed(p)} for arn, p in account.policies.items()]
-        if account.oidc_providers:
-            a["oidc_providers"] = [
-                {"url": o.url, **({"client_ids": list(o.client_ids)} if o.client_ids else {})}
-                for o in account.oidc_providers
-            ]
-        if account.saml_providers:
-            a["saml_providers"] = [
-                {"name": s.name, **({"issuer": s.issuer} if s.issuer is not None else {})}
-                for s in account.saml_providers
-            ]
-        doc["accounts"].append(a)
+        doc["accounts"].append(_dump_account(account))
     if snapshot.aws_managed_policies:
         doc["aws_managed_policies"] = {arn: _dump_managed(p) for arn, p in snapshot.aws_managed_policies.items()}
-    org = snapshot.organization
-    if org is not None:
-        o: dict[str, Any] = {"id": org.id, "management_account": org.management_account}
-        if org.policy_types is not None:
-            o["policy_types"] = list(org.policy_types)
-        o["nodes"] = [
-            {
-                "id": n.id,
-                **({"parent": n.parent} if n.parent is not None else {}),
-                **({"policies": list(n.policies)} if n.policies else {}),
-                **({"name": n.name} if n.name is not None else {}),
-            }
-            for n in org.nodes.values()
-        ]
-        o["policies"] = [
-            {
-                "id": p.id,
-                "type": p.type,
-                **({"name": p.name} if p.name is not None else {}),
-                "document": p.document.to_json(),
-            }
-            for p in org.policies.values()
-        ]
-        doc["organization"] = o
+    if snapshot.organization is not None:
+        doc["organization"] = _dump_organization(snapshot.organization)
     return doc
+
+
+def _dump_account(account: Account) -> dict[str, Any]:
+    """One account's document: its principals, managed policies and identity providers (empty ones left out)."""
+    a: dict[str, Any] = {"id": account.id}
+    if account.name is not None:
+        a["name"] = account.name
+    if account.users:
+        a["users"] = [_dump_principal(u) for u in account.users.values()]
+    if account.groups:
+        a["groups"] = [_dump_principal(g) for g in account.groups.values()]
+    if account.roles:
+        a["roles"] = [_dump_principal(r) for r in account.roles.values()]
+    if account.policies:
+        a["policies"] = [{"arn": arn, **_dump_managed(p)} for arn, p in account.policies.items()]
+    if account.oidc_providers:
+        a["oidc_providers"] = [
+            {"url": o.url, **({"client_ids": list(o.client_ids)} if o.client_ids else {})}
+            for o in account.oidc_providers
+        ]
+    if account.saml_providers:
+        a["saml_providers"] = [
+            {"name": s.name, **({"issuer": s.issuer} if s.issuer is not None else {})} for s in account.saml_providers
+        ]
+    return a
+
+
+def _dump_organization(org: Organization) -> dict[str, Any]:
+    """The organization's document: its id, management account, policy types, tree nodes and policies."""
+    o: dict[str, Any] = {"id": org.id, "management_account": org.management_account}
+    if org.policy_types is not None:
+        o["policy_types"] = list(org.policy_types)
+    o["nodes"] = [
+        {
+            "id": n.id,
+            **({"parent": n.parent} if n.parent is not None else {}),
+            **({"policies": list(n.policies)} if n.policies else {}),
+            **({"name": n.name} if n.name is not None else {}),
+        }
+        for n in org.nodes.values()
+    ]
+    o["policies"] = [
+        {
+            "id": p.id,
+            "type": p.type,
+            **({"name": p.name} if p.name is not None else {}),
+            "document": p.document.to_json(),
+        }
+        for p in org.policies.values()
+    ]
+    return o
 
 
 def _dump_managed(p: ManagedPolicy) -> dict[str, Any]:
