@@ -402,8 +402,6 @@ class ApiProvisioner:
         """How many API calls :meth:`provision` makes for ``p``."""
         c = p.caller
         n = len(c.identity_policies) + (1 if p.role.exists and not p.self_assume else 0)
-        if c.kind == "user":
-            return n + 2
         return n + 2 + (1 if c.boundary is not None else 0)
 
     def provision(self, p: Plan) -> Creds | Outcome:
@@ -463,9 +461,7 @@ class ApiProvisioner:
         iam = self._iam(c.account)
         kw = self._caller_role_kwargs(p)
         if c.boundary is not None:
-            arn = iam.create_policy(PolicyName=f"{c.name}-boundary", PolicyDocument=c.boundary)["Policy"]["Arn"]
-            self.created.append((c.account, "policy", arn))
-            kw["PermissionsBoundary"] = arn
+            kw["PermissionsBoundary"] = self._boundary(iam, c)
         made = iam.create_role(**kw)
         self.created.append((c.account, "role", c.name))
         if p.self_assume:
@@ -476,11 +472,24 @@ class ApiProvisioner:
         cred = self._sts(c.account).assume_role(**_session_params(c))["Credentials"]
         return (cred["AccessKeyId"], cred["SecretAccessKey"], cred["SessionToken"])
 
+    def _boundary(self, iam: Any, c: CallerPlan) -> str:
+        """CreatePolicy for the caller's permissions boundary; its ARN (logged)."""
+        assert c.boundary is not None
+        arn = str(iam.create_policy(PolicyName=f"{c.name}-boundary", PolicyDocument=c.boundary)["Policy"]["Arn"])
+        self.created.append((c.account, "policy", arn))
+        return arn
+
     def _user_caller(self, c: CallerPlan) -> Creds:
-        """An IAM user caller: the user (with its tags), its inline policies and an access key; logs each."""
+        """An IAM user caller: the user (with its tags and boundary), its inline policies and an access key;
+        logs each."""
         iam = self._iam(c.account)
+        kw: dict[str, Any] = {"UserName": c.name, "Path": c.path}
         tags = [{"Key": k, "Value": v} for k, v in c.tags]
-        iam.create_user(UserName=c.name, Path=c.path, **({"Tags": tags} if tags else {}))
+        if tags:
+            kw["Tags"] = tags
+        if c.boundary is not None:  # a target that declares user-boundaries gets the boundary the model reads
+            kw["PermissionsBoundary"] = self._boundary(iam, c)
+        iam.create_user(**kw)
         self.created.append((c.account, "user", c.name))
         for i, doc in enumerate(c.identity_policies):
             iam.put_user_policy(UserName=c.name, PolicyName=f"p{i}", PolicyDocument=doc)
