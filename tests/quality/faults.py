@@ -48,9 +48,11 @@ __all__ = [
     "Fault",
     "Patch",
     "by_name",
+    "catalogue_of",
     "condition_fault",
     "condition_family",
     "context_fault",
+    "every_fault",
     "parse_fault",
     "planted",
     "wrap",
@@ -77,8 +79,8 @@ class Fault:
     equivalent: str | None = None
     """Why this mutant cannot change any decision (then it is a control, not counted)."""
     evidence: str = ""
-    """What the line ``source`` links to does wrong, in one sentence (for a mistake shown in a real
-    evaluator's code)."""
+    """What the line ``source`` links to does wrong, in one sentence (the second catalogue's faults,
+    :mod:`tests.quality.evaluators`, each reproduce a mistake shown in a real evaluator's code)."""
 
 
 # ------------------------------------------------------------------------------------------- planting
@@ -1103,9 +1105,24 @@ CATALOGUE: tuple[Fault, ...] = (
 )
 
 
+def every_fault() -> tuple[Fault, ...]:
+    """Both catalogues, in the order the detection run takes them: this module's planted defects, then the
+    real evaluators' mistakes of :mod:`tests.quality.evaluators` (imported at call time, since that module
+    builds its faults with this one's helpers)."""
+    from .evaluators import CATALOGUE as EVALUATORS
+
+    return CATALOGUE + EVALUATORS
+
+
+def catalogue_of(fault: Fault) -> str:
+    """``"planted"`` for a fault of this module's catalogue, ``"evaluators"`` for one of the second."""
+    return "planted" if any(f.name == fault.name for f in CATALOGUE) else "evaluators"
+
+
 def by_name(name: str) -> Fault:
-    """The fault called ``name`` (KeyError naming the known ones otherwise)."""
-    for f in CATALOGUE:
+    """The fault called ``name``, in either catalogue (KeyError naming the known ones otherwise)."""
+    faults = every_fault()
+    for f in faults:
         if f.name == name:
             return f
-    raise KeyError(f"no fault {name!r}; known: {', '.join(f.name for f in CATALOGUE)}")
+    raise KeyError(f"no fault {name!r}; known: {', '.join(f.name for f in faults)}")
