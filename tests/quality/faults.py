@@ -43,7 +43,20 @@ import rolecall.model.policy as policy
 import rolecall.model.scenario as scenario
 from rolecall.model.arn import IamUser, RoleSession, Root, ServicePrincipal, is_account_id
 
-__all__ = ["CATALOGUE", "Fault", "by_name", "planted"]
+__all__ = [
+    "CATALOGUE",
+    "Fault",
+    "Patch",
+    "by_name",
+    "catalogue_of",
+    "condition_fault",
+    "condition_family",
+    "context_fault",
+    "every_fault",
+    "parse_fault",
+    "planted",
+    "wrap",
+]
 
 decide = importlib.import_module("rolecall.model.decide")  # ``model.decide`` the attribute is the function
 
@@ -65,6 +78,9 @@ class Fault:
     """Where this mistake is seen in the wild (docs/emulators.md class, an evaluator), if anywhere."""
     equivalent: str | None = None
     """Why this mutant cannot change any decision (then it is a control, not counted)."""
+    evidence: str = ""
+    """What the line ``source`` links to does wrong, in one sentence (the second catalogue's faults,
+    :mod:`tests.quality.evaluators`, each reproduce a mistake shown in a real evaluator's code)."""
 
 
 # ------------------------------------------------------------------------------------------- planting
@@ -104,23 +120,24 @@ def planted(fault: Fault, worlds: OrderedDict[str, dict[Any, Any]] | None = None
 # ------------------------------------------------------------------------------------------- helpers
 
 
-def _wrap(owner: Any, name: str, make: Callable[[Callable[..., Any]], Callable[..., Any]]) -> list[Patch]:
+def wrap(owner: Any, name: str, make: Callable[[Callable[..., Any]], Callable[..., Any]]) -> list[Patch]:
     """A patch replacing ``owner.name`` with ``make(original)``."""
     return [(owner, name, make(getattr(owner, name)))]
 
 
-def _condition_fault(
+def condition_fault(
     change: Callable[[conditions.Condition, Callable[[Any], bool]], Callable[[Any], bool]],
 ) -> Callable[[], list[Patch]]:
     """A fault in how one condition is evaluated: wraps the compiled test of every condition parsed."""
 
     def patches() -> list[Patch]:
-        return _wrap(conditions, "_compile", lambda orig: lambda cond, where: change(cond, orig(cond, where)))
+        return wrap(conditions, "_compile", lambda orig: lambda cond, where: change(cond, orig(cond, where)))
 
     return patches
 
 
-def _family(cond: conditions.Condition) -> str:
+def condition_family(cond: conditions.Condition) -> str:
+    """The operator family of a condition (``string``, ``numeric``, ``date``, ``ip``, …)."""
     return conditions.OPERATORS[cond.operator][0]
 
 
@@ -135,7 +152,7 @@ def _hits_fault(skip: Callable[[str, str], bool]) -> Callable[[], list[Patch]]:
 
             return hits
 
-        return _wrap(decide, "_hits", make)
+        return wrap(decide, "_hits", make)
 
     return patches
 
@@ -155,7 +172,7 @@ def _principal_fault(extra: Callable[[tuple[str, ...], Any], Iterable[str]]) -> 
 
             return classes
 
-        return _wrap(policy, "principal_classes", make)
+        return wrap(policy, "principal_classes", make)
 
     return patches
 
@@ -184,14 +201,14 @@ def _root_not_delegation() -> list[Patch]:
 
         return keys
 
-    return _wrap(match, "principal_keys", make)
+    return wrap(match, "principal_keys", make)
 
 
 def _bare_account_unsupported() -> list[Patch]:
     def make(orig: Callable[[str, str], str]) -> Callable[[str, str], str]:
         return lambda entry, where: entry if is_account_id(entry) else orig(entry, where)
 
-    return _wrap(policy, "_canonical_aws_principal", make)
+    return wrap(policy, "_canonical_aws_principal", make)
 
 
 def _non_matching_allow_vetoes() -> list[Patch]:
@@ -206,7 +223,7 @@ def _non_matching_allow_vetoes() -> list[Patch]:
 
         return hits
 
-    return _wrap(decide, "_hits", make)
+    return wrap(decide, "_hits", make)
 
 
 def _deny_unmet_condition() -> list[Patch]:
@@ -219,10 +236,10 @@ def _deny_unmet_condition() -> list[Patch]:
 
         return holds
 
-    return _wrap(decide, "_holds", make)
+    return wrap(decide, "_holds", make)
 
 
-def _parse_fault(change: Callable[[dict[str, Any], Any], Any]) -> Callable[[], list[Patch]]:
+def parse_fault(change: Callable[[dict[str, Any], Any], Any]) -> Callable[[], list[Patch]]:
     """A fault in how a statement is read: ``change(raw statement, parsed Statement)`` is what the model
     gets from ``model.policy._parse_statement`` instead of the parsed statement."""
 
@@ -230,7 +247,7 @@ def _parse_fault(change: Callable[[dict[str, Any], Any], Any]) -> Callable[[], l
         def make(orig: Callable[..., Any]) -> Callable[..., Any]:
             return lambda st, kind, variables, where: change(st, orig(st, kind, variables, where))
 
-        return _wrap(policy, "_parse_statement", make)
+        return wrap(policy, "_parse_statement", make)
 
     return patches
 
@@ -255,7 +272,7 @@ def _actions_case_sensitive() -> list[Patch]:
         hit = any(match.string_glob_matches(match.glob_parts(p), wanted) for p in self.actions or self.not_actions)
         return not hit if self.not_actions else hit
 
-    return [*_parse_fault(_raw_case_actions)(), (policy.Statement, "matches_action", matches_action)]
+    return [*parse_fault(_raw_case_actions)(), (policy.Statement, "matches_action", matches_action)]
 
 
 def _condition_keys_case_sensitive() -> list[Patch]:
@@ -283,7 +300,7 @@ def _qmark_literal() -> list[Patch]:
 
         return units
 
-    return _wrap(match, "glob_units", make)
+    return wrap(match, "glob_units", make)
 
 
 class _RawRegex:
@@ -324,7 +341,7 @@ def _variables_ignored() -> list[Patch]:
             text, wildcards=wildcards, variables=False, where=where
         )
 
-    return [*_wrap(conditions, "parse_template", make), *_wrap(policy, "parse_template", make)]
+    return [*wrap(conditions, "parse_template", make), *wrap(policy, "parse_template", make)]
 
 
 def _role_path_in_session_arn() -> list[Patch]:
@@ -337,10 +354,10 @@ def _role_path_in_session_arn() -> list[Patch]:
 
         return issue
 
-    return _wrap(decide, "issue_credentials", make)
+    return wrap(decide, "issue_credentials", make)
 
 
-def _context_fault(change: Callable[[Any, dict[str, Any]], None]) -> Callable[[], list[Patch]]:
+def context_fault(change: Callable[[Any, dict[str, Any]], None]) -> Callable[[], list[Patch]]:
     """A fault in the request context of R4: ``change(scenario, context)`` edits the world part."""
 
     def patches() -> list[Patch]:
@@ -352,7 +369,7 @@ def _context_fault(change: Callable[[Any, dict[str, Any]], None]) -> Callable[[]
 
             return world_context
 
-        return _wrap(decide, "_world_context", make)
+        return wrap(decide, "_world_context", make)
 
     return patches
 
@@ -382,14 +399,14 @@ def _post_auth_fault(skip: str, relax: Callable[[Any], Any]) -> Callable[[], lis
 
             return checks
 
-        return _wrap(decide, "post_authorization_checks", make)
+        return wrap(decide, "post_authorization_checks", make)
 
     return patches
 
 
 def _required_actions_without(action: str) -> Callable[[], list[Patch]]:
     def patches() -> list[Patch]:
-        return _wrap(decide, "required_actions", lambda orig: lambda s: tuple(a for a in orig(s) if a != action))
+        return wrap(decide, "required_actions", lambda orig: lambda s: tuple(a for a in orig(s) if a != action))
 
     return patches
 
@@ -404,7 +421,7 @@ def _scp_on_management() -> list[Patch]:
 
         return chain
 
-    return _wrap(decide, "_scp_chain", make)
+    return wrap(decide, "_scp_chain", make)
 
 
 def _caller_side_fault(**ignored: None) -> Callable[[], list[Patch]]:
@@ -424,7 +441,7 @@ def _caller_side_fault(**ignored: None) -> Callable[[], list[Patch]]:
 
 
 def _root_caller_allowed() -> list[Patch]:
-    return _wrap(
+    return wrap(
         decide, "caller_may_assume", lambda orig: lambda s: None if isinstance(s.caller.principal, Root) else orig(s)
     )
 
@@ -444,12 +461,12 @@ def _missing_role_no_such_entity() -> list[Patch]:
 
         return exists
 
-    return _wrap(decide, "role_exists", make)
+    return wrap(decide, "role_exists", make)
 
 
 def _session_name_unvalidated() -> list[Patch]:
     return [
-        *_wrap(
+        *wrap(
             decide,
             "violations",
             lambda orig: (
@@ -472,14 +489,14 @@ def _duration_range_unchecked() -> list[Patch]:
 
         return validate
 
-    return _wrap(decide, "validate_request", make)
+    return wrap(decide, "validate_request", make)
 
 
 def _value_test_as(operators: dict[str, str]) -> Callable[[], list[Patch]]:
     """A condition operator implemented as another one (``_value_test`` of model.conditions)."""
 
     def patches() -> list[Patch]:
-        return _wrap(
+        return wrap(
             conditions,
             "_value_test",
             lambda orig: lambda family, op, v, **kw: orig(family, operators.get(op, op), v, **kw),
@@ -489,7 +506,7 @@ def _value_test_as(operators: dict[str, str]) -> Callable[[], list[Patch]]:
 
 
 def _service_wildcard_always() -> list[Patch]:
-    return _wrap(
+    return wrap(
         policy, "principal_classes", lambda orig: lambda aws, service, caller, wms: orig(aws, service, caller, True)
     )
 
@@ -508,16 +525,14 @@ def _world_cache_disabled() -> list[Patch]:
 def _no_trust() -> list[Patch]:
     account = frozenset({"account"})
     return [
-        *_wrap(decide, "cross_account", lambda orig: lambda classes, side: orig(account, side)),
-        *_wrap(decide, "same_account", lambda orig: lambda s, classes, side: orig(s, account, side)),
-        *_wrap(decide, "service_principal", lambda orig: lambda classes: orig(frozenset({"service"}))),
+        *wrap(decide, "cross_account", lambda orig: lambda classes, side: orig(account, side)),
+        *wrap(decide, "same_account", lambda orig: lambda s, classes, side: orig(s, account, side)),
+        *wrap(decide, "service_principal", lambda orig: lambda classes: orig(frozenset({"service"}))),
     ]
 
 
 def _identity_ignored_cross_account() -> list[Patch]:
-    return _wrap(
-        decide, "cross_account", lambda orig: lambda classes, side: orig(classes, side._replace(identity=True))
-    )
+    return wrap(decide, "cross_account", lambda orig: lambda classes, side: orig(classes, side._replace(identity=True)))
 
 
 def _same_account_needs_identity() -> list[Patch]:
@@ -532,7 +547,7 @@ def _sub_condition_fault(
     operator: str, change: Callable[[conditions.Condition], Callable[[Any], bool]]
 ) -> Callable[[], list[Patch]]:
     """A fault in how ``operator`` is evaluated on a provider's ``…:sub`` key (every other test unchanged)."""
-    return _condition_fault(
+    return condition_fault(
         lambda cond, test: change(cond) if cond.operator == operator and cond.key.endswith(":sub") else test
     )
 
@@ -570,7 +585,7 @@ def _token_check_skips(*messages: str) -> Callable[[], list[Patch]]:
 
             return check
 
-        return _wrap(federation, "check_token", make)
+        return wrap(federation, "check_token", make)
 
     return patches
 
@@ -609,12 +624,12 @@ def _federated_principal_any_account() -> list[Patch]:
 
         return matches
 
-    return _wrap(federation, "_principal_matches", make)
+    return wrap(federation, "_principal_matches", make)
 
 
 def _federated_actions_without(action: str) -> Callable[[], list[Patch]]:
     def patches() -> list[Patch]:
-        return _wrap(federation, "federated_actions", lambda orig: lambda s: tuple(a for a in orig(s) if a != action))
+        return wrap(federation, "federated_actions", lambda orig: lambda s: tuple(a for a in orig(s) if a != action))
 
     return patches
 
@@ -626,7 +641,7 @@ def _federated_denies_without(kind: str) -> Callable[[], list[Patch]]:
         def make(orig: Callable[..., list[Any]]) -> Callable[..., list[Any]]:
             return lambda s, action, ctx: [r for r in orig(s, action, ctx) if r.policy != kind]
 
-        return _wrap(federation, "_explicit_denies", make)
+        return wrap(federation, "_explicit_denies", make)
 
     return patches
 
@@ -640,7 +655,7 @@ def _federated_post_check_skips(message: str) -> Callable[[], list[Patch]]:
 
             return check
 
-        return _wrap(federation, "federated_post_checks", make)
+        return wrap(federation, "federated_post_checks", make)
 
     return patches
 
@@ -660,7 +675,7 @@ def _idp_controls_not_enforced() -> list[Patch]:
 
         return storable
 
-    return _wrap(federation, "trust_storable", make)
+    return wrap(federation, "trust_storable", make)
 
 
 def _primary_action_only_in_trust() -> list[Patch]:
@@ -679,7 +694,7 @@ def _primary_action_only_in_trust() -> list[Patch]:
 
         return grants
 
-    return _wrap(federation, "trust_grants", make)
+    return wrap(federation, "trust_grants", make)
 
 
 CATALOGUE: tuple[Fault, ...] = (
@@ -832,22 +847,26 @@ CATALOGUE: tuple[Fault, ...] = (
         "unimplemented-operators-pass",
         "Numeric, Date and IpAddress operators are not implemented and always hold",
         "§4.5 (CONDOPS)",
-        _condition_fault(lambda cond, test: (lambda ctx: True) if _family(cond) in ("numeric", "date", "ip") else test),
+        condition_fault(
+            lambda cond, test: (lambda ctx: True) if condition_family(cond) in ("numeric", "date", "ip") else test
+        ),
         "docs/emulators.md: moto, unimplemented operators pass",
     ),
     Fault(
         "missing-key-passes",
         "a condition on a key absent from the request holds",
         "§4.5 (COND)",
-        _condition_fault(
-            lambda cond, test: test if _family(cond) == "null" else (lambda ctx: ctx.get(cond.key) is None or test(ctx))
+        condition_fault(
+            lambda cond, test: (
+                test if condition_family(cond) == "null" else (lambda ctx: ctx.get(cond.key) is None or test(ctx))
+            )
         ),
     ),
     Fault(
         "ifexists-inverted",
         "...IfExists on an absent key fails instead of holding",
         "§4.5 (COND)",
-        _condition_fault(
+        condition_fault(
             lambda cond, test: test if not cond.if_exists else (lambda ctx: ctx.get(cond.key) is not None and test(ctx))
         ),
     ),
@@ -855,7 +874,7 @@ CATALOGUE: tuple[Fault, ...] = (
         "forallvalues-absent-false",
         "ForAllValues: on an absent key fails instead of holding",
         "§4.5 (COND multi-valued)",
-        _condition_fault(
+        condition_fault(
             lambda cond, test: (
                 test
                 if cond.qualifier != "ForAllValues"
@@ -891,13 +910,13 @@ CATALOGUE: tuple[Fault, ...] = (
         "principalarn-is-session-arn",
         "aws:PrincipalArn of a role session is the session ARN, not the role ARN",
         "R4 (GKEYS)",
-        _context_fault(_principal_arn_is_session),
+        context_fault(_principal_arn_is_session),
     ),
     Fault(
         "mfa-false-for-long-term-keys",
         'aws:MultiFactorAuthPresent is "false" (not absent) for long-term keys without MFA',
         "R4 (GKEYS)",
-        _context_fault(_mfa_false_for_long_term),
+        context_fault(_mfa_false_for_long_term),
     ),
     # --- actions and wildcards (docs/semantics.md §4.4)
     Fault(
@@ -917,10 +936,8 @@ CATALOGUE: tuple[Fault, ...] = (
         _raw_regex,
         "docs/emulators.md: moto, raw-regex wildcards",
     ),
-    Fault("notaction-as-action", "NotAction is read as Action", "§4.4", _parse_fault(_not_action_as_action)),
-    Fault(
-        "notresource-as-resource", "NotResource is read as Resource", "§4.4", _parse_fault(_not_resource_as_resource)
-    ),
+    Fault("notaction-as-action", "NotAction is read as Action", "§4.4", parse_fault(_not_action_as_action)),
+    Fault("notresource-as-resource", "NotResource is read as Resource", "§4.4", parse_fault(_not_resource_as_resource)),
     # --- the request (R0, R3, R13) and the response (R14)
     Fault(
         "tagsession-not-required",
@@ -1088,9 +1105,24 @@ CATALOGUE: tuple[Fault, ...] = (
 )
 
 
+def every_fault() -> tuple[Fault, ...]:
+    """Both catalogues, in the order the detection run takes them: this module's planted defects, then the
+    real evaluators' mistakes of :mod:`tests.quality.evaluators` (imported at call time, since that module
+    builds its faults with this one's helpers)."""
+    from .evaluators import CATALOGUE as EVALUATORS
+
+    return CATALOGUE + EVALUATORS
+
+
+def catalogue_of(fault: Fault) -> str:
+    """``"planted"`` for a fault of this module's catalogue, ``"evaluators"`` for one of the second."""
+    return "planted" if any(f.name == fault.name for f in CATALOGUE) else "evaluators"
+
+
 def by_name(name: str) -> Fault:
-    """The fault called ``name`` (KeyError naming the known ones otherwise)."""
-    for f in CATALOGUE:
+    """The fault called ``name``, in either catalogue (KeyError naming the known ones otherwise)."""
+    faults = every_fault()
+    for f in faults:
         if f.name == name:
             return f
-    raise KeyError(f"no fault {name!r}; known: {', '.join(f.name for f in CATALOGUE)}")
+    raise KeyError(f"no fault {name!r}; known: {', '.join(f.name for f in faults)}")

@@ -1,4 +1,5 @@
-"""``FaultyTarget``: the reference model with one fault of :mod:`tests.quality.faults` planted.
+"""``FaultyTarget``: the reference model with one fault planted, of either catalogue
+(:mod:`tests.quality.faults`, :mod:`tests.quality.evaluators`).
 
 A conformance target like any user's (loaded by import path), so the detection
 run exercises exactly what ``rolecall conformance --target package.module:object``
