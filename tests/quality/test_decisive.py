@@ -10,6 +10,7 @@ matrices, or ``python -m tests.quality.coverage`` to also write ``tests/quality/
 from __future__ import annotations
 
 import copy
+import json
 import os
 import time
 from typing import Any
@@ -17,6 +18,10 @@ from typing import Any
 from hypothesis import settings
 
 from rolecall import model
+from rolecall.conformance._session import Conformance
+from rolecall.conformance.expectations import Expectations
+from rolecall.conformance.targets import Outcome
+from rolecall.conformance.targets.model import ModelTarget
 from tests.quality import coverage
 
 USER = "arn:aws:iam::111111111111:user/alice"
@@ -79,6 +84,34 @@ def test_a_policy_variable_is_counted_under_its_version() -> None:
         assert model.decide(loaded).decision == decision
         assert _decisive(d) == [True]
         assert coverage.cells_of(coverage.condition_tests(d)[0], model.request_context(loaded))[1][-1] == column
+
+
+class _RecordingModel(ModelTarget):
+    """The model target, recording every scenario it is asked to run."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.docs: list[str] = []
+
+    def run(self, doc: dict[str, Any], *, check_identity: bool = False) -> Outcome:
+        self.docs.append(json.dumps(doc, sort_keys=True))
+        return super().run(doc, check_identity=check_identity)
+
+
+def test_the_recorder_draws_what_a_real_session_runs() -> None:
+    """The recording session rejects exactly as Conformance.check does, so Hypothesis draws the same examples:
+    the validation property (which rejects requests invalid and unauthorized at once) and the grid, 30 each."""
+    properties = dict(coverage.properties())
+    settings.register_profile("ci-30", settings.get_profile("ci"), max_examples=30)
+    settings.load_profile("ci-30")
+    try:
+        for name in ("test_validation.test_request_validation", "test_conditions.test_condition_operators"):
+            target = _RecordingModel()
+            properties[name](rolecall=Conformance(target, Expectations(target=target.name)))
+            recorded = [json.dumps(doc, sort_keys=True) for _, doc in coverage.suite_scenarios([name])]
+            assert len(recorded) >= 25 and recorded == target.docs, name
+    finally:
+        settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))  # as tests/conftest.py loads it
 
 
 def test_every_allowed_cell_is_decisive_in_a_ci_run() -> None:
