@@ -32,6 +32,7 @@ Run ``python -m tests.quality.coverage`` to print the matrices and write ``tests
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
 import inspect
 import json
@@ -39,7 +40,7 @@ import pkgutil
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -552,11 +553,11 @@ class Tally:
     tests: int = 0
     decisive_tests: int = 0
 
-    def add(self, doc: Doc, source: str) -> None:
-        """Decide ``doc`` and every variant its parts call for; count what was decisive."""
+    def add(self, doc: Doc, source: str, decided: tuple[model.AnyScenario, model.Result] | None = None) -> None:
+        """Decide ``doc`` (unless ``decided`` gives it loaded and decided already) and every variant its parts
+        call for; count what was decisive."""
         try:
-            loaded = model.load_scenario(doc)
-            result = model.decide(loaded)
+            loaded, result = decided or _decide(doc)
             ctx = model.request_context(loaded)
         except model.RolecallError:
             return  # an input the model refuses to decide: no decision to be decisive for
@@ -642,18 +643,19 @@ class _Recorder(Conformance):
     adapts nothing, never raises, and rejects only a request invalid and unauthorized at once in a
     property that does not test that order; this does the same, so Hypothesis draws what the suite draws."""
 
-    def __init__(self) -> None:
+    def __init__(self, sink: Callable[[Doc, tuple[model.AnyScenario, model.Result] | None], None]) -> None:
         target = ModelTarget()
         super().__init__(target, Expectations(target=target.name))
-        self.recorded: list[tuple[str, Doc]] = []
+        self.sink = sink
+        """where each scenario goes, with the model's load and decision of it (``None``: it refused)"""
 
     def check(self, doc: Doc, feature: str, aspects: Any = ("decision",), *, order: bool = False) -> None:
-        if not order:
-            try:
-                loaded = model.load_scenario(doc)
-                expected = model.decide(loaded)
-            except model.RolecallError:
-                loaded = None
+        try:
+            decided: tuple[model.AnyScenario, model.Result] | None = _decide(doc)
+        except model.RolecallError:
+            decided = None
+        if not order and decided is not None:
+            loaded, expected = decided
             if (
                 isinstance(loaded, model.Scenario)
                 and expected.decision != "allowed"
@@ -661,7 +663,7 @@ class _Recorder(Conformance):
             ):
                 self.counts[feature].order_avoided += 1
                 reject()
-        self.recorded.append((feature, _copy(doc)))
+        self.sink(_copy(doc), decided)
 
 
 def properties() -> list[tuple[str, Callable[..., None]]]:
@@ -677,15 +679,27 @@ def properties() -> list[tuple[str, Callable[..., None]]]:
     return out
 
 
-def suite_scenarios(names: Sequence[str] | None = None) -> Iterator[tuple[str, Doc]]:
-    """The scenarios the conformance properties draw (``names``: only these) under the loaded profile."""
+def _decide(doc: Doc) -> tuple[model.AnyScenario, model.Result]:
+    loaded = model.load_scenario(doc)
+    return loaded, model.decide(loaded)
+
+
+def run_properties(
+    sink: Callable[[str, Doc, tuple[model.AnyScenario, model.Result] | None], None],
+    names: Sequence[str] | None = None,
+) -> None:
+    """Run the conformance properties (``names``: only these) under the loaded profile, each scenario they
+    draw given to ``sink`` (property, scenario, the model's load and decision) as it is drawn."""
     for name, fn in properties():
-        if names is not None and name not in names:
-            continue
-        session = _Recorder()
-        fn(rolecall=session)
-        for _, doc in session.recorded:
-            yield name, doc
+        if names is None or name in names:
+            fn(rolecall=_Recorder(functools.partial(sink, name)))
+
+
+def suite_scenarios(names: Sequence[str] | None = None) -> list[tuple[str, Doc]]:
+    """The scenarios the conformance properties draw (``names``: only these) under the loaded profile."""
+    out: list[tuple[str, Doc]] = []
+    run_properties(lambda name, doc, _: out.append((name, doc)), names)
+    return out
 
 
 def public_scenarios() -> list[Doc]:
@@ -703,8 +717,7 @@ def public_scenarios() -> list[Doc]:
 def measure(names: Sequence[str] | None = None, *, public: bool = True) -> Tally:
     """Draw and tally: the properties ``names`` (all by default) and, with ``public``, ``scenarios()``."""
     tally = Tally()
-    for name, doc in suite_scenarios(names):
-        tally.add(doc, name)
+    run_properties(lambda name, doc, decided: tally.add(doc, name, decided), names)
     if public:
         for doc in public_scenarios():
             tally.add(doc, "scenarios()")
