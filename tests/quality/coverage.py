@@ -17,7 +17,7 @@ changes. The parts, and the matrices they are counted in (docs/coverage.md says 
 * **Principal kinds** and **match classes** (R8, F10): a trust-policy Allow that matched the caller, per
   caller kind and per ``principal_class``, neutralised.
 
-The scenarios are *the same examples the suite draws*: :func:`suite_scenarios` runs every property of
+The scenarios are *the same examples the suite draws*: :func:`run_properties` runs every property of
 ``rolecall.conformance`` (the very functions ``rolecall conformance`` runs) under the ``ci`` profile,
 which is derandomized, against a recording session whose target can express everything (as the
 ``model`` and ``solver`` targets can); the session decides and rejects exactly as
