@@ -636,7 +636,7 @@ class Tally:
 # ------------------------------------------------------------------------------------------ the draws
 
 
-class _Recorder(Conformance):
+class Recorder(Conformance):
     """A session whose target is the model: :meth:`check` records each scenario instead of running it.
 
     For a target that can express everything and always agrees with the model, :meth:`Conformance.check`
@@ -692,7 +692,7 @@ def run_properties(
     draw given to ``sink`` (property, scenario, the model's load and decision) as it is drawn."""
     for name, fn in properties():
         if names is None or name in names:
-            fn(rolecall=_Recorder(functools.partial(sink, name)))
+            fn(rolecall=Recorder(functools.partial(sink, name)))
 
 
 def suite_scenarios(names: Sequence[str] | None = None) -> list[tuple[str, Doc]]:

@@ -99,19 +99,25 @@ class _RecordingModel(ModelTarget):
 
 
 def test_the_recorder_draws_what_a_real_session_runs() -> None:
-    """The recording session rejects exactly as Conformance.check does, so Hypothesis draws the same examples:
-    the validation property (which rejects requests invalid and unauthorized at once) and the grid, 30 each."""
-    properties = dict(coverage.properties())
+    """The recording session rejects exactly as Conformance.check does (a request invalid and unauthorized at
+    once, in a property that does not test that order), so Hypothesis draws the same examples: 30 of the
+    session-tags property, two of them rejected, compared one for one with a real session's."""
+    name = "test_session_tags.test_session_tags_and_source_identity"
+    run = dict(coverage.properties())[name]
     settings.register_profile("ci-30", settings.get_profile("ci"), max_examples=30)
     settings.load_profile("ci-30")
     try:
-        for name in ("test_validation.test_request_validation", "test_conditions.test_condition_operators"):
-            target = _RecordingModel()
-            properties[name](rolecall=Conformance(target, Expectations(target=target.name)))
-            recorded = [json.dumps(doc, sort_keys=True) for _, doc in coverage.suite_scenarios([name])]
-            assert len(recorded) >= 25 and recorded == target.docs, name
+        target = _RecordingModel()
+        real = Conformance(target, Expectations(target=target.name))
+        run(rolecall=real)
+        recorded: list[str] = []
+        recorder = coverage.Recorder(lambda doc, _: recorded.append(json.dumps(doc, sort_keys=True)))
+        run(rolecall=recorder)
     finally:
         settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))  # as tests/conftest.py loads it
+    rejected = [c.order_avoided for c in recorder.counts.values()]
+    assert sum(rejected) > 0 and rejected == [c.order_avoided for c in real.counts.values()]
+    assert len(recorded) >= 25 and recorded == target.docs
 
 
 def test_every_allowed_cell_is_decisive_in_a_ci_run() -> None:
