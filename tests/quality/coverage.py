@@ -535,6 +535,71 @@ def rule_decisive(doc: Doc, result: model.Result, granting: Sequence[model.Reaso
 # ------------------------------------------------------------------------------------------ the tally
 
 
+@dataclass(frozen=True)
+class Findings:
+    """What one scenario contributes to a :class:`Tally`."""
+
+    tests: int
+    decisive_tests: int
+    hit: frozenset[tuple[str, str, str]]
+    """(``condition`` or ``kind``, family, column or policy kind) of its decisive condition tests"""
+    rule: str
+    rule_decisive: bool
+    deny_source: str | None
+    """``denied_by`` of an explicit deny"""
+    kind: str
+    """the caller kind"""
+    matched: frozenset[str]
+    """the match classes of the trust Allows that matched the caller"""
+    match_decisive: bool
+
+
+def _findings(doc: Doc, decided: tuple[model.AnyScenario, model.Result] | None) -> Findings | None:
+    """Decide ``doc`` and every variant its parts call for (``None``: the model refuses to decide it)."""
+    try:
+        loaded, result = decided or _decide(doc)
+        ctx = model.request_context(loaded)
+    except model.RolecallError:
+        return None
+    base = result.decision
+    # the statements that granted (a refused world has none to read: R0, F0, a missing trust policy)
+    granting = granting_reasons(loaded) if base != "error" and loaded.role.trust_policy is not None else ()
+    hit: set[tuple[str, str, str]] = set()
+    tests = decisive_tests = 0
+    for t in condition_tests(doc):
+        if t.family is None:
+            continue
+        tests += 1
+        if not test_is_decisive(doc, base, t, ctx):
+            continue
+        decisive_tests += 1
+        family, columns = cells_of(t, ctx)
+        for c in columns:
+            hit.add(("condition", family, c))
+        hit.add(("kind", family, t.site.kind))
+    decisive_rule = rule_decisive(doc, result, granting)
+    matched = [r for r in granting if r.policy == "role trust policy" and r.principal_class]
+    classes = frozenset(c for r in matched for c in str(r.principal_class).split(","))
+    match_decisive = False
+    if matched:
+        trust = [r for r in granting if r.policy == "role trust policy"]
+        if base == "allowed" and trust == matched:
+            match_decisive = decisive_rule  # rule_decisive made these very statements inert already
+        else:
+            match_decisive = _changes(base, _neutralised(doc, reason_sites(doc, matched)))
+    return Findings(
+        tests,
+        decisive_tests,
+        frozenset(hit),
+        result.rule,
+        decisive_rule,
+        result.denied_by if base == "explicitDeny" else None,
+        caller_kind(doc),
+        classes,
+        match_decisive,
+    )
+
+
 @dataclass
 class Tally:
     """The decisive-coverage counts of a set of scenarios (each cell counts scenarios, not tests)."""
@@ -552,54 +617,37 @@ class Tally:
     matches: dict[str, Counter[str]] = field(default_factory=lambda: {c: Counter() for c in MATCH_CLASSES})
     tests: int = 0
     decisive_tests: int = 0
+    memo: dict[str, Findings | None] = field(default_factory=dict, repr=False)
+    """scenario (canonical JSON) -> its findings: a scenario drawn again is not decided again"""
 
     def add(self, doc: Doc, source: str, decided: tuple[model.AnyScenario, model.Result] | None = None) -> None:
         """Decide ``doc`` (unless ``decided`` gives it loaded and decided already) and every variant its parts
-        call for; count what was decisive."""
-        try:
-            loaded, result = decided or _decide(doc)
-            ctx = model.request_context(loaded)
-        except model.RolecallError:
+        call for; count what was decisive. A scenario drawn again (Hypothesis repeats about a third of a ci
+        run's) counts again, from the findings of its first time."""
+        key = json.dumps(doc, sort_keys=True)
+        found = self.memo.get(key)
+        if found is None:
+            found = self.memo[key] = _findings(doc, decided)
+        if found is None:
             return  # an input the model refuses to decide: no decision to be decisive for
         self.scenarios += 1
         self.sources[source] += 1
-        base = result.decision
-        # the statements that granted (a refused world has none to read: R0, F0, a missing trust policy)
-        granting = granting_reasons(loaded) if base != "error" and loaded.role.trust_policy is not None else ()
-        hit: set[tuple[str, str, str]] = set()
-        for t in condition_tests(doc):
-            if t.family is None:
-                continue
-            self.tests += 1
-            if not test_is_decisive(doc, base, t, ctx):
-                continue
-            self.decisive_tests += 1
-            family, columns = cells_of(t, ctx)
-            for c in columns:
-                hit.add(("condition", family, c))
-            hit.add(("kind", family, t.site.kind))
-        rule = self.rules.setdefault(result.rule, Counter())
-        rule["attributed"] += 1
-        decisive_rule = rule_decisive(doc, result, granting)
-        if decisive_rule:
-            rule["decisive"] += 1
-        if base == "explicitDeny" and result.denied_by in self.denies:
-            self.denies[result.denied_by]["attributed"] += 1
-            if decisive_rule:
-                self.denies[result.denied_by]["decisive"] += 1
-        kind = caller_kind(doc)
-        matched = [r for r in granting if r.policy == "role trust policy" and r.principal_class]
-        if matched:
-            self.principals.setdefault(kind, Counter())["matched"] += 1
-            classes = {c for r in matched for c in str(r.principal_class).split(",")}
-            for c in classes:
-                self.matches.setdefault(c, Counter())["matched"] += 1
-            if _changes(base, _neutralised(doc, reason_sites(doc, matched))):
-                self.principals[kind]["decisive"] += 1
-                for c in classes:
-                    self.matches[c]["decisive"] += 1
-        for what, family, column in hit:
+        self.tests += found.tests
+        self.decisive_tests += found.decisive_tests
+        for what, family, column in found.hit:
             (self.conditions if what == "condition" else self.kinds)[family][column] += 1
+        rule = self.rules.setdefault(found.rule, Counter())
+        rule["attributed"] += 1
+        rule["decisive"] += found.rule_decisive
+        if found.deny_source in self.denies:
+            self.denies[found.deny_source]["attributed"] += 1
+            self.denies[found.deny_source]["decisive"] += found.rule_decisive
+        if found.matched:
+            self.principals.setdefault(found.kind, Counter())["matched"] += 1
+            self.principals[found.kind]["decisive"] += found.match_decisive
+            for c in found.matched:
+                self.matches.setdefault(c, Counter())["matched"] += 1
+                self.matches[c]["decisive"] += found.match_decisive
 
     def short(self) -> list[str]:
         """Every allowed cell decisive fewer than :data:`MINIMUM` times, as ``what: count``."""
