@@ -455,7 +455,10 @@ def markdown(
         "",
         "The smallest shrunk counterexample of each fault, replayable with "
         "`ROLECALL_FAULT=NAME rolecall replay --target tests.quality.faulty:FaultyTarget FILE` "
-        "(a black-box fault: `--target tests.quality.blackbox:BlackBoxTarget`; from the repository root).",
+        "(a black-box fault: `--target tests.quality.blackbox:BlackBoxTarget`; from the repository root). "
+        "`rolecall replay` runs AssumeRole scenarios only: a federated counterexample (`api` "
+        "AssumeRoleWithWebIdentity or AssumeRoleWithSAML) is decided with `rolecall decide FILE`, and the "
+        "fault's own answer read from the run's report.",
         "",
     ]
     for r in rows:
