@@ -321,9 +321,18 @@ def _quiet_lost_interrupts(previous: Callable[[Any], object]) -> Callable[[Any],
 
                 request_interrupt()
             return None
+        if _interrupts and _z3_finalizer(unraisable.object):
+            return None  # a Z3 object the Ctrl-C left half-built fails in its finalizer: the command ends (130)
         return previous(unraisable)
 
     return hook
+
+
+def _z3_finalizer(obj: object) -> bool:
+    """Whether ``obj`` is a Z3 object's ``__del__`` (``AstRef.__del__``, ``Context.__del__``): after a
+    Ctrl-C that landed inside the object's ``__init__``, its finalizer meets attributes never set and
+    raises (``AttributeError``), which is the interrupt's doing, not a fault of the command."""
+    return getattr(obj, "__name__", "") == "__del__" and str(getattr(obj, "__module__", "")).startswith("z3")
 
 
 _interrupts: list[int] = []
