@@ -608,9 +608,9 @@ def _tally_setup(rep: pytest.TestReport, tally: dict[str, Any]) -> None:
     """A property's setup: skipped (with its reason, once) or an error; a passed setup counts nothing."""
     if rep.skipped:
         tally["skipped"] += 1
-        reason = rep.longrepr[2] if isinstance(rep.longrepr, tuple) else str(rep.longrepr)
+        reason = (rep.longrepr[2] if isinstance(rep.longrepr, tuple) else str(rep.longrepr)).removeprefix("Skipped: ")
         if reason not in tally["skip_reasons"]:
-            tally["skip_reasons"].append(reason.removeprefix("Skipped: "))
+            tally["skip_reasons"].append(reason)
     elif rep.failed:
         tally["error"] += 1
 
