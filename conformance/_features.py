@@ -412,7 +412,26 @@ def _grid_test(rng: random.Random, doc: Doc, version: str | None) -> tuple[str, 
     plain, negated = _FAMILY_OPERATORS[family]
     negate: bool = _pick(rng, (False, True))
     base = _pick(rng, negated if negated and negate else plain)
-    present, absent = _GRID_KEYS[family]
+    qualifier, if_exists, state = _grid_key_state(rng, family, literal)
+    variable = None
+    if family in _GRID_VARIABLES and state == "present" and not (family == "Bool" and version != V2012):
+        # under 2008-10-17 always one (the point of that version: ``${...}`` is text there, VARS)
+        variable = _pick(rng, [*([None] if version == V2012 else []), *_GRID_VARIABLES[family]])
+    if variable is not None:
+        key, values = variable[0], [variable[1]]
+    else:
+        present, absent = _GRID_KEYS[family]
+        key = _MULTI_KEY if state == "multi" else _pick(rng, present if state == "present" else absent)
+        values = _grid_values(family, key, ctx, rng)
+    return qualifier + base + ("IfExists" if if_exists else ""), key, values
+
+
+def _grid_key_state(rng: random.Random, family: str, literal: bool) -> tuple[str, bool, str]:
+    """The set operator, ``IfExists`` and the key's state (absent, present, multi-valued) of a grid test of
+    ``family``: only the cells AWS allows (no set operator or IfExists on Null; Binary only on an absent key);
+    a test that holds on an absent key is mostly drawn on a key that is there, where it can decide; a
+    multi-valued key gets a set operator (MULTI)."""
+    present, _ = _GRID_KEYS[family]
     qualifier = "" if family == "Null" else _pick(rng, ["", "ForAllValues:", "ForAnyValue:"])
     if_exists = family != "Null" and bool(_pick(rng, (False, True)))
     if not present:  # Binary: no AssumeRole request has such a key, and IfExists / ForAllValues hold when it is absent
@@ -424,16 +443,7 @@ def _grid_test(rng: random.Random, doc: Doc, version: str | None) -> tuple[str, 
     state = "present" if literal else _pick(rng, states)
     if state == "multi" and family != "Null" and not qualifier:
         qualifier = _pick(rng, ["ForAllValues:", "ForAnyValue:"])  # a multi-valued key needs one (MULTI)
-    variable = None
-    if family in _GRID_VARIABLES and state == "present" and not (family == "Bool" and version != V2012):
-        # under 2008-10-17 always one (the point of that version: ``${...}`` is text there, VARS)
-        variable = _pick(rng, [*([None] if version == V2012 else []), *_GRID_VARIABLES[family]])
-    if variable is not None:
-        key, values = variable[0], [variable[1]]
-    else:
-        key = _MULTI_KEY if state == "multi" else _pick(rng, present if state == "present" else absent)
-        values = _grid_values(family, key, ctx, rng)
-    return qualifier + base + ("IfExists" if if_exists else ""), key, values
+    return qualifier, if_exists, state
 
 
 def _decision(doc: Doc) -> str | None:
@@ -450,13 +460,9 @@ def _with_grid_deny(doc: Doc, rng: random.Random, kinds: Sequence[str], version:
     an SCP or RCP goes into the organization (created when there is none) of the caller's or the role's account,
     at its account level, beside FullAWSAccess for an SCP chain that had none."""
     doc = copy.deepcopy(doc)
-    kind = _pick(rng, kinds)
-    caller, role = doc["caller"], doc["role"]
+    caller = doc["caller"]
     iam_caller = "arn" in caller and (":user/" in caller["arn"] or ":assumed-role/" in caller["arn"])
-    if kind in ("identity", "boundary", "SCP") and not iam_caller:
-        kind = "trust"
-    if kind == "session" and ":assumed-role/" not in str(caller.get("arn", "")):
-        kind = "boundary" if iam_caller else "trust"
+    kind = _grid_kind(_pick(rng, kinds), caller, iam_caller)
     op, key, values = _grid_test(rng, doc, version)
     if key == _MULTI_KEY and "tags" not in doc["request"]:  # the multi-valued key needs session tags
         doc["request"]["tags"] = [{"Key": "project", "Value": "x"}, {"Key": "team", "Value": "blue"}]
@@ -468,30 +474,57 @@ def _with_grid_deny(doc: Doc, rng: random.Random, kinds: Sequence[str], version:
     if kind != "trust":
         deny["Resource"] = "*"
     deny["Condition"] = {op: {key: values if len(values) > 1 else values[0]}}
-    caller_account = str(caller.get("arn", "")).split(":")[4] if iam_caller else None
-    role_account = str(role["arn"]).split(":")[4]
     if kind in ("SCP", "RCP"):
-        org = doc.get("organization")
-        account = caller_account if kind == "SCP" else role_account
-        if org is None:
-            others = {caller_account, role_account}
-            mgmt = next(a for a in ("333333333333", "444444444444", "555555555555") if a not in others)
-            org = doc["organization"] = {"id": "o-a1b2c3d4e5", "management_account": mgmt, "members": []}
-            doc.get("context", {}).pop("aws:PrincipalOrgID", None)
-            doc.get("context", {}).pop("aws:ResourceOrgID", None)
-        if account == org["management_account"]:
-            kind = "trust"  # Organizations' policies never bind the management account (R6, R7)
-            deny.pop("Resource", None)
-            deny["Principal"] = "*"
-        else:
-            if account not in org["members"]:
-                org["members"] = [*org["members"], account]
-            field_ = "scps" if kind == "SCP" else "rcps"
-            chains = org.setdefault(field_, {})
-            chain = chains.get(account) or ([[copy.deepcopy(_FULL_ACCESS)]] if kind == "SCP" else [[]])
-            chain[-1] = [*chain[-1], {"Version": V2012, "Statement": [deny]}]
-            chains[account] = chain
+        caller_account = str(caller.get("arn", "")).split(":")[4] if iam_caller else None
+        if _deny_in_organization(doc, kind, deny, caller_account):
             return doc
+        kind = "trust"  # Organizations' policies never bind the management account (R6, R7)
+        deny.pop("Resource", None)
+        deny["Principal"] = "*"
+    _deny_in_policy(doc, kind, deny, version)
+    return doc
+
+
+def _grid_kind(kind: str, caller: Doc, iam_caller: bool) -> str:
+    """The policy kind a grid Deny goes into: ``kind``, or the trust policy (or a boundary) where the caller
+    has no policy of that kind (a service has no identity policy, boundary or SCP; only a role session has
+    a session policy)."""
+    if kind in ("identity", "boundary", "SCP") and not iam_caller:
+        return "trust"
+    if kind == "session" and ":assumed-role/" not in str(caller.get("arn", "")):
+        return "boundary" if iam_caller else "trust"
+    return kind
+
+
+def _deny_in_organization(doc: Doc, kind: str, deny: Doc, caller_account: str | None) -> bool:
+    """Put ``deny`` into the SCP chain of the caller's account or the RCPs of the role's (R6, R7), creating
+    the organization when there is none; ``False`` when that account is the management account, which
+    Organizations' policies never bind."""
+    role_account = str(doc["role"]["arn"]).split(":")[4]
+    org = doc.get("organization")
+    account = caller_account if kind == "SCP" else role_account
+    if org is None:
+        others = {caller_account, role_account}
+        mgmt = next(a for a in ("333333333333", "444444444444", "555555555555") if a not in others)
+        org = doc["organization"] = {"id": "o-a1b2c3d4e5", "management_account": mgmt, "members": []}
+        doc.get("context", {}).pop("aws:PrincipalOrgID", None)
+        doc.get("context", {}).pop("aws:ResourceOrgID", None)
+    if account == org["management_account"]:
+        return False
+    if account not in org["members"]:
+        org["members"] = [*org["members"], account]
+    field_ = "scps" if kind == "SCP" else "rcps"
+    chains = org.setdefault(field_, {})
+    chain = chains.get(account) or ([[copy.deepcopy(_FULL_ACCESS)]] if kind == "SCP" else [[]])
+    chain[-1] = [*chain[-1], {"Version": V2012, "Statement": [deny]}]
+    chains[account] = chain
+    return True
+
+
+def _deny_in_policy(doc: Doc, kind: str, deny: Doc, version: str) -> None:
+    """Put ``deny`` into the trust policy, a new identity policy, or the caller's boundary or session policy
+    (FullAWSAccess beside it where the caller had none), each of ``version``."""
+    caller, role = doc["caller"], doc["role"]
     if kind == "trust":
         trust = role["trust_policy"]
         trust["Statement"] = [*_statements(trust), deny]
@@ -508,7 +541,6 @@ def _with_grid_deny(doc: Doc, rng: random.Random, kinds: Sequence[str], version:
         policy["Statement"] = [*_statements(policy), deny]
         policy["Version"] = version
         caller[field_] = policy
-    return doc
 
 
 @st.composite
