@@ -7,7 +7,8 @@ one's own (see README, "Your own target"): :class:`Target`, :class:`Outcome`, :c
 :class:`TargetError`, :class:`TargetUnavailable` and :func:`load_target`; and the session the
 properties use, for writing properties of one's own: :class:`Conformance` (the ``rolecall`` fixture
 of the pytest plugin) and :class:`TargetFailed`, the failure a property reports. Everything else
-(``_world``, ``_compare``, ``_session``, ``_report``…) is private. Nothing here is imported until
+(``_world``, ``_compare``, ``_report``…) is private; ``session`` holds the session and its
+documented parts. Nothing here is imported until
 used: ``import rolecall.conformance`` costs nothing beyond this module, so the pytest plugin stays
 free until asked for.
 """
@@ -17,7 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._session import Conformance, TargetFailed
+    from .session import Conformance, TargetFailed
     from .targets import Capability, Outcome, Target, TargetError, TargetUnavailable, load_target
 
 __all__ = [
@@ -35,9 +36,9 @@ _SESSION = ("Conformance", "TargetFailed")
 
 def __getattr__(name: str) -> Any:
     if name in _SESSION:
-        from . import _session
+        from . import session
 
-        return getattr(_session, name)
+        return getattr(session, name)
     if name in __all__:
         from . import targets
 

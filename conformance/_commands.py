@@ -33,7 +33,7 @@ from rolecall.model import InputError, Scenario, load_scenarios_text
 from ._files import write_atomic
 
 if TYPE_CHECKING:
-    from ._session import Conformance
+    from .session import Conformance
     from .targets.base import TargetProtocol
 
 __all__ = ["add_commands", "conformance", "replay"]
@@ -384,8 +384,8 @@ def _stopped(args: argparse.Namespace, err: TextIO, code: int) -> int:
 
 def replay(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
     """Run the scenarios of one file on a target beside the model."""
-    from ._session import Conformance
     from .expectations import Expectations
+    from .session import Conformance
 
     try:
         source, docs = _replay_docs(args, stdin)

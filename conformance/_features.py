@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from rolecall import model
 
-from ._session import Conformance
+from .session import Conformance
 
 __all__ = [
     "condition_grid",

@@ -9,7 +9,7 @@ a policy, the boundary, request fields, tags, context keys), then single
 statements, then single condition tests (and, for an IAM user caller, a trust
 statement turned into a direct grant together with one deletion), keeping a deletion whenever the target
 still diverges from the model *in the same class* (the same signature without
-scenario tags, as :func:`rolecall.conformance._session.divergence_class` defines it, and
+scenario tags, as :func:`rolecall.conformance.session.divergence_class` defines it, and
 not on a point AWS leaves open when the original was not), until
 no deletion keeps it. Every candidate is decided by the model and run on the
 target like any example, so the reduced scenario is a real, replayable
@@ -23,9 +23,9 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from ._session import Conformance, Divergence, divergence_class
 from ._world import ACCOUNT_ID
 from .expectations import signature_of
+from .session import Conformance, Divergence, divergence_class
 
 __all__ = ["reduce_divergence", "scenario_size"]
 

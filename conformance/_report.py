@@ -28,9 +28,9 @@ from rolecall import model
 
 from ._compare import confidence
 from ._files import FileTooLarge, read_text_capped, write_atomic
-from ._session import divergence_class
 from ._world import Plan, Unsupported, plan
 from .expectations import Expectations
+from .session import divergence_class
 
 __all__ = [
     "DEFAULT_COMMAND",

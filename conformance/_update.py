@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from ._files import write_atomic
-from ._session import is_transport_failure
 from .expectations import Expectation, Expectations, signature_of
+from .session import is_transport_failure
 from .targets.base import TargetProtocol
 
 __all__ = ["update_expectations"]

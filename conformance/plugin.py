@@ -18,7 +18,7 @@ plus ``--rolecall-update-expectations`` (rewrite the expectations file from
 the run), ``--rolecall-strict`` (answers on points AWS leaves open count as
 divergences; see ``_compare.py``) and ``--rolecall-stop-at-first`` (a property
 stops at its first new divergence instead of exploring past its class; see
-``_session.Conformance.explore``); ``--hypothesis-seed`` draws other examples
+``session.Conformance.explore``); ``--hypothesis-seed`` draws other examples
 under any profile, the derandomized ``ci`` included. Markers:
 ``rolecall_feature(name)`` tags a property with its feature;
 ``rolecall_needs(*capabilities)`` skips it, with the reason, on a target that
@@ -47,8 +47,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import pytest
 
 if TYPE_CHECKING:
-    from ._session import Conformance
     from .expectations import Expectations
+    from .session import Conformance
     from .targets.base import TargetProtocol
 
 __all__: list[str] = []
@@ -215,7 +215,7 @@ class _State:
 
     def conformance(self) -> Conformance:
         if self._conformance is None:
-            from ._session import Conformance
+            from .session import Conformance
             from .targets import TargetError
 
             target = self.target
@@ -574,12 +574,12 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, Any, None]:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     """An exploring property that ran its whole budget fails at its end with the classes of new divergence
-    it met first (one :class:`~rolecall.conformance._session.NewDivergence` each, in an ``ExceptionGroup``):
+    it met first (one :class:`~rolecall.conformance.session.NewDivergence` each, in an ``ExceptionGroup``):
     the report hook then reduces each and records it, as it does the shrunk one of a stopping run."""
     result = yield
     c = _state(item.config)._conformance if _feature(item) is not None else None
     if c is not None and c.explore and c.pending:
-        from ._session import new_divergence
+        from .session import new_divergence
 
         found = [new_divergence(d) for d in c.pending.values()]
         counted = ", ".join(f"{c.classes[k].count} example(s)" for k in c.pending)
@@ -599,12 +599,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     state = _state(item.config)
     tally = state.tests[feature]
     if rep.when == "setup":
-        _tally_setup(rep, tally)
+        tally_setup(rep, tally)
     elif rep.when == "call":
         _tally_call(item, call, rep, state, tally)
 
 
-def _tally_setup(rep: pytest.TestReport, tally: dict[str, Any]) -> None:
+def tally_setup(rep: pytest.TestReport, tally: dict[str, Any]) -> None:
     """A property's setup: skipped (with its reason, once) or an error; a passed setup counts nothing."""
     if rep.skipped:
         tally["skipped"] += 1
@@ -642,7 +642,7 @@ def _reduced(c: Conformance, divergences: list[Any]) -> list[Any]:
     """After Hypothesis's shrinking, each divergence with what it does not need deleted from its scenario
     (as found when the target is down, or goes down while reducing)."""
     from ._reduce import reduce_divergence
-    from ._session import TargetDown
+    from .session import TargetDown
 
     reduced = []
     for d in divergences:
@@ -667,19 +667,19 @@ def _call_outcome(rep: pytest.TestReport, exc: BaseException | None, divergences
 
 
 def _is_down(exc: BaseException | None) -> bool:
-    from ._session import TargetDown
+    from .session import TargetDown
 
     return isinstance(exc, TargetDown)
 
 
 def _target_failed(exc: BaseException | None) -> bool:
-    from ._session import TargetDown, TargetFailed
+    from .session import TargetDown, TargetFailed
 
     return isinstance(exc, TargetFailed | TargetDown)
 
 
 def _divergences(exc: BaseException | None) -> Iterator[Any]:
-    from ._session import NewDivergence
+    from .session import NewDivergence
 
     if isinstance(exc, NewDivergence):
         yield exc.divergence

@@ -82,8 +82,8 @@ def draw_corpus(n: int, seed: int = SEED) -> list[dict[str, Any]]:
     from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis import seed as hypothesis_seed
 
-    from rolecall.conformance._session import Conformance
     from rolecall.conformance.expectations import Expectations
+    from rolecall.conformance.session import Conformance
     from rolecall.conformance.targets import load_target
 
     strategy = Conformance(load_target("model"), Expectations(target="model")).scenarios(caller_kinds=CALLER_KINDS)
@@ -208,8 +208,8 @@ def bench_target(
     """Start target ``name`` once, warm up, then ``repeat`` times: one timed pass of the corpus,
     then one timed repetition of the bare peer on the same transport (interleaved, so that both
     sides see the same machine conditions)."""
-    from rolecall.conformance._session import Conformance
     from rolecall.conformance.expectations import Expectations
+    from rolecall.conformance.session import Conformance
     from rolecall.conformance.targets import load_target
 
     target: Any = load_target(name)
@@ -417,8 +417,8 @@ def split_target(name: str, corpus: Sequence[dict[str, Any]]) -> Split:
     HTTP request on the server thread. The wrappers cost a few microseconds a call.
     """
     from rolecall import model
-    from rolecall.conformance._session import Conformance
     from rolecall.conformance.expectations import Expectations
+    from rolecall.conformance.session import Conformance
     from rolecall.conformance.targets import load_target
     from rolecall.conformance.targets._aws import ApiProvisioner
 
@@ -589,9 +589,9 @@ def bench_what_ifs(corpus: Sequence[dict[str, Any]], repeat: int) -> list[WhatIf
     one pass of each, in a rotating order, so all see the same machine conditions. The first
     entry of the result is the unmodified target; outcomes are compared with its first pass.
     """
-    from rolecall.conformance._session import Conformance
     from rolecall.conformance._world import FreshAccounts
     from rolecall.conformance.expectations import Expectations
+    from rolecall.conformance.session import Conformance
     from rolecall.conformance.targets.moto import MotoServerTarget
 
     entries: list[tuple[str, Any]] = [

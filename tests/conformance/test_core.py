@@ -36,9 +36,9 @@ from hypothesis import given, reject, settings
 
 from rolecall import model
 from rolecall.conformance._compare import Difference, compare, decision_class, facts, scenario_tags
-from rolecall.conformance._session import Conformance, Divergence
 from rolecall.conformance._world import FreshAccounts, Unsupported, adapt, caller_kind, plan
 from rolecall.conformance.expectations import Expectation, Expectations, ExpectationsError
+from rolecall.conformance.session import Conformance, Divergence
 from rolecall.conformance.targets import Outcome, TargetProtocol, load_target
 from rolecall.conformance.targets.moto import _CAPABILITIES as MOTO_CAPABILITIES
 from tests.examples import scaled

@@ -28,8 +28,8 @@ from hypothesis.errors import UnsatisfiedAssumption
 from rolecall import model
 from rolecall.conformance._compare import confidence
 from rolecall.conformance._report import build_report, merge_data
-from rolecall.conformance._session import Conformance, NewDivergence, divergence_class
 from rolecall.conformance.expectations import Expectations
+from rolecall.conformance.session import Conformance, NewDivergence, divergence_class
 from rolecall.conformance.targets import Outcome
 from rolecall.conformance.targets.model import ModelTarget
 from rolecall.strategies import register_profiles

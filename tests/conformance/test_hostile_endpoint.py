@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
-from rolecall.conformance._session import Conformance, TargetDown
 from rolecall.conformance.expectations import Expectations
+from rolecall.conformance.session import Conformance, TargetDown
 from rolecall.conformance.targets import Outcome, TargetError, TargetUnavailable
 from rolecall.conformance.targets.endpoint import EndpointTarget
 from tests.conformance.hostile_server import MODES, HostileServer

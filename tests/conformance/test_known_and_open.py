@@ -15,8 +15,8 @@ import pytest
 
 from rolecall import model
 from rolecall.conformance._compare import WORDING, compare, facts
-from rolecall.conformance._session import Conformance, NewDivergence
 from rolecall.conformance.expectations import Expectation, Expectations, signature_of
+from rolecall.conformance.session import Conformance, NewDivergence
 from rolecall.conformance.targets import Outcome
 from rolecall.conformance.targets.model import ModelTarget
 from tests.conftest import FEDERATION_SCENARIOS

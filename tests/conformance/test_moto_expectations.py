@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from rolecall.conformance._session import Conformance
 from rolecall.conformance.expectations import Expectation, Expectations, builtin_path
+from rolecall.conformance.session import Conformance
 from rolecall.conformance.targets import load_target
 
 Sig = dict[str, Any]

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from rolecall.conformance._session import Conformance, NewDivergence, is_transport_failure
 from rolecall.conformance.expectations import Expectations
+from rolecall.conformance.session import Conformance, NewDivergence, is_transport_failure
 from rolecall.conformance.targets import Outcome, TargetError
 from tests.conformance.user_target import ReferenceTwin
 

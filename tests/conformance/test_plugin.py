@@ -168,7 +168,7 @@ def test_the_plugin_route_runs_the_ci_profile_unless_told(tmp_path: Path) -> Non
 def test_a_skip_reason_is_tallied_once() -> None:
     """Two properties skipped for the same reason (a capability the target lacks) list it once in the
     feature's tally; pytest gives the reason with its "Skipped: " prefix, the tally keeps it without."""
-    from rolecall.conformance.plugin import _tally_setup
+    from rolecall.conformance.plugin import tally_setup
 
     tally: dict[str, object] = {"passed": 0, "failed": 0, "skipped": 0, "error": 0, "skip_reasons": []}
     for name in ("test_a", "test_b"):
@@ -180,6 +180,6 @@ def test_a_skip_reason_is_tallied_once() -> None:
             ("conformance/test_x.py", 1, "Skipped: target moto lacks organizations"),
             "setup",
         )
-        _tally_setup(report, tally)
+        tally_setup(report, tally)
     assert tally["skipped"] == 2
     assert tally["skip_reasons"] == ["target moto lacks organizations"]

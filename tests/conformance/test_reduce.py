@@ -7,8 +7,8 @@ import copy
 from typing import Any
 
 from rolecall.conformance._reduce import reduce_divergence
-from rolecall.conformance._session import Conformance, divergence_class
 from rolecall.conformance.expectations import Expectations
+from rolecall.conformance.session import Conformance, divergence_class
 from tests.quality.faulty import FaultyTarget
 
 ALICE = "arn:aws:iam::111111111111:user/alice"

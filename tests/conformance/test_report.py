@@ -26,9 +26,9 @@ from rolecall.conformance._report import (
     reproduce_script,
     write_report,
 )
-from rolecall.conformance._session import Conformance, NewDivergence
 from rolecall.conformance._world import Unsupported
 from rolecall.conformance.expectations import Expectation, Expectations, signature_of
+from rolecall.conformance.session import Conformance, NewDivergence
 from rolecall.conformance.targets import load_target
 
 from ..conftest import EXAMPLES

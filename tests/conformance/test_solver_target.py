@@ -23,8 +23,8 @@ from typing import Any
 
 import pytest
 
-from rolecall.conformance._session import Conformance
 from rolecall.conformance.expectations import Expectations
+from rolecall.conformance.session import Conformance
 from rolecall.conformance.targets import BUILTIN, TargetError, load_target
 from rolecall.conformance.targets.solver import SolverTarget
 from rolecall.model.solver import Unsupported

@@ -48,9 +48,9 @@ from typing import Any
 from hypothesis import given, reject, settings
 
 from rolecall import conformance, model, strategies
-from rolecall.conformance._session import Conformance
 from rolecall.conformance._world import caller_kind
 from rolecall.conformance.expectations import Expectations
+from rolecall.conformance.session import Conformance
 from rolecall.conformance.targets.model import ModelTarget
 from rolecall.model.conditions import OPERATORS
 from rolecall.model.decide import granting_reasons

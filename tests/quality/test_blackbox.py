@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 
 from rolecall.conformance import Outcome, load_target
-from rolecall.conformance._session import Conformance
 from rolecall.conformance.expectations import Expectations
+from rolecall.conformance.session import Conformance
 from rolecall.conformance.targets import TargetUnavailable
 from rolecall.conformance.targets.base import TargetProtocol
 from rolecall.conformance.targets.model import ModelTarget

@@ -18,8 +18,8 @@ from typing import Any
 from hypothesis import settings
 
 from rolecall import model
-from rolecall.conformance._session import Conformance
 from rolecall.conformance.expectations import Expectations
+from rolecall.conformance.session import Conformance
 from rolecall.conformance.targets import Outcome
 from rolecall.conformance.targets.model import ModelTarget
 from tests.quality import coverage

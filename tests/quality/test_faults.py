@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 
 from rolecall import model
-from rolecall.conformance._session import Conformance
 from rolecall.conformance.expectations import Expectations
+from rolecall.conformance.session import Conformance
 from rolecall.conformance.targets import TargetUnavailable
 from tests.conftest import SPEC_SCENARIOS
 from tests.quality import evaluators
